@@ -1,0 +1,17 @@
+import { Core, type Feature } from '../core/core'
+import { resolveDataDir } from '../core/data-dir'
+import type { CallName, CallInput, CallOutput } from '../../shared/contract'
+import { StudioError } from '../../shared/contract'
+import { STUDIO_VERSION } from '../core/version'
+
+export async function openCore(dataDirFlag: string | undefined, features?: Feature[]): Promise<Core> {
+  const dataDir = resolveDataDir({ flag: dataDirFlag })
+  return Core.open({ dataDir, shell: 'headless', version: STUDIO_VERSION }, features)
+}
+
+/** Call the contract from the CLI exactly as a UI would; errors become StudioError. */
+export async function callCore<K extends CallName>(core: Core, name: K, input: CallInput<K>): Promise<CallOutput<K>> {
+  const result = await core.dispatch(name, input)
+  if (!result.ok) throw new StudioError(result.error.code, result.error.message, result.error.field)
+  return result.value as CallOutput<K>
+}

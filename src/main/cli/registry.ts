@@ -1,0 +1,6 @@
+import type { CliCommand } from './command'
+import { serveCommand } from './serve'
+import { doctorCommand } from './doctor'
+
+/** Every `webtv` subcommand, in the order `webtv --help` lists them. Features append theirs. */
+export const commands: CliCommand[] = [serveCommand, doctorCommand]

@@ -1,0 +1,84 @@
+import { EventBus } from './events'
+import { dispatchCall, type PartialHandlers, type Handlers } from './dispatch'
+import { ensureWritableDir } from './data-dir'
+import type { CallResult } from '../../shared/contract'
+import { installFeatures } from './features'
+
+export interface CoreOptions {
+  dataDir: string
+  shell: 'electron' | 'headless'
+  version: string
+}
+
+/** What a feature module sees when it installs itself into the core. */
+export interface CoreContext {
+  readonly dataDir: string
+  readonly shell: 'electron' | 'headless'
+  readonly version: string
+  readonly bus: EventBus
+  readonly startedAt: number
+  /** Run at shutdown, in reverse order of registration (last opened, first closed). */
+  onClose(fn: () => void | Promise<void>): void
+  /** Services other features may need, keyed by name (set by the feature that owns them). */
+  readonly services: Map<string, unknown>
+}
+
+export type Feature = (ctx: CoreContext) => PartialHandlers | Promise<PartialHandlers>
+
+export class Core implements CoreContext {
+  readonly bus = new EventBus()
+  readonly startedAt = Date.now()
+  readonly services = new Map<string, unknown>()
+  private readonly handlers: Partial<Handlers> = {}
+  private readonly closers: Array<() => void | Promise<void>> = []
+  private closed = false
+
+  private constructor(private readonly opts: CoreOptions) {}
+
+  get dataDir(): string {
+    return this.opts.dataDir
+  }
+  get shell(): 'electron' | 'headless' {
+    return this.opts.shell
+  }
+  get version(): string {
+    return this.opts.version
+  }
+
+  static async open(opts: CoreOptions, features?: Feature[]): Promise<Core> {
+    ensureWritableDir(opts.dataDir)
+    const core = new Core(opts)
+    try {
+      await installFeatures(core, features)
+    } catch (err) {
+      await core.close()
+      throw err
+    }
+    return core
+  }
+
+  register(partial: PartialHandlers): void {
+    Object.assign(this.handlers, partial)
+  }
+
+  onClose(fn: () => void | Promise<void>): void {
+    this.closers.push(fn)
+  }
+
+  /** Validate and run a call by name; always resolves to a result, never throws. */
+  dispatch(name: unknown, input: unknown): Promise<CallResult<unknown>> {
+    return dispatchCall(this.handlers, name, input)
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const fn of this.closers.reverse()) {
+      try {
+        await fn()
+      } catch (err) {
+        console.error('[webtv] error while shutting down:', err instanceof Error ? err.message : err)
+      }
+    }
+  }
+}

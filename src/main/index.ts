@@ -1,0 +1,3 @@
+// Electron shell: placeholder until the shell lands.
+import { app } from 'electron'
+app.whenReady().then(() => undefined)

@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { delimiter, dirname, join } from 'node:path'
+
+export type ToolName = 'ffmpeg' | 'ffprobe'
+
+export interface ResolvedTool {
+  path: string
+  source: 'env' | 'ffmpeg-static' | 'beside-ffmpeg' | 'path'
+}
+
+export class ToolNotFoundError extends Error {
+  constructor(tool: ToolName, detail: string) {
+    super(
+      `${tool} was not found (${detail}). Install it (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg) ` +
+        `or point WEBTV_${tool.toUpperCase()} at the binary.`
+    )
+    this.name = 'ToolNotFoundError'
+  }
+}
+
+const exe = (name: string): string => (process.platform === 'win32' ? `${name}.exe` : name)
+
+/** Inside a packaged app the binary lives in app.asar.unpacked, not in the (unexecutable) asar. */
+export function unpackedPath(p: string): string {
+  return p.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1')
+}
+
+export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dirs = (env.PATH ?? env.Path ?? '').split(delimiter).filter(Boolean)
+  for (const dir of dirs) {
+    const candidate = join(dir, exe(name))
+    if (existsSync(candidate)) return candidate
+  }
+  return undefined
+}
+
+function ffmpegStaticPath(): string | undefined {
+  try {
+    const req = createRequire(__filename)
+    const p = req('ffmpeg-static') as unknown
+    if (typeof p === 'string') {
+      const real = unpackedPath(p)
+      if (existsSync(real)) return real
+    }
+  } catch {
+    /* optional dependency not installed (its download failed or was skipped) */
+  }
+  return undefined
+}
+
+/**
+ * WEBTV_FFMPEG / WEBTV_FFPROBE → ffmpeg-static (ffprobe: the one beside it) → PATH.
+ * Throws ToolNotFoundError with what to do.
+ */
+export function resolveTool(tool: ToolName, env: NodeJS.ProcessEnv = process.env): ResolvedTool {
+  const envVar = `WEBTV_${tool.toUpperCase()}`
+  const fromEnv = env[envVar]
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new ToolNotFoundError(tool, `${envVar} points at ${fromEnv}, which does not exist`)
+    return { path: fromEnv, source: 'env' }
+  }
+  if (tool === 'ffmpeg') {
+    const bundled = ffmpegStaticPath()
+    if (bundled) return { path: bundled, source: 'ffmpeg-static' }
+  } else {
+    // ffmpeg-static ships no ffprobe; prefer one next to the ffmpeg we use.
+    const ffmpegFromEnv = env.WEBTV_FFMPEG
+    if (ffmpegFromEnv) {
+      const beside = join(dirname(ffmpegFromEnv), exe('ffprobe'))
+      if (existsSync(beside)) return { path: beside, source: 'beside-ffmpeg' }
+    }
+  }
+  const onPath = findOnPath(tool, env)
+  if (onPath) return { path: onPath, source: 'path' }
+  throw new ToolNotFoundError(tool, `not set in ${envVar}, not bundled, not on PATH`)
+}
+
+const cache = new Map<ToolName, string>()
+/** Cached path for hot code; tests that change env call resolveTool directly. */
+export function toolPath(tool: ToolName): string {
+  let p = cache.get(tool)
+  if (!p) {
+    p = resolveTool(tool).path
+    cache.set(tool, p)
+  }
+  return p
+}
