@@ -3,11 +3,14 @@ import { dispatchCall, type PartialHandlers, type Handlers } from './dispatch'
 import { ensureWritableDir } from './data-dir'
 import type { CallResult } from '../../shared/contract'
 import { installFeatures } from './features'
+import type { SecretCipher } from '../secrets'
 
 export interface CoreOptions {
   dataDir: string
   shell: 'electron' | 'headless'
   version: string
+  /** Desktop: Electron safeStorage. Headless: none (the secrets file is 0600). */
+  secretCipher?: SecretCipher
 }
 
 /** What a feature module sees when it installs itself into the core. */
@@ -15,6 +18,7 @@ export interface CoreContext {
   readonly dataDir: string
   readonly shell: 'electron' | 'headless'
   readonly version: string
+  readonly secretCipher: SecretCipher | undefined
   readonly bus: EventBus
   readonly startedAt: number
   /** Run at shutdown, in reverse order of registration (last opened, first closed). */
@@ -43,6 +47,9 @@ export class Core implements CoreContext {
   }
   get version(): string {
     return this.opts.version
+  }
+  get secretCipher(): SecretCipher | undefined {
+    return this.opts.secretCipher
   }
 
   static async open(opts: CoreOptions, features?: Feature[]): Promise<Core> {
