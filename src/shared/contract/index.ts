@@ -5,16 +5,19 @@
  */
 import type { z } from 'zod'
 import { appCalls, appEvents } from './app'
+import { libraryCalls, libraryEvents } from './library'
 import type { CallSpec } from './define'
 
 export * from './define'
 
 export const calls = {
-  ...appCalls
+  ...appCalls,
+  ...libraryCalls
 } satisfies Record<string, CallSpec>
 
 export const events = {
-  ...appEvents
+  ...appEvents,
+  ...libraryEvents
 } satisfies Record<string, z.ZodType>
 
 export type Calls = typeof calls

@@ -1,0 +1,215 @@
+import { z } from 'zod'
+import { call } from './define'
+import { houseFormatSchema } from '../house-format'
+
+/**
+ * The shot library: channels, their conformed shots and each channel's playlist
+ * (the timeline's data). Every media path in these outputs is RELATIVE to the data
+ * folder (e.g. "media/ab/ab12….mp4"); a UI turns it into a URL with bridge.mediaUrl().
+ */
+
+export const shotStatusSchema = z.enum(['pending', 'queued', 'conforming', 'ready', 'failed'])
+export type ShotStatus = z.infer<typeof shotStatusSchema>
+
+export const reviewPolicySchema = z.enum(['auto', 'manual'])
+
+const id = z.number().int().positive()
+const channelName = z
+  .string()
+  .trim()
+  .min(1, 'a channel needs a name')
+  .max(80, 'keep channel names under 80 characters')
+  .refine((s) => !/[\u0000-\u001f]/.test(s), 'control characters are not allowed in a channel name')
+
+export const channelSchema = z.object({
+  id,
+  name: z.string(),
+  theme: z.string(),
+  style: z.string(),
+  format: houseFormatSchema,
+  reviewPolicy: reviewPolicySchema,
+  /** Clips longer than this are refused at import. */
+  maxClipSeconds: z.number(),
+  shotCount: z.number().int(),
+  createdAt: z.number(),
+  updatedAt: z.number()
+})
+export type Channel = z.infer<typeof channelSchema>
+
+export const shotSchema = z.object({
+  id,
+  channelId: id,
+  sequenceId: z.number().int().nullable(),
+  status: shotStatusSchema,
+  approved: z.boolean(),
+  prompt: z.string(),
+  seed: z.number().nullable(),
+  backend: z.string().nullable(),
+  /** File name the clip was imported from, when it came from a file. */
+  sourceName: z.string().nullable(),
+  durationMs: z.number().int().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  mp4Path: z.string().nullable(),
+  tsPath: z.string().nullable(),
+  posterPath: z.string().nullable(),
+  stripPath: z.string().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.number(),
+  updatedAt: z.number()
+})
+export type ShotDto = z.infer<typeof shotSchema>
+
+export const playlistItemSchema = z.object({
+  itemId: id,
+  position: z.number().int().nonnegative(),
+  shotId: id,
+  status: shotStatusSchema,
+  approved: z.boolean(),
+  durationMs: z.number().int().nullable(),
+  mp4Path: z.string().nullable(),
+  tsPath: z.string().nullable(),
+  posterPath: z.string().nullable(),
+  prompt: z.string()
+})
+
+export const playlistSchema = z.object({
+  channelId: id,
+  /** Grows by one on every edit of this channel's playlist or of a shot in it. */
+  revision: z.number().int(),
+  items: z.array(playlistItemSchema)
+})
+export type PlaylistDto = z.infer<typeof playlistSchema>
+
+const formatPatch = houseFormatSchema.partial().strict()
+const maxClipSeconds = z.number().min(1).max(3600)
+
+const importResultSchema = z.discriminatedUnion('ok', [
+  z.object({ path: z.string(), ok: z.literal(true), shot: shotSchema, duplicate: z.boolean() }),
+  z.object({ path: z.string(), ok: z.literal(false), error: z.string() })
+])
+
+export const libraryCalls = {
+  'library.channels.list': call(
+    z.object({}).strict(),
+    z.object({ channels: z.array(channelSchema) }),
+    'Every channel, by name.'
+  ),
+  'library.channels.get': call(
+    z
+      .object({ id: id.optional(), name: z.string().optional() })
+      .strict()
+      .refine((v) => v.id !== undefined || v.name !== undefined, 'give a channel id or name'),
+    channelSchema,
+    'One channel, by id or name.'
+  ),
+  'library.channels.create': call(
+    z
+      .object({
+        name: channelName,
+        theme: z.string().max(4000).optional(),
+        style: z.string().max(4000).optional(),
+        format: formatPatch.optional(),
+        reviewPolicy: reviewPolicySchema.optional(),
+        maxClipSeconds: maxClipSeconds.optional()
+      })
+      .strict(),
+    channelSchema,
+    'Create a channel with its house format (defaults: 1024x576, 24 fps).'
+  ),
+  'library.channels.update': call(
+    z
+      .object({
+        id,
+        name: channelName.optional(),
+        theme: z.string().max(4000).optional(),
+        style: z.string().max(4000).optional(),
+        format: formatPatch.optional(),
+        reviewPolicy: reviewPolicySchema.optional(),
+        maxClipSeconds: maxClipSeconds.optional()
+      })
+      .strict(),
+    z.object({ channel: channelSchema, reconforming: z.number().int() }),
+    "Edit a channel; a new format re-conforms the channel's shots in the background."
+  ),
+  'library.channels.delete': call(
+    z.object({ id }).strict(),
+    z.object({ id, trashedFiles: z.number().int() }),
+    'Delete a channel, its shots and playlist (refused while it is on air).'
+  ),
+  'library.shots.list': call(
+    z
+      .object({
+        channelId: id,
+        status: shotStatusSchema.optional(),
+        approved: z.boolean().optional(),
+        search: z.string().max(500).optional(),
+        limit: z.number().int().min(1).max(500).default(50),
+        offset: z.number().int().min(0).default(0)
+      })
+      .strict(),
+    z.object({ shots: z.array(shotSchema), total: z.number().int() }),
+    "A page of a channel's shots, newest first; search is full text over prompts."
+  ),
+  'library.shots.get': call(z.object({ id }).strict(), shotSchema, 'One shot.'),
+  'library.shots.update': call(
+    z.object({ id, prompt: z.string().max(4000).optional(), approved: z.boolean().optional() }).strict(),
+    shotSchema,
+    "Edit a shot's prompt or approve / unapprove it."
+  ),
+  'library.shots.delete': call(
+    z.object({ ids: z.array(id).min(1).max(1000) }).strict(),
+    z.object({ deleted: z.number().int(), trashedFiles: z.number().int() }),
+    'Delete shots: their media moves to the trash folder and they leave every playlist.'
+  ),
+  'library.import': call(
+    z
+      .object({
+        channelId: id.optional(),
+        channel: z.string().optional(),
+        paths: z.array(z.string().min(1)).min(1, 'give at least one file').max(500),
+        approved: z.boolean().optional()
+      })
+      .strict()
+      .refine((v) => v.channelId !== undefined || v.channel !== undefined, 'give a channelId or a channel name'),
+    z.object({ results: z.array(importResultSchema) }),
+    "Import video files into a channel, conformed to its house format; one result per file."
+  ),
+  'library.playlist.get': call(z.object({ channelId: id }).strict(), playlistSchema, "A channel's playlist, in order."),
+  'library.playlist.add': call(
+    z
+      .object({
+        channelId: id,
+        shotIds: z.array(id).min(1).max(1000),
+        atPosition: z.number().int().min(0).optional()
+      })
+      .strict(),
+    playlistSchema,
+    'Add shots to a playlist (at the end, or before the item at atPosition).'
+  ),
+  'library.playlist.move': call(
+    z.object({ itemId: id, toPosition: z.number().int().min(0) }).strict(),
+    playlistSchema,
+    'Move one playlist item to a new position.'
+  ),
+  'library.playlist.remove': call(
+    z.object({ itemIds: z.array(id).min(1).max(1000) }).strict(),
+    playlistSchema,
+    'Remove items from a playlist (the shots stay in the library).'
+  )
+}
+
+export const libraryEvents = {
+  'library.changed': z.object({
+    channelId: z.number().int().nullable(),
+    what: z.enum(['shots', 'playlist', 'channels'])
+  }),
+  'library.importProgress': z.object({
+    file: z.string(),
+    index: z.number().int(),
+    count: z.number().int(),
+    percent: z.number(),
+    step: z.string(),
+    shotId: z.number().int().optional()
+  })
+}
