@@ -1,11 +1,38 @@
 import type { CliCommand } from './command'
+import { intOpt, UsageError } from './command'
+import { openCore } from './open-core'
+import { startStudioServer } from '../server/studio-server'
+import { findRendererDir } from '../server/renderer-dir'
+
+export const DEFAULT_SERVE_PORT = 8710
 
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'Run the studio headless and serve its UI on 127.0.0.1',
-  usage: 'webtv serve [--port 8710] [--data-dir DIR]',
-  options: { port: { type: 'string' } },
-  async run() {
-    throw new Error('not implemented yet')
+  usage: 'webtv serve [--port 8710] [--lan] [--data-dir DIR]',
+  options: { port: { type: 'string' }, lan: { type: 'boolean', default: false } },
+  async run(ctx) {
+    const port = intOpt(ctx, 'port', DEFAULT_SERVE_PORT)
+    if (port < 0 || port > 65535) throw new UsageError(`--port must be between 0 and 65535, got ${port}.`)
+    const core = await openCore(ctx.global.dataDir)
+    try {
+      const server = await startStudioServer({
+        core,
+        rendererDir: findRendererDir(),
+        port,
+        host: ctx.values.lan === true ? '0.0.0.0' : '127.0.0.1'
+      })
+      await core.startBackground()
+      ctx.io.out(`WebTV Studio is running (data: ${core.dataDir})`)
+      ctx.io.out(`  Studio: ${server.url}`)
+      ctx.io.out(`  Watch:  ${server.watchUrl}${ctx.values.lan === true ? ' (shared on your LAN)' : ''}`)
+      ctx.io.out('Press Ctrl-C to stop.')
+      await new Promise<void>((resolve) => ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true }))
+      ctx.io.out('Stopping…')
+      await server.close()
+      return 0
+    } finally {
+      await core.close()
+    }
   }
 }

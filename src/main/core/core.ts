@@ -23,6 +23,11 @@ export interface CoreContext {
   readonly startedAt: number
   /** Run at shutdown, in reverse order of registration (last opened, first closed). */
   onClose(fn: () => void | Promise<void>): void
+  /**
+   * Work that only long-running processes do (job workers, autopilot): started by
+   * `webtv serve`, `air`, `demo` and the desktop app — never by a quick CLI call.
+   */
+  onBackground(fn: () => void | Promise<void>): void
   /** Services other features may need, keyed by name (set by the feature that owns them). */
   readonly services: Map<string, unknown>
 }
@@ -35,6 +40,8 @@ export class Core implements CoreContext {
   readonly services = new Map<string, unknown>()
   private readonly handlers: Partial<Handlers> = {}
   private readonly closers: Array<() => void | Promise<void>> = []
+  private readonly background: Array<() => void | Promise<void>> = []
+  private backgroundStarted = false
   private closed = false
 
   private constructor(private readonly opts: CoreOptions) {}
@@ -70,6 +77,18 @@ export class Core implements CoreContext {
 
   onClose(fn: () => void | Promise<void>): void {
     this.closers.push(fn)
+  }
+
+  onBackground(fn: () => void | Promise<void>): void {
+    this.background.push(fn)
+    if (this.backgroundStarted) void fn()
+  }
+
+  /** Start the long-running work features registered (idempotent). */
+  async startBackground(): Promise<void> {
+    if (this.backgroundStarted) return
+    this.backgroundStarted = true
+    for (const fn of this.background) await fn()
   }
 
   /** Validate and run a call by name; always resolves to a result, never throws. */
