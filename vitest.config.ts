@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config'
 // files, RTMP servers and local protocol servers on 127.0.0.1).
 export default defineConfig({
   test: {
+    // ffmpeg-heavy suites on a 2-core machine: don't oversubscribe.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -20,10 +22,7 @@ export default defineConfig({
           exclude: ['test/e2e/**', 'node_modules/**'],
           environment: 'node',
           testTimeout: 120_000,
-          hookTimeout: 120_000,
-          // ffmpeg-heavy suites on a 2-core machine: don't oversubscribe.
-          maxWorkers: 2,
-          fileParallelism: true
+          hookTimeout: 120_000
         }
       }
     ]
