@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runWebtv } from '../helpers/cli'
+import { runWebtv } from '../../helpers/cli'
 
 describe('webtv command', () => {
   it('lists its commands with --help', async () => {

@@ -1,0 +1,107 @@
+import { spawnSync } from 'node:child_process'
+import { createServer } from 'node:net'
+import { resolveTool, type ToolName } from './ffmpeg-path'
+import { ensureWritableDir } from '../core/data-dir'
+
+export interface DoctorCheck {
+  name: string
+  ok: boolean
+  detail: string
+  /** What to do when not ok. */
+  fix?: string
+}
+
+/** "ffmpeg version 5.1.9-0+deb12u1 Copyright…" → "5.1.9-0+deb12u1". */
+export function parseFfmpegVersion(text: string): string | undefined {
+  const m = /^ff(?:mpeg|probe) version (\S+)/m.exec(text)
+  return m?.[1]
+}
+
+/** Names of the encoders listed by `ffmpeg -encoders`. */
+export function parseEncoders(text: string): Set<string> {
+  const names = new Set<string>()
+  for (const line of text.split('\n')) {
+    const m = /^\s[VAS][.A-Z]{5}\s+(\S+)\s/.exec(line)
+    if (m) names.add(m[1]!)
+  }
+  return names
+}
+
+function run(path: string, args: string[]): { ok: boolean; out: string } {
+  const r = spawnSync(path, args, { encoding: 'utf8', timeout: 15_000 })
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` }
+}
+
+function toolCheck(tool: ToolName, env: NodeJS.ProcessEnv): { check: DoctorCheck; path?: string } {
+  try {
+    const found = resolveTool(tool, env)
+    const r = run(found.path, ['-hide_banner', '-version'])
+    const version = parseFfmpegVersion(r.out) ?? (r.ok ? 'unknown version' : undefined)
+    if (!version) {
+      return {
+        check: {
+          name: tool,
+          ok: false,
+          detail: `${found.path} did not run (${r.out.trim().split('\n')[0] ?? 'no output'})`,
+          fix: `Install a working ${tool} or point WEBTV_${tool.toUpperCase()} at one.`
+        }
+      }
+    }
+    return { check: { name: tool, ok: true, detail: `${found.path} (${version}, from ${found.source})` }, path: found.path }
+  } catch (err) {
+    return { check: { name: tool, ok: false, detail: (err as Error).message, fix: `Install ffmpeg${tool === 'ffprobe' ? ' (it includes ffprobe)' : ''} or set WEBTV_${tool.toUpperCase()} to its path.` } }
+  }
+}
+
+export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer()
+    srv.once('error', () => resolve(false))
+    srv.listen(port, host, () => srv.close(() => resolve(true)))
+  })
+}
+
+export interface DoctorOptions {
+  env?: NodeJS.ProcessEnv
+  dataDir: string
+  ports: Array<{ port: number; setting: string; what: string }>
+}
+
+/** Everything the studio needs from this machine, checked for real. */
+export async function runDoctor(opts: DoctorOptions): Promise<DoctorCheck[]> {
+  const env = opts.env ?? process.env
+  const checks: DoctorCheck[] = []
+  const ffmpeg = toolCheck('ffmpeg', env)
+  checks.push(ffmpeg.check)
+  checks.push(toolCheck('ffprobe', env).check)
+  if (ffmpeg.path) {
+    const encoders = parseEncoders(run(ffmpeg.path, ['-hide_banner', '-encoders']).out)
+    for (const [enc, why] of [
+      ['libx264', 'H.264 video for conforming clips'],
+      ['aac', 'AAC audio for conforming clips']
+    ] as const) {
+      checks.push(
+        encoders.has(enc)
+          ? { name: `encoder ${enc}`, ok: true, detail: `present (${why})` }
+          : { name: `encoder ${enc}`, ok: false, detail: `missing (${why})`, fix: 'Use an ffmpeg build with libx264 and aac (Debian/Ubuntu: apt-get install ffmpeg).' }
+      )
+    }
+  } else {
+    checks.push({ name: 'encoders', ok: false, detail: 'not checked: no ffmpeg', fix: 'Install ffmpeg first.' })
+  }
+  try {
+    ensureWritableDir(opts.dataDir)
+    checks.push({ name: 'data folder', ok: true, detail: `${opts.dataDir} is writable` })
+  } catch (err) {
+    checks.push({ name: 'data folder', ok: false, detail: (err as Error).message, fix: 'Use --data-dir DIR or WEBTV_DATA_DIR with a folder you can write to.' })
+  }
+  for (const p of opts.ports) {
+    const free = await portFree(p.port)
+    checks.push(
+      free
+        ? { name: `port ${p.port}`, ok: true, detail: `free (${p.what})` }
+        : { name: `port ${p.port}`, ok: false, detail: `in use (${p.what})`, fix: `Stop the program using it or change ${p.setting}.` }
+    )
+  }
+  return checks
+}
