@@ -20,11 +20,12 @@ export default defineConfig({
     }
   },
   preload: {
-    plugins: [externalizeDepsPlugin()],
+    // Sandboxed preloads can require only `electron`: bundle everything else in.
     build: {
       outDir: 'out/preload',
       rollupOptions: {
         input: { index: resolve(__dirname, 'src/preload/index.ts') },
+        external: ['electron'],
         output: { format: 'cjs', entryFileNames: '[name].js' }
       }
     }

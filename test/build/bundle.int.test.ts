@@ -1,0 +1,80 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { builtinModules } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { repoRoot } from '../helpers/cli'
+
+// `npm test` builds before running vitest; this checks the real bundles.
+const outMain = join(repoRoot, 'out', 'main')
+const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>
+  optionalDependencies?: Record<string, string>
+}
+
+function requiresOf(file: string): string[] {
+  const code = readFileSync(file, 'utf8')
+  const found = new Set<string>()
+  for (const m of code.matchAll(/require\(\s*["']([^"']+)["']\s*\)|import\(\s*["']([^"']+)["']\s*\)|from\s*["']([^"']+)["']/g)) {
+    found.add((m[1] ?? m[2] ?? m[3])!)
+  }
+  return [...found]
+}
+
+/** Every module reachable from an entry: relative files followed, packages collected. */
+function reachable(entry: string): { files: string[]; packages: Set<string> } {
+  const files: string[] = []
+  const packages = new Set<string>()
+  const queue = [entry]
+  const seen = new Set<string>()
+  while (queue.length) {
+    const file = queue.pop()!
+    if (seen.has(file)) continue
+    seen.add(file)
+    files.push(file)
+    for (const spec of requiresOf(file)) {
+      if (spec.startsWith('.')) {
+        const target = resolve(dirname(file), spec)
+        const candidate = [target, `${target}.js`, join(target, 'index.js')].find((p) => existsSync(p) && p.endsWith('.js'))
+        if (candidate) queue.push(candidate)
+      } else {
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!
+        packages.add(name)
+      }
+    }
+  }
+  return { files, packages }
+}
+
+describe('built bundles', () => {
+  it('exist (run `npm run build` first)', () => {
+    expect(existsSync(join(outMain, 'cli.js')), 'out/main/cli.js missing: run npm run build').toBe(true)
+  })
+
+  it('the headless entry reaches no electron import', () => {
+    const { files, packages } = reachable(join(outMain, 'cli.js'))
+    expect(files.length).toBeGreaterThan(0)
+    expect([...packages]).not.toContain('electron')
+  })
+
+  it('the headless entry needs only runtime dependencies and Node built-ins', () => {
+    const { packages } = reachable(join(outMain, 'cli.js'))
+    const allowed = new Set([
+      ...Object.keys(pkg.dependencies),
+      ...Object.keys(pkg.optionalDependencies ?? {}),
+      ...builtinModules,
+      ...builtinModules.map((m) => `node:${m}`)
+    ])
+    const missing = [...packages].filter((p) => !allowed.has(p) && !p.startsWith('node:'))
+    expect(missing, `bundle requires packages that are not runtime dependencies: ${missing.join(', ')}`).toEqual([])
+  })
+
+  it('the Electron shell does use electron (so the check above can fail)', () => {
+    const { packages } = reachable(join(outMain, 'index.js'))
+    expect([...packages]).toContain('electron')
+  })
+
+  it('the sandboxed preload requires nothing but electron', () => {
+    const { packages } = reachable(join(repoRoot, 'out', 'preload', 'index.js'))
+    expect([...packages]).toEqual(['electron'])
+  })
+})
