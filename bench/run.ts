@@ -1,0 +1,36 @@
+/**
+ * `npm run bench`: every bench/*.bench.ts in turn. Each prints its own numbers and
+ * the ratio against a baseline it measured in the same run.
+ * Filter: `npm run bench -- library onair` runs only those whose name matches.
+ */
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+async function main(): Promise<void> {
+  const filters = process.argv.slice(2)
+  const files = readdirSync(__dirname)
+    .filter((f) => f.endsWith('.bench.ts'))
+    .filter((f) => filters.length === 0 || filters.some((w) => f.includes(w)))
+    .sort()
+  if (files.length === 0) {
+    console.log('No benchmarks matched.')
+    return
+  }
+  let failures = 0
+  for (const file of files) {
+    console.log(`\n=== ${file} ===`)
+    const started = Date.now()
+    try {
+      const mod = (await import(join(__dirname, file))) as { default?: () => Promise<void> }
+      if (typeof mod.default !== 'function') throw new Error('does not export a default run() function')
+      await mod.default()
+    } catch (err) {
+      failures++
+      console.error(`${file} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+    }
+    console.log(`(${file}: ${((Date.now() - started) / 1000).toFixed(1)} s)`)
+  }
+  process.exitCode = failures ? 1 : 0
+}
+
+void main()
