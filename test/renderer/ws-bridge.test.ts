@@ -7,9 +7,9 @@ import { WsBridge, reconnectDelay, encodeMediaPath, type SocketLike, type Connec
 function startServer(port = 0): Promise<{ wss: WebSocketServer; port: number; received: unknown[] }> {
   return new Promise((resolve) => {
     const received: unknown[] = []
-    const wss = new WebSocketServer({ host: '127.0.0.1', port }, () => resolve({ wss, port: (wss.address() as AddressInfo).port, received }))
-    wss.on('connection', (sock) => {
-      sock.on('message', (raw) => {
+    const wss: WebSocketServer = new WebSocketServer({ host: '127.0.0.1', port }, (): void => resolve({ wss, port: (wss.address() as AddressInfo).port, received }))
+    wss.on('connection', (sock: WebSocket) => {
+      sock.on('message', (raw: Buffer) => {
         const msg = JSON.parse(raw.toString()) as { t: string; id: number; name: string; input: { echo?: string } }
         received.push(msg)
         if (msg.name === 'app.ping') {

@@ -1,0 +1,86 @@
+import { useEffect, useState } from 'react'
+import { getClient } from './api/bridge'
+import { Header, type View } from './components/Header'
+import { LibraryPanel } from './components/LibraryPanel'
+import { Notices } from './components/Notices'
+import { PreviewPanel } from './components/PreviewPanel'
+import { SidePanel } from './components/SidePanel'
+import { SettingsView } from './components/SettingsView'
+import { TimelineStrip } from './components/TimelineStrip'
+import { useChannels } from './stores/channels'
+import { useConnection } from './stores/connection'
+import { onImportProgress, useLibrary } from './stores/library'
+import { usePreview } from './stores/preview'
+import { useTimeline } from './stores/timeline'
+import { startFeatureSubscriptions } from './stores/subscriptions'
+
+/** Mirror the core's events into the stores: main owns the truth, the UI follows it. */
+function useCoreEvents(): void {
+  useEffect(() => {
+    const bridge = getClient().bridge
+    const stopConnection = useConnection.getState().init()
+    void useChannels.getState().load()
+    const offs = [
+      bridge.on('library.changed', (e) => {
+        if (e.what === 'channels') void useChannels.getState().load()
+        const selected = useChannels.getState().selectedId
+        if (e.channelId !== null && e.channelId !== selected) {
+          if (e.what === 'shots') void useChannels.getState().load()
+          return
+        }
+        if (e.what === 'shots') {
+          useLibrary.getState().refresh()
+          void usePreview.getState().reload()
+          useTimeline.getState().onChanged()
+        }
+        if (e.what === 'playlist') useTimeline.getState().onChanged()
+      }),
+      bridge.on('library.importProgress', (p) => onImportProgress(p)),
+      ...startFeatureSubscriptions()
+    ]
+    // After a reconnect the socket missed events: reload what the screen shows.
+    const offReconnect = useConnection.subscribe((s, prev) => {
+      if (s.state === 'connected' && prev.state !== 'connected') {
+        void useChannels.getState().load()
+        useLibrary.getState().refresh()
+        void useTimeline.getState().load()
+      }
+    })
+    return () => {
+      stopConnection()
+      offReconnect()
+      for (const off of offs) off()
+    }
+  }, [])
+}
+
+export function App() {
+  useCoreEvents()
+  const [view, setView] = useState<View>('studio')
+  const selectedId = useChannels((s) => s.selectedId)
+
+  useEffect(() => {
+    useLibrary.getState().setChannel(selectedId)
+    useTimeline.getState().setChannel(selectedId)
+    usePreview.getState().close()
+  }, [selectedId])
+
+  return (
+    <div className="app">
+      <Header view={view} onView={setView} />
+      {view === 'studio' ? (
+        <main className="studio-grid">
+          <LibraryPanel />
+          <PreviewPanel />
+          <SidePanel />
+          <TimelineStrip />
+        </main>
+      ) : (
+        <main className="settings-main">
+          <SettingsView />
+        </main>
+      )}
+      <Notices />
+    </div>
+  )
+}

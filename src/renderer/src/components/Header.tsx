@@ -1,0 +1,97 @@
+import { useState, type FormEvent } from 'react'
+import { useChannels } from '../stores/channels'
+import { useConnection } from '../stores/connection'
+import { OnAirBadge } from './OnAirBadge'
+
+export type View = 'studio' | 'settings'
+
+export function Header({ view, onView }: { view: View; onView: (v: View) => void }) {
+  const channels = useChannels((s) => s.channels)
+  const selectedId = useChannels((s) => s.selectedId)
+  const select = useChannels((s) => s.select)
+  const createChannel = useChannels((s) => s.create)
+  const [creating, setCreating] = useState(false)
+  const [name, setName] = useState('')
+
+  async function submit(e: FormEvent) {
+    e.preventDefault()
+    if (!name.trim()) return
+    const ch = await createChannel(name.trim())
+    if (ch) {
+      setName('')
+      setCreating(false)
+    }
+  }
+
+  return (
+    <header className="app-header">
+      <div className="brand" aria-label="WebTV Studio">
+        <span className="brand-mark" aria-hidden="true">▶</span> WebTV Studio
+      </div>
+      <div className="channel-switcher">
+        <label htmlFor="channel-select">Channel</label>
+        <select
+          id="channel-select"
+          value={selectedId ?? ''}
+          onChange={(e) => select(Number(e.target.value))}
+          disabled={channels.length === 0}
+        >
+          {channels.length === 0 && <option value="">No channels yet</option>}
+          {channels.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name} ({c.shotCount})
+            </option>
+          ))}
+        </select>
+        {creating ? (
+          <form onSubmit={submit} className="inline-form">
+            <input aria-label="New channel name" autoFocus value={name} onChange={(e) => setName(e.target.value)} placeholder="Channel name" maxLength={80} />
+            <button type="submit" className="btn primary" disabled={!name.trim()}>
+              Create
+            </button>
+            <button type="button" className="btn" onClick={() => setCreating(false)}>
+              Cancel
+            </button>
+          </form>
+        ) : (
+          <button type="button" className="btn" onClick={() => setCreating(true)}>
+            + New channel
+          </button>
+        )}
+      </div>
+      <nav className="view-tabs" aria-label="Views">
+        <button type="button" className={view === 'studio' ? 'tab active' : 'tab'} aria-current={view === 'studio' ? 'page' : undefined} onClick={() => onView('studio')}>
+          Studio
+        </button>
+        <button type="button" className={view === 'settings' ? 'tab active' : 'tab'} aria-current={view === 'settings' ? 'page' : undefined} onClick={() => onView('settings')}>
+          Settings
+        </button>
+      </nav>
+      <div className="header-right">
+        <OnAirBadge />
+        <ConnectionIndicator />
+      </div>
+    </header>
+  )
+}
+
+function ConnectionIndicator() {
+  const state = useConnection((s) => s.state)
+  const pingMs = useConnection((s) => s.pingMs)
+  const info = useConnection((s) => s.info)
+  const retryNow = useConnection((s) => s.retryNow)
+  const label = state === 'connected' ? 'Connected' : state === 'connecting' ? 'Connecting…' : 'Disconnected'
+  const title = info ? `${info.shell} core ${info.version} · data ${info.dataDir}` : undefined
+  return (
+    <div className={`conn conn-${state}`} role="status" aria-live="polite" data-testid="connection" data-state={state} title={title}>
+      <span className="dot" aria-hidden="true" />
+      <span>{label}</span>
+      {state === 'connected' && pingMs !== null && <span className="muted">{pingMs} ms</span>}
+      {state === 'disconnected' && (
+        <button type="button" className="btn small" onClick={retryNow}>
+          Reconnect now
+        </button>
+      )}
+    </div>
+  )
+}

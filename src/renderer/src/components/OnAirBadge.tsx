@@ -1,0 +1,3 @@
+export function OnAirBadge() {
+  return null
+}

@@ -1,0 +1,3 @@
+export function SettingsView() {
+  return <section className="panel settings" aria-label="Settings" />
+}

@@ -1,0 +1,200 @@
+import { create } from 'zustand'
+import type { ShotDto, ShotStatus } from '../../../shared/contract/library'
+import { errorMessage, getClient } from '../api/bridge'
+import { baseName, pathForImport } from '../api/import'
+import { useNotices } from './notices'
+
+export const LIBRARY_PAGE = 200
+
+export type StatusFilter = 'all' | ShotStatus | 'unapproved'
+
+export interface ImportEntry {
+  key: number
+  name: string
+  path: string | null
+  phase: 'uploading' | 'waiting' | 'importing' | 'done' | 'failed'
+  /** 0..1 of the current phase. */
+  progress: number
+  step: string
+  error: string | null
+  shotId: number | null
+}
+
+interface LibraryStore {
+  channelId: number | null
+  search: string
+  status: StatusFilter
+  total: number | null
+  pages: Record<number, ShotDto[]>
+  /** Bumped whenever the query changes so late answers to an old query are dropped. */
+  queryId: number
+  error: string | null
+  imports: ImportEntry[]
+  setChannel(id: number | null): void
+  setSearch(text: string): void
+  setStatus(s: StatusFilter): void
+  ensureRange(firstIndex: number, lastIndex: number): void
+  refresh(): void
+  importFiles(files: File[]): Promise<void>
+  clearFinishedImports(): void
+  deleteShots(ids: number[]): Promise<void>
+}
+
+const inflight = new Set<string>()
+let refreshTimer: ReturnType<typeof setTimeout> | null = null
+let importKey = 1
+
+function queryInput(s: LibraryStore, page: number) {
+  const input: {
+    channelId: number
+    limit: number
+    offset: number
+    search?: string
+    status?: ShotStatus
+    approved?: boolean
+  } = { channelId: s.channelId!, limit: LIBRARY_PAGE, offset: page * LIBRARY_PAGE }
+  if (s.search.trim()) input.search = s.search.trim()
+  if (s.status === 'unapproved') {
+    input.status = 'ready'
+    input.approved = false
+  } else if (s.status !== 'all') input.status = s.status
+  return input
+}
+
+export const useLibrary = create<LibraryStore>((set, get) => {
+  async function fetchPage(page: number, replace: boolean): Promise<void> {
+    const s = get()
+    if (s.channelId === null) return
+    const key = `${s.queryId}:${page}`
+    if (inflight.has(key)) return
+    inflight.add(key)
+    const qid = s.queryId
+    try {
+      const { shots, total } = await getClient().bridge.invoke('library.shots.list', queryInput(s, page))
+      if (get().queryId !== qid) return
+      set((st) => ({ total, pages: replace ? { ...st.pages, [page]: shots } : { ...st.pages, [page]: shots }, error: null }))
+    } catch (err) {
+      if (get().queryId === qid) set({ error: errorMessage(err) })
+    } finally {
+      inflight.delete(key)
+    }
+  }
+
+  function newQuery(patch: Partial<LibraryStore>): void {
+    set((s) => ({ ...patch, queryId: s.queryId + 1, pages: {}, total: null, error: null }))
+    void fetchPage(0, true)
+  }
+
+  return {
+    channelId: null,
+    search: '',
+    status: 'all',
+    total: null,
+    pages: {},
+    queryId: 0,
+    error: null,
+    imports: [],
+    setChannel(id) {
+      if (id === get().channelId) return
+      newQuery({ channelId: id })
+    },
+    setSearch(text) {
+      newQuery({ search: text })
+    },
+    setStatus(status) {
+      newQuery({ status })
+    },
+    ensureRange(first, last) {
+      const s = get()
+      if (s.channelId === null) return
+      const p0 = Math.floor(Math.max(0, first) / LIBRARY_PAGE)
+      const p1 = Math.floor(Math.max(0, last) / LIBRARY_PAGE)
+      for (let p = p0; p <= p1; p++) if (!s.pages[p]) void fetchPage(p, false)
+    },
+    refresh() {
+      // Imports send a burst of change events: refetch once per quarter second, keeping
+      // the pages on screen until their replacements arrive (no flicker).
+      if (refreshTimer) return
+      refreshTimer = setTimeout(() => {
+        refreshTimer = null
+        const loaded = Object.keys(get().pages).map(Number)
+        for (const p of loaded.length ? loaded : [0]) void fetchPage(p, true)
+      }, 250)
+    },
+    async importFiles(files) {
+      const channelId = get().channelId
+      if (channelId === null) {
+        useNotices.getState().push('error', 'Choose or create a channel before importing clips.')
+        return
+      }
+      const client = getClient()
+      const entries: ImportEntry[] = files.map((f) => ({
+        key: importKey++,
+        name: f.name,
+        path: null,
+        phase: 'uploading',
+        progress: 0,
+        step: client.pathForFile ? 'reading' : 'uploading',
+        error: null,
+        shotId: null
+      }))
+      set((s) => ({ imports: [...s.imports, ...entries] }))
+      const patch = (key: number, p: Partial<ImportEntry>) =>
+        set((s) => ({ imports: s.imports.map((e) => (e.key === key ? { ...e, ...p } : e)) }))
+
+      const ready: { key: number; path: string }[] = []
+      for (let i = 0; i < files.length; i++) {
+        const entry = entries[i]!
+        try {
+          const path = await pathForImport(client, files[i]!, (fraction) => patch(entry.key, { progress: fraction }))
+          patch(entry.key, { path, phase: 'waiting', progress: 0, step: 'waiting to conform' })
+          ready.push({ key: entry.key, path })
+        } catch (err) {
+          patch(entry.key, { phase: 'failed', error: errorMessage(err) })
+        }
+      }
+      if (ready.length === 0) return
+      try {
+        const { results } = await client.bridge.invoke('library.import', { channelId, paths: ready.map((r) => r.path) })
+        results.forEach((r, i) => {
+          const key = ready[i]?.key
+          if (key === undefined) return
+          if (r.ok) patch(key, { phase: 'done', progress: 1, step: r.duplicate ? 'already in the library' : 'ready', shotId: r.shot.id })
+          else patch(key, { phase: 'failed', error: r.error })
+        })
+        const failed = results.filter((r) => !r.ok).length
+        if (failed > 0) useNotices.getState().push('warning', `${failed} of ${results.length} files could not be imported — see the import list for the reason.`)
+      } catch (err) {
+        for (const r of ready) patch(r.key, { phase: 'failed', error: errorMessage(err) })
+      }
+      get().refresh()
+    },
+    clearFinishedImports() {
+      set((s) => ({ imports: s.imports.filter((e) => e.phase !== 'done' && e.phase !== 'failed') }))
+    },
+    async deleteShots(ids) {
+      try {
+        await getClient().bridge.invoke('library.shots.delete', { ids })
+        get().refresh()
+      } catch (err) {
+        useNotices.getState().push('error', `Could not delete: ${errorMessage(err)}`)
+      }
+    }
+  }
+})
+
+/** Route the core's import progress events to the matching import entry. */
+export function onImportProgress(p: { file: string; percent: number; step: string; shotId?: number | undefined }): void {
+  const name = baseName(p.file)
+  useLibrary.setState((s) => {
+    const idx = s.imports.findIndex((e) => e.phase !== 'done' && e.phase !== 'failed' && (e.path === p.file || (e.path !== null && baseName(e.path) === name) || e.name === name))
+    if (idx < 0) return s
+    const imports = [...s.imports]
+    imports[idx] = { ...imports[idx]!, phase: 'importing', progress: Math.max(0, Math.min(1, p.percent / 100)), step: p.step }
+    return { imports }
+  })
+}
+
+export function shotAt(s: Pick<LibraryStore, 'pages'>, index: number): ShotDto | undefined {
+  return s.pages[Math.floor(index / LIBRARY_PAGE)]?.[index % LIBRARY_PAGE]
+}

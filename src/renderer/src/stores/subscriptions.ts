@@ -1,0 +1,4 @@
+/** Event subscriptions of the generation and on-air stores; each returns its unsubscribe functions. */
+export function startFeatureSubscriptions(): Array<() => void> {
+  return []
+}
