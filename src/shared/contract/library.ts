@@ -19,7 +19,7 @@ const channelName = z
   .trim()
   .min(1, 'a channel needs a name')
   .max(80, 'keep channel names under 80 characters')
-  .refine((s) => !/[\u0000-\u001f]/.test(s), 'control characters are not allowed in a channel name')
+  .refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20), 'control characters are not allowed in a channel name')
 
 export const channelSchema = z.object({
   id,

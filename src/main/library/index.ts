@@ -1,0 +1,146 @@
+import { resolve } from 'node:path'
+import type { Feature } from '../core/core'
+import { StudioError } from '../../shared/contract/define'
+import type { ShotDto, PlaylistDto } from '../../shared/contract/library'
+import { MediaRejectedError } from '../media/probe'
+import { Library, openLibrary, type Channel, type Shot } from './library'
+
+export { Library, openLibrary }
+export type { Channel, Shot, PlaylistItem, ShotMeta, IngestOptions, IngestResult, LibraryChange, ListShotsQuery } from './library'
+export { SchemaTooNewError } from './db'
+export { migrations } from './migrations'
+
+/** What the on-air feature registers as ctx.services.get('onair'), as far as the library needs it. */
+interface OnAirProbe {
+  isOnAir(channelId: number): boolean
+}
+
+export function channelDto(c: Channel) {
+  return {
+    id: c.id,
+    name: c.name,
+    theme: c.theme,
+    style: c.style,
+    format: c.format,
+    reviewPolicy: c.reviewPolicy,
+    maxClipSeconds: c.maxClipSeconds,
+    shotCount: c.shotCount,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt
+  }
+}
+
+export function shotDto(s: Shot): ShotDto {
+  return {
+    id: s.id,
+    channelId: s.channelId,
+    sequenceId: s.sequenceId,
+    status: s.status,
+    approved: s.approved,
+    prompt: s.prompt,
+    seed: s.seed,
+    backend: s.backend,
+    sourceName: s.sourceName,
+    durationMs: s.durationMs,
+    width: s.width,
+    height: s.height,
+    mp4Path: s.mp4Path,
+    tsPath: s.tsPath,
+    posterPath: s.posterPath,
+    stripPath: s.stripPath,
+    error: s.error,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt
+  }
+}
+
+function playlistDto(lib: Library, channelId: number): PlaylistDto {
+  const { revision, items } = lib.readPlaylist(channelId)
+  const rel = (p: string | null): string | null => (p === null ? null : lib.relPath(p))
+  return {
+    channelId,
+    revision,
+    items: items.map((i) => ({
+      itemId: i.itemId,
+      position: i.position,
+      shotId: i.shotId,
+      status: i.status,
+      approved: i.approved,
+      durationMs: i.durationMs,
+      mp4Path: rel(i.mp4Path),
+      tsPath: rel(i.tsPath),
+      posterPath: rel(i.posterPath),
+      prompt: i.prompt
+    }))
+  }
+}
+
+/** Re-conform work queued by a format change waits this long after start, so short CLI runs don't begin work they abandon. */
+const WORKER_START_DELAY_MS = 3000
+
+export const libraryFeature: Feature = (ctx) => {
+  const lib = openLibrary(ctx.dataDir)
+  ctx.services.set('library', lib)
+  const unsubscribe = lib.onChange((c) => ctx.bus.emit('library.changed', c))
+  const timer = setTimeout(() => lib.kickWorker(), WORKER_START_DELAY_MS)
+  timer.unref()
+  ctx.onClose(async () => {
+    clearTimeout(timer)
+    unsubscribe()
+    await lib.close()
+  })
+  const onAir = (): OnAirProbe | undefined => ctx.services.get('onair') as OnAirProbe | undefined
+
+  return {
+    'library.channels.list': () => ({ channels: lib.listChannels().map(channelDto) }),
+    'library.channels.get': ({ id, name }) => channelDto(id !== undefined ? lib.getChannel(id) : lib.getChannelByName(name!)),
+    'library.channels.create': (input) => channelDto(lib.createChannel(input)),
+    'library.channels.update': ({ id, ...patch }) => {
+      const { channel, reconforming } = lib.updateChannel(id, patch)
+      return { channel: channelDto(channel), reconforming }
+    },
+    'library.channels.delete': ({ id }) => {
+      const probe = onAir()
+      const { trashedFiles } = lib.deleteChannel(id, { isOnAir: probe ? (c) => probe.isOnAir(c) : undefined })
+      return { id, trashedFiles }
+    },
+    'library.shots.list': (q) => {
+      lib.getChannel(q.channelId)
+      const { shots, total } = lib.listShots(q)
+      return { shots: shots.map(shotDto), total }
+    },
+    'library.shots.get': ({ id }) => shotDto(lib.getShot(id)),
+    'library.shots.update': ({ id, ...patch }) => shotDto(lib.updateShot(id, patch)),
+    'library.shots.delete': ({ ids }) => lib.deleteShots(ids),
+    'library.import': async ({ channelId, channel, paths, approved }) => {
+      const target = channelId !== undefined ? lib.getChannel(channelId) : lib.getChannelByName(channel!)
+      const results = []
+      for (const [index, path] of paths.entries()) {
+        const file = resolve(path)
+        const emit = (percent: number, step: string, shotId?: number): void =>
+          ctx.bus.emit('library.importProgress', { file: path, index, count: paths.length, percent, step, ...(shotId ? { shotId } : {}) })
+        try {
+          const { shot, duplicate } = await lib.importFile(target.id, file, { approved }, { onProgress: (p) => emit(p.percent, p.step) })
+          emit(100, duplicate ? 'duplicate' : 'done', shot.id)
+          results.push({ path, ok: true as const, shot: shotDto(shot), duplicate })
+        } catch (err) {
+          // One bad file never stops the others; only plain, expected reasons go back verbatim.
+          const message =
+            err instanceof MediaRejectedError || err instanceof StudioError
+              ? err.message
+              : `Could not import ${path}: ${err instanceof Error ? err.message : String(err)}`
+          emit(100, 'failed')
+          results.push({ path, ok: false as const, error: message })
+        }
+      }
+      return { results }
+    },
+    'library.playlist.get': ({ channelId }) => playlistDto(lib, channelId),
+    'library.playlist.add': ({ channelId, shotIds, atPosition }) => {
+      lib.addToPlaylist(channelId, shotIds, atPosition)
+      return playlistDto(lib, channelId)
+    },
+    'library.playlist.move': ({ itemId, toPosition }) => playlistDto(lib, lib.movePlaylistItem(itemId, toPosition)),
+    'library.playlist.remove': ({ itemIds }) => playlistDto(lib, lib.removePlaylistItems(itemIds)[0]!)
+  }
+}

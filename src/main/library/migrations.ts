@@ -1,0 +1,143 @@
+/**
+ * Numbered schema migrations, applied in order at open. PRAGMA user_version holds
+ * how many have run. Append new ones at the END; never edit or renumber one that
+ * has been committed (databases in the field have already run it).
+ */
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'library core: channels, sequences, shots, takes, jobs, playlist, settings, search',
+    sql: `
+CREATE TABLE channels (
+  id             INTEGER PRIMARY KEY,
+  name           TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  theme          TEXT NOT NULL DEFAULT '',
+  style          TEXT NOT NULL DEFAULT '',
+  format_json    TEXT NOT NULL,
+  -- grows whenever the format changes; shots conformed to an older one are re-conformed
+  format_rev     INTEGER NOT NULL DEFAULT 1,
+  review_policy  TEXT NOT NULL DEFAULT 'auto' CHECK (review_policy IN ('auto', 'manual')),
+  max_clip_ms    INTEGER NOT NULL DEFAULT 600000,
+  -- grows on every playlist edit (and on edits of shots in it): cheap change detection for the on-air engine
+  playlist_rev   INTEGER NOT NULL DEFAULT 0,
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL
+);
+
+CREATE TABLE sequences (
+  id           INTEGER PRIMARY KEY,
+  channel_id   INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  theme        TEXT NOT NULL DEFAULT '',
+  style        TEXT NOT NULL DEFAULT '',
+  music_path   TEXT,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL
+);
+CREATE INDEX sequences_channel ON sequences(channel_id, id);
+
+CREATE TABLE shots (
+  id            INTEGER PRIMARY KEY,
+  channel_id    INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  sequence_id   INTEGER REFERENCES sequences(id) ON DELETE SET NULL,
+  status        TEXT NOT NULL CHECK (status IN ('pending', 'queued', 'conforming', 'ready', 'failed')),
+  approved      INTEGER NOT NULL DEFAULT 0,
+  prompt        TEXT NOT NULL DEFAULT '',
+  seed          INTEGER,
+  backend       TEXT,
+  extra_json    TEXT,
+  source_name   TEXT,
+  -- sha256 of the file the shot came from; an import of the same file into the same channel is the same shot
+  source_hash   TEXT,
+  -- the untouched source, kept (by hash) so a format change can re-conform from it
+  original_path TEXT,
+  -- sha256 of the conformed MP4; all four media files are named after it
+  media_hash    TEXT,
+  mp4_path      TEXT,
+  ts_path       TEXT,
+  poster_path   TEXT,
+  strip_path    TEXT,
+  duration_ms   INTEGER,
+  width         INTEGER,
+  height        INTEGER,
+  format_rev    INTEGER,
+  -- process working on this row (pid); a dead owner means the work was interrupted
+  owner_pid     INTEGER,
+  error         TEXT,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  CHECK (status != 'ready' OR (mp4_path IS NOT NULL AND ts_path IS NOT NULL AND poster_path IS NOT NULL))
+);
+CREATE INDEX shots_channel ON shots(channel_id, id);
+CREATE INDEX shots_channel_status ON shots(channel_id, status, id);
+CREATE UNIQUE INDEX shots_channel_source ON shots(channel_id, source_hash) WHERE source_hash IS NOT NULL;
+CREATE INDEX shots_media ON shots(media_hash);
+CREATE INDEX shots_original ON shots(original_path);
+
+-- Each generated version of a shot; the chosen one is what the shot's media came from.
+CREATE TABLE takes (
+  id          INTEGER PRIMARY KEY,
+  shot_id     INTEGER NOT NULL REFERENCES shots(id) ON DELETE CASCADE,
+  job_id      INTEGER,
+  source_path TEXT,
+  seed        INTEGER,
+  backend     TEXT,
+  chosen      INTEGER NOT NULL DEFAULT 0,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX takes_shot ON takes(shot_id);
+
+CREATE TABLE jobs (
+  id              INTEGER PRIMARY KEY,
+  channel_id      INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  shot_id         INTEGER REFERENCES shots(id) ON DELETE SET NULL,
+  sequence_id     INTEGER REFERENCES sequences(id) ON DELETE SET NULL,
+  kind            TEXT NOT NULL,
+  state           TEXT NOT NULL,
+  step            TEXT,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  payload_json    TEXT NOT NULL DEFAULT '{}',
+  error           TEXT,
+  progress        REAL NOT NULL DEFAULT 0,
+  idempotency_key TEXT UNIQUE,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL
+);
+CREATE INDEX jobs_state ON jobs(state, id);
+CREATE INDEX jobs_channel ON jobs(channel_id, id);
+
+CREATE TABLE playlist_items (
+  id          INTEGER PRIMARY KEY,
+  channel_id  INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  shot_id     INTEGER NOT NULL REFERENCES shots(id) ON DELETE CASCADE,
+  position    INTEGER NOT NULL,
+  added_at    INTEGER NOT NULL,
+  UNIQUE (channel_id, position)
+);
+CREATE INDEX playlist_shot ON playlist_items(shot_id);
+
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+-- Full-text search over prompts (external content: the text lives once, in shots).
+CREATE VIRTUAL TABLE shots_fts USING fts5(prompt, content='shots', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER shots_fts_ai AFTER INSERT ON shots BEGIN
+  INSERT INTO shots_fts(rowid, prompt) VALUES (new.id, new.prompt);
+END;
+CREATE TRIGGER shots_fts_ad AFTER DELETE ON shots BEGIN
+  INSERT INTO shots_fts(shots_fts, rowid, prompt) VALUES ('delete', old.id, old.prompt);
+END;
+CREATE TRIGGER shots_fts_au AFTER UPDATE OF prompt ON shots BEGIN
+  INSERT INTO shots_fts(shots_fts, rowid, prompt) VALUES ('delete', old.id, old.prompt);
+  INSERT INTO shots_fts(rowid, prompt) VALUES (new.id, new.prompt);
+END;
+`
+  }
+]

@@ -1,0 +1,127 @@
+import type { HouseFormat } from '../../shared/house-format'
+import type { ProbeInfo } from './probe'
+import { videoDurationSec } from './probe'
+
+export interface ConformOutputs {
+  mp4: string
+  poster: string
+  strip: string
+}
+
+export interface ConformPlan {
+  /** Frames in the output: the source length rounded to the channel's frame rate. */
+  frames: number
+  durationSec: number
+  audioSamples: number
+  posterFrame: number
+  stripTiles: number
+  stripStep: number
+}
+
+export const POSTER_WIDTH = 480
+export const STRIP_TILE_WIDTH = 160
+export const STRIP_TILES = 8
+
+/** The output's length and thumbnail picks, decided from the probe alone. */
+export function planConform(format: HouseFormat, info: ProbeInfo): ConformPlan {
+  const src = videoDurationSec(info) ?? 0
+  const frames = Math.max(1, Math.round(src * format.fps))
+  const durationSec = frames / format.fps
+  // A poster from about a second in (first frames are often black or fading in).
+  const posterFrame = Math.min(frames - 1, Math.round(Math.min(1, durationSec / 3) * format.fps))
+  const stripStep = Math.max(1, Math.floor(frames / STRIP_TILES))
+  return {
+    frames,
+    durationSec,
+    audioSamples: Math.round(durationSec * format.audioRate),
+    posterFrame,
+    stripTiles: STRIP_TILES,
+    stripStep
+  }
+}
+
+/**
+ * H.264 level from the picture rate, fixed per format so every clip of a channel
+ * carries the same SPS (clips are concatenated into one stream on air).
+ */
+export function h264Level(format: HouseFormat): string {
+  const mbPerSec = Math.ceil(format.width / 16) * Math.ceil(format.height / 16) * format.fps
+  if (mbPerSec <= 245_760) return '4.0'
+  if (mbPerSec <= 522_240) return '4.2'
+  if (mbPerSec <= 983_040) return '5.1'
+  return '5.2'
+}
+
+export interface EncoderTuning {
+  /** x264 preset; veryfast keeps conform near 0.25 CPU-s per clip-second at 1024x576. */
+  preset: string
+  threads?: number
+}
+
+export const DEFAULT_TUNING: EncoderTuning = { preset: 'veryfast' }
+
+/**
+ * ffmpeg arguments that turn `input` into the channel's house format (MP4 for
+ * preview) plus a poster JPEG and a filmstrip, in one decode. Pure.
+ * - letterbox/pillarbox, never stretch; rotation metadata is applied by ffmpeg's
+ *   autorotate before the graph;
+ * - constant fps, exactly `frames` frames (last frame held if the source runs short);
+ * - closed GOP of fps*gopSeconds frames, keyframe at frame 0, no scene-cut keyframes;
+ * - AAC-LC 48 kHz stereo, silence when the source has none, padded/trimmed to the
+ *   video's length.
+ */
+export function conformArgs(
+  input: string,
+  outputs: ConformOutputs,
+  format: HouseFormat,
+  info: ProbeInfo,
+  tuning: EncoderTuning = DEFAULT_TUNING
+): string[] {
+  const plan = planConform(format, info)
+  const { width: W, height: H, fps } = format
+  const gop = fps * format.gopSeconds
+  const posterH = Math.round((POSTER_WIDTH * H) / W / 2) * 2
+  const tileH = Math.round((STRIP_TILE_WIDTH * H) / W / 2) * 2
+  const video =
+    `[0:v:0]setpts=PTS-STARTPTS,fps=${fps},` +
+    `scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
+    `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p,` +
+    // Hold the last frame a little so rounding never leaves us short, then cut exactly.
+    `tpad=stop_mode=clone:stop_duration=1,trim=end_frame=${plan.frames},setpts=PTS-STARTPTS,split=3[v][p0][s0]`
+  const poster = `[p0]trim=start_frame=${plan.posterFrame}:end_frame=${plan.posterFrame + 1},scale=${POSTER_WIDTH}:${posterH}[p]`
+  const strip = `[s0]select='not(mod(n\\,${plan.stripStep}))',scale=${STRIP_TILE_WIDTH}:${tileH},tile=${plan.stripTiles}x1[s]`
+  const hasAudio = info.audio !== null
+  const audioIn = hasAudio ? '[0:a:0]asetpts=PTS-STARTPTS,' : '[1:a]'
+  const audio =
+    `${audioIn}aresample=${format.audioRate},aformat=sample_fmts=fltp:channel_layouts=stereo,` +
+    `apad,atrim=end_sample=${plan.audioSamples}[a]`
+
+  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-nostats', '-progress', 'pipe:1', '-i', input]
+  if (!hasAudio) {
+    args.push('-f', 'lavfi', '-i', `anullsrc=channel_layout=stereo:sample_rate=${format.audioRate}`)
+  }
+  args.push('-filter_complex', [video, poster, strip, audio].join(';'))
+  args.push(
+    '-map', '[v]', '-map', '[a]',
+    '-map_metadata', '-1', '-map_chapters', '-1',
+    '-c:v', 'libx264', '-preset', tuning.preset, '-profile:v', 'high', '-level:v', h264Level(format),
+    '-pix_fmt', 'yuv420p',
+    '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-flags', '+cgop',
+    '-b:v', `${format.videoKbps}k`, '-maxrate', `${format.videoMaxKbps}k`, '-bufsize', `${format.videoMaxKbps * 2}k`,
+    ...(tuning.threads ? ['-threads', String(tuning.threads)] : []),
+    '-c:a', 'aac', '-b:a', `${format.audioKbps}k`, '-ar', String(format.audioRate), '-ac', '2',
+    '-movflags', '+faststart',
+    '-f', 'mp4', outputs.mp4,
+    '-map', '[p]', '-frames:v', '1', '-q:v', '3', '-f', 'image2', outputs.poster,
+    '-map', '[s]', '-frames:v', '1', '-q:v', '4', '-f', 'image2', outputs.strip
+  )
+  return args
+}
+
+/** MP4 → MPEG-TS for air: a stream copy, no re-encode. */
+export function tsRemuxArgs(mp4: string, ts: string): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
+    '-i', mp4, '-map', '0', '-c', 'copy', '-bsf:v', 'h264_mp4toannexb', '-f', 'mpegts', ts
+  ]
+}

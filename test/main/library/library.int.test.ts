@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { existsSync } from 'node:fs'
+import { tempDir } from '../../helpers/tmp'
+import { makeClip } from '../../fixtures/media'
+import { openLibrary, type Library } from '../../../src/main/library'
+import { StudioError } from '../../../src/shared/contract'
+
+let tmp: ReturnType<typeof tempDir>
+let lib: Library
+
+beforeEach(() => {
+  tmp = tempDir()
+  lib = openLibrary(tmp.dir + '/data')
+})
+afterEach(async () => {
+  await lib.close()
+  tmp.cleanup()
+})
+
+describe('channels', () => {
+  it('creates, finds, renames and refuses duplicate names', () => {
+    const c = lib.createChannel({ name: 'Ocean TV', theme: 'whales', format: { fps: 12 } })
+    expect(c.format.fps).toBe(12)
+    expect(c.format.width).toBe(1024)
+    expect(lib.getChannelByName('ocean tv').id).toBe(c.id)
+    expect(() => lib.createChannel({ name: 'OCEAN TV' })).toThrow(/already exists/)
+    const { channel } = lib.updateChannel(c.id, { name: 'Deep Sea' })
+    expect(channel.name).toBe('Deep Sea')
+    expect(lib.listChannels().map((x) => x.name)).toEqual(['Deep Sea'])
+  })
+
+  it('rejects an invalid format naming the field, and stores nothing', () => {
+    let err: unknown
+    try {
+      lib.createChannel({ name: 'Bad', format: { width: 1023 } })
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(StudioError)
+    expect((err as StudioError).field).toBe('format.width')
+    expect(lib.listChannels()).toEqual([])
+  })
+
+  it('explains an unknown channel name and lists the known ones', () => {
+    lib.createChannel({ name: 'Alpha' })
+    expect(() => lib.getChannelByName('Beta')).toThrow(/No channel named "Beta".*"Alpha"/)
+  })
+
+  it('refuses to delete a channel that is on air', () => {
+    const c = lib.createChannel({ name: 'Live' })
+    expect(() => lib.deleteChannel(c.id, { isOnAir: () => true })).toThrow(/on air/)
+    expect(lib.getChannel(c.id).name).toBe('Live')
+    lib.deleteChannel(c.id, { isOnAir: () => false })
+    expect(lib.listChannels()).toEqual([])
+  })
+})
+
+describe('ingest and playlist', () => {
+  it('ingests a file into ready media by content hash, dedupes a re-import, edits the playlist densely', async () => {
+    const c = lib.createChannel({ name: 'Test', format: { width: 320, height: 180, fps: 12 } })
+    const clip = makeClip(tmp.dir, { seconds: 1, audio: { rate: 48000 } })
+    const steps: string[] = []
+    const shot = await lib.ingestFile(c.id, clip, { prompt: 'a red fox jumps', seed: 7, backend: 'test' }, { onProgress: (p) => steps.push(p.step) })
+    expect(shot.status).toBe('ready')
+    expect(shot.approved).toBe(true)
+    expect(shot.durationMs).toBe(1000)
+    expect(shot.mp4Path).toMatch(/^media\/[0-9a-f]{2}\/[0-9a-f]{64}\.mp4$/)
+    for (const p of [shot.mp4Path, shot.tsPath, shot.posterPath, shot.stripPath]) expect(existsSync(lib.abs(p!))).toBe(true)
+    expect(steps).toContain('conform')
+
+    const again = await lib.importFile(c.id, clip, {})
+    expect(again.duplicate).toBe(true)
+    expect(again.shot.id).toBe(shot.id)
+    expect(lib.listShots({ channelId: c.id }).total).toBe(1)
+
+    const other = lib.createShot(c.id, { prompt: 'a blue whale sings' })
+    const third = lib.createShot(c.id, { prompt: 'red sunset over sea' })
+    const rev0 = lib.playlistRevision(c.id)
+    lib.addToPlaylist(c.id, [shot.id, other.id])
+    lib.addToPlaylist(c.id, [third.id], 0)
+    let pl = lib.listPlaylist(c.id)
+    expect(pl.map((i) => i.shotId)).toEqual([third.id, shot.id, other.id])
+    expect(pl.map((i) => i.position)).toEqual([0, 1, 2])
+    expect(pl[1]!.tsPath).toBe(lib.abs(shot.tsPath!))
+    expect(pl[1]!.airable).toBe(true)
+    expect(pl[0]!.airable).toBe(false)
+    expect(lib.playlistRevision(c.id)).toBeGreaterThan(rev0)
+
+    lib.movePlaylistItem(pl[0]!.itemId, 5)
+    pl = lib.listPlaylist(c.id)
+    expect(pl.map((i) => i.shotId)).toEqual([shot.id, other.id, third.id])
+    lib.removePlaylistItems([pl[1]!.itemId])
+    pl = lib.listPlaylist(c.id)
+    expect(pl.map((i) => [i.position, i.shotId])).toEqual([[0, shot.id], [1, third.id]])
+    expect(() => lib.removePlaylistItems([pl[0]!.itemId, 99999])).toThrow(/does not exist/)
+    expect(lib.listPlaylist(c.id)).toHaveLength(2)
+
+    // full-text search over prompts, with FTS syntax in the input treated as text
+    expect(lib.listShots({ channelId: c.id, search: 'red' }).shots.map((s) => s.id).sort()).toEqual([shot.id, third.id].sort())
+    expect(lib.listShots({ channelId: c.id, search: 'fox "(* -' }).total).toBe(1)
+    expect(lib.listShots({ channelId: c.id, status: 'pending' }).total).toBe(2)
+
+    // delete: media to the trash, shot out of the playlist, positions stay dense
+    const mp4 = lib.abs(shot.mp4Path!)
+    const res = lib.deleteShots([shot.id])
+    expect(res.trashedFiles).toBeGreaterThanOrEqual(4)
+    expect(existsSync(mp4)).toBe(false)
+    pl = lib.listPlaylist(c.id)
+    expect(pl.map((i) => [i.position, i.shotId])).toEqual([[0, third.id]])
+  })
+})
