@@ -6,18 +6,21 @@
 import type { z } from 'zod'
 import { appCalls, appEvents } from './app'
 import { libraryCalls, libraryEvents } from './library'
+import { onairCalls, onairEvents } from './onair'
 import type { CallSpec } from './define'
 
 export * from './define'
 
 export const calls = {
   ...appCalls,
-  ...libraryCalls
+  ...libraryCalls,
+  ...onairCalls
 } satisfies Record<string, CallSpec>
 
 export const events = {
   ...appEvents,
-  ...libraryEvents
+  ...libraryEvents,
+  ...onairEvents
 } satisfies Record<string, z.ZodType>
 
 export type Calls = typeof calls

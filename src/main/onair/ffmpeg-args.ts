@@ -1,0 +1,206 @@
+import type { HouseFormat } from '../../shared/house-format'
+
+/**
+ * Argument builders for every ffmpeg the on-air engine runs. Pure functions so the
+ * exact command lines are unit-tested; the URLs they contain carry secrets, so
+ * callers must redact before logging them.
+ */
+
+/** How often ffmpeg writes a `-progress` block, in seconds. */
+export const PROGRESS_PERIOD_S = 0.5
+
+/**
+ * The channel's one long-running encoder: conformed MPEG-TS clips arrive on stdin
+ * one after another and are copied, never re-encoded, to the local RTMP server.
+ * `-re` paces reading at the clips' own rate, which keeps the feeder's lead small.
+ * stdin is the only input, so when the parent dies the pipe closes and ffmpeg ends.
+ */
+export function playoutArgs(publishUrl: string): string[] {
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'warning',
+    '-nostats',
+    '-progress',
+    'pipe:1',
+    '-stats_period',
+    String(PROGRESS_PERIOD_S),
+    '-re',
+    '-f',
+    'mpegts',
+    '-i',
+    'pipe:0',
+    '-map',
+    '0:v:0',
+    '-map',
+    '0:a:0?',
+    '-c',
+    'copy',
+    '-f',
+    'flv',
+    '-flvflags',
+    'no_duration_filesize',
+    publishUrl
+  ]
+}
+
+/** 10 s without progress on a network socket means the destination is gone. */
+export const RELAY_RW_TIMEOUT_US = 10_000_000
+
+/**
+ * A copy relay from the local server to one destination. The local stream comes
+ * in as HTTP-FLV through stdin (the parent pipes it), so the relay also ends when
+ * the parent dies; `rw_timeout` stops a stalled destination from hanging it.
+ */
+export function relayArgs(destinationUrl: string): string[] {
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'warning',
+    '-nostats',
+    '-progress',
+    'pipe:1',
+    '-stats_period',
+    String(PROGRESS_PERIOD_S),
+    '-f',
+    'flv',
+    '-i',
+    'pipe:0',
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    '-rw_timeout',
+    String(RELAY_RW_TIMEOUT_US),
+    '-f',
+    'flv',
+    '-flvflags',
+    'no_duration_filesize',
+    destinationUrl
+  ]
+}
+
+/**
+ * Encoder settings of the house format (closed GOP of exactly gopSeconds, keyframe
+ * on the first frame, capped rate, AAC-LC 48 kHz stereo), for clips the on-air
+ * engine makes itself (the standby slate).
+ */
+export function houseEncodeArgs(format: HouseFormat): string[] {
+  const gop = format.fps * format.gopSeconds
+  return [
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-profile:v',
+    'high',
+    '-pix_fmt',
+    'yuv420p',
+    '-r',
+    String(format.fps),
+    '-g',
+    String(gop),
+    '-keyint_min',
+    String(gop),
+    '-sc_threshold',
+    '0',
+    '-flags',
+    '+cgop',
+    '-b:v',
+    `${format.videoKbps}k`,
+    '-maxrate',
+    `${format.videoMaxKbps}k`,
+    '-bufsize',
+    `${format.videoMaxKbps * 2}k`,
+    '-c:a',
+    'aac',
+    '-b:a',
+    `${format.audioKbps}k`,
+    '-ar',
+    String(format.audioRate),
+    '-ac',
+    '2',
+    '-f',
+    'mpegts'
+  ]
+}
+
+export interface SynthClipSpec {
+  format: HouseFormat
+  /** Exact number of video frames; audio is made the same length. */
+  frames: number
+  /** lavfi video source, e.g. "smptehdbars" or "testsrc2". */
+  video: string
+  /** Optional text burnt in with drawtext (needs a font; the caller retries without). */
+  text?: string
+  /** Tone frequency in Hz; 0 = silence. */
+  toneHz: number
+  output: string
+}
+
+/** A clip synthesised from lavfi sources and encoded in the house format. */
+export function synthClipArgs(spec: SynthClipSpec): string[] {
+  const { format } = spec
+  const seconds = (spec.frames / format.fps).toFixed(6)
+  const size = `${format.width}x${format.height}`
+  let video = `${spec.video}=size=${size}:rate=${format.fps}:duration=${seconds}`
+  if (spec.text) {
+    const safe = spec.text.replace(/[^A-Za-z0-9 .,!-]/g, '')
+    video += `,drawtext=text='${safe}':fontcolor=white:fontsize=${Math.round(format.height / 10)}:box=1:boxcolor=black@0.6:boxborderw=20:x=(w-text_w)/2:y=(h-text_h)/2`
+  }
+  const audio =
+    spec.toneHz > 0
+      ? `sine=frequency=${spec.toneHz}:sample_rate=${format.audioRate}:duration=${seconds}`
+      : `anullsrc=channel_layout=stereo:sample_rate=${format.audioRate},atrim=duration=${seconds}`
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    video,
+    '-f',
+    'lavfi',
+    '-i',
+    audio,
+    '-frames:v',
+    String(spec.frames),
+    ...houseEncodeArgs(format),
+    spec.output
+  ]
+}
+
+/**
+ * The seed's playout, kept for the benchmark baseline: a concat list re-encoded
+ * with x264 veryfast on every second of air.
+ */
+export function seedPlayoutArgs(concatList: string, outputUrl: string): string[] {
+  return [
+    '-hide_banner',
+    '-y',
+    '-nostdin',
+    '-re',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    concatList,
+    '-loglevel',
+    'error',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-tune',
+    'zerolatency',
+    '-c:a',
+    'aac',
+    '-shortest',
+    '-f',
+    'flv',
+    outputUrl
+  ]
+}

@@ -1,0 +1,446 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs'
+import { toolPath } from '../media/ffmpeg-path'
+import { Backoff } from './backoff'
+import { playoutArgs } from './ffmpeg-args'
+import { LineSplitter, ProgressParser, type ProgressBlock } from './progress'
+import type { OnAirLogger } from './redact-log'
+import { StateMachine, type StateChange } from './state'
+import { nextInOrder, type AirChannel, type AirCursor, type AirItem, type TimelineSource } from './timeline'
+
+/** The local server as the playout sees it. */
+export interface PublishTarget {
+  hasVideo(stream: string): boolean
+  on(event: 'publishRefused', listener: (stream: string) => void): unknown
+  off(event: 'publishRefused', listener: (stream: string) => void): unknown
+}
+
+export interface ClipRef {
+  itemId: number | null
+  label: string
+  durationMs: number
+  slate: boolean
+}
+
+export type ClipPhase = 'queued' | 'airing' | 'skipped'
+
+export interface PlayoutOptions {
+  channel: AirChannel
+  stream: string
+  source: TimelineSource
+  target: PublishTarget
+  /** A freshly signed publish URL; called for every (re)connect. */
+  publishUrl: () => string
+  slatePath: () => Promise<string>
+  log: OnAirLogger
+  onState?: (change: StateChange) => void
+  onClip?: (phase: ClipPhase, clip: ClipRef, reason?: string) => void
+  /** Restart policy for the encoder (local, so quicker than destinations). */
+  restartBackoff?: Backoff
+}
+
+export interface PlayoutStats {
+  uptimeS: number
+  kbps: number
+  speed: number
+  droppedFrames: number
+  restarts: number
+}
+
+interface QueuedClip {
+  clip: ClipRef
+  /** Output time (µs, this encoder run) at which the clip started on air. */
+  airStartUs: number | null
+}
+
+const TS_PACKET = 188
+
+/** Cheap check that a file is MPEG-TS we can read: two sync bytes a packet apart. */
+export function checkTsFile(path: string): string | null {
+  try {
+    const st = statSync(path)
+    if (!st.isFile()) return 'not a file'
+    if (st.size < TS_PACKET * 2) return 'the file is empty or truncated'
+    const fd = openSync(path, 'r')
+    try {
+      const buf = Buffer.alloc(TS_PACKET + 1)
+      readSync(fd, buf, 0, buf.length, 0)
+      if (buf[0] !== 0x47 || buf[TS_PACKET] !== 0x47) return 'not an MPEG-TS file (conform it again)'
+    } finally {
+      closeSync(fd)
+    }
+    return null
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return 'the file is missing'
+    if (code === 'EACCES') return 'the file is not readable (permissions)'
+    return err instanceof Error ? err.message : String(err)
+  }
+}
+
+const BENIGN = /Non-monotonous DTS|Packet corrupt|corrupt input packet|changing to \d+\. This may result/
+
+/**
+ * One channel on air: a long-running `ffmpeg -re -f mpegts -i pipe:0 -c copy -f flv`
+ * publishing to the local server, and a feeder that writes the timeline's clips
+ * into its stdin one after another. The feeder chooses the next clip only when the
+ * current one has been taken by ffmpeg (backpressure keeps the lead to the pipe's
+ * buffer, well under a second), so every edit airs at the next boundary and the
+ * clip on air is never cut. If ffmpeg dies it is restarted; viewers of the local
+ * server stay subscribed and NMS continues their timestamps.
+ */
+export class ChannelPlayout {
+  readonly state: StateMachine
+  private encoder: ChildProcessWithoutNullStreams | null = null
+  private encoderGen = 0
+  private encoderReady: Promise<void> = Promise.resolve()
+  private markEncoderReady: () => void = () => {}
+  private stopping = false
+  private cursor: AirCursor | null = null
+  private readonly queue: QueuedClip[] = []
+  private lastProgress: ProgressBlock | null = null
+  private prevProgress: { at: number; size: number } | null = null
+  private kbps = 0
+  private droppedBase = 0
+  private restarts = 0
+  private liveSince = 0
+  private everLive = false
+  private failedStarts = 0
+  private refused = false
+  private readonly stderrTail: string[] = []
+  private feeder: Promise<void> | null = null
+  private restartTimer: NodeJS.Timeout | null = null
+  private liveWatch: NodeJS.Timeout | null = null
+  private readonly backoff: Backoff
+  private readonly onRefused = (stream: string): void => {
+    if (stream === this.opts.stream) this.refused = true
+  }
+
+  constructor(private readonly opts: PlayoutOptions) {
+    this.state = new StateMachine((c) => {
+      opts.onState?.(c)
+      for (const w of [...this.waiters]) if (w(c)) this.waiters.splice(this.waiters.indexOf(w), 1)
+    })
+    this.backoff =
+      opts.restartBackoff ?? new Backoff({ initialMs: 500, factor: 2, jitter: 0.05, maxMs: 10_000, stableMs: 30_000 })
+  }
+
+  get encoderPid(): number | undefined {
+    return this.encoder?.pid
+  }
+
+  get now(): ClipRef | null {
+    return this.queue[0]?.clip ?? null
+  }
+
+  /** The clip already queued behind the one on air, or the one the timeline says comes next. */
+  get next(): ClipRef | null {
+    if (this.queue[1]) return this.queue[1].clip
+    const item = nextInOrder(this.safeAirable(), this.cursor)
+    return item ? this.clipOf(item) : null
+  }
+
+  stats(): PlayoutStats {
+    const p = this.lastProgress
+    return {
+      uptimeS: this.state.state === 'live' && this.liveSince ? Math.round((Date.now() - this.liveSince) / 1000) : 0,
+      kbps: Math.round(this.kbps),
+      speed: p && Number.isFinite(p.speed) ? p.speed : 0,
+      droppedFrames: this.droppedBase + (p?.dropFrames ?? 0),
+      restarts: this.restarts
+    }
+  }
+
+  /** Resolves once the local server has the stream's first video, or rejects with the error. */
+  async start(): Promise<void> {
+    this.state.go('starting')
+    this.opts.target.on('publishRefused', this.onRefused)
+    const live = new Promise<void>((resolve, reject) => {
+      this.waiters.push((c) => {
+        if (c.to === 'live') resolve()
+        else if (c.to === 'error' || c.to === 'offline') reject(new Error(c.message ?? 'stopped before going live'))
+        else return false
+        return true
+      })
+    })
+    this.spawnEncoder()
+    this.feeder = this.feed().catch((err: unknown) => {
+      this.fail(`The playout feeder stopped: ${err instanceof Error ? err.message : String(err)}`)
+    })
+    await live
+  }
+
+  /** Callbacks waiting for a state; each returns true once it is done. */
+  private readonly waiters: Array<(c: StateChange) => boolean> = []
+
+  private go(to: StateChange['to'], detail: Parameters<StateMachine['go']>[1] = {}): void {
+    if (this.state.canGo(to)) this.state.go(to, detail)
+  }
+
+  private fail(message: string): void {
+    this.opts.log('error', `[${this.opts.stream}] ${message}`)
+    this.go('error', { message })
+    this.stopping = true
+    this.markEncoderReady()
+    this.killEncoder()
+  }
+
+  private safeAirable(): AirItem[] {
+    try {
+      return this.opts.source.airable(this.opts.channel.id)
+    } catch (err) {
+      this.opts.log('warn', `[${this.opts.stream}] reading the timeline failed: ${err instanceof Error ? err.message : String(err)}`)
+      return []
+    }
+  }
+
+  private clipOf(item: AirItem): ClipRef {
+    return { itemId: item.itemId, label: item.label, durationMs: item.durationMs, slate: false }
+  }
+
+  // ---- encoder supervisor ---------------------------------------------------
+
+  private spawnEncoder(): void {
+    const gen = ++this.encoderGen
+    this.refused = false
+    this.queue.length = 0
+    this.lastProgress = null
+    this.prevProgress = null
+    const child = spawn(toolPath('ffmpeg'), playoutArgs(this.opts.publishUrl()), { stdio: ['pipe', 'pipe', 'pipe'] })
+    this.encoder = child
+    this.encoderReady = Promise.resolve()
+    child.stdin.on('error', () => {
+      /* EPIPE when ffmpeg dies; the exit handler restarts it */
+    })
+    const progress = new ProgressParser((b) => this.onProgress(b))
+    child.stdout.on('data', (d: Buffer) => progress.push(d))
+    const lines = new LineSplitter((line) => {
+      this.stderrTail.push(line)
+      if (this.stderrTail.length > 20) this.stderrTail.shift()
+      this.opts.log(BENIGN.test(line) ? 'debug' : 'warn', `[${this.opts.stream}] ffmpeg: ${line}`)
+    })
+    child.stderr.on('data', (d: Buffer) => lines.push(d))
+    child.on('error', (err) => this.fail(`Could not start ffmpeg: ${err.message}`))
+    child.on('close', (code, signal) => {
+      lines.flush()
+      if (gen === this.encoderGen) this.onEncoderExit(code, signal)
+    })
+    this.watchForLive(gen)
+  }
+
+  /** LIVE means: the server accepted the publish and holds the stream's first video. */
+  private watchForLive(gen: number): void {
+    if (this.liveWatch) clearInterval(this.liveWatch)
+    this.liveWatch = setInterval(() => {
+      if (gen !== this.encoderGen || this.stopping) {
+        if (this.liveWatch) clearInterval(this.liveWatch)
+        return
+      }
+      if (this.opts.target.hasVideo(this.opts.stream) && this.lastProgress !== null) {
+        if (this.liveWatch) clearInterval(this.liveWatch)
+        this.liveWatch = null
+        this.failedStarts = 0
+        if (!this.everLive || this.state.state !== 'live') {
+          if (!this.everLive) this.liveSince = Date.now()
+          this.everLive = true
+          this.encoderUpAt = Date.now()
+          this.go('live')
+        }
+      }
+    }, 25)
+  }
+  private encoderUpAt = 0
+
+  private onEncoderExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.liveWatch) clearInterval(this.liveWatch)
+    this.encoder = null
+    if (this.stopping) return
+    this.droppedBase += this.lastProgress?.dropFrames ?? 0
+    const why = signal ? `killed by ${signal}` : `exited with code ${code}`
+    const tail = this.stderrTail.slice(-3).join(' | ')
+    if (this.refused) {
+      this.fail(
+        'The local RTMP server refused the publish: the publish secret does not match (secret "onair.publishSecret"). ' +
+          'Another studio may be running on the same port with its own secret; stop it or change the RTMP port.'
+      )
+      return
+    }
+    const wasUp = this.encoderUpAt ? Date.now() - this.encoderUpAt : 0
+    this.encoderUpAt = 0
+    if (!wasUp) this.failedStarts += 1
+    if (!this.everLive && this.failedStarts >= 3) {
+      this.fail(`The playout encoder could not go live (${why}${tail ? `: ${tail}` : ''}).`)
+      return
+    }
+    this.backoff.connectionEnded(wasUp)
+    const { attempt, delayMs } = this.backoff.next()
+    this.restarts += 1
+    this.opts.log('warn', `[${this.opts.stream}] playout encoder ${why}; restarting in ${delayMs} ms (attempt ${attempt})${tail ? `: ${tail}` : ''}`)
+    this.go('reconnecting', { attempt, nextRetryAt: Date.now() + delayMs, message: `encoder ${why}` })
+    let release: () => void = () => {}
+    this.encoderReady = new Promise((r) => (release = r))
+    this.markEncoderReady = release
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null
+      if (this.stopping) return release()
+      this.spawnEncoder()
+      release()
+    }, delayMs)
+  }
+
+  private onProgress(b: ProgressBlock): void {
+    const now = Date.now()
+    if (this.prevProgress && now > this.prevProgress.at) {
+      const inst = ((b.totalSize - this.prevProgress.size) * 8) / (now - this.prevProgress.at)
+      // Smooth over a few blocks: one block is 0.5 s and packets arrive in bursts.
+      this.kbps = this.kbps === 0 ? inst : this.kbps * 0.7 + inst * 0.3
+    }
+    this.prevProgress = { at: now, size: b.totalSize }
+    this.lastProgress = b
+    this.advanceAiring(b.outTimeUs)
+  }
+
+  /**
+   * "Now" is the clip whose time ffmpeg's output has reached: the head of the queue
+   * advances when out_time passes the head's end (its start + its duration). It is
+   * resynchronised to the feeder at each pick (a clip cannot be on air before its
+   * bytes are written), so rounding in clip durations never accumulates.
+   */
+  private advanceAiring(outUs: number): void {
+    const head = this.queue[0]
+    if (!head) return
+    if (head.airStartUs === null) head.airStartUs = outUs
+    while (this.queue.length >= 2) {
+      const cur = this.queue[0]!
+      const start = cur.airStartUs ?? outUs
+      const end = start + cur.clip.durationMs * 1000
+      if (cur.clip.durationMs > 0 && outUs < end) break
+      this.queue.shift()
+      const nxt = this.queue[0]!
+      nxt.airStartUs = cur.clip.durationMs > 0 ? Math.min(end, outUs) : outUs
+      this.opts.onClip?.('airing', nxt.clip)
+    }
+  }
+
+  // ---- feeder -----------------------------------------------------------------
+
+  private async feed(): Promise<void> {
+    const skippedInRow = new Set<number>()
+    while (!this.stopping) {
+      await this.encoderReady
+      if (this.stopping) break
+      const enc = this.encoder
+      if (!enc) {
+        await sleep(50)
+        continue
+      }
+      const gen = this.encoderGen
+      const item = nextInOrder(this.safeAirable(), this.cursor)
+      const problem = item ? checkTsFile(item.tsPath) : null
+      if (item && problem) {
+        this.skip(item, problem)
+        this.cursor = { itemId: item.itemId, position: item.position }
+        skippedInRow.add(item.itemId)
+        // Pick again at once, unless every airable item has failed: then the slate, not a spin.
+        if (skippedInRow.size < 50) continue
+      }
+      skippedInRow.clear()
+      const playable = item && !problem ? item : null
+      const path = playable ? playable.tsPath : await this.opts.slatePath()
+      const clip = playable ? this.clipOf(playable) : this.slateClip()
+      this.queue.push({ clip, airStartUs: this.queue.length === 0 ? (this.lastProgress?.outTimeUs ?? 0) : null })
+      if (this.queue.length === 1) this.opts.onClip?.('airing', clip)
+      else this.opts.onClip?.('queued', clip)
+      // More than one clip waiting behind the one on air means durations were off: resync.
+      while (this.queue.length > 2) {
+        this.queue.shift()
+        const head = this.queue[0]!
+        head.airStartUs = this.lastProgress?.outTimeUs ?? 0
+        this.opts.onClip?.('airing', head.clip)
+      }
+      const result = await this.pump(enc, gen, path)
+      if (result === 'read-error' && playable) this.skip(playable, 'the file could not be read to the end')
+      if (playable) this.cursor = { itemId: playable.itemId, position: playable.position }
+    }
+  }
+
+  private slateClip(): ClipRef {
+    return { itemId: null, label: 'Standby', durationMs: this.opts.channel.format.gopSeconds * 1000, slate: true }
+  }
+
+  private skip(item: AirItem, reason: string): void {
+    this.opts.log('warn', `[${this.opts.stream}] skipping clip ${item.itemId} (${item.label}): ${reason}`)
+    try {
+      this.opts.source.markUnplayable(this.opts.channel.id, item.itemId, reason)
+    } catch {
+      /* marking is best effort; the skip itself already happened */
+    }
+    this.opts.onClip?.('skipped', this.clipOf(item), reason)
+  }
+
+  /** Copies one clip into ffmpeg's stdin, waiting on backpressure. */
+  private pump(enc: ChildProcessWithoutNullStreams, gen: number, path: string): Promise<'done' | 'encoder-gone' | 'read-error'> {
+    return new Promise((resolve) => {
+      const input = createReadStream(path, { highWaterMark: 64 * 1024 })
+      let settled = false
+      const finish = (r: 'done' | 'encoder-gone' | 'read-error'): void => {
+        if (settled) return
+        settled = true
+        enc.stdin.off('drain', onDrain)
+        enc.off('close', onGone)
+        input.destroy()
+        resolve(r)
+      }
+      const onDrain = (): void => {
+        input.resume()
+      }
+      const onGone = (): void => finish('encoder-gone')
+      enc.stdin.on('drain', onDrain)
+      enc.once('close', onGone)
+      input.on('data', (chunk) => {
+        if (gen !== this.encoderGen || this.stopping || enc.stdin.destroyed) return finish('encoder-gone')
+        if (!enc.stdin.write(chunk)) input.pause()
+      })
+      input.on('end', () => {
+        // The clip is fully handed over once the stdin buffer has drained.
+        if (enc.stdin.writableNeedDrain) enc.stdin.once('drain', () => finish('done'))
+        else finish('done')
+      })
+      input.on('error', () => finish('read-error'))
+    })
+  }
+
+  // ---- stop -------------------------------------------------------------------
+
+  private killEncoder(): void {
+    const enc = this.encoder
+    if (!enc) return
+    enc.stdin.destroy()
+    enc.kill('SIGTERM')
+    const t = setTimeout(() => enc.kill('SIGKILL'), 3000)
+    enc.once('close', () => clearTimeout(t))
+  }
+
+  async stop(): Promise<void> {
+    if (this.state.state === 'offline') return
+    this.stopping = true
+    this.opts.target.off('publishRefused', this.onRefused)
+    if (this.restartTimer) clearTimeout(this.restartTimer)
+    if (this.liveWatch) clearInterval(this.liveWatch)
+    this.markEncoderReady()
+    this.go('stopping')
+    const enc = this.encoder
+    if (enc) {
+      const closed = new Promise<void>((r) => enc.once('close', () => r()))
+      this.killEncoder()
+      await closed
+    }
+    await this.feeder
+    this.queue.length = 0
+    this.go('offline')
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}

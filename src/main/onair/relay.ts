@@ -1,0 +1,246 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { get as httpGet, type ClientRequest } from 'node:http'
+import { toolPath } from '../media/ffmpeg-path'
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff'
+import { relayArgs } from './ffmpeg-args'
+import { LineSplitter, ProgressParser } from './progress'
+import type { OnAirLogger } from './redact-log'
+import { StateMachine, type StateChange } from './state'
+
+/** Twitch ends a broadcast after 48 h; reconnect cleanly a little before. */
+export const TWITCH_PLANNED_RECONNECT_MS = 47.5 * 3600 * 1000
+
+/** ffmpeg/RTMP messages that mean the destination said no, not that the network failed. */
+const REJECTED =
+  /NetStream\.Publish\.BadName|NetConnection\.Connect\.Rejected|NetStream\.Publish\.(?:Denied|Failed)|authentication|unauthori[sz]ed|forbidden|\b401\b|\b403\b|invalid stream key/i
+
+export function classifyRelayFailure(stderr: string): 'rejected' | 'network' {
+  return REJECTED.test(stderr) ? 'rejected' : 'network'
+}
+
+export interface RelayOptions {
+  id: string
+  name: string
+  /** Resolves the full destination URL with its key (read from the secret store). */
+  destinationUrl: () => Promise<string>
+  /** The local HTTP-FLV URL the relay pulls from (tagged so it is not counted as a viewer). */
+  sourceFlvUrl: string
+  log: OnAirLogger
+  onState?: (change: StateChange) => void
+  backoff?: BackoffOptions
+  /** Reconnect on purpose after this long connected (Twitch's 48 h limit); 0 = never. */
+  plannedReconnectMs?: number
+}
+
+/**
+ * One destination: `ffmpeg -f flv -i pipe:0 -c copy -f flv <destination>` with the
+ * local stream piped in over HTTP-FLV. Its own state machine and reconnect policy:
+ * only a drop after a working connection is retried (with backoff, unlimited); a
+ * failed first connect or a rejected key stops with an error instead of looping.
+ */
+export class DestinationRelay {
+  readonly state: StateMachine
+  private child: ChildProcessWithoutNullStreams | null = null
+  private request: ClientRequest | null = null
+  private readonly backoff: Backoff
+  private wanted = false
+  private everLive = false
+  private connectedAt = 0
+  private liveSince = 0
+  private plannedPending = false
+  private retryTimer: NodeJS.Timeout | null = null
+  private plannedTimer: NodeJS.Timeout | null = null
+  private stderrTail: string[] = []
+  private lastSize = 0
+  private kbpsValue = 0
+  private lastSizeAt = 0
+  private connects = 0
+
+  constructor(private readonly opts: RelayOptions) {
+    this.state = new StateMachine((c) => opts.onState?.(c))
+    this.backoff = new Backoff(opts.backoff ?? DEFAULT_BACKOFF)
+  }
+
+  get attempts(): number {
+    return this.connects
+  }
+  get pid(): number | undefined {
+    return this.child?.pid
+  }
+  stats(): { kbps: number; uptimeS: number } {
+    return {
+      kbps: Math.round(this.kbpsValue),
+      uptimeS: this.state.state === 'live' && this.liveSince ? Math.round((Date.now() - this.liveSince) / 1000) : 0
+    }
+  }
+
+  start(): void {
+    if (this.wanted) return
+    this.wanted = true
+    this.everLive = false
+    this.backoff.reset()
+    this.state.go('starting')
+    void this.connect()
+  }
+
+  /** "Retry now": skip the countdown, or try again after an error. */
+  retryNow(): void {
+    if (this.state.state === 'reconnecting' && this.retryTimer) {
+      clearTimeout(this.retryTimer)
+      this.retryTimer = null
+      void this.connect()
+    } else if (this.state.state === 'error') {
+      this.wanted = false
+      this.start()
+    }
+  }
+
+  private async connect(): Promise<void> {
+    if (!this.wanted) return
+    let url: string
+    try {
+      url = await this.opts.destinationUrl()
+    } catch (err) {
+      return this.toError(err instanceof Error ? err.message : String(err))
+    }
+    if (!this.wanted) return
+    this.connects += 1
+    this.stderrTail = []
+    this.connectedAt = 0
+    this.lastSize = 0
+    this.lastSizeAt = Date.now()
+    const child = spawn(toolPath('ffmpeg'), relayArgs(url), { stdio: ['pipe', 'pipe', 'pipe'] })
+    this.child = child
+    child.stdin.on('error', () => {
+      /* EPIPE when ffmpeg exits first */
+    })
+    const progress = new ProgressParser((b) => {
+      const now = Date.now()
+      if (now > this.lastSizeAt) {
+        const inst = ((b.totalSize - this.lastSize) * 8) / (now - this.lastSizeAt)
+        this.kbpsValue = this.kbpsValue === 0 ? inst : this.kbpsValue * 0.7 + inst * 0.3
+      }
+      this.lastSize = b.totalSize
+      this.lastSizeAt = now
+      // The output is open (handshake and publish accepted) and packets are flowing.
+      if (!this.connectedAt && b.outTimeUs > 0) this.onConnected()
+    })
+    child.stdout.on('data', (d: Buffer) => progress.push(d))
+    const lines = new LineSplitter((line) => {
+      this.stderrTail.push(line)
+      if (this.stderrTail.length > 20) this.stderrTail.shift()
+      this.opts.log('warn', `[dest ${this.opts.name}] ffmpeg: ${line}`)
+    })
+    child.stderr.on('data', (d: Buffer) => lines.push(d))
+    child.on('error', (err) => this.toError(`Could not start ffmpeg: ${err.message}`))
+    child.on('close', (code, signal) => {
+      lines.flush()
+      if (this.child === child) this.onExit(code, signal)
+    })
+    this.request = httpGet(this.opts.sourceFlvUrl, (res) => {
+      if (res.statusCode !== 200) {
+        this.opts.log('error', `[dest ${this.opts.name}] local stream answered HTTP ${res.statusCode}`)
+        child.kill('SIGTERM')
+        return
+      }
+      res.pipe(child.stdin)
+    })
+    this.request.on('error', (err) => {
+      this.opts.log('warn', `[dest ${this.opts.name}] local stream: ${err.message}`)
+      child.stdin.end()
+    })
+  }
+
+  private onConnected(): void {
+    this.connectedAt = Date.now()
+    if (!this.everLive) this.liveSince = this.connectedAt
+    this.everLive = true
+    this.plannedPending = false
+    if (this.state.state !== 'live') this.state.go('live')
+    const planned = this.opts.plannedReconnectMs ?? 0
+    if (planned > 0) {
+      this.plannedTimer = setTimeout(() => this.plannedReconnect(), planned)
+    }
+  }
+
+  private plannedReconnect(): void {
+    this.plannedTimer = null
+    if (!this.wanted || !this.child) return
+    this.opts.log('info', `[dest ${this.opts.name}] planned reconnect (session length limit)`)
+    this.plannedPending = true
+    this.endChild()
+  }
+
+  private endChild(): void {
+    const child = this.child
+    if (!child) return
+    this.request?.destroy()
+    this.request = null
+    // Closing stdin lets ffmpeg flush and close the RTMP session cleanly.
+    child.stdin.end()
+    const t = setTimeout(() => child.kill('SIGKILL'), 3000)
+    child.once('close', () => clearTimeout(t))
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.child = null
+    this.request?.destroy()
+    this.request = null
+    if (this.plannedTimer) clearTimeout(this.plannedTimer)
+    this.plannedTimer = null
+    if (!this.wanted) return
+    const upMs = this.connectedAt ? Date.now() - this.connectedAt : 0
+    const stderr = this.stderrTail.join('\n')
+    const why = this.stderrTail.slice(-2).join(' | ') || (signal ? `killed by ${signal}` : `ffmpeg exited with code ${code}`)
+    if (this.plannedPending) {
+      this.plannedPending = false
+      this.state.go('reconnecting', { attempt: 0, nextRetryAt: Date.now(), message: 'planned reconnect before the session limit' })
+      void this.connect()
+      return
+    }
+    if (classifyRelayFailure(stderr) === 'rejected') {
+      return this.toError(`${this.opts.name} refused the stream — check the stream key (${why}).`)
+    }
+    if (!this.everLive) {
+      return this.toError(
+        `Could not connect to ${this.opts.name}: ${why}. Check the URL, the stream key and the network, then retry.`
+      )
+    }
+    this.backoff.connectionEnded(upMs)
+    const { attempt, delayMs } = this.backoff.next()
+    const nextRetryAt = Date.now() + delayMs
+    this.opts.log('warn', `[dest ${this.opts.name}] connection lost (${why}); retry ${attempt} in ${delayMs} ms`)
+    this.state.go('reconnecting', { attempt, nextRetryAt, message: why })
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      void this.connect()
+    }, delayMs)
+  }
+
+  private toError(message: string): void {
+    this.wanted = false
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = null
+    this.opts.log('error', `[dest ${this.opts.name}] ${message}`)
+    if (this.state.canGo('error')) this.state.go('error', { message })
+    this.endChild()
+  }
+
+  async stop(): Promise<void> {
+    this.wanted = false
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    if (this.plannedTimer) clearTimeout(this.plannedTimer)
+    this.retryTimer = null
+    this.plannedTimer = null
+    if (this.state.state === 'offline') return
+    if (this.state.canGo('stopping')) this.state.go('stopping')
+    const child = this.child
+    if (child) {
+      const closed = new Promise<void>((r) => child.once('close', () => r()))
+      this.endChild()
+      await closed
+    }
+    this.child = null
+    if (this.state.canGo('offline')) this.state.go('offline')
+  }
+}

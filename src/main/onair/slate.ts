@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { HouseFormat } from '../../shared/house-format'
+import { toolPath } from '../media/ffmpeg-path'
+import { synthClipArgs, type SynthClipSpec } from './ffmpeg-args'
+
+/** Run one ffmpeg to completion; rejects with its last stderr lines. */
+export function runFfmpeg(args: string[]): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(toolPath('ffmpeg'), args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    let err = ''
+    child.stderr.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-4000)
+    })
+    child.on('error', reject)
+    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`ffmpeg exited with ${code}: ${err.trim()}`))))
+  })
+}
+
+/**
+ * Encode a synthetic clip in the house format, written atomically (temp + rename)
+ * so a crash never leaves a half clip where a cached one is expected.
+ */
+export async function makeHouseClip(spec: SynthClipSpec): Promise<string> {
+  const tmp = `${spec.output}.${process.pid}.tmp.ts`
+  try {
+    try {
+      await runFfmpeg(synthClipArgs({ ...spec, output: tmp }))
+    } catch (err) {
+      // drawtext needs fontconfig and a font; a slate without text still does its job.
+      if (!spec.text) throw err
+      await runFfmpeg(synthClipArgs({ ...spec, text: undefined, output: tmp }))
+    }
+    renameSync(tmp, spec.output)
+  } finally {
+    rmSync(tmp, { force: true })
+  }
+  return spec.output
+}
+
+export function formatKey(f: HouseFormat): string {
+  return `${f.width}x${f.height}p${f.fps}-v${f.videoKbps}-${f.videoMaxKbps}-a${f.audioKbps}-${f.audioRate}-g${f.gopSeconds}`
+}
+
+const pending = new Map<string, Promise<string>>()
+
+/** The standby slate for a format: made once with ffmpeg, cached under the data dir. */
+export function ensureSlate(dataDir: string, format: HouseFormat): Promise<string> {
+  const dir = join(dataDir, 'onair', 'slates')
+  const out = join(dir, `standby-${formatKey(format)}.ts`)
+  if (existsSync(out) && statSync(out).size > 0) return Promise.resolve(out)
+  let p = pending.get(out)
+  if (!p) {
+    mkdirSync(dir, { recursive: true })
+    p = makeHouseClip({
+      format,
+      frames: format.fps * format.gopSeconds,
+      video: 'smptehdbars',
+      text: 'Standby - back soon',
+      toneHz: 0,
+      output: out
+    }).finally(() => pending.delete(out))
+    pending.set(out, p)
+  }
+  return p
+}

@@ -1,0 +1,234 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
+import { isAbsolute, join, resolve } from 'node:path'
+import { DEFAULT_HOUSE_FORMAT, houseFormatSchema, type HouseFormat } from '../../shared/house-format'
+
+/**
+ * What the playout needs from a channel's timeline. Kept small so the engine does
+ * not depend on the library's storage: the library adapter and the file playlist
+ * below both implement it.
+ */
+export interface AirChannel {
+  id: number
+  name: string
+  format: HouseFormat
+}
+
+/** One clip that may go on air: ready, approved, with a conformed MPEG-TS file. */
+export interface AirItem {
+  itemId: number
+  position: number
+  label: string
+  /** Absolute path of the clip in the channel's house format (MPEG-TS). */
+  tsPath: string
+  durationMs: number
+}
+
+/** Where the last pick was, so "next in order" survives edits around it. */
+export interface AirCursor {
+  itemId: number
+  position: number
+}
+
+export interface TimelineSource {
+  getChannel(ref: { id?: number; name?: string }): AirChannel | null
+  /** The airable items of a channel's playlist, in timeline order. Read at every clip boundary. */
+  airable(channelId: number): AirItem[]
+  /** A clip could not be read: remember it so it is not picked again until fixed. */
+  markUnplayable(channelId: number, itemId: number, reason: string): void
+}
+
+/**
+ * "Next in order", looping: the item after the cursor; if the cursor's item was
+ * removed, the first item placed after its old position; past the end, the first.
+ */
+export function nextInOrder(items: readonly AirItem[], cursor: AirCursor | null, skip: ReadonlySet<number> = new Set()): AirItem | null {
+  const usable = items.filter((i) => !skip.has(i.itemId))
+  if (usable.length === 0) return null
+  if (!cursor) return usable[0]!
+  const at = items.findIndex((i) => i.itemId === cursor.itemId)
+  if (at >= 0) {
+    for (let k = 1; k <= items.length; k++) {
+      const cand = items[(at + k) % items.length]!
+      if (!skip.has(cand.itemId)) return cand
+    }
+    return null
+  }
+  return usable.find((i) => i.position > cursor.position) ?? usable[0]!
+}
+
+/** A stream name NMS accepts (^[a-zA-Z0-9_-]+$), stable for a channel. */
+export function streamNameFor(channel: { id: number; name: string }): string {
+  const slug = channel.name
+    .normalize('NFKD')
+    .replace(/[^\w-]+/g, '-')
+    .replace(/_/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase()
+    .slice(0, 48)
+  return slug ? `${slug}` : `channel-${channel.id}`
+}
+
+// ---------------------------------------------------------------------------
+// File playlists: a JSON file per channel. Used headless without a library (and
+// by the benchmarks); edits are atomic file replacements, read at each boundary.
+
+interface FileItem {
+  itemId: number
+  path: string
+  approved?: boolean
+  label?: string
+  durationMs?: number
+  unplayable?: string
+}
+interface FileChannel {
+  id: number
+  name: string
+  format?: HouseFormat
+  items: FileItem[]
+}
+
+export class FilePlaylistSource implements TimelineSource {
+  constructor(readonly dir: string) {}
+
+  private file(id: number): string {
+    return join(this.dir, `channel-${id}.json`)
+  }
+
+  read(id: number): FileChannel | null {
+    const f = this.file(id)
+    if (!existsSync(f)) return null
+    try {
+      return JSON.parse(readFileSync(f, 'utf8')) as FileChannel
+    } catch {
+      // A half-written file cannot happen (writes rename); a hand-edited broken one reads as empty.
+      return null
+    }
+  }
+
+  write(channel: FileChannel): void {
+    mkdirSync(this.dir, { recursive: true })
+    const f = this.file(channel.id)
+    const tmp = `${f}.${process.pid}.tmp`
+    writeFileSync(tmp, JSON.stringify(channel, null, 1))
+    renameSync(tmp, f)
+  }
+
+  getChannel(ref: { id?: number; name?: string }): AirChannel | null {
+    let ch: FileChannel | null = null
+    if (ref.id !== undefined) ch = this.read(ref.id)
+    else if (ref.name !== undefined && existsSync(this.dir)) {
+      for (const f of readdirSync(this.dir)) {
+        const m = /^channel-(\d+)\.json$/.exec(f)
+        const c = m ? this.read(Number(m[1])) : null
+        if (c && c.name.toLowerCase() === ref.name.toLowerCase()) ch = c
+      }
+    }
+    if (!ch) return null
+    const format = houseFormatSchema.safeParse(ch.format ?? DEFAULT_HOUSE_FORMAT)
+    return { id: ch.id, name: ch.name, format: format.success ? format.data : DEFAULT_HOUSE_FORMAT }
+  }
+
+  airable(channelId: number): AirItem[] {
+    const ch = this.read(channelId)
+    if (!ch) return []
+    return ch.items.flatMap((it, position) =>
+      it.approved === false || it.unplayable
+        ? []
+        : [
+            {
+              itemId: it.itemId,
+              position,
+              label: it.label ?? it.path,
+              tsPath: isAbsolute(it.path) ? it.path : resolve(this.dir, it.path),
+              durationMs: it.durationMs ?? 0
+            }
+          ]
+    )
+  }
+
+  markUnplayable(channelId: number, itemId: number, reason: string): void {
+    const ch = this.read(channelId)
+    const it = ch?.items.find((i) => i.itemId === itemId)
+    if (ch && it) {
+      it.unplayable = reason
+      this.write(ch)
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The library adapter. The library service is duck-typed here so the on-air engine
+// builds without it; only these methods are used.
+
+interface LibraryChannelLike {
+  id: number
+  name: string
+  format: HouseFormat
+}
+interface LibraryItemLike {
+  itemId: number
+  position: number
+  shotId: number
+  status: string
+  approved: boolean
+  durationMs: number | null
+  tsPath: string | null
+  prompt?: string
+}
+export interface LibraryLike {
+  getChannel(id: number): LibraryChannelLike | null | undefined
+  getChannelByName?(name: string): LibraryChannelLike | null | undefined
+  listPlaylist(channelId: number): LibraryItemLike[] | { items: LibraryItemLike[] }
+  markShotFailed?(shotId: number, reason: string): void
+}
+
+export function isLibraryLike(v: unknown): v is LibraryLike {
+  return !!v && typeof (v as LibraryLike).getChannel === 'function' && typeof (v as LibraryLike).listPlaylist === 'function'
+}
+
+export class LibraryTimelineSource implements TimelineSource {
+  /** Items that failed to read, until their file changes (kept in memory: the library may have no such state). */
+  private readonly broken = new Map<number, string>()
+
+  constructor(
+    private readonly library: LibraryLike,
+    private readonly dataDir: string
+  ) {}
+
+  getChannel(ref: { id?: number; name?: string }): AirChannel | null {
+    const ch =
+      ref.id !== undefined
+        ? this.library.getChannel(ref.id)
+        : ref.name !== undefined
+          ? this.library.getChannelByName?.(ref.name)
+          : undefined
+    return ch ? { id: ch.id, name: ch.name, format: ch.format } : null
+  }
+
+  airable(channelId: number): AirItem[] {
+    const raw = this.library.listPlaylist(channelId)
+    const items = Array.isArray(raw) ? raw : raw.items
+    return items.flatMap((it) =>
+      it.status !== 'ready' || !it.approved || !it.tsPath || this.broken.has(it.itemId)
+        ? []
+        : [
+            {
+              itemId: it.itemId,
+              position: it.position,
+              label: it.prompt ? it.prompt.slice(0, 80) : `shot ${it.shotId}`,
+              tsPath: isAbsolute(it.tsPath) ? it.tsPath : resolve(this.dataDir, it.tsPath),
+              durationMs: it.durationMs ?? 0
+            }
+          ]
+    )
+  }
+
+  markUnplayable(channelId: number, itemId: number, reason: string): void {
+    this.broken.set(itemId, reason)
+    const raw = this.library.listPlaylist(channelId)
+    const items = Array.isArray(raw) ? raw : raw.items
+    const it = items.find((i) => i.itemId === itemId)
+    if (it && this.library.markShotFailed) this.library.markShotFailed(it.shotId, reason)
+  }
+}
