@@ -1,0 +1,342 @@
+import { join } from 'node:path'
+import type { CliCommand, CliContext } from './command'
+import { intOpt, requireStringOpt, stringOpt, UsageError } from './command'
+import { callCore, openCore } from './open-core'
+import type { Core } from '../core/core'
+import type { CallOutput } from '../../shared/contract'
+import { shotStatusSchema } from '../../shared/contract/library'
+
+type ChannelOut = CallOutput<'library.channels.get'>
+type ShotOut = CallOutput<'library.shots.get'>
+
+async function withCore<T>(ctx: CliContext, fn: (core: Core) => Promise<T>): Promise<T> {
+  const core = await openCore(ctx.global.dataDir)
+  try {
+    return await fn(core)
+  } finally {
+    await core.close()
+  }
+}
+
+function channelByName(core: Core, name: string): Promise<ChannelOut> {
+  return callCore(core, 'library.channels.get', { name })
+}
+
+function parseSize(value: string | undefined): { width?: number; height?: number } {
+  if (value === undefined) return {}
+  const m = /^(\d+)x(\d+)$/i.exec(value.trim())
+  if (!m) throw new UsageError(`--size must look like 1024x576, got "${value}".`)
+  return { width: Number(m[1]), height: Number(m[2]) }
+}
+
+function formatOpts(ctx: CliContext): Record<string, number> | undefined {
+  const format: Record<string, number> = { ...parseSize(stringOpt(ctx, 'size')) }
+  if (stringOpt(ctx, 'fps') !== undefined) format.fps = intOpt(ctx, 'fps', 24)
+  if (stringOpt(ctx, 'video-kbps') !== undefined) format.videoKbps = intOpt(ctx, 'video-kbps', 2000)
+  if (stringOpt(ctx, 'video-max-kbps') !== undefined) format.videoMaxKbps = intOpt(ctx, 'video-max-kbps', 2500)
+  return Object.keys(format).length ? format : undefined
+}
+
+function reviewOpt(ctx: CliContext): 'auto' | 'manual' | undefined {
+  const v = stringOpt(ctx, 'review')
+  if (v === undefined) return undefined
+  if (v !== 'auto' && v !== 'manual') throw new UsageError(`--review must be auto or manual, got "${v}".`)
+  return v
+}
+
+function seconds(ms: number | null): string {
+  return ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`
+}
+
+function describeChannel(c: ChannelOut): string {
+  const f = c.format
+  return `${c.name}  (id ${c.id}, ${f.width}x${f.height} @ ${f.fps} fps, ${f.videoKbps}k, review ${c.reviewPolicy}, ${c.shotCount} shots)`
+}
+
+// ------------------------------------------------------------------ import
+
+const importUsage = 'webtv import --channel NAME [--manual] [--json] FILE...'
+
+export const importCommand: CliCommand = {
+  name: 'import',
+  summary: "Import video files into a channel's library (conformed to its format)",
+  usage: importUsage,
+  allowPositionals: true,
+  options: { channel: { type: 'string' }, manual: { type: 'boolean', default: false } },
+  async run(ctx) {
+    const channelName = requireStringOpt(ctx, 'channel', importUsage)
+    if (ctx.positionals.length === 0) throw new UsageError(`give at least one FILE.\nUsage: ${importUsage}`)
+    return withCore(ctx, async (core) => {
+      const channel = await channelByName(core, channelName)
+      const files = ctx.positionals
+      const tty = !ctx.global.json && process.stderr.isTTY
+      const stopProgress = core.bus.on('library.importProgress', (p) => {
+        if (tty) process.stderr.write(`\r[${p.index + 1}/${p.count}] ${p.file}: ${p.step} ${Math.round(p.percent)}%   `)
+      })
+      let failed = 0
+      try {
+        for (const [i, file] of files.entries()) {
+          if (ctx.stopSignal.aborted) {
+            ctx.io.err(`Stopped before ${files.length - i} file(s).`)
+            return 130
+          }
+          // One call per file so each result line appears as soon as that file is done.
+          const { results } = await callCore(core, 'library.import', {
+            channelId: channel.id,
+            paths: [file],
+            ...(ctx.values.manual === true ? { approved: false } : {})
+          })
+          if (tty) process.stderr.write('\r\x1b[K')
+          const r = results[0]!
+          if (r.ok) {
+            if (ctx.global.json) ctx.io.out(JSON.stringify({ file, shotId: r.shot.id, duplicate: r.duplicate }))
+            else ctx.io.out(`[${i + 1}/${files.length}] ok    ${file} → shot ${r.shot.id} (${seconds(r.shot.durationMs)}${r.duplicate ? ', already in the library' : ''})`)
+          } else {
+            failed++
+            if (ctx.global.json) ctx.io.out(JSON.stringify({ file, error: r.error }))
+            else ctx.io.out(`[${i + 1}/${files.length}] FAIL  ${file}: ${r.error}`)
+          }
+        }
+      } finally {
+        stopProgress()
+      }
+      if (!ctx.global.json && files.length > 1) ctx.io.err(`${files.length - failed} imported, ${failed} failed.`)
+      return failed > 0 ? 1 : 0
+    })
+  }
+}
+
+// ------------------------------------------------------------------ shots
+
+const shotsUsage = 'webtv shots --channel NAME [--status pending|queued|conforming|ready|failed] [--search TEXT] [--limit N] [--offset N] [--json]'
+
+export const shotsCommand: CliCommand = {
+  name: 'shots',
+  summary: "List or search a channel's shots",
+  usage: shotsUsage,
+  options: {
+    channel: { type: 'string' },
+    status: { type: 'string' },
+    search: { type: 'string' },
+    limit: { type: 'string' },
+    offset: { type: 'string' }
+  },
+  async run(ctx) {
+    const channelName = requireStringOpt(ctx, 'channel', shotsUsage)
+    const status = stringOpt(ctx, 'status')
+    if (status !== undefined && !shotStatusSchema.safeParse(status).success) {
+      throw new UsageError(`--status must be one of ${shotStatusSchema.options.join(', ')}, got "${status}".`)
+    }
+    return withCore(ctx, async (core) => {
+      const channel = await channelByName(core, channelName)
+      const { dataDir } = await callCore(core, 'app.info', {})
+      const search = stringOpt(ctx, 'search')
+      const page = await callCore(core, 'library.shots.list', {
+        channelId: channel.id,
+        limit: intOpt(ctx, 'limit', 50),
+        offset: intOpt(ctx, 'offset', 0),
+        ...(status !== undefined ? { status: status as ShotOut['status'] } : {}),
+        ...(search !== undefined ? { search } : {})
+      })
+      const abs = (rel: string | null): string | null => (rel === null ? null : join(dataDir, ...rel.split('/')))
+      if (ctx.global.json) {
+        ctx.io.out(
+          JSON.stringify({
+            channel: channel.name,
+            total: page.total,
+            shots: page.shots.map((s) => ({ ...s, mp4File: abs(s.mp4Path), posterFile: abs(s.posterPath) }))
+          })
+        )
+        return 0
+      }
+      if (page.shots.length === 0) {
+        ctx.io.out(`No shots${search ? ` matching "${search}"` : ''} in ${channel.name}.`)
+        return 0
+      }
+      for (const s of page.shots) {
+        ctx.io.out(`${String(s.id).padStart(6)}  ${s.status.padEnd(10)} ${s.approved ? 'approved' : 'unreviewed'}  ${seconds(s.durationMs).padStart(7)}  ${s.prompt || s.sourceName || ''}`)
+        if (s.error) ctx.io.out(`        error: ${s.error}`)
+      }
+      ctx.io.out(`${page.shots.length} of ${page.total} shown.`)
+      return 0
+    })
+  }
+}
+
+// ------------------------------------------------------------------ channel
+
+const channelUsage = [
+  'webtv channel list [--json]',
+  '       webtv channel create NAME [--theme TEXT] [--style TEXT] [--size 1024x576] [--fps 24] [--review auto|manual] [--max-seconds N]',
+  '       webtv channel update NAME [--name NEW] [--theme TEXT] [--style TEXT] [--size WxH] [--fps N] [--review auto|manual] [--max-seconds N] [--wait]',
+  '       webtv channel delete NAME'
+].join('\n')
+
+export const channelCommand: CliCommand = {
+  name: 'channel',
+  summary: 'Create, list, update or delete channels',
+  usage: channelUsage,
+  allowPositionals: true,
+  options: {
+    name: { type: 'string' },
+    theme: { type: 'string' },
+    style: { type: 'string' },
+    size: { type: 'string' },
+    fps: { type: 'string' },
+    'video-kbps': { type: 'string' },
+    'video-max-kbps': { type: 'string' },
+    review: { type: 'string' },
+    'max-seconds': { type: 'string' },
+    wait: { type: 'boolean', default: false }
+  },
+  async run(ctx) {
+    const [verb, name, ...rest] = ctx.positionals
+    if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')} (quote names with spaces).\nUsage: ${channelUsage}`)
+    const maxSeconds = stringOpt(ctx, 'max-seconds') !== undefined ? intOpt(ctx, 'max-seconds', 600) : undefined
+    const common = {
+      ...(stringOpt(ctx, 'theme') !== undefined ? { theme: stringOpt(ctx, 'theme')! } : {}),
+      ...(stringOpt(ctx, 'style') !== undefined ? { style: stringOpt(ctx, 'style')! } : {}),
+      ...(formatOpts(ctx) ? { format: formatOpts(ctx)! } : {}),
+      ...(reviewOpt(ctx) ? { reviewPolicy: reviewOpt(ctx)! } : {}),
+      ...(maxSeconds !== undefined ? { maxClipSeconds: maxSeconds } : {})
+    }
+    const needName = (): string => {
+      if (!name) throw new UsageError(`give the channel NAME.\nUsage: ${channelUsage}`)
+      return name
+    }
+    switch (verb) {
+      case undefined:
+      case 'list':
+        return withCore(ctx, async (core) => {
+          const { channels } = await callCore(core, 'library.channels.list', {})
+          if (ctx.global.json) ctx.io.out(JSON.stringify({ channels }))
+          else if (channels.length === 0) ctx.io.out('No channels yet. Create one: webtv channel create NAME')
+          else for (const c of channels) ctx.io.out(describeChannel(c))
+          return 0
+        })
+      case 'create':
+        return withCore(ctx, async (core) => {
+          const c = await callCore(core, 'library.channels.create', { name: needName(), ...common })
+          ctx.io.out(ctx.global.json ? JSON.stringify(c) : `Created ${describeChannel(c)}`)
+          return 0
+        })
+      case 'update':
+        return withCore(ctx, async (core) => {
+          const current = await channelByName(core, needName())
+          const newName = stringOpt(ctx, 'name')
+          const { channel, reconforming } = await callCore(core, 'library.channels.update', {
+            id: current.id,
+            ...common,
+            ...(newName !== undefined ? { name: newName } : {})
+          })
+          if (ctx.global.json) ctx.io.out(JSON.stringify({ channel, reconforming }))
+          else ctx.io.out(`Updated ${describeChannel(channel)}`)
+          if (reconforming > 0) {
+            const lib = core.services.get('library') as { idle(): Promise<void>; kickWorker(): void } | undefined
+            if (ctx.values.wait === true && lib) {
+              if (!ctx.global.json) ctx.io.err(`Re-conforming ${reconforming} shot(s) to the new format…`)
+              lib.kickWorker()
+              await lib.idle()
+              if (!ctx.global.json) ctx.io.err('Done.')
+            } else if (!ctx.global.json) {
+              ctx.io.err(`${reconforming} shot(s) will be re-conformed in the background by the running studio (or pass --wait to do it now).`)
+            }
+          }
+          return 0
+        })
+      case 'delete':
+        return withCore(ctx, async (core) => {
+          const c = await channelByName(core, needName())
+          const r = await callCore(core, 'library.channels.delete', { id: c.id })
+          ctx.io.out(ctx.global.json ? JSON.stringify(r) : `Deleted channel "${c.name}" (${r.trashedFiles} media files moved to the trash folder).`)
+          return 0
+        })
+      default:
+        throw new UsageError(`unknown action "${verb}".\nUsage: ${channelUsage}`)
+    }
+  }
+}
+
+// ------------------------------------------------------------------ playlist
+
+const playlistUsage = [
+  'webtv playlist --channel NAME [--json]',
+  '       webtv playlist add --channel NAME [--at POSITION] SHOT_ID...',
+  '       webtv playlist move --channel NAME ITEM_ID POSITION',
+  '       webtv playlist remove --channel NAME ITEM_ID...'
+].join('\n')
+
+function ids(values: string[], what: string): number[] {
+  return values.map((v) => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${what} must be whole numbers, got "${v}".\nUsage: ${playlistUsage}`)
+    return n
+  })
+}
+
+export const playlistCommand: CliCommand = {
+  name: 'playlist',
+  summary: "Show or edit a channel's playlist (the timeline)",
+  usage: playlistUsage,
+  allowPositionals: true,
+  options: { channel: { type: 'string' }, at: { type: 'string' } },
+  async run(ctx) {
+    const channelName = requireStringOpt(ctx, 'channel', playlistUsage)
+    const [verb, ...args] = ctx.positionals
+    return withCore(ctx, async (core) => {
+      const channel = await channelByName(core, channelName)
+      let playlist: CallOutput<'library.playlist.get'>
+      switch (verb) {
+        case undefined:
+        case 'show':
+          playlist = await callCore(core, 'library.playlist.get', { channelId: channel.id })
+          break
+        case 'add': {
+          if (args.length === 0) throw new UsageError(`give at least one SHOT_ID.\nUsage: ${playlistUsage}`)
+          const at = stringOpt(ctx, 'at') !== undefined ? intOpt(ctx, 'at', 0) : undefined
+          playlist = await callCore(core, 'library.playlist.add', { channelId: channel.id, shotIds: ids(args, 'SHOT_IDs'), ...(at !== undefined ? { atPosition: at } : {}) })
+          break
+        }
+        case 'move': {
+          if (args.length !== 2) throw new UsageError(`give ITEM_ID and POSITION.\nUsage: ${playlistUsage}`)
+          const [itemId] = ids([args[0]!], 'ITEM_ID')
+          const position = Number(args[1])
+          if (!Number.isInteger(position) || position < 0) throw new UsageError(`POSITION must be 0 or more, got "${args[1]}".`)
+          await assertItemsInChannel(core, channel, [itemId!])
+          playlist = await callCore(core, 'library.playlist.move', { itemId: itemId!, toPosition: position })
+          break
+        }
+        case 'remove': {
+          if (args.length === 0) throw new UsageError(`give at least one ITEM_ID.\nUsage: ${playlistUsage}`)
+          const itemIds = ids(args, 'ITEM_IDs')
+          await assertItemsInChannel(core, channel, itemIds)
+          playlist = await callCore(core, 'library.playlist.remove', { itemIds })
+          break
+        }
+        default:
+          throw new UsageError(`unknown action "${verb}".\nUsage: ${playlistUsage}`)
+      }
+      if (ctx.global.json) {
+        ctx.io.out(JSON.stringify(playlist))
+        return 0
+      }
+      if (playlist.items.length === 0) ctx.io.out(`The playlist of ${channel.name} is empty. Add shots: webtv playlist add --channel "${channel.name}" SHOT_ID...`)
+      for (const i of playlist.items) {
+        ctx.io.out(`${String(i.position).padStart(4)}  item ${String(i.itemId).padEnd(6)} shot ${String(i.shotId).padEnd(6)} ${i.status.padEnd(10)} ${i.approved ? 'approved  ' : 'unreviewed'} ${seconds(i.durationMs).padStart(7)}  ${i.prompt}`)
+      }
+      return 0
+    })
+  }
+}
+
+/** The CLI names a channel; refuse item ids from another channel's playlist rather than edit it silently. */
+async function assertItemsInChannel(core: Core, channel: ChannelOut, itemIds: number[]): Promise<void> {
+  const { items } = await callCore(core, 'library.playlist.get', { channelId: channel.id })
+  const known = new Set(items.map((i) => i.itemId))
+  const stray = itemIds.filter((id) => !known.has(id))
+  if (stray.length) {
+    throw new UsageError(`item(s) ${stray.join(', ')} are not in the playlist of "${channel.name}". See: webtv playlist --channel "${channel.name}"`)
+  }
+}
+
+export const libraryCommands: CliCommand[] = [channelCommand, importCommand, shotsCommand, playlistCommand]

@@ -1,0 +1,12 @@
+/** ffmpeg/ffprobe plumbing: probe, conform to a house format, thumbnails, progress. */
+export { toolPath, resolveTool, ToolNotFoundError } from './ffmpeg-path'
+export { probe, parseProbeJson, checkClip, explainProbeFailure, looksLikeMedia, videoDurationSec, MediaRejectedError } from './probe'
+export type { ProbeInfo, VideoInfo, AudioInfo, RejectKind, ClipLimits } from './probe'
+export { conformArgs, planConform, tsRemuxArgs, h264Level, DEFAULT_TUNING, POSTER_WIDTH, STRIP_TILES, STRIP_TILE_WIDTH } from './conform-args'
+export type { ConformOutputs, ConformPlan, EncoderTuning } from './conform-args'
+export { conform, DEFAULT_LIMITS } from './conform'
+export type { ConformTargets, ConformProgress, ConformOptions, ConformResult } from './conform'
+export { ProgressParser, parseProgress, progressPercent } from './progress'
+export type { ProgressBlock } from './progress'
+export { runFfmpeg, FfmpegError, AbortedError } from './run-ffmpeg'
+export { slateArgs, makeSlate } from './slate'
