@@ -6,6 +6,7 @@
 import type { z } from 'zod'
 import { appCalls, appEvents } from './app'
 import { libraryCalls, libraryEvents } from './library'
+import { generationCalls, generationEvents } from './generation'
 import { onairCalls, onairEvents } from './onair'
 import type { CallSpec } from './define'
 
@@ -14,12 +15,14 @@ export * from './define'
 export const calls = {
   ...appCalls,
   ...libraryCalls,
+  ...generationCalls,
   ...onairCalls
 } satisfies Record<string, CallSpec>
 
 export const events = {
   ...appEvents,
   ...libraryEvents,
+  ...generationEvents,
   ...onairEvents
 } satisfies Record<string, z.ZodType>
 

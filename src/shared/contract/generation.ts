@@ -1,0 +1,253 @@
+import { z } from 'zod'
+import { call } from './define'
+
+/**
+ * Generation: theme → shot prompts (writer) → jobs (video, optional upscale and
+ * interpolation, music per sequence) → conformed shots in the library and the
+ * channel's playlist. Keys and tokens are write-only here: reads return them masked.
+ */
+
+const id = z.number().int().positive()
+
+export const jobStateSchema = z.enum(['queued', 'running', 'upscaling', 'interpolating', 'conforming', 'ready', 'failed', 'canceled'])
+export type JobState = z.infer<typeof jobStateSchema>
+
+export const presetIdSchema = z.enum(['zeroscope-v2', 'zeroscope-xl', 'film', 'musicgen', 'custom'])
+
+export const gradioMappingSchema = z
+  .object({
+    endpoint: z.string().trim().min(1, 'name the endpoint, e.g. "/run"').max(200),
+    args: z.union([z.array(z.unknown()).max(64), z.record(z.string(), z.unknown())]),
+    outputIndex: z.number().int().min(0).max(64).default(0)
+  })
+  .strict()
+
+const spaceRef = z
+  .string()
+  .trim()
+  .min(3)
+  .max(500)
+  .refine((s) => /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(s) || /^https?:\/\/[^\s]+$/.test(s), 'use a Space id like "owner/name" or the app\'s http(s) URL')
+
+/** One step's backend: local (ffmpeg, no network) or a Gradio Space with one or more parallel copies. */
+export const stepBackendSchema = z
+  .object({
+    enabled: z.boolean(),
+    backend: z.enum(['offline', 'gradio']),
+    preset: presetIdSchema,
+    /** Space ids or URLs; several copies of one Space run jobs in parallel. */
+    spaces: z.array(spaceRef).max(16),
+    /** Required for preset "custom"; overrides a preset's mapping otherwise. */
+    mapping: gradioMappingSchema.optional()
+  })
+  .strict()
+export type StepBackend = z.infer<typeof stepBackendSchema>
+
+export const backendSettingsSchema = z
+  .object({
+    video: stepBackendSchema,
+    upscale: stepBackendSchema,
+    interpolate: stepBackendSchema,
+    music: stepBackendSchema,
+    /** Jobs one Space copy runs at once. */
+    concurrencyPerCopy: z.number().int().min(1).max(8),
+    /** Local ffmpeg generation steps at once (CPU bound). */
+    localConcurrency: z.number().int().min(1).max(8),
+    maxAttempts: z.number().int().min(1).max(20),
+    /** First retry delay; grows ×2 per attempt (with jitter), capped at 5 minutes. */
+    retryBaseMs: z.number().int().min(10).max(600_000),
+    /** One Space call is abandoned (and retried) after this long. */
+    callTimeoutMs: z.number().int().min(1000).max(3_600_000),
+    /** Offline generator clip length and size. */
+    offline: z
+      .object({
+        seconds: z.number().min(0.5).max(30),
+        width: z.number().int().min(64).max(1920).multipleOf(2),
+        height: z.number().int().min(64).max(1080).multipleOf(2)
+      })
+      .strict()
+  })
+  .strict()
+export type BackendSettings = z.infer<typeof backendSettingsSchema>
+
+export const jobSchema = z.object({
+  id,
+  channelId: id,
+  shotId: z.number().int().nullable(),
+  sequenceId: z.number().int().nullable(),
+  kind: z.enum(['shot', 'music']),
+  index: z.number().int(),
+  state: jobStateSchema,
+  step: z.string().nullable(),
+  prompt: z.string(),
+  backend: z.string(),
+  attempts: z.number().int(),
+  percent: z.number(),
+  queuePosition: z.number().int().nullable(),
+  etaSeconds: z.number().int().nullable(),
+  error: z.string().nullable(),
+  /** When the next retry may start (ms since epoch), while waiting on one. */
+  retryAt: z.number().nullable(),
+  createdAt: z.number(),
+  updatedAt: z.number()
+})
+export type JobDto = z.infer<typeof jobSchema>
+
+const planSchema = z.object({
+  style: z.string(),
+  shots: z.array(z.object({ prompt: z.string(), seed: z.number().int() })),
+  warnings: z.array(z.string()),
+  writer: z.string()
+})
+
+const prompt = z.string().trim().min(3, 'a prompt needs a few words').max(2000, 'keep a prompt under 2000 characters')
+
+export const generationCalls = {
+  'generation.write': call(
+    z
+      .object({
+        channelId: id,
+        theme: z.string().trim().min(3, 'describe the theme in a few words').max(2000),
+        count: z.number().int().min(1).max(50),
+        style: z.string().trim().max(1000).optional(),
+        writer: z.enum(['template', 'llm']).optional()
+      })
+      .strict(),
+    planSchema,
+    'Ask the writer for N shot prompts for a theme (to edit before enqueueing); warns about words painted as text.'
+  ),
+  'generation.enqueue': call(
+    z
+      .object({
+        channelId: id,
+        theme: z.string().trim().max(2000).default(''),
+        style: z.string().trim().max(1000).default(''),
+        shots: z.array(z.object({ prompt, seed: z.number().int().min(0).max(2147483647).optional() }).strict()).min(1).max(100),
+        backend: z.enum(['offline', 'gradio']).optional(),
+        music: z.boolean().optional(),
+        /** Makes a repeated call (after a lost answer) return the first call's jobs instead of adding more. */
+        requestId: z.string().trim().min(1).max(100).optional()
+      })
+      .strict(),
+    z.object({ sequenceId: id, jobIds: z.array(id), shotIds: z.array(id), duplicate: z.boolean() }),
+    'Turn prompts into one job per shot (plus one music job per sequence); the shots join the playlist in order.'
+  ),
+  'generation.jobs.list': call(
+    z
+      .object({
+        channelId: id.optional(),
+        states: z.array(jobStateSchema).optional(),
+        limit: z.number().int().min(1).max(1000).default(200)
+      })
+      .strict(),
+    z.object({ jobs: z.array(jobSchema) }),
+    'Jobs, newest first.'
+  ),
+  'generation.jobs.cancel': call(z.object({ id }).strict(), jobSchema, 'Cancel a job (its pending shot is removed).'),
+  'generation.jobs.retry': call(z.object({ id }).strict(), jobSchema, 'Run a failed or canceled job again from its last finished step.'),
+  'generation.backends.get': call(
+    z.object({ channelId: id }).strict(),
+    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable() }),
+    "A channel's backends per step (the HF token masked)."
+  ),
+  'generation.backends.set': call(
+    z
+      .object({
+        channelId: id,
+        settings: backendSettingsSchema.partial().optional(),
+        /** Write-only; "" removes it. */
+        hfToken: z.string().max(500).optional()
+      })
+      .strict(),
+    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable() }),
+    "Change a channel's backends; only the fields given change."
+  ),
+  'generation.backends.test': call(
+    z.object({ channelId: id, step: z.enum(['video', 'upscale', 'interpolate', 'music']).optional() }).strict(),
+    z.object({
+      results: z.array(
+        z.object({
+          step: z.string(),
+          space: z.string(),
+          ok: z.boolean(),
+          problem: z.string().nullable(),
+          message: z.string(),
+          endpoints: z.array(z.string()),
+          parameters: z.array(z.object({ name: z.string(), type: z.string(), component: z.string(), hasDefault: z.boolean() }))
+        })
+      )
+    }),
+    'Connect to every configured Space and say, in plain words, what does not match.'
+  ),
+  'generation.llm.get': call(
+    z.object({}).strict(),
+    z.object({ baseUrl: z.string(), model: z.string(), apiKey: z.string().nullable(), enabled: z.boolean() }),
+    'The LLM writer settings (key masked).'
+  ),
+  'generation.llm.set': call(
+    z
+      .object({
+        baseUrl: z.string().trim().url('use the server URL, e.g. http://127.0.0.1:11434/v1').max(500).optional(),
+        model: z.string().trim().min(1).max(200).optional(),
+        /** Write-only; "" removes it. */
+        apiKey: z.string().max(500).optional(),
+        enabled: z.boolean().optional()
+      })
+      .strict(),
+    z.object({ baseUrl: z.string(), model: z.string(), apiKey: z.string().nullable(), enabled: z.boolean() }),
+    'Change the LLM writer (OpenAI, or a local Ollama / llama.cpp / LM Studio server).'
+  ),
+  'generation.autopilot.get': call(
+    z.object({ channelId: id }).strict(),
+    z.object({
+      enabled: z.boolean(),
+      minutesAhead: z.number(),
+      shotsPerSequence: z.number().int(),
+      theme: z.string(),
+      reviewPolicy: z.enum(['auto', 'manual']),
+      runwaySeconds: z.number(),
+      lastError: z.string().nullable()
+    }),
+    "A channel's autopilot and how much material is ready ahead of the air."
+  ),
+  'generation.autopilot.set': call(
+    z
+      .object({
+        channelId: id,
+        enabled: z.boolean().optional(),
+        minutesAhead: z.number().min(0.1).max(24 * 60).optional(),
+        shotsPerSequence: z.number().int().min(1).max(20).optional(),
+        theme: z.string().trim().max(2000).optional(),
+        reviewPolicy: z.enum(['auto', 'manual']).optional()
+      })
+      .strict(),
+    z.object({
+      enabled: z.boolean(),
+      minutesAhead: z.number(),
+      shotsPerSequence: z.number().int(),
+      theme: z.string(),
+      reviewPolicy: z.enum(['auto', 'manual']),
+      runwaySeconds: z.number(),
+      lastError: z.string().nullable()
+    }),
+    'Turn the autopilot on or off and set how far ahead it keeps the channel filled.'
+  )
+}
+
+export const generationEvents = {
+  /** Every change of a job: state, step, progress, queue position, retry. */
+  'generation.job': z.object({
+    jobId: id,
+    channelId: id,
+    shotId: z.number().int().nullable(),
+    sequenceId: z.number().int().nullable(),
+    kind: z.enum(['shot', 'music']),
+    state: jobStateSchema,
+    step: z.string().nullable(),
+    percent: z.number(),
+    queuePosition: z.number().int().nullable(),
+    etaSeconds: z.number().int().nullable(),
+    error: z.string().nullable(),
+    attempts: z.number().int()
+  })
+}
