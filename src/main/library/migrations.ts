@@ -139,5 +139,20 @@ CREATE TRIGGER shots_fts_au AFTER UPDATE OF prompt ON shots BEGIN
   INSERT INTO shots_fts(rowid, prompt) VALUES (new.id, new.prompt);
 END;
 `
+  },
+  {
+    version: 2,
+    name: 'generation: job ownership, retry time, order within a sequence, queue position',
+    sql: `
+-- process running this job (pid); a dead owner means the work was interrupted and may be resumed
+ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;
+-- a retry waits until this time (ms since epoch)
+ALTER TABLE jobs ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;
+-- the shot's place in its sequence (music is laid under the shots in this order)
+ALTER TABLE jobs ADD COLUMN seq_index INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN queue_position INTEGER;
+ALTER TABLE jobs ADD COLUMN eta_s INTEGER;
+CREATE INDEX jobs_sequence ON jobs(sequence_id, seq_index);
+`
   }
 ]
