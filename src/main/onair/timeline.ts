@@ -175,6 +175,8 @@ interface LibraryItemLike {
   durationMs: number | null
   tsPath: string | null
   prompt?: string
+  /** The library's own verdict (ready, approved, conformed to the current format), when it gives one. */
+  airable?: boolean
 }
 export interface LibraryLike {
   getChannel(id: number): LibraryChannelLike | null | undefined
@@ -197,12 +199,19 @@ export class LibraryTimelineSource implements TimelineSource {
   ) {}
 
   getChannel(ref: { id?: number; name?: string }): AirChannel | null {
-    const ch =
-      ref.id !== undefined
-        ? this.library.getChannel(ref.id)
-        : ref.name !== undefined
-          ? this.library.getChannelByName?.(ref.name)
-          : undefined
+    let ch: LibraryChannelLike | null | undefined
+    try {
+      ch =
+        ref.id !== undefined
+          ? this.library.getChannel(ref.id)
+          : ref.name !== undefined
+            ? this.library.getChannelByName?.(ref.name)
+            : undefined
+    } catch (err) {
+      // The library throws not_found for unknown channels; anything else is a real failure.
+      if ((err as { code?: string }).code === 'not_found') return null
+      throw err
+    }
     return ch ? { id: ch.id, name: ch.name, format: ch.format } : null
   }
 
@@ -210,7 +219,7 @@ export class LibraryTimelineSource implements TimelineSource {
     const raw = this.library.listPlaylist(channelId)
     const items = Array.isArray(raw) ? raw : raw.items
     return items.flatMap((it) =>
-      it.status !== 'ready' || !it.approved || !it.tsPath || this.broken.has(it.itemId)
+      !(it.airable ?? (it.status === 'ready' && it.approved)) || !it.tsPath || this.broken.has(it.itemId)
         ? []
         : [
             {

@@ -1,0 +1,45 @@
+import { join } from 'node:path'
+import type { CoreContext, Feature } from '../core/core'
+import { FileSecretStore, type SecretStore } from '../secrets'
+import { OnAirEngine } from './engine'
+import { FilePlaylistSource, LibraryTimelineSource, isLibraryLike, type TimelineSource } from './timeline'
+
+/** The timeline the engine airs: the library when installed, else file playlists under the data dir. */
+export function timelineFor(ctx: CoreContext): TimelineSource {
+  const lib = ctx.services.get('library')
+  if (isLibraryLike(lib)) return new LibraryTimelineSource(lib, ctx.dataDir)
+  return new FilePlaylistSource(join(ctx.dataDir, 'onair', 'playlists'))
+}
+
+/**
+ * Installs the on-air engine as ctx.services 'onair'. Nothing starts here: the RTMP
+ * server and every ffmpeg start on the first Go Live (or engine.ensureServer()).
+ */
+export const onairFeature: Feature = (ctx) => {
+  let fallbackSecrets: SecretStore | null = null
+  let source: TimelineSource | null = null
+  const engine = new OnAirEngine({
+    dataDir: ctx.dataDir,
+    bus: ctx.bus,
+    secrets: () => (ctx.services.get('secrets') as SecretStore | undefined) ?? (fallbackSecrets ??= new FileSecretStore(ctx.dataDir)),
+    source: () => (source ??= timelineFor(ctx))
+  })
+  ctx.services.set('onair', engine)
+  ctx.onClose(() => engine.close())
+  return {
+    'onair.start': ({ channelId, to }) => engine.start(channelId, to ? { to } : {}),
+    'onair.stop': ({ channelId }) => engine.stop(channelId),
+    'onair.status': async ({ channelId }) => ({
+      server: engine.serverInfo(),
+      channels: channelId !== undefined ? [await engine.status(channelId)] : await engine.statusAll()
+    }),
+    'onair.settings.get': () => engine.settings(),
+    'onair.settings.update': (patch) => engine.updateSettings(patch),
+    'onair.destinations.list': async ({ channelId }) => ({ destinations: await engine.listDestinations(channelId) }),
+    'onair.destinations.add': (input) => engine.addDestination(input),
+    'onair.destinations.update': (input) => engine.updateDestination(input),
+    'onair.destinations.remove': ({ id }) => engine.removeDestination(id),
+    'onair.destinations.setKey': ({ id, key }) => engine.setDestinationKey(id, key),
+    'onair.destinations.retryNow': ({ id }) => engine.retryDestination(id)
+  }
+}
