@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { createReadStream, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { createReadStream, copyFileSync, readFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, extname, join, relative, sep } from 'node:path'
 import { StudioError } from '../../shared/contract/define'
 import type { ShotStatus } from '../../shared/contract/library'
@@ -165,10 +165,20 @@ const DB_FILE = 'library.db'
 function isPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
+  // A killed process nobody has reaped yet (common in containers, whose init may not reap) still answers signal 0.
+  if (process.platform === 'linux') {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+      if (state === 'Z' || state === 'X') return false
+    } catch {
+      return false
+    }
+  }
+  return true
 }
 
 export async function sha256File(file: string, signal?: AbortSignal): Promise<string> {
