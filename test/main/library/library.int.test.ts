@@ -109,3 +109,27 @@ describe('ingest and playlist', () => {
     expect(pl.map((i) => [i.position, i.shotId])).toEqual([[0, third.id]])
   })
 })
+
+describe('format change', () => {
+  it("re-conforms the channel's shots to the new format and trashes the old media", async () => {
+    const c = lib.createChannel({ name: 'Shrink', format: { width: 320, height: 180, fps: 12 } })
+    const clip = makeClip(tmp.dir, { seconds: 1 })
+    const shot = await lib.ingestFile(c.id, clip, { prompt: 'p' })
+    lib.addToPlaylist(c.id, [shot.id])
+    const oldMp4 = lib.abs(shot.mp4Path!)
+    const { reconforming } = lib.updateChannel(c.id, { format: { width: 256, height: 144, fps: 8 } })
+    expect(reconforming).toBe(1)
+    // not airable until the new media exists
+    expect(lib.listPlaylist(c.id)[0]!.airable).toBe(false)
+    await lib.idle()
+    const after = lib.getShot(shot.id)
+    expect(after.status).toBe('ready')
+    expect([after.width, after.height]).toEqual([256, 144])
+    expect(after.mp4Path).not.toBe(shot.mp4Path)
+    expect(existsSync(lib.abs(after.mp4Path!))).toBe(true)
+    expect(existsSync(oldMp4)).toBe(false)
+    expect(lib.listPlaylist(c.id)[0]!.airable).toBe(true)
+    // a non-format edit re-conforms nothing
+    expect(lib.updateChannel(c.id, { theme: 'tiny' }).reconforming).toBe(0)
+  })
+})
