@@ -38,6 +38,15 @@ describe('planMoves', () => {
       expect(plan.length).toBe(n - longestIncreasingSubsequence(final).size)
     }
   })
+  it('moves the items the user dragged when told which they are', () => {
+    expect(planMoves([1, 2, 3], [2, 1, 3], new Set([1]))).toEqual([{ id: 1, to: 1 }])
+    expect(planMoves([1, 2, 3], [2, 1, 3], new Set([2]))).toEqual([{ id: 2, to: 0 }])
+    const start = [1, 2, 3, 4, 5, 6]
+    const final = [2, 4, 5, 1, 3, 6]
+    const plan = planMoves(start, final, new Set([1, 3]))
+    expect(plan.map((m) => m.id)).toEqual([1, 3])
+    expect(replay(start, plan)).toEqual(final)
+  })
   it('refuses orders that do not hold the same items', () => {
     expect(() => planMoves([1, 2], [1, 3])).toThrow(/lacks/)
     expect(() => planMoves([1, 2], [1])).toThrow(/same items/)

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 import { getClient } from './api/bridge'
-import { Header, type View } from './components/Header'
+import { Header, StatusBar, type View } from './components/Header'
 import { LibraryPanel } from './components/LibraryPanel'
 import { Notices } from './components/Notices'
 import { PreviewPanel } from './components/PreviewPanel'
@@ -14,6 +14,16 @@ import { usePreview } from './stores/preview'
 import { useTimeline } from './stores/timeline'
 import { startFeatureSubscriptions } from './stores/subscriptions'
 
+let countsTimer: ReturnType<typeof setTimeout> | null = null
+/** Shot counts in the channel switcher: at most one reload a second while imports run. */
+function refreshChannelCounts(): void {
+  if (countsTimer) return
+  countsTimer = setTimeout(() => {
+    countsTimer = null
+    void useChannels.getState().load()
+  }, 1000)
+}
+
 /** Mirror the core's events into the stores: main owns the truth, the UI follows it. */
 function useCoreEvents(): void {
   useEffect(() => {
@@ -25,10 +35,11 @@ function useCoreEvents(): void {
         if (e.what === 'channels') void useChannels.getState().load()
         const selected = useChannels.getState().selectedId
         if (e.channelId !== null && e.channelId !== selected) {
-          if (e.what === 'shots') void useChannels.getState().load()
+          if (e.what === 'shots') refreshChannelCounts()
           return
         }
         if (e.what === 'shots') {
+          refreshChannelCounts()
           useLibrary.getState().refresh()
           void usePreview.getState().reload()
           useTimeline.getState().onChanged()
@@ -40,7 +51,7 @@ function useCoreEvents(): void {
     ]
     // After a reconnect the socket missed events: reload what the screen shows.
     const offReconnect = useConnection.subscribe((s, prev) => {
-      if (s.state === 'connected' && prev.state !== 'connected') {
+      if (s.state === 'connected' && prev.state === 'disconnected') {
         void useChannels.getState().load()
         useLibrary.getState().refresh()
         void useTimeline.getState().load()
@@ -80,6 +91,7 @@ export function App() {
           <SettingsView />
         </main>
       )}
+      <StatusBar />
       <Notices />
     </div>
   )

@@ -78,12 +78,10 @@ export function Header({ view, onView }: { view: View; onView: (v: View) => void
 function ConnectionIndicator() {
   const state = useConnection((s) => s.state)
   const pingMs = useConnection((s) => s.pingMs)
-  const info = useConnection((s) => s.info)
   const retryNow = useConnection((s) => s.retryNow)
   const label = state === 'connected' ? 'Connected' : state === 'connecting' ? 'Connecting…' : 'Disconnected'
-  const title = info ? `${info.shell} core ${info.version} · data ${info.dataDir}` : undefined
   return (
-    <div className={`conn conn-${state}`} role="status" aria-live="polite" data-testid="connection" data-state={state} title={title}>
+    <div className={`conn conn-${state}`} role="status" aria-live="polite" data-testid="connection-status" data-state={state}>
       <span className="dot" aria-hidden="true" />
       <span>{label}</span>
       {state === 'connected' && pingMs !== null && <span className="muted">{pingMs} ms</span>}
@@ -93,5 +91,30 @@ function ConnectionIndicator() {
         </button>
       )}
     </div>
+  )
+}
+
+/** Bottom status bar: what the core reported about itself. */
+export function StatusBar() {
+  const info = useConnection((s) => s.info)
+  const error = useConnection((s) => s.error)
+  return (
+    <footer className="status-bar">
+      {info ? (
+        <>
+          <span>
+            WebTV Studio {info.version} · {info.shell === 'electron' ? 'desktop' : 'headless'} core on {info.platform}
+          </span>
+          <span className="status-sep" aria-hidden="true">
+            |
+          </span>
+          <span>
+            Data folder: <span data-testid="core-data-dir">{info.dataDir}</span>
+          </span>
+        </>
+      ) : (
+        <span>{error ? `Core not answering: ${error}` : 'Waiting for the studio core…'}</span>
+      )}
+    </footer>
   )
 }

@@ -8,8 +8,10 @@ import { useTimeline } from '../stores/timeline'
 import { useSelectedChannel } from '../stores/channels'
 import { Poster } from './Poster'
 
-const CARD_MIN_W = 150
-const ROW_H = 148
+const CARD_MIN_W = 118
+const GAP = 8
+/** Caption (two lines of prompt) plus the row gap, under a 16:9 poster. */
+const CAPTION_H = 44
 
 export function LibraryPanel() {
   const channel = useSelectedChannel()
@@ -156,13 +158,20 @@ function LibraryGrid() {
   const openPreview = usePreview((s) => s.open)
   const insert = useTimeline((s) => s.insert)
   const scrollRef = useRef<HTMLDivElement>(null)
-  const [columns, setColumns] = useState(3)
+  const [grid, setGrid] = useState({ columns: 3, rowH: 120 })
+  const { columns, rowH } = grid
   const [focusIndex, setFocusIndex] = useState(0)
 
   useEffect(() => {
     const el = scrollRef.current
     if (!el) return
-    const ro = new ResizeObserver(() => setColumns(Math.max(1, Math.floor((el.clientWidth - 8) / CARD_MIN_W))))
+    const ro = new ResizeObserver(() => {
+      const inner = el.clientWidth - 16
+      const cols = Math.max(1, Math.floor((inner + GAP) / (CARD_MIN_W + GAP)))
+      const cardW = (inner - GAP * (cols - 1)) / cols
+      const next = { columns: cols, rowH: Math.round((cardW * 9) / 16) + CAPTION_H + GAP }
+      setGrid((g) => (g.columns === next.columns && g.rowH === next.rowH ? g : next))
+    })
     ro.observe(el)
     return () => ro.disconnect()
   }, [])
@@ -173,9 +182,10 @@ function LibraryGrid() {
   const virtualizer = useVirtualizer({
     count: rows,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_H,
+    estimateSize: () => rowH,
     overscan: 3
   })
+  useEffect(() => virtualizer.measure(), [rowH, virtualizer])
   const virtualRows = virtualizer.getVirtualItems()
   const firstRow = virtualRows[0]?.index ?? 0
   const lastRow = virtualRows[virtualRows.length - 1]?.index ?? 0
@@ -198,7 +208,7 @@ function LibraryGrid() {
     <div className="library-scroll" ref={scrollRef} role="grid" aria-label="Shots" aria-rowcount={rows} onKeyDown={onKeyDown}>
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {virtualRows.map((row) => (
-          <div key={row.key} role="row" className="library-row" style={{ transform: `translateY(${row.start}px)`, height: ROW_H, gridTemplateColumns: `repeat(${columns}, 1fr)` }}>
+          <div key={row.key} role="row" className="library-row" style={{ transform: `translateY(${row.start}px)`, height: rowH, gridTemplateColumns: `repeat(${columns}, 1fr)` }}>
             {Array.from({ length: columns }, (_, c) => {
               const index = row.index * columns + c
               if (index >= total) return null

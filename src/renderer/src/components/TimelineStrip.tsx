@@ -66,9 +66,9 @@ export function TimelineStrip() {
     const over = e.over?.id
     if (over === undefined || over === e.active.id) return
     const active = Number(e.active.id)
-    const block = selected.has(active) ? selected : new Set<number>()
+    const block = selected.has(active) ? selected : new Set<number>([active])
     const final = moveBlock(ids, block, active, Number(over))
-    void reorder(final)
+    void reorder(final, block)
   }
 
   const announcements: Announcements = {
@@ -158,7 +158,8 @@ const TimelineCard = memo(function TimelineCard({ item, index, selected, now, ne
   }
   function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
     listeners?.onKeyDown?.(e)
-    if (e.defaultPrevented) return
+    // While this card is picked up, the keyboard sensor owns the keys.
+    if (e.defaultPrevented || isDragging) return
     if (e.key === 'Enter') {
       select(item.itemId, 'only')
       void openPreview(item.shotId)
@@ -198,7 +199,7 @@ const TimelineCard = memo(function TimelineCard({ item, index, selected, now, ne
       {now && <span className="badge onair-now">NOW</span>}
       {!now && next && <span className="badge onair-next">NEXT</span>}
       {unairable && <span className={`badge status-${unairable}`}>{unairable}</span>}
-      <span className="caption">{item.prompt}</span>
+      <span className="caption">{item.prompt || `Shot ${item.shotId}`}</span>
     </div>
   )
 })

@@ -35,7 +35,12 @@ export function longestIncreasingSubsequence(values: number[]): Set<number> {
   return keep
 }
 
-export function planMoves<T>(current: readonly T[], final: readonly T[]): PlannedMove<T>[] {
+/**
+ * `moving`, when given, names the items the user actually moved (a dragged block):
+ * they are the ones moved, so the core sees the edit the user made even when
+ * another order of moves would be as short.
+ */
+export function planMoves<T>(current: readonly T[], final: readonly T[], moving?: ReadonlySet<T>): PlannedMove<T>[] {
   if (current.length !== final.length) throw new Error('planMoves: the new order must hold the same items')
   const oldIndex = new Map<T, number>()
   current.forEach((id, i) => oldIndex.set(id, i))
@@ -44,7 +49,7 @@ export function planMoves<T>(current: readonly T[], final: readonly T[]): Planne
     if (i === undefined) throw new Error('planMoves: the new order has an item the old one lacks')
     return i
   })
-  const keep = longestIncreasingSubsequence(seq)
+  const keep = moving ? keepAllBut(final, moving, seq) : longestIncreasingSubsequence(seq)
   const work = [...current]
   const moves: PlannedMove<T>[] = []
   for (let p = 0; p < final.length; p++) {
@@ -81,4 +86,17 @@ export function moveBlock<T>(list: readonly T[], selected: ReadonlySet<T>, activ
   // Dragging right drops the block after the target; dragging left, before it.
   const insertAt = activeIdx < overIdx ? overInRest + 1 : overInRest
   return [...rest.slice(0, insertAt), ...block, ...rest.slice(insertAt)]
+}
+
+function keepAllBut<T>(final: readonly T[], moving: ReadonlySet<T>, seq: number[]): Set<number> {
+  const keep = new Set<number>()
+  let last = -1
+  for (let p = 0; p < final.length; p++) {
+    if (moving.has(final[p]!)) continue
+    // The rest must already be in their old relative order; otherwise fall back to the LIS.
+    if (seq[p]! < last) return longestIncreasingSubsequence(seq)
+    last = seq[p]!
+    keep.add(p)
+  }
+  return keep
 }

@@ -38,8 +38,8 @@ export const useConnection = create<ConnectionStore>((set, get) => ({
       if (state === 'connected') void onConnected()
     })
     const offNotice = client.bridge.on('app.notice', (n) => useNotices.getState().push(n.level, n.message))
-    // The first info call queues until the socket opens, so it also covers the initial connect.
-    void onConnected()
+    // In a browser the socket is still opening: the state listener runs onConnected once it is up.
+    if (client.connectionState() === 'connected') void onConnected()
     const timer = setInterval(() => {
       if (get().state === 'connected') void get().ping()
     }, 10_000)

@@ -20,7 +20,7 @@ interface TimelineStore {
   error: string | null
   setChannel(id: number | null): void
   load(): Promise<void>
-  reorder(finalItemIds: number[]): Promise<boolean>
+  reorder(finalItemIds: number[], moved?: ReadonlySet<number>): Promise<boolean>
   remove(itemIds: number[]): Promise<void>
   insert(shotIds: number[], atPosition?: number): Promise<void>
   select(itemId: number, mode: 'only' | 'toggle' | 'range'): void
@@ -85,12 +85,13 @@ export const useTimeline = create<TimelineStore>((set, get) => {
         set({ error: errorMessage(err), loaded: true })
       }
     },
-    async reorder(finalItemIds) {
+    async reorder(finalItemIds, moved) {
       const items = get().items
       const byId = new Map(items.map((i) => [i.itemId, i]))
       const moves = planMoves(
         items.map((i) => i.itemId),
-        finalItemIds
+        finalItemIds,
+        moved
       )
       if (moves.length === 0) return true
       const optimistic = finalItemIds.map((id, position) => ({ ...byId.get(id)!, position }))

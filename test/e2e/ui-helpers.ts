@@ -1,0 +1,55 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { APIRequestContext, Page } from '@playwright/test'
+import { expect } from './fixtures'
+
+export const screenshotDir = join(__dirname, 'screenshots')
+
+/** Small real clips made by ffmpeg's lavfi sources: distinct colours/tones so each is a different file. */
+export function makeClips(names: string[], seconds = 2): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'webtv-clips-'))
+  const patterns = ['testsrc2', 'smptebars', 'rgbtestsrc', 'testsrc', 'pal75bars', 'yuvtestsrc']
+  return names.map((name, i) => {
+    const out = join(dir, name)
+    execFileSync('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-y',
+      '-f', 'lavfi', '-i', `${patterns[i % patterns.length]}=size=320x180:rate=24:duration=${seconds}`,
+      '-f', 'lavfi', '-i', `sine=frequency=${300 + 110 * i}:duration=${seconds}`,
+      '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', out
+    ])
+    return out
+  })
+}
+
+/** Call the studio's contract over HTTP with the page's cookie — the same calls the UI makes. */
+export async function callCore<T = unknown>(request: APIRequestContext, baseUrl: string, name: string, input: unknown): Promise<T> {
+  const res = await request.post(`${baseUrl}/api/call/${name}`, { data: input })
+  const body = (await res.json()) as { ok: boolean; value?: T; error?: { message: string } }
+  if (!body.ok) throw new Error(`${name} failed: ${body.error?.message}`)
+  return body.value as T
+}
+
+export async function openStudio(page: Page, url: string): Promise<void> {
+  await page.goto(url)
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected')
+}
+
+export async function createChannelInUi(page: Page, name: string): Promise<void> {
+  await page.getByRole('button', { name: '+ New channel' }).click()
+  await page.getByLabel('New channel name').fill(name)
+  await page.getByRole('button', { name: 'Create', exact: true }).click()
+  await expect(page.getByLabel('Channel', { exact: true })).toContainText(name)
+}
+
+/** Import files through the real file chooser the Import… button opens. */
+export async function importWithFileChooser(page: Page, files: string[]): Promise<void> {
+  const chooser = page.waitForEvent('filechooser')
+  await page.getByRole('button', { name: 'Import…' }).click()
+  await (await chooser).setFiles(files)
+}
+
+export async function timelineShotIds(page: Page): Promise<number[]> {
+  return page.getByTestId('timeline-item').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.shotId)))
+}
