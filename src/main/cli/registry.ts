@@ -2,6 +2,7 @@ import type { CliCommand } from './command'
 import { serveCommand } from './serve'
 import { doctorCommand } from './doctor'
 import { libraryCommands } from './library-commands'
+import { onairCommands } from './onair-commands'
 
 /** Every `webtv` subcommand, in the order `webtv --help` lists them. Features append theirs. */
-export const commands: CliCommand[] = [serveCommand, doctorCommand, ...libraryCommands]
+export const commands: CliCommand[] = [serveCommand, doctorCommand, ...libraryCommands, ...onairCommands]

@@ -25,6 +25,12 @@ export function playoutArgs(publishUrl: string): string[] {
     'pipe:1',
     '-stats_period',
     String(PROGRESS_PERIOD_S),
+    // Probe only the first half second: a longer probe is read ahead of -re pacing
+    // and would hold clips inside ffmpeg, delaying edits by as much.
+    '-analyzeduration',
+    '500000',
+    '-probesize',
+    '500000',
     '-re',
     '-f',
     'mpegts',

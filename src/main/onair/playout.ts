@@ -116,6 +116,10 @@ export class ChannelPlayout {
     if (stream === this.opts.stream) this.refused = true
   }
 
+  private clipEvent(phase: ClipPhase, clip: ClipRef, reason?: string): void {
+    if (!this.stopping) this.opts.onClip?.(phase, clip, reason)
+  }
+
   constructor(private readonly opts: PlayoutOptions) {
     this.state = new StateMachine((c) => {
       opts.onState?.(c)
@@ -318,7 +322,7 @@ export class ChannelPlayout {
       this.queue.shift()
       const nxt = this.queue[0]!
       nxt.airStartUs = cur.clip.durationMs > 0 ? Math.min(end, outUs) : outUs
-      this.opts.onClip?.('airing', nxt.clip)
+      this.clipEvent('airing', nxt.clip)
     }
   }
 
@@ -349,14 +353,14 @@ export class ChannelPlayout {
       const path = playable ? playable.tsPath : await this.opts.slatePath()
       const clip = playable ? this.clipOf(playable) : this.slateClip()
       this.queue.push({ clip, airStartUs: this.queue.length === 0 ? (this.lastProgress?.outTimeUs ?? 0) : null })
-      if (this.queue.length === 1) this.opts.onClip?.('airing', clip)
-      else this.opts.onClip?.('queued', clip)
-      // More than one clip waiting behind the one on air means durations were off: resync.
-      while (this.queue.length > 2) {
+      if (this.queue.length === 1) this.clipEvent('airing', clip)
+      else this.clipEvent('queued', clip)
+      // More than two clips waiting behind the one on air means durations were off: resync.
+      while (this.queue.length > 3) {
         this.queue.shift()
         const head = this.queue[0]!
         head.airStartUs = this.lastProgress?.outTimeUs ?? 0
-        this.opts.onClip?.('airing', head.clip)
+        this.clipEvent('airing', head.clip)
       }
       const result = await this.pump(enc, gen, path)
       if (result === 'read-error' && playable) this.skip(playable, 'the file could not be read to the end')
@@ -375,13 +379,13 @@ export class ChannelPlayout {
     } catch {
       /* marking is best effort; the skip itself already happened */
     }
-    this.opts.onClip?.('skipped', this.clipOf(item), reason)
+    this.clipEvent('skipped', this.clipOf(item), reason)
   }
 
   /** Copies one clip into ffmpeg's stdin, waiting on backpressure. */
   private pump(enc: ChildProcessWithoutNullStreams, gen: number, path: string): Promise<'done' | 'encoder-gone' | 'read-error'> {
     return new Promise((resolve) => {
-      const input = createReadStream(path, { highWaterMark: 64 * 1024 })
+      const input = createReadStream(path, { highWaterMark: 16 * 1024 })
       let settled = false
       const finish = (r: 'done' | 'encoder-gone' | 'read-error'): void => {
         if (settled) return

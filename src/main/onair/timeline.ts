@@ -182,7 +182,7 @@ export interface LibraryLike {
   getChannel(id: number): LibraryChannelLike | null | undefined
   getChannelByName?(name: string): LibraryChannelLike | null | undefined
   listPlaylist(channelId: number): LibraryItemLike[] | { items: LibraryItemLike[] }
-  markShotFailed?(shotId: number, reason: string): void
+  failShot?(shotId: number, reason: string): unknown
 }
 
 export function isLibraryLike(v: unknown): v is LibraryLike {
@@ -238,6 +238,6 @@ export class LibraryTimelineSource implements TimelineSource {
     const raw = this.library.listPlaylist(channelId)
     const items = Array.isArray(raw) ? raw : raw.items
     const it = items.find((i) => i.itemId === itemId)
-    if (it && this.library.markShotFailed) this.library.markShotFailed(it.shotId, reason)
+    if (it && this.library.failShot) this.library.failShot(it.shotId, reason)
   }
 }

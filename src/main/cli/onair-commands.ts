@@ -1,0 +1,91 @@
+import type { CliCommand, CliContext } from './command'
+import { UsageError, intOpt, requireStringOpt, stringOpt } from './command'
+import { callCore, openCore } from './open-core'
+
+const airUsage = 'webtv air --channel NAME [--to rtmp://host/app/KEY]... [--duration SECONDS] [--rtmp-port N] [--flv-port N] [--data-dir DIR] [--json]'
+
+function portOpt(ctx: CliContext, name: string): number | undefined {
+  if (stringOpt(ctx, name) === undefined) return undefined
+  const n = intOpt(ctx, name, 0)
+  if (n < 1 || n > 65535) throw new UsageError(`--${name} must be a port between 1 and 65535, got ${n}.`)
+  return n
+}
+
+function inSeconds(at: number | undefined): string {
+  return at === undefined ? '' : `${Math.max(0, Math.round((at - Date.now()) / 100) / 10)} s`
+}
+
+/**
+ * `webtv air`: put a channel on air from a terminal (or a server, 24/7). Prints the
+ * local URLs, every state change and each clip as it airs; runs until Ctrl-C or
+ * --duration. Everything goes through the contract, exactly as the UI does.
+ */
+export const airCommand: CliCommand = {
+  name: 'air',
+  summary: 'Put a channel on air (local RTMP/HTTP-FLV, plus --to destinations) until Ctrl-C',
+  usage: airUsage,
+  options: {
+    channel: { type: 'string' },
+    to: { type: 'string', multiple: true },
+    duration: { type: 'string' },
+    'rtmp-port': { type: 'string' },
+    'flv-port': { type: 'string' }
+  },
+  async run(ctx) {
+    const name = requireStringOpt(ctx, 'channel', airUsage)
+    const durationS = stringOpt(ctx, 'duration') === undefined ? 0 : intOpt(ctx, 'duration', 0)
+    if (durationS < 0) throw new UsageError(`--duration must be 0 or more seconds.\nUsage: ${airUsage}`)
+    const to = (ctx.values.to as string[] | undefined) ?? []
+    const rtmpPort = portOpt(ctx, 'rtmp-port')
+    const httpPort = portOpt(ctx, 'flv-port')
+    const core = await openCore(ctx.global.dataDir)
+    const json = ctx.global.json
+    const print = (obj: Record<string, unknown>, text: string): void => ctx.io.out(json ? JSON.stringify(obj) : text)
+    try {
+      const channel = await callCore(core, 'library.channels.get', { name })
+      if (rtmpPort !== undefined || httpPort !== undefined) {
+        await callCore(core, 'onair.settings.update', {
+          ...(rtmpPort !== undefined ? { rtmpPort } : {}),
+          ...(httpPort !== undefined ? { httpPort } : {})
+        })
+      }
+      const offState = core.bus.on('onair.state', (e) => {
+        if (e.channelId !== channel.id) return
+        const who = e.destinationId === null ? channel.name : `destination ${e.destinationId}`
+        const extra =
+          e.state === 'reconnecting'
+            ? ` (attempt ${e.attempt ?? '?'}, next try in ${inSeconds(e.nextRetryAt)})`
+            : e.message
+              ? ` — ${e.message}`
+              : ''
+        print({ event: 'state', ...e }, `${who}: ${e.state}${extra}`)
+      })
+      const offClip = core.bus.on('onair.clip', (e) => {
+        if (e.channelId !== channel.id || (e.phase === 'queued' && !json)) return
+        print(
+          { event: 'clip', ...e },
+          e.phase === 'skipped' ? `skipped: ${e.clip.label} — ${e.reason ?? ''}` : `now: ${e.clip.slate ? '[standby slate]' : e.clip.label}`
+        )
+      })
+      const status = await callCore(core, 'onair.start', { channelId: channel.id, ...(to.length ? { to } : {}) })
+      print(
+        { event: 'urls', rtmpUrl: status.rtmpUrl, flvUrl: status.flvUrl, stream: status.stream },
+        `On air: ${channel.name}\n  RTMP:     ${status.rtmpUrl}\n  HTTP-FLV: ${status.flvUrl}\nPress Ctrl-C to stop.`
+      )
+      await new Promise<void>((resolve) => {
+        if (ctx.stopSignal.aborted) return resolve()
+        ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true })
+        if (durationS > 0) setTimeout(resolve, durationS * 1000).unref()
+      })
+      print({ event: 'stopping' }, 'Stopping…')
+      await callCore(core, 'onair.stop', { channelId: channel.id })
+      offState()
+      offClip()
+      return 0
+    } finally {
+      await core.close()
+    }
+  }
+}
+
+export const onairCommands: CliCommand[] = [airCommand]
