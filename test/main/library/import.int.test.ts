@@ -3,12 +3,13 @@ import { readdirSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../../helpers/tmp'
 import { makeAudioOnly, makeClip, makeEmpty, makeNotMedia, makeStill, makeTruncated } from '../../fixtures/media'
-import { Core } from '../../../src/main/core/core'
+import { Core, type Feature } from '../../../src/main/core/core'
 import { libraryFeature } from '../../../src/main/library'
 import type { CallName, CallInput, CallOutput } from '../../../src/shared/contract'
 
 let tmp: ReturnType<typeof tempDir>
 let core: Core
+const onAir = new Set<number>()
 const events: Array<{ name: string; payload: unknown }> = []
 
 async function call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> {
@@ -19,7 +20,12 @@ async function call<K extends CallName>(name: K, input: CallInput<K>): Promise<C
 
 beforeAll(async () => {
   tmp = tempDir()
-  core = await Core.open({ dataDir: join(tmp.dir, 'data'), shell: 'headless', version: 'test' }, [libraryFeature])
+  // The on-air feature answers isOnAir(); here a minimal one whose answer the test sets.
+  const onAirFeature: Feature = (ctx) => {
+    ctx.services.set('onair', { isOnAir: (id: number) => onAir.has(id) })
+    return {}
+  }
+  core = await Core.open({ dataDir: join(tmp.dir, 'data'), shell: 'headless', version: 'test' }, [onAirFeature, libraryFeature])
   core.bus.onAny((name, payload) => events.push({ name, payload }))
 })
 afterAll(async () => {
@@ -111,5 +117,16 @@ describe('library.import through the contract', () => {
     const del = await call('library.shots.delete', { ids: [r.shot.id] })
     expect(del.deleted).toBe(1)
     expect((await call('library.playlist.get', { channelId: channel.id })).items).toEqual([])
+  })
+
+  it('refuses to delete a channel that is on air, and deletes it once off air', async () => {
+    const channel = await call('library.channels.create', { name: 'On Air' })
+    onAir.add(channel.id)
+    const refused = await core.dispatch('library.channels.delete', { id: channel.id })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/"On Air" is on air\. Stop it/) } })
+    expect((await call('library.channels.get', { id: channel.id })).name).toBe('On Air')
+    onAir.delete(channel.id)
+    expect(await call('library.channels.delete', { id: channel.id })).toMatchObject({ id: channel.id })
+    expect(await core.dispatch('library.channels.get', { id: channel.id })).toMatchObject({ ok: false, error: { code: 'not_found' } })
   })
 })

@@ -133,3 +133,46 @@ describe('format change', () => {
     expect(lib.updateChannel(c.id, { theme: 'tiny' }).reconforming).toBe(0)
   })
 })
+
+describe('shared media, cancel, generation hand-off', () => {
+  it('never trashes a file another row still uses', async () => {
+    const format = { width: 320, height: 180, fps: 12 }
+    const a = lib.createChannel({ name: 'A', format })
+    const b = lib.createChannel({ name: 'B', format })
+    const clip = makeClip(tmp.dir, { seconds: 1 })
+    const sa = await lib.ingestFile(a.id, clip, {})
+    const sb = await lib.ingestFile(b.id, clip, {})
+    // same source, same format: the same bytes, stored once
+    expect(sb.mp4Path).toBe(sa.mp4Path)
+    expect(lib.deleteShots([sa.id]).trashedFiles).toBe(0)
+    expect(existsSync(lib.abs(sb.mp4Path!))).toBe(true)
+    expect(lib.missingMedia()).toEqual([])
+    expect(lib.deleteShots([sb.id]).trashedFiles).toBeGreaterThanOrEqual(5) // four media files + the kept original
+    expect(existsSync(lib.abs(sb.mp4Path!))).toBe(false)
+  })
+
+  it('an import cancelled mid-way leaves no row and no files', async () => {
+    const c = lib.createChannel({ name: 'Cancel' })
+    const clip = makeClip(tmp.dir, { width: 640, height: 360, seconds: 4 })
+    const ac = new AbortController()
+    const p = lib.ingestFile(c.id, clip, {}, { signal: ac.signal, onProgress: (pr) => pr.step === 'conform' && ac.abort() })
+    setTimeout(() => ac.abort(), 400)
+    await expect(p).rejects.toThrow()
+    expect(lib.listShots({ channelId: c.id }).total).toBe(0)
+    const { readdirSync } = await import('node:fs')
+    expect(readdirSync(lib.abs('tmp'))).toEqual([])
+  })
+
+  it('fills a pending shot created by the generation engine, and marks a refused one failed', async () => {
+    const c = lib.createChannel({ name: 'Gen', format: { width: 320, height: 180, fps: 12 }, reviewPolicy: 'manual' })
+    const pending = lib.createShot(c.id, { prompt: 'a heron at dawn', seed: 3, backend: 'zeroscope' })
+    expect(pending.status).toBe('pending')
+    expect(pending.approved).toBe(false)
+    const filled = await lib.ingestFile(c.id, makeClip(tmp.dir, { seconds: 1 }), { shotId: pending.id, seed: 4 })
+    expect(filled).toMatchObject({ id: pending.id, status: 'ready', prompt: 'a heron at dawn', seed: 4, backend: 'zeroscope', approved: false })
+    const other = lib.createShot(c.id, { prompt: 'broken' })
+    const { makeNotMedia } = await import('../../fixtures/media')
+    await expect(lib.ingestFile(c.id, makeNotMedia(tmp.dir), { shotId: other.id })).rejects.toThrow(/not a media file/)
+    expect(lib.getShot(other.id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/not a media file/) })
+  })
+})
