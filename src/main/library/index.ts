@@ -77,6 +77,7 @@ function playlistDto(lib: Library, channelId: number): PlaylistDto {
 
 /** Re-conform work queued by a format change waits this long after start, so short CLI runs don't begin work they abandon. */
 const WORKER_START_DELAY_MS = 3000
+const EXTERNAL_CHANGE_POLL_MS = 1000
 
 export const libraryFeature: Feature = (ctx) => {
   const lib = openLibrary(ctx.dataDir)
@@ -84,8 +85,19 @@ export const libraryFeature: Feature = (ctx) => {
   const unsubscribe = lib.onChange((c) => ctx.bus.emit('library.changed', c))
   const timer = setTimeout(() => lib.kickWorker(), WORKER_START_DELAY_MS)
   timer.unref()
+  // Another process (the CLI, a second studio) wrote to the library: tell our UIs to re-read.
+  // data_version only moves for commits made by OTHER connections, so our own edits don't echo.
+  let seenVersion = lib.dataVersion()
+  const watcher = setInterval(() => {
+    const v = lib.dataVersion()
+    if (v === seenVersion) return
+    seenVersion = v
+    for (const what of ['channels', 'shots', 'playlist'] as const) ctx.bus.emit('library.changed', { channelId: null, what })
+  }, EXTERNAL_CHANGE_POLL_MS)
+  watcher.unref()
   ctx.onClose(async () => {
     clearTimeout(timer)
+    clearInterval(watcher)
     unsubscribe()
     await lib.close()
   })

@@ -119,3 +119,24 @@ describe('several processes on one data folder', () => {
     await lib.close()
   }, 180_000)
 })
+
+describe('change events across processes', () => {
+  it("tells a running core's UIs when another process changed the library", async () => {
+    const { Core } = await import('../../../src/main/core/core')
+    const { libraryFeature } = await import('../../../src/main/library')
+    const core = await Core.open({ dataDir, shell: 'headless', version: 'test' }, [libraryFeature])
+    try {
+      const seen: Array<{ channelId: number | null; what: string }> = []
+      core.bus.on('library.changed', (p) => seen.push(p))
+      const r = await runWebtv(['channel', 'create', 'From CLI', '--data-dir', dataDir])
+      expect(r.code, r.stderr).toBe(0)
+      const deadline = Date.now() + 5000
+      while (!seen.some((e) => e.what === 'channels') && Date.now() < deadline) await sleep(100)
+      expect(seen).toContainEqual({ channelId: null, what: 'channels' })
+      const list = await core.dispatch('library.channels.list', {})
+      expect(list).toMatchObject({ ok: true, value: { channels: [{ name: 'From CLI' }] } })
+    } finally {
+      await core.close()
+    }
+  })
+})
