@@ -3,6 +3,7 @@ import { serveCommand } from './serve'
 import { doctorCommand } from './doctor'
 import { libraryCommands } from './library-commands'
 import { onairCommands } from './onair-commands'
+import { generationCommands } from './generation-commands'
 
 /** Every `webtv` subcommand, in the order `webtv --help` lists them. Features append theirs. */
-export const commands: CliCommand[] = [serveCommand, doctorCommand, ...libraryCommands, ...onairCommands]
+export const commands: CliCommand[] = [serveCommand, doctorCommand, ...libraryCommands, ...generationCommands, ...onairCommands]

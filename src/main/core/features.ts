@@ -2,6 +2,7 @@ import type { Core, Feature } from './core'
 import { appFeature } from './app-feature'
 import { secretsFeature } from './secrets-feature'
 import { libraryFeature } from '../library'
+import { generationFeature } from '../generation/feature'
 import { onairFeature } from '../onair/feature'
 
 /**
@@ -9,7 +10,7 @@ import { onairFeature } from '../onair/feature'
  * and returns the contract handlers it serves. Keep this list the only place that
  * knows them all.
  */
-export const defaultFeatures: Feature[] = [secretsFeature, appFeature, libraryFeature, onairFeature]
+export const defaultFeatures: Feature[] = [secretsFeature, appFeature, libraryFeature, generationFeature, onairFeature]
 
 export async function installFeatures(core: Core, features: Feature[] = defaultFeatures): Promise<void> {
   for (const feature of features) {

@@ -1,0 +1,125 @@
+import type { Feature } from '../core/core'
+import { StudioError } from '../../shared/contract/define'
+import type { BackendSettings } from '../../shared/contract/generation'
+import type { Library } from '../library'
+import { FileSecretStore, maskSecret, type SecretStore } from '../secrets'
+import { Autopilot, type RunwayProbe } from './autopilot'
+import { testSpace } from './gradio/space'
+import { GenerationService } from './service'
+import { getAutopilot, getBackends, getLlm, HF_TOKEN_SECRET, LLM_KEY_SECRET, setAutopilot, setBackends, setLlm } from './settings'
+import { checkBackends, mappingFor } from './steps'
+import { jobDto } from './store'
+
+export { GenerationService } from './service'
+
+/** What `webtv serve/demo/generate` get from ctx.services.get('generation'). */
+export interface GenerationHandle {
+  service: GenerationService
+  autopilot: Autopilot
+  /** Start the workers (and the autopilot): only long-running processes call this. */
+  start(opts?: { autopilot?: boolean }): void
+}
+
+export const generationFeature: Feature = (ctx) => {
+  const lib = ctx.services.get('library') as Library | undefined
+  if (!lib) throw new Error('The generation feature needs the library (install libraryFeature first).')
+  const secrets = (ctx.services.get('secrets') as SecretStore | undefined) ?? new FileSecretStore(ctx.dataDir)
+  const service = new GenerationService(lib, secrets, ctx.bus, ctx.dataDir)
+  const autopilot = new Autopilot(lib, service, () => ctx.services.get('onair') as RunwayProbe | undefined)
+  const handle: GenerationHandle = {
+    service,
+    autopilot,
+    start(opts = {}) {
+      service.startWorkers()
+      if (opts.autopilot !== false) autopilot.start()
+    }
+  }
+  ctx.services.set('generation', handle)
+  // Only long-running processes (serve, the desktop app) start background work; a quick CLI command never picks up a job.
+  ctx.onBackground(() => handle.start())
+  ctx.onClose(async () => {
+    autopilot.stop()
+    await service.stopWorkers()
+  })
+
+  const masked = async (name: string): Promise<string | null> => {
+    const v = await secrets.get(name)
+    return v ? maskSecret(v) : null
+  }
+  const autopilotView = (channelId: number) => {
+    const cfg = getAutopilot(lib, channelId)
+    const channel = lib.getChannel(channelId)
+    return {
+      enabled: cfg.enabled,
+      minutesAhead: cfg.minutesAhead,
+      shotsPerSequence: cfg.shotsPerSequence,
+      theme: cfg.theme,
+      reviewPolicy: channel.reviewPolicy,
+      runwaySeconds: Math.round(autopilot.runwaySeconds(channelId) * 10) / 10,
+      lastError: cfg.lastError
+    }
+  }
+
+  return {
+    'generation.write': ({ channelId, theme, count, style, writer }) => service.write(channelId, theme, count, { style, writer }),
+    'generation.enqueue': (input) => service.enqueue(input),
+    'generation.jobs.list': ({ channelId, states, limit }) => ({ jobs: service.listJobs({ channelId, states, limit }) }),
+    'generation.jobs.cancel': ({ id }) => service.cancel(id),
+    'generation.jobs.retry': ({ id }) => service.retry(id),
+    'generation.backends.get': async ({ channelId }) => {
+      lib.getChannel(channelId)
+      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET) }
+    },
+    'generation.backends.set': async ({ channelId, settings, hfToken }) => {
+      lib.getChannel(channelId)
+      if (settings) {
+        const next = { ...getBackends(lib, channelId), ...settings } as BackendSettings
+        checkBackends(next)
+        setBackends(lib, channelId, settings)
+      }
+      if (hfToken !== undefined) {
+        if (hfToken === '') await secrets.delete(HF_TOKEN_SECRET)
+        else if (!/^\S{8,}$/.test(hfToken)) throw new StudioError('invalid_input', 'That does not look like a token (no spaces, at least 8 characters). Copy it again from huggingface.co/settings/tokens.', 'hfToken')
+        else await secrets.set(HF_TOKEN_SECRET, hfToken)
+      }
+      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET) }
+    },
+    'generation.backends.test': async ({ channelId, step }) => {
+      lib.getChannel(channelId)
+      const s = getBackends(lib, channelId)
+      const token = await secrets.get(HF_TOKEN_SECRET)
+      const results = []
+      for (const name of ['video', 'upscale', 'interpolate', 'music'] as const) {
+        if (step && step !== name) continue
+        const cfg = s[name]
+        if (cfg.backend !== 'gradio' || (!cfg.enabled && !step)) {
+          if (step || cfg.enabled) results.push({ step: name, space: 'local ffmpeg', ok: true, problem: null, message: `The ${name} step runs locally with ffmpeg; nothing to connect to.`, endpoints: [], parameters: [] })
+          continue
+        }
+        for (const space of cfg.spaces) {
+          const r = await testSpace({ space, token }, mappingFor(cfg, name), name)
+          results.push({ step: name, space, ok: r.ok, problem: r.problem ?? null, message: r.message, endpoints: r.endpoints, parameters: r.parameters })
+        }
+      }
+      return { results }
+    },
+    'generation.llm.get': async () => ({ ...getLlm(lib), apiKey: await masked(LLM_KEY_SECRET) }),
+    'generation.llm.set': async ({ apiKey, ...patch }) => {
+      const next = setLlm(lib, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)))
+      if (apiKey !== undefined) {
+        if (apiKey === '') await secrets.delete(LLM_KEY_SECRET)
+        else await secrets.set(LLM_KEY_SECRET, apiKey)
+      }
+      return { ...next, apiKey: await masked(LLM_KEY_SECRET) }
+    },
+    'generation.autopilot.get': ({ channelId }) => autopilotView(channelId),
+    'generation.autopilot.set': ({ channelId, reviewPolicy, ...patch }) => {
+      lib.getChannel(channelId)
+      if (reviewPolicy !== undefined) lib.updateChannel(channelId, { reviewPolicy })
+      setAutopilot(lib, channelId, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)))
+      return autopilotView(channelId)
+    }
+  }
+}
+
+export { jobDto }

@@ -1,0 +1,237 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { StudioError } from '../../shared/contract/define'
+import type { BackendSettings, JobDto, JobState } from '../../shared/contract/generation'
+import type { EventBus } from '../core/events'
+import type { Library } from '../library'
+import type { SecretStore } from '../secrets'
+import { hashText } from './offline'
+import { getBackends, getLlm, LLM_KEY_SECRET } from './settings'
+import { checkBackends } from './steps'
+import { ACTIVE_STATES, FINAL_STATES, jobDto, JobStore, type JobRow, type MusicPayload, type ShotPayload } from './store'
+import type { SequencePlan, Writer } from './types'
+import { GenerationWorkers } from './workers'
+import { LlmWriter } from './writer-llm'
+import { TemplateWriter } from './writer-template'
+import { GenerationError } from './errors'
+
+export interface EnqueueRequest {
+  channelId: number
+  theme?: string | undefined
+  style?: string | undefined
+  shots: Array<{ prompt: string; seed?: number | undefined }>
+  backend?: 'offline' | 'gradio' | undefined
+  music?: boolean | undefined
+  requestId?: string | undefined
+}
+
+export interface EnqueueResult {
+  sequenceId: number
+  jobIds: number[]
+  shotIds: number[]
+  duplicate: boolean
+}
+
+/**
+ * The programmatic face of generation (ctx.services.get('generation')): what the
+ * contract handlers, the CLI and `webtv demo` use. Opening a core does NOT start
+ * workers; long-running commands call startWorkers().
+ */
+export class GenerationService {
+  readonly store: JobStore
+  readonly workers: GenerationWorkers
+
+  constructor(
+    readonly lib: Library,
+    readonly secrets: SecretStore,
+    private readonly bus: EventBus,
+    readonly dataDir: string
+  ) {
+    this.store = new JobStore(lib.db)
+    this.workers = new GenerationWorkers({ lib, store: this.store, dataDir, secrets, onJobChange: (row) => this.announce(row) })
+  }
+
+  announce(row: JobRow): void {
+    const d = jobDto(row)
+    this.bus.emit('generation.job', {
+      jobId: d.id,
+      channelId: d.channelId,
+      shotId: d.shotId,
+      sequenceId: d.sequenceId,
+      kind: d.kind,
+      state: d.state,
+      step: d.step,
+      percent: d.percent,
+      queuePosition: d.queuePosition,
+      etaSeconds: d.etaSeconds,
+      error: d.error,
+      attempts: d.attempts
+    })
+  }
+
+  startWorkers(): void {
+    this.workers.start()
+  }
+
+  stopWorkers(): Promise<void> {
+    return this.workers.stop()
+  }
+
+  /** The writer the channel uses: the LLM when one is enabled (or asked for), else the offline template writer. */
+  async writer(which?: 'template' | 'llm'): Promise<Writer> {
+    const llm = getLlm(this.lib)
+    if (which === 'template' || (which === undefined && !llm.enabled)) return new TemplateWriter()
+    const apiKey = await this.secrets.get(LLM_KEY_SECRET)
+    return new LlmWriter({ baseUrl: llm.baseUrl, model: llm.model, apiKey })
+  }
+
+  async write(channelId: number, theme: string, count: number, opts: { style?: string | undefined; writer?: 'template' | 'llm' | undefined; signal?: AbortSignal | undefined; variation?: number } = {}): Promise<SequencePlan> {
+    const channel = this.lib.getChannel(channelId)
+    const writer = await this.writer(opts.writer)
+    const style = opts.style ?? (channel.style || undefined)
+    const request = { theme: opts.variation ? `${theme} (part ${opts.variation + 1}, continue from the previous part)` : theme, count, style }
+    try {
+      return await writer.write(request, { signal: opts.signal })
+    } catch (err) {
+      if (err instanceof GenerationError) throw new StudioError(err.kind === 'permanent' ? 'invalid_input' : 'unavailable', err.message)
+      throw err
+    }
+  }
+
+  /** Prompts → one pending shot + one job each (in playlist order), plus the sequence's music job. One transaction. */
+  enqueue(req: EnqueueRequest): EnqueueResult {
+    const channel = this.lib.getChannel(req.channelId)
+    const base = getBackends(this.lib, channel.id)
+    const steps: BackendSettings = req.backend ? { ...base, video: { ...base.video, backend: req.backend } } : base
+    if (req.backend === 'gradio' && steps.video.spaces.length === 0) {
+      throw new StudioError('invalid_input', 'No Space is set for the video step. Set one first (webtv backends set --channel NAME --video-space owner/name).', 'backend')
+    }
+    checkBackends(steps)
+    const music = req.music ?? steps.music.enabled
+    const keyOf = (i: number): string | null => (req.requestId ? `${channel.id}:${req.requestId}:${i}` : null)
+    const result = this.lib.db.transaction((): EnqueueResult => {
+      const first = keyOf(0) ? this.store.byKey(keyOf(0)!) : undefined
+      if (first) {
+        const jobs = this.store.siblings(first.sequence_id!).filter((j) => j.kind === 'shot')
+        return { sequenceId: first.sequence_id!, jobIds: jobs.map((j) => j.id), shotIds: jobs.map((j) => j.shot_id).filter((x): x is number => x !== null), duplicate: true }
+      }
+      const theme = req.theme ?? ''
+      const style = req.style ?? ''
+      const sequenceId = this.store.insertSequence(channel.id, theme, style)
+      const jobIds: number[] = []
+      const shotIds: number[] = []
+      req.shots.forEach((s, i) => {
+        const seed = s.seed ?? (hashText(`${s.prompt}|${sequenceId}|${i}`) % 2147483647)
+        const shot = this.lib.createShot(channel.id, {
+          prompt: s.prompt,
+          seed,
+          backend: steps.video.backend,
+          sequenceId,
+          approved: channel.reviewPolicy === 'auto',
+          extra: { generating: true, offline: steps.video.backend === 'offline' }
+        })
+        const payload: ShotPayload = { prompt: s.prompt, seed, style, theme, steps, music, art: {} }
+        jobIds.push(this.store.insert({ channelId: channel.id, shotId: shot.id, sequenceId, kind: 'shot', index: i, payload, key: keyOf(i) }))
+        shotIds.push(shot.id)
+      })
+      if (music) {
+        const payload: MusicPayload = { prompt: `${[theme, style].filter(Boolean).join(', ') || req.shots[0]!.prompt}, instrumental soundtrack`, seed: hashText(`music|${sequenceId}`) % 2147483647, steps }
+        this.store.insert({ channelId: channel.id, shotId: null, sequenceId, kind: 'music', index: req.shots.length, payload, key: keyOf(-1) })
+      }
+      // The sequence joins the timeline now, in order; its shots air once ready (and approved).
+      this.lib.addToPlaylist(channel.id, shotIds)
+      return { sequenceId, jobIds, shotIds, duplicate: false }
+    }).immediate()
+    if (!result.duplicate) for (const id of result.jobIds) this.announce(this.store.get(id)!)
+    this.workers.wake()
+    return result
+  }
+
+  /** Write a sequence for a theme and enqueue it: what `webtv generate` and `webtv demo` call. */
+  async enqueueTheme(channelId: number, theme: string, count: number, backend?: 'offline' | 'gradio', opts: { writer?: 'template' | 'llm'; signal?: AbortSignal; requestId?: string; variation?: number } = {}): Promise<EnqueueResult & { plan: SequencePlan }> {
+    const plan = await this.write(channelId, theme, count, { writer: opts.writer, signal: opts.signal, ...(opts.variation ? { variation: opts.variation } : {}) })
+    const r = this.enqueue({ channelId, theme, style: plan.style, shots: plan.shots, backend, requestId: opts.requestId })
+    return { ...r, plan }
+  }
+
+  listJobs(q: { channelId?: number | undefined; states?: JobState[] | undefined; limit?: number | undefined; ids?: number[] | undefined } = {}): JobDto[] {
+    return this.store.list(q).map(jobDto)
+  }
+
+  getJob(id: number): JobRow {
+    const row = this.store.get(id)
+    if (!row) throw new StudioError('not_found', `Job ${id} does not exist.`)
+    return row
+  }
+
+  cancel(id: number): JobDto {
+    const row = this.getJob(id)
+    if (FINAL_STATES.includes(row.state)) throw new StudioError('conflict', `Job ${id} is already ${row.state}; nothing to cancel.`)
+    const updated = this.lib.db.transaction(() => {
+      const r = this.store.update(id, { state: 'canceled', error: 'Canceled by the user.', queuePosition: null, etaSeconds: null, notBefore: 0 })
+      return r
+    }).immediate()
+    this.workers.abortLocal(id)
+    if (row.shot_id !== null) {
+      try {
+        this.lib.deleteShots([row.shot_id])
+      } catch {
+        /* already gone */
+      }
+    }
+    this.announce(updated)
+    this.workers.wake()
+    return jobDto(this.store.get(id)!)
+  }
+
+  retry(id: number): JobDto {
+    const row = this.getJob(id)
+    if (ACTIVE_STATES.includes(row.state) || row.state === 'ready') {
+      throw new StudioError('conflict', `Job ${id} is ${row.state}; only failed or canceled jobs can be retried.`)
+    }
+    const abs = (rel: string | undefined): boolean => rel !== undefined && existsSync(join(this.dataDir, ...rel.split('/')))
+    const updated = this.lib.db.transaction(() => {
+      if (row.kind === 'music') return this.store.update(id, { state: 'queued', step: null, attempts: 0, error: null, notBefore: 0, progress: 0 })
+      const p = JSON.parse(row.payload_json) as ShotPayload
+      // Resume after the last step whose output survived.
+      let state: JobState = 'queued'
+      if (abs(p.art.interpolated)) state = 'conforming'
+      else if (abs(p.art.upscaled)) state = p.steps.interpolate.enabled ? 'interpolating' : 'conforming'
+      else if (abs(p.art.raw)) state = p.steps.upscale.enabled ? 'upscaling' : p.steps.interpolate.enabled ? 'interpolating' : 'conforming'
+      if (state === 'queued') p.art = {}
+      let shotId = row.shot_id
+      const shotExists = shotId !== null && this.lib.db.prepare('SELECT 1 FROM shots WHERE id = ?').get(shotId) !== undefined
+      if (!shotExists) {
+        const channel = this.lib.getChannel(row.channel_id)
+        const shot = this.lib.createShot(row.channel_id, { prompt: p.prompt, seed: p.seed, backend: p.steps.video.backend, sequenceId: row.sequence_id ?? undefined, approved: channel.reviewPolicy === 'auto' })
+        shotId = shot.id
+        this.lib.addToPlaylist(row.channel_id, [shot.id])
+        this.lib.db.prepare('UPDATE jobs SET shot_id = ? WHERE id = ?').run(shotId, id)
+      }
+      return this.store.update(id, { state, step: null, attempts: 0, error: null, notBefore: 0, progress: 0, payload: p })
+    }).immediate()
+    this.announce(updated)
+    this.workers.wake()
+    return jobDto(updated)
+  }
+
+  /**
+   * Resolve when every listed job is final (ready, failed or canceled). Works
+   * whether this process or another one runs the workers.
+   */
+  async waitForJobs(ids: number[], opts: { signal?: AbortSignal | undefined; onUpdate?: ((jobs: JobDto[]) => void) | undefined; pollMs?: number } = {}): Promise<JobDto[]> {
+    for (;;) {
+      const jobs = this.listJobs({ ids, limit: ids.length })
+      opts.onUpdate?.(jobs)
+      if (jobs.every((j) => FINAL_STATES.includes(j.state))) return jobs
+      if (opts.signal?.aborted) return jobs
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, opts.pollMs ?? 300)
+        opts.signal?.addEventListener('abort', () => {
+          clearTimeout(t)
+          resolve()
+        }, { once: true })
+      })
+    }
+  }
+}

@@ -1,0 +1,231 @@
+import type { BackendSettings, JobDto, JobState } from '../../shared/contract/generation'
+import type { Db } from '../library/db'
+
+/** States a job can still leave; the rest are final. */
+export const ACTIVE_STATES: JobState[] = ['queued', 'running', 'upscaling', 'interpolating', 'conforming']
+export const FINAL_STATES: JobState[] = ['ready', 'failed', 'canceled']
+
+/** Files a shot job produced so far (data-folder-relative); each step's output is kept so a restart resumes after it. */
+export interface ShotArtefacts {
+  raw?: string | undefined
+  upscaled?: string | undefined
+  interpolated?: string | undefined
+  muxed?: string | undefined
+}
+
+export interface ShotPayload {
+  prompt: string
+  seed: number
+  style: string
+  theme: string
+  /** The channel's backends when the job was made: later edits don't change work already queued. */
+  steps: BackendSettings
+  music: boolean
+  art: ShotArtefacts
+  /** Length of the clip that goes to the library, measured once its video steps are done. */
+  durationSeconds?: number | undefined
+  /** What generated it, for the shot's metadata ("Offline generator (ffmpeg)", "hysts/zeroscope-v2 /run"). */
+  generator?: string | undefined
+}
+
+export interface MusicPayload {
+  prompt: string
+  seed: number
+  steps: BackendSettings
+  track?: string | undefined
+  totalSeconds?: number | undefined
+}
+
+export interface JobRow {
+  id: number
+  channel_id: number
+  shot_id: number | null
+  sequence_id: number | null
+  kind: 'shot' | 'music'
+  state: JobState
+  step: string | null
+  attempts: number
+  payload_json: string
+  error: string | null
+  progress: number
+  idempotency_key: string | null
+  created_at: number
+  updated_at: number
+  owner_pid: number | null
+  not_before: number
+  seq_index: number
+  queue_position: number | null
+  eta_s: number | null
+}
+
+export function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export function backendLabel(kind: 'shot' | 'music', steps: BackendSettings): string {
+  const step = kind === 'shot' ? steps.video : steps.music
+  return step.backend === 'offline' ? 'offline' : `gradio:${step.spaces[0] ?? '?'}`
+}
+
+export function jobDto(r: JobRow): JobDto {
+  const payload = JSON.parse(r.payload_json) as Partial<ShotPayload & MusicPayload>
+  return {
+    id: r.id,
+    channelId: r.channel_id,
+    shotId: r.shot_id,
+    sequenceId: r.sequence_id,
+    kind: r.kind,
+    index: r.seq_index,
+    state: r.state,
+    step: r.step,
+    prompt: payload.prompt ?? '',
+    backend: payload.steps ? backendLabel(r.kind, payload.steps) : '?',
+    attempts: r.attempts,
+    percent: Math.round(r.progress),
+    queuePosition: r.queue_position,
+    etaSeconds: r.eta_s,
+    error: r.error,
+    retryAt: r.not_before > Date.now() && ACTIVE_STATES.includes(r.state) ? r.not_before : null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at
+  }
+}
+
+export interface JobPatch {
+  state?: JobState
+  step?: string | null
+  attempts?: number
+  progress?: number
+  error?: string | null
+  notBefore?: number
+  queuePosition?: number | null
+  etaSeconds?: number | null
+  payload?: ShotPayload | MusicPayload
+  ownerPid?: number | null
+}
+
+/** The jobs table (shared library database). Every method is one statement or one IMMEDIATE transaction. */
+export class JobStore {
+  constructor(readonly db: Db) {}
+
+  get(id: number): JobRow | undefined {
+    return this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined
+  }
+
+  list(q: { channelId?: number | undefined; states?: JobState[] | undefined; limit?: number | undefined; sequenceId?: number | undefined; ids?: number[] | undefined }): JobRow[] {
+    const where: string[] = []
+    const params: unknown[] = []
+    if (q.channelId !== undefined) {
+      where.push('channel_id = ?')
+      params.push(q.channelId)
+    }
+    if (q.sequenceId !== undefined) {
+      where.push('sequence_id = ?')
+      params.push(q.sequenceId)
+    }
+    if (q.states && q.states.length > 0) {
+      where.push(`state IN (${q.states.map(() => '?').join(',')})`)
+      params.push(...q.states)
+    }
+    if (q.ids) {
+      if (q.ids.length === 0) return []
+      where.push(`id IN (${q.ids.map(() => '?').join(',')})`)
+      params.push(...q.ids)
+    }
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
+    return this.db.prepare(sql).all(...params, q.limit ?? 1000) as JobRow[]
+  }
+
+  byKey(key: string): JobRow | undefined {
+    return this.db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?').get(key) as JobRow | undefined
+  }
+
+  insertSequence(channelId: number, theme: string, style: string): number {
+    const now = Date.now()
+    return Number(this.db.prepare('INSERT INTO sequences (channel_id, theme, style, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(channelId, theme, style, now, now).lastInsertRowid)
+  }
+
+  setSequenceMusic(sequenceId: number, relPath: string): void {
+    this.db.prepare('UPDATE sequences SET music_path = ?, updated_at = ? WHERE id = ?').run(relPath, Date.now(), sequenceId)
+  }
+
+  insert(job: { channelId: number; shotId: number | null; sequenceId: number; kind: 'shot' | 'music'; index: number; payload: ShotPayload | MusicPayload; key: string | null }): number {
+    const now = Date.now()
+    return Number(
+      this.db
+        .prepare(
+          `INSERT INTO jobs (channel_id, shot_id, sequence_id, kind, state, step, attempts, payload_json, progress, idempotency_key, seq_index, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 'queued', NULL, 0, ?, 0, ?, ?, ?, ?)`
+        )
+        .run(job.channelId, job.shotId, job.sequenceId, job.kind, JSON.stringify(job.payload), job.key, job.index, now, now).lastInsertRowid
+    )
+  }
+
+  /** Jobs free to start now, oldest first. */
+  runnable(now = Date.now()): JobRow[] {
+    return this.db
+      .prepare(`SELECT * FROM jobs WHERE state IN ('queued','running','upscaling','interpolating','conforming') AND owner_pid IS NULL AND not_before <= ? ORDER BY not_before, id LIMIT 500`)
+      .all(now) as JobRow[]
+  }
+
+  /** Take a job for this process; false when another process got it first. */
+  claim(id: number, pid = process.pid): boolean {
+    const r = this.db
+      .prepare(`UPDATE jobs SET owner_pid = ?, updated_at = ? WHERE id = ? AND owner_pid IS NULL AND state IN ('queued','running','upscaling','interpolating','conforming')`)
+      .run(pid, Date.now(), id)
+    return r.changes === 1
+  }
+
+  release(id: number, pid = process.pid): void {
+    this.db.prepare('UPDATE jobs SET owner_pid = NULL WHERE id = ? AND owner_pid = ?').run(id, pid)
+  }
+
+  /** Jobs whose owner process died (a crash, a kill): hand them back so they resume. */
+  releaseDeadOwners(): number {
+    const owners = this.db.prepare(`SELECT DISTINCT owner_pid FROM jobs WHERE owner_pid IS NOT NULL`).all() as Array<{ owner_pid: number }>
+    let n = 0
+    for (const { owner_pid } of owners) {
+      if (owner_pid !== process.pid && !isPidAlive(owner_pid)) {
+        n += this.db.prepare('UPDATE jobs SET owner_pid = NULL WHERE owner_pid = ?').run(owner_pid).changes
+      }
+    }
+    return n
+  }
+
+  update(id: number, patch: JobPatch): JobRow {
+    const sets: string[] = ['updated_at = @now']
+    const params: Record<string, unknown> = { id, now: Date.now() }
+    const col = (name: string, key: string, value: unknown): void => {
+      sets.push(`${name} = @${key}`)
+      params[key] = value
+    }
+    if (patch.state !== undefined) col('state', 'state', patch.state)
+    if (patch.step !== undefined) col('step', 'step', patch.step)
+    if (patch.attempts !== undefined) col('attempts', 'attempts', patch.attempts)
+    if (patch.progress !== undefined) col('progress', 'progress', patch.progress)
+    if (patch.error !== undefined) col('error', 'error', patch.error)
+    if (patch.notBefore !== undefined) col('not_before', 'notBefore', patch.notBefore)
+    if (patch.queuePosition !== undefined) col('queue_position', 'queuePosition', patch.queuePosition)
+    if (patch.etaSeconds !== undefined) col('eta_s', 'etaSeconds', patch.etaSeconds)
+    if (patch.payload !== undefined) col('payload_json', 'payload', JSON.stringify(patch.payload))
+    if (patch.ownerPid !== undefined) col('owner_pid', 'ownerPid', patch.ownerPid)
+    this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run(params)
+    return this.get(id)!
+  }
+
+  siblings(sequenceId: number): JobRow[] {
+    return this.db.prepare(`SELECT * FROM jobs WHERE sequence_id = ? ORDER BY seq_index, id`).all(sequenceId) as JobRow[]
+  }
+
+  activeCount(channelId?: number): number {
+    const row = (channelId === undefined
+      ? this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE kind = 'shot' AND state IN ('queued','running','upscaling','interpolating','conforming')`).get()
+      : this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE kind = 'shot' AND channel_id = ? AND state IN ('queued','running','upscaling','interpolating','conforming')`).get(channelId)) as { n: number }
+    return row.n
+  }
+}

@@ -1,0 +1,443 @@
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs'
+import { extname, join, relative, sep } from 'node:path'
+import type { BackendSettings, StepBackend } from '../../shared/contract/generation'
+import type { Library } from '../library'
+import { MediaRejectedError } from '../media/probe'
+import type { SecretStore } from '../secrets'
+import { redact } from '../secrets'
+import { asGenerationError, GenerationError } from './errors'
+import { probeDuration } from './ffmpeg-run'
+import { muxSegment, planSegments, shapeTrack, type Segment } from './music-bed'
+import { HF_TOKEN_SECRET } from './settings'
+import { interpolateStep, musicStep, upscaleStep, videoStep } from './steps'
+import { FINAL_STATES, type JobRow, type JobStore, type MusicPayload, type ShotPayload } from './store'
+import type { StepProgress } from './types'
+
+export interface WorkerDeps {
+  lib: Library
+  store: JobStore
+  dataDir: string
+  secrets: SecretStore
+  /** Called after every change of a job (state, step, progress). */
+  onJobChange(job: JobRow): void
+}
+
+interface Plan {
+  resource: string
+  limit: number
+  /** The Space copy this run uses (gradio steps). */
+  space?: string | undefined
+}
+
+/** Thrown by a step that must wait (e.g. the library is still converting): back to the queue without costing an attempt. */
+class NotYet extends Error {
+  constructor(readonly retryInMs: number) {
+    super('not yet')
+  }
+}
+
+const SHUTDOWN = 'shutdown'
+const CANCEL = 'cancel'
+const TICK_MS = 400
+const PROGRESS_EVERY_MS = 250
+
+export function backoffMs(base: number, attempt: number, random = Math.random): number {
+  const raw = base * 2 ** Math.max(0, attempt - 1) * (1 + random() * 0.2)
+  return Math.min(5 * 60_000, Math.round(raw))
+}
+
+/**
+ * Runs jobs: picks runnable rows from SQLite, claims each for this process (so
+ * several processes on one data folder never run the same job), runs ONE step of
+ * it within the per-resource concurrency (a local ffmpeg slot, one Space copy,
+ * the conform slot), persists that step's output and moves the job on. A crash
+ * loses at most the step in progress; a restart resumes from the last finished
+ * step. Started only by long-running commands (serve, generate, demo, air).
+ */
+export class GenerationWorkers {
+  private readonly running = new Map<number, { controller: AbortController; resource: string }>()
+  private readonly inFlight = new Map<string, number>()
+  private timer: NodeJS.Timeout | undefined
+  private ticking = false
+  private again = false
+  private lastSweep = 0
+  private readonly idleWaiters: Array<() => void> = []
+  private readonly lastProgressAt = new Map<number, number>()
+
+  constructor(private readonly deps: WorkerDeps) {}
+
+  get started(): boolean {
+    return this.timer !== undefined
+  }
+
+  start(): void {
+    if (this.timer) return
+    this.timer = setInterval(() => this.wake(), TICK_MS)
+    this.wake()
+  }
+
+  /** Stop taking jobs; jobs in progress are interrupted and go back to the queue unchanged. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+    for (const r of this.running.values()) r.controller.abort(SHUTDOWN)
+    while (this.running.size > 0) await new Promise<void>((r) => this.idleWaiters.push(r))
+  }
+
+  /** Abort a job this process is running (its row is already marked canceled). */
+  abortLocal(jobId: number): void {
+    this.running.get(jobId)?.controller.abort(CANCEL)
+  }
+
+  wake(): void {
+    if (!this.timer) return
+    if (this.ticking) {
+      this.again = true
+      return
+    }
+    this.ticking = true
+    try {
+      this.tick()
+    } catch (err) {
+      // A locked database or a bad row must not kill the loop; the next tick tries again.
+      console.error('[webtv] generation scheduler:', err instanceof Error ? err.message : err)
+    } finally {
+      this.ticking = false
+      if (this.again) {
+        this.again = false
+        setImmediate(() => this.wake())
+      }
+    }
+  }
+
+  private tick(): void {
+    const { store } = this.deps
+    const now = Date.now()
+    if (now - this.lastSweep > 2000) {
+      this.lastSweep = now
+      store.releaseDeadOwners()
+      // Cancels made by another process (e.g. `webtv jobs cancel` while `webtv serve` works).
+      for (const [id, r] of this.running) if (store.get(id)?.state === 'canceled') r.controller.abort(CANCEL)
+    }
+    for (const job of store.runnable(now)) {
+      if (this.running.has(job.id)) continue
+      const plan = this.plan(job)
+      if (!plan) continue
+      if (!store.claim(job.id)) continue
+      this.launch(job.id, plan)
+    }
+  }
+
+  private used(resource: string): number {
+    return this.inFlight.get(resource) ?? 0
+  }
+
+  private stepPlan(step: StepBackend, s: BackendSettings): Plan | null {
+    if (step.backend === 'offline' || step.spaces.length === 0) {
+      return this.used('local') < s.localConcurrency ? { resource: 'local', limit: s.localConcurrency } : null
+    }
+    // Several copies of a Space: the first with a free slot.
+    for (const space of step.spaces) {
+      const resource = `gradio:${space}`
+      if (this.used(resource) < s.concurrencyPerCopy) return { resource, limit: s.concurrencyPerCopy, space }
+    }
+    return null
+  }
+
+  private plan(job: JobRow): Plan | null {
+    if (job.kind === 'music') {
+      const p = JSON.parse(job.payload_json) as MusicPayload
+      const shots = this.deps.store.siblings(job.sequence_id!).filter((j) => j.kind === 'shot')
+      const waiting = shots.some((j) => !FINAL_STATES.includes(j.state) && !(j.state === 'conforming' && this.payloadOf(j).durationSeconds !== undefined))
+      if (waiting) return null
+      return this.stepPlan(p.steps.music, p.steps)
+    }
+    const p = this.payloadOf(job)
+    switch (job.state) {
+      case 'queued':
+      case 'running':
+        return this.stepPlan(p.steps.video, p.steps)
+      case 'upscaling':
+        return this.stepPlan(p.steps.upscale, p.steps)
+      case 'interpolating':
+        return this.stepPlan(p.steps.interpolate, p.steps)
+      case 'conforming': {
+        if (p.music && p.durationSeconds !== undefined) {
+          const music = this.musicJobOf(job)
+          if (music && !FINAL_STATES.includes(music.state)) return null
+        }
+        // Conform is CPU-bound ffmpeg: one at a time next to the local generator.
+        return this.used('conform') < 1 ? { resource: 'conform', limit: 1 } : null
+      }
+      default:
+        return null
+    }
+  }
+
+  private payloadOf(job: JobRow): ShotPayload {
+    return JSON.parse(job.payload_json) as ShotPayload
+  }
+
+  private musicJobOf(job: JobRow): JobRow | undefined {
+    if (job.sequence_id === null) return undefined
+    return this.deps.store.siblings(job.sequence_id).find((j) => j.kind === 'music')
+  }
+
+  private launch(jobId: number, plan: Plan): void {
+    const controller = new AbortController()
+    this.running.set(jobId, { controller, resource: plan.resource })
+    this.inFlight.set(plan.resource, this.used(plan.resource) + 1)
+    void this.runOnce(jobId, plan, controller).finally(() => {
+      this.inFlight.set(plan.resource, this.used(plan.resource) - 1)
+      this.running.delete(jobId)
+      this.lastProgressAt.delete(jobId)
+      this.deps.store.release(jobId)
+      if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w()
+      this.wake()
+    })
+  }
+
+  private async runOnce(jobId: number, plan: Plan, controller: AbortController): Promise<void> {
+    const { store } = this.deps
+    const job = store.get(jobId)
+    if (!job || FINAL_STATES.includes(job.state)) return
+    try {
+      if (job.kind === 'music') await this.runMusic(job, plan, controller.signal)
+      else await this.runShotStep(job, plan, controller.signal)
+    } catch (err) {
+      const reason: unknown = controller.signal.reason
+      if (controller.signal.aborted && reason === SHUTDOWN) return // resumes on the next start
+      const now = store.get(jobId)
+      if (!now || now.state === 'canceled') return
+      if (err instanceof NotYet) {
+        this.change(store.update(jobId, { notBefore: Date.now() + err.retryInMs }))
+        return
+      }
+      await this.failOrRetry(now, err)
+    }
+  }
+
+  private async secretValues(): Promise<string[]> {
+    try {
+      return await this.deps.secrets.values()
+    } catch {
+      return []
+    }
+  }
+
+  private async failOrRetry(job: JobRow, err: unknown): Promise<void> {
+    const { store } = this.deps
+    const g = err instanceof MediaRejectedError ? new GenerationError('permanent', err.message) : asGenerationError(err)
+    const message = redact(g.message, await this.secretValues())
+    const steps = (JSON.parse(job.payload_json) as { steps: BackendSettings }).steps
+    const attempts = job.attempts + 1
+    if (g.kind === 'transient' && attempts < steps.maxAttempts) {
+      const wait = backoffMs(steps.retryBaseMs, attempts)
+      this.change(
+        store.update(job.id, {
+          attempts,
+          notBefore: Date.now() + wait,
+          error: `Attempt ${attempts} of ${steps.maxAttempts} failed: ${message} Next try in ${Math.ceil(wait / 1000)} s.`,
+          queuePosition: null,
+          etaSeconds: null
+        })
+      )
+      return
+    }
+    const final = g.kind === 'transient' ? `Gave up after ${attempts} attempts: ${message}` : message
+    this.fail(job, final, attempts)
+  }
+
+  fail(job: JobRow, message: string, attempts = job.attempts): void {
+    const { store, lib } = this.deps
+    const row = store.update(job.id, { state: 'failed', error: message, attempts, queuePosition: null, etaSeconds: null })
+    if (job.shot_id !== null) {
+      try {
+        lib.failShot(job.shot_id, message)
+      } catch {
+        /* the shot was deleted meanwhile */
+      }
+    }
+    this.change(row)
+  }
+
+  private change(row: JobRow): void {
+    this.deps.onJobChange(row)
+  }
+
+  /** Progress from a step, written and announced at most a few times a second. */
+  private progress(jobId: number): (p: StepProgress) => void {
+    return (p) => {
+      const now = Date.now()
+      if (now - (this.lastProgressAt.get(jobId) ?? 0) < PROGRESS_EVERY_MS && p.percent !== 100) return
+      this.lastProgressAt.set(jobId, now)
+      const row = this.deps.store.update(jobId, {
+        ...(p.percent !== undefined ? { progress: p.percent } : {}),
+        queuePosition: p.queuePosition ?? null,
+        etaSeconds: p.etaSeconds ?? null
+      })
+      this.change(row)
+    }
+  }
+
+  private jobDir(jobId: number): string {
+    return join(this.deps.dataDir, 'generation', 'jobs', String(jobId))
+  }
+
+  /** A fresh folder for one attempt of one step: leftovers of an interrupted attempt are dropped. */
+  private stepDir(jobId: number, step: string): string {
+    const dir = join(this.jobDir(jobId), step)
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(dir, { recursive: true })
+    return dir
+  }
+
+  private rel(abs: string): string {
+    return relative(this.deps.dataDir, abs).split(sep).join('/')
+  }
+
+  private abs(rel: string): string {
+    return join(this.deps.dataDir, ...rel.split('/'))
+  }
+
+  /** Move a step's output next to the job's other artefacts, under a fixed name (atomic rename). */
+  private keep(jobId: number, produced: string, name: string): string {
+    const target = join(this.jobDir(jobId), `${name}${extname(produced) || '.mp4'}`)
+    renameSync(produced, target)
+    return this.rel(target)
+  }
+
+  private async token(): Promise<string | undefined> {
+    return this.deps.secrets.get(HF_TOKEN_SECRET)
+  }
+
+  private stillMine(jobId: number): JobRow {
+    const row = this.deps.store.get(jobId)
+    if (!row || row.state === 'canceled') throw new GenerationError('canceled', 'Canceled.')
+    return row
+  }
+
+  private nextAfter(p: ShotPayload, done: 'video' | 'upscale' | 'interpolate'): 'upscaling' | 'interpolating' | 'conforming' {
+    if (done === 'video' && p.steps.upscale.enabled) return 'upscaling'
+    if (done !== 'interpolate' && p.steps.interpolate.enabled) return 'interpolating'
+    return 'conforming'
+  }
+
+  private async runShotStep(job: JobRow, plan: Plan, signal: AbortSignal): Promise<void> {
+    const { store, lib } = this.deps
+    const p = this.payloadOf(job)
+    const channel = lib.getChannel(job.channel_id)
+    const onProgress = this.progress(job.id)
+    const advance = async (art: keyof ShotPayload['art'], produced: string, done: 'video' | 'upscale' | 'interpolate', label?: string): Promise<void> => {
+      this.stillMine(job.id)
+      const kept = this.keep(job.id, produced, art)
+      const next = this.nextAfter(p, done)
+      const payload: ShotPayload = { ...p, art: { ...p.art, [art]: kept }, ...(label ? { generator: label } : {}) }
+      if (next === 'conforming') payload.durationSeconds = await probeDuration(this.abs(kept), signal)
+      this.change(store.update(job.id, { state: next, step: next === 'conforming' && payload.music ? 'waiting for music' : null, progress: 0, payload, error: null, queuePosition: null, etaSeconds: null }))
+    }
+    if (job.state === 'queued' || job.state === 'running') {
+      const step = videoStep(p.steps, plan.space, await this.token())
+      this.change(store.update(job.id, { state: 'running', step: `video: ${step.label}`, progress: 0 }))
+      const out = await step.generate({ prompt: p.prompt, seed: p.seed }, { signal, onProgress, workDir: this.stepDir(job.id, 'video') })
+      await advance('raw', out, 'video', step.label)
+      return
+    }
+    if (job.state === 'upscaling') {
+      const step = upscaleStep(p.steps, plan.space, await this.token(), channel.format)
+      this.change(store.update(job.id, { step: `upscale: ${step.label}`, progress: 0 }))
+      const out = await step.upscale({ prompt: p.prompt, video: this.abs(p.art.raw!) }, { signal, onProgress, workDir: this.stepDir(job.id, 'upscale') })
+      await advance('upscaled', out, 'upscale')
+      return
+    }
+    if (job.state === 'interpolating') {
+      const step = interpolateStep(p.steps, plan.space, await this.token(), channel.format.fps)
+      this.change(store.update(job.id, { step: `interpolate: ${step.label}`, progress: 0 }))
+      const input = p.art.upscaled ?? p.art.raw!
+      const out = await step.interpolate({ video: this.abs(input) }, { signal, onProgress, workDir: this.stepDir(job.id, 'interpolate') })
+      await advance('interpolated', out, 'interpolate')
+      return
+    }
+    if (job.state === 'conforming') await this.conformShot(job, p, signal)
+  }
+
+  private async conformShot(job: JobRow, p: ShotPayload, signal: AbortSignal): Promise<void> {
+    const { store, lib } = this.deps
+    if (job.shot_id === null) throw new GenerationError('permanent', 'The shot of this job was deleted; nothing to fill.')
+    let shot
+    try {
+      shot = lib.getShot(job.shot_id)
+    } catch {
+      throw new GenerationError('permanent', 'The shot of this job was deleted; nothing to fill.')
+    }
+    // Idempotent resume: the ingest finished before a crash, only the job row missed it.
+    if (shot.status === 'ready') return this.finish(job)
+    // The library is (re)converting it from the kept original (its own crash recovery): wait, don't convert twice.
+    if (shot.status === 'queued' || shot.status === 'conforming') throw new NotYet(1000)
+    let source = this.abs(p.art.interpolated ?? p.art.upscaled ?? p.art.raw!)
+    if (p.music) {
+      const music = this.musicJobOf(job)
+      const mp = music ? (JSON.parse(music.payload_json) as MusicPayload & { segments?: Segment[] }) : undefined
+      const segment = mp?.segments?.find((s) => s.jobId === job.id)
+      if (music?.state === 'ready' && mp?.track && segment) {
+        if (!p.art.muxed || !existsSync(this.abs(p.art.muxed))) {
+          this.change(store.update(job.id, { step: 'laying music', progress: 0 }))
+          const dir = this.stepDir(job.id, 'mux')
+          const out = join(dir, 'with-music.mp4')
+          await muxSegment(source, this.abs(mp.track), segment, out, signal)
+          this.stillMine(job.id)
+          p.art.muxed = this.keep(job.id, out, 'muxed')
+          store.update(job.id, { payload: p })
+        }
+        source = this.abs(p.art.muxed)
+      }
+    }
+    this.change(store.update(job.id, { step: 'conforming', progress: 0 }))
+    const onProgress = this.progress(job.id)
+    await lib.ingestFile(
+      job.channel_id,
+      source,
+      {
+        shotId: job.shot_id,
+        prompt: p.prompt,
+        seed: p.seed,
+        backend: p.steps.video.backend === 'offline' ? 'offline' : p.generator ?? 'gradio',
+        sequenceId: job.sequence_id ?? undefined,
+        extra: { jobId: job.id, generator: p.generator ?? null, offline: p.steps.video.backend === 'offline', music: p.music }
+      },
+      { signal, onProgress: (x) => onProgress({ percent: x.percent }) }
+    )
+    this.finish(job)
+  }
+
+  private finish(job: JobRow): void {
+    const row = this.deps.store.update(job.id, { state: 'ready', step: null, progress: 100, error: null, queuePosition: null, etaSeconds: null })
+    rmSync(this.jobDir(job.id), { recursive: true, force: true })
+    this.change(row)
+  }
+
+  private async runMusic(job: JobRow, plan: Plan, signal: AbortSignal): Promise<void> {
+    const { store } = this.deps
+    const p = JSON.parse(job.payload_json) as MusicPayload & { segments?: Segment[] }
+    const shots = store
+      .siblings(job.sequence_id!)
+      .filter((j) => j.kind === 'shot' && j.state === 'conforming')
+      .map((j) => ({ jobId: j.id, duration: this.payloadOf(j).durationSeconds ?? 0 }))
+      .filter((s) => s.duration > 0)
+    if (shots.length === 0) {
+      this.change(store.update(job.id, { state: 'canceled', error: 'No shot of the sequence got this far; no music made.' }))
+      return
+    }
+    const { segments, total } = planSegments(shots)
+    const step = musicStep(p.steps, plan.space, await this.token())
+    this.change(store.update(job.id, { state: 'running', step: `music: ${step.label}`, progress: 0 }))
+    const dir = this.stepDir(job.id, 'music')
+    const raw = await step.compose({ prompt: p.prompt, seed: p.seed, durationSeconds: total }, { signal, onProgress: this.progress(job.id), workDir: dir })
+    const shaped = join(dir, 'track.wav')
+    await shapeTrack(raw, shaped, total, signal)
+    this.stillMine(job.id)
+    const track = this.keep(job.id, shaped, 'track')
+    store.setSequenceMusic(job.sequence_id!, track)
+    this.change(store.update(job.id, { state: 'ready', step: null, progress: 100, error: null, payload: { ...p, track, totalSeconds: total, segments } as MusicPayload }))
+  }
+}
