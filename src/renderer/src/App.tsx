@@ -10,6 +10,7 @@ import { TimelineStrip } from './components/TimelineStrip'
 import { useChannels } from './stores/channels'
 import { useConnection } from './stores/connection'
 import { onImportProgress, useLibrary } from './stores/library'
+import { useOnAir } from './stores/onair'
 import { usePreview } from './stores/preview'
 import { useTimeline } from './stores/timeline'
 import { startFeatureSubscriptions } from './stores/subscriptions'
@@ -55,6 +56,8 @@ function useCoreEvents(): void {
         void useChannels.getState().load()
         useLibrary.getState().refresh()
         void useTimeline.getState().load()
+        const ch = useChannels.getState().selectedId
+        if (ch !== null) void useOnAir.getState().load(ch)
       }
     })
     return () => {
@@ -74,6 +77,7 @@ export function App() {
     useLibrary.getState().setChannel(selectedId)
     useTimeline.getState().setChannel(selectedId)
     usePreview.getState().close()
+    if (selectedId !== null) void useOnAir.getState().load(selectedId)
   }, [selectedId])
 
   return (

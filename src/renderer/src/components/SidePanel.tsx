@@ -1,4 +1,5 @@
 import { useState } from 'react'
+import { GoLivePanel } from './GoLivePanel'
 
 type Tab = 'onair' | 'generate'
 
@@ -15,7 +16,7 @@ export function SidePanel() {
         </button>
       </div>
       <div className="side-body" role="tabpanel">
-        <p className="empty">{tab === 'onair' ? 'Go Live arrives with the on-air engine.' : 'Generation arrives with the generation engine.'}</p>
+        {tab === 'onair' ? <GoLivePanel /> : <p className="empty">Generation arrives with the generation engine.</p>}
       </div>
     </section>
   )

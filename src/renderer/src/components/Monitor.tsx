@@ -1,0 +1,54 @@
+import { useEffect, useRef, useState } from 'react'
+import { getClient } from '../api/bridge'
+import { playFlv, type PlayerPhase } from '../lib/flv-player'
+
+/**
+ * The live monitor: the channel's local HTTP-FLV output. In Electron the page may
+ * fetch the loopback stream server directly (flvUrl); in a browser the studio's own
+ * origin proxies it at /live/<stream>.flv, which also works from another machine.
+ */
+export function monitorUrl(stream: string, flvUrl: string | null): string | null {
+  if (getClient().bridge.shell === 'electron') return flvUrl
+  return `/live/${encodeURIComponent(stream)}.flv`
+}
+
+export function Monitor({ url, label }: { url: string | null; label: string }) {
+  const videoRef = useRef<HTMLVideoElement>(null)
+  const [phase, setPhase] = useState<PlayerPhase | 'idle'>('idle')
+  const [detail, setDetail] = useState<string | undefined>()
+  const [latency, setLatency] = useState<number | null>(null)
+
+  useEffect(() => {
+    const video = videoRef.current
+    if (!video || !url) return
+    const handle = playFlv(video, url, {
+      onPhase: (p, d) => {
+        setPhase(p)
+        setDetail(d)
+      },
+      onLatency: setLatency
+    })
+    return () => {
+      handle.destroy()
+      setPhase('idle')
+      setLatency(null)
+    }
+  }, [url])
+
+  return (
+    <div className="monitor">
+      <video ref={videoRef} muted playsInline aria-label={label} data-testid="monitor-video" data-phase={url ? phase : 'idle'} />
+      <div className="monitor-overlay">
+        {!url ? (
+          <span className="monitor-msg">Off air</span>
+        ) : phase === 'playing' ? (
+          <span className="monitor-latency" title="Buffered ahead of what the monitor shows">
+            {latency === null ? '' : `buffer ${latency.toFixed(1)} s`}
+          </span>
+        ) : (
+          <span className="monitor-msg">{phase === 'waiting' ? `Waiting for the stream… (${detail ?? ''})` : phase === 'unsupported' ? detail : 'Connecting…'}</span>
+        )}
+      </div>
+    </div>
+  )
+}
