@@ -583,8 +583,12 @@ export class Library {
   private claimForIngest(channel: Channel, sourceHash: string, sourceName: string, meta: ShotMeta): { id: number; created: boolean; duplicate: boolean } {
     const now = Date.now()
     const result = this.db.transaction(() => {
-      const existing = this.db.prepare('SELECT * FROM shots WHERE channel_id = ? AND source_hash = ?').get(channel.id, sourceHash) as ShotRow | undefined
-      if (existing && existing.id !== meta.shotId) {
+      // A shot the caller names (generation) is filled as is: two generations may well produce identical bytes.
+      const existing =
+        meta.shotId === undefined
+          ? (this.db.prepare('SELECT * FROM shots WHERE channel_id = ? AND source_hash = ?').get(channel.id, sourceHash) as ShotRow | undefined)
+          : undefined
+      if (existing) {
         if (existing.status === 'ready' && existing.format_rev === channel.formatRev) return { id: existing.id, created: false, duplicate: true }
         if (existing.status === 'conforming' && existing.owner_pid !== null && this.ownerAlive(existing)) {
           throw new StudioError('conflict', `${sourceName} is being imported into "${channel.name}" by another process (pid ${existing.owner_pid}).`)
@@ -596,13 +600,16 @@ export class Library {
       if (meta.shotId !== undefined) {
         const row = this.shotRow(meta.shotId)
         if (row.channel_id !== channel.id) throw new StudioError('invalid_input', `Shot ${meta.shotId} belongs to another channel.`, 'shotId')
+        if (row.status === 'conforming' && this.ownerAlive(row)) {
+          throw new StudioError('conflict', `Shot ${row.id} is being converted by another process (pid ${row.owner_pid}).`)
+        }
         this.db
           .prepare(
-            `UPDATE shots SET status = 'conforming', owner_pid = ?, source_hash = ?, source_name = ?, error = NULL,
+            `UPDATE shots SET status = 'conforming', owner_pid = ?, source_hash = NULL, source_name = ?, error = NULL,
                prompt = COALESCE(?, prompt), seed = COALESCE(?, seed), backend = COALESCE(?, backend), sequence_id = COALESCE(?, sequence_id),
                approved = COALESCE(?, approved), extra_json = COALESCE(?, extra_json), updated_at = ? WHERE id = ?`
           )
-          .run(process.pid, sourceHash, sourceName, meta.prompt ?? null, meta.seed ?? null, meta.backend ?? null, meta.sequenceId ?? null,
+          .run(process.pid, sourceName, meta.prompt ?? null, meta.seed ?? null, meta.backend ?? null, meta.sequenceId ?? null,
             meta.approved === undefined ? null : meta.approved ? 1 : 0, meta.extra ? JSON.stringify(meta.extra) : null, now, meta.shotId)
         return { id: meta.shotId, created: false, duplicate: false }
       }
@@ -704,17 +711,19 @@ export class Library {
   }
 
   /**
-   * Rows a dead process was converting: with their original kept they are queued
-   * for the worker, otherwise marked failed. Stale temp folders are removed.
+   * Rows a dead process was converting. An interrupted re-conform (the row had
+   * media and its original is kept) goes back to the queue; an interrupted first
+   * ingest is marked failed — whoever started it (an import rerun, a generation
+   * retry) takes the row over when it tries again. Stale temp folders are removed.
    */
   private recoverInterrupted(): void {
     const rows = this.db.prepare("SELECT * FROM shots WHERE status = 'conforming'").all() as ShotRow[]
     for (const r of rows) {
       if (this.ownerAlive(r)) continue
-      const hasOriginal = r.original_path !== null && existsSync(this.abs(r.original_path))
+      const requeue = r.mp4_path !== null && r.original_path !== null && existsSync(this.abs(r.original_path))
       this.db
         .prepare("UPDATE shots SET status = ?, error = ?, owner_pid = NULL, updated_at = ? WHERE id = ? AND status = 'conforming' AND owner_pid IS ?")
-        .run(hasOriginal ? 'queued' : 'failed', hasOriginal ? null : 'The import was interrupted. Import the file again.', Date.now(), r.id, r.owner_pid)
+        .run(requeue ? 'queued' : 'failed', requeue ? null : 'The import was interrupted. Import the file again.', Date.now(), r.id, r.owner_pid)
     }
     const tmpRoot = join(this.dataDir, 'tmp')
     if (!existsSync(tmpRoot)) return
