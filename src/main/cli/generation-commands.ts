@@ -19,7 +19,7 @@ async function channelId(core: Core, name: string, create = false): Promise<numb
   } catch (err) {
     if (create && err instanceof StudioError && err.code === 'not_found') return (await callCore(core, 'library.channels.create', { name })).id
     if (err instanceof StudioError && err.code === 'not_found') {
-      throw new UsageError(`There is no channel "${name}". Create it with --create, or pick one of: webtv channels.`)
+      throw new UsageError(`There is no channel "${name}". Create it with --create, or see the list with: webtv channel list.`)
     }
     throw err
   }

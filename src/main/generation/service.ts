@@ -89,7 +89,7 @@ export class GenerationService {
     const channel = this.lib.getChannel(channelId)
     const writer = await this.writer(opts.writer)
     const style = opts.style ?? (channel.style || undefined)
-    const request = { theme: opts.variation ? `${theme} (part ${opts.variation + 1}, continue from the previous part)` : theme, count, style }
+    const request = { theme, count, style, variation: opts.variation }
     try {
       return await writer.write(request, { signal: opts.signal })
     } catch (err) {
@@ -226,11 +226,15 @@ export class GenerationService {
       if (jobs.every((j) => FINAL_STATES.includes(j.state))) return jobs
       if (opts.signal?.aborted) return jobs
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, opts.pollMs ?? 300)
-        opts.signal?.addEventListener('abort', () => {
+        const onAbort = (): void => {
           clearTimeout(t)
           resolve()
-        }, { once: true })
+        }
+        const t = setTimeout(() => {
+          opts.signal?.removeEventListener('abort', onAbort)
+          resolve()
+        }, opts.pollMs ?? 300)
+        opts.signal?.addEventListener('abort', onAbort, { once: true })
       })
     }
   }

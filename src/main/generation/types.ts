@@ -42,6 +42,8 @@ export interface WriteRequest {
   count: number
   /** Optional style/character description the user wants kept across shots. */
   style?: string | undefined
+  /** The how-many-th sequence on this theme (autopilot): the writer varies and continues. */
+  variation?: number | undefined
 }
 
 export interface Writer {

@@ -392,7 +392,7 @@ export class GenerationWorkers {
         source = this.abs(p.art.muxed)
       }
     }
-    this.change(store.update(job.id, { step: 'conforming', progress: 0 }))
+    this.change(store.update(job.id, { step: 'converting to the house format', progress: 0 }))
     const onProgress = this.progress(job.id)
     await lib.ingestFile(
       job.channel_id,

@@ -93,6 +93,7 @@ export class LlmWriter implements Writer {
     const user = [
       `Theme: ${request.theme.trim()}`,
       request.style ? `Style and characters to keep: ${request.style.trim()}` : '',
+      request.variation ? `This is part ${request.variation + 1} of an ongoing programme on this theme: continue it with new moments, same style and characters.` : '',
       `Write ${request.count} shots.`
     ]
       .filter(Boolean)

@@ -32,12 +32,15 @@ export class TemplateWriter implements Writer {
 
   async write(request: WriteRequest): Promise<SequencePlan> {
     const theme = request.theme.trim().replace(/\s+/g, ' ')
-    const rnd = seededRandom(hashText(theme))
+    const rnd = seededRandom(hashText(`${theme}|${request.variation ?? 0}`))
     const style = request.style?.trim() || `cinematic, ${LIGHT[Math.floor(rnd() * LIGHT.length)]}, consistent colour palette`
-    const baseSeed = hashText(`${theme}|${style}`) % 2147483647
+    const baseSeed = hashText(`${theme}|${style}|${request.variation ?? 0}`) % 2147483647
+    // One random start per sequence, then step through the lists: neighbouring shots never repeat a move.
+    const cameraStart = Math.floor(rnd() * CAMERA.length)
+    const motionStart = Math.floor(rnd() * SUBJECT_MOTION.length)
     const shots = Array.from({ length: request.count }, (_, i) => {
-      const camera = CAMERA[(Math.floor(rnd() * CAMERA.length) + i) % CAMERA.length]!
-      const motion = SUBJECT_MOTION[(Math.floor(rnd() * SUBJECT_MOTION.length) + i) % SUBJECT_MOTION.length]!
+      const camera = CAMERA[(cameraStart + i) % CAMERA.length]!
+      const motion = SUBJECT_MOTION[(motionStart + i) % SUBJECT_MOTION.length]!
       return { prompt: `${theme}, ${motion}, ${camera}, ${style}`, seed: (baseSeed + i * 7919) % 2147483647 }
     })
     return { style, shots, warnings: lintShots(shots.map((s) => s.prompt)), writer: this.id }
