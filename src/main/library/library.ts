@@ -5,7 +5,7 @@ import { basename, extname, join, relative, sep } from 'node:path'
 import { StudioError } from '../../shared/contract/define'
 import type { ShotStatus } from '../../shared/contract/library'
 import { DEFAULT_HOUSE_FORMAT, houseFormatSchema, type HouseFormat } from '../../shared/house-format'
-import { conform, type ConformProgress, type EncoderTuning } from '../media/conform'
+import { conform, DEFAULT_TUNING, type ConformProgress, type EncoderTuning } from '../media/conform'
 import { checkClip, MediaRejectedError, probe } from '../media/probe'
 import { AbortedError } from '../media/run-ffmpeg'
 import { openDatabase, type Db } from './db'
@@ -161,6 +161,8 @@ interface ChannelRow {
 }
 
 const DB_FILE = 'library.db'
+/** Bump when conformArgs changes what it produces, so media made by the old recipe is not reused. */
+const CONFORM_RECIPE = 'conform-1'
 
 function isPidAlive(pid: number): boolean {
   try {
@@ -569,7 +571,7 @@ export class Library {
     try {
       const original = this.keepOriginal(sourcePath, sourceHash)
       this.db.prepare('UPDATE shots SET original_path = ? WHERE id = ?').run(original, shotId)
-      await this.conformInto(shotId, sourcePath, channel.id, opts.signal, (p) => progress({ percent: 2 + p.percent * 0.98, step: p.step }))
+      await this.conformInto(shotId, sourcePath, channel.id, opts.signal, (p) => progress({ percent: 2 + p.percent * 0.98, step: p.step }), sourceHash)
       return { shot: this.getShot(shotId), duplicate: false }
     } catch (err) {
       this.afterIngestFailure(shotId, claim.created, err)
@@ -667,47 +669,74 @@ export class Library {
   }
 
   /**
-   * Conform `input` for shot `shotId` into temp files, move them to media/ by the
-   * MP4's hash, then flip the row to ready — in that order, so no ready row ever
-   * points at a missing file.
+   * Media is named by what determines it: the source bytes, the house format and
+   * the conform recipe (x264 output is not byte-reproducible across runs, so the
+   * output's own hash would not find an earlier identical conversion).
    */
-  private async conformInto(shotId: number, input: string, channelId: number, signal: AbortSignal | undefined, onProgress: (p: ConformProgress) => void): Promise<void> {
+  private mediaKey(inputHash: string, format: HouseFormat): string {
+    const canonical = JSON.stringify(format, Object.keys(format).sort())
+    const recipe = `${CONFORM_RECIPE}:${this.options.tuning?.preset ?? DEFAULT_TUNING.preset}`
+    return createHash('sha256').update(`${inputHash}\n${canonical}\n${recipe}`).digest('hex')
+  }
+
+  /**
+   * Conform `input` for shot `shotId` into temp files, move them into media/ under
+   * their key, then flip the row to ready — in that order, so no ready row ever
+   * points at a missing file. When the same source was already conformed to the
+   * same format, its files are reused and ffmpeg is not run.
+   */
+  private async conformInto(
+    shotId: number,
+    input: string,
+    channelId: number,
+    signal: AbortSignal | undefined,
+    onProgress: (p: ConformProgress) => void,
+    inputHash?: string
+  ): Promise<void> {
     const channel = this.getChannel(channelId)
-    const tmp = this.tempDir()
-    try {
-      const targets = { mp4: join(tmp, 'clip.mp4'), ts: join(tmp, 'clip.ts'), poster: join(tmp, 'poster.jpg'), strip: join(tmp, 'strip.jpg') }
-      const result = await conform(input, targets, channel.format, {
-        signal,
-        onProgress,
-        limits: { minSeconds: 0.5, maxSeconds: channel.maxClipSeconds },
-        ...(this.options.tuning ? { tuning: this.options.tuning } : {})
-      })
-      const mediaHash = await sha256File(targets.mp4, signal)
-      const base = `media/${mediaHash.slice(0, 2)}/${mediaHash}`
-      const finals = { mp4: `${base}.mp4`, ts: `${base}.ts`, poster: `${base}.jpg`, strip: `${base}.strip.jpg` }
-      mkdirSync(this.abs(`media/${mediaHash.slice(0, 2)}`), { recursive: true })
-      for (const key of ['ts', 'poster', 'strip', 'mp4'] as const) {
-        const to = this.abs(finals[key])
-        // Same hash, same bytes: an existing file is already the right one.
-        if (!existsSync(to)) renameSync(targets[key], to)
+    const mediaHash = this.mediaKey(inputHash ?? (await sha256File(input, signal)), channel.format)
+    const base = `media/${mediaHash.slice(0, 2)}/${mediaHash}`
+    const finals = { mp4: `${base}.mp4`, ts: `${base}.ts`, poster: `${base}.jpg`, strip: `${base}.strip.jpg` }
+    const known = this.db
+      .prepare("SELECT duration_ms FROM shots WHERE media_hash = ? AND status IN ('ready', 'queued') AND duration_ms IS NOT NULL LIMIT 1")
+      .get(mediaHash) as { duration_ms: number } | undefined
+    const allThere = Object.values(finals).every((p) => existsSync(this.abs(p)) && statSync(this.abs(p)).size > 0)
+    let durationMs: number
+    if (known && allThere) {
+      durationMs = known.duration_ms
+      onProgress({ percent: 100, step: 'done' })
+    } else {
+      const tmp = this.tempDir()
+      try {
+        const targets = { mp4: join(tmp, 'clip.mp4'), ts: join(tmp, 'clip.ts'), poster: join(tmp, 'poster.jpg'), strip: join(tmp, 'strip.jpg') }
+        const result = await conform(input, targets, channel.format, {
+          signal,
+          onProgress,
+          limits: { minSeconds: 0.5, maxSeconds: channel.maxClipSeconds },
+          ...(this.options.tuning ? { tuning: this.options.tuning } : {})
+        })
+        durationMs = result.durationMs
+        mkdirSync(this.abs(`media/${mediaHash.slice(0, 2)}`), { recursive: true })
+        // rename() replaces atomically: a reader holding an older copy keeps reading it.
+        for (const key of ['ts', 'poster', 'strip', 'mp4'] as const) renameSync(targets[key], this.abs(finals[key]))
+      } finally {
+        rmSync(tmp, { recursive: true, force: true })
       }
-      this.db.transaction(() => {
-        const now = this.getChannel(channelId)
-        // The format changed while we worked: this media is already stale.
-        const status = now.formatRev === channel.formatRev ? 'ready' : 'queued'
-        this.db
-          .prepare(
-            `UPDATE shots SET status = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?, duration_ms = ?,
-               width = ?, height = ?, format_rev = ?, owner_pid = NULL, error = NULL, updated_at = ? WHERE id = ?`
-          )
-          .run(status, mediaHash, finals.mp4, finals.ts, finals.poster, finals.strip, result.durationMs, channel.format.width,
-            channel.format.height, channel.formatRev, Date.now(), shotId)
-        this.bumpPlaylistIfListed(shotId, channelId)
-      }).immediate()
-      this.changed(channelId, 'shots')
-    } finally {
-      rmSync(tmp, { recursive: true, force: true })
     }
+    this.db.transaction(() => {
+      const now = this.getChannel(channelId)
+      // The format changed while we worked: this media is already stale.
+      const status = now.formatRev === channel.formatRev ? 'ready' : 'queued'
+      this.db
+        .prepare(
+          `UPDATE shots SET status = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?, duration_ms = ?,
+             width = ?, height = ?, format_rev = ?, owner_pid = NULL, error = NULL, updated_at = ? WHERE id = ?`
+        )
+        .run(status, mediaHash, finals.mp4, finals.ts, finals.poster, finals.strip, durationMs, channel.format.width,
+          channel.format.height, channel.formatRev, Date.now(), shotId)
+      this.bumpPlaylistIfListed(shotId, channelId)
+    }).immediate()
+    this.changed(channelId, 'shots')
   }
 
   /**

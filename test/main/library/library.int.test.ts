@@ -46,6 +46,20 @@ describe('channels', () => {
     expect(() => lib.getChannelByName('Beta')).toThrow(/No channel named "Beta".*"Alpha"/)
   })
 
+  it('keeps the prompt search in step with edits and deletes', () => {
+    const c = lib.createChannel({ name: 'Words' })
+    const s = lib.createShot(c.id, { prompt: 'a lighthouse in fog' })
+    lib.createShot(c.id, { prompt: 'Café crème au lait' })
+    expect(lib.listShots({ channelId: c.id, search: 'lighthouse' }).total).toBe(1)
+    lib.updateShot(s.id, { prompt: 'a windmill in snow' })
+    expect(lib.listShots({ channelId: c.id, search: 'lighthouse' }).total).toBe(0)
+    expect(lib.listShots({ channelId: c.id, search: 'wind' }).shots.map((x) => x.id)).toEqual([s.id])
+    expect(lib.listShots({ channelId: c.id, search: 'cafe creme' }).total).toBe(1) // accents folded
+    lib.deleteShots([s.id])
+    expect(lib.listShots({ channelId: c.id, search: 'windmill' }).total).toBe(0)
+    expect(lib.listShots({ channelId: c.id, search: '"*()' })).toEqual({ shots: [], total: 0 })
+  })
+
   it('refuses to delete a channel that is on air', () => {
     const c = lib.createChannel({ name: 'Live' })
     expect(() => lib.deleteChannel(c.id, { isOnAir: () => true })).toThrow(/on air/)
@@ -135,7 +149,7 @@ describe('format change', () => {
 })
 
 describe('shared media, cancel, generation hand-off', () => {
-  it('never trashes a file another row still uses', async () => {
+  it("stores one copy for the same source and format, and never trashes a file another row still uses", async () => {
     const format = { width: 320, height: 180, fps: 12 }
     const a = lib.createChannel({ name: 'A', format })
     const b = lib.createChannel({ name: 'B', format })
