@@ -30,7 +30,15 @@ export interface RelayOptions {
   backoff?: BackoffOptions
   /** Reconnect on purpose after this long connected (Twitch's 48 h limit); 0 = never. */
   plannedReconnectMs?: number
+  /**
+   * How long the first connection must carry data before it counts as accepted.
+   * RTMP servers refuse a bad key by closing the socket, which ffmpeg may only
+   * notice at its next read (NMS: after a 2.5 MB acknowledgement window, ~8 s).
+   */
+  confirmMs?: number
 }
+
+export const DEFAULT_CONFIRM_MS = 15_000
 
 /**
  * One destination: `ffmpeg -f flv -i pipe:0 -c copy -f flv <destination>` with the
@@ -55,6 +63,7 @@ export class DestinationRelay {
   private kbpsValue = 0
   private lastSizeAt = 0
   private connects = 0
+  private confirmTimer: NodeJS.Timeout | null = null
 
   constructor(private readonly opts: RelayOptions) {
     this.state = new StateMachine((c) => opts.onState?.(c))
@@ -153,10 +162,17 @@ export class DestinationRelay {
 
   private onConnected(): void {
     this.connectedAt = Date.now()
-    if (!this.everLive) this.liveSince = this.connectedAt
-    this.everLive = true
     this.plannedPending = false
-    if (this.state.state !== 'live') this.state.go('live')
+    if (!this.everLive) {
+      // First connection: LIVE only once the destination has kept it open for a while.
+      this.confirmTimer = setTimeout(() => {
+        this.confirmTimer = null
+        if (!this.wanted || !this.child) return
+        this.everLive = true
+        this.liveSince = Date.now()
+        if (this.state.state !== 'live') this.state.go('live')
+      }, this.opts.confirmMs ?? DEFAULT_CONFIRM_MS)
+    } else if (this.state.state !== 'live') this.state.go('live')
     const planned = this.opts.plannedReconnectMs ?? 0
     if (planned > 0) {
       this.plannedTimer = setTimeout(() => this.plannedReconnect(), planned)
@@ -188,6 +204,8 @@ export class DestinationRelay {
     this.request = null
     if (this.plannedTimer) clearTimeout(this.plannedTimer)
     this.plannedTimer = null
+    if (this.confirmTimer) clearTimeout(this.confirmTimer)
+    this.confirmTimer = null
     if (!this.wanted) return
     const upMs = this.connectedAt ? Date.now() - this.connectedAt : 0
     const stderr = this.stderrTail.join('\n')
@@ -203,7 +221,9 @@ export class DestinationRelay {
     }
     if (!this.everLive) {
       return this.toError(
-        `Could not connect to ${this.opts.name}: ${why}. Check the URL, the stream key and the network, then retry.`
+        upMs > 0
+          ? `${this.opts.name} closed the connection right after it started — the stream key was probably refused (${why}). Check the key, then retry.`
+          : `Could not connect to ${this.opts.name}: ${why}. Check the URL, the stream key and the network, then retry.`
       )
     }
     this.backoff.connectionEnded(upMs)
@@ -230,6 +250,8 @@ export class DestinationRelay {
     this.wanted = false
     if (this.retryTimer) clearTimeout(this.retryTimer)
     if (this.plannedTimer) clearTimeout(this.plannedTimer)
+    if (this.confirmTimer) clearTimeout(this.confirmTimer)
+    this.confirmTimer = null
     this.retryTimer = null
     this.plannedTimer = null
     if (this.state.state === 'offline') return
