@@ -6,7 +6,14 @@ import { useSelectedChannel } from '../stores/channels'
 import { useChannelAir, useOnAir } from '../stores/onair'
 import { Monitor, monitorUrl } from './Monitor'
 
-const STATE_TEXT = { offline: 'Off air', starting: 'Starting…', live: 'Live', reconnecting: 'Reconnecting', stopping: 'Stopping…', error: 'Error' } as const
+const STATE_TEXT = {
+  offline: 'Off air',
+  starting: 'Starting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting',
+  stopping: 'Stopping…',
+  error: 'Error'
+} as const
 
 export function GoLivePanel() {
   const channel = useSelectedChannel()
@@ -16,7 +23,12 @@ export function GoLivePanel() {
   const start = useOnAir((s) => s.start)
   const stop = useOnAir((s) => s.stop)
   const retryNow = useOnAir((s) => s.retryNow)
-  const now = useNow(1000, air?.state === 'reconnecting' || air?.state === 'live' || (air?.destinations.some((d) => d.state === 'reconnecting') ?? false))
+  const now = useNow(
+    1000,
+    air?.state === 'reconnecting' ||
+      air?.state === 'live' ||
+      (air?.destinations.some((d) => d.state === 'reconnecting') ?? false)
+  )
 
   if (!channel) return <p className="empty">Create a channel to go live.</p>
   if (!air) return <p className="empty">Asking the on-air engine…</p>
@@ -26,8 +38,18 @@ export function GoLivePanel() {
   const drop = stats ? droppedFramesLevel(stats.droppedFrames, Math.max(1, stats.uptimeS * channel.format.fps)) : null
 
   let button
-  if (requesting === 'start') button = <button type="button" className="btn golive" disabled>Going live…</button>
-  else if (requesting === 'stop' || air.state === 'stopping') button = <button type="button" className="btn endstream" disabled>Ending stream…</button>
+  if (requesting === 'start')
+    button = (
+      <button type="button" className="btn golive" disabled>
+        Going live…
+      </button>
+    )
+  else if (requesting === 'stop' || air.state === 'stopping')
+    button = (
+      <button type="button" className="btn endstream" disabled>
+        Ending stream…
+      </button>
+    )
   else if (air.state === 'offline' || air.state === 'error')
     button = (
       <button type="button" className="btn golive" onClick={() => void start(channel.id)}>
@@ -43,46 +65,54 @@ export function GoLivePanel() {
 
   return (
     <div className="golive">
-      <Monitor url={url} label={`Live monitor of ${channel.name}`} />
-      <div className="air-row">
-        <span className={`air-state ${air.state}`} data-testid="air-state" data-state={air.state}>
-          {STATE_TEXT[air.state]}
-        </span>
-        {(air.state === 'live' || air.state === 'reconnecting') && <span className="mono">{formatUptime((stats?.uptimeS ?? air.uptimeS) * 1000)}</span>}
-        <span className="muted">
-          {air.viewers} viewer{air.viewers === 1 ? '' : 's'}
-        </span>
+      <div className="golive-top">
+        <Monitor url={url} label={`Live monitor of ${channel.name}`} />
+        <div className="air-row">
+          <span className={`air-state ${air.state}`} data-testid="air-state" data-state={air.state}>
+            {STATE_TEXT[air.state]}
+          </span>
+          {(air.state === 'live' || air.state === 'reconnecting') && (
+            <span className="mono">{formatUptime((stats?.uptimeS ?? air.uptimeS) * 1000)}</span>
+          )}
+          <span className="muted">
+            {air.viewers} viewer{air.viewers === 1 ? '' : 's'}
+          </span>
+        </div>
+        {air.state === 'error' && air.message && (
+          <p className="error-text" role="alert">
+            {air.message}
+          </p>
+        )}
+        {air.state === 'reconnecting' && <p className="warn-text">{countdown(air.nextRetryAt, air.attempt, now)}</p>}
+        {button}
       </div>
-      {air.state === 'error' && air.message && (
-        <p className="error-text" role="alert">
-          {air.message}
-        </p>
-      )}
-      {air.state === 'reconnecting' && <p className="warn-text">{countdown(air.nextRetryAt, air.attempt, now)}</p>}
-      {button}
-      {onAir && (
-        <dl className="nownext">
-          <dt>Now</dt>
-          <dd data-testid="air-now">{air.now ? clipLabel(air.now) : '—'}</dd>
-          <dt>Next</dt>
-          <dd>{air.next ? clipLabel(air.next) : '—'}</dd>
-        </dl>
-      )}
-      {onAir && stats && (
-        <dl className="stats" aria-label="Stream health">
-          <dt>Bitrate</dt>
-          <dd>{formatBytesPerSecond(stats.kbps)}</dd>
-          <dt>Speed</dt>
-          <dd className={stats.speed > 0 && stats.speed < 0.95 ? (stats.speed < 0.8 ? 'bad' : 'warn') : ''}>{stats.speed.toFixed(2)}×</dd>
-          <dt>Dropped</dt>
-          <dd className={drop?.level} data-testid="dropped-frames" data-level={drop?.level}>
-            {stats.droppedFrames} ({drop ? drop.percent.toFixed(1) : '0.0'} %)
-          </dd>
-          <dt>Restarts</dt>
-          <dd className={stats.restarts > 0 ? 'warn' : ''}>{stats.restarts}</dd>
-        </dl>
-      )}
-      <Destinations air={air} now={now} onRetry={(id) => void retryNow(channel.id, id)} />
+      <div className="golive-rest">
+        {onAir && (
+          <dl className="nownext">
+            <dt>Now</dt>
+            <dd data-testid="air-now">{air.now ? clipLabel(air.now) : '—'}</dd>
+            <dt>Next</dt>
+            <dd>{air.next ? clipLabel(air.next) : '—'}</dd>
+          </dl>
+        )}
+        {onAir && stats && (
+          <dl className="stats" aria-label="Stream health">
+            <dt>Bitrate</dt>
+            <dd>{formatBytesPerSecond(stats.kbps)}</dd>
+            <dt>Speed</dt>
+            <dd className={stats.speed > 0 && stats.speed < 0.95 ? (stats.speed < 0.8 ? 'bad' : 'warn') : ''}>
+              {stats.speed.toFixed(2)}×
+            </dd>
+            <dt>Dropped</dt>
+            <dd className={drop?.level} data-testid="dropped-frames" data-level={drop?.level}>
+              {stats.droppedFrames} ({drop ? drop.percent.toFixed(1) : '0.0'} %)
+            </dd>
+            <dt>Restarts</dt>
+            <dd className={stats.restarts > 0 ? 'warn' : ''}>{stats.restarts}</dd>
+          </dl>
+        )}
+        <Destinations air={air} now={now} onRetry={(id) => void retryNow(channel.id, id)} />
+      </div>
     </div>
   )
 }
@@ -115,7 +145,13 @@ function Destinations({ air, now, onRetry }: { air: ChannelAirStatus; now: numbe
           <DestinationRow key={d.id} d={d} now={now} onRetry={() => onRetry(d.id)} />
         ))}
       </ul>
-      {adding ? <AddDestination channelId={air.channelId} onDone={() => setAdding(false)} /> : <button type="button" className="btn" onClick={() => setAdding(true)}>+ Add destination</button>}
+      {adding ? (
+        <AddDestination channelId={air.channelId} onDone={() => setAdding(false)} />
+      ) : (
+        <button type="button" className="btn" onClick={() => setAdding(true)}>
+          + Add destination
+        </button>
+      )}
     </section>
   )
 }
@@ -136,13 +172,21 @@ function DestinationRow({ d, now, onRetry }: { d: DestinationDto; now: number; o
         {d.target}
       </div>
       <div className="dest-key">
-        Key: <span className="mono" data-testid="key-masked">{d.keyMasked ?? 'none stored'}</span>
+        Key:{' '}
+        <span className="mono" data-testid="key-masked">
+          {d.keyMasked ?? 'none stored'}
+        </span>
       </div>
       {d.state === 'reconnecting' && <p className="warn-text">{countdown(d.nextRetryAt, d.attempt, now)}</p>}
       {d.message && (d.state === 'error' || d.state === 'reconnecting') && <p className="error-text">{d.message}</p>}
       <div className="dest-actions">
         <label className="switch small">
-          <input type="checkbox" checked={d.enabled} onChange={(e) => void update({ id: d.id, enabled: e.target.checked })} /> Enabled
+          <input
+            type="checkbox"
+            checked={d.enabled}
+            onChange={(e) => void update({ id: d.id, enabled: e.target.checked })}
+          />{' '}
+          Enabled
         </label>
         {(d.state === 'reconnecting' || d.state === 'error') && (
           <button type="button" className="btn small" onClick={onRetry}>
@@ -152,7 +196,12 @@ function DestinationRow({ d, now, onRetry }: { d: DestinationDto; now: number; o
         <button type="button" className="btn small" onClick={() => setEditingKey((v) => !v)}>
           {d.keyMasked ? 'Replace key' : 'Set key'}
         </button>
-        <button type="button" className="btn small ghost" onClick={() => void remove(d.channelId, d.id)} aria-label={`Remove destination ${d.name}`}>
+        <button
+          type="button"
+          className="btn small ghost"
+          onClick={() => void remove(d.channelId, d.id)}
+          aria-label={`Remove destination ${d.name}`}
+        >
           Remove
         </button>
       </div>
@@ -162,7 +211,19 @@ function DestinationRow({ d, now, onRetry }: { d: DestinationDto; now: number; o
 }
 
 /** A stream key input that is masked unless the user asks to see it. */
-export function SecretInput({ id, label, value, onChange, placeholder }: { id: string; label: string; value: string; onChange: (v: string) => void; placeholder?: string }) {
+export function SecretInput({
+  id,
+  label,
+  value,
+  onChange,
+  placeholder
+}: {
+  id: string
+  label: string
+  value: string
+  onChange: (v: string) => void
+  placeholder?: string
+}) {
   const [shown, setShown] = useState(false)
   return (
     <div className="field">
@@ -179,7 +240,13 @@ export function SecretInput({ id, label, value, onChange, placeholder }: { id: s
           placeholder={placeholder}
           data-testid="stream-key-input"
         />
-        <button type="button" className="btn small" aria-pressed={shown} aria-controls={id} onClick={() => setShown((v) => !v)}>
+        <button
+          type="button"
+          className="btn small"
+          aria-pressed={shown}
+          aria-controls={id}
+          onClick={() => setShown((v) => !v)}
+        >
           {shown ? 'Hide' : 'Show'}
         </button>
       </div>
@@ -255,7 +322,13 @@ function AddDestination({ channelId, onDone }: { channelId: number; onDone: () =
       </div>
       <label className="field">
         <span>Name (optional)</span>
-        <input type="text" value={name} onChange={(e) => setName(e.target.value)} maxLength={80} placeholder={kind === 'twitch' ? 'Twitch' : 'My server'} />
+        <input
+          type="text"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          maxLength={80}
+          placeholder={kind === 'twitch' ? 'Twitch' : 'My server'}
+        />
       </label>
       {kind === 'twitch' ? (
         <>
@@ -269,17 +342,33 @@ function AddDestination({ channelId, onDone }: { channelId: number; onDone: () =
           {ingest === 'custom' && (
             <label className="field">
               <span>Ingest host</span>
-              <input type="text" value={server} onChange={(e) => setServer(e.target.value)} placeholder="e.g. the host Twitch's Inspector recommends" />
+              <input
+                type="text"
+                value={server}
+                onChange={(e) => setServer(e.target.value)}
+                placeholder="e.g. the host Twitch's Inspector recommends"
+              />
             </label>
           )}
         </>
       ) : (
         <label className="field">
           <span>Server URL</span>
-          <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="rtmp://host/app" data-testid="rtmp-url-input" />
+          <input
+            type="url"
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+            placeholder="rtmp://host/app"
+            data-testid="rtmp-url-input"
+          />
         </label>
       )}
-      <SecretInput id="new-dest-key" label={kind === 'twitch' ? 'Stream key' : 'Stream key (optional)'} value={key} onChange={setKey} />
+      <SecretInput
+        id="new-dest-key"
+        label={kind === 'twitch' ? 'Stream key' : 'Stream key (optional)'}
+        value={key}
+        onChange={setKey}
+      />
       {problem && (
         <p className="error-text" role="alert">
           {problem}

@@ -3,12 +3,14 @@ import { getClient } from '../api/bridge'
 import { playFlv, type PlayerPhase } from '../lib/flv-player'
 
 /**
- * The live monitor: the channel's local HTTP-FLV output. In Electron the page may
- * fetch the loopback stream server directly (flvUrl); in a browser the studio's own
- * origin proxies it at /live/<stream>.flv, which also works from another machine.
+ * The live monitor: the channel's local HTTP-FLV output. On this machine (Electron,
+ * or a browser on loopback) the page reads the loopback stream server directly
+ * (the engine's flvUrl, allowed by the CSP); a browser on another machine cannot reach
+ * 127.0.0.1 of the studio, so it uses the studio origin's /live/<stream>.flv proxy.
  */
 export function monitorUrl(stream: string, flvUrl: string | null): string | null {
-  if (getClient().bridge.shell === 'electron') return flvUrl
+  const local = getClient().bridge.shell === 'electron' || ['127.0.0.1', 'localhost', '[::1]'].includes(window.location.hostname)
+  if (local) return flvUrl
   return `/live/${encodeURIComponent(stream)}.flv`
 }
 
