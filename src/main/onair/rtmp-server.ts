@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { createServer } from 'node:net'
+import { createServer, type Server as NetServer } from 'node:net'
+import type { Server as HttpServer } from 'node:http'
 import { createRequire } from 'node:module'
 import { StudioError } from '../../shared/contract'
 
@@ -56,12 +57,12 @@ interface NmsInstance {
   stop(): Promise<void>
   rtmpServer: {
     run(): void
-    tcpServer?: import('node:net').Server
+    tcpServer?: NetServer
     handleListenError: (name: string, port: number) => (err: Error) => void
   }
   httpServer: {
     run(): void
-    httpServer?: import('node:http').Server
+    httpServer?: HttpServer
     wsServer?: EventEmitter
   }
 }
@@ -167,7 +168,7 @@ export class LocalRtmpServer extends EventEmitter {
     httpServer.wsServer?.removeAllListeners('error')
     httpServer.wsServer?.on('error', () => {}) // ws re-emits the http server's error; handled below
     rtmpServer.handleListenError = () => () => {}
-    const wait = (srv: import('node:net').Server, onErr: (e: NodeJS.ErrnoException) => StudioError) =>
+    const wait = (srv: NetServer, onErr: (e: NodeJS.ErrnoException) => StudioError) =>
       new Promise<void>((resolve, reject) => {
         srv.once('listening', () => resolve())
         srv.once('error', (e: NodeJS.ErrnoException) => reject(onErr(e)))

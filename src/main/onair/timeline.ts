@@ -39,7 +39,8 @@ export interface TimelineSource {
 
 /**
  * "Next in order", looping: the item after the cursor; if the cursor's item was
- * removed, the first item placed after its old position; past the end, the first.
+ * removed, the first item at or after its old position (playlists renumber, so
+ * the follower moves into the removed slot); past the end, the first.
  */
 export function nextInOrder(items: readonly AirItem[], cursor: AirCursor | null, skip: ReadonlySet<number> = new Set()): AirItem | null {
   const usable = items.filter((i) => !skip.has(i.itemId))
@@ -53,7 +54,7 @@ export function nextInOrder(items: readonly AirItem[], cursor: AirCursor | null,
     }
     return null
   }
-  return usable.find((i) => i.position > cursor.position) ?? usable[0]!
+  return usable.find((i) => i.position >= cursor.position) ?? usable[0]!
 }
 
 /** A stream name NMS accepts (^[a-zA-Z0-9_-]+$), stable for a channel. */
