@@ -34,11 +34,18 @@ export interface StudioServer {
   close(): Promise<void>
 }
 
-/** What the on-air engine offers the public watch page (optional: absent until on-air lands). */
+/** What the server needs of the on-air engine (ctx.services 'onair'), for the public watch page. */
 interface PublicOnAir {
-  listPublic?(): Array<{ name: string; stream: string; onAir: boolean; viewers: number }> | Promise<Array<{ name: string; stream: string; onAir: boolean; viewers: number }>>
-  /** http://127.0.0.1:<port>/live/<stream>.flv, or undefined when the local server is not running. */
-  localFlvUrl?(stream: string): string | undefined
+  listPublic(): Array<{ name: string; stream: string; onAir: boolean; viewers: number }>
+  serverInfo(): { running: boolean; rtmpPort: number; httpPort: number }
+}
+
+/** The loopback HTTP-FLV URL of a stream that is on air, or undefined. */
+function localFlvUrl(onair: PublicOnAir | undefined, stream: string): string | undefined {
+  if (!onair) return undefined
+  const info = onair.serverInfo()
+  if (!info.running || !onair.listPublic().some((c) => c.stream === stream)) return undefined
+  return `http://127.0.0.1:${info.httpPort}/live/${stream}.flv`
 }
 
 const SECURITY_HEADERS = {
@@ -145,7 +152,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   }
 
   const proxyFlv = (req: IncomingMessage, res: ServerResponse, stream: string): void => {
-    const target = onair()?.localFlvUrl?.(stream)
+    const target = localFlvUrl(onair(), stream)
     if (!target) return sendText(res, 404, `Channel stream "${stream}" is not on air.`)
     const upstream = httpRequest(target, { method: 'GET', headers: { accept: '*/*' } }, (up) => {
       res.writeHead(up.statusCode ?? 502, {
@@ -180,7 +187,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       return
     }
     if (path === '/api/public/channels' && method === 'GET') {
-      const list = (await onair()?.listPublic?.()) ?? []
+      const list = onair()?.listPublic() ?? []
       return sendJson(res, 200, list.map((c) => ({ ...c, flvPath: `/live/${c.stream}.flv` })))
     }
     const live = /^\/live\/([A-Za-z0-9_-]+)\.flv$/.exec(path)
