@@ -10,6 +10,7 @@ import { TimelineStrip } from './components/TimelineStrip'
 import { useChannels } from './stores/channels'
 import { useConnection } from './stores/connection'
 import { onImportProgress, useLibrary } from './stores/library'
+import { useGeneration } from './stores/generation'
 import { useOnAir } from './stores/onair'
 import { usePreview } from './stores/preview'
 import { useTimeline } from './stores/timeline'
@@ -58,6 +59,7 @@ function useCoreEvents(): void {
         void useTimeline.getState().load()
         const ch = useChannels.getState().selectedId
         if (ch !== null) void useOnAir.getState().load(ch)
+        void useGeneration.getState().loadJobs()
       }
     })
     return () => {
@@ -77,6 +79,7 @@ export function App() {
     useLibrary.getState().setChannel(selectedId)
     useTimeline.getState().setChannel(selectedId)
     usePreview.getState().close()
+    useGeneration.getState().setChannel(selectedId)
     if (selectedId !== null) void useOnAir.getState().load(selectedId)
   }, [selectedId])
 

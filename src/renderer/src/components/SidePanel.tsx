@@ -1,4 +1,5 @@
 import { useState } from 'react'
+import { GenerationPanel } from './GenerationPanel'
 import { GoLivePanel } from './GoLivePanel'
 
 type Tab = 'onair' | 'generate'
@@ -16,7 +17,7 @@ export function SidePanel() {
         </button>
       </div>
       <div className="side-body" role="tabpanel">
-        {tab === 'onair' ? <GoLivePanel /> : <p className="empty">Generation arrives with the generation engine.</p>}
+        {tab === 'onair' ? <GoLivePanel /> : <GenerationPanel />}
       </div>
     </section>
   )
