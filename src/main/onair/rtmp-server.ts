@@ -106,6 +106,8 @@ export class LocalRtmpServer extends EventEmitter {
     readonly options: RtmpServerOptions
   ) {
     super()
+    // One listener per channel on air; dozens are normal.
+    this.setMaxListeners(0)
   }
 
   static get current(): LocalRtmpServer | null {
