@@ -1,0 +1,41 @@
+import { join } from 'node:path'
+import { test, expect } from './fixtures'
+import { callCore, createChannelInUi, openStudio, screenshotDir } from './ui-helpers'
+
+interface Jobs {
+  jobs: { id: number; kind: string; prompt: string; state: string }[]
+}
+
+test.describe('studio: generation', () => {
+  test('theme → editable prompts → send → jobs progress → shots in the library and timeline', async ({ page, studio }) => {
+    test.setTimeout(240_000)
+    await openStudio(page, studio.url)
+    await createChannelInUi(page, 'Gen E2E')
+    await page.getByRole('tab', { name: 'Generate' }).click()
+    await page.getByLabel('Theme').fill('a lighthouse on a stormy night, warm lamp light')
+    await page.getByLabel('Shots', { exact: true }).fill('2')
+    await page.getByRole('button', { name: 'Write prompts' }).click()
+
+    // The written prompts are shown for editing before anything is sent.
+    const first = page.getByLabel('Prompt of shot 1')
+    await expect(first).not.toHaveValue('')
+    await expect(page.getByLabel('Prompt of shot 2')).not.toHaveValue('')
+    const edited = 'slow dolly toward the lighthouse, waves crash below, warm lamp light, stormy night'
+    await first.fill(edited)
+    await page.screenshot({ path: join(screenshotDir, 'generate-prompts.png') })
+    await page.getByRole('button', { name: /Send 2 to the queue/ }).click()
+
+    // Jobs appear and finish; the edited prompt is what the core queued.
+    const channelId = (await callCore<{ channels: { id: number; name: string }[] }>(page.request, studio.baseUrl, 'library.channels.list', {})).channels.find((c) => c.name === 'Gen E2E')!.id
+    const jobs = await callCore<Jobs>(page.request, studio.baseUrl, 'generation.jobs.list', { channelId })
+    expect(jobs.jobs.some((j) => j.prompt === edited)).toBe(true)
+    await expect(page.getByTestId('job').first()).toBeVisible()
+    await expect
+      .poll(async () => (await callCore<Jobs>(page.request, studio.baseUrl, 'generation.jobs.list', { channelId })).jobs.filter((j) => j.kind === 'shot' && j.state === 'ready').length, { timeout: 180_000 })
+      .toBe(2)
+    await expect(page.locator('[data-testid="job"][data-state="ready"]').filter({ hasText: edited })).toHaveCount(1)
+    await expect(page.getByTestId('shot-card')).toHaveCount(2)
+    await expect(page.getByTestId('timeline-item')).toHaveCount(2)
+    await page.screenshot({ path: join(screenshotDir, 'generate-jobs.png') })
+  })
+})
