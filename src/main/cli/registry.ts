@@ -4,6 +4,7 @@ import { doctorCommand } from './doctor'
 import { libraryCommands } from './library-commands'
 import { onairCommands } from './onair-commands'
 import { generationCommands } from './generation-commands'
+import { demoCommand } from './demo'
 
 /** Every `webtv` subcommand, in the order `webtv --help` lists them. Features append theirs. */
-export const commands: CliCommand[] = [serveCommand, doctorCommand, ...libraryCommands, ...generationCommands, ...onairCommands]
+export const commands: CliCommand[] = [demoCommand, serveCommand, doctorCommand, ...libraryCommands, ...generationCommands, ...onairCommands]

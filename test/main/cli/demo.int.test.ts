@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { spawnWebtv, runWebtv } from '../../helpers/cli'
+import { tempDir } from '../../helpers/tmp'
+import { dtsReport, freePort, startViewer } from '../../fixtures/rtmp'
+
+const cleanups: Array<() => void> = []
+afterEach(() => cleanups.splice(0).forEach((c) => c()))
+
+describe('webtv demo (the main job) on a fresh data folder', () => {
+  it('creates a channel, generates shots offline, airs them locally and serves the UI', async () => {
+    const t = tempDir()
+    cleanups.push(t.cleanup)
+    const [rtmpPort, flvPort] = [await freePort(), await freePort()]
+    const child = spawnWebtv(
+      ['demo', '--data-dir', t.dir, '--count', '2', '--duration', '30', '--port', '0', '--rtmp-port', String(rtmpPort), '--flv-port', String(flvPort)],
+      { stdio: ['pipe', 'pipe', 'pipe'] }
+    )
+    let out = ''
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+
+    // It prints the URLs once the engine reports the channel live.
+    await expect.poll(() => out, { timeout: 60_000, interval: 250 }).toMatch(/ON AIR/)
+    const rtmpUrl = /RTMP:\s+(rtmp:\/\/\S+)/.exec(out)?.[1]
+    const studioUrl = /Studio:\s+(http:\/\/\S+)/.exec(out)?.[1]
+    const watchUrl = /Watch:\s+(http:\/\/\S+)/.exec(out)?.[1]
+    expect(rtmpUrl).toBe(`rtmp://127.0.0.1:${rtmpPort}/live/demo`)
+    expect(out).toContain(`http://127.0.0.1:${flvPort}/live/demo.flv`)
+
+    // A viewer pulls the local stream while shots are generated and air.
+    const viewer = startViewer(rtmpUrl!)
+    // The studio UI answers with its token; the public list shows the channel on air.
+    expect((await fetch(studioUrl!, { redirect: 'manual' })).status).toBe(303)
+    const publicRes = await fetch(new URL('/api/public/channels', watchUrl!))
+    const publicList = (await publicRes.json()) as Array<{ stream: string; onAir: boolean }>
+    expect(publicList).toEqual([expect.objectContaining({ stream: 'demo', onAir: true })])
+    // The watch page's proxied stream carries FLV bytes.
+    const flv = await fetch(new URL('/live/demo.flv', watchUrl!))
+    expect(flv.status).toBe(200)
+    const reader = flv.body!.getReader()
+    const first = await reader.read()
+    expect(Buffer.from(first.value!).subarray(0, 3).toString()).toBe('FLV')
+    await reader.cancel()
+
+    expect(await exited).toBe(0)
+    await viewer.stop()
+    const video = dtsReport(viewer.packets, 'video')
+    expect(video.count).toBeGreaterThan(24 * 10) // at least ~10 s of 24 fps video reached the viewer
+    expect(video.backwards).toBe(0)
+    expect(out).toMatch(/Aired for \d+ s; state before stop: live/)
+
+    // The shots it generated are in the library, ready, on the timeline.
+    const shots = await runWebtv(['shots', '--channel', 'demo', '--json', '--data-dir', t.dir])
+    expect(shots.code).toBe(0)
+    const rows = (JSON.parse(shots.stdout) as { shots: Array<{ status: string; backend: string }> }).shots
+    expect(rows).toHaveLength(2)
+    expect(rows.every((r) => r.status === 'ready')).toBe(true)
+    expect(rows.every((r) => /offline/i.test(r.backend))).toBe(true)
+  })
+})
