@@ -75,16 +75,15 @@ function playlistDto(lib: Library, channelId: number): PlaylistDto {
   }
 }
 
-/** Re-conform work queued by a format change waits this long after start, so short CLI runs don't begin work they abandon. */
-const WORKER_START_DELAY_MS = 3000
 const EXTERNAL_CHANGE_POLL_MS = 1000
 
 export const libraryFeature: Feature = (ctx) => {
   const lib = openLibrary(ctx.dataDir)
   ctx.services.set('library', lib)
   const unsubscribe = lib.onChange((c) => ctx.bus.emit('library.changed', c))
-  const timer = setTimeout(() => lib.kickWorker(), WORKER_START_DELAY_MS)
-  timer.unref()
+  // Re-conform work left by a format change is picked up by long-running processes
+  // (serve, air, demo, the desktop app) — a short CLI run never begins work it would abandon.
+  ctx.onBackground(() => lib.kickWorker())
   // Another process (the CLI, a second studio) wrote to the library: tell our UIs to re-read.
   // data_version only moves for commits made by OTHER connections, so our own edits don't echo.
   let seenVersion = lib.dataVersion()
@@ -96,7 +95,6 @@ export const libraryFeature: Feature = (ctx) => {
   }, EXTERNAL_CHANGE_POLL_MS)
   watcher.unref()
   ctx.onClose(async () => {
-    clearTimeout(timer)
     clearInterval(watcher)
     unsubscribe()
     await lib.close()
