@@ -79,7 +79,7 @@ export function WatchApp() {
         {channels === null ? (
           <p className="watch-msg">Loading channels…</p>
         ) : channels.length === 0 ? (
-          <p className="watch-msg">No channels yet.</p>
+          <p className="watch-msg">Nothing is on air right now. This page starts playing as soon as a channel goes live.</p>
         ) : current ? (
           <Player key={current.stream} channel={current} />
         ) : null}
