@@ -166,10 +166,10 @@ export class JobStore {
     )
   }
 
-  /** Jobs free to start now, oldest first. */
+  /** Jobs free to start now, oldest first: a job back from a retry wait goes before newer ones, so none is starved to the end. */
   runnable(now = Date.now()): JobRow[] {
     return this.db
-      .prepare(`SELECT * FROM jobs WHERE state IN ('queued','running','upscaling','interpolating','conforming') AND owner_pid IS NULL AND not_before <= ? ORDER BY not_before, id LIMIT 500`)
+      .prepare(`SELECT * FROM jobs WHERE state IN ('queued','running','upscaling','interpolating','conforming') AND owner_pid IS NULL AND not_before <= ? ORDER BY id LIMIT 500`)
       .all(now) as JobRow[]
   }
 

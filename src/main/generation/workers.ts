@@ -63,6 +63,9 @@ export class GenerationWorkers {
   private lastSweep = 0
   private readonly idleWaiters: Array<() => void> = []
   private readonly lastProgressAt = new Map<number, number>()
+  /** Space copies that just refused or failed a call rest until then (ms), so retries go to a copy that is free. */
+  private readonly coolUntil = new Map<string, number>()
+  private readonly copyFailures = new Map<string, number>()
 
   constructor(private readonly deps: WorkerDeps) {}
 
@@ -137,8 +140,10 @@ export class GenerationWorkers {
       return this.used('local') < s.localConcurrency ? { resource: 'local', limit: s.localConcurrency } : null
     }
     // Several copies of a Space: the first with a free slot.
+    const now = Date.now()
     for (const space of step.spaces) {
       const resource = `gradio:${space}`
+      if ((this.coolUntil.get(resource) ?? 0) > now) continue
       if (this.used(resource) < s.concurrencyPerCopy) return { resource, limit: s.concurrencyPerCopy, space }
     }
     return null
@@ -148,7 +153,7 @@ export class GenerationWorkers {
     if (job.kind === 'music') {
       const p = JSON.parse(job.payload_json) as MusicPayload
       const shots = this.deps.store.siblings(job.sequence_id!).filter((j) => j.kind === 'shot')
-      const waiting = shots.some((j) => !FINAL_STATES.includes(j.state) && !(j.state === 'conforming' && this.payloadOf(j).durationSeconds !== undefined))
+      const waiting = shots.some((j) => !FINAL_STATES.includes(j.state) && j.state !== 'conforming')
       if (waiting) return null
       return this.stepPlan(p.steps.music, p.steps)
     }
@@ -162,7 +167,7 @@ export class GenerationWorkers {
       case 'interpolating':
         return this.stepPlan(p.steps.interpolate, p.steps)
       case 'conforming': {
-        if (p.music && p.durationSeconds !== undefined) {
+        if (p.music) {
           const music = this.musicJobOf(job)
           if (music && !FINAL_STATES.includes(music.state)) return null
         }
@@ -204,6 +209,7 @@ export class GenerationWorkers {
     try {
       if (job.kind === 'music') await this.runMusic(job, plan, controller.signal)
       else await this.runShotStep(job, plan, controller.signal)
+      if (plan.space) this.copyFailures.delete(plan.resource)
     } catch (err) {
       const reason: unknown = controller.signal.reason
       if (controller.signal.aborted && reason === SHUTDOWN) return // resumes on the next start
@@ -213,8 +219,14 @@ export class GenerationWorkers {
         this.change(store.update(jobId, { notBefore: Date.now() + err.retryInMs }))
         return
       }
-      await this.failOrRetry(now, err)
+      await this.failOrRetry(now, err, plan)
     }
+  }
+
+  /** Wake the scheduler when a wait ends (a retry time, a copy's rest), not only on the next periodic tick. */
+  private wakeAt(at: number): void {
+    const t = setTimeout(() => this.wake(), Math.max(0, at - Date.now()) + 5)
+    t.unref()
   }
 
   private async secretValues(): Promise<string[]> {
@@ -225,19 +237,31 @@ export class GenerationWorkers {
     }
   }
 
-  private async failOrRetry(job: JobRow, err: unknown): Promise<void> {
+  private async failOrRetry(job: JobRow, err: unknown, plan: Plan): Promise<void> {
     const { store } = this.deps
     const g = err instanceof MediaRejectedError ? new GenerationError('permanent', err.message) : asGenerationError(err)
     const message = redact(g.message, await this.secretValues())
     const steps = (JSON.parse(job.payload_json) as { steps: BackendSettings }).steps
     const attempts = job.attempts + 1
     if (g.kind === 'transient' && attempts < steps.maxAttempts) {
-      const wait = backoffMs(steps.retryBaseMs, attempts)
+      let wait = backoffMs(steps.retryBaseMs, attempts)
+      if (plan.space) {
+        // The copy is what is busy or down: the job may go to another copy at once, and the copy rests once it
+        // failed twice in a row (longer each time) — one refusal alone says little about the next call.
+        const failures = (this.copyFailures.get(plan.resource) ?? 0) + 1
+        this.copyFailures.set(plan.resource, failures)
+        const rest = failures < 2 ? 0 : backoffMs(steps.retryBaseMs, failures - 1)
+        this.coolUntil.set(plan.resource, Date.now() + rest)
+        this.wakeAt(Date.now() + rest)
+        wait = 0
+      } else {
+        this.wakeAt(Date.now() + wait)
+      }
       this.change(
         store.update(job.id, {
           attempts,
           notBefore: Date.now() + wait,
-          error: `Attempt ${attempts} of ${steps.maxAttempts} failed: ${message} Next try in ${Math.ceil(wait / 1000)} s.`,
+          error: `Attempt ${attempts} of ${steps.maxAttempts} failed: ${message}${wait > 0 ? ` Next try in ${Math.ceil(wait / 1000)} s.` : ''}`,
           queuePosition: null,
           etaSeconds: null
         })
@@ -333,7 +357,6 @@ export class GenerationWorkers {
       const kept = this.keep(job.id, produced, art)
       const next = this.nextAfter(p, done)
       const payload: ShotPayload = { ...p, art: { ...p.art, [art]: kept }, ...(label ? { generator: label } : {}) }
-      if (next === 'conforming') payload.durationSeconds = await probeDuration(this.abs(kept), signal)
       this.change(store.update(job.id, { state: next, step: next === 'conforming' && payload.music ? 'waiting for music' : null, progress: 0, payload, error: null, queuePosition: null, etaSeconds: null }))
     }
     if (job.state === 'queued' || job.state === 'running') {
@@ -419,11 +442,15 @@ export class GenerationWorkers {
   private async runMusic(job: JobRow, plan: Plan, signal: AbortSignal): Promise<void> {
     const { store } = this.deps
     const p = JSON.parse(job.payload_json) as MusicPayload & { segments?: Segment[] }
-    const shots = store
-      .siblings(job.sequence_id!)
-      .filter((j) => j.kind === 'shot' && j.state === 'conforming')
-      .map((j) => ({ jobId: j.id, duration: this.payloadOf(j).durationSeconds ?? 0 }))
-      .filter((s) => s.duration > 0)
+    const shots: Array<{ jobId: number; duration: number }> = []
+    for (const j of store.siblings(job.sequence_id!)) {
+      if (j.kind !== 'shot' || j.state !== 'conforming') continue
+      const sp = this.payloadOf(j)
+      const file = sp.art.interpolated ?? sp.art.upscaled ?? sp.art.raw
+      if (!file) continue
+      // Measured here, once per sequence, rather than while holding a Space slot.
+      shots.push({ jobId: j.id, duration: sp.durationSeconds ?? (await probeDuration(this.abs(file), signal)) })
+    }
     if (shots.length === 0) {
       this.change(store.update(job.id, { state: 'canceled', error: 'No shot of the sequence got this far; no music made.' }))
       return

@@ -73,7 +73,9 @@ describe('crash and restart', () => {
     // 2: resumed, killed while converting a shot into the library.
     // Read-only look at the database the child writes (WAL lets readers in): the library marks a shot 'conforming' while converting.
     const db = new Database(join(t.dir, 'library.db'), { readonly: true, fileMustExist: true })
-    cleanups.push(() => db.close())
+    cleanups.push(() => {
+      db.close()
+    })
     const converting = db.prepare("SELECT COUNT(*) AS n FROM shots WHERE status = 'conforming'")
     const second = await runAndKill(['jobs', 'resume', ...base], () => (converting.get() as { n: number }).n > 0)
     expect(second.killed).toBe(true)
