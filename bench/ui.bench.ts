@@ -1,0 +1,149 @@
+/**
+ * UI benchmark in real Chromium against `webtv serve`: time to render the timeline
+ * of a 2,000-shot channel and to persist one reorder, each printed with the ratio to
+ * the same measurement on a 200-shot channel taken in the same run.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Page } from 'playwright-core'
+
+const repoRoot = join(__dirname, '..')
+const SIZES = [200, 2000] as const
+const REPS = 5
+
+async function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(repoRoot, 'out/main/cli.js'), 'serve', '--port', '0', '--data-dir', dataDir], { stdio: ['pipe', 'pipe', 'pipe'] })
+  let out = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`webtv serve printed no URL in 30 s (did you run \`npm run build\`?):\n${out}`)), 30_000)
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /Studio: (http:\/\/\S+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1]!)
+      }
+    })
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+    child.on('exit', (code) => reject(new Error(`webtv serve exited with ${code}:\n${out}`)))
+  })
+  child.removeAllListeners('exit')
+  return { child, url }
+}
+
+async function call<T>(page: Page, base: string, name: string, input: unknown): Promise<T> {
+  const res = await page.request.post(`${base}/api/call/${name}`, { data: input })
+  const body = (await res.json()) as { ok: boolean; value: T; error?: { message: string } }
+  if (!body.ok) throw new Error(`${name}: ${body.error?.message}`)
+  return body.value
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]!
+}
+
+async function selectChannel(page: Page, id: number): Promise<void> {
+  await page.selectOption('#channel-select', String(id))
+}
+
+/** From choosing the channel to its timeline painted with every item counted and the first posters in the DOM. */
+async function timeRender(page: Page, id: number, emptyId: number, n: number): Promise<number> {
+  await selectChannel(page, emptyId)
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="timeline-item"]').length === 0)
+  const t0 = await page.evaluate(() => performance.now())
+  await selectChannel(page, id)
+  await page.waitForFunction((count) => {
+    const s = document.querySelector('[data-testid="timeline-summary"]')?.textContent ?? ''
+    return s.startsWith(`${count} shots`) && document.querySelectorAll('[data-testid="timeline-item"]').length > 0
+  }, n)
+  // Until the next frame is painted.
+  const t1 = await page.evaluate(() => new Promise<number>((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0))))
+  return t1 - t0
+}
+
+/** Keyboard-move the first item one place right; from the drop key to the core's answer applied (no "saving…"). */
+async function timeReorder(page: Page, base: string, channelId: number): Promise<number> {
+  const firstBefore = await page.locator('[data-testid="timeline-item"]').first().getAttribute('data-item-id')
+  await page.locator('[data-testid="timeline-item"]').first().focus()
+  await page.keyboard.press('Space')
+  await page.waitForTimeout(120)
+  await page.keyboard.press('ArrowRight')
+  await page.waitForTimeout(250)
+  const t0 = await page.evaluate(() => performance.now())
+  await page.keyboard.press('Space')
+  await page.waitForFunction((before) => {
+    const s = document.querySelector('[data-testid="timeline-summary"]')?.textContent ?? ''
+    const first = document.querySelector('[data-testid="timeline-item"]')?.getAttribute('data-item-id')
+    return first !== before && !s.includes('saving')
+  }, firstBefore)
+  const t1 = await page.evaluate(() => performance.now())
+  const pl = await call<{ items: { itemId: number }[] }>(page, base, 'library.playlist.get', { channelId })
+  if (String(pl.items[1]?.itemId) !== firstBefore) throw new Error('the reorder did not persist')
+  return t1 - t0
+}
+
+export default async function run(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'webtv-uibench-'))
+  const clipDir = mkdtempSync(join(tmpdir(), 'webtv-uibench-clip-'))
+  const clip = join(clipDir, 'bench.mp4')
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=24:duration=1', '-f', 'lavfi', '-i', 'sine=duration=1', '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip])
+  const { child, url } = await startServe(dataDir)
+  const base = new URL(url).origin
+  const browser = await chromium.launch({
+    executablePath: process.env.WEBTV_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
+  })
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage()
+    await page.goto(url)
+    await page.waitForSelector('[data-testid="connection-status"][data-state="connected"]')
+    const empty = await call<{ id: number }>(page, base, 'library.channels.create', { name: 'bench-empty' })
+    const channels: Record<number, number> = {}
+    for (const n of SIZES) {
+      const ch = await call<{ id: number }>(page, base, 'library.channels.create', { name: `bench-${n}` })
+      const imp = await call<{ results: { ok: boolean; shot?: { id: number }; error?: string }[] }>(page, base, 'library.import', { channelId: ch.id, paths: [clip] })
+      const shotId = imp.results[0]?.shot?.id
+      if (!shotId) throw new Error(`import failed: ${JSON.stringify(imp.results)}`)
+      // One conformed clip stands in for every shot: the timeline's cost is per item, not per file.
+      for (let done = 0; done < n; done += 1000) {
+        await call(page, base, 'library.playlist.add', { channelId: ch.id, shotIds: Array.from({ length: Math.min(1000, n - done) }, () => shotId) })
+      }
+      channels[n] = ch.id
+    }
+    await page.reload()
+    await page.waitForSelector('[data-testid="connection-status"][data-state="connected"]')
+
+    const render: Record<number, number> = {}
+    const reorder: Record<number, number> = {}
+    const rendered: Record<number, number> = {}
+    for (const n of SIZES) {
+      const r: number[] = []
+      // One warm-up so both sizes run with compiled code and cached posters.
+      await timeRender(page, channels[n]!, empty.id, n)
+      for (let i = 0; i < REPS; i++) r.push(await timeRender(page, channels[n]!, empty.id, n))
+      render[n] = median(r)
+      rendered[n] = await page.locator('[data-testid="timeline-item"]').count()
+      const m: number[] = []
+      for (let i = 0; i < REPS; i++) m.push(await timeReorder(page, base, channels[n]!))
+      reorder[n] = median(m)
+    }
+    const [small, big] = SIZES
+    console.log(`timeline render (median of ${REPS}, Chromium, 1280x720):`)
+    console.log(`  ${small} shots: ${render[small]!.toFixed(1)} ms (${rendered[small]} cards in the DOM)`)
+    console.log(`  ${big} shots: ${render[big]!.toFixed(1)} ms (${rendered[big]} cards in the DOM)`)
+    console.log(`  ratio ${big}/${small}: ${(render[big]! / render[small]!).toFixed(2)}x (10x the shots)`)
+    console.log(`persist one reorder (keyboard drop → core's answer applied, median of ${REPS}):`)
+    console.log(`  ${small} shots: ${reorder[small]!.toFixed(1)} ms`)
+    console.log(`  ${big} shots: ${reorder[big]!.toFixed(1)} ms`)
+    console.log(`  ratio ${big}/${small}: ${(reorder[big]! / reorder[small]!).toFixed(2)}x`)
+  } finally {
+    await browser.close()
+    child.kill('SIGTERM')
+    await new Promise((r) => child.once('exit', r))
+    rmSync(dataDir, { recursive: true, force: true })
+    rmSync(clipDir, { recursive: true, force: true })
+  }
+}
