@@ -1,0 +1,70 @@
+import { join } from 'node:path'
+import { test, expect } from './fixtures'
+import { callCore, createChannelInUi, openStudio, screenshotDir } from './ui-helpers'
+
+test.describe('studio: settings', () => {
+  test('shows the data folder, saves the channel format and ports, tests backends, keeps tokens masked', async ({ page, studio }) => {
+    await openStudio(page, studio.url)
+    await createChannelInUi(page, 'Settings E2E')
+    await page.getByRole('button', { name: 'Settings' }).click()
+    const studioCard = page.getByRole('region', { name: 'Studio' })
+    await expect(studioCard).toContainText(studio.dataDir)
+
+    // Channel format: 25 fps saved through the contract.
+    const channelForm = page.getByRole('form', { name: 'Channel' })
+    await channelForm.getByLabel('Frame rate').selectOption('25')
+    await channelForm.getByLabel('Theme (the autopilot writes from it)').fill('night trains across snowy plains')
+    await channelForm.getByRole('button', { name: 'Save channel' }).click()
+    await expect
+      .poll(async () => (await callCore<{ channels: { name: string; theme: string; format: { fps: number } }[] }>(page.request, studio.baseUrl, 'library.channels.list', {})).channels.find((c) => c.name === 'Settings E2E'))
+      .toMatchObject({ theme: 'night trains across snowy plains', format: { fps: 25 } })
+
+    // Ports: the same port twice is refused in place, with the reason.
+    const ports = page.getByRole('form', { name: 'Stream server' })
+    const rtmp = ports.getByLabel('RTMP port')
+    const original = await rtmp.inputValue()
+    await rtmp.fill(await ports.getByLabel('HTTP-FLV port').inputValue())
+    await expect(ports).toContainText('must differ')
+    await expect(ports.getByRole('button', { name: 'Save stream server' })).toBeDisabled()
+    await rtmp.fill(original)
+
+    // The LLM key is write-only: after saving, only a masked form comes back.
+    const llm = page.getByRole('form', { name: 'Prompt writer (LLM)' })
+    const secret = 'sk-e2e-very-secret-0123456789'
+    await llm.getByLabel(/API key/).fill(secret)
+    await expect(llm.getByLabel(/API key/)).toHaveAttribute('type', 'password')
+    await llm.getByRole('button', { name: 'Save writer' }).click()
+    await expect(llm.getByText(/stored:/)).toBeVisible()
+    await expect(llm.getByLabel(/API key/)).toHaveValue('')
+    expect(await page.content()).not.toContain(secret)
+
+    // Test connection with the offline backends answers in plain words.
+    await page.getByRole('button', { name: 'Test connection' }).click()
+    await expect(page.getByRole('list', { name: 'Connection test results' })).toBeVisible()
+    await page.screenshot({ path: join(screenshotDir, 'settings.png') })
+  })
+
+  test('keyboard: every control is reachable and focus is visible', async ({ page, studio }) => {
+    await openStudio(page, studio.url)
+    await createChannelInUi(page, 'Keys')
+    // Tab through the whole page once (until focus leaves it), noting each control and its focus ring.
+    const seen: { label: string; outline: string }[] = []
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab')
+      const f = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null
+        if (!el || el === document.body) return null
+        const s = getComputedStyle(el)
+        return { label: el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 30) ?? el.tagName, outline: `${s.outlineStyle} ${s.outlineWidth}` }
+      })
+      if (!f) break
+      seen.push(f)
+    }
+    const labels = seen.map((f) => f.label)
+    for (const want of ['+ New channel', 'Import…', 'Search prompts', 'Filter by status', 'Go Live', '+ Add destination', 'Generate']) {
+      expect(labels.some((l) => l.includes(want)), `${want} not reachable by Tab: ${labels.join(' | ')}`).toBe(true)
+    }
+    // Every focused control draws the :focus-visible ring.
+    expect(seen.filter((f) => !f.outline.startsWith('solid')), JSON.stringify(seen)).toEqual([])
+  })
+})
