@@ -116,7 +116,8 @@ export const generationFeature: Feature = (ctx) => {
     'generation.autopilot.set': ({ channelId, reviewPolicy, ...patch }) => {
       lib.getChannel(channelId)
       if (reviewPolicy !== undefined) lib.updateChannel(channelId, { reviewPolicy })
-      setAutopilot(lib, channelId, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)))
+      // New settings: the last complaint may no longer hold; the next check says so again if it does.
+      setAutopilot(lib, channelId, { ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)), lastError: null })
       return autopilotView(channelId)
     }
   }
