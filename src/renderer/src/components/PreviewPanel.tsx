@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { getClient } from '../api/bridge'
 import { formatDuration } from '../lib/format'
 import { usePreview } from '../stores/preview'
+import { useGeneration } from '../stores/generation'
 import { useTimeline } from '../stores/timeline'
 
 export function PreviewPanel() {
@@ -80,7 +81,7 @@ export function PreviewPanel() {
             )}
           </dl>
           {shot.error && <p className="error-text">{shot.error}</p>}
-          <PromptEditor key={`${shot.id}:${shot.prompt}`} prompt={shot.prompt} />
+          <PromptEditor key={`${shot.id}:${shot.prompt}`} prompt={shot.prompt} seed={shot.seed} backend={shot.backend} />
         </div>
       )}
     </section>
@@ -88,9 +89,11 @@ export function PreviewPanel() {
 }
 
 /** Keyed by shot and saved prompt, so it starts from the shot's prompt whenever either changes. */
-function PromptEditor({ prompt }: { prompt: string }) {
+function PromptEditor({ prompt, seed, backend }: { prompt: string; seed: number | null; backend: string | null }) {
   const savePrompt = usePreview((s) => s.savePrompt)
+  const regenerate = useGeneration((s) => s.regenerate)
   const [draft, setDraft] = useState(prompt)
+  const engine = backend === 'gradio' || backend?.startsWith('gradio') ? 'gradio' : 'offline'
   return (
     <>
       <label className="field">
@@ -101,6 +104,20 @@ function PromptEditor({ prompt }: { prompt: string }) {
         <button type="button" className="btn" disabled={draft === prompt} onClick={() => void savePrompt(draft)}>
           Save prompt
         </button>
+        <button
+          type="button"
+          className="btn"
+          disabled={draft.trim().length < 3}
+          title="Queue a new take of this shot; it joins the timeline when it is ready"
+          onClick={() => void regenerate(draft, { backend: engine })}
+        >
+          {draft === prompt ? 'Regenerate' : 'Regenerate with edited prompt'}
+        </button>
+        {seed !== null && draft === prompt && (
+          <button type="button" className="btn ghost" onClick={() => void regenerate(draft, { seed, backend: engine })} title="Same prompt and seed">
+            Same seed
+          </button>
+        )}
       </div>
     </>
   )

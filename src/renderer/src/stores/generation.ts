@@ -36,6 +36,8 @@ interface GenerationStore {
   addShot(): void
   discardDraft(): void
   send(opts: { backend?: 'offline' | 'gradio'; music?: boolean }): Promise<boolean>
+  /** Queue one new shot from a prompt (a fresh take of a previewed shot); it joins the timeline when ready. */
+  regenerate(prompt: string, opts: { seed?: number; backend?: 'offline' | 'gradio' }): Promise<boolean>
   loadJobs(): Promise<void>
   cancel(id: number): Promise<void>
   retry(id: number): Promise<void>
@@ -135,6 +137,25 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
       return false
     } finally {
       set({ sending: false })
+    }
+  },
+  async regenerate(prompt, { seed, backend }) {
+    const channelId = get().channelId
+    if (channelId === null) return false
+    try {
+      const out = await getClient().bridge.invoke('generation.enqueue', {
+        channelId,
+        shots: [seed === undefined ? { prompt: prompt.trim() } : { prompt: prompt.trim(), seed }],
+        ...(backend ? { backend } : {}),
+        music: false,
+        requestId: `ui-regen-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+      })
+      useNotices.getState().push('info', `Regenerating as shot ${out.shotIds[0] ?? ''}: follow it under Generate → Jobs.`)
+      void get().loadJobs()
+      return true
+    } catch (err) {
+      useNotices.getState().push('error', `Could not regenerate: ${errorMessage(err)}`)
+      return false
     }
   },
   async loadJobs() {
