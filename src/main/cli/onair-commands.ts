@@ -67,6 +67,8 @@ export const airCommand: CliCommand = {
           e.phase === 'skipped' ? `skipped: ${e.clip.label} — ${e.reason ?? ''}` : `now: ${e.clip.slate ? '[standby slate]' : e.clip.label}`
         )
       })
+      // A channel airing 24/7 from a terminal keeps itself filled: job workers and the autopilot run here too.
+      await core.startBackground()
       const status = await callCore(core, 'onair.start', { channelId: channel.id, ...(to.length ? { to } : {}) })
       print(
         { event: 'urls', rtmpUrl: status.rtmpUrl, flvUrl: status.flvUrl, stream: status.stream },
