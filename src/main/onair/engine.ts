@@ -188,6 +188,20 @@ export class OnAirEngine {
     return !!r && r.playout.state.state !== 'offline'
   }
 
+  /**
+   * Seconds of airable material after the clip on air, to the end of the timeline
+   * (not wrapping around): what the autopilot keeps topped up so a 24/7 channel airs
+   * new material instead of looping. Undefined while the channel is off air.
+   */
+  runwaySeconds(channelId: number): number | undefined {
+    const run = this.runs.get(channelId)
+    if (!run || run.playout.state.state === 'offline') return undefined
+    const items = this.deps.source().airable(channelId)
+    const nowId = run.playout.now?.itemId ?? null
+    const at = nowId === null ? -1 : items.findIndex((i) => i.itemId === nowId)
+    return items.slice(at + 1).reduce((sum, i) => sum + i.durationMs / 1000, 0)
+  }
+
   listPublic(): PublicChannel[] {
     return [...this.runs.values()].map((r) => ({
       name: r.channel.name,

@@ -189,6 +189,22 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     expect(expectations.length).toBeGreaterThanOrEqual(5)
   }, 150_000)
 
+  it('reports the runway after the clip on air (what the autopilot tops up)', async () => {
+    const engine = core.services.get('onair') as { runwaySeconds(id: number): number | undefined }
+    for (let tries = 0; tries < 20; tries++) {
+      const before = (await callCore(core, 'onair.status', { channelId })).channels[0]!.now
+      const items = (await playlist()).items.filter((i) => i.approved && i.status === 'ready')
+      const runway = engine.runwaySeconds(channelId)
+      const after = (await callCore(core, 'onair.status', { channelId })).channels[0]!.now
+      if (!before || before.itemId !== after?.itemId || before.slate) continue // a boundary passed meanwhile: measure again
+      const at = items.findIndex((i) => i.itemId === before.itemId)
+      const expected = items.slice(at + 1).reduce((sum, i) => sum + (i.durationMs ?? 0) / 1000, 0)
+      expect(runway).toBeCloseTo(expected, 3)
+      return
+    }
+    throw new Error('could not observe a stable clip on air')
+  })
+
   it('restarts a killed playout ffmpeg and the local viewer keeps receiving, DTS still monotonic', async () => {
     const pid = engine.encoderPid(channelId)!
     expect(pid).toBeGreaterThan(0)
