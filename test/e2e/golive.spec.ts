@@ -16,15 +16,15 @@ function freePort(): Promise<number> {
 }
 
 /** A second, real node-media-server standing in for a remote ingest; it only accepts `key`. */
-async function startRemoteIngest(key: string): Promise<{ child: ChildProcess; rtmpPort: number; log: () => string }> {
-  const rtmpPort = await freePort()
-  const httpPort = await freePort()
+async function startRemoteIngest(key: string, ports?: { rtmpPort: number; httpPort: number }): Promise<{ child: ChildProcess; rtmpPort: number; httpPort: number; log: () => string }> {
+  const rtmpPort = ports?.rtmpPort ?? (await freePort())
+  const httpPort = ports?.httpPort ?? (await freePort())
   const child = spawn(process.execPath, [join(repoRoot, 'test/fixtures/rtmp-remote.cjs'), String(rtmpPort), String(httpPort), key], { stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
   await expect.poll(() => out, { timeout: 15_000 }).toContain('READY')
-  return { child, rtmpPort, log: () => out }
+  return { child, rtmpPort, httpPort, log: () => out }
 }
 
 interface AirStatus {
@@ -35,7 +35,7 @@ test.describe('studio: Go Live', () => {
   test('masked key, Go Live to an RTMP destination, LIVE only once the engine says so, monitor plays, End Stream', async ({ page, studio }) => {
     test.setTimeout(240_000)
     const key = 'e2e_secret_key_7f3a9c'
-    const remote = await startRemoteIngest(key)
+    let remote = await startRemoteIngest(key)
     try {
       // Every frame the page receives passes through here: frames announcing "live" can be
       // held back, and nothing the page receives may contain the stream key.
@@ -110,6 +110,19 @@ test.describe('studio: Go Live', () => {
 
       // The key never reached the page, in any frame.
       expect(received.filter((f) => f.includes(key))).toEqual([])
+
+      // The remote ingest goes away: that destination reconnects with a countdown while the
+      // channel stays live; when the ingest is back, "Retry now" reconnects without waiting.
+      remote.child.kill('SIGKILL')
+      await expect(dest).toHaveAttribute('data-state', 'reconnecting', { timeout: 30_000 })
+      await expect(dest).toContainText(/Reconnecting in \d+ s \(attempt \d+\)/)
+      await expect(page.getByTestId('onair-badge')).toHaveAttribute('data-state', 'live')
+      await dest.evaluate((el) => el.scrollIntoView({ block: 'start' }))
+      await page.screenshot({ path: join(screenshotDir, 'golive-reconnecting.png') })
+      remote = await startRemoteIngest(key, { rtmpPort: remote.rtmpPort, httpPort: remote.httpPort })
+      await dest.getByRole('button', { name: 'Retry now' }).click()
+      await expect(dest).toHaveAttribute('data-state', 'live', { timeout: 20_000 })
+      await expect.poll(remote.log, { timeout: 20_000 }).toContain(`PUBLISH /live/${key}`)
 
       await page.getByRole('button', { name: 'End Stream' }).click()
       await expect(page.getByTestId('onair-badge')).toHaveAttribute('data-state', 'offline', { timeout: 30_000 })

@@ -178,7 +178,11 @@ function DestinationRow({ d, now, onRetry }: { d: DestinationDto; now: number; o
         </span>
       </div>
       {d.state === 'reconnecting' && <p className="warn-text">{countdown(d.nextRetryAt, d.attempt, now)}</p>}
-      {d.message && (d.state === 'error' || d.state === 'reconnecting') && <p className="error-text">{d.message}</p>}
+      {d.message && (d.state === 'error' || d.state === 'reconnecting') && (
+        <p className="error-text clamp" title={d.message}>
+          {d.message}
+        </p>
+      )}
       <div className="dest-actions">
         <label className="switch small">
           <input
