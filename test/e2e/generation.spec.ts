@@ -37,5 +37,26 @@ test.describe('studio: generation', () => {
     await expect(page.getByTestId('shot-card')).toHaveCount(2)
     await expect(page.getByTestId('timeline-item')).toHaveCount(2)
     await page.screenshot({ path: join(screenshotDir, 'generate-jobs.png') })
+
+    // Full-text search over prompts finds the edited shot only.
+    await page.getByLabel('Search prompts').fill('dolly crash')
+    await expect(page.getByTestId('shot-card')).toHaveCount(1)
+    await expect(page.getByTestId('shot-card')).toContainText('slow dolly toward the lighthouse')
+    await page.getByLabel('Search prompts').fill('')
+    await expect(page.getByTestId('shot-card')).toHaveCount(2)
+
+    // Review: reject a shot in the preview; the "awaiting review" filter then lists exactly it; approve it again.
+    await page.getByTestId('shot-card').filter({ hasText: 'slow dolly' }).click()
+    const preview = page.getByRole('region', { name: 'Preview' })
+    await preview.getByRole('button', { name: '✕ Reject' }).click()
+    await expect(preview).toContainText('awaiting review')
+    await page.getByLabel('Filter by status').selectOption('unapproved')
+    await expect(page.getByTestId('shot-card')).toHaveCount(1)
+    await expect(page.getByTestId('timeline-item').filter({ hasText: 'review' })).toHaveCount(1)
+    await preview.getByRole('button', { name: '✓ Approve' }).click()
+    await expect(preview).toContainText('approved')
+    await expect(page.getByTestId('shot-card')).toHaveCount(0)
+    await page.getByLabel('Filter by status').selectOption('all')
+    await expect(page.getByTestId('shot-card')).toHaveCount(2)
   })
 })
