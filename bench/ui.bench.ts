@@ -4,14 +4,80 @@
  * the same measurement on a 200-shot channel taken in the same run.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Page } from 'playwright-core'
+import { openLibrary } from '../src/main/library'
 
 const repoRoot = join(__dirname, '..')
 const SIZES = [200, 2000] as const
+const LIBRARY_SIZES = [2_000, 20_000] as const
 const REPS = 5
+
+/** Synthetic ready shots written straight into the library (the grid's cost is per row, not per file). */
+function fillLibrary(dataDir: string): Record<number, number> {
+  const posterRel = 'media/bench/poster.jpg'
+  mkdirSync(join(dataDir, 'media', 'bench'), { recursive: true })
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x144', '-frames:v', '1', join(dataDir, posterRel)])
+  const lib = openLibrary(dataDir)
+  const ids: Record<number, number> = {}
+  try {
+    for (const n of LIBRARY_SIZES) {
+      const ch = lib.createChannel({ name: `library-${n}` })
+      const now = Date.now()
+      const insert = lib.db.prepare(
+        `INSERT INTO shots (channel_id, status, approved, prompt, seed, backend, mp4_path, ts_path, poster_path, strip_path, duration_ms, created_at, updated_at)
+         VALUES (?, 'ready', 1, ?, ?, 'bench', 'media/bench/x.mp4', 'media/bench/x.ts', ?, NULL, 3000, ?, ?)`
+      )
+      lib.db.transaction(() => {
+        for (let i = 0; i < n; i++) insert.run(ch.id, `bench shot ${i}: slow pan over a neon city at night, rain`, i, posterRel, now + i, now + i)
+      })()
+      ids[n] = ch.id
+    }
+  } finally {
+    void lib.close()
+  }
+  return ids
+}
+
+/** Jump the library grid to evenly spaced points; ms from each jump until every visible card shows its shot. */
+async function timeLibraryJumps(page: Page, n: number): Promise<{ jump: number; frameP95: number }> {
+  await page.waitForFunction((count) => (document.querySelector('[data-testid="library-total"]')?.textContent ?? '').startsWith(`${count} shots`), n)
+  const jumps: number[] = []
+  for (let i = 1; i <= 10; i++) {
+    jumps.push(
+      await page.evaluate(async (fraction) => {
+        const el = document.querySelector<HTMLElement>('.library-scroll')!
+        const t0 = performance.now()
+        el.scrollTop = fraction * (el.scrollHeight - el.clientHeight)
+        // No named helpers in here: tsx would wrap them in a __name() the page does not have.
+        for (;;) {
+          await new Promise((r) => requestAnimationFrame(r))
+          if (el.querySelectorAll('.shot-card').length > 0 && el.querySelectorAll('.shot-card.loading').length === 0) break
+        }
+        return performance.now() - t0
+      }, i / 10.5)
+    )
+  }
+  // Smooth scrolling: 120 frames of 60 px each; the 95th percentile frame time.
+  const frameP95 = await page.evaluate(async () => {
+    const el = document.querySelector<HTMLElement>('.library-scroll')!
+    el.scrollTop = 0
+    const frames: number[] = []
+    let last = performance.now()
+    for (let i = 0; i < 120; i++) {
+      await new Promise((r) => requestAnimationFrame(r))
+      const now = performance.now()
+      frames.push(now - last)
+      last = now
+      el.scrollTop += 60
+    }
+    frames.sort((a, b) => a - b)
+    return frames[Math.floor(frames.length * 0.95)]!
+  })
+  return { jump: median(jumps), frameP95 }
+}
 
 async function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(repoRoot, 'out/main/cli.js'), 'serve', '--port', '0', '--data-dir', dataDir], { stdio: ['pipe', 'pipe', 'pipe'] })
@@ -90,6 +156,7 @@ export default async function run(): Promise<void> {
   const clipDir = mkdtempSync(join(tmpdir(), 'webtv-uibench-clip-'))
   const clip = join(clipDir, 'bench.mp4')
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=24:duration=1', '-f', 'lavfi', '-i', 'sine=duration=1', '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip])
+  const libraryChannels = fillLibrary(dataDir)
   const { child, url } = await startServe(dataDir)
   const base = new URL(url).origin
   const browser = await chromium.launch({
@@ -130,6 +197,15 @@ export default async function run(): Promise<void> {
       for (let i = 0; i < REPS; i++) m.push(await timeReorder(page, base, channels[n]!))
       reorder[n] = median(m)
     }
+    const lib: Record<number, { jump: number; frameP95: number }> = {}
+    for (const n of LIBRARY_SIZES) {
+      await selectChannel(page, libraryChannels[n]!)
+      await timeLibraryJumps(page, n) // warm-up
+      await selectChannel(page, empty.id)
+      await selectChannel(page, libraryChannels[n]!)
+      lib[n] = await timeLibraryJumps(page, n)
+    }
+
     const [small, big] = SIZES
     console.log(`timeline render (median of ${REPS}, Chromium, 1280x720):`)
     console.log(`  ${small} shots: ${render[small]!.toFixed(1)} ms (${rendered[small]} cards in the DOM)`)
@@ -139,6 +215,11 @@ export default async function run(): Promise<void> {
     console.log(`  ${small} shots: ${reorder[small]!.toFixed(1)} ms`)
     console.log(`  ${big} shots: ${reorder[big]!.toFixed(1)} ms`)
     console.log(`  ratio ${big}/${small}: ${(reorder[big]! / reorder[small]!).toFixed(2)}x`)
+    const [libSmall, libBig] = LIBRARY_SIZES
+    console.log('library grid (jump to a point in the list until every visible card is filled, median of 10; smooth scroll p95 frame):')
+    console.log(`  ${libSmall} shots: jump ${lib[libSmall]!.jump.toFixed(1)} ms, frame p95 ${lib[libSmall]!.frameP95.toFixed(1)} ms`)
+    console.log(`  ${libBig} shots: jump ${lib[libBig]!.jump.toFixed(1)} ms, frame p95 ${lib[libBig]!.frameP95.toFixed(1)} ms`)
+    console.log(`  ratio ${libBig}/${libSmall}: jump ${(lib[libBig]!.jump / lib[libSmall]!.jump).toFixed(2)}x, frame p95 ${(lib[libBig]!.frameP95 / lib[libSmall]!.frameP95).toFixed(2)}x`)
   } finally {
     await browser.close()
     child.kill('SIGTERM')
