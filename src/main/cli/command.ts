@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 
 export interface CliIO {
@@ -71,4 +72,14 @@ export function intOpt(ctx: CliContext, name: string, fallback: number): number 
   const n = Number(v)
   if (!Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number, got "${v}".`)
   return n
+}
+
+/**
+ * Secrets (stream keys, tokens) come in on stdin, never as arguments: arguments
+ * end up in shell history and in every user's `ps` listing.
+ */
+export function readSecretFromStdin(example: string): string {
+  const v = readFileSync(0, 'utf8').trim()
+  if (!v) throw new UsageError(`Nothing was read from stdin; pipe the secret in, e.g. \`cat key.txt | ${example}\`.`)
+  return v
 }

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs'
 import type { CliCommand, CliContext } from './command'
-import { intOpt, requireStringOpt, stringOpt, UsageError } from './command'
+import { intOpt, readSecretFromStdin, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import type { Core } from '../core/core'
 import type { GenerationHandle } from '../generation/feature'
@@ -165,12 +164,6 @@ export const jobsCommand: CliCommand = {
   }
 }
 
-function readSecretFromStdin(): string {
-  const v = readFileSync(0, 'utf8').trim()
-  if (!v) throw new UsageError('Nothing was read from stdin; pipe the secret in, e.g. `cat token.txt | webtv backends set … --hf-token-stdin`.')
-  return v
-}
-
 function stepPatch(ctx: CliContext, name: 'video' | 'upscale' | 'interpolate' | 'music', current: StepBackend): StepBackend | undefined {
   const mode = stringOpt(ctx, name)
   const spaces = ctx.values[`${name}-space`]
@@ -269,13 +262,13 @@ export const backendsCommand: CliCommand = {
           if (!Number.isFinite(n)) throw new UsageError(`--offline-seconds must be a number, got "${secs}".`)
           patch.offline = { ...current.offline, seconds: n }
         }
-        const hfToken = ctx.values['hf-token-stdin'] === true ? readSecretFromStdin() : undefined
+        const hfToken = ctx.values['hf-token-stdin'] === true ? readSecretFromStdin('webtv backends set … --hf-token-stdin') : undefined
         const b = await callCore(core, 'generation.backends.set', { channelId: id, ...(Object.keys(patch).length ? { settings: patch } : {}), ...(hfToken !== undefined ? { hfToken } : {}) })
         const writer = stringOpt(ctx, 'writer')
         if (writer !== undefined && writer !== 'llm' && writer !== 'template') throw new UsageError(`--writer must be llm or template, got "${writer}".`)
         const llmUrl = stringOpt(ctx, 'llm-url')
         const llmModel = stringOpt(ctx, 'llm-model')
-        const apiKey = ctx.values['llm-key-stdin'] === true ? readSecretFromStdin() : undefined
+        const apiKey = ctx.values['llm-key-stdin'] === true ? readSecretFromStdin('webtv backends set … --llm-key-stdin') : undefined
         if (writer || llmUrl || llmModel || apiKey !== undefined) {
           await callCore(core, 'generation.llm.set', {
             ...(llmUrl ? { baseUrl: llmUrl } : {}),

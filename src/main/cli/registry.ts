@@ -5,6 +5,7 @@ import { libraryCommands } from './library-commands'
 import { onairCommands } from './onair-commands'
 import { generationCommands } from './generation-commands'
 import { demoCommand } from './demo'
+import { destinationsCommand } from './destination-commands'
 
 /** Every `webtv` subcommand, in the order `webtv --help` lists them. Features append theirs. */
-export const commands: CliCommand[] = [demoCommand, serveCommand, doctorCommand, ...libraryCommands, ...generationCommands, ...onairCommands]
+export const commands: CliCommand[] = [demoCommand, serveCommand, doctorCommand, ...libraryCommands, ...generationCommands, ...onairCommands, destinationsCommand]
