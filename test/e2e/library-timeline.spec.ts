@@ -1,4 +1,5 @@
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { test, expect } from './fixtures'
 import { callCore, createChannelInUi, importWithFileChooser, makeClips, openStudio, screenshotDir, timelineShotIds } from './ui-helpers'
 
@@ -87,6 +88,30 @@ test.describe('studio: library and timeline', () => {
     await page.getByRole('button', { name: 'Remove 2' }).click()
     await expect.poll(() => timelineShotIds(page)).toEqual([b])
     await expect.poll(persisted).toEqual([b])
+  })
+
+  test('dropping files on the library imports them; a file that is not a video is refused with the reason', async ({ page, studio }) => {
+    const [clip] = makeClips(['dropped clip.mp4'])
+    await openStudio(page, studio.url)
+    await createChannelInUi(page, 'Drop')
+    const files = [
+      { name: basename(clip!), type: 'video/mp4', b64: readFileSync(clip!).toString('base64') },
+      { name: 'notes.txt', type: 'text/plain', b64: Buffer.from('not a video at all').toString('base64') }
+    ]
+    // A real drop event carrying File objects, as the browser makes when files are dragged in from the desktop.
+    await page.getByRole('region', { name: 'Library' }).evaluate((el, list) => {
+      const dt = new DataTransfer()
+      for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: f.type }))
+      el.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }))
+      el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }))
+    }, files)
+    await expect(page.locator('[data-testid="import-entry"][data-phase="done"]')).toHaveCount(1, { timeout: 90_000 })
+    const failed = page.locator('[data-testid="import-entry"][data-phase="failed"]')
+    await expect(failed).toHaveCount(1)
+    await expect(failed).toContainText('notes.txt')
+    await expect(failed.locator('.error-text')).toHaveText(/.{10,}/)
+    await expect(page.getByTestId('shot-card')).toHaveCount(1)
+    await expect(page.getByTestId('shot-card')).toContainText('dropped clip.mp4')
   })
 
   test('a refused edit is rolled back with a message and the view follows the core', async ({ page, studio }) => {
