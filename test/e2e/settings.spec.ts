@@ -48,6 +48,8 @@ test.describe('studio: settings', () => {
     await openStudio(page, studio.url)
     await createChannelInUi(page, 'Keys')
     // Tab through the whole page once (until focus leaves it), noting each control and its focus ring.
+    await expect(page.getByRole('button', { name: 'Go Live' })).toBeVisible()
+    await page.locator('.brand').click()
     const seen: { label: string; outline: string }[] = []
     for (let i = 0; i < 60; i++) {
       await page.keyboard.press('Tab')

@@ -23,6 +23,8 @@ export function GoLivePanel() {
   const start = useOnAir((s) => s.start)
   const stop = useOnAir((s) => s.stop)
   const retryNow = useOnAir((s) => s.retryNow)
+  const loadError = useOnAir((s) => s.error)
+  const reload = useOnAir((s) => s.load)
   const now = useNow(
     1000,
     air?.state === 'reconnecting' ||
@@ -31,7 +33,19 @@ export function GoLivePanel() {
   )
 
   if (!channel) return <p className="empty">Create a channel to go live.</p>
-  if (!air) return <p className="empty">Asking the on-air engine…</p>
+  if (!air)
+    return loadError ? (
+      <div className="empty">
+        <p className="error-text" role="alert">
+          The on-air engine did not answer: {loadError}
+        </p>
+        <button type="button" className="btn" onClick={() => void reload(channel.id)}>
+          Ask again
+        </button>
+      </div>
+    ) : (
+      <p className="empty">Asking the on-air engine…</p>
+    )
 
   const onAir = air.state === 'live' || air.state === 'reconnecting' || air.state === 'starting'
   const url = onAir ? monitorUrl(air.stream, air.flvUrl) : null
