@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import { useChannels } from '../stores/channels'
 import { useConnection } from '../stores/connection'
+import { useLibrary } from '../stores/library'
 import { OnAirBadge } from './OnAirBadge'
 
 export type View = 'studio' | 'settings'
@@ -10,6 +11,8 @@ export function Header({ view, onView }: { view: View; onView: (v: View) => void
   const selectedId = useChannels((s) => s.selectedId)
   const select = useChannels((s) => s.select)
   const createChannel = useChannels((s) => s.create)
+  // The library's unfiltered total is fresher than the channel list's count while imports run.
+  const liveCount = useLibrary((s) => (s.channelId === selectedId && !s.search.trim() && s.status === 'all' ? s.total : null))
   const [creating, setCreating] = useState(false)
   const [name, setName] = useState('')
 
@@ -39,7 +42,7 @@ export function Header({ view, onView }: { view: View; onView: (v: View) => void
           {channels.length === 0 && <option value="">No channels yet</option>}
           {channels.map((c) => (
             <option key={c.id} value={c.id}>
-              {c.name} ({c.shotCount})
+              {c.name} ({c.id === selectedId && liveCount !== null ? liveCount : c.shotCount})
             </option>
           ))}
         </select>
