@@ -1,7 +1,7 @@
 import { net, protocol } from 'electron'
 import { pathToFileURL } from 'node:url'
 import { join } from 'node:path'
-import { safeJoin } from '../server/static'
+import { resolveServedMedia, safeJoin } from '../server/static'
 import { studioCsp } from '../server/csp'
 
 /**
@@ -35,10 +35,7 @@ export function handleAppScheme(opts: { rendererDir: string; dataDir: string }):
       return new Response(res.body, { status: res.status, headers })
     }
     if (url.host === 'media') {
-      const rel = decodeURIComponent(url.pathname.replace(/^\//, ''))
-      // Only media folders of the data dir — never the database or the secrets file.
-      if (!/^(media|trash|slates|uploads)\//.test(rel)) return new Response('Not found', { status: 404 })
-      const file = safeJoin(opts.dataDir, rel)
+      const file = resolveServedMedia(opts.dataDir, url.pathname)
       if (!file) return new Response('Not found', { status: 404 })
       return net.fetch(pathToFileURL(file).toString(), { headers: request.headers })
     }

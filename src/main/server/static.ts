@@ -93,3 +93,18 @@ export function sendFile(
   else createReadStream(file).pipe(res)
   return true
 }
+
+/** The data-folder subfolders the UI may read media from — never the database or the secrets file. */
+export const SERVED_MEDIA_FOLDERS = ['media', 'trash', 'slates', 'uploads'] as const
+
+/**
+ * The file a media URL path names (relative to the data folder, still URL-encoded),
+ * or undefined unless it lies inside one of the served media folders. Checked on
+ * the resolved path, so encoded "..%2f" tricks cannot climb out to secrets.json.
+ */
+export function resolveServedMedia(dataDir: string, encodedRel: string): string | undefined {
+  const file = safeJoin(dataDir, encodedRel.startsWith('/') ? encodedRel : '/' + encodedRel)
+  if (!file) return undefined
+  const inside = SERVED_MEDIA_FOLDERS.some((folder) => file.startsWith(resolve(dataDir, folder) + sep))
+  return inside ? file : undefined
+}

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Core } from '../core/core'
 import { TOKEN_COOKIE, generateToken, isAuthorized, isLoopback } from './auth'
-import { safeJoin, sendFile } from './static'
+import { resolveServedMedia, safeJoin, sendFile } from './static'
 import { studioCsp } from './csp'
 import { clientMessageSchema, type ServerMessage } from './ws-protocol'
 
@@ -52,6 +52,13 @@ const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY'
+}
+
+/** No Origin (curl, scripts) or our own: what the WebSocket upgrade also insists on. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin
+  const host = req.headers.host
+  return origin === undefined || (host !== undefined && (origin === `http://${host}` || origin === `https://${host}`))
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -136,7 +143,8 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     if (declared > maxUpload) return sendJson(res, 413, { error: `File too large (limit ${Math.round(maxUpload / 1024 ** 2)} MiB).` })
     const dir = join(uploadsDir, randomBytes(8).toString('hex'))
     mkdirSync(dir, { recursive: true })
-    const target = join(dir, safeFileName(decodeURIComponent(name)))
+    // searchParams already decoded the name; decoding again would break names with "%".
+    const target = join(dir, safeFileName(name))
     let received = 0
     req.on('data', (c: Buffer) => {
       received += c.length
@@ -200,16 +208,25 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       return sendJson(res, 401, { error: 'Missing or wrong token. Open the URL printed by `webtv serve`.' })
     }
     if (path.startsWith('/media/') && (method === 'GET' || method === 'HEAD')) {
-      const file = safeJoin(core.dataDir, path.slice('/media'.length))
-      // Only the media and upload folders of the data dir are served — never the database or secrets.
-      const rel = path.slice('/media/'.length)
-      if (!file || !/^(media|trash|slates|uploads)\//.test(rel) || !sendFile(req, res, file, { ...SECURITY_HEADERS, 'Cache-Control': 'private, max-age=3600' })) {
+      const file = resolveServedMedia(core.dataDir, path.slice('/media'.length))
+      if (!file || !sendFile(req, res, file, { ...SECURITY_HEADERS, 'Cache-Control': 'private, max-age=3600' })) {
         sendText(res, 404, 'No such media file.')
       }
       return
     }
+    // A page on another local port is "same site" for cookies: state-changing
+    // requests must come from our own origin (the token alone is not enough for a
+    // browser-borne request), and only as JSON, which a plain form cannot send.
+    if (method === 'POST' && !sameOrigin(req)) {
+      return sendJson(res, 403, { error: 'Cross-origin requests are refused.' })
+    }
     const callMatch = /^\/api\/call\/([A-Za-z0-9_.-]+)$/.exec(path)
-    if (callMatch && method === 'POST') return handleCall(req, res, callMatch[1]!)
+    if (callMatch && method === 'POST') {
+      if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+        return sendJson(res, 415, { ok: false, error: { code: 'invalid_input', message: 'Send the call input as JSON (Content-Type: application/json).' } })
+      }
+      return handleCall(req, res, callMatch[1]!)
+    }
     if (path === '/api/upload' && method === 'POST') return handleUpload(req, res, url)
     sendText(res, 404, 'Not found.')
   }
@@ -226,11 +243,8 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   const sockets = new Set<WebSocket>()
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
-    const origin = req.headers.origin
-    const hostHeader = req.headers.host
     // Cookies ride along on cross-site WebSocket requests: insist on our own origin.
-    const originOk = origin === undefined || (hostHeader !== undefined && (origin === `http://${hostHeader}` || origin === `https://${hostHeader}`))
-    if (url.pathname !== '/api/ws' || !isLoopback(req.socket.remoteAddress) || !originOk || !isAuthorized(req, url, token)) {
+    if (url.pathname !== '/api/ws' || !isLoopback(req.socket.remoteAddress) || !sameOrigin(req) || !isAuthorized(req, url, token)) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       socket.destroy()
       return

@@ -79,7 +79,7 @@ describe('headless studio server', () => {
   it('runs a contract call over HTTP with the bearer token', async () => {
     const r = await fetch(`${server.baseUrl}/api/call/app.ping`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${server.token}` },
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ echo: 'hi' })
     })
     expect(r.status).toBe(200)
@@ -137,6 +137,34 @@ describe('headless studio server', () => {
     expect((await fetch(`${server.baseUrl}/media/library.db`, { headers: auth })).status).toBe(404)
     expect((await fetch(`${server.baseUrl}/media/media/..%2F..%2Fetc%2Fpasswd`, { headers: auth })).status).toBe(404)
     expect((await fetch(`${server.baseUrl}/media/secrets.json`, { headers: auth })).status).toBe(404)
+    // Encoded "../" inside an allowed folder must not climb out to the database or the secrets.
+    expect((await fetch(`${server.baseUrl}/media/media/..%2fsecrets.json`, { headers: auth })).status).toBe(404)
+    expect((await fetch(`${server.baseUrl}/media/media/..%2flibrary.db`, { headers: auth })).status).toBe(404)
+    expect((await fetch(`${server.baseUrl}/media/media%2f..%2flibrary.db`, { headers: auth })).status).toBe(404)
+  })
+
+  it('refuses cross-origin and non-JSON calls even with the token', async () => {
+    const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }
+    const evil = await fetch(`${server.baseUrl}/api/call/app.ping`, { method: 'POST', headers: { ...headers, origin: 'http://127.0.0.1:9999' }, body: '{}' })
+    expect(evil.status).toBe(403)
+    const form = await fetch(`${server.baseUrl}/api/call/app.ping`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'text/plain' },
+      body: '{}'
+    })
+    expect(form.status).toBe(415)
+    const upload = await fetch(`${server.baseUrl}/api/upload?name=x.mp4`, { method: 'POST', headers: { ...headers, origin: 'http://evil.example' }, body: 'x' })
+    expect(upload.status).toBe(403)
+  })
+
+  it('keeps "%" in uploaded file names', async () => {
+    const r = await fetch(`${server.baseUrl}/api/upload?name=${encodeURIComponent('50% off.mp4')}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}` },
+      body: Buffer.alloc(10, 1)
+    })
+    expect(r.status).toBe(200)
+    expect(((await r.json()) as { path: string }).path).toMatch(/50% off\.mp4$/)
   })
 
   it('accepts uploads with odd names and keeps them in the data folder', async () => {
