@@ -1,4 +1,5 @@
-import { resolve } from 'node:path'
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { dirname, join, resolve, sep } from 'node:path'
 import type { Feature } from '../core/core'
 import { StudioError } from '../../shared/contract/define'
 import type { ShotDto, PlaylistDto } from '../../shared/contract/library'
@@ -77,13 +78,41 @@ function playlistDto(lib: Library, channelId: number): PlaylistDto {
 
 const EXTERNAL_CHANGE_POLL_MS = 1000
 
+const UPLOAD_MAX_AGE_MS = 24 * 3600 * 1000
+
+/**
+ * A browser upload (the headless server's /api/upload) is a temporary copy: once
+ * imported — or refused — it goes, so each clip is not kept twice.
+ */
+function discardUpload(dataDir: string, file: string): void {
+  const uploads = resolve(dataDir, 'uploads') + sep
+  if (file.startsWith(uploads)) rmSync(dirname(file), { recursive: true, force: true })
+}
+
+/** Uploads a crashed or abandoned import left behind. */
+function sweepUploads(dataDir: string): void {
+  const uploads = resolve(dataDir, 'uploads')
+  if (!existsSync(uploads)) return
+  for (const name of readdirSync(uploads)) {
+    const dir = join(uploads, name)
+    try {
+      if (Date.now() - statSync(dir).mtimeMs > UPLOAD_MAX_AGE_MS) rmSync(dir, { recursive: true, force: true })
+    } catch {
+      /* raced with another process: fine */
+    }
+  }
+}
+
 export const libraryFeature: Feature = (ctx) => {
   const lib = openLibrary(ctx.dataDir)
   ctx.services.set('library', lib)
   const unsubscribe = lib.onChange((c) => ctx.bus.emit('library.changed', c))
   // Re-conform work left by a format change is picked up by long-running processes
   // (serve, air, demo, the desktop app) — a short CLI run never begins work it would abandon.
-  ctx.onBackground(() => lib.kickWorker())
+  ctx.onBackground(() => {
+    lib.kickWorker()
+    sweepUploads(ctx.dataDir)
+  })
   // Another process (the CLI, a second studio) wrote to the library: tell our UIs to re-read.
   // data_version only moves for commits made by OTHER connections, so our own edits don't echo.
   let seenVersion = lib.dataVersion()
@@ -141,6 +170,8 @@ export const libraryFeature: Feature = (ctx) => {
               : `Could not import ${path}: ${err instanceof Error ? err.message : String(err)}`
           emit(100, 'failed')
           results.push({ path, ok: false as const, error: message })
+        } finally {
+          discardUpload(ctx.dataDir, file)
         }
       }
       return { results }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readdirSync, existsSync } from 'node:fs'
+import { readdirSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../../helpers/tmp'
 import { makeAudioOnly, makeClip, makeEmpty, makeNotMedia, makeStill, makeTruncated } from '../../fixtures/media'
@@ -117,6 +117,22 @@ describe('library.import through the contract', () => {
     const del = await call('library.shots.delete', { ids: [r.shot.id] })
     expect(del.deleted).toBe(1)
     expect((await call('library.playlist.get', { channelId: channel.id })).items).toEqual([])
+  })
+
+  it('discards a browser upload once it is imported (or refused), keeping user files in place', async () => {
+    const channel = await call('library.channels.create', { name: 'Uploads', format: { width: 320, height: 180, fps: 12 } })
+    const uploadDir = join(core.dataDir, 'uploads', 'abc123')
+    mkdirSync(uploadDir, { recursive: true })
+    const uploaded = makeClip(uploadDir, { seconds: 1, name: 'up.mp4' })
+    const refusedDir = join(core.dataDir, 'uploads', 'def456')
+    mkdirSync(refusedDir, { recursive: true })
+    const refused = makeEmpty(refusedDir)
+    const own = makeClip(tmp.dir, { seconds: 1, name: 'mine.mp4' })
+    const { results } = await call('library.import', { channelId: channel.id, paths: [uploaded, refused, own] })
+    expect(results.map((r) => r.ok)).toEqual([true, false, true])
+    expect(existsSync(uploadDir)).toBe(false)
+    expect(existsSync(refusedDir)).toBe(false)
+    expect(existsSync(own)).toBe(true)
   })
 
   it('refuses to delete a channel that is on air, and deletes it once off air', async () => {
