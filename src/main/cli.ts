@@ -6,6 +6,7 @@ import { commands } from './cli/registry'
 import { parseCommandArgs, UsageError, type CliIO } from './cli/command'
 import { StudioError } from '../shared/contract'
 import { STUDIO_VERSION } from './core/version'
+import { redact } from './secrets'
 
 const io: CliIO = {
   out: (line) => process.stdout.write(line + '\n'),
@@ -82,7 +83,27 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * A long-running studio (serve, air, demo) must not die because one background
+ * promise failed unobserved: log it — redacted, since errors may quote ingest URLs —
+ * and keep airing.
+ */
+function keepRunningOnStrayErrors(): void {
+  const report = (kind: string, err: unknown): void => {
+    const text = err instanceof Error ? (err.stack ?? err.message) : String(err)
+    process.stderr.write(`[webtv] ${kind} (the studio keeps running): ${redact(text, [])}\n`)
+  }
+  process.on('unhandledRejection', (err) => report('unhandled rejection', err))
+  process.on('uncaughtException', (err) => {
+    // State is unknown after a synchronous throw: report (redacted, unlike Node's
+    // default printout) and exit; our ffmpeg children exit when their stdin closes.
+    report('uncaught exception', err)
+    process.exit(70)
+  })
+}
+
 export function runCli(argv: string[]): void {
+  keepRunningOnStrayErrors()
   main(argv).then(
     (code) => {
       process.exitCode = code

@@ -89,7 +89,7 @@ export class DestinationRelay {
     this.everLive = false
     this.backoff.reset()
     this.state.go('starting')
-    void this.connect()
+    this.connectSafely()
   }
 
   /** "Retry now": skip the countdown, or try again after an error. */
@@ -97,11 +97,16 @@ export class DestinationRelay {
     if (this.state.state === 'reconnecting' && this.retryTimer) {
       clearTimeout(this.retryTimer)
       this.retryTimer = null
-      void this.connect()
+      this.connectSafely()
     } else if (this.state.state === 'error') {
       this.wanted = false
       this.start()
     }
+  }
+
+  /** connect() must never reject unobserved: that would take the whole studio down. */
+  private connectSafely(): void {
+    this.connect().catch((err: unknown) => this.toError(err instanceof Error ? err.message : String(err)))
   }
 
   private async connect(): Promise<void> {
@@ -118,7 +123,13 @@ export class DestinationRelay {
     this.connectedAt = 0
     this.lastSize = 0
     this.lastSizeAt = Date.now()
-    const child = spawn(toolPath('ffmpeg'), relayArgs(url), { stdio: ['pipe', 'pipe', 'pipe'] })
+    let child: ChildProcessWithoutNullStreams
+    try {
+      child = spawn(toolPath('ffmpeg'), relayArgs(url), { stdio: ['pipe', 'pipe', 'pipe'] })
+    } catch (err) {
+      // e.g. a URL Node refuses as an argument; its text may hold the key, so say what, not which.
+      return this.toError(`Could not start the relay for this destination (${(err as NodeJS.ErrnoException).code ?? 'spawn failed'}). Check its URL and key.`)
+    }
     this.child = child
     child.stdin.on('error', () => {
       /* EPIPE when ffmpeg exits first */
@@ -213,7 +224,7 @@ export class DestinationRelay {
     if (this.plannedPending) {
       this.plannedPending = false
       this.state.go('reconnecting', { attempt: 0, nextRetryAt: Date.now(), message: 'planned reconnect before the session limit' })
-      void this.connect()
+      this.connectSafely()
       return
     }
     if (classifyRelayFailure(stderr) === 'rejected') {
@@ -233,7 +244,7 @@ export class DestinationRelay {
     this.state.go('reconnecting', { attempt, nextRetryAt, message: why })
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null
-      void this.connect()
+      this.connectSafely()
     }, delayMs)
   }
 

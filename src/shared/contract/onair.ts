@@ -76,8 +76,12 @@ export const onairSettingsSchema = z.object({
 })
 export type OnairSettings = z.infer<typeof onairSettingsSchema>
 
-const rtmpUrl = z.string().min(1).max(2000)
-const streamKey = z.string().min(1).max(500)
+// Spaces and control characters are never part of an ingest URL or key; a NUL
+// would even make the relay's process unstartable.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what we refuse
+const noControl = /^[^\s\x00-\x1f\x7f]+$/
+const rtmpUrl = z.string().trim().min(1).max(2000).regex(noControl, 'must not contain spaces or control characters')
+const streamKey = z.string().trim().min(1).max(500).regex(noControl, 'must not contain spaces or control characters')
 
 export const onairCalls = {
   'onair.start': call(
