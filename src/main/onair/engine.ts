@@ -77,6 +77,7 @@ export class OnAirEngine {
   private server: LocalRtmpServer | null = null
   private serverStarting: Promise<LocalRtmpServer> | null = null
   private readonly runs = new Map<number, ChannelRun>()
+  private readonly starting = new Map<number, Promise<ChannelAirStatus>>()
   private readonly destinations: DestinationStore
   private logSink: OnAirLog | null = null
   private closed = false
@@ -213,10 +214,20 @@ export class OnAirEngine {
 
   /** Go live. Resolves once the local server has the channel's first video. */
   async start(channelId: number, options: StartOptions = {}): Promise<ChannelAirStatus> {
+    // Two Go Live clicks (or a UI and a CLI) at once share one start: a second
+    // playout would be orphaned, left publishing after stop.
+    const pending = this.starting.get(channelId)
+    if (pending) return pending
+    const attempt = this.startNow(channelId, options).finally(() => this.starting.delete(channelId))
+    this.starting.set(channelId, attempt)
+    return attempt
+  }
+
+  private async startNow(channelId: number, options: StartOptions): Promise<ChannelAirStatus> {
     const existing = this.runs.get(channelId)
     if (existing) {
       if (existing.playout.state.state !== 'error') return this.status(channelId)
-      await this.stop(channelId)
+      await this.stopNow(channelId)
     }
     const channel = this.resolveChannel(channelId)
     // Validate ad-hoc destinations before anything starts.
@@ -301,6 +312,12 @@ export class OnAirEngine {
 
   /** Relays first, then the playout: remote viewers see a clean end, the local one last. */
   async stop(channelId: number): Promise<ChannelAirStatus> {
+    // End Stream during Go Live: let the start settle, then stop what it started.
+    await this.starting.get(channelId)?.catch(() => undefined)
+    return this.stopNow(channelId)
+  }
+
+  private async stopNow(channelId: number): Promise<ChannelAirStatus> {
     const run = this.runs.get(channelId)
     if (!run) {
       this.resolveChannel(channelId)
@@ -576,6 +593,7 @@ export class OnAirEngine {
 
   async close(): Promise<void> {
     this.closed = true
+    await Promise.all([...this.starting.values()].map((p) => p.catch(() => undefined)))
     await Promise.all([...this.runs.keys()].map((id) => this.stop(id).catch(() => {})))
     const starting = this.serverStarting
     if (starting) await starting.catch(() => {})

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { readdirSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
 import type { Core } from '../../../src/main/core/core'
 import { callCore, openCore } from '../../../src/main/cli/open-core'
 import { DEFAULT_HOUSE_FORMAT } from '../../../src/shared/house-format'
@@ -272,4 +273,21 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     expect(engine.isOnAir(channelId)).toBe(false)
     expect(isRunning(pid)).toBe(false)
   }, 30_000)
+
+  it('shares one start between two Go Live calls at once: one encoder, and stop leaves none', async () => {
+    const [a, b] = await Promise.all([callCore(core, 'onair.start', { channelId }), callCore(core, 'onair.start', { channelId })])
+    expect(a.state).toBe('live')
+    expect(b.state).toBe('live')
+    const pid = engine.encoderPid(channelId)!
+    // Every playout ffmpeg publishing this stream, as the OS sees them (an orphan would not be in the engine).
+    const encoders = (): string[] =>
+      execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes('ffmpeg') && l.includes('pipe:0') && l.includes(`/live/${a.stream}`))
+    expect(encoders()).toHaveLength(1)
+    await callCore(core, 'onair.stop', { channelId })
+    expect(isRunning(pid)).toBe(false)
+    await expect.poll(() => encoders().length, { timeout: 10_000 }).toBe(0)
+    expect(engine.isOnAir(channelId)).toBe(false)
+  }, 60_000)
 })
