@@ -17,21 +17,42 @@ export interface SecretStore {
   set(name: string, value: string): Promise<void>
   delete(name: string): Promise<void>
   has(name: string): Promise<boolean>
-  /** What the UI may show: e.g. "live_••••••••3f9a", or undefined when not set. */
+  /** What the UI may show: e.g. "••••••••3f9a", or undefined when not set. */
   masked(name: string): Promise<string | undefined>
   /** All current secret values, for redacting them from logs and errors. */
   values(): Promise<string[]>
 }
 
+/** Enough for a person to recognise their key, never enough to use it. */
 export function maskSecret(value: string): string {
-  if (value.length <= 8) return '••••••••'
-  return `${value.slice(0, 4)}••••••••${value.slice(-4)}`
+  if (value.length < 16) return '••••••••'
+  return `••••••••${value.slice(-4)}`
 }
 
 const SECRET_NAME = /^[a-z0-9][a-z0-9._:-]{0,127}$/i
 
 function checkName(name: string): void {
   if (!SECRET_NAME.test(name)) throw new Error(`Invalid secret name "${name}": use letters, digits, ".", "_", ":" or "-".`)
+}
+
+/**
+ * One stored value. `enc` says how it was written, so the desktop app (OS keychain
+ * encryption) and the headless CLI (plain, 0600 file) sharing one data folder each
+ * know what they are reading instead of mistaking ciphertext for a key.
+ */
+interface StoredSecret {
+  enc: 'os' | 'plain'
+  v: string
+}
+
+export class SecretUnreadableError extends Error {
+  constructor(name: string) {
+    super(
+      `The secret "${name}" was saved by the desktop app, encrypted with this computer's keychain, and cannot be read here. ` +
+        'Enter it again (it will replace the stored one).'
+    )
+    this.name = 'SecretUnreadableError'
+  }
 }
 
 /** Secrets in one JSON file, mode 0600, written atomically (temp file + rename). */
@@ -44,17 +65,26 @@ export class FileSecretStore implements SecretStore {
     this.file = join(dataDir, 'secrets.json')
   }
 
-  private read(): Record<string, string> {
+  private read(): Record<string, StoredSecret> {
     if (!existsSync(this.file)) return {}
+    let parsed: unknown
     try {
-      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as unknown
-      return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {}
+      parsed = JSON.parse(readFileSync(this.file, 'utf8')) as unknown
     } catch {
       throw new Error(`The secret store ${this.file} is unreadable or corrupt; remove it and enter your keys again.`)
     }
+    const out: Record<string, StoredSecret> = {}
+    if (!parsed || typeof parsed !== 'object') return out
+    for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+      if (typeof v === 'string') out[k] = { enc: 'plain', v } // the first, untagged format
+      else if (v && typeof v === 'object' && typeof (v as StoredSecret).v === 'string') {
+        out[k] = { enc: (v as StoredSecret).enc === 'os' ? 'os' : 'plain', v: (v as StoredSecret).v }
+      }
+    }
+    return out
   }
 
-  private write(all: Record<string, string>): void {
+  private write(all: Record<string, StoredSecret>): void {
     mkdirSync(dirname(this.file), { recursive: true })
     const tmp = `${this.file}.${process.pid}.tmp`
     writeFileSync(tmp, JSON.stringify(all), { mode: 0o600 })
@@ -62,16 +92,26 @@ export class FileSecretStore implements SecretStore {
     renameSync(tmp, this.file)
   }
 
+  private async open(name: string, entry: StoredSecret): Promise<string> {
+    if (entry.enc === 'plain') return entry.v
+    if (!this.cipher) throw new SecretUnreadableError(name)
+    try {
+      return await this.cipher.decrypt(entry.v)
+    } catch {
+      throw new SecretUnreadableError(name)
+    }
+  }
+
   async get(name: string): Promise<string | undefined> {
     checkName(name)
-    const stored = this.read()[name]
-    if (stored === undefined) return undefined
-    return this.cipher ? this.cipher.decrypt(stored) : stored
+    const entry = this.read()[name]
+    return entry === undefined ? undefined : this.open(name, entry)
   }
   async set(name: string, value: string): Promise<void> {
     checkName(name)
+    const entry: StoredSecret = this.cipher ? { enc: 'os', v: await this.cipher.encrypt(value) } : { enc: 'plain', v: value }
     const all = this.read()
-    all[name] = this.cipher ? await this.cipher.encrypt(value) : value
+    all[name] = entry
     this.write(all)
   }
   async delete(name: string): Promise<void> {
@@ -90,12 +130,16 @@ export class FileSecretStore implements SecretStore {
     const v = await this.get(name)
     return v === undefined ? undefined : maskSecret(v)
   }
+  /** Every value this process can read (an unreadable one can't leak from here either). */
   async values(): Promise<string[]> {
-    const all = this.read()
     const out: string[] = []
-    for (const k of Object.keys(all)) {
-      const v = await this.get(k)
-      if (v) out.push(v)
+    for (const [k, entry] of Object.entries(this.read())) {
+      try {
+        const v = await this.open(k, entry)
+        if (v) out.push(v)
+      } catch {
+        /* encrypted by the desktop app: not usable, not printable here */
+      }
     }
     return out
   }

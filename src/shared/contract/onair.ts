@@ -31,7 +31,7 @@ export const destinationSchema = z.object({
   name: z.string(),
   /** Twitch: ingest server host; rtmp: the URL without its key. */
   target: z.string(),
-  /** e.g. "live_••••••••3f9a"; null when no key is stored. */
+  /** e.g. "••••••••3f9a"; null when no key is stored. */
   keyMasked: z.string().nullable(),
   enabled: z.boolean(),
   /** Present only while the channel is on air (or just failed). */
