@@ -183,7 +183,10 @@ export class DestinationRelay {
         this.liveSince = Date.now()
         if (this.state.state !== 'live') this.state.go('live')
       }, this.opts.confirmMs ?? DEFAULT_CONFIRM_MS)
-    } else if (this.state.state !== 'live') this.state.go('live')
+    } else {
+      this.liveSince = Date.now() // uptime of this connection, after a reconnect too
+      if (this.state.state !== 'live') this.state.go('live')
+    }
     const planned = this.opts.plannedReconnectMs ?? 0
     if (planned > 0) {
       this.plannedTimer = setTimeout(() => this.plannedReconnect(), planned)
@@ -230,13 +233,14 @@ export class DestinationRelay {
     if (classifyRelayFailure(stderr) === 'rejected') {
       return this.toError(`${this.opts.name} refused the stream — check the stream key (${why}).`)
     }
-    if (!this.everLive) {
+    if (!this.everLive && upMs > 0) {
+      // Accepted the connection, then closed it before it held: how ingests refuse a key.
       return this.toError(
-        upMs > 0
-          ? `${this.opts.name} closed the connection right after it started — the stream key was probably refused (${why}). Check the key, then retry.`
-          : `Could not connect to ${this.opts.name}: ${why}. Check the URL, the stream key and the network, then retry.`
+        `${this.opts.name} closed the connection right after it started — the stream key was probably refused (${why}). Check the key, then retry.`
       )
     }
+    // Never reached (network down, ingest restarting) or dropped after working: an
+    // unattended channel keeps trying for as long as the user wants to be live.
     this.backoff.connectionEnded(upMs)
     const { attempt, delayMs } = this.backoff.next()
     const nextRetryAt = Date.now() + delayMs

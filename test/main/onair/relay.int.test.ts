@@ -119,9 +119,35 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
     expect(list.destinations.find((d) => d.id === bad.id)!.state).toBe('error')
   }, 120_000)
 
+  it('keeps trying a destination that cannot be reached yet (ingest down at Go Live), and goes live when it comes up', async () => {
+    const port = await freePort()
+    const later = await callCore(core, 'onair.destinations.add', {
+      channelId,
+      kind: 'rtmp',
+      name: 'Later',
+      url: `rtmp://127.0.0.1:${port}/app/${GOOD_KEY}`,
+      enabled: false
+    })
+    const t0 = Date.now()
+    await callCore(core, 'onair.destinations.update', { id: later.id, enabled: true }) // the channel is on air: starts now
+    const r1 = await waitState(later.id, 'reconnecting', t0)
+    expect(r1.attempt).toBe(1)
+    const r2 = await waitState(later.id, 'reconnecting', r1.at + 1)
+    expect(r2.attempt).toBe(2)
+    expect(states.some((s) => s.destinationId === later.id && s.state === 'error')).toBe(false)
+    const late = await startRemoteIngest({ requiredKey: GOOD_KEY, rtmpPort: port })
+    try {
+      await waitState(later.id, 'live', r2.at + 1, 40_000)
+      await late.waitFor(new RegExp(`PUBLISH /app/${GOOD_KEY}`))
+    } finally {
+      await callCore(core, 'onair.destinations.remove', { id: later.id })
+      await late.kill()
+    }
+  }, 90_000)
+
   it('never lets a key or the publish secret reach the log, events, status or errors', async () => {
-    const secrets = JSON.parse(readFileSync(join(tmp.dir, 'secrets.json'), 'utf8')) as Record<string, string>
-    const publishSecret = secrets['onair.publishSecret']!
+    const secrets = JSON.parse(readFileSync(join(tmp.dir, 'secrets.json'), 'utf8')) as Record<string, { v: string }>
+    const publishSecret = secrets['onair.publishSecret']!.v
     expect(publishSecret.length).toBeGreaterThan(20)
     const log = readFileSync(engine.logFile, 'utf8')
     // ffmpeg did print its output URL (the failing relay's): it arrives redacted.
