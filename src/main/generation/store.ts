@@ -185,12 +185,19 @@ export class JobStore {
     this.db.prepare('UPDATE jobs SET owner_pid = NULL WHERE id = ? AND owner_pid = ?').run(id, pid)
   }
 
-  /** Jobs whose owner process died (a crash, a kill): hand them back so they resume. */
-  releaseDeadOwners(): number {
+  /**
+   * Jobs whose owner process died (a crash, a kill): hand them back so they resume.
+   * Rows that carry our own pid but that we are not running were left by an earlier
+   * process that had the same pid (containers restart as pid 1): those go back too.
+   */
+  releaseDeadOwners(runningHere: ReadonlySet<number> = new Set()): number {
     const owners = this.db.prepare(`SELECT DISTINCT owner_pid FROM jobs WHERE owner_pid IS NOT NULL`).all() as Array<{ owner_pid: number }>
     let n = 0
     for (const { owner_pid } of owners) {
-      if (owner_pid !== process.pid && !isPidAlive(owner_pid)) {
+      if (owner_pid === process.pid) {
+        const mine = this.db.prepare('SELECT id FROM jobs WHERE owner_pid = ?').all(owner_pid) as Array<{ id: number }>
+        for (const { id } of mine) if (!runningHere.has(id)) n += this.db.prepare('UPDATE jobs SET owner_pid = NULL WHERE id = ? AND owner_pid = ?').run(id, owner_pid).changes
+      } else if (!isPidAlive(owner_pid)) {
         n += this.db.prepare('UPDATE jobs SET owner_pid = NULL WHERE owner_pid = ?').run(owner_pid).changes
       }
     }

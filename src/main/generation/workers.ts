@@ -118,7 +118,7 @@ export class GenerationWorkers {
     const now = Date.now()
     if (now - this.lastSweep > 2000) {
       this.lastSweep = now
-      store.releaseDeadOwners()
+      store.releaseDeadOwners(new Set(this.running.keys()))
       // Cancels made by another process (e.g. `webtv jobs cancel` while `webtv serve` works).
       for (const [id, r] of this.running) if (store.get(id)?.state === 'canceled') r.controller.abort(CANCEL)
     }
