@@ -125,3 +125,13 @@ describe('offline generator arguments', () => {
     expect(hashText('a')).not.toBe(hashText('b'))
   })
 })
+
+describe('HF token scope', () => {
+  it('sends the token only to the Space’s own origin', async () => {
+    const { spaceOrigins } = await import('../../../src/main/generation/gradio/space')
+    expect(spaceOrigins('hysts/zeroscope-v2')).toEqual(['https://hysts-zeroscope-v2.hf.space'])
+    expect(spaceOrigins('Some_User/My.Space')).toEqual(['https://some-user-my-space.hf.space'])
+    expect(spaceOrigins('http://127.0.0.1:7860/')).toEqual(['http://127.0.0.1:7860'])
+    expect(spaceOrigins('hysts/zeroscope-v2')).not.toContain('https://evil-space.hf.space')
+  })
+})

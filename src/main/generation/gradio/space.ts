@@ -374,12 +374,21 @@ export async function runOnSpace(target: SpaceTarget, opts: RunOnSpaceOptions, c
   }
 }
 
+/**
+ * Where a Space serves its files: its own URL, or for an "owner/name" id its
+ * hf.space host (lowercase, "/", "." and "_" become "-"). The token goes there
+ * only — a file URL on any other host (another Space included) gets no token.
+ */
+export function spaceOrigins(space: string): string[] {
+  if (/^https?:\/\//.test(space)) return [new URL(space).origin]
+  const host = space.toLowerCase().replace(/[/._]/g, '-')
+  return [`https://${host}.hf.space`]
+}
+
 async function download(target: SpaceTarget, url: string, out: string, signal: AbortSignal): Promise<string> {
   const headers: Record<string, string> = {}
   // The token only goes back to the Space that produced the file, never to another host.
-  if (target.token && /^https?:\/\//.test(target.space) && new URL(url).origin === new URL(target.space).origin) {
-    headers.Authorization = `Bearer ${target.token}`
-  } else if (target.token && /\.hf\.space$/.test(new URL(url).hostname)) {
+  if (target.token && spaceOrigins(target.space).includes(new URL(url).origin)) {
     headers.Authorization = `Bearer ${target.token}`
   }
   const res = await fetch(url, { headers, signal })
