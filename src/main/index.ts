@@ -2,7 +2,7 @@
  * The Electron shell: app lifecycle, the locked-down window and the IPC binding.
  * Everything else is the plain-Node studio core, shared with the headless `webtv`.
  */
-import { app, BrowserWindow, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, session, shell } from 'electron'
 import { join } from 'node:path'
 import { Core } from './core/core'
 import { resolveDataDir } from './core/data-dir'
@@ -74,7 +74,7 @@ if (!app.requestSingleInstanceLock()) {
     contents.on('will-attach-webview', (event) => event.preventDefault())
   })
 
-  void app.whenReady().then(async () => {
+  const startStudio = async (): Promise<void> => {
     // No camera, microphone, notifications or geolocation: the studio needs none.
     session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(permission === 'fullscreen'))
     const dataDir = resolveDataDir({ flag: argValue('--data-dir'), shellDefault: app.getPath('userData') })
@@ -87,7 +87,17 @@ if (!app.requestSingleInstanceLock()) {
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow()
     })
-  })
+  }
+
+  void app.whenReady().then(() =>
+    startStudio().catch(async (err: unknown) => {
+      // A too-new database, an unwritable data folder…: say so, then quit — an
+      // invisible app would keep holding the single-instance lock.
+      dialog.showErrorBox('WebTV Studio could not start', err instanceof Error ? err.message : String(err))
+      await core?.close().catch(() => undefined)
+      app.exit(1)
+    })
+  )
 
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit()
