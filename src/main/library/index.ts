@@ -129,18 +129,27 @@ export const libraryFeature: Feature = (ctx) => {
     await lib.close()
   })
   const onAir = (): OnAirProbe | undefined => ctx.services.get('onair') as OnAirProbe | undefined
+  /** On air in this process, or in another one on the same data folder. */
+  const isOnAir = (channelId: number): boolean => onAir()?.isOnAir(channelId) === true || lib.onAirElsewhere(channelId) !== undefined
 
   return {
     'library.channels.list': () => ({ channels: lib.listChannels().map(channelDto) }),
     'library.channels.get': ({ id, name }) => channelDto(id !== undefined ? lib.getChannel(id) : lib.getChannelByName(name!)),
     'library.channels.create': (input) => channelDto(lib.createChannel(input)),
     'library.channels.update': ({ id, ...patch }) => {
+      const current = lib.getChannel(id)
+      const formatChanges =
+        patch.format !== undefined &&
+        Object.entries(patch.format).some(([k, v]) => v !== undefined && current.format[k as keyof typeof current.format] !== v)
+      if (formatChanges && isOnAir(id)) {
+        // Airing copies clips as they are: a new size or frame rate cannot join a running stream.
+        throw new StudioError('conflict', `Channel "${current.name}" is on air. End the stream before changing its format.`, 'format')
+      }
       const { channel, reconforming } = lib.updateChannel(id, patch)
       return { channel: channelDto(channel), reconforming }
     },
     'library.channels.delete': ({ id }) => {
-      const probe = onAir()
-      const { trashedFiles } = lib.deleteChannel(id, { isOnAir: probe ? (c) => probe.isOnAir(c) : undefined })
+      const { trashedFiles } = lib.deleteChannel(id, { isOnAir })
       return { id, trashedFiles }
     },
     'library.shots.list': (q) => {

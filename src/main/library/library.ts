@@ -162,9 +162,9 @@ interface ChannelRow {
 
 const DB_FILE = 'library.db'
 /** Bump when conformArgs changes what it produces, so media made by the old recipe is not reused. */
-const CONFORM_RECIPE = 'conform-1'
+const CONFORM_RECIPE = 'conform-2'
 
-function isPidAlive(pid: number): boolean {
+export function isPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
   } catch (err) {
@@ -953,6 +953,25 @@ export class Library {
 
   setSetting(key: string, value: string): void {
     this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
+  }
+
+  // ------------------------------------------------------- on air, across processes
+
+  /**
+   * The on-air engine records which process airs a channel, so every process on
+   * this data folder (a CLI next to `webtv air`, the desktop app) can refuse edits
+   * that would break the stream. Null clears it.
+   */
+  markOnAir(channelId: number, pid: number | null): void {
+    const key = `onair.pid.${channelId}`
+    if (pid === null) this.db.prepare('DELETE FROM settings WHERE key = ?').run(key)
+    else this.setSetting(key, String(pid))
+  }
+
+  /** The pid of another live process airing this channel, if any (a crashed one's mark is ignored). */
+  onAirElsewhere(channelId: number): number | undefined {
+    const pid = Number(this.getSetting(`onair.pid.${channelId}`))
+    return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isPidAlive(pid) ? pid : undefined
   }
 
   // ---------------------------------------------------------------- lifecycle

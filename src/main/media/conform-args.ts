@@ -118,10 +118,19 @@ export function conformArgs(
   return args
 }
 
+/**
+ * MPEG-TS muxer options for everything that airs. The muxer otherwise gathers
+ * audio into large PES packets: quiet audio (silence compresses to a few bytes a
+ * frame) can then first appear seconds into the file, after the playout encoder
+ * has finished probing its input — which then fails with "sample rate not set".
+ * Flushing audio at least every 50 ms keeps it beside the first video frames.
+ */
+export const AIR_TS_MUX_ARGS: readonly string[] = ['-max_delay', '100000', '-f', 'mpegts']
+
 /** MP4 → MPEG-TS for air: a stream copy, no re-encode. */
 export function tsRemuxArgs(mp4: string, ts: string): string[] {
   return [
     '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
-    '-i', mp4, '-map', '0', '-c', 'copy', '-bsf:v', 'h264_mp4toannexb', '-f', 'mpegts', ts
+    '-i', mp4, '-map', '0', '-c', 'copy', '-bsf:v', 'h264_mp4toannexb', ...AIR_TS_MUX_ARGS, ts
   ]
 }

@@ -25,6 +25,14 @@ export const onairFeature: Feature = (ctx) => {
     source: () => (source ??= timelineFor(ctx))
   })
   ctx.services.set('onair', engine)
+  // Tell other processes on this data folder which channels this one airs (see Library.markOnAir).
+  const unmark = ctx.bus.on('onair.state', (e) => {
+    const lib = ctx.services.get('library') as { markOnAir?(id: number, pid: number | null): void } | undefined
+    if (e.destinationId !== null || !lib?.markOnAir) return
+    if (e.state === 'starting') lib.markOnAir(e.channelId, process.pid)
+    else if (e.state === 'offline') lib.markOnAir(e.channelId, null)
+  })
+  ctx.onClose(unmark)
   ctx.onClose(() => engine.close())
   return {
     'onair.start': ({ channelId, to }) => engine.start(channelId, to ? { to } : {}),

@@ -1,3 +1,4 @@
+import { AIR_TS_MUX_ARGS, h264Level } from '../media/conform-args'
 import type { HouseFormat } from '../../shared/house-format'
 
 /**
@@ -100,6 +101,9 @@ export function houseEncodeArgs(format: HouseFormat): string[] {
     'veryfast',
     '-profile:v',
     'high',
+    // The same level as conformed clips: every clip on air must carry the same SPS.
+    '-level:v',
+    h264Level(format),
     '-pix_fmt',
     'yuv420p',
     '-r',
@@ -126,8 +130,7 @@ export function houseEncodeArgs(format: HouseFormat): string[] {
     String(format.audioRate),
     '-ac',
     '2',
-    '-f',
-    'mpegts'
+    ...AIR_TS_MUX_ARGS
   ]
 }
 

@@ -48,7 +48,8 @@ const pending = new Map<string, Promise<string>>()
 /** The standby slate for a format: made once with ffmpeg, cached under the data dir. */
 export function ensureSlate(dataDir: string, format: HouseFormat): Promise<string> {
   const dir = join(dataDir, 'onair', 'slates')
-  const out = join(dir, `standby-${formatKey(format)}.ts`)
+  // "2": the mux recipe (AIR_TS_MUX_ARGS); a slate cached by an older build is remade.
+  const out = join(dir, `standby-2-${formatKey(format)}.ts`)
   if (existsSync(out) && statSync(out).size > 0) return Promise.resolve(out)
   let p = pending.get(out)
   if (!p) {

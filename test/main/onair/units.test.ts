@@ -78,7 +78,9 @@ describe('ffmpeg argument builders', () => {
     const a = houseEncodeArgs({ ...DEFAULT_HOUSE_FORMAT, fps: 30 }).join(' ')
     expect(a).toContain('-g 60 -keyint_min 60 -sc_threshold 0')
     expect(a).toContain('-b:v 2000k -maxrate 2500k')
-    expect(a).toContain('-c:a aac -b:a 128k -ar 48000 -ac 2 -f mpegts')
+    expect(a).toContain('-c:a aac -b:a 128k -ar 48000 -ac 2 -max_delay 100000 -f mpegts')
+    // Same H.264 level as conformed clips (one SPS on air): 1024x576@30 → 4.0.
+    expect(a).toContain('-profile:v high -level:v 4.0')
     const s = synthClipArgs({ format: DEFAULT_HOUSE_FORMAT, frames: 30, video: 'testsrc2', toneHz: 0, output: 'o.ts', text: "it's $(x)" }).join(' ')
     expect(s).toContain('testsrc2=size=1024x576:rate=24:duration=1.250000')
     expect(s).toContain("drawtext=text='its x'")
