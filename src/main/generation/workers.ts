@@ -192,14 +192,22 @@ export class GenerationWorkers {
     const controller = new AbortController()
     this.running.set(jobId, { controller, resource: plan.resource })
     this.inFlight.set(plan.resource, this.used(plan.resource) + 1)
-    void this.runOnce(jobId, plan, controller).finally(() => {
-      this.inFlight.set(plan.resource, this.used(plan.resource) - 1)
-      this.running.delete(jobId)
-      this.lastProgressAt.delete(jobId)
-      this.deps.store.release(jobId)
-      if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w()
-      this.wake()
-    })
+    void this.runOnce(jobId, plan, controller)
+      // A failure outside the job's own error handling (e.g. a busy database while
+      // recording the failure): the job keeps its state and is picked up again.
+      .catch((err: unknown) => console.error(`[webtv] job ${jobId}:`, err instanceof Error ? err.message : err))
+      .finally(() => {
+        this.inFlight.set(plan.resource, this.used(plan.resource) - 1)
+        this.running.delete(jobId)
+        this.lastProgressAt.delete(jobId)
+        try {
+          this.deps.store.release(jobId)
+        } catch {
+          /* the dead-owner sweep hands it back later */
+        }
+        if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w()
+        this.wake()
+      })
   }
 
   private async runOnce(jobId: number, plan: Plan, controller: AbortController): Promise<void> {
