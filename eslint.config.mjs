@@ -39,8 +39,8 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } }
   },
   {
-    files: ['bin/**/*.js'],
-    languageOptions: { sourceType: 'commonjs' },
+    files: ['bin/**/*.js', '**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
     rules: { '@typescript-eslint/no-require-imports': 'off' }
   }
 )
