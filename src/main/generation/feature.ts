@@ -63,6 +63,7 @@ export const generationFeature: Feature = (ctx) => {
   return {
     'generation.write': ({ channelId, theme, count, style, writer }) => service.write(channelId, theme, count, { style, writer }),
     'generation.enqueue': (input) => service.enqueue(input),
+    'generation.regenerate': (input) => service.regenerate(input),
     'generation.jobs.list': ({ channelId, states, limit }) => ({ jobs: service.listJobs({ channelId, states, limit }) }),
     'generation.jobs.cancel': ({ id }) => service.cancel(id),
     'generation.jobs.retry': ({ id }) => service.retry(id),

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { StudioError } from '../../shared/contract/define'
@@ -22,6 +23,16 @@ export interface EnqueueRequest {
   shots: Array<{ prompt: string; seed?: number | undefined }>
   backend?: 'offline' | 'gradio' | undefined
   music?: boolean | undefined
+  requestId?: string | undefined
+}
+
+export interface RegenerateRequest {
+  shotId: number
+  /** Default: the shot's prompt. */
+  prompt?: string | undefined
+  /** Default: a fresh seed (pass the shot's seed for "same seed"). */
+  seed?: number | undefined
+  backend?: 'offline' | 'gradio' | undefined
   requestId?: string | undefined
 }
 
@@ -147,6 +158,39 @@ export class GenerationService {
     return result
   }
 
+  /**
+   * One job whose clip becomes a new take of an existing shot (payload.asTake):
+   * same queue, retries and resume as any shot job, but no new shot and no
+   * playlist change. The shot keeps its media until the take is chosen.
+   */
+  regenerate(req: RegenerateRequest): JobDto {
+    const shot = this.lib.getShot(req.shotId)
+    const channel = this.lib.getChannel(shot.channelId)
+    if (shot.status === 'pending' || shot.status === 'queued' || shot.status === 'conforming') {
+      throw new StudioError('conflict', `Shot ${shot.id} is still being made (${shot.status}); regenerate it once it is ready.`, 'shotId')
+    }
+    const prompt = (req.prompt ?? shot.prompt).trim()
+    if (prompt.length < 3) throw new StudioError('invalid_input', `Shot ${shot.id} has no prompt to regenerate from; give one.`, 'prompt')
+    const base = getBackends(this.lib, channel.id)
+    const steps: BackendSettings = req.backend ? { ...base, video: { ...base.video, backend: req.backend } } : base
+    if (steps.video.backend === 'gradio' && steps.video.spaces.length === 0) {
+      throw new StudioError('invalid_input', 'No Space is set for the video step. Set one first (webtv backends set --channel NAME --video-space owner/name).', 'backend')
+    }
+    checkBackends(steps)
+    const key = req.requestId ? `${channel.id}:regen:${req.requestId}` : null
+    const { row, duplicate } = this.lib.db.transaction(() => {
+      const existing = key ? this.store.byKey(key) : undefined
+      if (existing) return { row: existing, duplicate: true }
+      const seed = req.seed ?? randomInt(0, 2147483647)
+      const payload: ShotPayload = { prompt, seed, style: '', theme: '', steps, music: false, art: {}, asTake: true }
+      const id = this.store.insert({ channelId: channel.id, shotId: shot.id, sequenceId: null, kind: 'shot', index: 0, payload, key })
+      return { row: this.store.get(id)!, duplicate: false }
+    }).immediate()
+    if (!duplicate) this.announce(row)
+    this.workers.wake()
+    return jobDto(row)
+  }
+
   /** Write a sequence for a theme and enqueue it: what `webtv generate` and `webtv demo` call. */
   async enqueueTheme(channelId: number, theme: string, count: number, backend?: 'offline' | 'gradio', opts: { writer?: 'template' | 'llm'; signal?: AbortSignal; requestId?: string; variation?: number } = {}): Promise<EnqueueResult & { plan: SequencePlan }> {
     const plan = await this.write(channelId, theme, count, { writer: opts.writer, signal: opts.signal, ...(opts.variation ? { variation: opts.variation } : {}) })
@@ -172,7 +216,8 @@ export class GenerationService {
       return r
     }).immediate()
     this.workers.abortLocal(id)
-    if (row.shot_id !== null) {
+    // A canceled regeneration leaves its shot alone; a first generation's pending shot goes.
+    if (row.shot_id !== null && !isTakeJob(row)) {
       try {
         this.lib.deleteShots([row.shot_id])
       } catch {
@@ -201,6 +246,7 @@ export class GenerationService {
       if (state === 'queued') p.art = {}
       let shotId = row.shot_id
       const shotExists = shotId !== null && this.lib.db.prepare('SELECT 1 FROM shots WHERE id = ?').get(shotId) !== undefined
+      if (!shotExists && p.asTake) throw new StudioError('not_found', `The shot job ${id} was regenerating no longer exists.`)
       if (!shotExists) {
         const channel = this.lib.getChannel(row.channel_id)
         const shot = this.lib.createShot(row.channel_id, { prompt: p.prompt, seed: p.seed, backend: p.steps.video.backend, sequenceId: row.sequence_id ?? undefined, approved: channel.reviewPolicy === 'auto' })
@@ -238,4 +284,8 @@ export class GenerationService {
       })
     }
   }
+}
+
+function isTakeJob(row: JobRow): boolean {
+  return row.kind === 'shot' && (JSON.parse(row.payload_json) as Partial<ShotPayload>).asTake === true
 }

@@ -26,6 +26,11 @@ export interface ShotPayload {
   durationSeconds?: number | undefined
   /** What generated it, for the shot's metadata ("Offline generator (ffmpeg)", "hysts/zeroscope-v2 /run"). */
   generator?: string | undefined
+  /**
+   * A regeneration: the clip becomes a NEW TAKE of the job's shot (library.takes), not a new
+   * shot and not a playlist change; the shot's media stays until the take is chosen.
+   */
+  asTake?: boolean | undefined
 }
 
 export interface MusicPayload {
@@ -154,7 +159,7 @@ export class JobStore {
     this.db.prepare('UPDATE sequences SET music_path = ?, updated_at = ? WHERE id = ?').run(relPath, Date.now(), sequenceId)
   }
 
-  insert(job: { channelId: number; shotId: number | null; sequenceId: number; kind: 'shot' | 'music'; index: number; payload: ShotPayload | MusicPayload; key: string | null }): number {
+  insert(job: { channelId: number; shotId: number | null; sequenceId: number | null; kind: 'shot' | 'music'; index: number; payload: ShotPayload | MusicPayload; key: string | null }): number {
     const now = Date.now()
     return Number(
       this.db

@@ -5,6 +5,7 @@ import type { Library } from '../library'
 import { MediaRejectedError } from '../media/probe'
 import type { SecretStore } from '../secrets'
 import { redact } from '../secrets'
+import { StudioError } from '../../shared/contract/define'
 import { asGenerationError, GenerationError } from './errors'
 import { probeDuration } from './ffmpeg-run'
 import { muxSegment, planSegments, shapeTrack, type Segment } from './music-bed'
@@ -283,7 +284,8 @@ export class GenerationWorkers {
   fail(job: JobRow, message: string, attempts = job.attempts): void {
     const { store, lib } = this.deps
     const row = store.update(job.id, { state: 'failed', error: message, attempts, queuePosition: null, etaSeconds: null })
-    if (job.shot_id !== null) {
+    // A failed regeneration leaves its shot as it was: the shot still has its chosen take.
+    if (job.shot_id !== null && job.kind === 'shot' && !this.payloadOf(job).asTake) {
       try {
         lib.failShot(job.shot_id, message)
       } catch {
@@ -392,8 +394,32 @@ export class GenerationWorkers {
     if (job.state === 'conforming') await this.conformShot(job, p, signal)
   }
 
+  /** A regeneration's clip goes in as a new take of the shot; the shot's own media is untouched. */
+  private async conformTake(job: JobRow, p: ShotPayload, signal: AbortSignal): Promise<void> {
+    const { store, lib } = this.deps
+    if (job.shot_id === null) throw new GenerationError('permanent', 'The shot of this job was deleted; no take to add.')
+    // Idempotent resume: the take was made before a crash, only the job row missed it.
+    if (lib.takeOfJob(job.id)?.status === 'ready') return this.finish(job)
+    const source = this.abs(p.art.interpolated ?? p.art.upscaled ?? p.art.raw!)
+    this.change(store.update(job.id, { step: 'converting to the house format', progress: 0 }))
+    const onProgress = this.progress(job.id)
+    try {
+      await lib.ingestTake(
+        job.shot_id,
+        source,
+        { jobId: job.id, prompt: p.prompt, seed: p.seed, backend: p.steps.video.backend === 'offline' ? 'offline' : p.generator ?? 'gradio' },
+        { signal, onProgress: (x) => onProgress({ percent: x.percent }) }
+      )
+    } catch (err) {
+      if (err instanceof StudioError && err.code === 'not_found') throw new GenerationError('permanent', 'The shot of this job was deleted; no take to add.')
+      throw err
+    }
+    this.finish(job)
+  }
+
   private async conformShot(job: JobRow, p: ShotPayload, signal: AbortSignal): Promise<void> {
     const { store, lib } = this.deps
+    if (p.asTake) return this.conformTake(job, p, signal)
     if (job.shot_id === null) throw new GenerationError('permanent', 'The shot of this job was deleted; nothing to fill.')
     let shot
     try {
@@ -430,6 +456,7 @@ export class GenerationWorkers {
       source,
       {
         shotId: job.shot_id,
+        jobId: job.id,
         prompt: p.prompt,
         seed: p.seed,
         backend: p.steps.video.backend === 'offline' ? 'offline' : p.generator ?? 'gradio',

@@ -2,12 +2,12 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { dirname, join, resolve, sep } from 'node:path'
 import type { Feature } from '../core/core'
 import { StudioError } from '../../shared/contract/define'
-import type { ShotDto, PlaylistDto } from '../../shared/contract/library'
+import type { ShotDto, PlaylistDto, TakeDto } from '../../shared/contract/library'
 import { MediaRejectedError } from '../media/probe'
-import { Library, openLibrary, type Channel, type Shot } from './library'
+import { Library, openLibrary, type Channel, type Shot, type Take } from './library'
 
 export { Library, openLibrary }
-export type { Channel, Shot, PlaylistItem, ShotMeta, IngestOptions, IngestResult, LibraryChange, ListShotsQuery } from './library'
+export type { Channel, Shot, Take, TakeMeta, PlaylistItem, ShotMeta, IngestOptions, IngestResult, LibraryChange, ListShotsQuery } from './library'
 export { SchemaTooNewError } from './db'
 export { migrations } from './migrations'
 
@@ -52,6 +52,28 @@ export function shotDto(s: Shot): ShotDto {
     error: s.error,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt
+  }
+}
+
+export function takeDto(t: Take): TakeDto {
+  return {
+    id: t.id,
+    shotId: t.shotId,
+    jobId: t.jobId,
+    status: t.status,
+    chosen: t.chosen,
+    prompt: t.prompt,
+    seed: t.seed,
+    backend: t.backend,
+    durationMs: t.durationMs,
+    width: t.width,
+    height: t.height,
+    mp4Path: t.mp4Path,
+    tsPath: t.tsPath,
+    posterPath: t.posterPath,
+    stripPath: t.stripPath,
+    error: t.error,
+    createdAt: t.createdAt
   }
 }
 
@@ -160,6 +182,8 @@ export const libraryFeature: Feature = (ctx) => {
     'library.shots.get': ({ id }) => shotDto(lib.getShot(id)),
     'library.shots.update': ({ id, ...patch }) => shotDto(lib.updateShot(id, patch)),
     'library.shots.delete': ({ ids }) => lib.deleteShots(ids),
+    'library.takes.list': ({ shotId }) => ({ shotId, takes: lib.listTakes(shotId).map(takeDto) }),
+    'library.takes.choose': ({ takeId }) => shotDto(lib.chooseTake(takeId)),
     'library.import': async ({ channelId, channel, paths, approved }) => {
       const target = channelId !== undefined ? lib.getChannel(channelId) : lib.getChannelByName(channel!)
       const results = []

@@ -70,6 +70,39 @@ export interface ShotMeta {
   extra?: Record<string, unknown> | undefined
   /** Fill this existing shot (e.g. one created by createShot while generating) instead of making a new one. */
   shotId?: number | undefined
+  /** The generation job that made this clip: recorded on the shot's first take. */
+  jobId?: number | undefined
+}
+
+/** One version of a shot (a generation, or the clip it was imported from). Media paths are RELATIVE to the data folder. */
+export interface Take {
+  id: number
+  shotId: number
+  jobId: number | null
+  status: 'conforming' | 'ready' | 'failed'
+  chosen: boolean
+  prompt: string
+  seed: number | null
+  backend: string | null
+  durationMs: number | null
+  width: number | null
+  height: number | null
+  mp4Path: string | null
+  tsPath: string | null
+  posterPath: string | null
+  stripPath: string | null
+  formatRev: number | null
+  error: string | null
+  createdAt: number
+}
+
+/** What a regenerated clip says about itself when it is ingested as a new take. */
+export interface TakeMeta {
+  /** The job that made it; a job makes at most one take (a rerun after a crash finds or takes over the same row). */
+  jobId: number | null
+  prompt: string
+  seed: number | null
+  backend: string | null
 }
 
 export interface IngestOptions {
@@ -145,6 +178,34 @@ interface ShotRow {
   updated_at: number
 }
 
+interface TakeRow {
+  id: number
+  shot_id: number
+  job_id: number | null
+  source_path: string | null
+  seed: number | null
+  backend: string | null
+  chosen: number
+  created_at: number
+  status: 'conforming' | 'ready' | 'failed'
+  prompt: string
+  original_path: string | null
+  media_hash: string | null
+  mp4_path: string | null
+  ts_path: string | null
+  poster_path: string | null
+  strip_path: string | null
+  duration_ms: number | null
+  width: number | null
+  height: number | null
+  format_rev: number | null
+  owner_pid: number | null
+  error: string | null
+}
+
+/** The media columns shots and takes share: what decides whether a file is still used. */
+type MediaRefs = Pick<ShotRow, 'media_hash' | 'mp4_path' | 'ts_path' | 'poster_path' | 'strip_path' | 'original_path'>
+
 interface ChannelRow {
   id: number
   name: string
@@ -203,6 +264,8 @@ export class Library {
   private readonly events = new EventEmitter()
   /** Shots this process is converting right now (a matching owner_pid from an earlier process with our pid is stale). */
   private readonly working = new Set<number>()
+  /** Takes this process is converting right now. */
+  private readonly workingTakes = new Set<number>()
   private readonly worker = new AbortController()
   private workerRun: Promise<void> | null = null
   private workerAgain = false
@@ -375,8 +438,9 @@ export class Library {
     }
     const files = this.db.transaction(() => {
       const rows = this.db.prepare('SELECT * FROM shots WHERE channel_id = ?').all(id) as ShotRow[]
+      const takes = this.db.prepare('SELECT t.* FROM takes t JOIN shots s ON s.id = t.shot_id WHERE s.channel_id = ?').all(id) as TakeRow[]
       this.db.prepare('DELETE FROM channels WHERE id = ?').run(id)
-      return this.unreferencedFiles(rows)
+      return this.unreferencedFiles([...rows, ...takes])
     }).immediate()
     const trashed = this.moveToTrash(files)
     this.changed(id, 'channels')
@@ -497,10 +561,12 @@ export class Library {
     const { rows, files } = this.db.transaction(() => {
       const rows = ids.map((id) => this.shotRow(id))
       const channels = new Set(rows.map((r) => r.channel_id))
+      const takesOf = this.db.prepare('SELECT * FROM takes WHERE shot_id = ?')
+      const takes = rows.flatMap((r) => takesOf.all(r.id) as TakeRow[])
       const del = this.db.prepare('DELETE FROM shots WHERE id = ?')
       for (const r of rows) del.run(r.id)
       for (const c of channels) this.renumber(c, this.playlistIds(c))
-      return { rows, files: this.unreferencedFiles(rows) }
+      return { rows, files: this.unreferencedFiles([...rows, ...takes]) }
     }).immediate()
     const trashed = this.moveToTrash(files)
     for (const c of new Set(rows.map((r) => r.channel_id))) {
@@ -510,11 +576,13 @@ export class Library {
     return { deleted: rows.length, trashedFiles: trashed }
   }
 
-  /** Files of the given (just deleted) rows that no remaining row refers to. Call inside the transaction. */
-  private unreferencedFiles(rows: ShotRow[]): string[] {
+  /** Files of the given (just deleted) shot or take rows that no remaining shot or take refers to. Call inside the transaction. */
+  private unreferencedFiles(rows: MediaRefs[]): string[] {
     const files: string[] = []
-    const mediaUsed = this.db.prepare('SELECT 1 FROM shots WHERE media_hash = ? LIMIT 1')
-    const originalUsed = this.db.prepare('SELECT 1 FROM shots WHERE original_path = ? LIMIT 1')
+    const mediaUsedStmt = this.db.prepare('SELECT 1 FROM shots WHERE media_hash = @h UNION ALL SELECT 1 FROM takes WHERE media_hash = @h LIMIT 1')
+    const originalUsedStmt = this.db.prepare('SELECT 1 FROM shots WHERE original_path = @p UNION ALL SELECT 1 FROM takes WHERE original_path = @p LIMIT 1')
+    const mediaUsed = { get: (h: string): unknown => mediaUsedStmt.get({ h }) }
+    const originalUsed = { get: (p: string): unknown => originalUsedStmt.get({ p }) }
     const seen = new Set<string>()
     for (const r of rows) {
       if (r.media_hash && !seen.has(r.media_hash) && !mediaUsed.get(r.media_hash)) {
@@ -576,7 +644,7 @@ export class Library {
     try {
       const original = this.keepOriginal(sourcePath, sourceHash)
       this.db.prepare('UPDATE shots SET original_path = ? WHERE id = ?').run(original, shotId)
-      await this.conformInto(shotId, sourcePath, channel.id, opts.signal, (p) => progress({ percent: 2 + p.percent * 0.98, step: p.step }), sourceHash)
+      await this.conformInto(shotId, sourcePath, channel.id, opts.signal, (p) => progress({ percent: 2 + p.percent * 0.98, step: p.step }), sourceHash, meta.jobId)
       return { shot: this.getShot(shotId), duplicate: false }
     } catch (err) {
       this.afterIngestFailure(shotId, claim.created, err)
@@ -634,9 +702,9 @@ export class Library {
     return result
   }
 
-  private ownerAlive(row: ShotRow): boolean {
+  private ownerAlive(row: { id: number; owner_pid: number | null }, working: ReadonlySet<number> = this.working): boolean {
     if (row.owner_pid === null) return false
-    if (row.owner_pid === process.pid) return this.working.has(row.id)
+    if (row.owner_pid === process.pid) return working.has(row.id)
     return isPidAlive(row.owner_pid)
   }
 
@@ -696,38 +764,11 @@ export class Library {
     channelId: number,
     signal: AbortSignal | undefined,
     onProgress: (p: ConformProgress) => void,
-    inputHash?: string
+    inputHash?: string,
+    jobId?: number
   ): Promise<void> {
     const channel = this.getChannel(channelId)
-    const mediaHash = this.mediaKey(inputHash ?? (await sha256File(input, signal)), channel.format)
-    const base = `media/${mediaHash.slice(0, 2)}/${mediaHash}`
-    const finals = { mp4: `${base}.mp4`, ts: `${base}.ts`, poster: `${base}.jpg`, strip: `${base}.strip.jpg` }
-    const known = this.db
-      .prepare("SELECT duration_ms FROM shots WHERE media_hash = ? AND status IN ('ready', 'queued') AND duration_ms IS NOT NULL LIMIT 1")
-      .get(mediaHash) as { duration_ms: number } | undefined
-    const allThere = Object.values(finals).every((p) => existsSync(this.abs(p)) && statSync(this.abs(p)).size > 0)
-    let durationMs: number
-    if (known && allThere) {
-      durationMs = known.duration_ms
-      onProgress({ percent: 100, step: 'done' })
-    } else {
-      const tmp = this.tempDir()
-      try {
-        const targets = { mp4: join(tmp, 'clip.mp4'), ts: join(tmp, 'clip.ts'), poster: join(tmp, 'poster.jpg'), strip: join(tmp, 'strip.jpg') }
-        const result = await conform(input, targets, channel.format, {
-          signal,
-          onProgress,
-          limits: { minSeconds: 0.5, maxSeconds: channel.maxClipSeconds },
-          ...(this.options.tuning ? { tuning: this.options.tuning } : {})
-        })
-        durationMs = result.durationMs
-        mkdirSync(this.abs(`media/${mediaHash.slice(0, 2)}`), { recursive: true })
-        // rename() replaces atomically: a reader holding an older copy keeps reading it.
-        for (const key of ['ts', 'poster', 'strip', 'mp4'] as const) renameSync(targets[key], this.abs(finals[key]))
-      } finally {
-        rmSync(tmp, { recursive: true, force: true })
-      }
-    }
+    const { mediaHash, finals, durationMs } = await this.produceMedia(input, channel, signal, onProgress, inputHash)
     this.db.transaction(() => {
       const now = this.getChannel(channelId)
       // The format changed while we worked: this media is already stale.
@@ -739,9 +780,229 @@ export class Library {
         )
         .run(status, mediaHash, finals.mp4, finals.ts, finals.poster, finals.strip, durationMs, channel.format.width,
           channel.format.height, channel.formatRev, Date.now(), shotId)
+      this.syncChosenTake(shotId, jobId)
       this.bumpPlaylistIfListed(shotId, channelId)
     }).immediate()
     this.changed(channelId, 'shots')
+  }
+
+  /**
+   * The shot's media is what its chosen take holds: after the shot is (re)filled,
+   * the chosen take follows it, or — the first time — becomes its first take. Call inside the transaction.
+   */
+  private syncChosenTake(shotId: number, jobId?: number): void {
+    const r = this.shotRow(shotId)
+    const chosen = this.db.prepare('SELECT id FROM takes WHERE shot_id = ? AND chosen = 1 ORDER BY id DESC LIMIT 1').get(shotId) as { id: number } | undefined
+    const media = [r.original_path, r.media_hash, r.mp4_path, r.ts_path, r.poster_path, r.strip_path, r.duration_ms, r.width, r.height, r.format_rev]
+    if (chosen) {
+      this.db
+        .prepare(
+          `UPDATE takes SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
+             duration_ms = ?, width = ?, height = ?, format_rev = ?, owner_pid = NULL, error = NULL WHERE id = ?`
+        )
+        .run(...media, chosen.id)
+      return
+    }
+    const jobFree = jobId !== undefined && !this.db.prepare('SELECT 1 FROM takes WHERE job_id = ?').get(jobId)
+    this.db
+      .prepare(
+        `INSERT INTO takes (shot_id, job_id, seed, backend, prompt, chosen, status, created_at, original_path, media_hash, mp4_path, ts_path,
+           poster_path, strip_path, duration_ms, width, height, format_rev) VALUES (?, ?, ?, ?, ?, 1, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+      )
+      .run(shotId, jobFree ? jobId : null, r.seed, r.backend, r.prompt, Date.now(), ...media)
+  }
+
+  /**
+   * Conform `input` into temp files and move them into media/ under their key
+   * (source bytes + format + recipe); reused without running ffmpeg when they
+   * are already there. Nothing in the database changes here.
+   */
+  private async produceMedia(
+    input: string,
+    channel: Channel,
+    signal: AbortSignal | undefined,
+    onProgress: (p: ConformProgress) => void,
+    inputHash?: string
+  ): Promise<{ mediaHash: string; finals: { mp4: string; ts: string; poster: string; strip: string }; durationMs: number }> {
+    const mediaHash = this.mediaKey(inputHash ?? (await sha256File(input, signal)), channel.format)
+    const base = `media/${mediaHash.slice(0, 2)}/${mediaHash}`
+    const finals = { mp4: `${base}.mp4`, ts: `${base}.ts`, poster: `${base}.jpg`, strip: `${base}.strip.jpg` }
+    const known = this.db
+      .prepare(
+        `SELECT duration_ms FROM shots WHERE media_hash = @h AND status IN ('ready', 'queued') AND duration_ms IS NOT NULL
+         UNION ALL SELECT duration_ms FROM takes WHERE media_hash = @h AND status = 'ready' AND duration_ms IS NOT NULL LIMIT 1`
+      )
+      .get({ h: mediaHash }) as { duration_ms: number } | undefined
+    const allThere = Object.values(finals).every((p) => existsSync(this.abs(p)) && statSync(this.abs(p)).size > 0)
+    if (known && allThere) {
+      onProgress({ percent: 100, step: 'done' })
+      return { mediaHash, finals, durationMs: known.duration_ms }
+    }
+    const tmp = this.tempDir()
+    try {
+      const targets = { mp4: join(tmp, 'clip.mp4'), ts: join(tmp, 'clip.ts'), poster: join(tmp, 'poster.jpg'), strip: join(tmp, 'strip.jpg') }
+      const result = await conform(input, targets, channel.format, {
+        signal,
+        onProgress,
+        limits: { minSeconds: 0.5, maxSeconds: channel.maxClipSeconds },
+        ...(this.options.tuning ? { tuning: this.options.tuning } : {})
+      })
+      mkdirSync(this.abs(`media/${mediaHash.slice(0, 2)}`), { recursive: true })
+      // rename() replaces atomically: a reader holding an older copy keeps reading it.
+      for (const key of ['ts', 'poster', 'strip', 'mp4'] as const) renameSync(targets[key], this.abs(finals[key]))
+      return { mediaHash, finals, durationMs: result.durationMs }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true })
+    }
+  }
+
+  // ---------------------------------------------------------------- takes
+
+  private takeFromRow(r: TakeRow): Take {
+    return {
+      id: r.id,
+      shotId: r.shot_id,
+      jobId: r.job_id,
+      status: r.status,
+      chosen: r.chosen === 1,
+      prompt: r.prompt,
+      seed: r.seed,
+      backend: r.backend,
+      durationMs: r.duration_ms,
+      width: r.width,
+      height: r.height,
+      mp4Path: r.mp4_path,
+      tsPath: r.ts_path,
+      posterPath: r.poster_path,
+      stripPath: r.strip_path,
+      formatRev: r.format_rev,
+      error: r.error,
+      createdAt: r.created_at
+    }
+  }
+
+  getTake(id: number): Take {
+    const row = this.db.prepare('SELECT * FROM takes WHERE id = ?').get(id) as TakeRow | undefined
+    if (!row) throw notFound('Take', id)
+    return this.takeFromRow(row)
+  }
+
+  /** The take a generation job made (or is making), if any. */
+  takeOfJob(jobId: number): Take | undefined {
+    const row = this.db.prepare('SELECT * FROM takes WHERE job_id = ?').get(jobId) as TakeRow | undefined
+    return row ? this.takeFromRow(row) : undefined
+  }
+
+  /** Every take of a shot, oldest first. */
+  listTakes(shotId: number): Take[] {
+    this.shotRow(shotId)
+    return (this.db.prepare('SELECT * FROM takes WHERE shot_id = ? ORDER BY id').all(shotId) as TakeRow[]).map((r) => this.takeFromRow(r))
+  }
+
+  /**
+   * Make a take the shot's media: its files, seed, backend and prompt are copied
+   * into the shot row and it becomes the chosen one, in one transaction. The
+   * on-air engine reads the shot's ts_path at each clip boundary, so the choice
+   * airs at the next one. No file is deleted: the previous take keeps its media.
+   */
+  chooseTake(takeId: number): Shot {
+    const channelId = this.db.transaction(() => {
+      const take = this.db.prepare('SELECT * FROM takes WHERE id = ?').get(takeId) as TakeRow | undefined
+      if (!take) throw notFound('Take', takeId)
+      const shot = this.shotRow(take.shot_id)
+      const channel = this.getChannel(shot.channel_id)
+      if (take.status !== 'ready' || !take.mp4_path || !take.ts_path || !take.poster_path) {
+        throw new StudioError('conflict', `Take ${takeId} is not ready yet (${take.status}); choose it once its video is made.`, 'takeId')
+      }
+      if (take.format_rev !== channel.formatRev) {
+        throw new StudioError('conflict', `Take ${takeId} was made for an earlier format of "${channel.name}"; regenerate it to use it.`, 'takeId')
+      }
+      if (shot.status === 'conforming' || shot.status === 'queued') {
+        throw new StudioError('conflict', `Shot ${shot.id} is being converted right now; choose a take once it is done.`, 'takeId')
+      }
+      this.db
+        .prepare(
+          `UPDATE shots SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
+             duration_ms = ?, width = ?, height = ?, format_rev = ?, seed = ?, backend = ?, prompt = ?, error = NULL, owner_pid = NULL,
+             updated_at = ? WHERE id = ?`
+        )
+        .run(take.original_path, take.media_hash, take.mp4_path, take.ts_path, take.poster_path, take.strip_path, take.duration_ms,
+          take.width, take.height, take.format_rev, take.seed, take.backend, take.prompt || shot.prompt, Date.now(), shot.id)
+      this.db.prepare('UPDATE takes SET chosen = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE shot_id = ?').run(takeId, shot.id)
+      this.bumpPlaylistIfListed(shot.id, shot.channel_id)
+      return shot.channel_id
+    }).immediate()
+    this.changed(channelId, 'shots')
+    this.changed(channelId, 'playlist')
+    return this.getShot(this.getTake(takeId).shotId)
+  }
+
+  /**
+   * Ingest a clip as a NEW take of an existing shot: probe, conform (temp files,
+   * then rename under the content key), then mark the take ready. The shot's own
+   * media is untouched until the take is chosen. With a jobId, a rerun (after a
+   * crash or a retry) returns or takes over that job's take instead of adding one.
+   */
+  async ingestTake(shotId: number, sourcePath: string, meta: TakeMeta, opts: IngestOptions = {}): Promise<Take> {
+    const shot = this.getShot(shotId)
+    const channel = this.getChannel(shot.channelId)
+    if (meta.jobId !== null) {
+      const done = this.takeOfJob(meta.jobId)
+      if (done?.status === 'ready') return done
+    }
+    const progress = opts.onProgress ?? (() => {})
+    progress({ percent: 0, step: 'probe' })
+    const info = await probe(sourcePath, opts.signal)
+    checkClip(info, { minSeconds: 0.5, maxSeconds: channel.maxClipSeconds })
+    progress({ percent: 1, step: 'hash' })
+    const sourceHash = await sha256File(sourcePath, opts.signal)
+    const claim = this.claimTake(shotId, meta)
+    if (claim.ready) return this.getTake(claim.id)
+    this.workingTakes.add(claim.id)
+    try {
+      const original = this.keepOriginal(sourcePath, sourceHash)
+      const media = await this.produceMedia(sourcePath, channel, opts.signal, (p) => progress({ percent: 2 + p.percent * 0.98, step: p.step }), sourceHash)
+      this.db
+        .prepare(
+          `UPDATE takes SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
+             duration_ms = ?, width = ?, height = ?, format_rev = ?, owner_pid = NULL, error = NULL WHERE id = ?`
+        )
+        .run(original, media.mediaHash, media.finals.mp4, media.finals.ts, media.finals.poster, media.finals.strip, media.durationMs,
+          channel.format.width, channel.format.height, channel.formatRev, claim.id)
+      this.changed(channel.id, 'shots')
+      return this.getTake(claim.id)
+    } catch (err) {
+      // An unfinished take leaves nothing behind; the job that made it says why, and its rerun starts a fresh row.
+      this.db.prepare("DELETE FROM takes WHERE id = ? AND status = 'conforming'").run(claim.id)
+      this.changed(channel.id, 'shots')
+      throw err
+    } finally {
+      this.workingTakes.delete(claim.id)
+    }
+  }
+
+  /** Find (by job) or make the take row a clip goes into, and mark it ours, in one IMMEDIATE transaction. */
+  private claimTake(shotId: number, meta: TakeMeta): { id: number; ready: boolean } {
+    return this.db.transaction(() => {
+      this.shotRow(shotId)
+      const row = meta.jobId === null ? undefined : (this.db.prepare('SELECT * FROM takes WHERE job_id = ?').get(meta.jobId) as TakeRow | undefined)
+      if (row) {
+        if (row.shot_id !== shotId) throw new StudioError('conflict', `Job ${meta.jobId} already made a take of shot ${row.shot_id}.`)
+        if (row.status === 'ready') return { id: row.id, ready: true }
+        if (row.status === 'conforming' && this.ownerAlive(row, this.workingTakes)) {
+          throw new StudioError('conflict', `Take ${row.id} is being converted by another process (pid ${row.owner_pid}).`)
+        }
+        this.db.prepare("UPDATE takes SET status = 'conforming', owner_pid = ?, error = NULL WHERE id = ?").run(process.pid, row.id)
+        return { id: row.id, ready: false }
+      }
+      const r = this.db
+        .prepare(
+          `INSERT INTO takes (shot_id, job_id, seed, backend, prompt, chosen, status, owner_pid, created_at)
+           VALUES (?, ?, ?, ?, ?, 0, 'conforming', ?, ?)`
+        )
+        .run(shotId, meta.jobId, meta.seed, meta.backend, meta.prompt, process.pid, Date.now())
+      return { id: Number(r.lastInsertRowid), ready: false }
+    }).immediate()
   }
 
   /**
@@ -758,6 +1019,12 @@ export class Library {
       this.db
         .prepare("UPDATE shots SET status = ?, error = ?, owner_pid = NULL, updated_at = ? WHERE id = ? AND status = 'conforming' AND owner_pid IS ?")
         .run(requeue ? 'queued' : 'failed', requeue ? null : 'The import was interrupted. Import the file again.', Date.now(), r.id, r.owner_pid)
+    }
+    // A take a dead process was converting: dropped; the job that made it resumes and makes it again.
+    const takes = this.db.prepare("SELECT id, owner_pid FROM takes WHERE status = 'conforming'").all() as Array<{ id: number; owner_pid: number | null }>
+    for (const t of takes) {
+      if (this.ownerAlive(t, this.workingTakes)) continue
+      this.db.prepare("DELETE FROM takes WHERE id = ? AND status = 'conforming' AND owner_pid IS ?").run(t.id, t.owner_pid)
     }
     const tmpRoot = join(this.dataDir, 'tmp')
     if (!existsSync(tmpRoot)) return

@@ -154,5 +154,36 @@ ALTER TABLE jobs ADD COLUMN queue_position INTEGER;
 ALTER TABLE jobs ADD COLUMN eta_s INTEGER;
 CREATE INDEX jobs_sequence ON jobs(sequence_id, seq_index);
 `
+  },
+  {
+    version: 3,
+    name: 'takes: each version of a shot carries its own media, so it can be previewed and chosen',
+    sql: `
+-- 'conforming' while a job converts it, 'ready' once its media exists, 'failed' if that was interrupted
+ALTER TABLE takes ADD COLUMN status TEXT NOT NULL DEFAULT 'ready' CHECK (status IN ('conforming', 'ready', 'failed'));
+ALTER TABLE takes ADD COLUMN prompt TEXT NOT NULL DEFAULT '';
+ALTER TABLE takes ADD COLUMN original_path TEXT;
+ALTER TABLE takes ADD COLUMN media_hash TEXT;
+ALTER TABLE takes ADD COLUMN mp4_path TEXT;
+ALTER TABLE takes ADD COLUMN ts_path TEXT;
+ALTER TABLE takes ADD COLUMN poster_path TEXT;
+ALTER TABLE takes ADD COLUMN strip_path TEXT;
+ALTER TABLE takes ADD COLUMN duration_ms INTEGER;
+ALTER TABLE takes ADD COLUMN width INTEGER;
+ALTER TABLE takes ADD COLUMN height INTEGER;
+ALTER TABLE takes ADD COLUMN format_rev INTEGER;
+ALTER TABLE takes ADD COLUMN owner_pid INTEGER;
+ALTER TABLE takes ADD COLUMN error TEXT;
+-- one job makes at most one take, whatever restarts happen in between
+CREATE UNIQUE INDEX takes_job ON takes(job_id) WHERE job_id IS NOT NULL;
+CREATE INDEX takes_media ON takes(media_hash);
+CREATE INDEX takes_original ON takes(original_path);
+-- every shot that already has media gets its first take, chosen
+INSERT INTO takes (shot_id, job_id, seed, backend, chosen, created_at, status, prompt, original_path, media_hash, mp4_path, ts_path,
+    poster_path, strip_path, duration_ms, width, height, format_rev)
+  SELECT id, NULL, seed, backend, 1, updated_at, 'ready', prompt, original_path, media_hash, mp4_path, ts_path,
+    poster_path, strip_path, duration_ms, width, height, format_rev
+  FROM shots WHERE mp4_path IS NOT NULL AND ts_path IS NOT NULL AND poster_path IS NOT NULL;
+`
   }
 ]

@@ -132,6 +132,22 @@ export const generationCalls = {
     z.object({ sequenceId: id, jobIds: z.array(id), shotIds: z.array(id), duplicate: z.boolean() }),
     'Turn prompts into one job per shot (plus one music job per sequence); the shots join the playlist in order.'
   ),
+  'generation.regenerate': call(
+    z
+      .object({
+        shotId: id,
+        /** Default: the shot's prompt. */
+        prompt: prompt.optional(),
+        /** Default: a fresh seed; pass the shot's seed for "same seed". */
+        seed: z.number().int().min(0).max(2147483647).optional(),
+        backend: z.enum(['offline', 'gradio']).optional(),
+        /** Makes a repeated call (after a lost answer) return the first call's job. */
+        requestId: z.string().trim().min(1).max(100).optional()
+      })
+      .strict(),
+    jobSchema,
+    "Queue a new take of a shot (same or edited prompt); the shot's media changes only when the take is chosen."
+  ),
   'generation.jobs.list': call(
     z
       .object({

@@ -60,6 +60,29 @@ export const shotSchema = z.object({
 })
 export type ShotDto = z.infer<typeof shotSchema>
 
+/** One version of a shot; the chosen one is what the shot (and the air) uses. */
+export const takeSchema = z.object({
+  id,
+  shotId: id,
+  /** The generation job that made it (null for an imported clip or a take recorded before takes existed). */
+  jobId: z.number().int().nullable(),
+  status: z.enum(['conforming', 'ready', 'failed']),
+  chosen: z.boolean(),
+  prompt: z.string(),
+  seed: z.number().nullable(),
+  backend: z.string().nullable(),
+  durationMs: z.number().int().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  mp4Path: z.string().nullable(),
+  tsPath: z.string().nullable(),
+  posterPath: z.string().nullable(),
+  stripPath: z.string().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.number()
+})
+export type TakeDto = z.infer<typeof takeSchema>
+
 export const playlistItemSchema = z.object({
   itemId: id,
   position: z.number().int().nonnegative(),
@@ -161,6 +184,16 @@ export const libraryCalls = {
     z.object({ ids: z.array(id).min(1).max(1000) }).strict(),
     z.object({ deleted: z.number().int(), trashedFiles: z.number().int() }),
     'Delete shots: their media moves to the trash folder and they leave every playlist.'
+  ),
+  'library.takes.list': call(
+    z.object({ shotId: id }).strict(),
+    z.object({ shotId: id, takes: z.array(takeSchema) }),
+    "A shot's takes, oldest first; the chosen one is what airs."
+  ),
+  'library.takes.choose': call(
+    z.object({ takeId: id }).strict(),
+    shotSchema,
+    "Use a take: the shot's media, seed, backend and prompt become the take's (on air from the next clip boundary)."
   ),
   'library.import': call(
     z
