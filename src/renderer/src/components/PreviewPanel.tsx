@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import { getClient } from '../api/bridge'
+import type { TakeDto } from '../../../shared/contract/library'
 import { formatDuration } from '../lib/format'
 import { usePreview } from '../stores/preview'
 import { useGeneration } from '../stores/generation'
@@ -10,6 +11,8 @@ export function PreviewPanel() {
   const shotId = usePreview((s) => s.shotId)
   const error = usePreview((s) => s.error)
   const setApproved = usePreview((s) => s.setApproved)
+  const takes = usePreview((s) => s.takes)
+  const playingTakeId = usePreview((s) => s.playingTakeId)
   const insert = useTimeline((s) => s.insert)
 
   if (shotId === null) {
@@ -23,8 +26,10 @@ export function PreviewPanel() {
     )
   }
 
-  const src = shot?.mp4Path ? getClient().bridge.mediaUrl(shot.mp4Path) : null
-  const poster = shot?.posterPath ? getClient().bridge.mediaUrl(shot.posterPath) : undefined
+  const playing = takes.find((t) => t.id === playingTakeId && t.mp4Path) ?? null
+  const media = playing ?? shot
+  const src = media?.mp4Path ? getClient().bridge.mediaUrl(media.mp4Path) : null
+  const poster = media?.posterPath ? getClient().bridge.mediaUrl(media.posterPath) : undefined
   const review = shot?.status === 'ready' ? (shot.approved ? 'approved' : 'awaiting review') : shot?.status
   return (
     <section className="panel preview" aria-label="Preview">
@@ -40,7 +45,7 @@ export function PreviewPanel() {
       )}
       <div className="preview-video">
         {src ? (
-          <video key={src} src={src} poster={poster} controls autoPlay muted playsInline loop data-testid="preview-video" aria-label={`Preview of shot ${shotId}`} />
+          <video key={src} src={src} poster={poster} controls autoPlay muted playsInline loop data-testid="preview-video" aria-label={playing ? `Preview of take ${playing.id} of shot ${shotId}` : `Preview of shot ${shotId}`} data-take-id={playing?.id ?? ''} />
         ) : (
           <div className="video-empty">{shot?.status === 'failed' ? 'This shot failed: no video.' : 'No video yet — the shot is still being made.'}</div>
         )}
@@ -81,7 +86,8 @@ export function PreviewPanel() {
             )}
           </dl>
           {shot.error && <p className="error-text">{shot.error}</p>}
-          <PromptEditor key={`${shot.id}:${shot.prompt}`} prompt={shot.prompt} seed={shot.seed} backend={shot.backend} />
+          <PromptEditor key={`${shot.id}:${shot.prompt}`} shotId={shot.id} prompt={shot.prompt} seed={shot.seed} backend={shot.backend} canRegenerate={shot.status === 'ready' || shot.status === 'failed'} />
+          <TakeList takes={takes} playingTakeId={playing?.id ?? null} />
         </div>
       )}
     </section>
@@ -89,7 +95,7 @@ export function PreviewPanel() {
 }
 
 /** Keyed by shot and saved prompt, so it starts from the shot's prompt whenever either changes. */
-function PromptEditor({ prompt, seed, backend }: { prompt: string; seed: number | null; backend: string | null }) {
+function PromptEditor({ shotId, prompt, seed, backend, canRegenerate }: { shotId: number; prompt: string; seed: number | null; backend: string | null; canRegenerate: boolean }) {
   const savePrompt = usePreview((s) => s.savePrompt)
   const regenerate = useGeneration((s) => s.regenerate)
   const [draft, setDraft] = useState(prompt)
@@ -107,18 +113,73 @@ function PromptEditor({ prompt, seed, backend }: { prompt: string; seed: number 
         <button
           type="button"
           className="btn"
-          disabled={draft.trim().length < 3}
-          title="Queue a new take of this shot; it joins the timeline when it is ready"
-          onClick={() => void regenerate(draft, { backend: engine })}
+          disabled={!canRegenerate || draft.trim().length < 3}
+          title="Queue a new take of this shot; it shows under Takes when ready (the shot keeps its video until you use the take)"
+          onClick={() => void regenerate(shotId, draft, { backend: engine })}
         >
           {draft === prompt ? 'Regenerate' : 'Regenerate with edited prompt'}
         </button>
         {seed !== null && draft === prompt && (
-          <button type="button" className="btn ghost" onClick={() => void regenerate(draft, { seed, backend: engine })} title="Same prompt and seed">
+          <button type="button" className="btn ghost" disabled={!canRegenerate} onClick={() => void regenerate(shotId, draft, { seed, backend: engine })} title="A new take with the same prompt and seed">
             Same seed
           </button>
         )}
       </div>
     </>
+  )
+}
+
+function when(ms: number): string {
+  const d = new Date(ms)
+  const sameDay = d.toDateString() === new Date().toDateString()
+  return sameDay ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : d.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' })
+}
+
+/** The shot's takes: play one in the preview, or use it (it airs from the next clip boundary). */
+function TakeList({ takes, playingTakeId }: { takes: TakeDto[]; playingTakeId: number | null }) {
+  const playTake = usePreview((s) => s.playTake)
+  const chooseTake = usePreview((s) => s.chooseTake)
+  if (takes.length === 0) return null
+  return (
+    <section className="takes" aria-label="Takes">
+      <h3>
+        Takes <span className="muted">({takes.length})</span>
+      </h3>
+      <ol className="take-list">
+        {takes.map((t, i) => {
+          const ready = t.status === 'ready' && t.mp4Path !== null
+          const label = `Take ${i + 1}`
+          return (
+            <li key={t.id} className={`take${t.chosen ? ' chosen' : ''}${playingTakeId === t.id ? ' playing' : ''}`} data-testid="take" data-take-id={t.id} aria-current={t.chosen ? 'true' : undefined}>
+              {t.posterPath ? <img className="take-poster" src={getClient().bridge.mediaUrl(t.posterPath)} alt="" /> : <div className="take-poster empty" aria-hidden="true" />}
+              <div className="take-info">
+                <div>
+                  <strong>{label}</strong> {t.chosen && <span className="badge inline take-chosen">in use</span>}
+                  {!ready && <span className="badge inline status-conforming">{t.status}</span>}
+                </div>
+                <div className="muted" title={t.prompt}>
+                  seed {t.seed ?? '—'} · {t.backend ?? 'imported file'} · <time dateTime={new Date(t.createdAt).toISOString()}>{when(t.createdAt)}</time>
+                </div>
+              </div>
+              <div className="take-actions">
+                <button
+                  type="button"
+                  className="btn small"
+                  disabled={!ready}
+                  aria-pressed={playingTakeId === t.id}
+                  aria-label={`Play ${label.toLowerCase()} in the preview`}
+                  onClick={() => playTake(playingTakeId === t.id ? null : t.id)}
+                >
+                  ▶ Play
+                </button>
+                <button type="button" className="btn small" disabled={!ready || t.chosen} aria-label={`Use ${label.toLowerCase()}`} onClick={() => void chooseTake(t.id)}>
+                  Use this take
+                </button>
+              </div>
+            </li>
+          )
+        })}
+      </ol>
+    </section>
   )
 }

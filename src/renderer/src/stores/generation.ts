@@ -36,8 +36,8 @@ interface GenerationStore {
   addShot(): void
   discardDraft(): void
   send(opts: { backend?: 'offline' | 'gradio'; music?: boolean }): Promise<boolean>
-  /** Queue one new shot from a prompt (a fresh take of a previewed shot); it joins the timeline when ready. */
-  regenerate(prompt: string, opts: { seed?: number; backend?: 'offline' | 'gradio' }): Promise<boolean>
+  /** Queue a new take of a shot (same or edited prompt); it shows in the shot's takes when its job is ready. */
+  regenerate(shotId: number, prompt: string, opts: { seed?: number; backend?: 'offline' | 'gradio' }): Promise<boolean>
   loadJobs(): Promise<void>
   cancel(id: number): Promise<void>
   retry(id: number): Promise<void>
@@ -139,18 +139,16 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
       set({ sending: false })
     }
   },
-  async regenerate(prompt, { seed, backend }) {
-    const channelId = get().channelId
-    if (channelId === null) return false
+  async regenerate(shotId, prompt, { seed, backend }) {
     try {
-      const out = await getClient().bridge.invoke('generation.enqueue', {
-        channelId,
-        shots: [seed === undefined ? { prompt: prompt.trim() } : { prompt: prompt.trim(), seed }],
+      const job = await getClient().bridge.invoke('generation.regenerate', {
+        shotId,
+        prompt: prompt.trim(),
+        ...(seed !== undefined ? { seed } : {}),
         ...(backend ? { backend } : {}),
-        music: false,
         requestId: `ui-regen-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
       })
-      useNotices.getState().push('info', `Regenerating as shot ${out.shotIds[0] ?? ''}: follow it under Generate → Jobs.`)
+      useNotices.getState().push('info', `Making a new take of shot ${shotId} (job ${job.id}); it appears under Takes when ready.`)
       void get().loadJobs()
       return true
     } catch (err) {

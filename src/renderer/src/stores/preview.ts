@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import type { ShotDto } from '../../../shared/contract/library'
+import type { ShotDto, TakeDto } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
 import { useNotices } from './notices'
 
@@ -8,7 +8,14 @@ interface PreviewStore {
   shot: ShotDto | null
   loading: boolean
   error: string | null
+  /** The shot's takes, oldest first. */
+  takes: TakeDto[]
+  /** A take shown in the player instead of the shot's current media (null: the shot itself). */
+  playingTakeId: number | null
   open(shotId: number): Promise<void>
+  playTake(takeId: number | null): void
+  /** Make a take the shot's media (it airs from the next clip boundary). */
+  chooseTake(takeId: number): Promise<void>
   close(): void
   reload(): Promise<void>
   setApproved(approved: boolean): Promise<void>
@@ -20,12 +27,28 @@ export const usePreview = create<PreviewStore>((set, get) => ({
   shot: null,
   loading: false,
   error: null,
+  takes: [],
+  playingTakeId: null,
   async open(shotId) {
-    set({ shotId, loading: true, error: null, ...(get().shot?.id === shotId ? {} : { shot: null }) })
+    set({ shotId, loading: true, error: null, ...(get().shot?.id === shotId ? {} : { shot: null, takes: [], playingTakeId: null }) })
     await get().reload()
   },
   close() {
-    set({ shotId: null, shot: null, error: null })
+    set({ shotId: null, shot: null, error: null, takes: [], playingTakeId: null })
+  },
+  playTake(takeId) {
+    set({ playingTakeId: takeId })
+  },
+  async chooseTake(takeId) {
+    const id = get().shotId
+    try {
+      const shot = await getClient().bridge.invoke('library.takes.choose', { takeId })
+      if (get().shotId === id) set({ shot, playingTakeId: null })
+      await loadTakes(id)
+      useNotices.getState().push('info', `Shot ${shot.id} now uses the take you chose; it airs from the next clip boundary.`)
+    } catch (err) {
+      useNotices.getState().push('error', `Could not use take ${takeId}: ${errorMessage(err)}`)
+    }
   },
   async reload() {
     const id = get().shotId
@@ -33,6 +56,7 @@ export const usePreview = create<PreviewStore>((set, get) => ({
     try {
       const shot = await getClient().bridge.invoke('library.shots.get', { id })
       if (get().shotId === id) set({ shot, loading: false, error: null })
+      await loadTakes(id)
     } catch (err) {
       if (get().shotId === id) set({ loading: false, error: errorMessage(err), ...(errorCode(err) === 'not_found' ? { shot: null } : {}) })
     }
@@ -60,6 +84,17 @@ export const usePreview = create<PreviewStore>((set, get) => ({
     }
   }
 }))
+
+/** Read the takes of the shot being previewed (ignored if the preview moved on meanwhile). */
+async function loadTakes(id: number | null): Promise<void> {
+  if (id === null) return
+  try {
+    const { takes } = await getClient().bridge.invoke('library.takes.list', { shotId: id })
+    if (usePreview.getState().shotId === id) usePreview.setState({ takes })
+  } catch {
+    /* the shot is gone: reload() says so */
+  }
+}
 
 function errorCode(err: unknown): string | undefined {
   return err && typeof err === 'object' && 'code' in err ? String((err as { code: unknown }).code) : undefined
