@@ -8,6 +8,8 @@ import { DEFAULT_HOUSE_FORMAT } from '../../../src/shared/house-format'
 import { makeHouseClip } from '../../../src/main/onair/slate'
 import type { OnAirEngine } from '../../../src/main/onair/engine'
 import { StudioError, type EventPayload } from '../../../src/shared/contract'
+import { DestinationRelay } from '../../../src/main/onair/relay'
+import type { StateChange } from '../../../src/main/onair/state'
 import { tempDir } from '../../helpers/tmp'
 import { spawnWebtv } from '../../helpers/cli'
 import { freePort, isRunning, startRemoteIngest, type RemoteIngest } from '../../fixtures/rtmp'
@@ -144,6 +146,37 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
       await late.kill()
     }
   }, 90_000)
+
+  it('reconnects cleanly on schedule before a session limit (Twitch ends a broadcast at 48 h)', async () => {
+    const PLANNED_KEY = 'live_planned_0a1b2c3d4e'
+    const ingest = await startRemoteIngest({ requiredKey: PLANNED_KEY })
+    const info = engine.serverInfo()
+    const changes: StateChange[] = []
+    // Same relay as a Twitch destination, with the 47.5 h timer shortened to 4 s.
+    const relay = new DestinationRelay({
+      id: 'planned',
+      name: 'Planned',
+      destinationUrl: async () => ingest.url(PLANNED_KEY),
+      sourceFlvUrl: `http://127.0.0.1:${info.httpPort}/live/relay-test.flv?relay=planned`,
+      log: () => undefined,
+      onState: (c) => changes.push(c),
+      plannedReconnectMs: 4000,
+      confirmMs: 1000
+    })
+    try {
+      relay.start()
+      await expect.poll(() => changes.filter((c) => c.to === 'live').length, { timeout: 30_000 }).toBeGreaterThanOrEqual(2)
+      const planned = changes.find((c) => c.to === 'reconnecting')!
+      expect(planned.message).toMatch(/planned reconnect/)
+      expect(changes.some((c) => c.to === 'error')).toBe(false)
+      // The ingest saw the session end and a new one start, with no refusal between.
+      expect(ingest.events.filter((e) => e.startsWith(`PUBLISH /app/${PLANNED_KEY}`)).length).toBeGreaterThanOrEqual(2)
+      expect(ingest.events.some((e) => e.startsWith('REFUSED'))).toBe(false)
+    } finally {
+      await relay.stop()
+      await ingest.kill()
+    }
+  }, 60_000)
 
   it('never lets a key or the publish secret reach the log, events, status or errors', async () => {
     const secrets = JSON.parse(readFileSync(join(tmp.dir, 'secrets.json'), 'utf8')) as Record<string, { v: string }>
