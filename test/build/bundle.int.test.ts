@@ -73,6 +73,19 @@ describe('built bundles', () => {
     expect([...packages]).toContain('electron')
   })
 
+  it('the Electron shell keeps its window locked down', () => {
+    // The shell can't be launched here (no Electron binary): check what the built code sets.
+    const shell = readFileSync(join(outMain, 'index.js'), 'utf8')
+    expect(shell).toMatch(/contextIsolation:\s*(true|!0)/)
+    expect(shell).toMatch(/sandbox:\s*(true|!0)/)
+    expect(shell).toMatch(/nodeIntegration:\s*(false|!1)/)
+    expect(shell).toMatch(/webviewTag:\s*(false|!1)/)
+    expect(shell).not.toMatch(/contextIsolation:\s*(false|!1)|sandbox:\s*(false|!1)|nodeIntegration:\s*(true|!0)/)
+    for (const guard of ['setWindowOpenHandler', 'will-navigate', 'will-attach-webview', 'requestSingleInstanceLock', 'setPermissionRequestHandler']) {
+      expect(shell, guard).toContain(guard)
+    }
+  })
+
   it('the sandboxed preload requires nothing but electron', () => {
     const { packages } = reachable(join(repoRoot, 'out', 'preload', 'index.js'))
     expect([...packages]).toEqual(['electron'])
