@@ -287,4 +287,85 @@ export const backendsCommand: CliCommand = {
   }
 }
 
-export const generationCommands: CliCommand[] = [generateCommand, jobsCommand, backendsCommand]
+function shotIdArg(value: string | undefined, usage: string): number {
+  const id = Number(value)
+  if (!value || !Number.isInteger(id) || id <= 0) throw new UsageError(`Give a shot or take id (a whole number).\nUsage: ${usage}`)
+  return id
+}
+
+const takesUsage = 'webtv takes SHOT_ID [--json]\n       webtv takes choose TAKE_ID'
+
+/** The takes of a shot (each generated version), and which one airs. */
+export const takesCommand: CliCommand = {
+  name: 'takes',
+  summary: "List a shot's takes or choose which one airs",
+  usage: takesUsage,
+  allowPositionals: true,
+  async run(ctx) {
+    const [first, second] = ctx.positionals
+    const core = await openCore(ctx.global.dataDir)
+    try {
+      if (first === 'choose') {
+        const shot = await callCore(core, 'library.takes.choose', { takeId: shotIdArg(second, takesUsage) })
+        ctx.io.out(ctx.global.json ? JSON.stringify(shot) : `Shot ${shot.id} now airs take ${second} (from the next clip boundary).`)
+        return 0
+      }
+      const { takes } = await callCore(core, 'library.takes.list', { shotId: shotIdArg(first, takesUsage) })
+      if (ctx.global.json) ctx.io.out(JSON.stringify({ shotId: Number(first), takes }))
+      else
+        for (const t of takes)
+          ctx.io.out(
+            `${t.chosen ? '*' : ' '} take ${t.id}  ${t.status.padEnd(10)} seed ${t.seed ?? '—'}  ${t.backend ?? ''}  ${new Date(t.createdAt).toISOString()}${t.error ? `  ${t.error}` : ''}`
+          )
+      return 0
+    } finally {
+      await core.close()
+    }
+  }
+}
+
+const regenerateUsage = 'webtv regenerate SHOT_ID [--prompt TEXT] [--seed N] [--backend offline|gradio] [--no-wait] [--json]'
+
+/** A new take of a shot: same or edited prompt, same or fresh seed. The shot airs it once it is chosen. */
+export const regenerateCommand: CliCommand = {
+  name: 'regenerate',
+  summary: 'Generate a new take of a shot (choose it with `webtv takes choose`)',
+  usage: regenerateUsage,
+  allowPositionals: true,
+  options: { prompt: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, 'no-wait': { type: 'boolean', default: false } },
+  async run(ctx) {
+    const shotId = shotIdArg(ctx.positionals[0], regenerateUsage)
+    const backend = stringOpt(ctx, 'backend')
+    if (backend !== undefined && backend !== 'offline' && backend !== 'gradio') throw new UsageError(`--backend is offline or gradio.\nUsage: ${regenerateUsage}`)
+    const prompt = stringOpt(ctx, 'prompt')
+    const seed = stringOpt(ctx, 'seed') === undefined ? undefined : intOpt(ctx, 'seed', 0)
+    const core = await openCore(ctx.global.dataDir)
+    try {
+      const job = await callCore(core, 'generation.regenerate', {
+        shotId,
+        ...(prompt !== undefined ? { prompt } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(backend !== undefined ? { backend } : {})
+      })
+      if (ctx.values['no-wait'] === true) {
+        ctx.io.out(ctx.global.json ? JSON.stringify(job) : `Queued job ${job.id}; \`webtv serve\` or \`webtv jobs resume\` runs it.`)
+        return 0
+      }
+      const h = handleOf(core)
+      h.service.startWorkers()
+      const [done] = await follow(ctx, h, [job.id], 1)
+      if (done?.state !== 'ready') {
+        ctx.io.err(`The new take failed: ${done?.error ?? done?.state ?? 'unknown'}`)
+        return 1
+      }
+      const { takes } = await callCore(core, 'library.takes.list', { shotId })
+      const newest = takes[takes.length - 1]
+      ctx.io.out(ctx.global.json ? JSON.stringify({ job: done, take: newest }) : `New take ${newest?.id} of shot ${shotId} is ready; air it with \`webtv takes choose ${newest?.id}\`.`)
+      return 0
+    } finally {
+      await core.close()
+    }
+  }
+}
+
+export const generationCommands: CliCommand[] = [generateCommand, jobsCommand, backendsCommand, regenerateCommand, takesCommand]
