@@ -51,16 +51,25 @@ function useCoreEvents(): void {
       bridge.on('library.importProgress', (p) => onImportProgress(p)),
       ...startFeatureSubscriptions()
     ]
-    // After a reconnect the socket missed events: reload what the screen shows.
+    // While the link is down the on-air state is unknown (never keep showing LIVE);
+    // after a reconnect the socket missed events: reload what the screen shows.
+    // (A reconnect passes disconnected → connecting → connected, so compare with
+    // "was connected before", not with the previous state.)
+    let wasConnected = useConnection.getState().state === 'connected'
     const offReconnect = useConnection.subscribe((s, prev) => {
-      if (s.state === 'connected' && prev.state === 'disconnected') {
-        void useChannels.getState().load()
-        useLibrary.getState().refresh()
-        void useTimeline.getState().load()
-        const ch = useChannels.getState().selectedId
-        if (ch !== null) void useOnAir.getState().load(ch)
-        void useGeneration.getState().loadJobs()
+      if (prev.state === 'connected' && s.state !== 'connected') useOnAir.getState().forget()
+      if (s.state !== 'connected' || prev.state === 'connected') return
+      if (!wasConnected) {
+        wasConnected = true
+        return
       }
+      void useChannels.getState().load()
+      useLibrary.getState().refresh()
+      void useTimeline.getState().load()
+      void usePreview.getState().reload()
+      const ch = useChannels.getState().selectedId
+      if (ch !== null) void useOnAir.getState().load(ch)
+      void useGeneration.getState().loadJobs()
     })
     return () => {
       stopConnection()

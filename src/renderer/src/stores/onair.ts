@@ -17,6 +17,8 @@ interface OnAirStore {
   requesting: Record<number, 'start' | 'stop' | undefined>
   error: string | null
   load(channelId: number): Promise<void>
+  /** The link to the core is down: what we knew may be stale, so show nothing rather than a guess. */
+  forget(): void
   start(channelId: number): Promise<void>
   stop(channelId: number): Promise<void>
   addDestination(input: CallInput<'onair.destinations.add'>): Promise<boolean>
@@ -47,6 +49,9 @@ export const useOnAir = create<OnAirStore>((set, get) => ({
   stats: {},
   requesting: {},
   error: null,
+  forget() {
+    set({ status: {}, stats: {} })
+  },
   async load(channelId) {
     try {
       const out = await bridge().invoke('onair.status', { channelId })
