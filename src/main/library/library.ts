@@ -924,10 +924,13 @@ export class Library {
         .prepare(
           `UPDATE shots SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
              duration_ms = ?, width = ?, height = ?, format_rev = ?, seed = ?, backend = ?, prompt = ?, error = NULL, owner_pid = NULL,
-             updated_at = ? WHERE id = ?`
+             approved = ?, updated_at = ? WHERE id = ?`
         )
         .run(take.original_path, take.media_hash, take.mp4_path, take.ts_path, take.poster_path, take.strip_path, take.duration_ms,
-          take.width, take.height, take.format_rev, take.seed, take.backend, take.prompt || shot.prompt, Date.now(), shot.id)
+          take.width, take.height, take.format_rev, take.seed, take.backend, take.prompt || shot.prompt,
+          // On a channel that holds new material for review, a different take is new material: it waits for approval.
+          channel.reviewPolicy === 'manual' && !take.chosen ? 0 : shot.approved,
+          Date.now(), shot.id)
       this.db.prepare('UPDATE takes SET chosen = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE shot_id = ?').run(takeId, shot.id)
       this.bumpPlaylistIfListed(shot.id, shot.channel_id)
       return shot.channel_id

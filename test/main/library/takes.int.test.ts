@@ -142,4 +142,20 @@ describe('takes', () => {
     expect(lib.listTakes(shotId).filter((t) => t.jobId === jobId)).toHaveLength(1)
     expect(lib.listTakes(shotId)).toHaveLength(2)
   })
+
+  it('on a channel that holds new shots for review, a newly chosen take waits for approval', async () => {
+    const { core, lib, dir } = await studio()
+    const channelId = await smallChannel(core, 'Reviewed')
+    await callCore(core, 'library.channels.update', { id: channelId, reviewPolicy: 'manual' })
+    const { results } = await callCore(core, 'library.import', { channelId, paths: [makeClip(dir, { width: 256, height: 144, seconds: 1 })] })
+    const shotId = results[0]!.ok ? results[0]!.shot.id : 0
+    await callCore(core, 'library.shots.update', { id: shotId, approved: true })
+    const first = lib.listTakes(shotId)[0]!
+    const second = await lib.ingestTake(shotId, makeClip(dir, { width: 256, height: 144, seconds: 1 }), { jobId: 77, prompt: 'p', seed: 2, backend: 'offline' })
+    // Re-choosing the take already on air changes nothing.
+    expect((await callCore(core, 'library.takes.choose', { takeId: first.id })).approved).toBe(true)
+    const chosen = await callCore(core, 'library.takes.choose', { takeId: second.id })
+    expect(chosen.approved).toBe(false)
+    expect((await callCore(core, 'library.playlist.get', { channelId })).items.every((i) => !i.approved)).toBe(true)
+  })
 })

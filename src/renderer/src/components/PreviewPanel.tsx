@@ -99,7 +99,9 @@ function PromptEditor({ shotId, prompt, seed, backend, canRegenerate }: { shotId
   const savePrompt = usePreview((s) => s.savePrompt)
   const regenerate = useGeneration((s) => s.regenerate)
   const [draft, setDraft] = useState(prompt)
-  const engine = backend === 'gradio' || backend?.startsWith('gradio') ? 'gradio' : 'offline'
+  // Only an offline shot pins the offline generator; anything else (a Space, an
+  // imported clip) is made by whatever the channel's settings say now.
+  const engine = backend === 'offline' ? ({ backend: 'offline' } as const) : {}
   return (
     <>
       <label className="field">
@@ -115,12 +117,12 @@ function PromptEditor({ shotId, prompt, seed, backend, canRegenerate }: { shotId
           className="btn"
           disabled={!canRegenerate || draft.trim().length < 3}
           title="Queue a new take of this shot; it shows under Takes when ready (the shot keeps its video until you use the take)"
-          onClick={() => void regenerate(shotId, draft, { backend: engine })}
+          onClick={() => void regenerate(shotId, draft, engine)}
         >
           {draft === prompt ? 'Regenerate' : 'Regenerate with edited prompt'}
         </button>
         {seed !== null && draft === prompt && (
-          <button type="button" className="btn ghost" disabled={!canRegenerate} onClick={() => void regenerate(shotId, draft, { seed, backend: engine })} title="A new take with the same prompt and seed">
+          <button type="button" className="btn ghost" disabled={!canRegenerate} onClick={() => void regenerate(shotId, draft, seed === null ? engine : { ...engine, seed })} title="A new take with the same prompt and seed">
             Same seed
           </button>
         )}

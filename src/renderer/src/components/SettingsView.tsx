@@ -227,7 +227,8 @@ function LlmForm() {
   const [key, setKey] = useState('')
   function submit(e: FormEvent) {
     e.preventDefault()
-    void save({ baseUrl, model, enabled, ...(key ? { apiKey: key } : {}) })
+    // Like the HF token: once stored, the typed key leaves the page (the mask may not change).
+    void save({ baseUrl, model, enabled, ...(key ? { apiKey: key } : {}) }).then((ok) => ok && setKey(''))
   }
   return (
     <form className="panel settings-card" onSubmit={submit} aria-label="Prompt writer (LLM)">

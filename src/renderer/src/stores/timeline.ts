@@ -78,6 +78,12 @@ export const useTimeline = create<TimelineStore>((set, get) => {
       try {
         const p = await getClient().bridge.invoke('library.playlist.get', { channelId })
         if (get().channelId !== channelId) return
+        // An edit is on its way: this answer may predate it and would undo the
+        // optimistic order on screen; reload once the edits have settled instead.
+        if (get().pendingEdits > 0) {
+          reloadAfterEdit = true
+          return
+        }
         // Drop selections of items that no longer exist.
         const ids = new Set(p.items.map((i) => i.itemId))
         set((s) => ({ ...apply(p), selected: new Set([...s.selected].filter((id) => ids.has(id))) }))
