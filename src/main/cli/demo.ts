@@ -3,6 +3,7 @@ import { intOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import { startStudioServer, type StudioServer } from '../server/studio-server'
 import { findRendererDir } from '../server/renderer-dir'
+import { serveToken } from '../server/auth'
 import { DEFAULT_SERVE_PORT } from './serve'
 import type { Core } from '../core/core'
 
@@ -12,12 +13,13 @@ export const DEMO_THEME =
 
 async function startServerWithFallback(core: Core, port: number, io: CliContext['io']): Promise<StudioServer> {
   const rendererDir = findRendererDir()
+  const token = serveToken(core.dataDir)
   try {
-    return await startStudioServer({ core, rendererDir, port })
+    return await startStudioServer({ core, rendererDir, port, token })
   } catch (err) {
     if (port === 0 || !/already in use/.test((err as Error).message)) throw err
     io.out(`Port ${port} is busy; serving the studio on a free port instead.`)
-    return startStudioServer({ core, rendererDir, port: 0 })
+    return startStudioServer({ core, rendererDir, port: 0, token })
   }
 }
 

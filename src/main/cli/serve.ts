@@ -3,14 +3,15 @@ import { intOpt, UsageError } from './command'
 import { openCore } from './open-core'
 import { startStudioServer } from '../server/studio-server'
 import { findRendererDir } from '../server/renderer-dir'
+import { serveToken } from '../server/auth'
 
 export const DEFAULT_SERVE_PORT = 8710
 
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'Run the studio headless and serve its UI on 127.0.0.1',
-  usage: 'webtv serve [--port 8710] [--lan] [--data-dir DIR]',
-  options: { port: { type: 'string' }, lan: { type: 'boolean', default: false } },
+  usage: 'webtv serve [--port 8710] [--lan] [--new-token] [--data-dir DIR]',
+  options: { port: { type: 'string' }, lan: { type: 'boolean', default: false }, 'new-token': { type: 'boolean', default: false } },
   async run(ctx) {
     const port = intOpt(ctx, 'port', DEFAULT_SERVE_PORT)
     if (port < 0 || port > 65535) throw new UsageError(`--port must be between 0 and 65535, got ${port}.`)
@@ -20,7 +21,8 @@ export const serveCommand: CliCommand = {
         core,
         rendererDir: findRendererDir(),
         port,
-        host: ctx.values.lan === true ? '0.0.0.0' : '127.0.0.1'
+        host: ctx.values.lan === true ? '0.0.0.0' : '127.0.0.1',
+        token: serveToken(core.dataDir, { rotate: ctx.values['new-token'] === true })
       })
       await core.startBackground()
       ctx.io.out(`WebTV Studio is running (data: ${core.dataDir})`)

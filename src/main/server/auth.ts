@@ -1,10 +1,31 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { IncomingMessage } from 'node:http'
 
 export const TOKEN_COOKIE = 'webtv_token'
 
 export function generateToken(): string {
   return randomBytes(24).toString('base64url')
+}
+
+/**
+ * The studio's access token, kept in the data folder (readable only by the user)
+ * so the URL `webtv serve` printed — and open tabs — keep working after a restart.
+ * `rotate` issues a new one, locking out every holder of the old URL.
+ */
+export function serveToken(dataDir: string, opts: { rotate?: boolean } = {}): string {
+  const file = join(dataDir, 'serve-token')
+  if (!opts.rotate && existsSync(file)) {
+    const saved = readFileSync(file, 'utf8').trim()
+    if (/^[A-Za-z0-9_-]{32,}$/.test(saved)) return saved
+  }
+  const token = generateToken()
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, token + '\n', { mode: 0o600 })
+  chmodSync(tmp, 0o600)
+  renameSync(tmp, file)
+  return token
 }
 
 function safeEqual(a: string, b: string): boolean {
