@@ -61,12 +61,21 @@ function queryInput(s: LibraryStore, page: number) {
   return input
 }
 
+/** Fetches to redo because a change arrived while they were in flight. */
+const stale = new Set<string>()
+/** The page range the grid last showed. */
+let visiblePages: [number, number] = [0, 0]
+
 export const useLibrary = create<LibraryStore>((set, get) => {
   async function fetchPage(page: number, replace: boolean): Promise<void> {
     const s = get()
     if (s.channelId === null) return
     const key = `${s.queryId}:${page}`
-    if (inflight.has(key)) return
+    if (inflight.has(key)) {
+      // The answer on its way may predate the change that asked for this refresh.
+      if (replace) stale.add(key)
+      return
+    }
     inflight.add(key)
     const qid = s.queryId
     try {
@@ -77,6 +86,7 @@ export const useLibrary = create<LibraryStore>((set, get) => {
       if (get().queryId === qid) set({ error: errorMessage(err) })
     } finally {
       inflight.delete(key)
+      if (stale.delete(key)) void fetchPage(page, true)
     }
   }
 
@@ -109,6 +119,7 @@ export const useLibrary = create<LibraryStore>((set, get) => {
       if (s.channelId === null) return
       const p0 = Math.floor(Math.max(0, first) / LIBRARY_PAGE)
       const p1 = Math.floor(Math.max(0, last) / LIBRARY_PAGE)
+      visiblePages = [p0, p1]
       for (let p = p0; p <= p1; p++) if (!s.pages[p]) void fetchPage(p, false)
     },
     refresh() {
@@ -117,8 +128,14 @@ export const useLibrary = create<LibraryStore>((set, get) => {
       if (refreshTimer) return
       refreshTimer = setTimeout(() => {
         refreshTimer = null
-        const loaded = Object.keys(get().pages).map(Number)
-        for (const p of loaded.length ? loaded : [0]) void fetchPage(p, true)
+        // Only pages near the screen are refreshed; the others are dropped and fetched
+        // again if scrolled back to, so a long-scrolled library doesn't refetch it all.
+        const [p0, p1] = visiblePages
+        const keep = Object.keys(get().pages)
+          .map(Number)
+          .filter((p) => p >= p0 - 1 && p <= p1 + 1)
+        set((st) => ({ pages: Object.fromEntries(keep.map((p) => [p, st.pages[p]!])) }))
+        for (const p of keep.length ? keep : [p0]) void fetchPage(p, true)
       }, 250)
     },
     async importFiles(files) {
