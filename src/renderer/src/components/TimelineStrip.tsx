@@ -1,9 +1,8 @@
-import { memo, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react'
-import { useVirtualizer } from '@tanstack/react-virtual'
+import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react'
+import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual'
 import {
   DndContext,
   DragOverlay,
-  KeyboardSensor,
   PointerSensor,
   closestCenter,
   useSensor,
@@ -12,7 +11,7 @@ import {
   type DragStartEvent,
   type Announcements
 } from '@dnd-kit/core'
-import { SortableContext, horizontalListSortingStrategy, sortableKeyboardCoordinates, useSortable } from '@dnd-kit/sortable'
+import { SortableContext, horizontalListSortingStrategy, useSortable } from '@dnd-kit/sortable'
 import { CSS } from '@dnd-kit/utilities'
 import { formatDuration, formatSeconds } from '../lib/format'
 import { moveBlock } from '../lib/order'
@@ -36,6 +35,7 @@ export function TimelineStrip() {
   const previewShot = usePreview((s) => s.shot)
   const { nowItemId, nextItemId } = useNowNext()
   const [activeId, setActiveId] = useState<number | null>(null)
+  const lifted = useTimeline((s) => s.lifted)
   const scrollRef = useRef<HTMLDivElement>(null)
 
   const ids = useMemo(() => items.map((i) => i.itemId), [items])
@@ -43,8 +43,9 @@ export function TimelineStrip() {
   const positionOf = useMemo(() => new Map(items.map((it, i) => [it.itemId, i])), [items])
 
   const sensors = useSensors(
-    useSensor(PointerSensor, { activationConstraint: { distance: 6 } }),
-    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates, keyboardCodes: { start: ['Space'], cancel: ['Escape'], end: ['Space', 'Enter'] } })
+    // The keyboard reorder is the store's (lift / moveLifted / dropLifted): dnd-kit's
+    // keyboard sensor can only reach cards that are mounted in the virtualized strip.
+    useSensor(PointerSensor, { activationConstraint: { distance: 6 } })
   )
 
   // TanStack Virtual's API isn't memoizable by the React Compiler; this component re-renders on scroll by design.
@@ -55,8 +56,22 @@ export function TimelineStrip() {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ITEM_W + GAP,
     overscan: 8,
-    getItemKey: (i) => items[i]?.itemId ?? i
+    getItemKey: (i) => items[i]?.itemId ?? i,
+    // A card lifted with the keyboard stays mounted (it keeps the focus) however far
+    // its drop position moves, and so do the cards around that position.
+    rangeExtractor: (range: Range) => {
+      const base = defaultRangeExtractor(range)
+      if (!lifted) return base
+      const extra = [positionOf.get(lifted.itemId) ?? 0]
+      for (let i = Math.max(0, lifted.target - 3); i <= Math.min(range.count - 1, lifted.target + 3); i++) extra.push(i)
+      return [...new Set([...base, ...extra])].sort((a, b) => a - b)
+    }
   })
+
+  const liftedTarget = lifted?.target ?? null
+  useEffect(() => {
+    if (liftedTarget !== null) virtualizer.scrollToIndex(liftedTarget, { align: 'auto' })
+  }, [liftedTarget, virtualizer])
 
   function onDragStart(e: DragStartEvent) {
     setActiveId(Number(e.active.id))
@@ -115,6 +130,9 @@ export function TimelineStrip() {
         <p className="empty">The timeline is empty. Add ready shots from the library (the + on a card, or A on a focused card).</p>
       ) : (
         <DndContext sensors={sensors} collisionDetection={closestCenter} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setActiveId(null)} accessibility={{ announcements }}>
+          <p className="sr-only" role="status" aria-live="assertive" data-testid="timeline-move-status">
+            {lifted ? `Moving shot from position ${(positionOf.get(lifted.itemId) ?? 0) + 1} to position ${lifted.target + 1} of ${items.length}. Arrow keys move, Space drops, Escape cancels.` : ''}
+          </p>
           <SortableContext items={ids} strategy={horizontalListSortingStrategy}>
             <div className="timeline-scroll" ref={scrollRef} role="listbox" aria-multiselectable="true" aria-label="Timeline shots in air order" data-testid="timeline">
               <div style={{ width: virtualizer.getTotalSize(), height: '100%', position: 'relative' }}>
@@ -123,7 +141,15 @@ export function TimelineStrip() {
                   if (!item) return null
                   return (
                     <div key={item.itemId} className="timeline-slot" style={{ transform: `translateX(${v.start}px)`, width: ITEM_W }}>
-                      <TimelineCard item={item} index={v.index} selected={selected.has(item.itemId)} now={item.itemId === nowItemId} next={item.itemId === nextItemId} />
+                      <TimelineCard
+                        item={item}
+                        index={v.index}
+                        selected={selected.has(item.itemId)}
+                        now={item.itemId === nowItemId}
+                        next={item.itemId === nextItemId}
+                        lifted={lifted?.itemId === item.itemId}
+                        dropTarget={lifted !== null && lifted.target === v.index && lifted.itemId !== item.itemId}
+                      />
                     </div>
                   )
                 })}
@@ -144,7 +170,23 @@ export function TimelineStrip() {
   )
 }
 
-const TimelineCard = memo(function TimelineCard({ item, index, selected, now, next }: { item: TimelineItem; index: number; selected: boolean; now: boolean; next: boolean }) {
+const TimelineCard = memo(function TimelineCard({
+  item,
+  index,
+  selected,
+  now,
+  next,
+  lifted,
+  dropTarget
+}: {
+  item: TimelineItem
+  index: number
+  selected: boolean
+  now: boolean
+  next: boolean
+  lifted: boolean
+  dropTarget: boolean
+}) {
   const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: item.itemId })
   const select = useTimeline((s) => s.select)
   const remove = useTimeline((s) => s.remove)
@@ -157,10 +199,21 @@ const TimelineCard = memo(function TimelineCard({ item, index, selected, now, ne
     if (!e.shiftKey && !e.ctrlKey && !e.metaKey) void openPreview(item.shotId)
   }
   function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
-    listeners?.onKeyDown?.(e)
-    // While this card is picked up, the keyboard sensor owns the keys.
-    if (e.defaultPrevented || isDragging) return
-    if (e.key === 'Enter') {
+    if (isDragging) return
+    const t = useTimeline.getState()
+    if (lifted) {
+      // Picked up: arrows move the drop position, Space/Enter drop, Escape puts it back.
+      if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') t.moveLifted(e.key === 'ArrowRight' ? 1 : -1)
+      else if (e.key === ' ' || e.key === 'Enter') t.dropLifted()
+      else if (e.key === 'Escape') t.dropLifted(true)
+      else return
+      e.preventDefault()
+      return
+    }
+    if (e.key === ' ') {
+      e.preventDefault()
+      t.lift(item.itemId)
+    } else if (e.key === 'Enter') {
       select(item.itemId, 'only')
       void openPreview(item.shotId)
     } else if (e.key === 'Delete' || e.key === 'Backspace') {
@@ -185,12 +238,13 @@ const TimelineCard = memo(function TimelineCard({ item, index, selected, now, ne
       onClick={onClick}
       role="option"
       aria-selected={selected}
+      aria-grabbed={lifted}
       aria-roledescription="sortable shot"
       aria-label={`Position ${index + 1}: ${item.prompt || 'shot ' + item.shotId}, ${formatSeconds(item.durationMs)}${now ? ', on air now' : next ? ', up next' : ''}`}
       data-testid="timeline-item"
       data-item-id={item.itemId}
       data-shot-id={item.shotId}
-      className={`timeline-card ${selected ? 'selected' : ''} ${isDragging ? 'dragging' : ''} ${now ? 'now' : ''} ${next ? 'next' : ''} ${previewing ? 'previewing' : ''}`}
+      className={`timeline-card ${selected ? 'selected' : ''} ${isDragging || lifted ? 'dragging' : ''} ${dropTarget ? 'drop-target' : ''} ${now ? 'now' : ''} ${next ? 'next' : ''} ${previewing ? 'previewing' : ''}`}
       style={{ transform: CSS.Translate.toString(transform), transition }}
     >
       <Poster path={item.posterPath} alt="" />

@@ -1,7 +1,7 @@
 import { create } from 'zustand'
 import type { PlaylistDto } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
-import { planMoves } from '../lib/order'
+import { moveBlock, planMoves } from '../lib/order'
 import { useNotices } from './notices'
 
 export type TimelineItem = PlaylistDto['items'][number]
@@ -18,6 +18,16 @@ interface TimelineStore {
   /** Edits in flight; while > 0, change events are folded into one reload afterwards. */
   pendingEdits: number
   error: string | null
+  /**
+   * A card picked up with the keyboard (Space) and the index it would drop at.
+   * Ours rather than dnd-kit's keyboard sensor, which only sees mounted cards and so
+   * could not move a shot past the part of a long (virtualized) strip on screen.
+   */
+  lifted: { itemId: number; target: number } | null
+  lift(itemId: number): void
+  moveLifted(delta: number): void
+  /** Drop at the target (a reorder, like a mouse drop) or, with cancel, put it back. */
+  dropLifted(cancel?: boolean): void
   setChannel(id: number | null): void
   load(): Promise<void>
   reorder(finalItemIds: number[], moved?: ReadonlySet<number>): Promise<boolean>
@@ -66,10 +76,32 @@ export const useTimeline = create<TimelineStore>((set, get) => {
     selected: new Set(),
     anchor: null,
     pendingEdits: 0,
+    lifted: null,
+    lift(itemId) {
+      const at = get().items.findIndex((i) => i.itemId === itemId)
+      if (at >= 0) set({ lifted: { itemId, target: at } })
+    },
+    moveLifted(delta) {
+      const l = get().lifted
+      if (!l) return
+      const target = Math.max(0, Math.min(get().items.length - 1, l.target + delta))
+      set({ lifted: { ...l, target } })
+    },
+    dropLifted(cancel = false) {
+      const l = get().lifted
+      set({ lifted: null })
+      if (!l || cancel) return
+      const ids = get().items.map((i) => i.itemId)
+      const over = ids[l.target]
+      if (over === undefined || over === l.itemId) return
+      const sel = get().selected
+      const block = sel.has(l.itemId) ? sel : new Set<number>([l.itemId])
+      void get().reorder(moveBlock(ids, block, l.itemId, over), block)
+    },
     error: null,
     setChannel(id) {
       if (id === get().channelId) return
-      set({ channelId: id, items: [], loaded: false, selected: new Set(), anchor: null, error: null })
+      set({ channelId: id, items: [], loaded: false, selected: new Set(), anchor: null, error: null, lifted: null })
       void get().load()
     },
     async load() {
