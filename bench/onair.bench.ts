@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServer } from 'node:net'
 import { DEFAULT_HOUSE_FORMAT } from '../src/shared/house-format'
 import { toolPath } from '../src/main/media/ffmpeg-path'
 import { seedPlayoutArgs } from '../src/main/onair/ffmpeg-args'
@@ -18,19 +17,10 @@ import { ChannelPlayout } from '../src/main/onair/playout'
 import { LocalRtmpServer } from '../src/main/onair/rtmp-server'
 import { ensureSlate, makeHouseClip } from '../src/main/onair/slate'
 import { FilePlaylistSource } from '../src/main/onair/timeline'
+import { freePort } from '../test/fixtures/rtmp'
 
 const CLK_TCK = 100 // Linux USER_HZ
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /** CPU seconds (user + system) a live process has used, from /proc. */
 function cpuSeconds(pid: number): number {
