@@ -10,6 +10,9 @@ import type { HouseFormat } from '../../shared/house-format'
 /** How often ffmpeg writes a `-progress` block, in seconds. */
 export const PROGRESS_PERIOD_S = 0.5
 
+/** Quiet stderr (warnings only) and machine-readable progress on stdout, for the long-running ffmpegs. */
+const PROGRESS_HEADER: readonly string[] = ['-hide_banner', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:1', '-stats_period', String(PROGRESS_PERIOD_S)]
+
 /**
  * The channel's one long-running encoder: conformed MPEG-TS clips arrive on stdin
  * one after another and are copied, never re-encoded, to the local RTMP server.
@@ -18,14 +21,7 @@ export const PROGRESS_PERIOD_S = 0.5
  */
 export function playoutArgs(publishUrl: string): string[] {
   return [
-    '-hide_banner',
-    '-loglevel',
-    'warning',
-    '-nostats',
-    '-progress',
-    'pipe:1',
-    '-stats_period',
-    String(PROGRESS_PERIOD_S),
+    ...PROGRESS_HEADER,
     // Probe only the first half second: a longer probe is read ahead of -re pacing
     // and would hold clips inside ffmpeg, delaying edits by as much.
     '-analyzeduration',
@@ -61,14 +57,7 @@ export const RELAY_RW_TIMEOUT_US = 10_000_000
  */
 export function relayArgs(destinationUrl: string): string[] {
   return [
-    '-hide_banner',
-    '-loglevel',
-    'warning',
-    '-nostats',
-    '-progress',
-    'pipe:1',
-    '-stats_period',
-    String(PROGRESS_PERIOD_S),
+    ...PROGRESS_HEADER,
     '-f',
     'flv',
     '-i',
