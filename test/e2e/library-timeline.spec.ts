@@ -153,7 +153,7 @@ test.describe('studio: library and timeline', () => {
     await page.keyboard.press('ArrowRight')
     await page.waitForTimeout(250)
     await page.keyboard.press('Space')
-    await expect(page.getByRole('alert').filter({ hasText: 'refused and undone' })).toBeVisible()
+    await expect(page.getByRole('alert').filter({ hasText: 'The timeline shows what the core kept' })).toBeVisible()
     await expect.poll(() => timelineShotIds(page)).toEqual(pl.items.slice(1).map((i) => i.shotId))
     await page.screenshot({ path: join(screenshotDir, 'timeline-refused-edit.png') })
     holdEvents = false

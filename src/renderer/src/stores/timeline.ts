@@ -56,7 +56,9 @@ export const useTimeline = create<TimelineStore>((set, get) => {
       return true
     } catch (err) {
       if (get().channelId === channelId) set({ items: snapshot })
-      useNotices.getState().push('error', `${what} was refused and undone: ${errorMessage(err)}`)
+      // A multi-shot move is several calls: some may have landed before one was
+      // refused, so promise only what is true — the reload shows what the core kept.
+      useNotices.getState().push('error', `${what} was refused: ${errorMessage(err)} The timeline shows what the core kept.`)
       reloadAfterEdit = true
       return false
     } finally {
