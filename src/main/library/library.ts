@@ -965,13 +965,20 @@ export class Library {
     try {
       const original = this.keepOriginal(sourcePath, sourceHash)
       const media = await this.produceMedia(sourcePath, channel, opts.signal, (p) => progress({ percent: 2 + p.percent * 0.98, step: p.step }), sourceHash)
-      this.db
+      const { changes } = this.db
         .prepare(
           `UPDATE takes SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
              duration_ms = ?, width = ?, height = ?, format_rev = ?, owner_pid = NULL, error = NULL WHERE id = ?`
         )
         .run(original, media.mediaHash, media.finals.mp4, media.finals.ts, media.finals.poster, media.finals.strip, media.durationMs,
           channel.format.width, channel.format.height, channel.formatRev, claim.id)
+      if (changes === 0) {
+        // The shot (and so its takes) was deleted while this take was being made:
+        // nothing refers to what we just produced, so it goes to the trash too.
+        const made = { media_hash: media.mediaHash, mp4_path: media.finals.mp4, ts_path: media.finals.ts, poster_path: media.finals.poster, strip_path: media.finals.strip, original_path: original }
+        this.moveToTrash(this.unreferencedFiles([made]))
+        throw new StudioError('not_found', `Shot ${shotId} was deleted while its new take was being made.`, 'shotId')
+      }
       this.changed(channel.id, 'shots')
       return this.getTake(claim.id)
     } catch (err) {

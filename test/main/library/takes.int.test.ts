@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { Core } from '../../../src/main/core/core'
 import { callCore } from '../../../src/main/cli/open-core'
 import type { GenerationHandle } from '../../../src/main/generation/feature'
@@ -141,6 +142,29 @@ describe('takes', () => {
     expect(b.id).toBe(a.id)
     expect(lib.listTakes(shotId).filter((t) => t.jobId === jobId)).toHaveLength(1)
     expect(lib.listTakes(shotId)).toHaveLength(2)
+  })
+
+  it('a take whose shot is deleted while it is being made leaves no media behind', async () => {
+    const { core, lib, dir } = await studio()
+    const channelId = await smallChannel(core, 'Vanishing')
+    const { results } = await callCore(core, 'library.import', { channelId, paths: [makeClip(dir, { width: 256, height: 144, seconds: 1 })] })
+    const shotId = results[0]!.ok ? results[0]!.shot.id : 0
+    const mediaFiles = (): string[] => readdirSync(join(lib.dataDir, 'media'), { recursive: true }).map(String).filter((f) => /\.(mp4|ts|jpg)$/.test(f))
+    const before = mediaFiles()
+    let deleted = false
+    const attempt = lib.ingestTake(shotId, makeClip(dir, { width: 320, height: 180, seconds: 2, name: 'other.mp4' }), { jobId: 99, prompt: 'p', seed: 3, backend: 'offline' }, {
+      onProgress: (p) => {
+        if (!deleted && p.percent > 5) {
+          deleted = true
+          lib.deleteShots([shotId])
+        }
+      }
+    })
+    await expect(attempt).rejects.toMatchObject({ code: 'not_found' })
+    expect(deleted).toBe(true)
+    // Neither the shot's media nor the new take's stayed in the media folder.
+    expect(mediaFiles().filter((f) => !before.includes(f))).toEqual([])
+    expect(mediaFiles()).toEqual([])
   })
 
   it('on a channel that holds new shots for review, a newly chosen take waits for approval', async () => {
