@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { toolPath } from '../media/ffmpeg-path'
+import { AbortedError, runFfmpeg as runMediaFfmpeg } from '../media/run-ffmpeg'
 import { GenerationError } from './errors'
 
 export interface FfmpegRunOptions {
@@ -10,55 +11,24 @@ export interface FfmpegRunOptions {
 }
 
 /**
- * Run ffmpeg to completion with machine-readable progress (-progress pipe:1).
- * Aborting kills the process and rejects with a 'canceled' GenerationError; a
- * non-zero exit rejects with the last lines ffmpeg printed.
+ * Run ffmpeg to completion with machine-readable progress (-progress pipe:1), at a
+ * lower CPU priority (generation is background work). Aborting kills the process
+ * and rejects with a 'canceled' GenerationError; a non-zero exit rejects with the
+ * last lines ffmpeg printed.
  */
-export function runFfmpeg(args: string[], opts: FfmpegRunOptions = {}): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (opts.signal?.aborted) {
-      reject(new GenerationError('canceled', 'Canceled.'))
-      return
-    }
-    const child = spawn(toolPath('ffmpeg'), ['-hide_banner', '-nostdin', '-y', '-progress', 'pipe:1', '-nostats', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe']
+export async function runFfmpeg(args: string[], opts: FfmpegRunOptions = {}): Promise<void> {
+  const durationSeconds = opts.durationSeconds
+  const onPercent = opts.onPercent
+  try {
+    await runMediaFfmpeg(['-hide_banner', '-nostdin', '-y', '-progress', 'pipe:1', '-nostats', ...args], {
+      signal: opts.signal,
+      lowPriority: true,
+      ...(durationSeconds && onPercent ? { durationUs: durationSeconds * 1e6, onProgress: (p: number) => onPercent(Math.round(p)) } : {})
     })
-    let stderrTail = ''
-    let stdoutBuf = ''
-    child.stderr.on('data', (d: Buffer) => {
-      stderrTail = (stderrTail + d.toString()).slice(-4000)
-    })
-    child.stdout.on('data', (d: Buffer) => {
-      stdoutBuf += d.toString()
-      let nl: number
-      while ((nl = stdoutBuf.indexOf('\n')) >= 0) {
-        const line = stdoutBuf.slice(0, nl).trim()
-        stdoutBuf = stdoutBuf.slice(nl + 1)
-        const m = /^out_time_us=(\d+)/.exec(line)
-        if (m && opts.durationSeconds && opts.onPercent) {
-          const pct = Math.min(100, (Number(m[1]) / 1e6 / opts.durationSeconds) * 100)
-          opts.onPercent(Math.round(pct))
-        }
-      }
-    })
-    const onAbort = (): void => {
-      child.kill('SIGKILL')
-    }
-    opts.signal?.addEventListener('abort', onAbort, { once: true })
-    child.on('error', (err) => {
-      opts.signal?.removeEventListener('abort', onAbort)
-      reject(err)
-    })
-    child.on('close', (code, sig) => {
-      opts.signal?.removeEventListener('abort', onAbort)
-      if (opts.signal?.aborted) reject(new GenerationError('canceled', 'Canceled.'))
-      else if (code === 0) resolve()
-      else {
-        const tail = stderrTail.trim().split('\n').slice(-4).join(' | ')
-        reject(new GenerationError('permanent', `ffmpeg failed (${code ?? sig}): ${tail}`))
-      }
-    })
-  })
+  } catch (err) {
+    if (err instanceof AbortedError || opts.signal?.aborted) throw new GenerationError('canceled', 'Canceled.')
+    throw new GenerationError('permanent', err instanceof Error ? err.message : String(err))
+  }
 }
 
 /** Run ffprobe and return the duration of a media file in seconds. */

@@ -57,6 +57,7 @@ export async function conform(input: string, targets: ConformTargets, format: Ho
     ;({ stderr } = await runFfmpeg(conformArgs(input, targets, format, info, opts.tuning ?? DEFAULT_TUNING), {
       signal: opts.signal,
       durationUs,
+      lowPriority: true,
       // Conform is ~95 % of the work; the remux is a copy.
       onProgress: (pct) => report({ percent: pct * 0.95, step: 'conform' })
     }))
@@ -75,7 +76,7 @@ export async function conform(input: string, targets: ConformTargets, format: Ho
     }
   }
   report({ percent: 95, step: 'remux' })
-  await runFfmpeg(tsRemuxArgs(targets.mp4, targets.ts), { signal: opts.signal })
+  await runFfmpeg(tsRemuxArgs(targets.mp4, targets.ts), { signal: opts.signal, lowPriority: true })
   report({ percent: 100, step: 'done' })
   return { probe: info, plan, durationMs: Math.round(plan.durationSec * 1000) }
 }

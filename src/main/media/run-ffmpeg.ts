@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { setPriority } from 'node:os'
 import { toolPath } from './ffmpeg-path'
 import { ProgressParser, progressPercent } from './progress'
 
@@ -25,6 +26,11 @@ export interface RunFfmpegOptions {
   /** Expected output length, for percent; progress needs `-progress pipe:1` in args. */
   durationUs?: number
   onProgress?: ((percent: number) => void) | undefined
+  /**
+   * Background work (conform, offline rendering): run at a lower CPU priority so it
+   * never starves what is live — the playout and relays, the studio's own process.
+   */
+  lowPriority?: boolean
 }
 
 const STDERR_KEEP = 16 * 1024
@@ -38,6 +44,13 @@ export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new AbortedError())
     const child = spawn(toolPath('ffmpeg'), args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    if (opts.lowPriority && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, 10)
+      } catch {
+        /* not permitted here: it just runs at normal priority */
+      }
+    }
     const parser = new ProgressParser()
     let stderr = ''
     child.stdout.setEncoding('utf8')

@@ -1,22 +1,8 @@
-import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { HouseFormat } from '../../shared/house-format'
-import { toolPath } from '../media/ffmpeg-path'
+import { runFfmpeg } from '../media/run-ffmpeg'
 import { synthClipArgs, type SynthClipSpec } from './ffmpeg-args'
-
-/** Run one ffmpeg to completion; rejects with its last stderr lines. */
-export function runFfmpeg(args: string[]): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(toolPath('ffmpeg'), args, { stdio: ['ignore', 'ignore', 'pipe'] })
-    let err = ''
-    child.stderr.on('data', (d: Buffer) => {
-      err = (err + d.toString()).slice(-4000)
-    })
-    child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`ffmpeg exited with ${code}: ${err.trim()}`))))
-  })
-}
 
 /**
  * Encode a synthetic clip in the house format, written atomically (temp + rename)
