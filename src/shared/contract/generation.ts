@@ -102,6 +102,17 @@ const planSchema = z.object({
 
 const prompt = z.string().trim().min(3, 'a prompt needs a few words').max(2000, 'keep a prompt under 2000 characters')
 
+/** A channel's autopilot, and how much material is ready ahead of the air. */
+const autopilotSchema = z.object({
+  enabled: z.boolean(),
+  minutesAhead: z.number(),
+  shotsPerSequence: z.number().int(),
+  theme: z.string(),
+  reviewPolicy: z.enum(['auto', 'manual']),
+  runwaySeconds: z.number(),
+  lastError: z.string().nullable()
+})
+
 export const generationCalls = {
   'generation.write': call(
     z
@@ -215,15 +226,7 @@ export const generationCalls = {
   ),
   'generation.autopilot.get': call(
     z.object({ channelId: id }).strict(),
-    z.object({
-      enabled: z.boolean(),
-      minutesAhead: z.number(),
-      shotsPerSequence: z.number().int(),
-      theme: z.string(),
-      reviewPolicy: z.enum(['auto', 'manual']),
-      runwaySeconds: z.number(),
-      lastError: z.string().nullable()
-    }),
+    autopilotSchema,
     "A channel's autopilot and how much material is ready ahead of the air."
   ),
   'generation.autopilot.set': call(
@@ -237,15 +240,7 @@ export const generationCalls = {
         reviewPolicy: z.enum(['auto', 'manual']).optional()
       })
       .strict(),
-    z.object({
-      enabled: z.boolean(),
-      minutesAhead: z.number(),
-      shotsPerSequence: z.number().int(),
-      theme: z.string(),
-      reviewPolicy: z.enum(['auto', 'manual']),
-      runwaySeconds: z.number(),
-      lastError: z.string().nullable()
-    }),
+    autopilotSchema,
     'Turn the autopilot on or off and set how far ahead it keeps the channel filled.'
   )
 }

@@ -36,6 +36,17 @@ export const channelSchema = z.object({
 })
 export type Channel = z.infer<typeof channelSchema>
 
+/** The conformed clip of a shot or a take; paths are relative to the data folder. */
+const clipMediaFields = {
+  durationMs: z.number().int().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  mp4Path: z.string().nullable(),
+  tsPath: z.string().nullable(),
+  posterPath: z.string().nullable(),
+  stripPath: z.string().nullable(),
+}
+
 export const shotSchema = z.object({
   id,
   channelId: id,
@@ -47,13 +58,7 @@ export const shotSchema = z.object({
   backend: z.string().nullable(),
   /** File name the clip was imported from, when it came from a file. */
   sourceName: z.string().nullable(),
-  durationMs: z.number().int().nullable(),
-  width: z.number().int().nullable(),
-  height: z.number().int().nullable(),
-  mp4Path: z.string().nullable(),
-  tsPath: z.string().nullable(),
-  posterPath: z.string().nullable(),
-  stripPath: z.string().nullable(),
+  ...clipMediaFields,
   error: z.string().nullable(),
   createdAt: z.number(),
   updatedAt: z.number()
@@ -71,13 +76,7 @@ export const takeSchema = z.object({
   prompt: z.string(),
   seed: z.number().nullable(),
   backend: z.string().nullable(),
-  durationMs: z.number().int().nullable(),
-  width: z.number().int().nullable(),
-  height: z.number().int().nullable(),
-  mp4Path: z.string().nullable(),
-  tsPath: z.string().nullable(),
-  posterPath: z.string().nullable(),
-  stripPath: z.string().nullable(),
+  ...clipMediaFields,
   error: z.string().nullable(),
   createdAt: z.number()
 })
