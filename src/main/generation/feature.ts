@@ -6,7 +6,10 @@ import { FileSecretStore, maskSecret, type SecretStore } from '../secrets'
 import { Autopilot, type RunwayProbe } from './autopilot'
 import { testSpace } from './gradio/space'
 import { GenerationService } from './service'
-import { getAutopilot, getBackends, getLlm, HF_TOKEN_SECRET, LLM_KEY_SECRET, setAutopilot, setBackends, setLlm } from './settings'
+import { testComfy } from './comfyui/health'
+import { takeOrigins } from './comfyui/origin'
+import { tokenAllowed } from './comfyui/token'
+import { COMFYUI_TOKEN_SECRET, getAutopilot, getBackends, getLlm, HF_TOKEN_SECRET, LLM_KEY_SECRET, setAutopilot, setBackends, setLlm } from './settings'
 import { checkBackends, mappingFor } from './steps'
 import { jobDto } from './store'
 
@@ -69,9 +72,9 @@ export const generationFeature: Feature = (ctx) => {
     'generation.jobs.retry': ({ id }) => service.retry(id),
     'generation.backends.get': async ({ channelId }) => {
       lib.getChannel(channelId)
-      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET) }
+      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET), comfyuiToken: await masked(COMFYUI_TOKEN_SECRET) }
     },
-    'generation.backends.set': async ({ channelId, settings, hfToken }) => {
+    'generation.backends.set': async ({ channelId, settings, hfToken, comfyuiToken }) => {
       lib.getChannel(channelId)
       if (settings) {
         const next = { ...getBackends(lib, channelId), ...settings } as BackendSettings
@@ -83,7 +86,12 @@ export const generationFeature: Feature = (ctx) => {
         else if (!/^\S{8,}$/.test(hfToken)) throw new StudioError('invalid_input', 'That does not look like a token (no spaces, at least 8 characters). Copy it again from huggingface.co/settings/tokens.', 'hfToken')
         else await secrets.set(HF_TOKEN_SECRET, hfToken)
       }
-      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET) }
+      if (comfyuiToken !== undefined) {
+        if (comfyuiToken === '') await secrets.delete(COMFYUI_TOKEN_SECRET)
+        else if (!/^\S{8,}$/.test(comfyuiToken)) throw new StudioError('invalid_input', 'That does not look like a token (no spaces, at least 8 characters). Copy it again from your GPU provider.', 'comfyuiToken')
+        else await secrets.set(COMFYUI_TOKEN_SECRET, comfyuiToken)
+      }
+      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET), comfyuiToken: await masked(COMFYUI_TOKEN_SECRET) }
     },
     'generation.backends.test': async ({ channelId, step }) => {
       lib.getChannel(channelId)
@@ -93,6 +101,17 @@ export const generationFeature: Feature = (ctx) => {
       for (const name of ['video', 'upscale', 'interpolate', 'music'] as const) {
         if (step && step !== name) continue
         const cfg = s[name]
+        if (cfg.backend === 'comfyui' && (cfg.enabled || step)) {
+          const comfyToken = await secrets.get(COMFYUI_TOKEN_SECRET)
+          for (const e of s.comfyui.endpoints) {
+            const r = await testComfy(e, cfg.comfyui ?? { workflow: name === 'music' ? 'ace-step' : 'wan22-t2v' }, e.sendToken && tokenAllowed(e.url) ? comfyToken : undefined)
+            if (r.ok) service.workers.comfyPool.ok(e.url)
+            else if (r.problem === 'unreachable') service.workers.comfyPool.down(e.url, r.message)
+            results.push({ step: name, space: e.url, ok: r.ok, problem: r.problem, message: r.message, endpoints: [], parameters: [] })
+          }
+          if (s.comfyui.endpoints.length === 0) results.push({ step: name, space: 'ComfyUI', ok: false, problem: 'no_server', message: 'No ComfyUI server is listed: add one (e.g. http://127.0.0.1:8188).', endpoints: [], parameters: [] })
+          continue
+        }
         if (cfg.backend !== 'gradio' || (!cfg.enabled && !step)) {
           if (step || cfg.enabled) results.push({ step: name, space: 'local ffmpeg', ok: true, problem: null, message: `The ${name} step runs locally with ffmpeg; nothing to connect to.`, endpoints: [], parameters: [] })
           continue
@@ -104,6 +123,11 @@ export const generationFeature: Feature = (ctx) => {
       }
       return { results }
     },
+    'generation.comfyui.status': ({ channelId }) => {
+      lib.getChannel(channelId)
+      return { endpoints: service.workers.comfyStatus(channelId) }
+    },
+    'generation.takes.origin': ({ shotId }) => ({ origins: takeOrigins(lib, service.store, shotId) }),
     'generation.llm.get': async () => ({ ...getLlm(lib), apiKey: await masked(LLM_KEY_SECRET) }),
     'generation.llm.set': async ({ apiKey, ...patch }) => {
       const next = setLlm(lib, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)))

@@ -2,6 +2,7 @@ import { StudioError } from '../../shared/contract/define'
 import type { BackendSettings, StepBackend } from '../../shared/contract/generation'
 import { runOnSpace, type SpaceTarget } from './gradio/space'
 import { PRESETS, type GradioMapping, type StepName } from './gradio/presets'
+import { checkComfyBackend } from './comfyui/settings'
 import { LocalInterpolate, LocalMusic, LocalUpscale, OfflineVideo } from './offline'
 import type { InterpolateStep, MusicStep, ShotPrompt, StepContext, UpscaleStep, VideoStep } from './types'
 
@@ -18,6 +19,10 @@ export function mappingFor(step: StepBackend, name: StepName): GradioMapping {
 export function checkBackends(s: BackendSettings): void {
   for (const name of ['video', 'upscale', 'interpolate', 'music'] as const) {
     const step = s[name]
+    if (step.enabled && step.backend === 'comfyui') {
+      checkComfyBackend(s, name)
+      continue
+    }
     if (!step.enabled || step.backend !== 'gradio') continue
     if (step.spaces.length === 0) {
       throw new StudioError('invalid_input', `The ${name} step is set to a Gradio Space but names none: add a Space id or URL.`, `settings.${name}.spaces`)

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { call } from './define'
+import { comfyEndpointStatusSchema, comfyPoolSchema, comfyStepSchema, takeOriginSchema } from './comfyui'
 
 /**
  * Generation: theme → shot prompts (writer) → jobs (video, optional upscale and
@@ -33,12 +34,14 @@ const spaceRef = z
 export const stepBackendSchema = z
   .object({
     enabled: z.boolean(),
-    backend: z.enum(['offline', 'gradio']),
+    backend: z.enum(['offline', 'gradio', 'comfyui']),
     preset: presetIdSchema,
     /** Space ids or URLs; several copies of one Space run jobs in parallel. */
     spaces: z.array(spaceRef).max(16),
     /** Required for preset "custom"; overrides a preset's mapping otherwise. */
-    mapping: gradioMappingSchema.optional()
+    mapping: gradioMappingSchema.optional(),
+    /** backend "comfyui": the workflow this step runs on the channel's ComfyUI servers. */
+    comfyui: comfyStepSchema.optional()
   })
   .strict()
 export type StepBackend = z.infer<typeof stepBackendSchema>
@@ -58,6 +61,8 @@ export const backendSettingsSchema = z
     retryBaseMs: z.number().int().min(10).max(600_000),
     /** One Space call is abandoned (and retried) after this long. */
     callTimeoutMs: z.number().int().min(1000).max(3_600_000),
+    /** ComfyUI servers (a pool) shared by every step whose backend is "comfyui". */
+    comfyui: comfyPoolSchema.default({ endpoints: [] }),
     /** Offline generator clip length and size. */
     offline: z
       .object({
@@ -81,6 +86,8 @@ export const jobSchema = z.object({
   step: z.string().nullable(),
   prompt: z.string(),
   backend: z.string(),
+  /** The server the job runs (or last ran) on, when it uses a pool of servers. */
+  endpoint: z.string().nullable().default(null),
   attempts: z.number().int(),
   percent: z.number(),
   queuePosition: z.number().int().nullable(),
@@ -134,8 +141,10 @@ export const generationCalls = {
         theme: z.string().trim().max(2000).default(''),
         style: z.string().trim().max(1000).default(''),
         shots: z.array(z.object({ prompt, seed: z.number().int().min(0).max(2147483647).optional() }).strict()).min(1).max(100),
-        backend: z.enum(['offline', 'gradio']).optional(),
+        backend: z.enum(['offline', 'gradio', 'comfyui']).optional(),
         music: z.boolean().optional(),
+        /** Each shot starts from the last frame of the previous shot's chosen take (image-to-video where the backend has it). */
+        continuity: z.boolean().optional(),
         /** Makes a repeated call (after a lost answer) return the first call's jobs instead of adding more. */
         requestId: z.string().trim().min(1).max(100).optional()
       })
@@ -151,7 +160,7 @@ export const generationCalls = {
         prompt: prompt.optional(),
         /** Default: a fresh seed; pass the shot's seed for "same seed". */
         seed: z.number().int().min(0).max(2147483647).optional(),
-        backend: z.enum(['offline', 'gradio']).optional(),
+        backend: z.enum(['offline', 'gradio', 'comfyui']).optional(),
         /** Makes a repeated call (after a lost answer) return the first call's job. */
         requestId: z.string().trim().min(1).max(100).optional()
       })
@@ -174,7 +183,7 @@ export const generationCalls = {
   'generation.jobs.retry': call(z.object({ id }).strict(), jobSchema, 'Run a failed or canceled job again from its last finished step.'),
   'generation.backends.get': call(
     z.object({ channelId: id }).strict(),
-    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable() }),
+    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable(), comfyuiToken: z.string().nullable().optional() }),
     "A channel's backends per step (the HF token masked)."
   ),
   'generation.backends.set': call(
@@ -183,10 +192,12 @@ export const generationCalls = {
         channelId: id,
         settings: backendSettingsSchema.partial().optional(),
         /** Write-only; "" removes it. */
-        hfToken: z.string().max(500).optional()
+        hfToken: z.string().max(500).optional(),
+        /** Write-only; "" removes it. Sent only to ComfyUI servers marked "send token", over https or to this machine. */
+        comfyuiToken: z.string().max(2000).optional()
       })
       .strict(),
-    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable() }),
+    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable(), comfyuiToken: z.string().nullable().optional() }),
     "Change a channel's backends; only the fields given change."
   ),
   'generation.backends.test': call(
@@ -205,6 +216,16 @@ export const generationCalls = {
       )
     }),
     'Connect to every configured Space and say, in plain words, what does not match.'
+  ),
+  'generation.comfyui.status': call(
+    z.object({ channelId: id }).strict(),
+    z.object({ endpoints: z.array(comfyEndpointStatusSchema) }),
+    "Each ComfyUI server of the channel's pool as the workers see it: up/down, jobs running, last error, next probe."
+  ),
+  'generation.takes.origin': call(
+    z.object({ shotId: id }).strict(),
+    z.object({ origins: z.array(takeOriginSchema) }),
+    "Where each take of a shot was made: backend, workflow, server, and whether it continued from the previous shot."
   ),
   'generation.llm.get': call(
     z.object({}).strict(),
@@ -259,6 +280,7 @@ export const generationEvents = {
     queuePosition: z.number().int().nullable(),
     etaSeconds: z.number().int().nullable(),
     error: z.string().nullable(),
-    attempts: z.number().int()
+    attempts: z.number().int(),
+    endpoint: z.string().nullable().optional()
   })
 }
