@@ -31,7 +31,10 @@ export type ComfyMapping = z.infer<typeof comfyMappingSchema>
 export const comfyWorkflowIdSchema = z.enum(['wan22-t2v', 'wan22-i2v', 'ace-step', 'custom'])
 export type ComfyWorkflowId = z.infer<typeof comfyWorkflowIdSchema>
 
-const graphSchema = z.record(z.string(), z.object({ class_type: z.string().min(1), inputs: z.record(z.string(), z.unknown()) }).passthrough())
+const graphSchema = z.record(
+  z.string(),
+  z.object({ class_type: z.string().min(1), inputs: z.record(z.string(), z.unknown()) }).passthrough()
+)
 
 export const comfyCustomWorkflowSchema = z.object({ graph: graphSchema, mapping: comfyMappingSchema }).strict()
 
@@ -55,7 +58,10 @@ const endpointUrl = z
   .string()
   .trim()
   .max(500)
-  .refine((s) => /^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(s), 'use the server\'s http(s) address, e.g. http://192.168.1.20:8188')
+  .refine(
+    (s) => /^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(s),
+    "use the server's http(s) address, e.g. http://192.168.1.20:8188"
+  )
   .transform((s) => s.replace(/\/+$/, ''))
 
 export const comfyEndpointSchema = z

@@ -48,18 +48,48 @@ export class ComfyClient {
     const timeout = AbortSignal.timeout(init.timeoutMs ?? REQUEST_TIMEOUT_MS)
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout
     let res: Response
+    const send = (): Promise<Response> =>
+      fetch(`${this.url}${path}`, {
+        ...init,
+        signal,
+        headers: this.headers((init.headers as Record<string, string> | undefined) ?? {})
+      })
     try {
-      res = await fetch(`${this.url}${path}`, { ...init, signal, headers: this.headers((init.headers as Record<string, string> | undefined) ?? {}) })
+      try {
+        res = await send()
+      } catch (first) {
+        // A kept-alive connection the server closed (it restarted): one more try on a fresh one, for reads only.
+        const code = (first as { cause?: { code?: string } }).cause?.code
+        if (
+          (init.method ?? 'GET') !== 'GET' ||
+          timeout.aborted ||
+          init.signal?.aborted ||
+          !/UND_ERR_SOCKET|ECONNRESET|EPIPE/.test(code ?? '')
+        )
+          throw first
+        res = await send()
+      }
     } catch (err) {
       if (init.signal?.aborted) throw err
       const cause = (err as { cause?: { code?: string; message?: string } }).cause
-      const why = timeout.aborted ? 'did not answer in time' : (cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err)))
-      throw new EndpointDownError(this.url, `The ComfyUI server at ${this.url} is unreachable (${why}). Check that ComfyUI runs there and listens on that address (--listen).`)
+      const why = timeout.aborted
+        ? 'did not answer in time'
+        : (cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err)))
+      throw new EndpointDownError(
+        this.url,
+        `The ComfyUI server at ${this.url} is unreachable (${why}). Check that ComfyUI runs there and listens on that address (--listen).`
+      )
     }
     if (res.status === 401 || res.status === 403) {
-      throw permanent(`The ComfyUI server at ${this.url} refused the request (${res.status}): it (or its gateway) wants a token. Set the ComfyUI token and switch "send token" on for that server.`)
+      throw permanent(
+        `The ComfyUI server at ${this.url} refused the request (${res.status}): it (or its gateway) wants a token. Set the ComfyUI token and switch "send token" on for that server.`
+      )
     }
-    if (res.status >= 500) throw new EndpointDownError(this.url, `The ComfyUI server at ${this.url} answered ${res.status} on ${path.split('?')[0]}.`)
+    if (res.status >= 500)
+      throw new EndpointDownError(
+        this.url,
+        `The ComfyUI server at ${this.url} answered ${res.status} on ${path.split('?')[0]}.`
+      )
     return res
   }
 
@@ -69,7 +99,12 @@ export class ComfyClient {
     return (await res.json()) as T
   }
 
-  async systemStats(signal?: AbortSignal): Promise<{ system?: { comfyui_version?: string }; devices?: Array<{ name?: string; vram_total?: number; vram_free?: number }> }> {
+  async systemStats(
+    signal?: AbortSignal
+  ): Promise<{
+    system?: { comfyui_version?: string }
+    devices?: Array<{ name?: string; vram_total?: number; vram_free?: number }>
+  }> {
     return this.json('/system_stats', { signal, timeoutMs: 5000 } as RequestInit)
   }
 
@@ -77,11 +112,21 @@ export class ComfyClient {
     return this.json('/object_info', { signal })
   }
 
-  async submit(graph: ComfyGraph, clientId: string, signal?: AbortSignal): Promise<{ promptId: string; number: number }> {
-    const res = await this.request('/prompt', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ prompt: graph, client_id: clientId }), signal })
+  async submit(
+    graph: ComfyGraph,
+    clientId: string,
+    signal?: AbortSignal
+  ): Promise<{ promptId: string; number: number }> {
+    const res = await this.request('/prompt', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ prompt: graph, client_id: clientId }),
+      signal
+    })
     const body = (await res.json().catch(() => ({}))) as { prompt_id?: string; number?: number }
     if (res.status === 400) throw permanent(describeValidation(body, this.url))
-    if (!res.ok || typeof body.prompt_id !== 'string') throw new GenerationError('transient', `ComfyUI /prompt answered ${res.status} without a prompt id.`)
+    if (!res.ok || typeof body.prompt_id !== 'string')
+      throw new GenerationError('transient', `ComfyUI /prompt answered ${res.status} without a prompt id.`)
     return { promptId: body.prompt_id, number: Number(body.number ?? 0) }
   }
 
@@ -113,22 +158,37 @@ export class ComfyClient {
   }
 
   async download(ref: FileRef, dest: string, signal?: AbortSignal): Promise<void> {
-    const q = new URLSearchParams({ filename: ref.filename, subfolder: ref.subfolder ?? '', type: ref.type || 'output' })
+    const q = new URLSearchParams({
+      filename: ref.filename,
+      subfolder: ref.subfolder ?? '',
+      type: ref.type || 'output'
+    })
     const res = await this.request(`/view?${q.toString()}`, { signal, timeoutMs: 10 * 60_000 })
-    if (!res.ok || !res.body) throw new GenerationError('transient', `ComfyUI /view answered ${res.status} for ${ref.filename}.`)
-    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), createWriteStream(dest), { signal })
+    if (!res.ok || !res.body)
+      throw new GenerationError('transient', `ComfyUI /view answered ${res.status} for ${ref.filename}.`)
+    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), createWriteStream(dest), {
+      signal
+    })
   }
 
   /** Stop a prompt: delete it if still waiting, interrupt it if it runs (and only then: /interrupt stops whatever runs). */
   async cancel(promptId: string): Promise<'deleted' | 'interrupted' | 'gone'> {
     const q = await this.queue()
     if (q.pending.includes(promptId)) {
-      await this.request('/queue', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ delete: [promptId] }) })
+      await this.request('/queue', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ delete: [promptId] })
+      })
       return 'deleted'
     }
     if (q.running.includes(promptId)) {
       // Newer servers take prompt_id and interrupt only that prompt; older ones ignore the body.
-      await this.request('/interrupt', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ prompt_id: promptId }) })
+      await this.request('/interrupt', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ prompt_id: promptId })
+      })
       return 'interrupted'
     }
     return 'gone'

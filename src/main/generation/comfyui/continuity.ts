@@ -22,8 +22,13 @@ export function previousShotJob(store: JobStore, job: JobRow): JobRow | undefine
 /** Where shot N+1's start frame comes from, right now. `abs` turns a data-folder path into a file path. */
 export function continuitySource(lib: Library, store: JobStore, job: JobRow, abs: (rel: string) => string): Continuity {
   const prev = previousShotJob(store, job)
-  if (!prev || prev.shot_id === null) return { kind: 'text', note: 'No previous shot in this sequence; started from text.' }
-  if (prev.state === 'failed' || prev.state === 'canceled') return { kind: 'text', note: `The previous shot ${prev.state === 'failed' ? 'failed' : 'was canceled'}; started from text.` }
+  if (!prev || prev.shot_id === null)
+    return { kind: 'text', note: 'No previous shot in this sequence; started from text.' }
+  if (prev.state === 'failed' || prev.state === 'canceled')
+    return {
+      kind: 'text',
+      note: `The previous shot ${prev.state === 'failed' ? 'failed' : 'was canceled'}; started from text.`
+    }
   if (prev.state === 'ready') {
     let chosen
     try {
@@ -31,14 +36,16 @@ export function continuitySource(lib: Library, store: JobStore, job: JobRow, abs
     } catch {
       return { kind: 'text', note: 'The previous shot was deleted; started from text.' }
     }
-    if (chosen?.mp4Path && existsSync(abs(chosen.mp4Path))) return { kind: 'image', video: abs(chosen.mp4Path), from: { shotId: prev.shot_id, takeId: chosen.id } }
+    if (chosen?.mp4Path && existsSync(abs(chosen.mp4Path)))
+      return { kind: 'image', video: abs(chosen.mp4Path), from: { shotId: prev.shot_id, takeId: chosen.id } }
     return { kind: 'text', note: 'The previous shot has no clip; started from text.' }
   }
   if (prev.state === 'conforming') {
     // Its video steps are done: that clip is what becomes its first (chosen) take.
     const p = JSON.parse(prev.payload_json) as ShotPayload
     const rel = p.art.interpolated ?? p.art.upscaled ?? p.art.raw
-    if (rel && existsSync(abs(rel))) return { kind: 'image', video: abs(rel), from: { shotId: prev.shot_id, takeId: null } }
+    if (rel && existsSync(abs(rel)))
+      return { kind: 'image', video: abs(rel), from: { shotId: prev.shot_id, takeId: null } }
   }
   return { kind: 'wait' }
 }

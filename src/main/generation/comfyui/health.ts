@@ -11,7 +11,11 @@ export interface ComfyTestResult {
 }
 
 /** Test connection: the server answers, and has every node class the step's workflow(s) use. */
-export async function testComfy(endpoint: ComfyEndpoint, step: ComfyStep, token: string | undefined): Promise<ComfyTestResult> {
+export async function testComfy(
+  endpoint: ComfyEndpoint,
+  step: ComfyStep,
+  token: string | undefined
+): Promise<ComfyTestResult> {
   const client = new ComfyClient(endpoint.url, token)
   let version = '?'
   let gpu = ''
@@ -45,5 +49,10 @@ export async function testComfy(endpoint: ComfyEndpoint, step: ComfyStep, token:
       missing
     }
   }
-  return { ok: true, problem: null, message: `ComfyUI ${version} at ${endpoint.url}${gpu} has every node the workflow needs.`, missing: [] }
+  return {
+    ok: true,
+    problem: null,
+    message: `ComfyUI ${version} at ${endpoint.url}${gpu} has every node the workflow needs.`,
+    missing: []
+  }
 }

@@ -110,7 +110,16 @@ export class EndpointPool {
   status(endpoints: ComfyEndpoint[], used: (url: string) => number): ComfyEndpointStatus[] {
     return endpoints.map((e) => {
       const h = this.get(e.url)
-      return { url: e.url, concurrency: e.concurrency, state: h.state, running: used(e.url), failures: h.failures, lastError: h.lastError, retryAt: h.state === 'down' ? h.retryAt : null, checkedAt: h.checkedAt }
+      return {
+        url: e.url,
+        concurrency: e.concurrency,
+        state: h.state,
+        running: used(e.url),
+        failures: h.failures,
+        lastError: h.lastError,
+        retryAt: h.state === 'down' ? h.retryAt : null,
+        checkedAt: h.checkedAt
+      }
     })
   }
 }

@@ -50,7 +50,10 @@ export async function runComfy(run: ComfyRun, ctx: StepContext): Promise<string>
     // The server no longer knows it (restarted: ComfyUI keeps its queue and history in memory): submit again.
   }
   const clientId = prev?.clientId ?? randomUUID()
-  const graph = fillWorkflow(run.workflow, { ...run.values, startImage: run.startImage ? await client.uploadImage(run.startImage, ctx.signal) : undefined })
+  const graph = fillWorkflow(run.workflow, {
+    ...run.values,
+    startImage: run.startImage ? await client.uploadImage(run.startImage, ctx.signal) : undefined
+  })
   // Listen before submitting: a cached prompt can finish before a late socket would hear it.
   const socket = await openSocket(client, clientId, ctx.signal)
   let ref: RemoteRef
@@ -72,9 +75,13 @@ async function openSocket(client: ComfyClient, clientId: string, signal: AbortSi
       ws.removeAllListeners()
       ws.on('error', () => {})
       ws.terminate()
-      if (signal.aborted) reject(signal.reason instanceof Error ? signal.reason : new GenerationError('canceled', 'Canceled.'))
+      if (signal.aborted)
+        reject(signal.reason instanceof Error ? signal.reason : new GenerationError('canceled', 'Canceled.'))
       // The HTTP side will say whether the server is down; a server without a socket is still polled.
-      else if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|timed out/i.test(err.message)) reject(new EndpointDownError(client.url, `The ComfyUI server at ${client.url} is unreachable (${err.message}).`))
+      else if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|timed out/i.test(err.message))
+        reject(
+          new EndpointDownError(client.url, `The ComfyUI server at ${client.url} is unreachable (${err.message}).`)
+        )
       else resolve(undefined)
     }
     ws.once('open', () => {
@@ -86,16 +93,33 @@ async function openSocket(client: ComfyClient, clientId: string, signal: AbortSi
 }
 
 /** Follow a prompt to its end over the socket, with /history polled as a fallback (a lost socket message never hangs a job). */
-async function follow(client: ComfyClient, run: ComfyRun, ref: RemoteRef, ctx: StepContext, given?: WebSocket): Promise<string> {
-  let socket = given ?? (await openSocket(client, ref.clientId, ctx.signal).catch((err: unknown) => {
-    if (err instanceof EndpointDownError) throw err
-    return undefined
-  }))
+async function follow(
+  client: ComfyClient,
+  run: ComfyRun,
+  ref: RemoteRef,
+  ctx: StepContext,
+  given?: WebSocket
+): Promise<string> {
+  let socket =
+    given ??
+    (await openSocket(client, ref.clientId, ctx.signal).catch((err: unknown) => {
+      if (err instanceof EndpointDownError) throw err
+      return undefined
+    }))
   return new Promise<string>((resolve, reject) => {
     let settled = false
     let node: string | null = null
     let checking = false
-    const deadline = setTimeout(() => void giveUp(transient(`The ComfyUI server at ${run.endpoint} did not finish within ${Math.round(run.timeoutMs / 60000)} min; stopping it and retrying.`), true), run.timeoutMs)
+    const deadline = setTimeout(
+      () =>
+        void giveUp(
+          transient(
+            `The ComfyUI server at ${run.endpoint} did not finish within ${Math.round(run.timeoutMs / 60000)} min; stopping it and retrying.`
+          ),
+          true
+        ),
+      run.timeoutMs
+    )
     const poll = setInterval(() => void check(), POLL_MS)
     const cleanup = (): void => {
       settled = true
@@ -139,10 +163,14 @@ async function follow(client: ComfyClient, run: ComfyRun, ref: RemoteRef, ctx: S
           const again = await client.history(ref.promptId)
           if (again) return done(finish(client, run, ref, again, ctx))
           run.record(null)
-          return void giveUp(transient(`The ComfyUI server at ${run.endpoint} lost the prompt (restarted?); submitting it again.`), false)
+          return void giveUp(
+            transient(`The ComfyUI server at ${run.endpoint} lost the prompt (restarted?); submitting it again.`),
+            false
+          )
         }
         const ahead = q.running.length + q.pending.indexOf(ref.promptId)
-        if (!q.running.includes(ref.promptId)) ctx.onProgress({ queuePosition: Math.max(1, ahead + 1), message: 'waiting in the ComfyUI queue' })
+        if (!q.running.includes(ref.promptId))
+          ctx.onProgress({ queuePosition: Math.max(1, ahead + 1), message: 'waiting in the ComfyUI queue' })
       } catch (err) {
         if (err instanceof EndpointDownError) return void giveUp(err, false)
       } finally {
@@ -172,7 +200,11 @@ async function follow(client: ComfyClient, run: ComfyRun, ref: RemoteRef, ctx: S
         case 'progress': {
           const value = Number(data.value)
           const max = Number(data.max)
-          if (max > 0) ctx.onProgress({ percent: Math.min(99, Math.round((value / max) * 100)), message: node ? `node ${node}` : undefined })
+          if (max > 0)
+            ctx.onProgress({
+              percent: Math.min(99, Math.round((value / max) * 100)),
+              message: node ? `node ${node}` : undefined
+            })
           break
         }
         case 'execution_success':
@@ -182,7 +214,14 @@ async function follow(client: ComfyClient, run: ComfyRun, ref: RemoteRef, ctx: S
           void giveUp(describeExecutionError(data as ExecutionErrorData, run.endpoint), false)
           break
         case 'execution_interrupted':
-          void giveUp(ctx.signal.aborted ? new GenerationError('canceled', 'Canceled.') : transient(`The prompt was interrupted on the ComfyUI server at ${run.endpoint} (someone pressed Cancel there?); retrying.`), false)
+          void giveUp(
+            ctx.signal.aborted
+              ? new GenerationError('canceled', 'Canceled.')
+              : transient(
+                  `The prompt was interrupted on the ComfyUI server at ${run.endpoint} (someone pressed Cancel there?); retrying.`
+                ),
+            false
+          )
           break
       }
     }
@@ -212,7 +251,13 @@ async function follow(client: ComfyClient, run: ComfyRun, ref: RemoteRef, ctx: S
   })
 }
 
-async function finish(client: ComfyClient, run: ComfyRun, ref: RemoteRef, h: HistoryEntry, ctx: StepContext): Promise<string> {
+async function finish(
+  client: ComfyClient,
+  run: ComfyRun,
+  ref: RemoteRef,
+  h: HistoryEntry,
+  ctx: StepContext
+): Promise<string> {
   const status = h.status
   if (status && status.status_str === 'error') {
     const messages = status.messages ?? []
@@ -226,7 +271,10 @@ async function finish(client: ComfyClient, run: ComfyRun, ref: RemoteRef, h: His
   }
   const file = pickOutput(h.outputs ?? {}, run.workflow.mapping.outputNode)
   if (!file) {
-    throw new GenerationError('permanent', `The workflow ran on ${run.endpoint} but produced no video or audio file. Make sure it ends in a Save Video / Save Audio node (or set the mapping's output node).`)
+    throw new GenerationError(
+      'permanent',
+      `The workflow ran on ${run.endpoint} but produced no video or audio file. Make sure it ends in a Save Video / Save Audio node (or set the mapping's output node).`
+    )
   }
   const dest = join(ctx.workDir, `${run.outputName}${extname(file.filename) || '.mp4'}`)
   await client.download(file, dest, ctx.signal)

@@ -15,7 +15,11 @@ export function tokenAllowed(url: string): boolean {
 export function checkTokenPolicy(endpoints: Array<{ url: string; sendToken: boolean }>): void {
   for (const e of endpoints) {
     if (e.sendToken && !tokenAllowed(e.url)) {
-      throw new StudioError('invalid_input', `The token would travel in clear to ${e.url}: use an https:// address for that server (or switch "send token" off).`, 'settings.comfyui.endpoints')
+      throw new StudioError(
+        'invalid_input',
+        `The token would travel in clear to ${e.url}: use an https:// address for that server (or switch "send token" off).`,
+        'settings.comfyui.endpoints'
+      )
     }
   }
 }

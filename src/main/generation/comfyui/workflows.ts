@@ -1,11 +1,19 @@
 import { StudioError } from '../../../shared/contract/define'
-import { comfyMappingSchema, type ComfyMapping, type ComfyStep, type ComfyWorkflowId } from '../../../shared/contract/comfyui'
+import {
+  comfyMappingSchema,
+  type ComfyMapping,
+  type ComfyStep,
+  type ComfyWorkflowId
+} from '../../../shared/contract/comfyui'
 import aceStep from '../../../../resources/comfyui/ace-step.json'
 import wan22I2v from '../../../../resources/comfyui/wan22-i2v.json'
 import wan22T2v from '../../../../resources/comfyui/wan22-t2v.json'
 
 /** A workflow in ComfyUI's API format: node id → { class_type, inputs }. Links are [node id, output index]. */
-export type ComfyGraph = Record<string, { class_type: string; inputs: Record<string, unknown>; _meta?: { title?: string } }>
+export type ComfyGraph = Record<
+  string,
+  { class_type: string; inputs: Record<string, unknown>; _meta?: { title?: string } }
+>
 
 export interface ShippedWorkflow {
   label: string
@@ -27,7 +35,13 @@ export const SHIPPED: Record<Exclude<ComfyWorkflowId, 'custom'>, ShippedWorkflow
     label: 'Wan 2.2 TI2V-5B text-to-video',
     kind: 'video',
     graph: wan22T2v as ComfyGraph,
-    mapping: map({ prompt: ['6.text'], seed: ['3.seed'], length: ['55.length'], lengthUnit: 'frames', outputNode: '58' }),
+    mapping: map({
+      prompt: ['6.text'],
+      seed: ['3.seed'],
+      length: ['55.length'],
+      lengthUnit: 'frames',
+      outputNode: '58'
+    }),
     seconds: 5,
     fps: 24,
     imageCompanion: 'wan22-i2v'
@@ -36,7 +50,14 @@ export const SHIPPED: Record<Exclude<ComfyWorkflowId, 'custom'>, ShippedWorkflow
     label: 'Wan 2.2 TI2V-5B image-to-video',
     kind: 'video',
     graph: wan22I2v as ComfyGraph,
-    mapping: map({ prompt: ['6.text'], seed: ['3.seed'], length: ['55.length'], lengthUnit: 'frames', startImage: ['56.image'], outputNode: '58' }),
+    mapping: map({
+      prompt: ['6.text'],
+      seed: ['3.seed'],
+      length: ['55.length'],
+      lengthUnit: 'frames',
+      startImage: ['56.image'],
+      outputNode: '58'
+    }),
     seconds: 5,
     fps: 24,
     textCompanion: 'wan22-t2v'
@@ -45,7 +66,13 @@ export const SHIPPED: Record<Exclude<ComfyWorkflowId, 'custom'>, ShippedWorkflow
     label: 'ACE-Step v1 3.5B music',
     kind: 'music',
     graph: aceStep as ComfyGraph,
-    mapping: map({ prompt: ['14.tags'], seed: ['52.seed'], length: ['17.seconds'], lengthUnit: 'seconds', outputNode: '59' }),
+    mapping: map({
+      prompt: ['14.tags'],
+      seed: ['52.seed'],
+      length: ['17.seconds'],
+      lengthUnit: 'seconds',
+      outputNode: '59'
+    }),
     seconds: 60,
     fps: 1
   }
@@ -78,7 +105,15 @@ function resolveOne(step: ComfyStep, which: 'main' | 'image'): ResolvedWorkflow 
     }
   }
   const w = SHIPPED[step.workflow]
-  return { id: step.workflow, label: w.label, graph: w.graph, mapping: w.mapping, seconds: step.seconds ?? w.seconds, fps: step.fps ?? w.fps, takesImage: w.mapping.startImage.length > 0 }
+  return {
+    id: step.workflow,
+    label: w.label,
+    graph: w.graph,
+    mapping: w.mapping,
+    seconds: step.seconds ?? w.seconds,
+    fps: step.fps ?? w.fps,
+    takesImage: w.mapping.startImage.length > 0
+  }
 }
 
 /**
@@ -87,16 +122,27 @@ function resolveOne(step: ComfyStep, which: 'main' | 'image'): ResolvedWorkflow 
  */
 export function pickWorkflow(step: ComfyStep, withImage: boolean): ResolvedWorkflow {
   const main = resolveOne(step, 'main')
-  if (!main) throw new StudioError('invalid_input', 'The ComfyUI step uses a custom workflow but none is set: export your workflow with "Export (API)" in ComfyUI and paste it, with its mapping.', 'comfyui.custom')
+  if (!main)
+    throw new StudioError(
+      'invalid_input',
+      'The ComfyUI step uses a custom workflow but none is set: export your workflow with "Export (API)" in ComfyUI and paste it, with its mapping.',
+      'comfyui.custom'
+    )
   if (step.workflow !== 'custom') {
     const w = SHIPPED[step.workflow]
-    if (withImage && !main.takesImage && w.imageCompanion) return resolveOne({ ...step, workflow: w.imageCompanion }, 'main')!
-    if (!withImage && main.takesImage && w.textCompanion) return resolveOne({ ...step, workflow: w.textCompanion }, 'main')!
+    if (withImage && !main.takesImage && w.imageCompanion)
+      return resolveOne({ ...step, workflow: w.imageCompanion }, 'main')!
+    if (!withImage && main.takesImage && w.textCompanion)
+      return resolveOne({ ...step, workflow: w.textCompanion }, 'main')!
     return main
   }
   if (withImage && !main.takesImage) return resolveOne(step, 'image') ?? main
   if (!withImage && main.takesImage) {
-    throw new StudioError('invalid_input', 'This custom workflow needs a start image, and this shot has none (it is the first of its sequence, or continuity is off). Add a text-to-video workflow as the main one and this one as the image workflow.', 'comfyui.custom')
+    throw new StudioError(
+      'invalid_input',
+      'This custom workflow needs a start image, and this shot has none (it is the first of its sequence, or continuity is off). Add a text-to-video workflow as the main one and this one as the image workflow.',
+      'comfyui.custom'
+    )
   }
   return main
 }
@@ -121,33 +167,68 @@ export function checkMapping(graph: ComfyGraph, mapping: ComfyMapping, where: st
   for (const ref of refs) {
     const { node, input } = parseRef(ref)
     const n = graph[node]
-    if (!n) throw new StudioError('invalid_input', `The mapping names node "${node}" (${ref}), but the workflow has no node with that id. Node ids are the keys of the exported API-format JSON.`, where)
+    if (!n)
+      throw new StudioError(
+        'invalid_input',
+        `The mapping names node "${node}" (${ref}), but the workflow has no node with that id. Node ids are the keys of the exported API-format JSON.`,
+        where
+      )
     if (!(input in n.inputs)) {
-      throw new StudioError('invalid_input', `Node ${node} (${n.class_type}) has no input "${input}" (${ref}). Its inputs: ${Object.keys(n.inputs).join(', ') || 'none'}.`, where)
+      throw new StudioError(
+        'invalid_input',
+        `Node ${node} (${n.class_type}) has no input "${input}" (${ref}). Its inputs: ${Object.keys(n.inputs).join(', ') || 'none'}.`,
+        where
+      )
     }
   }
   if (mapping.outputNode !== undefined && !graph[mapping.outputNode]) {
-    throw new StudioError('invalid_input', `The mapping's output node "${mapping.outputNode}" is not in the workflow.`, where)
+    throw new StudioError(
+      'invalid_input',
+      `The mapping's output node "${mapping.outputNode}" is not in the workflow.`,
+      where
+    )
   }
 }
 
 /** Refuse a step's ComfyUI settings that cannot work (when saved). */
 export function checkComfyStep(step: ComfyStep | undefined, name: string): void {
-  if (!step) throw new StudioError('invalid_input', `The ${name} step is set to ComfyUI but has no workflow: pick a shipped one (wan22-t2v, wan22-i2v, ace-step) or paste your own.`, `settings.${name}.comfyui`)
+  if (!step)
+    throw new StudioError(
+      'invalid_input',
+      `The ${name} step is set to ComfyUI but has no workflow: pick a shipped one (wan22-t2v, wan22-i2v, ace-step) or paste your own.`,
+      `settings.${name}.comfyui`
+    )
   if (step.workflow === 'custom') {
-    if (!step.custom) throw new StudioError('invalid_input', `The ${name} step uses a custom ComfyUI workflow but none is set: export it with "Export (API)" in ComfyUI and paste it, with its mapping.`, `settings.${name}.comfyui.custom`)
+    if (!step.custom)
+      throw new StudioError(
+        'invalid_input',
+        `The ${name} step uses a custom ComfyUI workflow but none is set: export it with "Export (API)" in ComfyUI and paste it, with its mapping.`,
+        `settings.${name}.comfyui.custom`
+      )
     checkMapping(step.custom.graph as ComfyGraph, step.custom.mapping, `settings.${name}.comfyui.custom.mapping`)
     if (step.customImage) {
-      checkMapping(step.customImage.graph as ComfyGraph, step.customImage.mapping, `settings.${name}.comfyui.customImage.mapping`)
+      checkMapping(
+        step.customImage.graph as ComfyGraph,
+        step.customImage.mapping,
+        `settings.${name}.comfyui.customImage.mapping`
+      )
       if (step.customImage.mapping.startImage.length === 0) {
-        throw new StudioError('invalid_input', `The ${name} step's image workflow maps no start image: say which LoadImage input takes it, e.g. "56.image".`, `settings.${name}.comfyui.customImage.mapping`)
+        throw new StudioError(
+          'invalid_input',
+          `The ${name} step's image workflow maps no start image: say which LoadImage input takes it, e.g. "56.image".`,
+          `settings.${name}.comfyui.customImage.mapping`
+        )
       }
     }
     return
   }
   const w = SHIPPED[step.workflow]
   if ((name === 'music') !== (w.kind === 'music')) {
-    throw new StudioError('invalid_input', `The workflow "${step.workflow}" makes ${w.kind === 'music' ? 'music' : 'video'}; it cannot serve the ${name} step.`, `settings.${name}.comfyui.workflow`)
+    throw new StudioError(
+      'invalid_input',
+      `The workflow "${step.workflow}" makes ${w.kind === 'music' ? 'music' : 'video'}; it cannot serve the ${name} step.`,
+      `settings.${name}.comfyui.workflow`
+    )
   }
 }
 
@@ -172,16 +253,24 @@ export function fillWorkflow(w: ResolvedWorkflow, v: FillValues): ComfyGraph {
     for (const ref of refs) {
       const { node, input } = parseRef(ref)
       const n = graph[node]
-      if (!n) throw new StudioError('invalid_input', `The ComfyUI mapping names node "${node}", which the workflow does not have.`)
+      if (!n)
+        throw new StudioError(
+          'invalid_input',
+          `The ComfyUI mapping names node "${node}", which the workflow does not have.`
+        )
       n.inputs[input] = value
     }
   }
   set(w.mapping.prompt, v.prompt)
   set(w.mapping.seed, v.seed)
   const seconds = v.seconds ?? w.seconds
-  set(w.mapping.length, w.mapping.lengthUnit === 'frames' ? framesFor(seconds, w.fps) : Math.max(1, Math.round(seconds)))
+  set(
+    w.mapping.length,
+    w.mapping.lengthUnit === 'frames' ? framesFor(seconds, w.fps) : Math.max(1, Math.round(seconds))
+  )
   if (w.mapping.startImage.length > 0) {
-    if (!v.startImage) throw new StudioError('invalid_input', 'This ComfyUI workflow needs a start image and none was given.')
+    if (!v.startImage)
+      throw new StudioError('invalid_input', 'This ComfyUI workflow needs a start image and none was given.')
     set(w.mapping.startImage, v.startImage)
   }
   return graph
