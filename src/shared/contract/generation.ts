@@ -62,7 +62,7 @@ export const backendSettingsSchema = z
     /** One Space call is abandoned (and retried) after this long. */
     callTimeoutMs: z.number().int().min(1000).max(3_600_000),
     /** ComfyUI servers (a pool) shared by every step whose backend is "comfyui". */
-    comfyui: comfyPoolSchema.default({ endpoints: [] }),
+    comfyui: comfyPoolSchema,
     /** Offline generator clip length and size. */
     offline: z
       .object({

@@ -80,8 +80,9 @@ describe('ComfyUI backend over its real HTTP + WebSocket protocol', () => {
     expect(g['6']!.inputs.text).toBe('a red fox, slow pan left')
     expect(g['3']!.inputs.seed).toBe(42)
     expect(g['55']!.inputs.length).toBe(49)
+    expect(c.refs[0]!.promptId).toBe('') // the client id is kept before the prompt is sent
     expect(s.submits[0]!.clientId).toBe(c.refs[0]!.clientId)
-    expect(c.refs[0]!.promptId).toBe(s.submits[0]!.promptId)
+    expect(c.refs[1]!.promptId).toBe(s.submits[0]!.promptId)
     expect(progress.some((p) => (p.percent ?? 0) > 0 && (p.percent ?? 0) < 100)).toBe(true)
     expect(progress.at(-1)!.percent).toBe(100)
   })
@@ -152,14 +153,14 @@ describe('ComfyUI backend over its real HTTP + WebSocket protocol', () => {
     const s = await comfy()
     const c = call(s)
     await runComfy(c, ctx())
-    const again = call(s, { previous: c.refs[0]! })
+    const again = call(s, { previous: c.refs[1]! })
     const out = await runComfy(again, ctx())
     expect(statSync(out).size).toBeGreaterThan(1000)
     expect(s.submits).toHaveLength(1)
     // A prompt the server no longer knows (it restarted) is submitted again.
     await s.stop()
     await s.start()
-    await runComfy(call(s, { previous: c.refs[0]! }), ctx())
+    await runComfy(call(s, { previous: c.refs[1]! }), ctx())
     expect(s.submits).toHaveLength(2)
   })
 
@@ -223,5 +224,19 @@ describe('ComfyUI backend over its real HTTP + WebSocket protocol', () => {
     ).toThrow(/Node 6 \(CLIPTextEncode\) has no input "prompt"/)
     expect(() => checkComfyStep({ workflow: 'ace-step' }, 'video')).toThrow(/makes music/)
     expect(() => checkComfyStep({ workflow: 'custom' }, 'video')).toThrow(/Export \(API\)/)
+  })
+})
+
+describe('ComfyUI resume when stopped before the prompt id came back', () => {
+  it('finds the prompt by its client id (queued or finished) instead of sending it twice', async () => {
+    const s = await comfy({ latencyMs: 300 })
+    const c = call(s)
+    await runComfy(c, ctx())
+    const sent = c.refs.find((r) => r && r.promptId)!
+    // The row knew only the client id: the finished prompt is found in /history by it.
+    const again = call(s, { previous: { ...sent, promptId: '' } })
+    await runComfy(again, ctx())
+    expect(s.submits).toHaveLength(1)
+    expect(again.refs.at(-1)!.promptId).toBe(sent.promptId)
   })
 })

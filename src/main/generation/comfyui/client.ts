@@ -99,9 +99,7 @@ export class ComfyClient {
     return (await res.json()) as T
   }
 
-  async systemStats(
-    signal?: AbortSignal
-  ): Promise<{
+  async systemStats(signal?: AbortSignal): Promise<{
     system?: { comfyui_version?: string }
     devices?: Array<{ name?: string; vram_total?: number; vram_free?: number }>
   }> {
@@ -134,6 +132,25 @@ export class ComfyClient {
   async history(promptId: string, signal?: AbortSignal): Promise<HistoryEntry | undefined> {
     const all = await this.json<Record<string, HistoryEntry>>(`/history/${encodeURIComponent(promptId)}`, { signal })
     return all[promptId]
+  }
+
+  /** A prompt sent with this client id, queued or finished (each queue/history item carries its extra_data.client_id). */
+  async findByClient(
+    clientId: string,
+    signal?: AbortSignal
+  ): Promise<{ promptId: string; history?: HistoryEntry } | undefined> {
+    const q = await this.json<{ queue_running?: unknown[][]; queue_pending?: unknown[][] }>('/queue', { signal })
+    for (const item of [...(q.queue_running ?? []), ...(q.queue_pending ?? [])]) {
+      if ((item[3] as { client_id?: string } | undefined)?.client_id === clientId) return { promptId: String(item[1]) }
+    }
+    const h = await this.json<Record<string, HistoryEntry & { prompt?: unknown[] }>>('/history?max_items=256', {
+      signal
+    })
+    for (const [id, entry] of Object.entries(h)) {
+      if ((entry.prompt?.[3] as { client_id?: string } | undefined)?.client_id === clientId)
+        return { promptId: id, history: entry }
+    }
+    return undefined
   }
 
   /** Prompt ids running and waiting, in the order the server will take them. */

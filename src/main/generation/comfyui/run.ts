@@ -10,6 +10,7 @@ import { fillWorkflow, type FillValues, type ResolvedWorkflow } from './workflow
 /** What a job row keeps about its prompt on a server, so a restart asks that server before submitting again. */
 export interface RemoteRef {
   endpoint: string
+  /** '' while the prompt is being sent (its id not known yet). */
   promptId: string
   clientId: string
   workflow: string
@@ -42,7 +43,16 @@ const POLL_MS = 2000
 export async function runComfy(run: ComfyRun, ctx: StepContext): Promise<string> {
   const client = new ComfyClient(run.endpoint, run.token)
   const prev = run.previous?.endpoint === run.endpoint ? run.previous : undefined
-  if (prev) {
+  if (prev && !prev.promptId) {
+    // Stopped between sending the prompt and hearing its id: find it by our client id before sending it again.
+    const found = await client.findByClient(prev.clientId, ctx.signal)
+    if (found) {
+      const ref = { ...prev, promptId: found.promptId }
+      run.record(ref)
+      if (found.history) return finish(client, run, ref, found.history, ctx)
+      return follow(client, run, ref, ctx)
+    }
+  } else if (prev) {
     const done = await client.history(prev.promptId, ctx.signal)
     if (done) return finish(client, run, prev, done, ctx)
     const q = await client.queue(ctx.signal)
@@ -56,6 +66,8 @@ export async function runComfy(run: ComfyRun, ctx: StepContext): Promise<string>
   })
   // Listen before submitting: a cached prompt can finish before a late socket would hear it.
   const socket = await openSocket(client, clientId, ctx.signal)
+  // The client id goes on the row first: a stop before the answer arrives can still find the prompt by it.
+  run.record({ endpoint: run.endpoint, promptId: '', clientId, workflow: run.workflow.id })
   let ref: RemoteRef
   try {
     const { promptId } = await client.submit(graph, clientId, ctx.signal)
