@@ -41,6 +41,23 @@ const POLL_MS = 2000
  * finished output fetched) rather than submitted — and paid for — twice.
  */
 export async function runComfy(run: ComfyRun, ctx: StepContext): Promise<string> {
+  try {
+    return await runOrResume(run, ctx)
+  } catch (err) {
+    // A prompt that ended (failed, out of memory, interrupted, canceled) is done with: the next attempt sends a new one.
+    // Kept only when the server went away (it may come back with it) or the studio is stopping (it resumes it).
+    if (!(err instanceof EndpointDownError) && ctx.signal.reason !== SHUTDOWN) {
+      try {
+        run.record(null)
+      } catch {
+        /* the job is gone (canceled) */
+      }
+    }
+    throw err
+  }
+}
+
+async function runOrResume(run: ComfyRun, ctx: StepContext): Promise<string> {
   const client = new ComfyClient(run.endpoint, run.token)
   const prev = run.previous?.endpoint === run.endpoint ? run.previous : undefined
   if (prev && !prev.promptId) {
@@ -144,10 +161,10 @@ async function follow(
         socket.terminate()
       }
     }
-    const done = (p: Promise<string>): void => {
+    const done = (result: () => Promise<string>): void => {
       if (settled) return
       cleanup()
-      p.then(resolve, reject)
+      result().then(resolve, reject)
     }
     const giveUp = async (err: Error, stopRemote: boolean): Promise<void> => {
       if (settled) return
@@ -168,12 +185,12 @@ async function follow(
       checking = true
       try {
         const h = await client.history(ref.promptId)
-        if (h) return done(finish(client, run, ref, h, ctx))
+        if (h) return done(() => finish(client, run, ref, h, ctx))
         const q = await client.queue()
         if (!q.running.includes(ref.promptId) && !q.pending.includes(ref.promptId)) {
           // Re-check history: it is written just before the prompt leaves the queue.
           const again = await client.history(ref.promptId)
-          if (again) return done(finish(client, run, ref, again, ctx))
+          if (again) return done(() => finish(client, run, ref, again, ctx))
           run.record(null)
           return void giveUp(
             transient(`The ComfyUI server at ${run.endpoint} lost the prompt (restarted?); submitting it again.`),
