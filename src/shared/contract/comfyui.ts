@@ -68,7 +68,7 @@ export const comfyEndpointSchema = z
   .object({
     url: endpointUrl,
     /** Prompts sent to this server at once (ComfyUI runs one at a time; 2 keeps its GPU busy between prompts). */
-    concurrency: z.number().int().min(1).max(8).default(1),
+    concurrency: z.number().int().min(1).max(8).default(2),
     /** Send the ComfyUI bearer token (a rented GPU's gateway); never over plain http to another machine. */
     sendToken: z.boolean().default(false)
   })
