@@ -226,6 +226,7 @@ function JobRow({ job, now }: { job: JobDto; now: number }) {
               : `${job.step ?? job.state} ${Math.round(job.percent)} %`}
             {job.etaSeconds !== null && ` · ETA ${formatEta(job.etaSeconds)}`}
             {waitingRetry && ` · retry ${job.attempts + 1} in ${Math.ceil((job.retryAt! - now) / 1000)} s`}
+            {job.endpoint && <span data-testid="job-endpoint"> · on {job.endpoint}</span>}
           </span>
         </div>
       )}

@@ -5,6 +5,7 @@ import { useChannels, useSelectedChannel } from '../stores/channels'
 import { useConnection } from '../stores/connection'
 import { useSettings } from '../stores/settings'
 import { SecretInput } from './GoLivePanel'
+import { ComfyServers, ComfyWorkflowField } from './ComfyServers'
 
 export function SettingsView() {
   const channel = useSelectedChannel()
@@ -17,6 +18,7 @@ export function SettingsView() {
     <div className="settings-grid">
       {channel ? <ChannelSettings key={`${channel.id}:${channel.updatedAt}`} channel={channel} /> : <section className="panel settings-card"><p className="empty">Create a channel to set its format and backends.</p></section>}
       {channel && <BackendSettings channelId={channel.id} />}
+      {channel && <ComfyServers channelId={channel.id} />}
       <LlmSettings />
       <PortSettings />
       <StudioInfo />
@@ -168,9 +170,11 @@ function BackendForm({ channelId }: { channelId: number }) {
                   <select value={b.backend} onChange={(e) => patch(step, { backend: e.target.value as StepBackend['backend'] })}>
                     <option value="offline">This computer (offline)</option>
                     <option value="gradio">Gradio Space</option>
+                    <option value="comfyui">ComfyUI servers</option>
                   </select>
                 </label>
               </div>
+              {b.backend === 'comfyui' && <ComfyWorkflowField step={step} value={b.comfyui} onChange={(comfyui) => patch(step, { comfyui })} />}
               {b.backend === 'gradio' && (
                 <label className="field">
                   <span>Space ids or URLs (one per line; several copies run in parallel)</span>
