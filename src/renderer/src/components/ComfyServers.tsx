@@ -61,7 +61,7 @@ function ComfyForm() {
                 data-state={state}
               >
                 <div className="field-row wrap">
-                  <strong className="grow">
+                  <strong className="grow" style={{ wordBreak: 'break-all' }}>
                     {state === 'up' ? '✓' : state === 'down' ? '✕' : '?'} {r.url}
                   </strong>
                   <label className="field compact">

@@ -167,7 +167,14 @@ function BackendForm({ channelId }: { channelId: number }) {
                 )}
                 <label className="field compact">
                   <span>Runs on</span>
-                  <select value={b.backend} onChange={(e) => patch(step, { backend: e.target.value as StepBackend['backend'] })}>
+                  <select
+                    value={b.backend}
+                    onChange={(e) => {
+                      const backend = e.target.value as StepBackend['backend']
+                      // ComfyUI needs a workflow: the shipped one for the step until the user picks another.
+                      patch(step, { backend, ...(backend === 'comfyui' && !b.comfyui ? { comfyui: { workflow: step === 'music' ? 'ace-step' : 'wan22-t2v' } } : {}) })
+                    }}
+                  >
                     <option value="offline">This computer (offline)</option>
                     <option value="gradio">Gradio Space</option>
                     <option value="comfyui">ComfyUI servers</option>
