@@ -6,8 +6,9 @@ import { FileSecretStore, maskSecret, type SecretStore } from '../secrets'
 import { Autopilot, type RunwayProbe } from './autopilot'
 import { testSpace } from './gradio/space'
 import { GenerationService } from './service'
-import { getAutopilot, getBackends, getLlm, HF_TOKEN_SECRET, LLM_KEY_SECRET, setAutopilot, setBackends, setLlm } from './settings'
-import { checkBackends, mappingFor } from './steps'
+import { FAL_KEY_SECRET, getAutopilot, getBackends, getLlm, HF_TOKEN_SECRET, LLM_KEY_SECRET, setAutopilot, setBackends, setLlm } from './settings'
+import { checkBackends, configOf, mappingFor } from './steps'
+import { testFal, testHfInference } from './health'
 import { jobDto } from './store'
 
 export { GenerationService } from './service'
@@ -69,9 +70,9 @@ export const generationFeature: Feature = (ctx) => {
     'generation.jobs.retry': ({ id }) => service.retry(id),
     'generation.backends.get': async ({ channelId }) => {
       lib.getChannel(channelId)
-      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET) }
+      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET), falKey: await masked(FAL_KEY_SECRET) }
     },
-    'generation.backends.set': async ({ channelId, settings, hfToken }) => {
+    'generation.backends.set': async ({ channelId, settings, hfToken, falKey }) => {
       lib.getChannel(channelId)
       if (settings) {
         const next = { ...getBackends(lib, channelId), ...settings } as BackendSettings
@@ -83,7 +84,12 @@ export const generationFeature: Feature = (ctx) => {
         else if (!/^\S{8,}$/.test(hfToken)) throw new StudioError('invalid_input', 'That does not look like a token (no spaces, at least 8 characters). Copy it again from huggingface.co/settings/tokens.', 'hfToken')
         else await secrets.set(HF_TOKEN_SECRET, hfToken)
       }
-      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET) }
+      if (falKey !== undefined) {
+        if (falKey === '') await secrets.delete(FAL_KEY_SECRET)
+        else if (!/^\S{8,}$/.test(falKey)) throw new StudioError('invalid_input', 'That does not look like a fal key (no spaces, at least 8 characters). Copy it again from fal.ai/dashboard/keys.', 'falKey')
+        else await secrets.set(FAL_KEY_SECRET, falKey)
+      }
+      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET), falKey: await masked(FAL_KEY_SECRET) }
     },
     'generation.backends.test': async ({ channelId, step }) => {
       lib.getChannel(channelId)
@@ -93,13 +99,26 @@ export const generationFeature: Feature = (ctx) => {
       for (const name of ['video', 'upscale', 'interpolate', 'music'] as const) {
         if (step && step !== name) continue
         const cfg = s[name]
-        if (cfg.backend !== 'gradio' || (!cfg.enabled && !step)) {
-          if (step || cfg.enabled) results.push({ step: name, space: 'local ffmpeg', ok: true, problem: null, message: `The ${name} step runs locally with ffmpeg; nothing to connect to.`, endpoints: [], parameters: [] })
+        if (!cfg.enabled && !step) continue
+        if (cfg.backend === 'hf-inference') {
+          const c = configOf(cfg, 'hf-inference', name)
+          const r = await testHfInference(c, token, name === 'music' ? 'text-to-audio' : 'text-to-video')
+          results.push({ step: name, kind: 'hf-inference', space: `${c.provider} · ${c.model}`, ok: r.ok, problem: r.problem, message: r.message, endpoints: [], parameters: [] })
+          continue
+        }
+        if (cfg.backend === 'fal') {
+          const c = configOf(cfg, 'fal', name)
+          const r = await testFal(c, await secrets.get(FAL_KEY_SECRET))
+          results.push({ step: name, kind: 'fal', space: c.endpoint, ok: r.ok, problem: r.problem, message: r.message, endpoints: [], parameters: [] })
+          continue
+        }
+        if (cfg.backend !== 'gradio') {
+          results.push({ step: name, kind: 'offline', space: 'local ffmpeg', ok: true, problem: null, message: `The ${name} step runs locally with ffmpeg; nothing to connect to.`, endpoints: [], parameters: [] })
           continue
         }
         for (const space of cfg.spaces) {
-          const r = await testSpace({ space, token }, mappingFor(cfg, name), name)
-          results.push({ step: name, space, ok: r.ok, problem: r.problem ?? null, message: r.message, endpoints: r.endpoints, parameters: r.parameters })
+          const r = await testSpace({ space, token, tokenToCustomHost: cfg.tokenToCustomHost === true }, mappingFor(cfg, name), name)
+          results.push({ step: name, kind: 'gradio', space, ok: r.ok, problem: r.problem ?? null, message: r.message, endpoints: r.endpoints, parameters: r.parameters })
         }
       }
       return { results }

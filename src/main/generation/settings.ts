@@ -5,6 +5,7 @@ import type { Library } from '../library'
 /** Secret-store names. Tokens and keys live only there: never in SQLite, logs or errors. */
 export const HF_TOKEN_SECRET = 'generation.hf-token'
 export const LLM_KEY_SECRET = 'generation.llm-key'
+export const FAL_KEY_SECRET = 'generation.fal-key'
 
 export const DEFAULT_BACKENDS: BackendSettings = {
   video: { enabled: true, backend: 'offline', preset: 'zeroscope-v2', spaces: ['hysts/zeroscope-v2'] },
