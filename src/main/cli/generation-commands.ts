@@ -3,7 +3,9 @@ import { intOpt, readSecretFromStdin, requireStringOpt, stringOpt, UsageError } 
 import { callCore, openCore } from './open-core'
 import type { Core } from '../core/core'
 import type { GenerationHandle } from '../generation/feature'
-import type { BackendSettings, JobDto, StepBackend } from '../../shared/contract/generation'
+import { backendKindSchema, type BackendKind, type BackendSettings, type JobDto, type StepBackend } from '../../shared/contract/generation'
+
+const BACKEND_KINDS: readonly BackendKind[] = backendKindSchema.options
 import { StudioError } from '../../shared/contract'
 
 function handleOf(core: Core): GenerationHandle {
@@ -71,7 +73,7 @@ function summary(ctx: CliContext, jobs: JobDto[]): number {
 export const generateCommand: CliCommand = {
   name: 'generate',
   summary: 'Write shots for a theme, generate them and add them to the channel (waits until done)',
-  usage: 'webtv generate --channel NAME --theme TEXT [--count 4] [--backend offline|gradio] [--writer template|llm] [--create] [--no-wait] [--json]',
+  usage: 'webtv generate --channel NAME --theme TEXT [--count 4] [--backend offline|gradio|hf-inference|fal] [--writer template|llm] [--create] [--no-wait] [--json]',
   options: {
     channel: { type: 'string' },
     theme: { type: 'string' },
@@ -86,8 +88,8 @@ export const generateCommand: CliCommand = {
     const theme = requireStringOpt(ctx, 'theme', this.usage)
     const count = intOpt(ctx, 'count', 4)
     if (count < 1 || count > 50) throw new UsageError(`--count must be between 1 and 50, got ${count}.`)
-    const backend = stringOpt(ctx, 'backend')
-    if (backend !== undefined && backend !== 'offline' && backend !== 'gradio') throw new UsageError(`--backend must be offline or gradio, got "${backend}".`)
+    const backend = stringOpt(ctx, 'backend') as BackendKind | undefined
+    if (backend !== undefined && !BACKEND_KINDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_KINDS.join(', ')}, got "${backend}".`)
     const writer = stringOpt(ctx, 'writer')
     if (writer !== undefined && writer !== 'template' && writer !== 'llm') throw new UsageError(`--writer must be template or llm, got "${writer}".`)
     const core = await openCore(ctx.global.dataDir)
@@ -324,7 +326,7 @@ export const takesCommand: CliCommand = {
   }
 }
 
-const regenerateUsage = 'webtv regenerate SHOT_ID [--prompt TEXT] [--seed N] [--backend offline|gradio] [--no-wait] [--json]'
+const regenerateUsage = 'webtv regenerate SHOT_ID [--prompt TEXT] [--seed N] [--backend offline|gradio|hf-inference|fal] [--no-wait] [--json]'
 
 /** A new take of a shot: same or edited prompt, same or fresh seed. The shot airs it once it is chosen. */
 export const regenerateCommand: CliCommand = {
@@ -335,8 +337,8 @@ export const regenerateCommand: CliCommand = {
   options: { prompt: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, 'no-wait': { type: 'boolean', default: false } },
   async run(ctx) {
     const shotId = shotIdArg(ctx.positionals[0], regenerateUsage)
-    const backend = stringOpt(ctx, 'backend')
-    if (backend !== undefined && backend !== 'offline' && backend !== 'gradio') throw new UsageError(`--backend is offline or gradio.\nUsage: ${regenerateUsage}`)
+    const backend = stringOpt(ctx, 'backend') as BackendKind | undefined
+    if (backend !== undefined && !BACKEND_KINDS.includes(backend)) throw new UsageError(`--backend is one of ${BACKEND_KINDS.join(', ')}.\nUsage: ${regenerateUsage}`)
     const prompt = stringOpt(ctx, 'prompt')
     const seed = stringOpt(ctx, 'seed') === undefined ? undefined : intOpt(ctx, 'seed', 0)
     const core = await openCore(ctx.global.dataDir)
