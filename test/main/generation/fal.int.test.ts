@@ -9,6 +9,7 @@ import type { GenerationHandle } from '../../../src/main/generation/feature'
 import type { Library } from '../../../src/main/library'
 import { falInput, runOnFal } from '../../../src/main/generation/fal/queue'
 import { GenerationError } from '../../../src/main/generation/errors'
+import { testFal } from '../../../src/main/generation/health'
 import type { StepContext, StepProgress } from '../../../src/main/generation/types'
 import { startFakeFal, type FakeFal, type FakeFalOptions } from '../../fixtures/fal-server'
 import { tempDir } from '../../helpers/tmp'
@@ -195,6 +196,22 @@ describe('fal queue backend (real @fal-ai/client against a local fal queue serve
     expect(err.message).toMatch(/rate-limiting this account \(429\).*waits 60 s/)
     expect(err.retryAfterMs).toBe(60_000)
   }, 30_000)
+
+  it('Test connection: key accepted, endpoint exists; bad key, unknown endpoint, no key, no switch — nothing generated', async () => {
+    const s = await fal()
+    expect(await testFal(config(s), KEY)).toMatchObject({
+      ok: true,
+      message: expect.stringMatching(/Key accepted by fal; fal-ai\/wan\/v2\.2-5b\/text-to-video exists/)
+    })
+    expect(await testFal(config(s), 'wrong-key-000000')).toMatchObject({ ok: false, problem: 'unauthorized' })
+    expect(await testFal(config(s, { endpoint: 'fal-ai/nothing-here' }), KEY)).toMatchObject({
+      ok: false,
+      problem: 'not-found'
+    })
+    expect(await testFal(config(s), undefined)).toMatchObject({ ok: false, problem: 'no-key' })
+    expect(await testFal(config(s, { keyToGateway: false }), KEY)).toMatchObject({ ok: false, problem: 'refused-host' })
+    expect(s.stats.submits).toHaveLength(0)
+  })
 
   it('the key goes to a local gateway only with the switch on', async () => {
     const s = await fal()
