@@ -1,4 +1,4 @@
-import type { ModelParams } from './contract/generation'
+import type { BackendConfig, ModelParams, StepBackend } from './contract/generation'
 
 /**
  * Presets for the provider kinds (HF Inference Providers, fal): the open models
@@ -112,4 +112,32 @@ export const GRADIO_PRESET_INFO: Record<string, { label: string; legacy: boolean
   film: { label: 'FILM interpolation', legacy: true, note: 'the original Spaces sleep or fail; run a copy' },
   musicgen: { label: 'MusicGen', legacy: false, note: 'still runs' },
   custom: { label: 'Custom mapping', legacy: false, note: 'any Gradio ≥ 4 app' }
+}
+
+/** A starting point for a provider kind on a step: the first preset made for that step. */
+export function defaultBackendConfig(
+  kind: 'hf-inference' | 'fal',
+  step: 'video' | 'upscale' | 'interpolate' | 'music'
+): BackendConfig {
+  const preset = MODEL_PRESETS.find((p) => p.step === (step === 'music' ? 'music' : 'video')) ?? MODEL_PRESETS[0]!
+  if (kind === 'hf-inference')
+    return {
+      kind,
+      provider: 'fal-ai',
+      model: preset.hfModel,
+      preset: preset.id,
+      params: { ...preset.params },
+      concurrency: 2
+    }
+  return { kind, endpoint: preset.falEndpoint, preset: preset.id, params: { ...preset.params }, concurrency: 2 }
+}
+
+/** A step's settings for one provider kind: its stored entry, else that kind's default. */
+export function backendConfigOf<K extends 'hf-inference' | 'fal'>(
+  step: StepBackend,
+  kind: K,
+  name: 'video' | 'upscale' | 'interpolate' | 'music'
+): Extract<BackendConfig, { kind: K }> {
+  const found = step.configs?.find((c) => c.kind === kind)
+  return (found ?? defaultBackendConfig(kind, name)) as Extract<BackendConfig, { kind: K }>
 }

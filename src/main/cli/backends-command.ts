@@ -13,7 +13,7 @@ import {
   type ModelParams,
   type StepBackend
 } from '../../shared/contract/generation'
-import { GRADIO_PRESET_INFO, MODEL_PRESETS, modelPreset } from '../../shared/backend-presets'
+import { backendConfigOf, GRADIO_PRESET_INFO, MODEL_PRESETS, modelPreset } from '../../shared/backend-presets'
 
 type StepName = 'video' | 'upscale' | 'interpolate' | 'music'
 const STEPS: StepName[] = ['video', 'upscale', 'interpolate', 'music']
@@ -113,22 +113,6 @@ function list(ctx: CliContext, flag: string): string[] | undefined {
   return (Array.isArray(v) ? v : [v]).map(String)
 }
 
-function providerConfig(step: StepBackend, kind: 'hf-inference' | 'fal', name: StepName): BackendConfig {
-  const found = step.configs?.find((c) => c.kind === kind)
-  if (found) return found
-  const preset = MODEL_PRESETS.find((p) => p.step === (name === 'music' ? 'music' : 'video'))!
-  return kind === 'fal'
-    ? { kind, endpoint: preset.falEndpoint, preset: preset.id, params: { ...preset.params }, concurrency: 2 }
-    : {
-        kind,
-        provider: 'fal-ai',
-        model: preset.hfModel,
-        preset: preset.id,
-        params: { ...preset.params },
-        concurrency: 2
-      }
-}
-
 /** The step as the flags leave it; undefined when no flag names this step. */
 export function stepPatch(ctx: CliContext, name: StepName, current: StepBackend): StepBackend | undefined {
   const flags = [
@@ -195,7 +179,7 @@ export function stepPatch(ctx: CliContext, name: StepName, current: StepBackend)
     return next
   }
   if (!PROVIDER_STEPS.includes(name)) throw new UsageError(`The ${name} step runs locally or on a Space only.`)
-  let cfg = providerConfig(next, kind, name)
+  let cfg: BackendConfig = backendConfigOf(next, kind, name)
   if (preset !== undefined) {
     const p = modelPreset(preset)
     const forStep = MODEL_PRESETS.filter((m) => m.step === (name === 'music' ? 'music' : 'video'))

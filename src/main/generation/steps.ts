@@ -1,6 +1,6 @@
 import { StudioError } from '../../shared/contract/define'
-import type { BackendConfig, BackendKind, BackendSettings, FalConfig, HfInferenceConfig, StepBackend } from '../../shared/contract/generation'
-import { MODEL_PRESETS, modelPreset } from '../../shared/backend-presets'
+import type { BackendKind, BackendSettings, FalConfig, HfInferenceConfig, StepBackend } from '../../shared/contract/generation'
+import { backendConfigOf, defaultBackendConfig, modelPreset } from '../../shared/backend-presets'
 import { falInput, falWhere, runOnFal } from './fal/queue'
 import { hfWhere, runOnHf } from './hf-inference/run'
 import { runOnSpace, type SpaceTarget } from './gradio/space'
@@ -31,18 +31,11 @@ export const KINDS_FOR_STEP: Record<StepName, BackendKind[]> = {
   music: ['offline', 'gradio', 'hf-inference', 'fal']
 }
 
-/** A starting point for a kind on a step: the first preset made for that step. */
-export function defaultConfig(kind: 'hf-inference' | 'fal', name: StepName): BackendConfig {
-  const preset = MODEL_PRESETS.find((p) => p.step === (name === 'music' ? 'music' : 'video')) ?? MODEL_PRESETS[0]!
-  if (kind === 'hf-inference') return { kind, provider: 'fal-ai', model: preset.hfModel, preset: preset.id, params: { ...preset.params }, concurrency: 2 }
-  return { kind, endpoint: preset.falEndpoint, preset: preset.id, params: { ...preset.params }, concurrency: 2 }
-}
+/** A starting point for a kind on a step (shared with the settings UI). */
+export const defaultConfig = defaultBackendConfig
 
 /** The settings of one kind on a step (its stored entry, else that kind's default). */
-export function configOf<K extends 'hf-inference' | 'fal'>(step: StepBackend, kind: K, name: StepName): Extract<BackendConfig, { kind: K }> {
-  const found = step.configs?.find((c) => c.kind === kind)
-  return (found ?? defaultConfig(kind, name)) as Extract<BackendConfig, { kind: K }>
-}
+export const configOf = backendConfigOf
 
 /** Settings that cannot work, refused when saved (not when a job fails an hour later). */
 export function checkBackends(s: BackendSettings): void {

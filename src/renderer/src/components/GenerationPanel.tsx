@@ -224,7 +224,9 @@ function JobRow({ job, now }: { job: JobDto; now: number }) {
                 ? `#${job.queuePosition} in queue`
                 : 'queued'
               : `${job.step ?? job.state} ${Math.round(job.percent)} %`}
+            {job.state !== 'queued' && job.queuePosition !== null && ` · #${job.queuePosition} in the provider's queue`}
             {job.etaSeconds !== null && ` · ETA ${formatEta(job.etaSeconds)}`}
+            {job.runsOn && !(job.step ?? '').includes(job.runsOn) && ` · on ${job.runsOn}`}
             {waitingRetry && ` · retry ${job.attempts + 1} in ${Math.ceil((job.retryAt! - now) / 1000)} s`}
           </span>
         </div>
