@@ -6,7 +6,10 @@ import { FileSecretStore, maskSecret, type SecretStore } from '../secrets'
 import { Autopilot, type RunwayProbe } from './autopilot'
 import { testSpace } from './gradio/space'
 import { GenerationService } from './service'
-import { FAL_KEY_SECRET, getAutopilot, getBackends, getLlm, HF_TOKEN_SECRET, LLM_KEY_SECRET, setAutopilot, setBackends, setLlm } from './settings'
+import { testComfy } from './comfyui/health'
+import { takeOrigins } from './comfyui/origin'
+import { tokenAllowed } from './comfyui/token'
+import { COMFYUI_TOKEN_SECRET, FAL_KEY_SECRET, getAutopilot, getBackends, getLlm, HF_TOKEN_SECRET, LLM_KEY_SECRET, setAutopilot, setBackends, setLlm } from './settings'
 import { checkBackends, configOf, mappingFor } from './steps'
 import { testFal, testHfInference } from './health'
 import { jobDto } from './store'
@@ -70,9 +73,9 @@ export const generationFeature: Feature = (ctx) => {
     'generation.jobs.retry': ({ id }) => service.retry(id),
     'generation.backends.get': async ({ channelId }) => {
       lib.getChannel(channelId)
-      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET), falKey: await masked(FAL_KEY_SECRET) }
+      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET), falKey: await masked(FAL_KEY_SECRET), comfyuiToken: await masked(COMFYUI_TOKEN_SECRET) }
     },
-    'generation.backends.set': async ({ channelId, settings, hfToken, falKey }) => {
+    'generation.backends.set': async ({ channelId, settings, hfToken, falKey, comfyuiToken }) => {
       lib.getChannel(channelId)
       if (settings) {
         const next = { ...getBackends(lib, channelId), ...settings } as BackendSettings
@@ -89,7 +92,12 @@ export const generationFeature: Feature = (ctx) => {
         else if (!/^\S{8,}$/.test(falKey)) throw new StudioError('invalid_input', 'That does not look like a fal key (no spaces, at least 8 characters). Copy it again from fal.ai/dashboard/keys.', 'falKey')
         else await secrets.set(FAL_KEY_SECRET, falKey)
       }
-      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET), falKey: await masked(FAL_KEY_SECRET) }
+      if (comfyuiToken !== undefined) {
+        if (comfyuiToken === '') await secrets.delete(COMFYUI_TOKEN_SECRET)
+        else if (!/^\S{8,}$/.test(comfyuiToken)) throw new StudioError('invalid_input', 'That does not look like a token (no spaces, at least 8 characters). Copy it again from your GPU provider.', 'comfyuiToken')
+        else await secrets.set(COMFYUI_TOKEN_SECRET, comfyuiToken)
+      }
+      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET), falKey: await masked(FAL_KEY_SECRET), comfyuiToken: await masked(COMFYUI_TOKEN_SECRET) }
     },
     'generation.backends.test': async ({ channelId, step }) => {
       lib.getChannel(channelId)
@@ -100,6 +108,17 @@ export const generationFeature: Feature = (ctx) => {
         if (step && step !== name) continue
         const cfg = s[name]
         if (!cfg.enabled && !step) continue
+        if (cfg.backend === 'comfyui') {
+          const comfyToken = await secrets.get(COMFYUI_TOKEN_SECRET)
+          for (const e of s.comfyui.endpoints) {
+            const r = await testComfy(e, cfg.comfyui ?? { workflow: name === 'music' ? 'ace-step' : 'wan22-t2v' }, e.sendToken && tokenAllowed(e.url) ? comfyToken : undefined)
+            if (r.ok) service.workers.comfyPool.ok(e.url)
+            else if (r.problem === 'unreachable') service.workers.comfyPool.down(e.url, r.message)
+            results.push({ step: name, kind: 'comfyui', space: e.url, ok: r.ok, problem: r.problem, message: r.message, endpoints: [], parameters: [] })
+          }
+          if (s.comfyui.endpoints.length === 0) results.push({ step: name, kind: 'comfyui', space: 'ComfyUI', ok: false, problem: 'no_server', message: 'No ComfyUI server is listed: add one (e.g. http://127.0.0.1:8188).', endpoints: [], parameters: [] })
+          continue
+        }
         if (cfg.backend === 'hf-inference') {
           const c = configOf(cfg, 'hf-inference', name)
           const r = await testHfInference(c, token, name === 'music' ? 'text-to-audio' : 'text-to-video')
@@ -123,6 +142,11 @@ export const generationFeature: Feature = (ctx) => {
       }
       return { results }
     },
+    'generation.comfyui.status': ({ channelId }) => {
+      lib.getChannel(channelId)
+      return { endpoints: service.workers.comfyStatus(channelId) }
+    },
+    'generation.takes.origin': ({ shotId }) => ({ origins: takeOrigins(lib, service.store, shotId) }),
     'generation.llm.get': async () => ({ ...getLlm(lib), apiKey: await masked(LLM_KEY_SECRET) }),
     'generation.llm.set': async ({ apiKey, ...patch }) => {
       const next = setLlm(lib, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)))

@@ -24,6 +24,8 @@ export interface EnqueueRequest {
   shots: Array<{ prompt: string; seed?: number | undefined }>
   backend?: BackendKind | undefined
   music?: boolean | undefined
+  /** Each shot after the first starts from the previous shot's last frame. */
+  continuity?: boolean | undefined
   requestId?: string | undefined
 }
 
@@ -78,7 +80,8 @@ export class GenerationService {
       etaSeconds: d.etaSeconds,
       error: d.error,
       attempts: d.attempts,
-      runsOn: d.runsOn
+      runsOn: d.runsOn,
+      endpoint: d.endpoint
     })
   }
 
@@ -115,7 +118,7 @@ export class GenerationService {
   enqueue(req: EnqueueRequest): EnqueueResult {
     const channel = this.lib.getChannel(req.channelId)
     const base = getBackends(this.lib, channel.id)
-    const steps: BackendSettings = req.backend ? { ...base, video: { ...base.video, backend: req.backend } } : base
+    const steps: BackendSettings = withVideoBackend(base, req.backend)
     if (req.backend === 'gradio' && steps.video.spaces.length === 0) {
       throw new StudioError('invalid_input', 'No Space is set for the video step. Set one first (webtv backends set --channel NAME --video-space owner/name).', 'backend')
     }
@@ -143,7 +146,7 @@ export class GenerationService {
           approved: channel.reviewPolicy === 'auto',
           extra: { generating: true, offline: steps.video.backend === 'offline' }
         })
-        const payload: ShotPayload = { prompt: s.prompt, seed, style, theme, steps, music, art: {} }
+        const payload: ShotPayload = { prompt: s.prompt, seed, style, theme, steps, music, art: {}, ...(req.continuity && i > 0 ? { continuity: true } : {}) }
         jobIds.push(this.store.insert({ channelId: channel.id, shotId: shot.id, sequenceId, kind: 'shot', index: i, payload, key: keyOf(i) }))
         shotIds.push(shot.id)
       })
@@ -174,7 +177,7 @@ export class GenerationService {
     const prompt = (req.prompt ?? shot.prompt).trim()
     if (prompt.length < 3) throw new StudioError('invalid_input', `Shot ${shot.id} has no prompt to regenerate from; give one.`, 'prompt')
     const base = getBackends(this.lib, channel.id)
-    const steps: BackendSettings = req.backend ? { ...base, video: { ...base.video, backend: req.backend } } : base
+    const steps: BackendSettings = withVideoBackend(base, req.backend)
     if (steps.video.backend === 'gradio' && steps.video.spaces.length === 0) {
       throw new StudioError('invalid_input', 'No Space is set for the video step. Set one first (webtv backends set --channel NAME --video-space owner/name).', 'backend')
     }
@@ -309,4 +312,13 @@ export class GenerationService {
 
 function isTakeJob(row: JobRow): boolean {
   return row.kind === 'shot' && (JSON.parse(row.payload_json) as Partial<ShotPayload>).asTake === true
+}
+
+/** The channel's backends with the video step switched to another kind (a per-request override). */
+function withVideoBackend(base: BackendSettings, backend: BackendKind | undefined): BackendSettings {
+  if (!backend) return base
+  const video = { ...base.video, backend }
+  // Asked for ComfyUI without a workflow chosen yet: the shipped Wan 2.2 one.
+  if (backend === 'comfyui' && !video.comfyui) video.comfyui = { workflow: 'wan22-t2v' }
+  return { ...base, video }
 }

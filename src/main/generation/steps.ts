@@ -5,6 +5,7 @@ import { falInput, falWhere, runOnFal } from './fal/queue'
 import { hfWhere, runOnHf } from './hf-inference/run'
 import { runOnSpace, type SpaceTarget } from './gradio/space'
 import { PRESETS, type GradioMapping, type StepName } from './gradio/presets'
+import { checkComfyBackend } from './comfyui/settings'
 import { LocalInterpolate, LocalMusic, LocalUpscale, OfflineVideo } from './offline'
 import type { InterpolateStep, MusicStep, ShotPrompt, StepContext, UpscaleStep, VideoStep } from './types'
 
@@ -25,10 +26,11 @@ export interface Credentials {
 
 /** Which kinds each step can run on: the provider kinds make video and music; upscale and interpolation stay local or on a Space. */
 export const KINDS_FOR_STEP: Record<StepName, BackendKind[]> = {
-  video: ['offline', 'gradio', 'hf-inference', 'fal'],
-  upscale: ['offline', 'gradio'],
-  interpolate: ['offline', 'gradio'],
-  music: ['offline', 'gradio', 'hf-inference', 'fal']
+  video: ['offline', 'gradio', 'hf-inference', 'fal', 'comfyui'],
+  // ComfyUI refuses these itself, with its own words (checkComfyBackend).
+  upscale: ['offline', 'gradio', 'comfyui'],
+  interpolate: ['offline', 'gradio', 'comfyui'],
+  music: ['offline', 'gradio', 'hf-inference', 'fal', 'comfyui']
 }
 
 /** A starting point for a kind on a step (shared with the settings UI). */
@@ -43,6 +45,10 @@ export function checkBackends(s: BackendSettings): void {
     const step = s[name]
     if (!KINDS_FOR_STEP[name].includes(step.backend)) {
       throw new StudioError('invalid_input', `The ${name} step cannot run on ${step.backend}; it runs on ${KINDS_FOR_STEP[name].join(', ')}.`, `settings.${name}.backend`)
+    }
+    if (step.enabled && step.backend === 'comfyui') {
+      checkComfyBackend(s, name)
+      continue
     }
     if (step.enabled && (step.backend === 'hf-inference' || step.backend === 'fal')) {
       const cfg = configOf(step, step.backend, name)

@@ -1,5 +1,6 @@
 import type { BackendSettings, JobDto, JobState } from '../../shared/contract/generation'
 import type { Db } from '../library/db'
+import type { RemoteRef } from './comfyui/run'
 
 /** States a job can still leave; the rest are final. */
 export const ACTIVE_STATES: JobState[] = ['queued', 'running', 'upscaling', 'interpolating', 'conforming']
@@ -31,6 +32,13 @@ export interface ShotPayload {
    * shot and not a playlist change; the shot's media stays until the take is chosen.
    */
   asTake?: boolean | undefined
+  /** The shot starts from the last frame of the previous shot of its sequence (image-to-video where the backend has it). */
+  continuity?: boolean | undefined
+  /** What continuity did: the frame's origin, or why it fell back to text-to-video. */
+  continuedFrom?: { shotId: number; takeId: number | null } | undefined
+  continuityNote?: string | undefined
+  /** The prompt this job has on a ComfyUI server (video step), kept so a restart resumes it instead of submitting again. */
+  remote?: RemoteRef | undefined
 }
 
 export interface MusicPayload {
@@ -39,6 +47,7 @@ export interface MusicPayload {
   steps: BackendSettings
   track?: string | undefined
   totalSeconds?: number | undefined
+  remote?: RemoteRef | undefined
 }
 
 export interface JobRow {
@@ -79,6 +88,7 @@ export function backendLabel(kind: 'shot' | 'music', steps: BackendSettings): st
   const step = kind === 'shot' ? steps.video : steps.music
   if (step.backend === 'offline') return 'offline'
   if (step.backend === 'gradio') return `gradio:${step.spaces[0] ?? '?'}`
+  if (step.backend === 'comfyui') return `comfyui:${step.comfyui?.workflow ?? '?'}`
   const cfg = step.configs?.find((c) => c.kind === step.backend)
   if (cfg?.kind === 'hf-inference') return `hf-inference:${cfg.provider}:${cfg.model}`
   if (cfg?.kind === 'fal') return `fal:${cfg.endpoint}`
@@ -98,6 +108,7 @@ export function jobDto(r: JobRow): JobDto {
     step: r.step,
     prompt: payload.prompt ?? '',
     backend: payload.steps ? backendLabel(r.kind, payload.steps) : '?',
+    endpoint: payload.remote?.endpoint ?? null,
     attempts: r.attempts,
     percent: Math.round(r.progress),
     queuePosition: r.queue_position,

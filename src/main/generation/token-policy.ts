@@ -10,7 +10,8 @@
  *   it only when the user switched that on for that backend (off by default), and
  *   even then never over plain http unless the host is this machine (loopback).
  */
-export type TokenService = 'huggingface' | 'fal'
+/** 'self-hosted': a token of the user's own server (a ComfyUI gateway…): no host is its own, the user's switch decides. */
+export type TokenService = 'huggingface' | 'fal' | 'self-hosted'
 
 export interface TokenRoute {
   service: TokenService
@@ -20,11 +21,12 @@ export interface TokenRoute {
 
 export type TokenDecision = { send: true } | { send: false; reason: string }
 
-const SERVICE_NAME: Record<TokenService, string> = { huggingface: 'Hugging Face token', fal: 'fal key' }
+const SERVICE_NAME: Record<TokenService, string> = { huggingface: 'Hugging Face token', fal: 'fal key', 'self-hosted': 'token' }
 
 const OWN_DOMAINS: Record<TokenService, string[]> = {
   huggingface: ['huggingface.co', 'hf.space'],
-  fal: ['fal.ai', 'fal.run']
+  fal: ['fal.ai', 'fal.run'],
+  'self-hosted': []
 }
 
 function hostOf(url: URL): string {
@@ -75,7 +77,10 @@ export function tokenDecision(target: string | URL, route: TokenRoute): TokenDec
   if (!route.allowCustomHost) {
     return {
       send: false,
-      reason: `The ${what} goes only to ${OWN_DOMAINS[route.service].join(' / ')}; ${url.host} is another host. If it is your own server, switch on "send my token to this host" for this backend.`
+      reason:
+        OWN_DOMAINS[route.service].length > 0
+          ? `The ${what} goes only to ${OWN_DOMAINS[route.service].join(' / ')}; ${url.host} is another host. If it is your own server, switch on "send my token to this host" for this backend.`
+          : `The ${what} is sent to ${url.host} only when "send token" is switched on for it.`
     }
   }
   if (plain && !isLoopbackHost(host)) {

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { call } from './define'
+import { comfyEndpointStatusSchema, comfyPoolSchema, comfyStepSchema, takeOriginSchema } from './comfyui'
 
 /**
  * Generation: theme → shot prompts (writer) → jobs (video, optional upscale and
@@ -35,7 +36,7 @@ const spaceRef = z
  * step's `configs` (a union discriminated by `kind`), so a new kind slots in by adding
  * its schema to `backendConfigSchema` and its name here.
  */
-export const backendKindSchema = z.enum(['offline', 'gradio', 'hf-inference', 'fal'])
+export const backendKindSchema = z.enum(['offline', 'gradio', 'hf-inference', 'fal', 'comfyui'])
 export type BackendKind = z.infer<typeof backendKindSchema>
 
 /** A model's knobs, named once for every provider (each kind maps them to its wire names). */
@@ -129,12 +130,14 @@ export const stepBackendSchema = z
     mapping: gradioMappingSchema.optional(),
     /** Gradio: send the HF token to a Space on a host other than Hugging Face's (self-hosted). Off by default. */
     tokenToCustomHost: z.boolean().optional(),
-    /** Settings of the other kinds, one entry per kind; the one named by `backend` is used, the rest kept for switching back. */
+    /** Settings of the provider kinds, one entry per kind; the one named by `backend` is used, the rest kept for switching back. */
     configs: z
       .array(backendConfigSchema)
       .max(8)
       .refine((a) => new Set(a.map((c) => c.kind)).size === a.length, 'one entry per backend kind')
-      .optional()
+      .optional(),
+    /** backend "comfyui": the workflow this step runs on the channel's ComfyUI servers. */
+    comfyui: comfyStepSchema.optional()
   })
   .strict()
 export type StepBackend = z.infer<typeof stepBackendSchema>
@@ -154,6 +157,8 @@ export const backendSettingsSchema = z
     retryBaseMs: z.number().int().min(10).max(600_000),
     /** One Space call is abandoned (and retried) after this long. */
     callTimeoutMs: z.number().int().min(1000).max(3_600_000),
+    /** ComfyUI servers (a pool) shared by every step whose backend is "comfyui". */
+    comfyui: comfyPoolSchema,
     /** Offline generator clip length and size. */
     offline: z
       .object({
@@ -177,6 +182,8 @@ export const jobSchema = z.object({
   step: z.string().nullable(),
   prompt: z.string(),
   backend: z.string(),
+  /** The server the job runs (or last ran) on, when it uses a pool of servers. */
+  endpoint: z.string().nullable().default(null),
   attempts: z.number().int(),
   percent: z.number(),
   queuePosition: z.number().int().nullable(),
@@ -234,6 +241,8 @@ export const generationCalls = {
         shots: z.array(z.object({ prompt, seed: z.number().int().min(0).max(2147483647).optional() }).strict()).min(1).max(100),
         backend: backendKindSchema.optional(),
         music: z.boolean().optional(),
+        /** Each shot starts from the last frame of the previous shot's chosen take (image-to-video where the backend has it). */
+        continuity: z.boolean().optional(),
         /** Makes a repeated call (after a lost answer) return the first call's jobs instead of adding more. */
         requestId: z.string().trim().min(1).max(100).optional()
       })
@@ -272,8 +281,8 @@ export const generationCalls = {
   'generation.jobs.retry': call(z.object({ id }).strict(), jobSchema, 'Run a failed or canceled job again from its last finished step.'),
   'generation.backends.get': call(
     z.object({ channelId: id }).strict(),
-    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable(), falKey: z.string().nullable() }),
-    "A channel's backends per step (the HF token and fal key masked)."
+    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable(), falKey: z.string().nullable(), comfyuiToken: z.string().nullable().optional() }),
+    "A channel's backends per step (the HF token, fal key and ComfyUI token masked)."
   ),
   'generation.backends.set': call(
     z
@@ -283,10 +292,12 @@ export const generationCalls = {
         /** Write-only; "" removes it. */
         hfToken: z.string().max(500).optional(),
         /** Write-only; "" removes it. */
-        falKey: z.string().max(500).optional()
+        falKey: z.string().max(500).optional(),
+        /** Write-only; "" removes it. Sent only to ComfyUI servers marked "send token", over https or to this machine. */
+        comfyuiToken: z.string().max(2000).optional()
       })
       .strict(),
-    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable(), falKey: z.string().nullable() }),
+    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable(), falKey: z.string().nullable(), comfyuiToken: z.string().nullable().optional() }),
     "Change a channel's backends; only the fields given change."
   ),
   'generation.backends.test': call(
@@ -308,6 +319,16 @@ export const generationCalls = {
       )
     }),
     'Connect to every configured backend (Spaces, Inference Providers, fal) and say, in plain words, what does not match.'
+  ),
+  'generation.comfyui.status': call(
+    z.object({ channelId: id }).strict(),
+    z.object({ endpoints: z.array(comfyEndpointStatusSchema) }),
+    "Each ComfyUI server of the channel's pool as the workers see it: up/down, jobs running, last error, next probe."
+  ),
+  'generation.takes.origin': call(
+    z.object({ shotId: id }).strict(),
+    z.object({ origins: z.array(takeOriginSchema) }),
+    "Where each take of a shot was made: backend, workflow, server, and whether it continued from the previous shot."
   ),
   'generation.llm.get': call(
     z.object({}).strict(),
@@ -363,6 +384,7 @@ export const generationEvents = {
     etaSeconds: z.number().int().nullable(),
     error: z.string().nullable(),
     attempts: z.number().int(),
-    runsOn: z.string().nullable().optional()
+    runsOn: z.string().nullable().optional(),
+    endpoint: z.string().nullable().optional()
   })
 }
