@@ -38,6 +38,8 @@ export function describeStep(name: StepName, s: StepBackend): string {
     const hostSwitch = s.tokenToCustomHost ? ' · token to self-hosted Spaces: on' : ''
     return `gradio ${s.preset}${info?.legacy ? ' (legacy)' : ''} → ${s.spaces.join(', ') || '(no Space)'}${hostSwitch}`
   }
+  if (s.backend === 'comfyui')
+    return `comfyui ${s.comfyui?.workflow ?? '(default workflow)'} on the channel's ComfyUI servers`
   const c = s.configs?.find((x) => x.kind === s.backend)
   if (!c) return `${s.backend} (defaults; run webtv backends set to choose a model)`
   const params = Object.entries(c.params)
@@ -140,6 +142,8 @@ export function stepPatch(ctx: CliContext, name: StepName, current: StepBackend)
   }
   const kind = next.backend
   const isProvider = kind === 'hf-inference' || kind === 'fal'
+  // ComfyUI's own settings (servers, workflow) are not set here; the kind is.
+  if (kind === 'comfyui') return next
   const preset = stringOpt(ctx, `${name}-preset`)
   const providerOnly = ['model', 'provider', 'endpoint', 'param', 'gateway', 'concurrency'].filter(
     (f) => ctx.values[`${name}-${f}`] !== undefined
