@@ -5,6 +5,7 @@ import type { Library } from '../library'
 /** Secret-store names. Tokens and keys live only there: never in SQLite, logs or errors. */
 export const HF_TOKEN_SECRET = 'generation.hf-token'
 export const LLM_KEY_SECRET = 'generation.llm-key'
+export const FAL_KEY_SECRET = 'generation.fal-key'
 /** A bearer token for ComfyUI servers behind a gateway (rented GPUs); sent only to servers marked for it. */
 export const COMFYUI_TOKEN_SECRET = 'generation.comfyui-token'
 

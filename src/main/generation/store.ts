@@ -70,6 +70,9 @@ export interface JobRow {
   seq_index: number
   queue_position: number | null
   eta_s: number | null
+  /** Provider request id of the step in progress (migration 4); null on rows from before it. */
+  remote_id?: string | null
+  runs_on?: string | null
 }
 
 export function isPidAlive(pid: number): boolean {
@@ -83,8 +86,13 @@ export function isPidAlive(pid: number): boolean {
 
 export function backendLabel(kind: 'shot' | 'music', steps: BackendSettings): string {
   const step = kind === 'shot' ? steps.video : steps.music
+  if (step.backend === 'offline') return 'offline'
+  if (step.backend === 'gradio') return `gradio:${step.spaces[0] ?? '?'}`
   if (step.backend === 'comfyui') return `comfyui:${step.comfyui?.workflow ?? '?'}`
-  return step.backend === 'offline' ? 'offline' : `gradio:${step.spaces[0] ?? '?'}`
+  const cfg = step.configs?.find((c) => c.kind === step.backend)
+  if (cfg?.kind === 'hf-inference') return `hf-inference:${cfg.provider}:${cfg.model}`
+  if (cfg?.kind === 'fal') return `fal:${cfg.endpoint}`
+  return step.backend
 }
 
 export function jobDto(r: JobRow): JobDto {
@@ -107,6 +115,7 @@ export function jobDto(r: JobRow): JobDto {
     etaSeconds: r.eta_s,
     error: r.error,
     retryAt: r.not_before > Date.now() && ACTIVE_STATES.includes(r.state) ? r.not_before : null,
+    runsOn: r.runs_on ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at
   }
@@ -123,6 +132,8 @@ export interface JobPatch {
   etaSeconds?: number | null
   payload?: ShotPayload | MusicPayload
   ownerPid?: number | null
+  remoteId?: string | null
+  runsOn?: string | null
 }
 
 /** The jobs table (shared library database). Every method is one statement or one IMMEDIATE transaction. */
@@ -237,6 +248,8 @@ export class JobStore {
     if (patch.etaSeconds !== undefined) col('eta_s', 'etaSeconds', patch.etaSeconds)
     if (patch.payload !== undefined) col('payload_json', 'payload', JSON.stringify(patch.payload))
     if (patch.ownerPid !== undefined) col('owner_pid', 'ownerPid', patch.ownerPid)
+    if (patch.remoteId !== undefined) col('remote_id', 'remoteId', patch.remoteId)
+    if (patch.runsOn !== undefined) col('runs_on', 'runsOn', patch.runsOn)
     this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run(params)
     return this.get(id)!
   }

@@ -9,7 +9,7 @@ import { StudioError } from '../../shared/contract/define'
 import { asGenerationError, GenerationError } from './errors'
 import { probeDuration } from './ffmpeg-run'
 import { muxSegment, planSegments, shapeTrack, type Segment } from './music-bed'
-import { COMFYUI_TOKEN_SECRET, getBackends, HF_TOKEN_SECRET } from './settings'
+import { COMFYUI_TOKEN_SECRET, FAL_KEY_SECRET, getBackends, HF_TOKEN_SECRET } from './settings'
 import { EndpointDownError } from './comfyui/errors'
 import { EndpointPool } from './comfyui/pool'
 import type { RemoteRef } from './comfyui/run'
@@ -17,9 +17,10 @@ import { comfyMusic, comfyVideo, tokenAllowed } from './comfyui/step'
 import { continuitySource, lastFrame } from './comfyui/continuity'
 import { offersImageInput } from './comfyui/workflows'
 import type { ComfyEndpoint, ComfyEndpointStatus } from '../../shared/contract/comfyui'
-import { interpolateStep, musicStep, upscaleStep, videoStep } from './steps'
+import { configOf, interpolateStep, musicStep, upscaleStep, videoStep, whereFor, type Credentials } from './steps'
+import type { StepName } from './gradio/presets'
 import { FINAL_STATES, type JobRow, type JobStore, type MusicPayload, type ShotPayload } from './store'
-import type { StepProgress } from './types'
+import { STOP_CANCEL, STOP_SHUTDOWN, type StepProgress } from './types'
 
 export interface WorkerDeps {
   lib: Library
@@ -35,6 +36,8 @@ interface Plan {
   limit: number
   /** The Space copy this run uses (gradio steps). */
   space?: string | undefined
+  /** Where it runs, for the jobs list. */
+  where: string
   /** The ComfyUI server this run uses (comfyui steps). */
   endpoint?: string | undefined
 }
@@ -46,8 +49,8 @@ class NotYet extends Error {
   }
 }
 
-const SHUTDOWN = 'shutdown'
-const CANCEL = 'cancel'
+const SHUTDOWN = STOP_SHUTDOWN
+const CANCEL = STOP_CANCEL
 const TICK_MS = 400
 const PROGRESS_EVERY_MS = 250
 
@@ -127,6 +130,10 @@ export class GenerationWorkers {
     while (this.running.size > 0) await new Promise<void>((r) => this.idleWaiters.push(r))
   }
 
+  isRunning(jobId: number): boolean {
+    return this.running.has(jobId)
+  }
+
   /** Abort a job this process is running (its row is already marked canceled). */
   abortLocal(jobId: number): void {
     this.running.get(jobId)?.controller.abort(CANCEL)
@@ -176,21 +183,28 @@ export class GenerationWorkers {
     return this.inFlight.get(resource) ?? 0
   }
 
-  private stepPlan(step: StepBackend, s: BackendSettings, job?: JobRow): Plan | null {
+  private stepPlan(step: StepBackend, s: BackendSettings, name: StepName, job?: JobRow): Plan | null {
+    const now = Date.now()
     if (step.backend === 'comfyui' && job) {
       const remote = (JSON.parse(job.payload_json) as { remote?: RemoteRef }).remote
       const e = this.comfyPool.pick(this.comfyEndpoints(job.channel_id, s), (url) => this.used(`comfyui:${url}`), remote?.endpoint)
-      return e ? { resource: `comfyui:${e.url}`, limit: e.concurrency, endpoint: e.url } : null
+      return e ? { resource: `comfyui:${e.url}`, limit: e.concurrency, endpoint: e.url, where: `comfyui · ${e.url}` } : null
+    }
+    if (step.backend === 'hf-inference' || step.backend === 'fal') {
+      // One provider backend = one resource with its own concurrency (what the account / provider allows at once).
+      const cfg = configOf(step, step.backend, name)
+      const resource = cfg.kind === 'fal' ? `fal:${cfg.endpoint}` : `hf:${cfg.provider}:${cfg.model}`
+      if ((this.coolUntil.get(resource) ?? 0) > now) return null
+      return this.used(resource) < cfg.concurrency ? { resource, limit: cfg.concurrency, where: whereFor(step, name, undefined) } : null
     }
     if (step.backend === 'offline' || step.spaces.length === 0) {
-      return this.used('local') < s.localConcurrency ? { resource: 'local', limit: s.localConcurrency } : null
+      return this.used('local') < s.localConcurrency ? { resource: 'local', limit: s.localConcurrency, where: 'local' } : null
     }
     // Several copies of a Space: the first with a free slot.
-    const now = Date.now()
     for (const space of step.spaces) {
       const resource = `gradio:${space}`
       if ((this.coolUntil.get(resource) ?? 0) > now) continue
-      if (this.used(resource) < s.concurrencyPerCopy) return { resource, limit: s.concurrencyPerCopy, space }
+      if (this.used(resource) < s.concurrencyPerCopy) return { resource, limit: s.concurrencyPerCopy, space, where: whereFor(step, name, space) }
     }
     return null
   }
@@ -201,7 +215,7 @@ export class GenerationWorkers {
       const shots = this.deps.store.siblings(job.sequence_id!).filter((j) => j.kind === 'shot')
       const waiting = shots.some((j) => !FINAL_STATES.includes(j.state) && j.state !== 'conforming')
       if (waiting) return null
-      return this.stepPlan(p.steps.music, p.steps, job)
+      return this.stepPlan(p.steps.music, p.steps, 'music', job)
     }
     const p = this.payloadOf(job)
     switch (job.state) {
@@ -209,18 +223,18 @@ export class GenerationWorkers {
       case 'running':
         // Continuity: wait until the previous shot's video exists (its last frame starts this one).
         if (p.continuity && !p.art.raw && p.steps.video.backend === 'comfyui' && offersImageInput(p.steps.video.comfyui ?? { workflow: 'wan22-t2v' }) && continuitySource(this.deps.lib, this.deps.store, job, (r) => this.abs(r)).kind === 'wait') return null
-        return this.stepPlan(p.steps.video, p.steps, job)
+        return this.stepPlan(p.steps.video, p.steps, 'video', job)
       case 'upscaling':
-        return this.stepPlan(p.steps.upscale, p.steps)
+        return this.stepPlan(p.steps.upscale, p.steps, 'upscale')
       case 'interpolating':
-        return this.stepPlan(p.steps.interpolate, p.steps)
+        return this.stepPlan(p.steps.interpolate, p.steps, 'interpolate')
       case 'conforming': {
         if (p.music) {
           const music = this.musicJobOf(job)
           if (music && !FINAL_STATES.includes(music.state)) return null
         }
         // Conform is CPU-bound ffmpeg: one at a time next to the local generator.
-        return this.used('conform') < 1 ? { resource: 'conform', limit: 1 } : null
+        return this.used('conform') < 1 ? { resource: 'conform', limit: 1, where: 'local' } : null
       }
       default:
         return null
@@ -323,6 +337,12 @@ export class GenerationWorkers {
       } else {
         this.wakeAt(Date.now() + wait)
       }
+      if (g.retryAfterMs !== undefined) {
+        // A quota or rate limit named its wait: honour it for the job and for the copy, instead of hammering it.
+        wait = Math.max(wait, g.retryAfterMs)
+        this.coolUntil.set(plan.resource, Math.max(this.coolUntil.get(plan.resource) ?? 0, Date.now() + g.retryAfterMs))
+        this.wakeAt(Date.now() + wait)
+      }
       this.change(
         store.update(job.id, {
           attempts,
@@ -340,7 +360,7 @@ export class GenerationWorkers {
 
   fail(job: JobRow, message: string, attempts = job.attempts): void {
     const { store, lib } = this.deps
-    const row = store.update(job.id, { state: 'failed', error: message, attempts, queuePosition: null, etaSeconds: null })
+    const row = store.update(job.id, { state: 'failed', error: message, attempts, queuePosition: null, etaSeconds: null, remoteId: null })
     // A failed regeneration leaves its shot as it was: the shot still has its chosen take.
     if (job.shot_id !== null && job.kind === 'shot' && !this.payloadOf(job).asTake) {
       try {
@@ -398,8 +418,18 @@ export class GenerationWorkers {
     return this.rel(target)
   }
 
-  private async token(): Promise<string | undefined> {
-    return this.deps.secrets.get(HF_TOKEN_SECRET)
+  private async creds(): Promise<Credentials> {
+    return { hfToken: await this.deps.secrets.get(HF_TOKEN_SECRET), falKey: await this.deps.secrets.get(FAL_KEY_SECRET) }
+  }
+
+  /** What a step needs to resume a provider request and to record the one it starts (on the job row, at once). */
+  private remote(job: JobRow): { remoteId?: string | undefined; onRemoteId(id: string | null): void } {
+    return {
+      remoteId: job.remote_id ?? undefined,
+      onRemoteId: (id) => {
+        this.deps.store.update(job.id, { remoteId: id })
+      }
+    }
   }
 
   private stillMine(jobId: number): JobRow {
@@ -425,9 +455,12 @@ export class GenerationWorkers {
       const kept = this.keep(job.id, produced, art)
       const next = this.nextAfter(p, done)
       const payload: ShotPayload = { ...p, remote: current.remote, continuedFrom: current.continuedFrom, continuityNote: current.continuityNote, art: { ...p.art, [art]: kept }, ...(label ? { generator: label } : {}) }
-      this.change(store.update(job.id, { state: next, step: next === 'conforming' && payload.music ? 'waiting for music' : null, progress: 0, payload, error: null, queuePosition: null, etaSeconds: null }))
+      this.change(
+        store.update(job.id, { state: next, step: next === 'conforming' && payload.music ? 'waiting for music' : null, progress: 0, payload, error: null, queuePosition: null, etaSeconds: null, remoteId: null })
+      )
     }
     if ((job.state === 'queued' || job.state === 'running') && p.steps.video.backend === 'comfyui' && plan.endpoint) {
+      store.update(job.id, { runsOn: plan.where })
       await this.runComfyVideo(job, p, plan.endpoint, signal, advance)
       return
     }
@@ -435,24 +468,25 @@ export class GenerationWorkers {
       if (p.continuity) {
         // Continuity was asked for, but this backend cannot start from an image: from text, and the take says so.
         const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
-        store.update(job.id, { payload: { ...current, continuityNote: `The ${p.steps.video.backend === 'offline' ? 'offline generator' : 'Gradio Space'} has no start-image input; started from text.` } })
+        const what = p.steps.video.backend === 'offline' ? 'offline generator' : p.steps.video.backend === 'gradio' ? 'Gradio Space' : `${p.steps.video.backend} backend`
+        store.update(job.id, { payload: { ...current, continuityNote: `The ${what} has no start-image input here; started from text.` } })
       }
-      const step = videoStep(p.steps, plan.space, await this.token())
-      this.change(store.update(job.id, { state: 'running', step: `video: ${step.label}`, progress: 0 }))
-      const out = await step.generate({ prompt: p.prompt, seed: p.seed }, { signal, onProgress, workDir: this.stepDir(job.id, 'video') })
+      const step = videoStep(p.steps, plan.space, await this.creds())
+      this.change(store.update(job.id, { state: 'running', step: `video: ${step.label}`, progress: 0, runsOn: plan.where }))
+      const out = await step.generate({ prompt: p.prompt, seed: p.seed }, { signal, onProgress, workDir: this.stepDir(job.id, 'video'), ...this.remote(job) })
       await advance('raw', out, 'video', step.label)
       return
     }
     if (job.state === 'upscaling') {
-      const step = upscaleStep(p.steps, plan.space, await this.token(), channel.format)
-      this.change(store.update(job.id, { step: `upscale: ${step.label}`, progress: 0 }))
+      const step = upscaleStep(p.steps, plan.space, await this.creds(), channel.format)
+      this.change(store.update(job.id, { step: `upscale: ${step.label}`, progress: 0, runsOn: plan.where }))
       const out = await step.upscale({ prompt: p.prompt, video: this.abs(p.art.raw!) }, { signal, onProgress, workDir: this.stepDir(job.id, 'upscale') })
       await advance('upscaled', out, 'upscale')
       return
     }
     if (job.state === 'interpolating') {
-      const step = interpolateStep(p.steps, plan.space, await this.token(), channel.format.fps)
-      this.change(store.update(job.id, { step: `interpolate: ${step.label}`, progress: 0 }))
+      const step = interpolateStep(p.steps, plan.space, await this.creds(), channel.format.fps)
+      this.change(store.update(job.id, { step: `interpolate: ${step.label}`, progress: 0, runsOn: plan.where }))
       const input = p.art.upscaled ?? p.art.raw!
       const out = await step.interpolate({ video: this.abs(input) }, { signal, onProgress, workDir: this.stepDir(job.id, 'interpolate') })
       await advance('interpolated', out, 'interpolate')
@@ -610,20 +644,20 @@ export class GenerationWorkers {
     let raw: string
     if (p.steps.music.backend === 'comfyui' && plan.endpoint) {
       const cfg = p.steps.music.comfyui ?? { workflow: 'ace-step' as const }
-      this.change(store.update(job.id, { state: 'running', step: `music: ComfyUI ${cfg.workflow} on ${plan.endpoint}`, progress: 0 }))
+      this.change(store.update(job.id, { state: 'running', step: `music: ComfyUI ${cfg.workflow} on ${plan.endpoint}`, progress: 0, runsOn: plan.where }))
       const previous = (JSON.parse(this.stillMine(job.id).payload_json) as MusicPayload).remote
       const call = { endpoint: plan.endpoint, token: await this.comfyToken(plan.endpoint), timeoutMs: p.steps.callTimeoutMs, previous, record: this.recordRemote(job.id) }
       raw = await comfyMusic(cfg, call, { prompt: p.prompt, seed: p.seed, durationSeconds: total }, { signal, onProgress: this.progress(job.id), workDir: dir })
     } else {
-      const step = musicStep(p.steps, plan.space, await this.token())
-      this.change(store.update(job.id, { state: 'running', step: `music: ${step.label}`, progress: 0 }))
-      raw = await step.compose({ prompt: p.prompt, seed: p.seed, durationSeconds: total }, { signal, onProgress: this.progress(job.id), workDir: dir })
+      const step = musicStep(p.steps, plan.space, await this.creds())
+      this.change(store.update(job.id, { state: 'running', step: `music: ${step.label}`, progress: 0, runsOn: plan.where }))
+      raw = await step.compose({ prompt: p.prompt, seed: p.seed, durationSeconds: total }, { signal, onProgress: this.progress(job.id), workDir: dir, ...this.remote(job) })
     }
     const shaped = join(dir, 'track.wav')
     await shapeTrack(raw, shaped, total, signal)
     this.stillMine(job.id)
     const track = this.keep(job.id, shaped, 'track')
     store.setSequenceMusic(job.sequence_id!, track)
-    this.change(store.update(job.id, { state: 'ready', step: null, progress: 100, error: null, payload: { ...p, track, totalSeconds: total, segments } as MusicPayload }))
+    this.change(store.update(job.id, { state: 'ready', step: null, progress: 100, error: null, remoteId: null, payload: { ...p, track, totalSeconds: total, segments } as MusicPayload }))
   }
 }

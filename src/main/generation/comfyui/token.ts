@@ -1,15 +1,9 @@
 import { StudioError } from '../../../shared/contract/define'
+import { mayAttachToken } from '../token-policy'
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
-
-/** A token travels only over https, or to this machine: never in clear over a network. */
+/** A token travels only over https, or to this machine: never in clear over a network (the studio's one token-host policy). */
 export function tokenAllowed(url: string): boolean {
-  try {
-    const u = new URL(url)
-    return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.test(u.hostname))
-  } catch {
-    return false
-  }
+  return mayAttachToken(url, { service: 'self-hosted', allowCustomHost: true })
 }
 
 export function checkTokenPolicy(endpoints: Array<{ url: string; sendToken: boolean }>): void {

@@ -6,6 +6,7 @@ import { useConnection } from '../stores/connection'
 import { useSettings } from '../stores/settings'
 import { SecretInput } from './GoLivePanel'
 import { ComfyServers, ComfyWorkflowField } from './ComfyServers'
+import { BackendKindFields, kindOptions } from './BackendKindFields'
 
 export function SettingsView() {
   const channel = useSelectedChannel()
@@ -139,13 +140,18 @@ function BackendForm({ channelId }: { channelId: number }) {
     music: backends.settings.music
   })
   const [token, setToken] = useState('')
+  const [falKey, setFalKey] = useState('')
 
   function patch(step: StepName, p: Partial<StepBackend>) {
     setSteps((s) => ({ ...s, [step]: { ...s[step], ...p } }))
   }
   function submit(e: FormEvent) {
     e.preventDefault()
-    void save({ channelId, settings: steps, ...(token ? { hfToken: token } : {}) }).then((ok) => ok && setToken(''))
+    void save({ channelId, settings: steps, ...(token ? { hfToken: token } : {}), ...(falKey ? { falKey } : {}) }).then((ok) => {
+      if (!ok) return
+      setToken('')
+      setFalKey('')
+    })
   }
 
   return (
@@ -168,6 +174,7 @@ function BackendForm({ channelId }: { channelId: number }) {
                 <label className="field compact">
                   <span>Runs on</span>
                   <select
+                    aria-label={`${STEP_LABEL[step]} runs on`}
                     value={b.backend}
                     onChange={(e) => {
                       const backend = e.target.value as StepBackend['backend']
@@ -175,12 +182,15 @@ function BackendForm({ channelId }: { channelId: number }) {
                       patch(step, { backend, ...(backend === 'comfyui' && !b.comfyui ? { comfyui: { workflow: step === 'music' ? 'ace-step' : 'wan22-t2v' } } : {}) })
                     }}
                   >
-                    <option value="offline">This computer (offline)</option>
-                    <option value="gradio">Gradio Space</option>
-                    <option value="comfyui">ComfyUI servers</option>
+                    {kindOptions(step).map((o) => (
+                      <option key={o.value} value={o.value}>
+                        {o.label}
+                      </option>
+                    ))}
                   </select>
                 </label>
               </div>
+              <BackendKindFields step={step} value={b} onChange={(p) => patch(step, p)} />
               {b.backend === 'comfyui' && <ComfyWorkflowField step={step} value={b.comfyui} onChange={(comfyui) => patch(step, { comfyui })} />}
               {b.backend === 'gradio' && (
                 <label className="field">
@@ -197,6 +207,7 @@ function BackendForm({ channelId }: { channelId: number }) {
           )
         })}
         <SecretInput id="hf-token" label={`Hugging Face token${backends.hfToken ? ` (stored: ${backends.hfToken})` : ' (none stored)'}`} value={token} onChange={setToken} placeholder="hf_… (leave empty to keep)" />
+        <SecretInput id="fal-key" label={`fal key${backends.falKey ? ` (stored: ${backends.falKey})` : ' (none stored)'}`} value={falKey} onChange={setFalKey} placeholder="key id:secret (leave empty to keep)" />
         <div className="field-row">
           <button type="submit" className="btn primary">
             Save backends
@@ -207,11 +218,12 @@ function BackendForm({ channelId }: { channelId: number }) {
         </div>
         {results && (
           <ul className="test-results" aria-label="Connection test results">
-            {results.length === 0 && <li className="muted">No Gradio Spaces configured: the offline generator needs no connection.</li>}
+            {results.length === 0 && <li className="muted">Nothing to connect to: every step runs on this computer.</li>}
             {results.map((r, i) => (
               <li key={i} className={r.ok ? 'ok' : 'bad'}>
                 <strong>
-                  {r.ok ? '✓' : '✕'} {r.step} · {r.space}
+                  {r.ok ? '✓' : '✕'} {r.step} · {r.kind ? `${r.kind} · ` : ''}
+                  {r.space}
                 </strong>
                 <span>{r.message}</span>
               </li>
