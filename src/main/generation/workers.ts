@@ -658,6 +658,6 @@ export class GenerationWorkers {
     this.stillMine(job.id)
     const track = this.keep(job.id, shaped, 'track')
     store.setSequenceMusic(job.sequence_id!, track)
-    this.change(store.update(job.id, { state: 'ready', step: null, progress: 100, error: null, remoteId: null, payload: { ...p, track, totalSeconds: total, segments } as MusicPayload }))
+    this.change(store.update(job.id, { state: 'ready', step: null, progress: 100, error: null, remoteId: null, payload: { ...p, remote: (JSON.parse(this.stillMine(job.id).payload_json) as MusicPayload).remote, track, totalSeconds: total, segments } as MusicPayload }))
   }
 }
