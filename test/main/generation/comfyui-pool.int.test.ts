@@ -117,6 +117,25 @@ describe('a pool of ComfyUI servers', () => {
     expect(s!.executions).toHaveLength(1)
   }, 30_000)
 
+  it('canceling a job whose prompt runs on a server while the studio was stopped stops it there', async () => {
+    const [s] = await servers(1, 4000)
+    const first = await studio([s!])
+    const r = await callCore(first.core, 'generation.enqueue', {
+      channelId: first.channelId,
+      shots: [{ prompt: 'a long one, slow pan left' }],
+      music: false
+    })
+    first.gen.start({ autopilot: false })
+    while (!s!.executions.some((e) => e.endedAt === 0)) await new Promise((res) => setTimeout(res, 20))
+    await first.core.close()
+    // Another process (e.g. `webtv jobs cancel`) with no workers running.
+    const core = await Core.open({ dataDir: first.dataDir, shell: 'headless', version: 'test' })
+    cleanups.push(() => core.close())
+    await callCore(core, 'generation.jobs.cancel', { id: r.jobIds[0]! })
+    await expect.poll(() => s!.interrupts, { timeout: 5000 }).toBe(1)
+    await expect.poll(() => s!.executions[0]!.outcome, { timeout: 5000 }).toBe('interrupted')
+  }, 30_000)
+
   it('music for a sequence from the ACE-Step workflow on the pool', async () => {
     const [s] = await servers(1, 200)
     const { core, gen, channelId } = await studio([s!], {
