@@ -12,6 +12,6 @@ export type {
   LibraryChange,
   ListShotsQuery
 } from './library'
-export { SchemaTooNewError } from './db'
-export { migrations } from './migrations'
+export { SchemaTooNewError } from '../db/database'
+export { migrations } from '../db/migrations'
 export { channelDto, shotDto, takeDto, playlistDto } from './dto'
