@@ -2,7 +2,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { StudioError } from '../../shared/contract/define'
 import type { ConformProgress } from '../media/conform'
-import { checkClip, MediaRejectedError, probe } from '../media/probe'
+import { checkClip, MediaRejectedError, probe, type ProbeInfo } from '../media/probe'
 import { AbortedError } from '../media/run-ffmpeg'
 import {
   isPidAlive,
@@ -78,7 +78,8 @@ export class Ingest {
         opts.signal,
         (p) => progress({ percent: 2 + p.percent * 0.98, step: p.step }),
         sourceHash,
-        meta.jobId
+        meta.jobId,
+        info
       )
       return { shot: this.store.getShot(shotId), duplicate: false }
     } catch (err) {
@@ -208,7 +209,8 @@ export class Ingest {
     signal: AbortSignal | undefined,
     onProgress: (p: ConformProgress) => void,
     inputHash?: string,
-    jobId?: number
+    jobId?: number,
+    probeInfo?: ProbeInfo
   ): Promise<void> {
     const channel = this.store.getChannel(channelId)
     const { mediaHash, finals, durationMs } = await this.media.produceMedia(
@@ -216,7 +218,8 @@ export class Ingest {
       channel,
       signal,
       onProgress,
-      inputHash
+      inputHash,
+      probeInfo
     )
     this.store.db
       .transaction(() => {

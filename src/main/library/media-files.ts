@@ -2,7 +2,9 @@ import { createHash, randomBytes } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import type { HouseFormat } from '../../shared/house-format'
-import { conform, DEFAULT_TUNING, type ConformProgress } from '../media/conform'
+import { conform, type ConformProgress } from '../media/conform'
+import { DEFAULT_TUNING } from '../media/house-encoder'
+import type { ProbeInfo } from '../media/probe'
 import { sha256File, type Channel } from './rows'
 import type { LibraryStore } from './store'
 
@@ -59,7 +61,9 @@ export class MediaFiles {
     channel: Channel,
     signal: AbortSignal | undefined,
     onProgress: (p: ConformProgress) => void,
-    inputHash?: string
+    inputHash?: string,
+    /** The caller's probe of `input`: conform then does not probe it again. */
+    probeInfo?: ProbeInfo
   ): Promise<{
     mediaHash: string
     finals: { mp4: string; ts: string; poster: string; strip: string }
@@ -92,6 +96,7 @@ export class MediaFiles {
       const result = await conform(input, targets, channel.format, {
         signal,
         onProgress,
+        ...(probeInfo ? { probeInfo } : {}),
         limits: { minSeconds: 0.5, maxSeconds: channel.maxClipSeconds },
         ...(this.store.options.tuning ? { tuning: this.store.options.tuning } : {})
       })

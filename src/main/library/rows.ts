@@ -3,7 +3,7 @@ import { createReadStream, readFileSync } from 'node:fs'
 import { StudioError } from '../../shared/contract/define'
 import type { ShotStatus } from '../../shared/contract/library'
 import { DEFAULT_HOUSE_FORMAT, type HouseFormat } from '../../shared/house-format'
-import type { EncoderTuning } from '../media/conform'
+import type { EncoderTuning } from '../media/house-encoder'
 
 // The library's records: what callers get (Channel, Shot, Take…), the SQLite rows they come
 // from, and the mapping between them.

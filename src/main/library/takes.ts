@@ -144,7 +144,8 @@ export class Takes {
         channel,
         opts.signal,
         (p) => progress({ percent: 2 + p.percent * 0.98, step: p.step }),
-        sourceHash
+        sourceHash,
+        info
       )
       const { changes } = this.store.db
         .prepare(
