@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { dirname, join, resolve, sep } from 'node:path'
 import type { Feature } from '../core/core'
@@ -101,13 +102,14 @@ export const libraryFeature: Feature = (ctx) => {
     'library.shots.delete': ({ ids }) => lib.deleteShots(ids),
     'library.takes.list': ({ shotId }) => ({ shotId, takes: lib.listTakes(shotId).map(takeDto) }),
     'library.takes.choose': ({ takeId }) => shotDto(lib.chooseTake(takeId)),
-    'library.import': async ({ channelId, channel, paths, approved }) => {
+    'library.import': async ({ channelId, channel, paths, approved, requestId = randomUUID() }) => {
       const target = channelId !== undefined ? lib.getChannel(channelId) : lib.getChannelByName(channel!)
       const results = []
       for (const [index, path] of paths.entries()) {
         const file = resolve(path)
         const emit = (percent: number, step: string, shotId?: number): void =>
           ctx.bus.emit('library.importProgress', {
+            requestId,
             file: path,
             index,
             count: paths.length,
@@ -136,7 +138,7 @@ export const libraryFeature: Feature = (ctx) => {
           discardUpload(ctx.dataDir, file)
         }
       }
-      return { results }
+      return { results, requestId }
     },
     'library.playlist.get': ({ channelId }) => playlistDto(lib, channelId),
     'library.playlist.add': ({ channelId, shotIds, atPosition }) => {
@@ -144,6 +146,10 @@ export const libraryFeature: Feature = (ctx) => {
       return playlistDto(lib, channelId)
     },
     'library.playlist.move': ({ itemId, toPosition }) => playlistDto(lib, lib.movePlaylistItem(itemId, toPosition)),
+    'library.playlist.reorder': ({ channelId, itemIds }) => {
+      lib.reorderPlaylist(channelId, itemIds)
+      return playlistDto(lib, channelId)
+    },
     'library.playlist.remove': ({ itemIds }) => playlistDto(lib, lib.removePlaylistItems(itemIds)[0]!)
   }
 }

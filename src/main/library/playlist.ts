@@ -131,6 +131,37 @@ export class Playlist {
     return channelId
   }
 
+  /**
+   * Put the whole playlist in the order given, in one transaction and one revision.
+   * The list must name every item of the playlist exactly once: a list made from a
+   * stale view (an item added or removed meanwhile) is refused and nothing moves.
+   */
+  reorderPlaylist(channelId: number, itemIds: number[]): void {
+    const changed = this.store.db
+      .transaction(() => {
+        const channel = this.store.getChannel(channelId)
+        const current = this.playlistIds(channelId)
+        const known = new Set(current)
+        const seen = new Set<number>()
+        for (const id of itemIds) {
+          if (seen.has(id)) throw new StudioError('invalid_input', `Playlist item ${id} is listed twice; list each item once.`, 'itemIds')
+          seen.add(id)
+          if (!known.has(id)) {
+            throw new StudioError('conflict', `Playlist item ${id} is not in the playlist of "${channel.name}" (any more); reload the playlist and try again.`, 'itemIds')
+          }
+        }
+        const missing = current.filter((id) => !seen.has(id))
+        if (missing.length > 0) {
+          throw new StudioError('conflict', `The new order leaves out ${missing.length} item(s) of the playlist of "${channel.name}" (e.g. item ${missing[0]}); reload the playlist and try again.`, 'itemIds')
+        }
+        if (itemIds.every((id, i) => current[i] === id)) return false
+        this.renumber(channelId, itemIds)
+        return true
+      })
+      .immediate()
+    if (changed) this.store.changed(channelId, 'playlist')
+  }
+
   /** Returns the channels touched. Unknown ids fail the whole call (nothing removed). */
   removePlaylistItems(itemIds: number[]): number[] {
     const channels = this.store.db
