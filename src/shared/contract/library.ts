@@ -34,7 +34,7 @@ export const channelSchema = z.object({
   createdAt: z.number(),
   updatedAt: z.number()
 })
-export type Channel = z.infer<typeof channelSchema>
+export type ChannelDto = z.infer<typeof channelSchema>
 
 /** The conformed clip of a shot or a take; paths are relative to the data folder. */
 const clipMediaFields = {
