@@ -19,10 +19,9 @@
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { Core } from '../src/main/core/core'
+import { openStudio } from '../src/main/studio'
+import { GENERATION, LIBRARY } from '../src/main/services'
 import { callCore } from '../src/main/cli/open-core'
-import type { GenerationHandle } from '../src/main/generation/feature'
-import type { Library } from '../src/main/library'
 import { runComfy } from '../src/main/generation/comfyui/run'
 import { pickWorkflow } from '../src/main/generation/comfyui/workflows'
 import { startFakeComfy, type FakeComfy } from '../test/fixtures/comfyui-server'
@@ -89,7 +88,7 @@ function idealSeconds(servers: FakeComfy[], start: number, work: number): number
 export default async function run(): Promise<void> {
   const t = tempDir('webtv-bench-comfy-')
   const servers: FakeComfy[] = []
-  let core: Core | undefined
+  let core: Awaited<ReturnType<typeof openStudio>> | undefined
   try {
     const clip = makeClip(t.dir, { seconds: 1, width: 256, height: 144 })
     for (let i = 0; i < K; i++)
@@ -99,9 +98,9 @@ export default async function run(): Promise<void> {
     await baseServer.close()
     const baseThroughput = base.made / base.seconds
 
-    core = await Core.open({ dataDir: join(t.dir, 'studio'), shell: 'headless', version: 'bench' })
-    const gen = core.services.get('generation') as GenerationHandle
-    const lib = core.services.get('library') as Library
+    core = await openStudio({ dataDir: join(t.dir, 'studio'), shell: 'headless', version: 'bench' })
+    const gen = core.services.get(GENERATION)
+    const lib = core.services.get(LIBRARY)
     const ch = await callCore(core, 'library.channels.create', {
       name: 'Bench',
       format: { width: 256, height: 144, fps: 24 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { Core } from '../../../src/main/core/core'
+import { openStudio } from '../../../src/main/studio'
 import { callCore } from '../../../src/main/cli/open-core'
 import { startFakeComfy } from '../../fixtures/comfyui-server'
 import { freePort } from '../../fixtures/rtmp'
@@ -18,7 +18,7 @@ describe('webtv comfy', () => {
     const s = await startFakeComfy({ latencyMs: 200 })
     cleanups.push(() => s.close())
     const dead = `http://127.0.0.1:${await freePort()}`
-    const core = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+    const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
     await callCore(core, 'library.channels.create', { name: 'Gpu', format: { width: 256, height: 144, fps: 24 } })
     await core.close()
     const dd = ['--data-dir', t.dir]
