@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawnChild } from '../process/spawn-child'
 import { toolPath } from '../media/ffmpeg-path'
 import { AbortedError, runFfmpeg as runMediaFfmpeg } from '../media/run-ffmpeg'
 import { GenerationError } from './errors'
@@ -34,15 +34,15 @@ export async function runFfmpeg(args: string[], opts: FfmpegRunOptions = {}): Pr
 /** Run ffprobe and return the duration of a media file in seconds. */
 export function probeDuration(path: string, signal?: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
+    const child = spawnChild(
       toolPath('ffprobe'),
       ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=noprint_wrappers=1:nokey=1', path],
       { stdio: ['ignore', 'pipe', 'pipe'], signal }
     )
     let out = ''
     let err = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
     child.on('error', reject)
     child.on('close', (code) => {
       const n = Number(out.trim())
