@@ -47,10 +47,11 @@ export function isAllowedHost(header: string | undefined, policy: HostPolicy): b
   if (name === undefined) return false
   if (name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)) return true
   if (policy.extra?.some((h) => h.toLowerCase() === name)) return true
-  if (policy.listenHost && !['0.0.0.0', '::'].includes(policy.listenHost) && policy.listenHost.toLowerCase() === name) return true
+  if (policy.listenHost && !['0.0.0.0', '::'].includes(policy.listenHost) && policy.listenHost.toLowerCase() === name)
+    return true
   return policy.lan && machineNames().has(name)
 }
 
 export const HOST_REFUSED =
-  'This studio only answers to localhost, 127.0.0.1 or [::1] (and, shared on the LAN, to this machine\'s own addresses). ' +
+  "This studio only answers to localhost, 127.0.0.1 or [::1] (and, shared on the LAN, to this machine's own addresses). " +
   'Open it by one of those, or allow this name with `webtv serve --allow-host NAME`.'

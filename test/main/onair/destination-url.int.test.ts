@@ -30,7 +30,11 @@ async function studio(): Promise<{ core: Core; dataDir: string; channelId: numbe
 describe('destination URLs', () => {
   it('refuses user:password@ without echoing the password', async () => {
     const { core, channelId } = await studio()
-    const err = await callCore(core, 'onair.destinations.add', { channelId, kind: 'rtmp', url: 'rtmp://bob:hunter2secret@ingest.example/app/key' }).catch((e: unknown) => e)
+    const err = await callCore(core, 'onair.destinations.add', {
+      channelId,
+      kind: 'rtmp',
+      url: 'rtmp://bob:hunter2secret@ingest.example/app/key'
+    }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(StudioError)
     expect((err as StudioError).message).toMatch(/user name or password/)
     expect((err as StudioError).message).not.toMatch(/hunter2secret/)
@@ -39,20 +43,41 @@ describe('destination URLs', () => {
 
   it('keeps a query string on add and on update, as part of the secret', async () => {
     const { core, dataDir, channelId } = await studio()
-    const added = await callCore(core, 'onair.destinations.add', { channelId, kind: 'rtmp', url: 'rtmp://ingest.example/app?auth=FIRSTTOKEN' })
+    const added = await callCore(core, 'onair.destinations.add', {
+      channelId,
+      kind: 'rtmp',
+      url: 'rtmp://ingest.example/app?auth=FIRSTTOKEN'
+    })
     expect(added.target).toBe('rtmp://ingest.example/app')
     expect(added.keyMasked).not.toMatch(/FIRSTTOKEN/)
     const secrets = new FileSecretStore(dataDir)
     expect(await secrets.get(keySecretName(added.id))).toBe('?auth=FIRSTTOKEN')
 
-    const withKey = await callCore(core, 'onair.destinations.add', { channelId, kind: 'rtmp', url: 'rtmp://ingest.example/app/streamkey1' })
-    const updated = await callCore(core, 'onair.destinations.update', { id: withKey.id, url: 'rtmp://ingest2.example/live?token=SECONDTOKEN' })
+    const withKey = await callCore(core, 'onair.destinations.add', {
+      channelId,
+      kind: 'rtmp',
+      url: 'rtmp://ingest.example/app/streamkey1'
+    })
+    const updated = await callCore(core, 'onair.destinations.update', {
+      id: withKey.id,
+      url: 'rtmp://ingest2.example/live?token=SECONDTOKEN'
+    })
     expect(updated.target).toBe('rtmp://ingest2.example/live')
     expect(JSON.stringify(updated)).not.toMatch(/SECONDTOKEN|streamkey1/)
     const key = await secrets.get(keySecretName(withKey.id))
     expect(key).toBe('streamkey1?token=SECONDTOKEN')
-    expect(destinationUrl({ id: withKey.id, channelId, kind: 'rtmp', name: 'x', target: updated.target, enabled: true }, key!)).toBe('rtmp://ingest2.example/live/streamkey1?token=SECONDTOKEN')
-    expect(destinationUrl({ id: added.id, channelId, kind: 'rtmp', name: 'x', target: added.target, enabled: true }, '?auth=FIRSTTOKEN')).toBe('rtmp://ingest.example/app?auth=FIRSTTOKEN')
+    expect(
+      destinationUrl(
+        { id: withKey.id, channelId, kind: 'rtmp', name: 'x', target: updated.target, enabled: true },
+        key!
+      )
+    ).toBe('rtmp://ingest2.example/live/streamkey1?token=SECONDTOKEN')
+    expect(
+      destinationUrl(
+        { id: added.id, channelId, kind: 'rtmp', name: 'x', target: added.target, enabled: true },
+        '?auth=FIRSTTOKEN'
+      )
+    ).toBe('rtmp://ingest.example/app?auth=FIRSTTOKEN')
     // The settings file holds no secret part.
     expect(readFileSync(join(dataDir, 'onair', 'destinations.json'), 'utf8')).not.toMatch(/TOKEN|streamkey1/)
   })

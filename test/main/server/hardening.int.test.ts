@@ -28,7 +28,10 @@ beforeAll(async () => {
   mkdirSync(rendererDir, { recursive: true })
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>studio</title>')
   writeFileSync(join(rendererDir, 'watch.html'), '<!doctype html><title>watch</title>')
-  core = await Core.open({ dataDir: join(t.dir, 'data'), shell: 'headless', version: '0.0.0-test' }, [secretsFeature, appFeature])
+  core = await Core.open({ dataDir: join(t.dir, 'data'), shell: 'headless', version: '0.0.0-test' }, [
+    secretsFeature,
+    appFeature
+  ])
   mkdirSync(join(core.dataDir, 'media', 'ab'), { recursive: true })
   writeFileSync(join(core.dataDir, 'media', 'ab', 'real.mp4'), Buffer.alloc(100, 1))
   outside = join(t.dir, 'private-key.txt')
@@ -49,7 +52,12 @@ afterAll(async () => {
   cleanup?.()
 })
 
-function get(port: number, path: string, headers: Record<string, string>, setHost = true): Promise<{ status: number; body: string }> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  setHost = true
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers, setHost }, (res) => {
       let body = ''
@@ -63,15 +71,23 @@ function get(port: number, path: string, headers: Record<string, string>, setHos
 }
 
 describe('studio server hardening', () => {
-  it.runIf(process.platform !== 'win32')('serves only regular files whose real path is inside the media folders', async () => {
-    const auth = { authorization: `Bearer ${server.token}` }
-    expect((await get(server.port, '/media/media/ab/real.mp4', auth)).status).toBe(200)
-    for (const p of ['/media/media/ab/planted.mp4', '/media/media/ab/secrets.mp4', '/media/media/up/private-key.txt', '/media/media/ab']) {
-      const r = await get(server.port, p, auth)
-      expect(r.status, p).toBe(404)
-      expect(r.body).not.toMatch(/SECRET/)
+  it.runIf(process.platform !== 'win32')(
+    'serves only regular files whose real path is inside the media folders',
+    async () => {
+      const auth = { authorization: `Bearer ${server.token}` }
+      expect((await get(server.port, '/media/media/ab/real.mp4', auth)).status).toBe(200)
+      for (const p of [
+        '/media/media/ab/planted.mp4',
+        '/media/media/ab/secrets.mp4',
+        '/media/media/up/private-key.txt',
+        '/media/media/ab'
+      ]) {
+        const r = await get(server.port, p, auth)
+        expect(r.status, p).toBe(404)
+        expect(r.body).not.toMatch(/SECRET/)
+      }
     }
-  })
+  )
 
   it('answers only to localhost names, not to a rebound DNS name (HTTP and WebSocket)', async () => {
     const port = server.port
@@ -84,7 +100,9 @@ describe('studio server hardening', () => {
       expect(r.body).toMatch(/only answers to localhost/)
     }
     expect((await get(port, '/watch', {}, false)).status).toBeGreaterThanOrEqual(400) // no Host at all
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/ws`, { headers: { host: `evil.example:${port}`, authorization: `Bearer ${server.token}` } })
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/ws`, {
+      headers: { host: `evil.example:${port}`, authorization: `Bearer ${server.token}` }
+    })
     const outcome = await new Promise<string>((resolve) => {
       ws.once('open', () => resolve('open'))
       ws.once('unexpected-response', (_q, res) => resolve(`HTTP ${res.statusCode}`))
@@ -94,7 +112,7 @@ describe('studio server hardening', () => {
     expect(outcome).not.toBe('open')
   })
 
-  it('on the LAN also answers to the machine\'s own addresses and allowed names, still not to others', async () => {
+  it("on the LAN also answers to the machine's own addresses and allowed names, still not to others", async () => {
     const port = lanServer.port
     const lanAddress = Object.values(networkInterfaces())
       .flat()
