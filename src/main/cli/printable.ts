@@ -5,8 +5,8 @@
  * reorder what is shown. Control characters (C0, DEL, C1) and invisible
  * format/bidi controls are shown escaped instead, like `ls` does.
  */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
 const UNPRINTABLE =
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
   /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\e' }
