@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
-import { resolveTool, type ToolName } from './ffmpeg-path'
+import { resolveTool, SOURCE_LABEL, type ToolName } from './ffmpeg-path'
 import { ensureWritableDir } from '../core/data-dir'
 
 export interface DoctorCheck {
@@ -47,7 +47,7 @@ function toolCheck(tool: ToolName, env: NodeJS.ProcessEnv): { check: DoctorCheck
         }
       }
     }
-    return { check: { name: tool, ok: true, detail: `${found.path} (${version}, from ${found.source})` }, path: found.path }
+    return { check: { name: tool, ok: true, detail: `${found.path} (${version}, ${SOURCE_LABEL[found.source]})` }, path: found.path }
   } catch (err) {
     return { check: { name: tool, ok: false, detail: (err as Error).message, fix: `Install ffmpeg${tool === 'ffprobe' ? ' (it includes ffprobe)' : ''} or set WEBTV_${tool.toUpperCase()} to its path.` } }
   }
