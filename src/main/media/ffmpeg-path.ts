@@ -70,7 +70,7 @@ function ffprobeInstallerPath(): string | undefined {
 
 /**
  * ffmpeg: WEBTV_FFMPEG → ffmpeg-static → PATH.
- * ffprobe: WEBTV_FFPROBE → beside WEBTV_FFMPEG → @ffprobe-installer → PATH.
+ * ffprobe: WEBTV_FFPROBE → beside the ffmpeg in use (WEBTV_FFMPEG or PATH's) → @ffprobe-installer → PATH.
  * Throws ToolNotFoundError with what to do.
  */
 export function resolveTool(tool: ToolName, env: NodeJS.ProcessEnv = process.env): ResolvedTool {
@@ -84,10 +84,19 @@ export function resolveTool(tool: ToolName, env: NodeJS.ProcessEnv = process.env
     const bundled = ffmpegStaticPath()
     if (bundled) return { path: bundled, source: 'ffmpeg-static' }
   } else {
-    // ffmpeg-static ships no ffprobe; prefer one next to the ffmpeg we use.
-    const ffmpegFromEnv = env.WEBTV_FFMPEG
-    if (ffmpegFromEnv) {
-      const beside = join(dirname(ffmpegFromEnv), exe('ffprobe'))
+    // Prefer the ffprobe of the same build as the ffmpeg we use (WEBTV_FFMPEG's, or
+    // PATH's: /usr/bin/ffprobe beside /usr/bin/ffmpeg). ffmpeg-static ships no ffprobe,
+    // so a desktop falls through to the bundled one. (The bundled linux-x64 build
+    // crashed on every MPEG-TS file on one test machine: a matching system pair wins.)
+    let ffmpegInUse: string | undefined
+    try {
+      const ff = resolveTool('ffmpeg', env)
+      if (ff.source !== 'ffmpeg-static') ffmpegInUse = ff.path
+    } catch {
+      /* no ffmpeg: ffprobe is still looked for below */
+    }
+    if (ffmpegInUse) {
+      const beside = join(dirname(ffmpegInUse), exe('ffprobe'))
       if (existsSync(beside)) return { path: beside, source: 'beside-ffmpeg' }
     }
     const bundled = ffprobeInstallerPath()
@@ -102,7 +111,7 @@ export function resolveTool(tool: ToolName, env: NodeJS.ProcessEnv = process.env
 export const SOURCE_LABEL: Record<ResolvedTool['source'], string> = {
   env: 'set by WEBTV_FFMPEG/WEBTV_FFPROBE',
   'ffmpeg-static': 'bundled (ffmpeg-static)',
-  'beside-ffmpeg': 'next to WEBTV_FFMPEG',
+  'beside-ffmpeg': 'next to the ffmpeg in use',
   'ffprobe-installer': 'bundled (@ffprobe-installer)',
   path: 'found on PATH'
 }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { findOnPath, resolveTool, describeTools, unpackedPath } from '../../../src/main/media/ffmpeg-path'
 import { runWebtv } from '../../helpers/cli'
 import { tempDir } from '../../helpers/tmp'
@@ -41,6 +41,9 @@ describe('ffprobe resolution', () => {
       path: own,
       source: 'beside-ffmpeg'
     })
+    // ffmpeg from PATH with its own ffprobe beside it: the matching pair wins over the bundled one.
+    expect(resolveTool('ffprobe', { PATH: `${onlyFfmpeg}${delimiter}${probeDir}` }).source).toBe('ffprobe-installer')
+    expect(resolveTool('ffprobe', { PATH: probeDir })).toEqual({ path: own, source: 'beside-ffmpeg' })
     expect(() => resolveTool('ffprobe', { PATH: onlyFfmpeg, WEBTV_FFPROBE: join(probeDir, 'missing') })).toThrow(
       /WEBTV_FFPROBE points at .*missing, which does not exist/
     )
