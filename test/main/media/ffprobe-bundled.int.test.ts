@@ -4,7 +4,7 @@
  * tool is and where it came from.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdirSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs'
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { findOnPath, resolveTool, describeTools, unpackedPath } from '../../../src/main/media/ffmpeg-path'
 import { runWebtv } from '../../helpers/cli'
@@ -85,4 +85,27 @@ describe('ffprobe resolution', () => {
     expect(r.stdout).toMatch(/ok\s+ffprobe: .*@ffprobe-installer.*ffprobe \(.*bundled \(@ffprobe-installer\)\)/)
     expect(r.stdout).toMatch(/ok\s+ffmpeg: .*ffmpeg \(.*(found on PATH|bundled \(ffmpeg-static\))\)/)
   }, 180_000)
+
+  it.runIf(process.platform !== 'win32')(
+    'doctor checks that ffprobe can read MPEG-TS (what clips air as)',
+    async () => {
+      const dataDir = join(tmp.dir, 'doctor-data')
+      let r = await runWebtv(['doctor', '--data-dir', dataDir])
+      expect(r.stdout).toMatch(/ok\s+ffprobe reads MPEG-TS: yes/)
+      const crashing = join(tmp.dir, 'crashing-ffprobe')
+      writeFileSync(
+        crashing,
+        '#!/bin/sh\ncase "$*" in *-version*) echo "ffprobe version 6.1-fake";; *) kill -SEGV $$;; esac\n'
+      )
+      chmodSync(crashing, 0o755)
+      r = await runWebtv(['doctor', '--data-dir', dataDir], { env: { WEBTV_FFPROBE: crashing } })
+      expect(r.code).toBe(1)
+      expect(r.stdout).toMatch(
+        /FAIL\s+ffprobe reads MPEG-TS: .*crashing-ffprobe cannot read MPEG-TS: it crashed \(SIGSEGV\)/
+      )
+      expect(r.stdout).toMatch(/WEBTV_FFPROBE/)
+      expect(readdirSync(dataDir).filter((n) => n.startsWith('doctor-check'))).toEqual([])
+    },
+    120_000
+  )
 })
