@@ -74,7 +74,11 @@ function readsMpegTs(ffmpeg: string, ffprobe: string, dataDir: string): DoctorCh
   } catch (err) {
     return { name, ok: false, detail: (err as Error).message }
   } finally {
-    rmSync(file, { force: true })
+    try {
+      rmSync(file, { force: true })
+    } catch {
+      /* the data folder is unusable: its own check says so */
+    }
   }
 }
 
