@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Core } from '../../../src/main/core/core'
+import { openStudio } from '../../../src/main/studio'
 import { callCore } from '../../../src/main/cli/open-core'
 import { makeClip } from '../../fixtures/media'
 import { tempDir } from '../../helpers/tmp'
@@ -36,7 +36,7 @@ describe.runIf(process.platform !== 'win32')('private data folder', () => {
     const previous = process.umask(0o022) // what a user's shell usually has
     cleanups.push(() => void process.umask(previous))
     const dataDir = join(t.dir, 'data')
-    const core = await Core.open({ dataDir, shell: 'headless', version: 'test' })
+    const core = await openStudio({ dataDir, shell: 'headless', version: 'test' })
     cleanups.push(() => core.close())
     const ch = await callCore(core, 'library.channels.create', {
       name: 'Private',
@@ -79,7 +79,7 @@ describe.runIf(process.platform !== 'win32')('private data folder', () => {
     for (const p of [dataDir, join(dataDir, 'logs')]) chmodSync(p, 0o755)
     for (const p of [join(dataDir, 'library.sqlite'), join(dataDir, 'logs', 'onair.log')]) chmodSync(p, 0o644)
     expect(loose(dataDir).length).toBe(4)
-    const core = await Core.open({ dataDir, shell: 'headless', version: 'test' })
+    const core = await openStudio({ dataDir, shell: 'headless', version: 'test' })
     cleanups.push(() => core.close())
     expect(loose(dataDir)).toEqual([])
     expect(statSync(outside).mode & 0o777).toBe(0o644)

@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Core } from '../../../src/main/core/core'
+import type { Core } from '../../../src/main/core/core'
+import { openStudio } from '../../../src/main/studio'
 import { callCore } from '../../../src/main/cli/open-core'
 import { StudioError } from '../../../src/shared/contract'
 import { FileSecretStore } from '../../../src/main/secrets/store'
@@ -21,7 +22,7 @@ afterEach(async () => {
 async function studio(): Promise<{ core: Core; dataDir: string; channelId: number }> {
   const t = tempDir()
   cleanups.push(t.cleanup)
-  const core = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+  const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
   cleanups.push(() => core.close())
   const ch = await callCore(core, 'library.channels.create', { name: 'Dest' })
   return { core, dataDir: t.dir, channelId: ch.id }

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import { Core } from '../../../src/main/core/core'
+import { openStudio } from '../../../src/main/studio'
 import { callCore } from '../../../src/main/cli/open-core'
 import { makeClip } from '../../fixtures/media'
 import { repoRoot } from '../../helpers/cli'
@@ -77,7 +77,7 @@ describe.runIf(linux)('no child outlives a killed CLI', () => {
   beforeAll(async () => {
     tmp = tempDir()
     dataDir = join(tmp.dir, 'data')
-    const core = await Core.open({ dataDir, shell: 'headless', version: 'test' })
+    const core = await openStudio({ dataDir, shell: 'headless', version: 'test' })
     await callCore(core, 'library.channels.create', { name: 'Orphans', format: { width: 640, height: 360, fps: 24 } })
     await core.close()
     clips = [1, 2, 3].map((i) =>

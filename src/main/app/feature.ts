@@ -1,4 +1,4 @@
-import type { Feature } from './core'
+import type { Feature } from '../core/core'
 import { describeTools } from '../media/ffmpeg-path'
 
 export const appFeature: Feature = (ctx) => ({
