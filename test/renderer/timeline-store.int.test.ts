@@ -10,7 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { Core } from '../../src/main/core/core'
+import type { Core } from '../../src/main/core/core'
+import { openStudio } from '../../src/main/studio'
 import { startStudioServer, type StudioServer } from '../../src/main/server/studio-server'
 import type { CallInput, CallName, CallOutput, StudioBridge } from '../../src/shared/contract'
 import type { PlaylistDto } from '../../src/shared/contract/library'
@@ -60,7 +61,7 @@ beforeAll(async () => {
   mkdirSync(rendererDir, { recursive: true })
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>studio</title>')
   writeFileSync(join(rendererDir, 'watch.html'), '<!doctype html><title>watch</title>')
-  core = await Core.open({ dataDir: join(t.dir, 'data'), shell: 'headless', version: '0.0.0-test' })
+  core = await openStudio({ dataDir: join(t.dir, 'data'), shell: 'headless', version: '0.0.0-test' })
   server = await startStudioServer({ core, rendererDir, port: 0 })
 
   const channel = await call('library.channels.create', {

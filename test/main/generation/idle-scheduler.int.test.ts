@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { Core } from '../../../src/main/core/core'
 import { callCore } from '../../../src/main/cli/open-core'
-import type { GenerationHandle } from '../../../src/main/generation/feature'
+import { GENERATION } from '../../../src/main/services'
+import { openStudio } from '../../../src/main/studio'
 import { tempDir } from '../../helpers/tmp'
 
 const cleanups: Array<() => Promise<void> | void> = []
@@ -17,11 +17,11 @@ describe('job scheduler with nothing to do', () => {
     cleanups.push(t.cleanup)
     // Two studios on one data folder, each with its own SQLite connection: `webtv serve`
     // working, and a second one (the CLI, another window) that only queues.
-    const worker = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+    const worker = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
     cleanups.push(() => worker.close())
-    const other = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+    const other = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
     cleanups.push(() => other.close())
-    const gen = worker.services.get('generation') as GenerationHandle
+    const gen = worker.services.get(GENERATION)
     const ch = await callCore(other, 'library.channels.create', {
       name: 'idle',
       format: { width: 256, height: 144, fps: 24 }
