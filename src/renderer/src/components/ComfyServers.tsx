@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import type { ComfyEndpoint, ComfyStep, ComfyWorkflowId, TakeOrigin } from '../../../shared/contract/comfyui'
 import { useComfy } from '../stores/comfy'
-import { SecretInput } from './GoLivePanel'
+import { SecretInput } from './SecretInput'
 
 const HEALTH_POLL_MS = 3000
 
