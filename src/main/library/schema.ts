@@ -147,5 +147,16 @@ INSERT INTO takes (shot_id, job_id, seed, backend, chosen, created_at, status, p
     poster_path, strip_path, duration_ms, width, height, format_rev
   FROM shots WHERE mp4_path IS NOT NULL AND ts_path IS NOT NULL AND poster_path IS NOT NULL;
 `
+  },
+  {
+    version: 4,
+    name: 'generation: the provider request a job step waits on (resumed by id after a restart) and where it runs',
+    sql: `
+-- the provider's request id (fal request_id …) of the step in progress; a restart polls it instead of submitting again.
+-- "submitting:<nonce>" while the submit is in flight: found after a crash, the job stops rather than risk paying twice.
+ALTER TABLE jobs ADD COLUMN remote_id TEXT;
+-- where the current step runs, for the jobs list ("fal · fal-ai/wan/…", "gradio · owner/space", "local")
+ALTER TABLE jobs ADD COLUMN runs_on TEXT;
+`
   }
 ]
