@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import type { CliCommand, CliContext } from './command'
+import { describeLook, lookOptions, lookPatchFromCli, lookUsage } from './look-options'
 import { intOpt, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import type { Core } from '../core/core'
@@ -169,6 +170,7 @@ const channelUsage = [
   'webtv channel list [--json]',
   '       webtv channel create NAME [--theme TEXT] [--style TEXT] [--size 1024x576] [--fps 24] [--review auto|manual] [--max-seconds N]',
   '       webtv channel update NAME [--name NEW] [--theme TEXT] [--style TEXT] [--size WxH] [--fps N] [--review auto|manual] [--max-seconds N] [--wait]',
+  lookUsage,
   '       webtv channel delete NAME'
 ].join('\n')
 
@@ -187,7 +189,8 @@ export const channelCommand: CliCommand = {
     'video-max-kbps': { type: 'string' },
     review: { type: 'string' },
     'max-seconds': { type: 'string' },
-    wait: { type: 'boolean', default: false }
+    wait: { type: 'boolean', default: false },
+    ...lookOptions
   },
   async run(ctx) {
     const [verb, name, ...rest] = ctx.positionals
@@ -227,10 +230,12 @@ export const channelCommand: CliCommand = {
           const { channel, reconforming } = await callCore(core, 'library.channels.update', {
             id: current.id,
             ...common,
-            ...(newName !== undefined ? { name: newName } : {})
+            ...(newName !== undefined ? { name: newName } : {}),
+            ...(lookPatchFromCli(ctx) ? { look: lookPatchFromCli(ctx)! } : {}),
+            ...(ctx.values.reconform === true ? { reconform: true } : {})
           })
           if (ctx.global.json) ctx.io.out(JSON.stringify({ channel, reconforming }))
-          else ctx.io.out(`Updated ${describeChannel(channel)}`)
+          else ctx.io.out(`Updated ${describeChannel(channel)}\n  ${describeLook(channel.look)}`)
           if (reconforming > 0) {
             const lib = core.services.get('library') as { idle(): Promise<void>; kickWorker(): void } | undefined
             if (ctx.values.wait === true && lib) {

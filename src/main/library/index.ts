@@ -5,6 +5,7 @@ import { StudioError } from '../../shared/contract/define'
 import type { ShotDto, PlaylistDto, TakeDto } from '../../shared/contract/library'
 import { MediaRejectedError } from '../media/probe'
 import { Library, openLibrary, type Channel, type Shot, type Take } from './library'
+import { applyLookPatch } from './look'
 
 export { Library, openLibrary }
 export type { Channel, Shot, Take, TakeMeta, PlaylistItem, ShotMeta, IngestOptions, IngestResult, LibraryChange, ListShotsQuery } from './library'
@@ -23,6 +24,8 @@ export function channelDto(c: Channel) {
     theme: c.theme,
     style: c.style,
     format: c.format,
+    look: c.look,
+    reconformPending: c.reconformPending,
     reviewPolicy: c.reviewPolicy,
     maxClipSeconds: c.maxClipSeconds,
     shotCount: c.shotCount,
@@ -49,6 +52,7 @@ export function shotDto(s: Shot): ShotDto {
     tsPath: s.tsPath,
     posterPath: s.posterPath,
     stripPath: s.stripPath,
+    loudness: s.loudness,
     error: s.error,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt
@@ -72,6 +76,7 @@ export function takeDto(t: Take): TakeDto {
     tsPath: t.tsPath,
     posterPath: t.posterPath,
     stripPath: t.stripPath,
+    loudness: t.loudness,
     error: t.error,
     createdAt: t.createdAt
   }
@@ -158,8 +163,10 @@ export const libraryFeature: Feature = (ctx) => {
     'library.channels.list': () => ({ channels: lib.listChannels().map(channelDto) }),
     'library.channels.get': ({ id, name }) => channelDto(id !== undefined ? lib.getChannel(id) : lib.getChannelByName(name!)),
     'library.channels.create': (input) => channelDto(lib.createChannel(input)),
-    'library.channels.update': ({ id, ...patch }) => {
+    'library.channels.update': async ({ id, look: lookPatch, ...patch }) => {
       const current = lib.getChannel(id)
+      // Validated (and a new logo imported) before anything is stored: a refusal changes nothing.
+      const look = lookPatch ? await applyLookPatch(ctx.dataDir, current.look, lookPatch) : undefined
       const formatChanges =
         patch.format !== undefined &&
         Object.entries(patch.format).some(([k, v]) => v !== undefined && current.format[k as keyof typeof current.format] !== v)
@@ -167,7 +174,7 @@ export const libraryFeature: Feature = (ctx) => {
         // Airing copies clips as they are: a new size or frame rate cannot join a running stream.
         throw new StudioError('conflict', `Channel "${current.name}" is on air. End the stream before changing its format.`, 'format')
       }
-      const { channel, reconforming } = lib.updateChannel(id, patch)
+      const { channel, reconforming } = lib.updateChannel(id, { ...patch, ...(look ? { look } : {}) })
       return { channel: channelDto(channel), reconforming }
     },
     'library.channels.delete': ({ id }) => {

@@ -10,6 +10,9 @@ import { checkClip, MediaRejectedError, probe } from '../media/probe'
 import { AbortedError } from '../media/run-ffmpeg'
 import { openDatabase, type Db } from './db'
 import { ftsQuery } from './search'
+import type { ChannelLook, LoudnessInfo } from '../../shared/channel-look'
+import type { LoudnessDecision } from '../media/loudness'
+import { clipLook, clipLookKey, lookFromJson, type ClipFacts } from './look'
 
 export interface Channel {
   id: number
@@ -18,6 +21,12 @@ export interface Channel {
   style: string
   format: HouseFormat
   formatRev: number
+  /** Loudness, logo, label, lower third, dips: burned in at conform. */
+  look: ChannelLook
+  /** Grows on every look change; a shot made with an older one is re-conformed in the background while it keeps airing. */
+  lookRev: number
+  /** Shots still waiting for the current look (or format). */
+  reconformPending: number
   reviewPolicy: 'auto' | 'manual'
   maxClipSeconds: number
   shotCount: number
@@ -34,7 +43,12 @@ export interface CreateChannelInput {
   reviewPolicy?: 'auto' | 'manual' | undefined
   maxClipSeconds?: number | undefined
 }
-export type UpdateChannelInput = Partial<CreateChannelInput>
+export type UpdateChannelInput = Partial<CreateChannelInput> & {
+  /** The complete new look (library/look.ts applyLookPatch validates and completes a patch). */
+  look?: ChannelLook | undefined
+  /** Re-conform every shot with the current look even if it did not change. */
+  reconform?: boolean | undefined
+}
 
 /** A shot as stored. Media paths are RELATIVE to the data folder (see Library.abs()). */
 export interface Shot {
@@ -57,6 +71,8 @@ export interface Shot {
   error: string | null
   extra: Record<string, unknown> | null
   formatRev: number | null
+  /** Measured loudness of the source and the gain applied at conform (null: made before levelling, or no audio). */
+  loudness: LoudnessInfo | null
   createdAt: number
   updatedAt: number
 }
@@ -92,6 +108,7 @@ export interface Take {
   posterPath: string | null
   stripPath: string | null
   formatRev: number | null
+  loudness: LoudnessInfo | null
   error: string | null
   createdAt: number
 }
@@ -172,6 +189,8 @@ interface ShotRow {
   width: number | null
   height: number | null
   format_rev: number | null
+  look_rev: number | null
+  loudness_json: string | null
   owner_pid: number | null
   error: string | null
   created_at: number
@@ -199,6 +218,8 @@ interface TakeRow {
   width: number | null
   height: number | null
   format_rev: number | null
+  look_rev: number | null
+  loudness_json: string | null
   owner_pid: number | null
   error: string | null
 }
@@ -213,6 +234,9 @@ interface ChannelRow {
   style: string
   format_json: string
   format_rev: number
+  look_json: string | null
+  look_rev: number
+  pending?: number
   review_policy: 'auto' | 'manual'
   max_clip_ms: number
   playlist_rev: number
@@ -223,7 +247,20 @@ interface ChannelRow {
 
 const DB_FILE = 'library.db'
 /** Bump when conformArgs changes what it produces, so media made by the old recipe is not reused. */
-const CONFORM_RECIPE = 'conform-2'
+const CONFORM_RECIPE = 'conform-3'
+
+/** Stored form of a loudness decision (JSON has no infinities: silence's peak is null). */
+function loudnessJson(d: LoudnessDecision | null): string | null {
+  if (!d) return null
+  const fin = (n: number): number | null => (Number.isFinite(n) ? n : null)
+  const info: LoudnessInfo = { integratedLufs: fin(d.integratedLufs), lraLu: fin(d.lraLu), truePeakDb: fin(d.truePeakDb), gainDb: d.gainDb, silent: d.silent, limited: d.limited, targetLufs: d.targetLufs }
+  return JSON.stringify(info)
+}
+const loudnessFrom = (json: string | null): LoudnessInfo | null => (json ? (JSON.parse(json) as LoudnessInfo) : null)
+
+function shotTitleOf(extra: Record<string, unknown> | null): string | undefined {
+  return typeof extra?.title === 'string' ? extra.title : undefined
+}
 
 export function isPidAlive(pid: number): boolean {
   try {
@@ -320,6 +357,9 @@ export class Library {
       style: r.style,
       format: { ...DEFAULT_HOUSE_FORMAT, ...stored },
       formatRev: r.format_rev,
+      look: lookFromJson(r.look_json),
+      lookRev: r.look_rev,
+      reconformPending: r.pending ?? 0,
       reviewPolicy: r.review_policy,
       maxClipSeconds: r.max_clip_ms / 1000,
       shotCount: r.shot_count ?? 0,
@@ -330,7 +370,9 @@ export class Library {
   }
 
   private static readonly CHANNEL_SELECT =
-    'SELECT c.*, (SELECT COUNT(*) FROM shots s WHERE s.channel_id = c.id) AS shot_count FROM channels c'
+    `SELECT c.*, (SELECT COUNT(*) FROM shots s WHERE s.channel_id = c.id) AS shot_count,
+       (SELECT COUNT(*) FROM shots s WHERE s.channel_id = c.id AND (s.status = 'queued' OR (s.status = 'ready' AND s.look_rev IS NOT c.look_rev))) AS pending
+     FROM channels c`
 
   listChannels(): Channel[] {
     const rows = this.db.prepare(`${Library.CHANNEL_SELECT} ORDER BY c.name`).all() as ChannelRow[]
@@ -406,14 +448,21 @@ export class Library {
       const name = patch.name === undefined ? current.name : this.checkName(patch.name, id)
       const format = this.validFormat(patch.format, current.format)
       const formatChanged = JSON.stringify(format) !== JSON.stringify(current.format)
+      const look = patch.look ?? current.look
+      const lookChanged = patch.reconform === true || JSON.stringify(look) !== JSON.stringify(current.look)
       this.db
         .prepare(
           `UPDATE channels SET name = ?, theme = ?, style = ?, format_json = ?, format_rev = format_rev + ?,
-             review_policy = ?, max_clip_ms = ?, updated_at = ? WHERE id = ?`
+             review_policy = ?, max_clip_ms = ?, look_json = ?, look_rev = look_rev + ?, updated_at = ? WHERE id = ?`
         )
         .run(name, patch.theme ?? current.theme, patch.style ?? current.style, JSON.stringify(format), formatChanged ? 1 : 0,
-          patch.reviewPolicy ?? current.reviewPolicy, Math.round((patch.maxClipSeconds ?? current.maxClipSeconds) * 1000), Date.now(), id)
-      if (!formatChanged) return 0
+          patch.reviewPolicy ?? current.reviewPolicy, Math.round((patch.maxClipSeconds ?? current.maxClipSeconds) * 1000),
+          JSON.stringify(look), lookChanged ? 1 : 0, Date.now(), id)
+      if (!formatChanged) {
+        // A new look keeps every shot airing its current media until the new file is ready (drainQueue).
+        if (!lookChanged) return 0
+        return (this.db.prepare("SELECT COUNT(*) AS n FROM shots WHERE channel_id = ? AND status = 'ready'").get(id) as { n: number }).n
+      }
       // Ready shots keep their old media until the new one exists, but stop being airable.
       const r = this.db
         .prepare(`UPDATE shots SET status = 'queued', owner_pid = NULL, updated_at = ? WHERE channel_id = ? AND status IN ('ready', 'conforming')`)
@@ -470,9 +519,15 @@ export class Library {
       error: r.error,
       extra: r.extra_json ? (JSON.parse(r.extra_json) as Record<string, unknown>) : null,
       formatRev: r.format_rev,
+      loudness: loudnessFrom(r.loudness_json),
       createdAt: r.created_at,
       updatedAt: r.updated_at
     }
+  }
+
+  /** What the channel's look may show of a shot: whether it was generated, its prompt and title. */
+  private clipFacts(r: ShotRow): ClipFacts {
+    return { backend: r.backend, prompt: r.prompt, title: shotTitleOf(r.extra_json ? (JSON.parse(r.extra_json) as Record<string, unknown>) : null) }
   }
 
   private shotRow(id: number): ShotRow {
@@ -746,10 +801,10 @@ export class Library {
    * the conform recipe (x264 output is not byte-reproducible across runs, so the
    * output's own hash would not find an earlier identical conversion).
    */
-  private mediaKey(inputHash: string, format: HouseFormat): string {
+  private mediaKey(inputHash: string, format: HouseFormat, lookKey: string): string {
     const canonical = JSON.stringify(format, Object.keys(format).sort())
     const recipe = `${CONFORM_RECIPE}:${this.options.tuning?.preset ?? DEFAULT_TUNING.preset}`
-    return createHash('sha256').update(`${inputHash}\n${canonical}\n${recipe}`).digest('hex')
+    return createHash('sha256').update(`${inputHash}\n${canonical}\n${recipe}\n${lookKey}`).digest('hex')
   }
 
   /**
@@ -765,25 +820,30 @@ export class Library {
     signal: AbortSignal | undefined,
     onProgress: (p: ConformProgress) => void,
     inputHash?: string,
-    jobId?: number
-  ): Promise<void> {
+    jobId?: number,
+    /** Re-doing the look of a shot that keeps airing: only replace its media if it is still this one (no take was chosen meanwhile). */
+    expectMediaHash?: string | null
+  ): Promise<boolean> {
     const channel = this.getChannel(channelId)
-    const { mediaHash, finals, durationMs } = await this.produceMedia(input, channel, signal, onProgress, inputHash)
-    this.db.transaction(() => {
+    const { mediaHash, finals, durationMs, loudness } = await this.produceMedia(input, channel, signal, onProgress, inputHash, this.clipFacts(this.shotRow(shotId)))
+    const replaced = this.db.transaction(() => {
+      if (expectMediaHash !== undefined && this.shotRow(shotId).media_hash !== expectMediaHash) return false
       const now = this.getChannel(channelId)
-      // The format changed while we worked: this media is already stale.
+      // The format changed while we worked: this media is already stale. (A newer look just leaves it for the worker.)
       const status = now.formatRev === channel.formatRev ? 'ready' : 'queued'
       this.db
         .prepare(
           `UPDATE shots SET status = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?, duration_ms = ?,
-             width = ?, height = ?, format_rev = ?, owner_pid = NULL, error = NULL, updated_at = ? WHERE id = ?`
+             width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, owner_pid = NULL, error = NULL, updated_at = ? WHERE id = ?`
         )
         .run(status, mediaHash, finals.mp4, finals.ts, finals.poster, finals.strip, durationMs, channel.format.width,
-          channel.format.height, channel.formatRev, Date.now(), shotId)
+          channel.format.height, channel.formatRev, channel.lookRev, loudness, Date.now(), shotId)
       this.syncChosenTake(shotId, jobId)
       this.bumpPlaylistIfListed(shotId, channelId)
+      return true
     }).immediate()
     this.changed(channelId, 'shots')
+    return replaced
   }
 
   /**
@@ -793,12 +853,12 @@ export class Library {
   private syncChosenTake(shotId: number, jobId?: number): void {
     const r = this.shotRow(shotId)
     const chosen = this.db.prepare('SELECT id FROM takes WHERE shot_id = ? AND chosen = 1 ORDER BY id DESC LIMIT 1').get(shotId) as { id: number } | undefined
-    const media = [r.original_path, r.media_hash, r.mp4_path, r.ts_path, r.poster_path, r.strip_path, r.duration_ms, r.width, r.height, r.format_rev]
+    const media = [r.original_path, r.media_hash, r.mp4_path, r.ts_path, r.poster_path, r.strip_path, r.duration_ms, r.width, r.height, r.format_rev, r.look_rev, r.loudness_json]
     if (chosen) {
       this.db
         .prepare(
           `UPDATE takes SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
-             duration_ms = ?, width = ?, height = ?, format_rev = ?, owner_pid = NULL, error = NULL WHERE id = ?`
+             duration_ms = ?, width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, owner_pid = NULL, error = NULL WHERE id = ?`
         )
         .run(...media, chosen.id)
       return
@@ -807,7 +867,7 @@ export class Library {
     this.db
       .prepare(
         `INSERT INTO takes (shot_id, job_id, seed, backend, prompt, chosen, status, created_at, original_path, media_hash, mp4_path, ts_path,
-           poster_path, strip_path, duration_ms, width, height, format_rev) VALUES (?, ?, ?, ?, ?, 1, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+           poster_path, strip_path, duration_ms, width, height, format_rev, look_rev, loudness_json) VALUES (?, ?, ?, ?, ?, 1, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
       )
       .run(shotId, jobFree ? jobId : null, r.seed, r.backend, r.prompt, Date.now(), ...media)
   }
@@ -822,21 +882,22 @@ export class Library {
     channel: Channel,
     signal: AbortSignal | undefined,
     onProgress: (p: ConformProgress) => void,
-    inputHash?: string
-  ): Promise<{ mediaHash: string; finals: { mp4: string; ts: string; poster: string; strip: string }; durationMs: number }> {
-    const mediaHash = this.mediaKey(inputHash ?? (await sha256File(input, signal)), channel.format)
+    inputHash: string | undefined,
+    facts: ClipFacts
+  ): Promise<{ mediaHash: string; finals: { mp4: string; ts: string; poster: string; strip: string }; durationMs: number; loudness: string | null }> {
+    const mediaHash = this.mediaKey(inputHash ?? (await sha256File(input, signal)), channel.format, clipLookKey(channel.look, facts))
     const base = `media/${mediaHash.slice(0, 2)}/${mediaHash}`
     const finals = { mp4: `${base}.mp4`, ts: `${base}.ts`, poster: `${base}.jpg`, strip: `${base}.strip.jpg` }
     const known = this.db
       .prepare(
-        `SELECT duration_ms FROM shots WHERE media_hash = @h AND status IN ('ready', 'queued') AND duration_ms IS NOT NULL
-         UNION ALL SELECT duration_ms FROM takes WHERE media_hash = @h AND status = 'ready' AND duration_ms IS NOT NULL LIMIT 1`
+        `SELECT duration_ms, loudness_json FROM shots WHERE media_hash = @h AND status IN ('ready', 'queued') AND duration_ms IS NOT NULL
+         UNION ALL SELECT duration_ms, loudness_json FROM takes WHERE media_hash = @h AND status = 'ready' AND duration_ms IS NOT NULL LIMIT 1`
       )
-      .get({ h: mediaHash }) as { duration_ms: number } | undefined
+      .get({ h: mediaHash }) as { duration_ms: number; loudness_json: string | null } | undefined
     const allThere = Object.values(finals).every((p) => existsSync(this.abs(p)) && statSync(this.abs(p)).size > 0)
     if (known && allThere) {
       onProgress({ percent: 100, step: 'done' })
-      return { mediaHash, finals, durationMs: known.duration_ms }
+      return { mediaHash, finals, durationMs: known.duration_ms, loudness: known.loudness_json }
     }
     const tmp = this.tempDir()
     try {
@@ -845,12 +906,13 @@ export class Library {
         signal,
         onProgress,
         limits: { minSeconds: 0.5, maxSeconds: channel.maxClipSeconds },
+        look: clipLook(channel.look, this.dataDir, facts),
         ...(this.options.tuning ? { tuning: this.options.tuning } : {})
       })
       mkdirSync(this.abs(`media/${mediaHash.slice(0, 2)}`), { recursive: true })
       // rename() replaces atomically: a reader holding an older copy keeps reading it.
       for (const key of ['ts', 'poster', 'strip', 'mp4'] as const) renameSync(targets[key], this.abs(finals[key]))
-      return { mediaHash, finals, durationMs: result.durationMs }
+      return { mediaHash, finals, durationMs: result.durationMs, loudness: loudnessJson(result.loudness) }
     } finally {
       rmSync(tmp, { recursive: true, force: true })
     }
@@ -876,6 +938,7 @@ export class Library {
       posterPath: r.poster_path,
       stripPath: r.strip_path,
       formatRev: r.format_rev,
+      loudness: loudnessFrom(r.loudness_json),
       error: r.error,
       createdAt: r.created_at
     }
@@ -923,11 +986,11 @@ export class Library {
       this.db
         .prepare(
           `UPDATE shots SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
-             duration_ms = ?, width = ?, height = ?, format_rev = ?, seed = ?, backend = ?, prompt = ?, error = NULL, owner_pid = NULL,
-             approved = ?, updated_at = ? WHERE id = ?`
+             duration_ms = ?, width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, seed = ?, backend = ?, prompt = ?, error = NULL,
+             owner_pid = NULL, approved = ?, updated_at = ? WHERE id = ?`
         )
         .run(take.original_path, take.media_hash, take.mp4_path, take.ts_path, take.poster_path, take.strip_path, take.duration_ms,
-          take.width, take.height, take.format_rev, take.seed, take.backend, take.prompt || shot.prompt,
+          take.width, take.height, take.format_rev, take.look_rev, take.loudness_json, take.seed, take.backend, take.prompt || shot.prompt,
           // On a channel that holds new material for review, a different take is new material: it waits for approval.
           channel.reviewPolicy === 'manual' && !take.chosen ? 0 : shot.approved,
           Date.now(), shot.id)
@@ -937,6 +1000,8 @@ export class Library {
     }).immediate()
     this.changed(channelId, 'shots')
     this.changed(channelId, 'playlist')
+    // A take made with an earlier look airs as it is until the worker has redone it.
+    this.kickWorker()
     return this.getShot(this.getTake(takeId).shotId)
   }
 
@@ -964,14 +1029,15 @@ export class Library {
     this.workingTakes.add(claim.id)
     try {
       const original = this.keepOriginal(sourcePath, sourceHash)
-      const media = await this.produceMedia(sourcePath, channel, opts.signal, (p) => progress({ percent: 2 + p.percent * 0.98, step: p.step }), sourceHash)
+      const facts: ClipFacts = { backend: meta.backend, prompt: meta.prompt || shot.prompt, title: shotTitleOf(shot.extra) }
+      const media = await this.produceMedia(sourcePath, channel, opts.signal, (p) => progress({ percent: 2 + p.percent * 0.98, step: p.step }), sourceHash, facts)
       const { changes } = this.db
         .prepare(
           `UPDATE takes SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
-             duration_ms = ?, width = ?, height = ?, format_rev = ?, owner_pid = NULL, error = NULL WHERE id = ?`
+             duration_ms = ?, width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, owner_pid = NULL, error = NULL WHERE id = ?`
         )
         .run(original, media.mediaHash, media.finals.mp4, media.finals.ts, media.finals.poster, media.finals.strip, media.durationMs,
-          channel.format.width, channel.format.height, channel.formatRev, claim.id)
+          channel.format.width, channel.format.height, channel.formatRev, channel.lookRev, media.loudness, claim.id)
       if (changes === 0) {
         // The shot (and so its takes) was deleted while this take was being made:
         // nothing refers to what we just produced, so it goes to the trash too.
@@ -1072,33 +1138,58 @@ export class Library {
     while (this.workerRun) await this.workerRun
   }
 
-  /** Re-conform queued shots one at a time until none are left; returns how many were done. */
+  /**
+   * Re-conform, one at a time until none are left: first shots queued by a format
+   * change (they cannot air meanwhile), then shots made with an earlier look of
+   * their channel — those stay ready and keep airing their current media until
+   * the new files are in place. Returns how many were done.
+   */
   async drainQueue(signal: AbortSignal = this.worker.signal): Promise<number> {
     let done = 0
     for (;;) {
       if (signal.aborted) throw new AbortedError()
-      const row = this.db.transaction(() => {
+      const next = this.db.transaction(() => {
         const r = this.db.prepare("SELECT * FROM shots WHERE status = 'queued' ORDER BY id LIMIT 1").get() as ShotRow | undefined
-        if (!r) return undefined
-        this.db.prepare("UPDATE shots SET status = 'conforming', owner_pid = ?, updated_at = ? WHERE id = ?").run(process.pid, Date.now(), r.id)
-        return r
+        if (r) {
+          this.db.prepare("UPDATE shots SET status = 'conforming', owner_pid = ?, updated_at = ? WHERE id = ?").run(process.pid, Date.now(), r.id)
+          return { row: r, look: false }
+        }
+        const stale = this.db
+          .prepare("SELECT s.* FROM shots s JOIN channels c ON c.id = s.channel_id WHERE s.status = 'ready' AND s.look_rev IS NOT c.look_rev ORDER BY s.id")
+          .all() as ShotRow[]
+        const l = stale.find((x) => !this.ownerAlive(x))
+        if (!l) return undefined
+        this.db.prepare('UPDATE shots SET owner_pid = ? WHERE id = ?').run(process.pid, l.id)
+        return { row: l, look: true }
       }).immediate()
-      if (!row) return done
+      if (!next) return done
+      const { row, look } = next
       this.working.add(row.id)
       try {
         const source = row.original_path && existsSync(this.abs(row.original_path)) ? this.abs(row.original_path) : row.mp4_path ? this.abs(row.mp4_path) : null
         if (!source || !existsSync(source)) throw new Error('Its source file is gone; it cannot be re-conformed.')
         const previous = row.media_hash
-        await this.conformInto(row.id, source, row.channel_id, signal, () => {})
-        // The old-format media goes to the trash unless another row still uses it (or the bytes came out identical).
-        if (previous) this.moveToTrash(this.unreferencedFiles([{ ...row, original_path: null }]))
+        const replaced = await this.conformInto(row.id, source, row.channel_id, signal, () => {}, undefined, undefined, look ? row.media_hash : undefined)
+        // The old media goes to the trash unless another row still uses it (or the bytes came out identical);
+        // a player holding the old file open keeps reading it.
+        if (previous && replaced) this.moveToTrash(this.unreferencedFiles([{ ...row, original_path: null }]))
         done++
       } catch (err) {
-        if (err instanceof AbortedError) {
-          this.db.prepare("UPDATE shots SET status = 'queued', owner_pid = NULL WHERE id = ?").run(row.id)
-          throw err
+        if (look) {
+          // The shot keeps airing with its previous look; say why, and do not retry it in a loop.
+          const message = err instanceof AbortedError ? null : `Could not apply the channel's look: ${err instanceof Error ? err.message : String(err)}`
+          this.db
+            .prepare('UPDATE shots SET owner_pid = NULL, error = COALESCE(?, error), look_rev = CASE WHEN ? IS NULL THEN look_rev ELSE (SELECT look_rev FROM channels WHERE id = ?) END WHERE id = ?')
+            .run(message, message, row.channel_id, row.id)
+          this.changed(row.channel_id, 'shots')
+          if (err instanceof AbortedError) throw err
+        } else {
+          if (err instanceof AbortedError) {
+            this.db.prepare("UPDATE shots SET status = 'queued', owner_pid = NULL WHERE id = ?").run(row.id)
+            throw err
+          }
+          this.afterIngestFailure(row.id, false, err)
         }
-        this.afterIngestFailure(row.id, false, err)
       } finally {
         this.working.delete(row.id)
       }

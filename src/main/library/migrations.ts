@@ -185,5 +185,20 @@ INSERT INTO takes (shot_id, job_id, seed, backend, chosen, created_at, status, p
     poster_path, strip_path, duration_ms, width, height, format_rev
   FROM shots WHERE mp4_path IS NOT NULL AND ts_path IS NOT NULL AND poster_path IS NOT NULL;
 `
+  },
+  {
+    version: 4,
+    name: "channel look: loudness target, logo, AI label, lower third, dips burned in at conform; each clip's measured loudness",
+    sql: `
+-- NULL = the default look (-14 LUFS, AI label on generated shots, 0.25 s dips)
+ALTER TABLE channels ADD COLUMN look_json TEXT;
+ALTER TABLE channels ADD COLUMN look_rev INTEGER NOT NULL DEFAULT 1;
+-- the look revision a shot's / take's media was made with; NULL (made before looks existed) differs from every
+-- channel's, so the background worker redoes it (while it keeps airing) whenever it runs
+ALTER TABLE shots ADD COLUMN look_rev INTEGER;
+ALTER TABLE shots ADD COLUMN loudness_json TEXT;
+ALTER TABLE takes ADD COLUMN look_rev INTEGER;
+ALTER TABLE takes ADD COLUMN loudness_json TEXT;
+`
   }
 ]
