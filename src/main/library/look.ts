@@ -11,6 +11,7 @@ import { channelLookSchema, DEFAULT_CHANNEL_LOOK, type ChannelLook, type Corner 
 import type { ClipLook } from '../media/conform'
 import { checkTarget } from '../media/loudness'
 import { probe } from '../media/probe'
+import { runFfmpeg } from '../media/run-ffmpeg'
 
 /** A change to a channel's look, as the contract carries it (every field optional). */
 export interface LookPatch {
@@ -85,6 +86,28 @@ export async function importLogo(dataDir: string, file: string): Promise<string>
     )
   }
   const v = info.video
+  try {
+    // The header can be fine while the pixels are not: decode it once.
+    await runFfmpeg([
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-xerror',
+      '-i',
+      file,
+      '-frames:v',
+      '1',
+      '-f',
+      'null',
+      '-'
+    ])
+  } catch {
+    throw invalid(
+      field,
+      `The logo ${basename(file)} could not be read as an image; it may be damaged. Export it again as PNG.`
+    )
+  }
   if (!v || v.codec !== 'png')
     throw invalid(
       field,
@@ -131,8 +154,13 @@ export async function applyLookPatch(dataDir: string, current: ChannelLook, patc
         'look.logo.path',
         'The channel has no logo yet: give the image file (a PNG with a transparent background).'
       )
-    const file = path ? await importLogo(dataDir, path) : next.logo!.file
-    next.logo = { ...LOGO_DEFAULTS, ...(next.logo ?? {}), ...defined, file }
+    // The file is imported only once everything else is known to be valid (a refusal copies nothing).
+    next.logo = {
+      ...LOGO_DEFAULTS,
+      ...(next.logo ?? {}),
+      ...defined,
+      file: path ? 'looks/pending.png' : next.logo!.file
+    }
   }
   if (patch.aiLabel)
     next.aiLabel = {
@@ -151,6 +179,8 @@ export async function applyLookPatch(dataDir: string, current: ChannelLook, patc
     const field = `look.${issue.path.map(String).join('.')}`
     throw invalid(field, `${field}: ${issue.message}`)
   }
+  const path = patch.logo?.path
+  if (path && parsed.data.logo) parsed.data.logo.file = await importLogo(dataDir, path)
   return parsed.data
 }
 
