@@ -5,7 +5,7 @@ import { StudioError } from '../../shared/contract/define'
 import type { ShotDto, PlaylistDto, TakeDto } from '../../shared/contract/library'
 import { MediaRejectedError } from '../media/probe'
 import { Library, openLibrary, type Channel, type Shot, type Take } from './library'
-import { applyLookPatch } from './look'
+import { applyLookPatch, renderLookPreview } from './look'
 
 export { Library, openLibrary }
 export type { Channel, Shot, Take, TakeMeta, PlaylistItem, ShotMeta, IngestOptions, IngestResult, LibraryChange, ListShotsQuery } from './library'
@@ -166,7 +166,13 @@ export const libraryFeature: Feature = (ctx) => {
     'library.channels.update': async ({ id, look: lookPatch, ...patch }) => {
       const current = lib.getChannel(id)
       // Validated (and a new logo imported) before anything is stored: a refusal changes nothing.
-      const look = lookPatch ? await applyLookPatch(ctx.dataDir, current.look, lookPatch) : undefined
+      let look
+      try {
+        look = lookPatch ? await applyLookPatch(ctx.dataDir, current.look, lookPatch) : undefined
+      } finally {
+        // a logo the browser uploaded is copied into looks/ (or refused): its upload is done with either way
+        if (lookPatch?.logo?.path) discardUpload(ctx.dataDir, resolve(lookPatch.logo.path))
+      }
       const formatChanges =
         patch.format !== undefined &&
         Object.entries(patch.format).some(([k, v]) => v !== undefined && current.format[k as keyof typeof current.format] !== v)
@@ -176,6 +182,15 @@ export const libraryFeature: Feature = (ctx) => {
       }
       const { channel, reconforming } = lib.updateChannel(id, { ...patch, ...(look ? { look } : {}) })
       return { channel: channelDto(channel), reconforming }
+    },
+    'library.channels.previewLook': async ({ id, look: lookPatch }) => {
+      const channel = lib.getChannel(id)
+      try {
+        const look = lookPatch ? await applyLookPatch(ctx.dataDir, channel.look, lookPatch) : channel.look
+        return await renderLookPreview(lib.db, ctx.dataDir, channel, look)
+      } finally {
+        if (lookPatch?.logo?.path) discardUpload(ctx.dataDir, resolve(lookPatch.logo.path))
+      }
     },
     'library.channels.delete': ({ id }) => {
       const { trashedFiles } = lib.deleteChannel(id, { isOnAir })

@@ -4,11 +4,12 @@
  * one clip. The burn-in itself is media/graphics.ts and media/loudness.ts.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { StudioError } from '../../shared/contract/define'
 import { channelLookSchema, DEFAULT_CHANNEL_LOOK, type ChannelLook, type Corner } from '../../shared/channel-look'
 import type { ClipLook } from '../media/conform'
+import { findFont, lookStillArgs } from '../media/graphics'
 import { checkTarget } from '../media/loudness'
 import { probe } from '../media/probe'
 import { runFfmpeg } from '../media/run-ffmpeg'
@@ -216,4 +217,106 @@ export function clipLook(look: ChannelLook, dataDir: string, facts: ClipFacts): 
 export function clipLookKey(look: ChannelLook, facts: ClipFacts): string {
   const c = clipLook({ ...look, logo: look.logo }, '', facts)
   return JSON.stringify({ ...c, logo: look.logo ?? null })
+}
+
+/** What `renderLookPreview` made: a PNG in the data folder (served as media), from which shot. */
+export interface LookPreview {
+  /** Data-folder-relative PNG path, or null when the channel has no shot to show yet. */
+  path: string | null
+  shotId: number | null
+  message: string
+}
+
+interface PreviewSourceRow {
+  id: number
+  original_path: string | null
+  backend: string | null
+  prompt: string
+  extra_json: string | null
+}
+
+/**
+ * One frame of a real shot of the channel with `look`'s graphics, as it will air
+ * (the untouched original, so nothing is burned in twice). Prefers a generated
+ * shot, so the AI label shows. Written under media/previews/ by content, temp + rename.
+ */
+export async function renderLookPreview(
+  db: { prepare(sql: string): { get(...args: unknown[]): unknown } },
+  dataDir: string,
+  channel: { id: number; format: { width: number; height: number } },
+  look: ChannelLook,
+  signal?: AbortSignal
+): Promise<LookPreview> {
+  const row = db
+    .prepare(
+      `SELECT id, original_path, backend, prompt, extra_json FROM shots WHERE channel_id = ? AND status IN ('ready', 'queued') AND original_path IS NOT NULL
+       ORDER BY (backend IS NULL), id DESC LIMIT 1`
+    )
+    .get(channel.id) as PreviewSourceRow | undefined
+  const source = row?.original_path ? join(dataDir, ...row.original_path.split('/')) : null
+  if (!row || !source || !existsSync(source)) {
+    return {
+      path: null,
+      shotId: null,
+      message: 'No shot to preview yet: import or generate one, then the preview shows it with the look.'
+    }
+  }
+  const info = await probe(source, signal)
+  const v = info.video
+  if (!v) return { path: null, shotId: row.id, message: `Shot ${row.id} has no picture to preview.` }
+  const extra = row.extra_json ? (JSON.parse(row.extra_json) as Record<string, unknown>) : null
+  const facts: ClipFacts = {
+    backend: row.backend,
+    prompt: row.prompt,
+    title: typeof extra?.title === 'string' ? extra.title : undefined
+  }
+  const clip = clipLook(look, dataDir, facts)
+  const duration = v.durationSec ?? info.formatDurationSec ?? 1
+  const at = Math.min(1, duration / 2)
+  const key = createHash('sha256')
+    .update(
+      JSON.stringify([row.original_path, channel.format.width, channel.format.height, clipLookKey(look, facts), at])
+    )
+    .digest('hex')
+    .slice(0, 32)
+  const rel = `media/previews/${channel.id}-${key}.png`
+  const out = join(dataDir, ...rel.split('/'))
+  if (existsSync(out)) return { path: rel, shotId: row.id, message: `Shot ${row.id} as it will air.` }
+  mkdirSync(join(out, '..'), { recursive: true })
+  const tmpDir = join(dataDir, 'tmp', `${process.pid}-preview-${randomBytes(4).toString('hex')}`)
+  mkdirSync(tmpDir, { recursive: true })
+  try {
+    const text = (name: string, value: string): string => {
+      const f = join(tmpDir, name)
+      writeFileSync(f, value.replace(/[\r\n\t]+/g, ' ').trim(), 'utf8')
+      return f
+    }
+    const font = clip.label || clip.lowerThird ? findFont() : null
+    const tmpOut = join(tmpDir, 'still.png')
+    await runFfmpeg(
+      lookStillArgs(
+        source,
+        tmpOut,
+        channel.format,
+        { width: v.displayWidth, height: v.displayHeight },
+        at,
+        {
+          logo: clip.logo ? { ...clip.logo, inputIndex: 1 } : undefined,
+          label: clip.label
+            ? { textFile: text('label.txt', clip.label.text), position: clip.label.position }
+            : undefined,
+          lowerThird: clip.lowerThird
+            ? { textFile: text('lower.txt', clip.lowerThird.text), seconds: clip.lowerThird.seconds }
+            : undefined,
+          fontFile: font
+        },
+        clip.logo?.file
+      ),
+      { signal, lowPriority: true }
+    )
+    renameSync(tmpOut, out)
+  } finally {
+    rmSync(tmpDir, { recursive: true, force: true })
+  }
+  return { path: rel, shotId: row.id, message: `Shot ${row.id} as it will air.` }
 }

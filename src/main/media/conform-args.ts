@@ -64,6 +64,10 @@ export interface EncoderTuning {
   /** x264 preset; veryfast keeps conform near 0.25 CPU-s per clip-second at 1024x576. */
   preset: string
   threads?: number
+  /** Extra x264 options (`-x264-params`), on top of the preset; never GOP or rate settings (those are the house format's). */
+  x264Params?: string
+  /** swscale algorithm for the resize to the house size (ffmpeg's default: bicubic). */
+  scaleFlags?: string
 }
 
 export const DEFAULT_TUNING: EncoderTuning = { preset: 'veryfast' }
@@ -93,7 +97,7 @@ export function conformArgs(
   const tileH = Math.round((STRIP_TILE_WIDTH * H) / W / 2) * 2
   const video =
     `[0:v:0]setpts=PTS-STARTPTS,fps=${fps},` +
-    `scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
+    `scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2${tuning.scaleFlags ? `:flags=${tuning.scaleFlags}` : ''},` +
     `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p,` +
     // Hold the last frame a little so rounding never leaves us short, then cut exactly.
     `tpad=stop_mode=clone:stop_duration=1,trim=end_frame=${plan.frames},setpts=PTS-STARTPTS,split=3[${look ? 'v0' : 'v'}][p0][s0]`
@@ -148,6 +152,7 @@ export function conformArgs(
     '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-flags', '+cgop',
     '-b:v', `${format.videoKbps}k`, '-maxrate', `${format.videoMaxKbps}k`, '-bufsize', `${format.videoMaxKbps * 2}k`,
     ...(tuning.threads ? ['-threads', String(tuning.threads)] : []),
+    ...(tuning.x264Params ? ['-x264-params', tuning.x264Params] : []),
     '-c:a', 'aac', '-b:a', `${format.audioKbps}k`, '-ar', String(format.audioRate), '-ac', '2',
     '-movflags', '+faststart',
     '-f', 'mp4', outputs.mp4,

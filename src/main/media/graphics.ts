@@ -84,7 +84,7 @@ export function dipFrames(dipSeconds: number, fps: number, frames: number): numb
 /**
  * Filtergraph chains that take the conformed picture `[inV]` to `[outV]` with
  * the graphics and dips, and the audio `[inA]` to `[outA]` with the dips.
- * Returns '' chains as pass-throughs (`null`/`anull`) when nothing is on.
+ * Pass-throughs (`null`/`anull`) when nothing is on; no audio chain when `inA` is ''.
  */
 export function graphicsFilters(spec: GraphicsSpec, inV: string, outV: string, inA: string, outA: string): string[] {
   const p = spec.picture
@@ -124,6 +124,7 @@ export function graphicsFilters(spec: GraphicsSpec, inV: string, outV: string, i
     filters.push(`fade=t=in:s=0:n=${dip}`, `fade=t=out:s=${Math.max(0, spec.frames - 1 - dip)}:n=${dip}`)
   }
   chains.push(`${v}${filters.length ? filters.join(',') : 'null'}${outV}`)
+  if (!inA) return chains
   const aFilters: string[] = []
   if (dip > 0) {
     const n = Math.round((dip / spec.fps) * spec.audioRate)
@@ -149,4 +150,61 @@ export function findFont(): string | null {
   const env = process.env.WEBTV_FONT
   if (env && existsSync(env)) return env
   return FONT_CANDIDATES.find((f) => existsSync(f)) ?? null
+}
+
+/**
+ * One still of `input` at `atSec` as it will air: the house size (letter/pillarboxed)
+ * with the graphics, as PNG. For the Channel look preview.
+ */
+export function lookStillArgs(
+  input: string,
+  output: string,
+  size: { width: number; height: number },
+  source: { width: number; height: number },
+  atSec: number,
+  spec: Omit<GraphicsSpec, 'picture' | 'frames' | 'fps' | 'audioSamples' | 'audioRate' | 'dipSeconds'>,
+  logoFile?: string
+): string[] {
+  const { width: W, height: H } = size
+  const base =
+    `[0:v:0]scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
+    `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p,setpts=PTS-STARTPTS[v0]`
+  const chains = graphicsFilters(
+    {
+      ...spec,
+      picture: pictureRect(W, H, source.width, source.height),
+      frames: 1,
+      fps: 1,
+      audioSamples: 0,
+      audioRate: 48000,
+      dipSeconds: 0
+    },
+    '[v0]',
+    '[v]',
+    '',
+    ''
+  )
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-ss',
+    atSec.toFixed(3),
+    '-i',
+    input,
+    ...(logoFile ? ['-i', logoFile] : []),
+    '-filter_complex',
+    [base, ...chains].join(';'),
+    '-map',
+    '[v]',
+    '-frames:v',
+    '1',
+    '-f',
+    'image2',
+    '-c:v',
+    'png',
+    output
+  ]
 }

@@ -187,6 +187,11 @@ export const libraryCalls = {
     z.object({ channel: channelSchema, reconforming: z.number().int() }),
     "Edit a channel; a new format re-conforms the channel's shots in the background."
   ),
+  'library.channels.previewLook': call(
+    z.object({ id, look: lookPatchSchema.optional() }).strict(),
+    z.object({ path: z.string().nullable(), shotId: z.number().int().nullable(), message: z.string() }),
+    "One frame of a real shot of the channel as it will air with its look (or with `look` applied, not saved): a PNG path in the data folder's media."
+  ),
   'library.channels.delete': call(
     z.object({ id }).strict(),
     z.object({ id, trashedFiles: z.number().int() }),

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { tempDir } from '../../helpers/tmp'
 import { makeClip } from '../../fixtures/media'
 import { openLibrary, type Library } from '../../../src/main/library'
-import { applyLookPatch, LOGO_MAX_BYTES } from '../../../src/main/library/look'
+import { applyLookPatch, LOGO_MAX_BYTES, renderLookPreview } from '../../../src/main/library/look'
 import { toolPath } from '../../../src/main/media/ffmpeg-path'
 import { StudioError } from '../../../src/shared/contract'
 
@@ -206,5 +206,37 @@ describe('look change re-conforms in the background', () => {
     const { reconforming } = lib.updateChannel(c.id, { format: { fps: 24 } })
     expect(reconforming).toBe(0)
     expect(lib.updateChannel(c.id, { reconform: true }).channel.lookRev).toBe(c.lookRev + 1)
+  })
+
+  it('renders a preview still of a real shot with the look, and says so when there is no shot yet', async () => {
+    const c = lib.createChannel({ name: 'Preview', format: SMALL })
+    const empty = await renderLookPreview(lib.db, lib.dataDir, c, c.look)
+    expect(empty.path).toBeNull()
+    expect(empty.message).toMatch(/No shot to preview yet/)
+    const shot = await lib.ingestFile(c.id, makeClip(tmp.dir, { width: 320, height: 240, seconds: 1 }), {
+      prompt: 'a red kite',
+      backend: 'offline'
+    })
+    const logo = png('pv-logo.png', 'color=c=red:s=64x32,format=rgba')
+    const look = await applyLookPatch(lib.dataDir, c.look, {
+      logo: { path: logo, position: 'bottom-left', size: 0.2, opacity: 1 }
+    })
+    const pv = await renderLookPreview(lib.db, lib.dataDir, c, look)
+    expect(pv.shotId).toBe(shot.id)
+    expect(pv.path).toMatch(/^media\/previews\/.+\.png$/)
+    const rgb = ffmpeg(['-i', lib.abs(pv.path!), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'])
+    expect(rgb.length).toBe(320 * 180 * 3)
+    // 4:3 into 16:9 → pillarboxed; the logo sits at the picture's bottom-left, not in the bar
+    const picX = (320 - 240) / 2
+    const at = (x: number, y: number): number[] => [...rgb.subarray((y * 320 + x) * 3, (y * 320 + x) * 3 + 3)]
+    const m = Math.round(0.04 * 180)
+    const red = at(picX + m + 10, 180 - m - 5)
+    expect(red[0]).toBeGreaterThan(180)
+    expect(red[1]).toBeLessThan(90)
+    expect(at(5, 90).every((v) => v < 30)).toBe(true)
+    // the label shows on a generated shot (bright text in the top-left of the picture)
+    let bright = 0
+    for (let y = 0; y < 30; y++) for (let x = picX; x < picX + 120; x++) if (at(x, y).every((v) => v > 200)) bright++
+    expect(bright).toBeGreaterThan(20)
   })
 })
