@@ -6,6 +6,7 @@ import { StudioError } from '../../shared/contract/define'
 import type { ShotStatus } from '../../shared/contract/library'
 import { DEFAULT_HOUSE_FORMAT, houseFormatSchema, type HouseFormat } from '../../shared/house-format'
 import { conform, DEFAULT_TUNING, type ConformProgress, type EncoderTuning } from '../media/conform'
+import { tuningKey } from '../media/conform-args'
 import { checkClip, MediaRejectedError, probe } from '../media/probe'
 import { AbortedError } from '../media/run-ffmpeg'
 import { openDatabase, type Db } from './db'
@@ -803,7 +804,7 @@ export class Library {
    */
   private mediaKey(inputHash: string, format: HouseFormat, lookKey: string): string {
     const canonical = JSON.stringify(format, Object.keys(format).sort())
-    const recipe = `${CONFORM_RECIPE}:${this.options.tuning?.preset ?? DEFAULT_TUNING.preset}`
+    const recipe = `${CONFORM_RECIPE}:${tuningKey(this.options.tuning ?? DEFAULT_TUNING)}`
     return createHash('sha256').update(`${inputHash}\n${canonical}\n${recipe}\n${lookKey}`).digest('hex')
   }
 

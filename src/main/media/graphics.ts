@@ -95,8 +95,10 @@ export function graphicsFilters(spec: GraphicsSpec, inV: string, outV: string, i
     const w = Math.max(2, Math.round((l.size * p.w) / 2) * 2)
     const m = Math.round(l.margin * p.h)
     const pos = corner(l.position, p, m, 'overlay_w', 'overlay_h')
-    chains.push(`[${l.inputIndex}:v:0]scale=${w}:-2,format=rgba,colorchannelmixer=aa=${l.opacity.toFixed(3)}[logo]`)
-    chains.push(`${v}[logo]overlay=x=${pos.x}:y=${pos.y}:format=auto:eof_action=repeat,format=yuv420p[vlogo]`)
+    // The logo is converted to yuva420p once; overlay then blends in the main picture's own format
+    // (format=auto re-converted every frame: +0.1 CPU-s per clip-second at 1024x576).
+    chains.push(`[${l.inputIndex}:v:0]scale=${w}:-2,format=rgba,colorchannelmixer=aa=${l.opacity.toFixed(3)},format=yuva420p[logo]`)
+    chains.push(`${v}[logo]overlay=x=${pos.x}:y=${pos.y}:format=yuv420:eof_action=repeat[vlogo]`)
     v = '[vlogo]'
   }
   const filters: string[] = []

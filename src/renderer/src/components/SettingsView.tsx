@@ -5,6 +5,7 @@ import { useChannels, useSelectedChannel } from '../stores/channels'
 import { useConnection } from '../stores/connection'
 import { useSettings } from '../stores/settings'
 import { SecretInput } from './GoLivePanel'
+import { ChannelLookSettings } from './ChannelLookSettings'
 
 export function SettingsView() {
   const channel = useSelectedChannel()
@@ -16,6 +17,7 @@ export function SettingsView() {
   return (
     <div className="settings-grid">
       {channel ? <ChannelSettings key={`${channel.id}:${channel.updatedAt}`} channel={channel} /> : <section className="panel settings-card"><p className="empty">Create a channel to set its format and backends.</p></section>}
+      {channel && <ChannelLookSettings key={`look:${channel.id}:${channel.updatedAt}`} channel={channel} />}
       {channel && <BackendSettings channelId={channel.id} />}
       <LlmSettings />
       <PortSettings />
