@@ -199,6 +199,10 @@ export default async function run(): Promise<void> {
         `    ${name.padEnd(40)}${r.perSec.toFixed(3).padStart(7)}  ×${(r.perSec / seed).toFixed(2)}  ${q.ssim.toFixed(4)}  ${q.psnr.toFixed(2)}`
       )
     }
+    // The floor under any tuning: decoding the source alone (grainy footage is expensive to decode).
+    const c0 = childrenCpuSeconds()!
+    await runFfmpeg(['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', src, '-f', 'null', '-'])
+    console.log(`  decoding the source alone: ${((childrenCpuSeconds()! - c0) / seconds).toFixed(3)} CPU-s per clip-second (part of every conform)`)
     const house = await best(DEFAULT_TUNING)
     console.log(
       `  goal: house plain conform ≤ 0.5 CPU-s per clip-second: ${house.perSec.toFixed(3)} → ${house.perSec <= 0.5 ? 'met' : 'NOT met'}`
