@@ -117,7 +117,7 @@ describe('graphics filters', () => {
       '[a0]',
       '[a]'
     )
-    expect(chains[0]).toBe('[2:v:0]scale=76:-2,format=rgba,colorchannelmixer=aa=0.800[logo]')
+    expect(chains[0]).toBe('[2:v:0]scale=76:-2,format=rgba,colorchannelmixer=aa=0.800,format=yuva420p[logo]')
     expect(chains[1]).toContain('overlay=x=867-overlay_w:y=547-overlay_h')
     expect(chains[2]).toBe('[vlogo]fade=t=in:s=0:n=6,fade=t=out:s=65:n=6[v]')
     expect(chains[3]).toBe('[a0]afade=t=in:ss=0:ns=12000,afade=t=out:ss=132000:ns=12000[a]')
