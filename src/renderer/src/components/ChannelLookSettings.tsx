@@ -127,7 +127,7 @@ export function ChannelLookSettings({ channel }: { channel: Channel }) {
 
   const custom = target !== -14 && target !== -23
   return (
-    <form className="panel settings-card" onSubmit={(e) => void submit(e)} aria-label="Channel look">
+    <form className="panel settings-card" onSubmit={(e) => void submit(e)} aria-label="Look and loudness" noValidate>
       <div className="panel-head">
         <h2>Channel look · {channel.name}</h2>
       </div>
