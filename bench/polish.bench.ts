@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../test/helpers/tmp'
 import { conform, type ClipLook } from '../src/main/media/conform'
-import { DEFAULT_TUNING, type EncoderTuning } from '../src/main/media/conform-args'
+import { DEFAULT_TUNING, type EncoderTuning } from '../src/main/media/house-encoder'
 import { runFfmpeg } from '../src/main/media/run-ffmpeg'
 import { toolPath } from '../src/main/media/ffmpeg-path'
 import { DEFAULT_HOUSE_FORMAT } from '../src/shared/house-format'
@@ -185,7 +185,10 @@ export default async function run(): Promise<void> {
       ['veryfast, me=dia subme=1', { preset: 'veryfast', x264Params: 'me=dia:subme=1' }],
       ['superfast', { preset: 'superfast' }],
       ['superfast, 1 fixed B-frame', { preset: 'superfast', x264Params: 'bframes=1:b-adapt=0' }],
-      ['veryfast, dia, subme 1, 1 fixed B-frame', { preset: 'veryfast', x264Params: 'me=dia:subme=1:bframes=1:b-adapt=0' }],
+      [
+        'veryfast, dia, subme 1, 1 fixed B-frame',
+        { preset: 'veryfast', x264Params: 'me=dia:subme=1:bframes=1:b-adapt=0' }
+      ],
       [`house: ${tuningLabel(DEFAULT_TUNING)}`, DEFAULT_TUNING]
     ]
     console.log('  encoder tunings (plain conform; quality vs a preset=slow crf 12 encode of the source):')
@@ -202,7 +205,9 @@ export default async function run(): Promise<void> {
     // The floor under any tuning: decoding the source alone (grainy footage is expensive to decode).
     const c0 = childrenCpuSeconds()!
     await runFfmpeg(['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', src, '-f', 'null', '-'])
-    console.log(`  decoding the source alone: ${((childrenCpuSeconds()! - c0) / seconds).toFixed(3)} CPU-s per clip-second (part of every conform)`)
+    console.log(
+      `  decoding the source alone: ${((childrenCpuSeconds()! - c0) / seconds).toFixed(3)} CPU-s per clip-second (part of every conform)`
+    )
     const house = await best(DEFAULT_TUNING)
     console.log(
       `  goal: house plain conform ≤ 0.5 CPU-s per clip-second: ${house.perSec.toFixed(3)} → ${house.perSec <= 0.5 ? 'met' : 'NOT met'}`

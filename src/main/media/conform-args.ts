@@ -1,6 +1,7 @@
 import type { HouseFormat } from '../../shared/house-format'
 import type { ProbeInfo } from './probe'
 import { videoDurationSec } from './probe'
+import { AIR_TS_MUX_ARGS, DEFAULT_TUNING, houseEncoderArgs, type EncoderTuning } from './house-encoder'
 import { graphicsFilters, pictureRect, type GraphicsSpec, type LogoSpec } from './graphics'
 
 /** The channel's look for one clip (see graphics.ts, loudness.ts); absent = a plain conform. */
@@ -49,41 +50,6 @@ export function planConform(format: HouseFormat, info: ProbeInfo): ConformPlan {
 }
 
 /**
- * H.264 level from the picture rate, fixed per format so every clip of a channel
- * carries the same SPS (clips are concatenated into one stream on air).
- */
-export function h264Level(format: HouseFormat): string {
-  const mbPerSec = Math.ceil(format.width / 16) * Math.ceil(format.height / 16) * format.fps
-  if (mbPerSec <= 245_760) return '4.0'
-  if (mbPerSec <= 522_240) return '4.2'
-  if (mbPerSec <= 983_040) return '5.1'
-  return '5.2'
-}
-
-export interface EncoderTuning {
-  /** x264 preset; veryfast keeps conform near 0.25 CPU-s per clip-second at 1024x576. */
-  preset: string
-  threads?: number
-  /** Extra x264 options (`-x264-params`), on top of the preset; never GOP or rate settings (those are the house format's). */
-  x264Params?: string
-  /** swscale algorithm for the resize to the house size (ffmpeg's default: bicubic). */
-  scaleFlags?: string
-}
-
-/**
- * The house encoder settings. veryfast with a diamond search, one fixed B-frame
- * and no inter sub-partitions: about half the encoder CPU of plain veryfast for
- * an SSIM loss of ~0.002 on grainy, moving footage (bench/polish.bench.ts).
- * GOP, closed GOP and the rate cap are set separately and never here.
- */
-export const DEFAULT_TUNING: EncoderTuning = { preset: 'veryfast', x264Params: 'me=dia:subme=1:bframes=1:b-adapt=0:partitions=i8x8,i4x4' }
-
-/** What names an encoder tuning in media keys: a different tuning is a different recipe. */
-export function tuningKey(t: EncoderTuning): string {
-  return [t.preset, t.x264Params ?? '', t.scaleFlags ?? ''].join('|')
-}
-
-/**
  * ffmpeg arguments that turn `input` into the channel's house format (MP4 for
  * preview) plus a poster JPEG and a filmstrip, in one decode. Pure.
  * - letterbox/pillarbox, never stretch; rotation metadata is applied by ffmpeg's
@@ -103,7 +69,6 @@ export function conformArgs(
 ): string[] {
   const plan = planConform(format, info)
   const { width: W, height: H, fps } = format
-  const gop = fps * format.gopSeconds
   const posterH = Math.round((POSTER_WIDTH * H) / W / 2) * 2
   const tileH = Math.round((STRIP_TILE_WIDTH * H) / W / 2) * 2
   const video =
@@ -130,62 +95,83 @@ export function conformArgs(
     // Graphics go on the aired picture only: the poster and filmstrip show the shot itself.
     const logoIndex = hasAudio ? 1 : 2
     if (look.logo) args.push('-i', look.logo.file)
-    const src = info.video ? pictureRect(W, H, info.video.displayWidth, info.video.displayHeight) : pictureRect(W, H, W, H)
+    const picture = info.video
+      ? pictureRect(W, H, info.video.displayWidth, info.video.displayHeight)
+      : pictureRect(W, H, W, H)
     let logo: LogoSpec | undefined
     if (look.logo) {
       const { position, size, margin, opacity } = look.logo
       logo = { position, size, margin, opacity, inputIndex: logoIndex }
     }
-    graph.push(
-      ...graphicsFilters(
-        {
-          picture: src,
-          frames: plan.frames,
-          fps,
-          audioSamples: plan.audioSamples,
-          audioRate: format.audioRate,
-          logo,
-          label: look.label,
-          lowerThird: look.lowerThird,
-          fontFile: look.fontFile,
-          dipSeconds: look.dipSeconds
-        },
-        '[v0]', '[v]', '[a0]', '[a]'
-      )
-    )
+    const spec: GraphicsSpec = {
+      picture,
+      frames: plan.frames,
+      fps,
+      audioSamples: plan.audioSamples,
+      audioRate: format.audioRate,
+      logo,
+      label: look.label,
+      lowerThird: look.lowerThird,
+      fontFile: look.fontFile,
+      dipSeconds: look.dipSeconds
+    }
+    graph.push(...graphicsFilters(spec, '[v0]', '[v]', '[a0]', '[a]'))
   }
   args.push('-filter_complex', graph.join(';'))
   args.push(
-    '-map', '[v]', '-map', '[a]',
-    '-map_metadata', '-1', '-map_chapters', '-1',
-    '-c:v', 'libx264', '-preset', tuning.preset, '-profile:v', 'high', '-level:v', h264Level(format),
-    '-pix_fmt', 'yuv420p',
-    '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-flags', '+cgop',
-    '-b:v', `${format.videoKbps}k`, '-maxrate', `${format.videoMaxKbps}k`, '-bufsize', `${format.videoMaxKbps * 2}k`,
-    ...(tuning.threads ? ['-threads', String(tuning.threads)] : []),
-    ...(tuning.x264Params ? ['-x264-params', tuning.x264Params] : []),
-    '-c:a', 'aac', '-b:a', `${format.audioKbps}k`, '-ar', String(format.audioRate), '-ac', '2',
-    '-movflags', '+faststart',
-    '-f', 'mp4', outputs.mp4,
-    '-map', '[p]', '-frames:v', '1', '-q:v', '3', '-f', 'image2', outputs.poster,
-    '-map', '[s]', '-frames:v', '1', '-q:v', '4', '-f', 'image2', outputs.strip
+    '-map',
+    '[v]',
+    '-map',
+    '[a]',
+    '-map_metadata',
+    '-1',
+    '-map_chapters',
+    '-1',
+    ...houseEncoderArgs(format, tuning),
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    outputs.mp4,
+    '-map',
+    '[p]',
+    '-frames:v',
+    '1',
+    '-q:v',
+    '3',
+    '-f',
+    'image2',
+    outputs.poster,
+    '-map',
+    '[s]',
+    '-frames:v',
+    '1',
+    '-q:v',
+    '4',
+    '-f',
+    'image2',
+    outputs.strip
   )
   return args
 }
 
-/**
- * MPEG-TS muxer options for everything that airs. The muxer otherwise gathers
- * audio into large PES packets: quiet audio (silence compresses to a few bytes a
- * frame) can then first appear seconds into the file, after the playout encoder
- * has finished probing its input — which then fails with "sample rate not set".
- * Flushing audio at least every 50 ms keeps it beside the first video frames.
- */
-export const AIR_TS_MUX_ARGS: readonly string[] = ['-max_delay', '100000', '-f', 'mpegts']
-
 /** MP4 → MPEG-TS for air: a stream copy, no re-encode. */
 export function tsRemuxArgs(mp4: string, ts: string): string[] {
   return [
-    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
-    '-i', mp4, '-map', '0', '-c', 'copy', '-bsf:v', 'h264_mp4toannexb', ...AIR_TS_MUX_ARGS, ts
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-i',
+    mp4,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    '-bsf:v',
+    'h264_mp4toannexb',
+    ...AIR_TS_MUX_ARGS,
+    ts
   ]
 }

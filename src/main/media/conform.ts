@@ -1,9 +1,18 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { HouseFormat } from '../../shared/house-format'
-import { conformArgs, planConform, tsRemuxArgs, DEFAULT_TUNING, type ConformLook, type ConformPlan, type EncoderTuning } from './conform-args'
+import { conformArgs, planConform, tsRemuxArgs, type ConformLook, type ConformPlan } from './conform-args'
+import { DEFAULT_TUNING, type EncoderTuning } from './house-encoder'
 import { findFont } from './graphics'
-import { decideGain, gainFilters, measureArgs, parseEbur128Summary, type LoudnessDecision, type LoudnessMeasurement, type LoudnessTarget } from './loudness'
+import {
+  decideGain,
+  gainFilters,
+  measureArgs,
+  parseEbur128Summary,
+  type LoudnessDecision,
+  type LoudnessMeasurement,
+  type LoudnessTarget
+} from './loudness'
 import type { Corner } from '../../shared/channel-look'
 import { checkClip, MediaRejectedError, probe, type ClipLimits, type ProbeInfo } from './probe'
 import { runFfmpeg, FfmpegError } from './run-ffmpeg'
@@ -50,13 +59,24 @@ export interface ConformResult {
 }
 
 /** Measure the clip's audio as the conform will see it (EBU R128 integrated, range, true peak). */
-export async function measureLoudness(input: string, audioRate: number, signal?: AbortSignal): Promise<LoudnessMeasurement | null> {
+export async function measureLoudness(
+  input: string,
+  audioRate: number,
+  signal?: AbortSignal
+): Promise<LoudnessMeasurement | null> {
   const { stderr } = await runFfmpeg(measureArgs(input, audioRate), { signal, lowPriority: true })
   return parseEbur128Summary(stderr)
 }
 
 /** Resolve a ClipLook into filter inputs: measure, decide the gain, write the texts next to the outputs. */
-async function prepareLook(input: string, info: ProbeInfo, format: HouseFormat, look: ClipLook, workDir: string, signal?: AbortSignal): Promise<{ conformLook: ConformLook; loudness: LoudnessDecision | null }> {
+async function prepareLook(
+  input: string,
+  info: ProbeInfo,
+  format: HouseFormat,
+  look: ClipLook,
+  workDir: string,
+  signal?: AbortSignal
+): Promise<{ conformLook: ConformLook; loudness: LoudnessDecision | null }> {
   let loudness: LoudnessDecision | null = null
   let audioFilters: string[] = []
   if (look.loudness && info.audio) {
@@ -75,7 +95,9 @@ async function prepareLook(input: string, info: ProbeInfo, format: HouseFormat, 
     audioFilters,
     logo: look.logo,
     label: look.label ? { textFile: text('label.txt', look.label.text), position: look.label.position } : undefined,
-    lowerThird: look.lowerThird ? { textFile: text('lower-third.txt', look.lowerThird.text), seconds: look.lowerThird.seconds } : undefined,
+    lowerThird: look.lowerThird
+      ? { textFile: text('lower-third.txt', look.lowerThird.text), seconds: look.lowerThird.seconds }
+      : undefined,
     fontFile: needsFont ? findFont() : null,
     dipSeconds: look.dipSeconds
   }
@@ -88,14 +110,20 @@ export const DEFAULT_LIMITS: ClipLimits = { minSeconds: 0.5, maxSeconds: 600 }
  * Decoder complaints that mean the file ends early or is damaged. A truncated MP4
  * whose index survived probes fine and only fails here.
  */
-const DAMAGE = /partial file|Invalid NAL unit|error while decoding|corrupt|Invalid data found|missing picture|stream \d+, offset 0x[0-9a-f]+: partial/i
+const DAMAGE =
+  /partial file|Invalid NAL unit|error while decoding|corrupt|Invalid data found|missing picture|stream \d+, offset 0x[0-9a-f]+: partial/i
 
 /**
  * Probe, check and conform one file into the four target paths (which the caller
  * chooses — normally temp names it renames once everything exists). Throws
  * MediaRejectedError for files that cannot become clips, AbortedError on abort.
  */
-export async function conform(input: string, targets: ConformTargets, format: HouseFormat, opts: ConformOptions = {}): Promise<ConformResult> {
+export async function conform(
+  input: string,
+  targets: ConformTargets,
+  format: HouseFormat,
+  opts: ConformOptions = {}
+): Promise<ConformResult> {
   const report = opts.onProgress ?? (() => {})
   report({ percent: 0, step: 'probe' })
   const info = opts.probeInfo ?? (await probe(input, opts.signal))
@@ -109,21 +137,30 @@ export async function conform(input: string, targets: ConformTargets, format: Ho
   }
   let stderr: string
   try {
-    ;({ stderr } = await runFfmpeg(conformArgs(input, targets, format, info, opts.tuning ?? DEFAULT_TUNING, prepared?.conformLook), {
-      signal: opts.signal,
-      durationUs,
-      lowPriority: true,
-      // Conform is ~95 % of the work; the remux is a copy.
-      onProgress: (pct) => report({ percent: pct * 0.95, step: 'conform' })
-    }))
+    ;({ stderr } = await runFfmpeg(
+      conformArgs(input, targets, format, info, opts.tuning ?? DEFAULT_TUNING, prepared?.conformLook),
+      {
+        signal: opts.signal,
+        durationUs,
+        lowPriority: true,
+        // Conform is ~95 % of the work; the remux is a copy.
+        onProgress: (pct) => report({ percent: pct * 0.95, step: 'conform' })
+      }
+    ))
   } catch (err) {
     if (err instanceof FfmpegError && DAMAGE.test(err.stderr)) {
-      throw new MediaRejectedError('corrupt', `${basename(input)} is truncated or corrupt: ffmpeg could not decode it to the end. Copy or export it again.`)
+      throw new MediaRejectedError(
+        'corrupt',
+        `${basename(input)} is truncated or corrupt: ffmpeg could not decode it to the end. Copy or export it again.`
+      )
     }
     throw err
   }
   if (DAMAGE.test(stderr)) {
-    throw new MediaRejectedError('corrupt', `${basename(input)} is truncated or corrupt: ffmpeg could not decode it to the end. Copy or export it again.`)
+    throw new MediaRejectedError(
+      'corrupt',
+      `${basename(input)} is truncated or corrupt: ffmpeg could not decode it to the end. Copy or export it again.`
+    )
   }
   for (const p of [targets.mp4, targets.poster, targets.strip]) {
     if (!existsSync(p) || statSync(p).size === 0) {
@@ -135,6 +172,3 @@ export async function conform(input: string, targets: ConformTargets, format: Ho
   report({ percent: 100, step: 'done' })
   return { probe: info, plan, durationMs: Math.round(plan.durationSec * 1000), loudness: prepared?.loudness ?? null }
 }
-
-export type { EncoderTuning }
-export { DEFAULT_TUNING }

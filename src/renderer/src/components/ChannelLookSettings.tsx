@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import type { Corner } from '../../../shared/channel-look'
-import type { Channel, LookPatchDto } from '../../../shared/contract/library'
+import type { ChannelDto as Channel, LookPatchDto } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
 import { pathForImport } from '../api/import'
 import { useChannels } from '../stores/channels'
