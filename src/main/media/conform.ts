@@ -15,7 +15,7 @@ import {
 } from './loudness'
 import type { Corner } from '../../shared/channel-look'
 import { checkClip, MediaRejectedError, probe, type ClipLimits, type ProbeInfo } from './probe'
-import { runFfmpeg, FfmpegError } from './run-ffmpeg'
+import { runFfmpeg, FfmpegError, AbortedError } from './run-ffmpeg'
 
 export interface ConformTargets {
   mp4: string
@@ -126,7 +126,13 @@ export async function conform(
 ): Promise<ConformResult> {
   const report = opts.onProgress ?? (() => {})
   report({ percent: 0, step: 'probe' })
-  const info = opts.probeInfo ?? (await probe(input, opts.signal))
+  // Cancelled while probing or while encoding: the same AbortedError either way.
+  const info =
+    opts.probeInfo ??
+    (await probe(input, opts.signal).catch((err: unknown) => {
+      throw opts.signal?.aborted ? new AbortedError() : err
+    }))
+  if (opts.signal?.aborted) throw new AbortedError()
   checkClip(info, opts.limits ?? DEFAULT_LIMITS)
   const plan = planConform(format, info)
   const durationUs = plan.durationSec * 1e6
