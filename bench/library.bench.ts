@@ -153,7 +153,7 @@ async function conformCost(): Promise<void> {
     const remuxPerSec = Math.max(remux.cpu, 0.01) / seconds
     console.log(`  ${seconds} s 1024x576@24 clip (testsrc2 + tone), CPU-s per clip-second (best of ${runs.length}):`)
     console.log(`    ffmpeg -c copy remux : ${remuxPerSec.toFixed(3)} CPU-s/s (${remux.wall.toFixed(2)} s wall)`)
-    console.log(`    conform (x264 veryfast, AAC, poster, strip, TS): ${perSec.toFixed(3)} CPU-s/s (${best.wall.toFixed(2)} s wall)`)
+    console.log(`    conform (house x264 tuning, AAC, poster, strip, TS): ${perSec.toFixed(3)} CPU-s/s (${best.wall.toFixed(2)} s wall)`)
     console.log(`    ratio conform/remux: ×${(perSec / remuxPerSec).toFixed(1)}`)
     console.log(`  goal ≤ 0.5 CPU-s per clip-second: ${perSec <= 0.5 ? 'met' : 'NOT met'}`)
   } finally {

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { parseStrictInt } from '../../shared/strict-number'
 import type { CliCommand, CliContext } from './command'
+import { describeLook, lookOptions, lookPatchFromCli, lookUsage } from './look-options'
 import { intOpt, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import type { Core } from '../core/core'
@@ -172,6 +173,7 @@ const channelUsage = [
   'webtv channel list [--json]',
   '       webtv channel create NAME [--theme TEXT] [--style TEXT] [--size 1024x576] [--fps 24] [--review auto|manual] [--max-seconds N]',
   '       webtv channel update NAME [--name NEW] [--theme TEXT] [--style TEXT] [--size WxH] [--fps N] [--review auto|manual] [--max-seconds N] [--wait]',
+  lookUsage,
   '       webtv channel delete NAME'
 ].join('\n')
 
@@ -190,7 +192,8 @@ export const channelCommand: CliCommand = {
     'video-max-kbps': { type: 'string' },
     review: { type: 'string' },
     'max-seconds': { type: 'string' },
-    wait: { type: 'boolean', default: false }
+    wait: { type: 'boolean', default: false },
+    ...lookOptions
   },
   async run(ctx) {
     const [verb, name, ...rest] = ctx.positionals
@@ -230,10 +233,12 @@ export const channelCommand: CliCommand = {
           const { channel, reconforming } = await callCore(core, 'library.channels.update', {
             id: current.id,
             ...common,
-            ...(newName !== undefined ? { name: newName } : {})
+            ...(newName !== undefined ? { name: newName } : {}),
+            ...(lookPatchFromCli(ctx) ? { look: lookPatchFromCli(ctx)! } : {}),
+            ...(ctx.values.reconform === true ? { reconform: true } : {})
           })
           if (ctx.global.json) ctx.io.out(JSON.stringify({ channel, reconforming }))
-          else ctx.io.out(`Updated ${describeChannel(channel)}`)
+          else ctx.io.out(`Updated ${describeChannel(channel)}\n  ${describeLook(channel.look)}`)
           if (reconforming > 0) {
             const lib = core.services.find(LIBRARY)
             if (ctx.values.wait === true && lib) {

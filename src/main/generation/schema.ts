@@ -43,5 +43,16 @@ ALTER TABLE jobs ADD COLUMN queue_position INTEGER;
 ALTER TABLE jobs ADD COLUMN eta_s INTEGER;
 CREATE INDEX jobs_sequence ON jobs(sequence_id, seq_index);
 `
+  },
+  {
+    version: 4,
+    name: 'generation: the provider request a job step waits on (resumed by id after a restart) and where it runs',
+    sql: `
+-- the provider's request id (fal request_id …) of the step in progress; a restart polls it instead of submitting again.
+-- "submitting:<nonce>" while the submit is in flight: found after a crash, the job stops rather than risk paying twice.
+ALTER TABLE jobs ADD COLUMN remote_id TEXT;
+-- where the current step runs, for the jobs list ("fal · fal-ai/wan/…", "gradio · owner/space", "local")
+ALTER TABLE jobs ADD COLUMN runs_on TEXT;
+`
   }
 ]

@@ -109,10 +109,12 @@ export class Channels {
         const name = patch.name === undefined ? current.name : this.checkName(patch.name, id)
         const format = this.validFormat(patch.format, current.format)
         const formatChanged = JSON.stringify(format) !== JSON.stringify(current.format)
+        const look = patch.look ?? current.look
+        const lookChanged = patch.reconform === true || JSON.stringify(look) !== JSON.stringify(current.look)
         this.store.db
           .prepare(
             `UPDATE channels SET name = ?, theme = ?, style = ?, format_json = ?, format_rev = format_rev + ?,
-             review_policy = ?, max_clip_ms = ?, updated_at = ? WHERE id = ?`
+             review_policy = ?, max_clip_ms = ?, look_json = ?, look_rev = look_rev + ?, updated_at = ? WHERE id = ?`
           )
           .run(
             name,
@@ -122,10 +124,22 @@ export class Channels {
             formatChanged ? 1 : 0,
             patch.reviewPolicy ?? current.reviewPolicy,
             Math.round((patch.maxClipSeconds ?? current.maxClipSeconds) * 1000),
+            JSON.stringify(look),
+            lookChanged ? 1 : 0,
             Date.now(),
             id
           )
-        if (!formatChanged) return 0
+        if (!formatChanged) {
+          // A new look keeps every shot airing its current media until its new file is ready (reconform.ts).
+          if (!lookChanged) return 0
+          return (
+            this.store.db
+              .prepare("SELECT COUNT(*) AS n FROM shots WHERE channel_id = ? AND status = 'ready'")
+              .get(id) as {
+              n: number
+            }
+          ).n
+        }
         // Ready shots keep their old media until the new one exists, but stop being airable.
         const r = this.store.db
           .prepare(

@@ -9,6 +9,8 @@ export function channelDto(c: Channel) {
     theme: c.theme,
     style: c.style,
     format: c.format,
+    look: c.look,
+    reconformPending: c.reconformPending,
     reviewPolicy: c.reviewPolicy,
     maxClipSeconds: c.maxClipSeconds,
     shotCount: c.shotCount,
@@ -35,6 +37,7 @@ export function shotDto(s: Shot): ShotDto {
     tsPath: s.tsPath,
     posterPath: s.posterPath,
     stripPath: s.stripPath,
+    loudness: s.loudness,
     error: s.error,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt
@@ -58,6 +61,7 @@ export function takeDto(t: Take): TakeDto {
     tsPath: t.tsPath,
     posterPath: t.posterPath,
     stripPath: t.stripPath,
+    loudness: t.loudness,
     error: t.error,
     createdAt: t.createdAt
   }

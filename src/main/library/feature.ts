@@ -7,6 +7,7 @@ import { MediaRejectedError } from '../media/probe'
 import { LIBRARY, ON_AIR_CHANNELS } from '../services'
 import { channelDto, playlistDto, shotDto, takeDto } from './dto'
 import { openLibrary } from './library'
+import { applyLookPatch, renderLookPreview } from './look'
 
 const EXTERNAL_CHANGE_POLL_MS = 1000
 
@@ -70,8 +71,16 @@ export const libraryFeature: Feature = (ctx) => {
     'library.channels.get': ({ id, name }) =>
       channelDto(id !== undefined ? lib.getChannel(id) : lib.getChannelByName(name!)),
     'library.channels.create': (input) => channelDto(lib.createChannel(input)),
-    'library.channels.update': ({ id, ...patch }) => {
+    'library.channels.update': async ({ id, look: lookPatch, ...patch }) => {
       const current = lib.getChannel(id)
+      // Validated (and a new logo imported) before anything is stored: a refusal changes nothing.
+      let look
+      try {
+        look = lookPatch ? await applyLookPatch(ctx.dataDir, current.look, lookPatch) : undefined
+      } finally {
+        // a logo the browser uploaded is copied into looks/ (or refused): its upload is done with either way
+        if (lookPatch?.logo?.path) discardUpload(ctx.dataDir, resolve(lookPatch.logo.path))
+      }
       const formatChanges =
         patch.format !== undefined &&
         Object.entries(patch.format).some(
@@ -85,8 +94,17 @@ export const libraryFeature: Feature = (ctx) => {
           'format'
         )
       }
-      const { channel, reconforming } = lib.updateChannel(id, patch)
+      const { channel, reconforming } = lib.updateChannel(id, { ...patch, ...(look ? { look } : {}) })
       return { channel: channelDto(channel), reconforming }
+    },
+    'library.channels.previewLook': async ({ id, look: lookPatch }) => {
+      const channel = lib.getChannel(id)
+      try {
+        const look = lookPatch ? await applyLookPatch(ctx.dataDir, channel.look, lookPatch) : channel.look
+        return await renderLookPreview(lib.db, ctx.dataDir, channel, look)
+      } finally {
+        if (lookPatch?.logo?.path) discardUpload(ctx.dataDir, resolve(lookPatch.logo.path))
+      }
     },
     'library.channels.delete': ({ id }) => {
       const { trashedFiles } = lib.deleteChannel(id, { isOnAir })

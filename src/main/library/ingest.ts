@@ -12,8 +12,10 @@ import {
   type IngestResult,
   type Shot,
   type ShotMeta,
-  type ShotRow
+  type ShotRow,
+  shotTitleOf
 } from './rows'
+import type { ClipFacts } from './look'
 import type { LibraryStore } from './store'
 import type { MediaFiles } from './media-files'
 import type { MediaTrash } from './trash'
@@ -210,26 +212,38 @@ export class Ingest {
     onProgress: (p: ConformProgress) => void,
     inputHash?: string,
     jobId?: number,
-    probeInfo?: ProbeInfo
-  ): Promise<void> {
+    probeInfo?: ProbeInfo,
+    /** Re-doing the look of a shot that keeps airing: only replace its media if it is still this one (no take was chosen meanwhile). */
+    expectMediaHash?: string | null
+  ): Promise<boolean> {
     const channel = this.store.getChannel(channelId)
-    const { mediaHash, finals, durationMs } = await this.media.produceMedia(
+    const row = this.store.db.prepare('SELECT * FROM shots WHERE id = ?').get(shotId) as ShotRow
+    const facts: ClipFacts = {
+      backend: row.backend,
+      prompt: row.prompt,
+      title: shotTitleOf(row.extra_json ? (JSON.parse(row.extra_json) as Record<string, unknown>) : null)
+    }
+    const { mediaHash, finals, durationMs, loudness } = await this.media.produceMedia(
       input,
       channel,
       signal,
       onProgress,
       inputHash,
+      facts,
       probeInfo
     )
-    this.store.db
+    const replaced = this.store.db
       .transaction(() => {
+        const current = this.store.db.prepare('SELECT media_hash FROM shots WHERE id = ?').get(shotId) as
+          { media_hash: string | null } | undefined
+        if (expectMediaHash !== undefined && current?.media_hash !== expectMediaHash) return false
         const now = this.store.getChannel(channelId)
-        // The format changed while we worked: this media is already stale.
+        // The format changed while we worked: this media is already stale. (A newer look just leaves it for the worker.)
         const status = now.formatRev === channel.formatRev ? 'ready' : 'queued'
         this.store.db
           .prepare(
             `UPDATE shots SET status = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?, duration_ms = ?,
-             width = ?, height = ?, format_rev = ?, owner_pid = NULL, error = NULL, updated_at = ? WHERE id = ?`
+             width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, owner_pid = NULL, error = NULL, updated_at = ? WHERE id = ?`
           )
           .run(
             status,
@@ -242,14 +256,18 @@ export class Ingest {
             channel.format.width,
             channel.format.height,
             channel.formatRev,
+            channel.lookRev,
+            loudness,
             Date.now(),
             shotId
           )
         this.takes.syncChosenTake(shotId, jobId)
         this.playlist.bumpPlaylistIfListed(shotId, channelId)
+        return true
       })
       .immediate()
     this.store.changed(channelId, 'shots')
+    return replaced
   }
 
   /**

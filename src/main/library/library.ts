@@ -104,7 +104,12 @@ export class Library {
   getTake: Takes['getTake'] = (id) => this.takes.getTake(id)
   takeOfJob: Takes['takeOfJob'] = (jobId) => this.takes.takeOfJob(jobId)
   listTakes: Takes['listTakes'] = (shotId) => this.takes.listTakes(shotId)
-  chooseTake: Takes['chooseTake'] = (takeId) => this.takes.chooseTake(takeId)
+  chooseTake: Takes['chooseTake'] = (takeId) => {
+    const shot = this.takes.chooseTake(takeId)
+    // A take made with an earlier look airs as it is until the worker has redone it.
+    this.reconform.kickWorker()
+    return shot
+  }
   ingestTake: Takes['ingestTake'] = (shotId, path, meta, opts) => this.takes.ingestTake(shotId, path, meta, opts)
 
   // Background re-conform

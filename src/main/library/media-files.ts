@@ -3,13 +3,15 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } fro
 import { extname, join } from 'node:path'
 import type { HouseFormat } from '../../shared/house-format'
 import { conform, type ConformProgress } from '../media/conform'
-import { DEFAULT_TUNING } from '../media/house-encoder'
+import { DEFAULT_TUNING, tuningKey } from '../media/house-encoder'
+import { clipLook, clipLookKey, type ClipFacts } from './look'
+import { loudnessJson } from './rows'
 import type { ProbeInfo } from '../media/probe'
 import { sha256File, type Channel } from './rows'
 import type { LibraryStore } from './store'
 
 /** Bump when conformArgs changes what it produces, so media made by the old recipe is not reused. */
-const CONFORM_RECIPE = 'conform-2'
+const CONFORM_RECIPE = 'conform-3'
 
 /**
  * The data folder's media: originals kept by content hash, conformed clips named by
@@ -45,10 +47,10 @@ export class MediaFiles {
    * the conform recipe (x264 output is not byte-reproducible across runs, so the
    * output's own hash would not find an earlier identical conversion).
    */
-  private mediaKey(inputHash: string, format: HouseFormat): string {
+  private mediaKey(inputHash: string, format: HouseFormat, lookKey: string): string {
     const canonical = JSON.stringify(format, Object.keys(format).sort())
-    const recipe = `${CONFORM_RECIPE}:${this.store.options.tuning?.preset ?? DEFAULT_TUNING.preset}`
-    return createHash('sha256').update(`${inputHash}\n${canonical}\n${recipe}`).digest('hex')
+    const recipe = `${CONFORM_RECIPE}:${tuningKey(this.store.options.tuning ?? DEFAULT_TUNING)}`
+    return createHash('sha256').update(`${inputHash}\n${canonical}\n${recipe}\n${lookKey}`).digest('hex')
   }
 
   /**
@@ -61,29 +63,37 @@ export class MediaFiles {
     channel: Channel,
     signal: AbortSignal | undefined,
     onProgress: (p: ConformProgress) => void,
-    inputHash?: string,
+    inputHash: string | undefined,
+    /** What the channel's look may show of this clip (generated or not, prompt, title). */
+    facts: ClipFacts,
     /** The caller's probe of `input`: conform then does not probe it again. */
     probeInfo?: ProbeInfo
   ): Promise<{
     mediaHash: string
     finals: { mp4: string; ts: string; poster: string; strip: string }
     durationMs: number
+    /** loudness_json to store with the row. */
+    loudness: string | null
   }> {
-    const mediaHash = this.mediaKey(inputHash ?? (await sha256File(input, signal)), channel.format)
+    const mediaHash = this.mediaKey(
+      inputHash ?? (await sha256File(input, signal)),
+      channel.format,
+      clipLookKey(channel.look, facts)
+    )
     const base = `media/${mediaHash.slice(0, 2)}/${mediaHash}`
     const finals = { mp4: `${base}.mp4`, ts: `${base}.ts`, poster: `${base}.jpg`, strip: `${base}.strip.jpg` }
     const known = this.store.db
       .prepare(
-        `SELECT duration_ms FROM shots WHERE media_hash = @h AND status IN ('ready', 'queued') AND duration_ms IS NOT NULL
-         UNION ALL SELECT duration_ms FROM takes WHERE media_hash = @h AND status = 'ready' AND duration_ms IS NOT NULL LIMIT 1`
+        `SELECT duration_ms, loudness_json FROM shots WHERE media_hash = @h AND status IN ('ready', 'queued') AND duration_ms IS NOT NULL
+         UNION ALL SELECT duration_ms, loudness_json FROM takes WHERE media_hash = @h AND status = 'ready' AND duration_ms IS NOT NULL LIMIT 1`
       )
-      .get({ h: mediaHash }) as { duration_ms: number } | undefined
+      .get({ h: mediaHash }) as { duration_ms: number; loudness_json: string | null } | undefined
     const allThere = Object.values(finals).every(
       (p) => existsSync(this.store.abs(p)) && statSync(this.store.abs(p)).size > 0
     )
     if (known && allThere) {
       onProgress({ percent: 100, step: 'done' })
-      return { mediaHash, finals, durationMs: known.duration_ms }
+      return { mediaHash, finals, durationMs: known.duration_ms, loudness: known.loudness_json }
     }
     const tmp = this.tempDir()
     try {
@@ -98,12 +108,13 @@ export class MediaFiles {
         onProgress,
         ...(probeInfo ? { probeInfo } : {}),
         limits: { minSeconds: 0.5, maxSeconds: channel.maxClipSeconds },
+        look: clipLook(channel.look, this.store.dataDir, facts),
         ...(this.store.options.tuning ? { tuning: this.store.options.tuning } : {})
       })
       mkdirSync(this.store.abs(`media/${mediaHash.slice(0, 2)}`), { recursive: true })
       // rename() replaces atomically: a reader holding an older copy keeps reading it.
       for (const key of ['ts', 'poster', 'strip', 'mp4'] as const) renameSync(targets[key], this.store.abs(finals[key]))
-      return { mediaHash, finals, durationMs: result.durationMs }
+      return { mediaHash, finals, durationMs: result.durationMs, loudness: loudnessJson(result.loudness) }
     } finally {
       rmSync(tmp, { recursive: true, force: true })
     }

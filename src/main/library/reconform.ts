@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { AbortedError } from '../media/run-ffmpeg'
-import type { ShotRow } from './rows'
+import { isPidAlive, type ShotRow } from './rows'
 import type { LibraryStore } from './store'
 import type { Ingest } from './ingest'
 import type { MediaTrash } from './trash'
@@ -45,23 +45,42 @@ export class Reconform {
     while (this.workerRun) await this.workerRun
   }
 
-  /** Re-conform queued shots one at a time until none are left; returns how many were done. */
+  /**
+   * Re-conform, one at a time until none are left: first shots queued by a format
+   * change (they cannot air meanwhile), then shots made with an earlier look of
+   * their channel — those stay ready and keep airing their current media until
+   * the new files are in place. Returns how many were done.
+   */
   async drainQueue(signal: AbortSignal = this.worker.signal): Promise<number> {
     let done = 0
+    const db = this.store.db
     for (;;) {
       if (signal.aborted) throw new AbortedError()
-      const row = this.store.db
+      const next = db
         .transaction(() => {
-          const r = this.store.db.prepare("SELECT * FROM shots WHERE status = 'queued' ORDER BY id LIMIT 1").get() as
+          const r = db.prepare("SELECT * FROM shots WHERE status = 'queued' ORDER BY id LIMIT 1").get() as
             ShotRow | undefined
-          if (!r) return undefined
-          this.store.db
-            .prepare("UPDATE shots SET status = 'conforming', owner_pid = ?, updated_at = ? WHERE id = ?")
-            .run(process.pid, Date.now(), r.id)
-          return r
+          if (r) {
+            db.prepare("UPDATE shots SET status = 'conforming', owner_pid = ?, updated_at = ? WHERE id = ?").run(
+              process.pid,
+              Date.now(),
+              r.id
+            )
+            return { row: r, look: false }
+          }
+          const stale = db
+            .prepare(
+              "SELECT s.* FROM shots s JOIN channels c ON c.id = s.channel_id WHERE s.status = 'ready' AND s.look_rev IS NOT c.look_rev ORDER BY s.id"
+            )
+            .all() as ShotRow[]
+          const l = stale.find((x) => !this.ownerAlive(x))
+          if (!l) return undefined
+          db.prepare('UPDATE shots SET owner_pid = ? WHERE id = ?').run(process.pid, l.id)
+          return { row: l, look: true }
         })
         .immediate()
-      if (!row) return done
+      if (!next) return done
+      const { row, look } = next
       this.store.working.add(row.id)
       try {
         const source =
@@ -72,20 +91,52 @@ export class Reconform {
               : null
         if (!source || !existsSync(source)) throw new Error('Its source file is gone; it cannot be re-conformed.')
         const previous = row.media_hash
-        await this.ingest.conformInto(row.id, source, row.channel_id, signal, () => {})
-        // The old-format media goes to the trash unless another row still uses it (or the bytes came out identical).
-        if (previous) this.trash.moveToTrash(this.trash.unreferencedFiles([{ ...row, original_path: null }]))
+        const replaced = await this.ingest.conformInto(
+          row.id,
+          source,
+          row.channel_id,
+          signal,
+          () => {},
+          undefined,
+          undefined,
+          undefined,
+          look ? row.media_hash : undefined
+        )
+        // The old media goes to the trash unless another row still uses it (or the bytes came out identical);
+        // a player holding the old file open keeps reading it.
+        if (previous && replaced)
+          this.trash.moveToTrash(this.trash.unreferencedFiles([{ ...row, original_path: null }]))
         done++
       } catch (err) {
-        if (err instanceof AbortedError) {
-          this.store.db.prepare("UPDATE shots SET status = 'queued', owner_pid = NULL WHERE id = ?").run(row.id)
-          throw err
+        if (look) {
+          // The shot keeps airing with its previous look; say why, and do not retry it in a loop.
+          const message =
+            err instanceof AbortedError
+              ? null
+              : `Could not apply the channel's look: ${err instanceof Error ? err.message : String(err)}`
+          db.prepare(
+            'UPDATE shots SET owner_pid = NULL, error = COALESCE(?, error), look_rev = CASE WHEN ? IS NULL THEN look_rev ELSE (SELECT look_rev FROM channels WHERE id = ?) END WHERE id = ?'
+          ).run(message, message, row.channel_id, row.id)
+          this.store.changed(row.channel_id, 'shots')
+          if (err instanceof AbortedError) throw err
+        } else {
+          if (err instanceof AbortedError) {
+            db.prepare("UPDATE shots SET status = 'queued', owner_pid = NULL WHERE id = ?").run(row.id)
+            throw err
+          }
+          this.ingest.afterIngestFailure(row.id, false, err)
         }
-        this.ingest.afterIngestFailure(row.id, false, err)
       } finally {
         this.store.working.delete(row.id)
       }
     }
+  }
+
+  /** Another process's claim on a shot that process is still alive to finish (ours: only while we work on it). */
+  private ownerAlive(row: { id: number; owner_pid: number | null }): boolean {
+    if (row.owner_pid === null) return false
+    if (row.owner_pid === process.pid) return this.store.working.has(row.id)
+    return isPidAlive(row.owner_pid)
   }
 
   /** Stop the worker (the conversion under way is aborted and its shot re-queued) and wait for it. */

@@ -4,6 +4,9 @@ import { StudioError } from '../../shared/contract/define'
 import type { ShotStatus } from '../../shared/contract/library'
 import { DEFAULT_HOUSE_FORMAT, type HouseFormat } from '../../shared/house-format'
 import type { EncoderTuning } from '../media/house-encoder'
+import type { LoudnessDecision } from '../media/loudness'
+import type { ChannelLook, LoudnessInfo } from '../../shared/channel-look'
+import { lookFromJson } from './look'
 
 // The library's records: what callers get (Channel, Shot, Take…), the SQLite rows they come
 // from, and the mapping between them.
@@ -15,6 +18,12 @@ export interface Channel {
   style: string
   format: HouseFormat
   formatRev: number
+  /** Loudness, logo, label, lower third, dips: burned in at conform. */
+  look: ChannelLook
+  /** Grows on every look change; a shot made with an older one is re-conformed in the background while it keeps airing. */
+  lookRev: number
+  /** Shots still waiting for the current look (or format). */
+  reconformPending: number
   reviewPolicy: 'auto' | 'manual'
   maxClipSeconds: number
   shotCount: number
@@ -31,7 +40,12 @@ export interface CreateChannelInput {
   reviewPolicy?: 'auto' | 'manual' | undefined
   maxClipSeconds?: number | undefined
 }
-export type UpdateChannelInput = Partial<CreateChannelInput>
+export type UpdateChannelInput = Partial<CreateChannelInput> & {
+  /** The complete new look (library/look.ts applyLookPatch validates and completes a patch). */
+  look?: ChannelLook | undefined
+  /** Re-conform every shot with the current look even if it did not change. */
+  reconform?: boolean | undefined
+}
 
 /** A shot as stored. Media paths are RELATIVE to the data folder (see Library.abs()). */
 export interface Shot {
@@ -54,6 +68,8 @@ export interface Shot {
   error: string | null
   extra: Record<string, unknown> | null
   formatRev: number | null
+  /** Measured loudness of the source and the gain applied at conform (null: made before levelling, or no audio). */
+  loudness: LoudnessInfo | null
   createdAt: number
   updatedAt: number
 }
@@ -89,6 +105,7 @@ export interface Take {
   posterPath: string | null
   stripPath: string | null
   formatRev: number | null
+  loudness: LoudnessInfo | null
   error: string | null
   createdAt: number
 }
@@ -169,6 +186,8 @@ export interface ShotRow {
   width: number | null
   height: number | null
   format_rev: number | null
+  look_rev: number | null
+  loudness_json: string | null
   owner_pid: number | null
   error: string | null
   created_at: number
@@ -196,6 +215,8 @@ export interface TakeRow {
   width: number | null
   height: number | null
   format_rev: number | null
+  look_rev: number | null
+  loudness_json: string | null
   owner_pid: number | null
   error: string | null
 }
@@ -213,6 +234,9 @@ export interface ChannelRow {
   style: string
   format_json: string
   format_rev: number
+  look_json: string | null
+  look_rev: number
+  pending?: number
   review_policy: 'auto' | 'manual'
   max_clip_ms: number
   playlist_rev: number
@@ -230,6 +254,9 @@ export function channelFromRow(r: ChannelRow): Channel {
     style: r.style,
     format: { ...DEFAULT_HOUSE_FORMAT, ...stored },
     formatRev: r.format_rev,
+    look: lookFromJson(r.look_json),
+    lookRev: r.look_rev,
+    reconformPending: r.pending ?? 0,
     reviewPolicy: r.review_policy,
     maxClipSeconds: r.max_clip_ms / 1000,
     shotCount: r.shot_count ?? 0,
@@ -260,6 +287,7 @@ export function shotFromRow(r: ShotRow): Shot {
     error: r.error,
     extra: r.extra_json ? (JSON.parse(r.extra_json) as Record<string, unknown>) : null,
     formatRev: r.format_rev,
+    loudness: loudnessFrom(r.loudness_json),
     createdAt: r.created_at,
     updatedAt: r.updated_at
   }
@@ -283,9 +311,34 @@ export function takeFromRow(r: TakeRow): Take {
     posterPath: r.poster_path,
     stripPath: r.strip_path,
     formatRev: r.format_rev,
+    loudness: loudnessFrom(r.loudness_json),
     error: r.error,
     createdAt: r.created_at
   }
+}
+
+/** Stored form of a loudness decision (JSON has no infinities: silence's peak is null). */
+export function loudnessJson(d: LoudnessDecision | null): string | null {
+  if (!d) return null
+  const fin = (n: number): number | null => (Number.isFinite(n) ? n : null)
+  const info: LoudnessInfo = {
+    integratedLufs: fin(d.integratedLufs),
+    lraLu: fin(d.lraLu),
+    truePeakDb: fin(d.truePeakDb),
+    gainDb: d.gainDb,
+    silent: d.silent,
+    limited: d.limited,
+    targetLufs: d.targetLufs
+  }
+  return JSON.stringify(info)
+}
+
+export const loudnessFrom = (json: string | null): LoudnessInfo | null =>
+  json ? (JSON.parse(json) as LoudnessInfo) : null
+
+/** A shot's own title, when its generator gave one. */
+export function shotTitleOf(extra: Record<string, unknown> | null): string | undefined {
+  return typeof extra?.title === 'string' ? extra.title : undefined
 }
 
 export function isPidAlive(pid: number): boolean {

@@ -149,14 +149,18 @@ INSERT INTO takes (shot_id, job_id, seed, backend, chosen, created_at, status, p
 `
   },
   {
-    version: 4,
-    name: 'generation: the provider request a job step waits on (resumed by id after a restart) and where it runs',
+    version: 5,
+    name: "channel look: loudness target, logo, AI label, lower third, dips burned in at conform; each clip's measured loudness",
     sql: `
--- the provider's request id (fal request_id …) of the step in progress; a restart polls it instead of submitting again.
--- "submitting:<nonce>" while the submit is in flight: found after a crash, the job stops rather than risk paying twice.
-ALTER TABLE jobs ADD COLUMN remote_id TEXT;
--- where the current step runs, for the jobs list ("fal · fal-ai/wan/…", "gradio · owner/space", "local")
-ALTER TABLE jobs ADD COLUMN runs_on TEXT;
+-- NULL = the default look (-14 LUFS, AI label on generated shots, 0.25 s dips)
+ALTER TABLE channels ADD COLUMN look_json TEXT;
+ALTER TABLE channels ADD COLUMN look_rev INTEGER NOT NULL DEFAULT 1;
+-- the look revision a shot's / take's media was made with; NULL (made before looks existed) differs from every
+-- channel's, so the background worker redoes it (while it keeps airing) whenever it runs
+ALTER TABLE shots ADD COLUMN look_rev INTEGER;
+ALTER TABLE shots ADD COLUMN loudness_json TEXT;
+ALTER TABLE takes ADD COLUMN look_rev INTEGER;
+ALTER TABLE takes ADD COLUMN loudness_json TEXT;
 `
   }
 ]

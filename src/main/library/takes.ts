@@ -8,8 +8,10 @@ import {
   type Shot,
   type Take,
   type TakeMeta,
-  type TakeRow
+  type TakeRow,
+  shotTitleOf
 } from './rows'
+import type { ClipFacts } from './look'
 import type { LibraryStore } from './store'
 import type { MediaFiles } from './media-files'
 import type { MediaTrash } from './trash'
@@ -81,8 +83,8 @@ export class Takes {
         this.store.db
           .prepare(
             `UPDATE shots SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
-             duration_ms = ?, width = ?, height = ?, format_rev = ?, seed = ?, backend = ?, prompt = ?, error = NULL, owner_pid = NULL,
-             approved = ?, updated_at = ? WHERE id = ?`
+             duration_ms = ?, width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, seed = ?, backend = ?, prompt = ?,
+             error = NULL, owner_pid = NULL, approved = ?, updated_at = ? WHERE id = ?`
           )
           .run(
             take.original_path,
@@ -95,6 +97,8 @@ export class Takes {
             take.width,
             take.height,
             take.format_rev,
+            take.look_rev,
+            take.loudness_json,
             take.seed,
             take.backend,
             take.prompt || shot.prompt,
@@ -139,18 +143,24 @@ export class Takes {
     this.store.workingTakes.add(claim.id)
     try {
       const original = this.media.keepOriginal(sourcePath, sourceHash)
+      const facts: ClipFacts = {
+        backend: meta.backend,
+        prompt: meta.prompt || shot.prompt,
+        title: shotTitleOf(shot.extra)
+      }
       const media = await this.media.produceMedia(
         sourcePath,
         channel,
         opts.signal,
         (p) => progress({ percent: 2 + p.percent * 0.98, step: p.step }),
         sourceHash,
+        facts,
         info
       )
       const { changes } = this.store.db
         .prepare(
           `UPDATE takes SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
-             duration_ms = ?, width = ?, height = ?, format_rev = ?, owner_pid = NULL, error = NULL WHERE id = ?`
+             duration_ms = ?, width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, owner_pid = NULL, error = NULL WHERE id = ?`
         )
         .run(
           original,
@@ -163,6 +173,8 @@ export class Takes {
           channel.format.width,
           channel.format.height,
           channel.formatRev,
+          channel.lookRev,
+          media.loudness,
           claim.id
         )
       if (changes === 0) {
@@ -245,13 +257,15 @@ export class Takes {
       r.duration_ms,
       r.width,
       r.height,
-      r.format_rev
+      r.format_rev,
+      r.look_rev,
+      r.loudness_json
     ]
     if (chosen) {
       this.store.db
         .prepare(
           `UPDATE takes SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
-             duration_ms = ?, width = ?, height = ?, format_rev = ?, owner_pid = NULL, error = NULL WHERE id = ?`
+             duration_ms = ?, width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, owner_pid = NULL, error = NULL WHERE id = ?`
         )
         .run(...media, chosen.id)
       return
@@ -260,7 +274,8 @@ export class Takes {
     this.store.db
       .prepare(
         `INSERT INTO takes (shot_id, job_id, seed, backend, prompt, chosen, status, created_at, original_path, media_hash, mp4_path, ts_path,
-           poster_path, strip_path, duration_ms, width, height, format_rev) VALUES (?, ?, ?, ?, ?, 1, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+           poster_path, strip_path, duration_ms, width, height, format_rev, look_rev, loudness_json)
+           VALUES (?, ?, ?, ?, ?, 1, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
       )
       .run(shotId, jobFree ? jobId : null, r.seed, r.backend, r.prompt, Date.now(), ...media)
   }

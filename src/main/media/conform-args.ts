@@ -2,6 +2,14 @@ import type { HouseFormat } from '../../shared/house-format'
 import type { ProbeInfo } from './probe'
 import { videoDurationSec } from './probe'
 import { AIR_TS_MUX_ARGS, DEFAULT_TUNING, houseEncoderArgs, type EncoderTuning } from './house-encoder'
+import { graphicsFilters, pictureRect, type GraphicsSpec, type LogoSpec } from './graphics'
+
+/** The channel's look for one clip (see graphics.ts, loudness.ts); absent = a plain conform. */
+export interface ConformLook extends Pick<GraphicsSpec, 'label' | 'lowerThird' | 'fontFile' | 'dipSeconds'> {
+  /** Loudness gain + limiter filters (loudness.ts gainFilters). */
+  audioFilters: string[]
+  logo?: (Omit<LogoSpec, 'inputIndex'> & { file: string }) | undefined
+}
 
 export interface ConformOutputs {
   mp4: string
@@ -56,7 +64,8 @@ export function conformArgs(
   outputs: ConformOutputs,
   format: HouseFormat,
   info: ProbeInfo,
-  tuning: EncoderTuning = DEFAULT_TUNING
+  tuning: EncoderTuning = DEFAULT_TUNING,
+  look?: ConformLook
 ): string[] {
   const plan = planConform(format, info)
   const { width: W, height: H, fps } = format
@@ -64,31 +73,84 @@ export function conformArgs(
   const tileH = Math.round((STRIP_TILE_WIDTH * H) / W / 2) * 2
   const video =
     `[0:v:0]setpts=PTS-STARTPTS,fps=${fps},` +
-    `scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
+    `scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2${tuning.scaleFlags ? `:flags=${tuning.scaleFlags}` : ''},` +
     `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p,` +
     // Hold the last frame a little so rounding never leaves us short, then cut exactly.
-    `tpad=stop_mode=clone:stop_duration=1,trim=end_frame=${plan.frames},setpts=PTS-STARTPTS,split=3[v][p0][s0]`
+    `tpad=stop_mode=clone:stop_duration=1,trim=end_frame=${plan.frames},setpts=PTS-STARTPTS,split=3[${look ? 'v0' : 'v'}][p0][s0]`
   const poster = `[p0]trim=start_frame=${plan.posterFrame}:end_frame=${plan.posterFrame + 1},scale=${POSTER_WIDTH}:${posterH}[p]`
   const strip = `[s0]select='not(mod(n\\,${plan.stripStep}))',scale=${STRIP_TILE_WIDTH}:${tileH},tile=${plan.stripTiles}x1[s]`
   const hasAudio = info.audio !== null
   const audioIn = hasAudio ? '[0:a:0]asetpts=PTS-STARTPTS,' : '[1:a]'
   const audio =
     `${audioIn}aresample=${format.audioRate},aformat=sample_fmts=fltp:channel_layouts=stereo,` +
-    `apad,atrim=end_sample=${plan.audioSamples}[a]`
+    (look?.audioFilters.length ? `${look.audioFilters.join(',')},` : '') +
+    `apad,atrim=end_sample=${plan.audioSamples}[${look ? 'a0' : 'a'}]`
 
   const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-nostats', '-progress', 'pipe:1', '-i', input]
   if (!hasAudio) {
     args.push('-f', 'lavfi', '-i', `anullsrc=channel_layout=stereo:sample_rate=${format.audioRate}`)
   }
-  args.push('-filter_complex', [video, poster, strip, audio].join(';'))
+  const graph = [video, poster, strip, audio]
+  if (look) {
+    // Graphics go on the aired picture only: the poster and filmstrip show the shot itself.
+    const logoIndex = hasAudio ? 1 : 2
+    if (look.logo) args.push('-i', look.logo.file)
+    const picture = info.video
+      ? pictureRect(W, H, info.video.displayWidth, info.video.displayHeight)
+      : pictureRect(W, H, W, H)
+    let logo: LogoSpec | undefined
+    if (look.logo) {
+      const { position, size, margin, opacity } = look.logo
+      logo = { position, size, margin, opacity, inputIndex: logoIndex }
+    }
+    const spec: GraphicsSpec = {
+      picture,
+      frames: plan.frames,
+      fps,
+      audioSamples: plan.audioSamples,
+      audioRate: format.audioRate,
+      logo,
+      label: look.label,
+      lowerThird: look.lowerThird,
+      fontFile: look.fontFile,
+      dipSeconds: look.dipSeconds
+    }
+    graph.push(...graphicsFilters(spec, '[v0]', '[v]', '[a0]', '[a]'))
+  }
+  args.push('-filter_complex', graph.join(';'))
   args.push(
-    '-map', '[v]', '-map', '[a]',
-    '-map_metadata', '-1', '-map_chapters', '-1',
+    '-map',
+    '[v]',
+    '-map',
+    '[a]',
+    '-map_metadata',
+    '-1',
+    '-map_chapters',
+    '-1',
     ...houseEncoderArgs(format, tuning),
-    '-movflags', '+faststart',
-    '-f', 'mp4', outputs.mp4,
-    '-map', '[p]', '-frames:v', '1', '-q:v', '3', '-f', 'image2', outputs.poster,
-    '-map', '[s]', '-frames:v', '1', '-q:v', '4', '-f', 'image2', outputs.strip
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    outputs.mp4,
+    '-map',
+    '[p]',
+    '-frames:v',
+    '1',
+    '-q:v',
+    '3',
+    '-f',
+    'image2',
+    outputs.poster,
+    '-map',
+    '[s]',
+    '-frames:v',
+    '1',
+    '-q:v',
+    '4',
+    '-f',
+    'image2',
+    outputs.strip
   )
   return args
 }
@@ -96,7 +158,20 @@ export function conformArgs(
 /** MP4 → MPEG-TS for air: a stream copy, no re-encode. */
 export function tsRemuxArgs(mp4: string, ts: string): string[] {
   return [
-    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
-    '-i', mp4, '-map', '0', '-c', 'copy', '-bsf:v', 'h264_mp4toannexb', ...AIR_TS_MUX_ARGS, ts
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-i',
+    mp4,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    '-bsf:v',
+    'h264_mp4toannexb',
+    ...AIR_TS_MUX_ARGS,
+    ts
   ]
 }

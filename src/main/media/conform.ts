@@ -1,8 +1,19 @@
-import { existsSync, statSync } from 'node:fs'
-import { basename } from 'node:path'
+import { existsSync, statSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import type { HouseFormat } from '../../shared/house-format'
-import { conformArgs, planConform, tsRemuxArgs, type ConformPlan } from './conform-args'
+import { conformArgs, planConform, tsRemuxArgs, type ConformLook, type ConformPlan } from './conform-args'
 import { DEFAULT_TUNING, type EncoderTuning } from './house-encoder'
+import { findFont } from './graphics'
+import {
+  decideGain,
+  gainFilters,
+  measureArgs,
+  parseEbur128Summary,
+  type LoudnessDecision,
+  type LoudnessMeasurement,
+  type LoudnessTarget
+} from './loudness'
+import type { Corner } from '../../shared/channel-look'
 import { checkClip, MediaRejectedError, probe, type ClipLimits, type ProbeInfo } from './probe'
 import { runFfmpeg, FfmpegError, AbortedError } from './run-ffmpeg'
 
@@ -15,7 +26,17 @@ export interface ConformTargets {
 
 export interface ConformProgress {
   percent: number
-  step: 'probe' | 'conform' | 'remux' | 'done'
+  step: 'probe' | 'measure' | 'conform' | 'remux' | 'done'
+}
+
+/** The channel's look for one clip, resolved to files and texts by the caller (library/look.ts). */
+export interface ClipLook {
+  /** null: leave the level as it is. */
+  loudness: LoudnessTarget | null
+  logo?: { file: string; position: Corner; size: number; margin: number; opacity: number } | undefined
+  label?: { text: string; position: Corner } | undefined
+  lowerThird?: { text: string; seconds: number } | undefined
+  dipSeconds: number
 }
 
 export interface ConformOptions {
@@ -25,12 +46,62 @@ export interface ConformOptions {
   tuning?: EncoderTuning
   /** Skip the probe when the caller already has it. */
   probeInfo?: ProbeInfo
+  /** Loudness, graphics and dips; absent = a plain conform. */
+  look?: ClipLook | undefined
 }
 
 export interface ConformResult {
   probe: ProbeInfo
   plan: ConformPlan
   durationMs: number
+  /** What the meter measured and the gain applied; null when not levelled (no look, no audio). */
+  loudness: LoudnessDecision | null
+}
+
+/** Measure the clip's audio as the conform will see it (EBU R128 integrated, range, true peak). */
+export async function measureLoudness(
+  input: string,
+  audioRate: number,
+  signal?: AbortSignal
+): Promise<LoudnessMeasurement | null> {
+  const { stderr } = await runFfmpeg(measureArgs(input, audioRate), { signal, lowPriority: true })
+  return parseEbur128Summary(stderr)
+}
+
+/** Resolve a ClipLook into filter inputs: measure, decide the gain, write the texts next to the outputs. */
+async function prepareLook(
+  input: string,
+  info: ProbeInfo,
+  format: HouseFormat,
+  look: ClipLook,
+  workDir: string,
+  signal?: AbortSignal
+): Promise<{ conformLook: ConformLook; loudness: LoudnessDecision | null }> {
+  let loudness: LoudnessDecision | null = null
+  let audioFilters: string[] = []
+  if (look.loudness && info.audio) {
+    const m = await measureLoudness(input, format.audioRate, signal)
+    if (!m) throw new FfmpegError('ffmpeg measured the audio but printed no loudness summary', 0, '')
+    loudness = decideGain(m, look.loudness)
+    audioFilters = gainFilters(loudness, look.loudness)
+  }
+  const text = (name: string, value: string): string => {
+    const file = join(workDir, name)
+    writeFileSync(file, value.replace(/[\r\n\t]+/g, ' ').trim(), 'utf8')
+    return file
+  }
+  const needsFont = look.label !== undefined || look.lowerThird !== undefined
+  const conformLook: ConformLook = {
+    audioFilters,
+    logo: look.logo,
+    label: look.label ? { textFile: text('label.txt', look.label.text), position: look.label.position } : undefined,
+    lowerThird: look.lowerThird
+      ? { textFile: text('lower-third.txt', look.lowerThird.text), seconds: look.lowerThird.seconds }
+      : undefined,
+    fontFile: needsFont ? findFont() : null,
+    dipSeconds: look.dipSeconds
+  }
+  return { conformLook, loudness }
 }
 
 export const DEFAULT_LIMITS: ClipLimits = { minSeconds: 0.5, maxSeconds: 600 }
@@ -39,14 +110,20 @@ export const DEFAULT_LIMITS: ClipLimits = { minSeconds: 0.5, maxSeconds: 600 }
  * Decoder complaints that mean the file ends early or is damaged. A truncated MP4
  * whose index survived probes fine and only fails here.
  */
-const DAMAGE = /partial file|Invalid NAL unit|error while decoding|corrupt|Invalid data found|missing picture|stream \d+, offset 0x[0-9a-f]+: partial/i
+const DAMAGE =
+  /partial file|Invalid NAL unit|error while decoding|corrupt|Invalid data found|missing picture|stream \d+, offset 0x[0-9a-f]+: partial/i
 
 /**
  * Probe, check and conform one file into the four target paths (which the caller
  * chooses — normally temp names it renames once everything exists). Throws
  * MediaRejectedError for files that cannot become clips, AbortedError on abort.
  */
-export async function conform(input: string, targets: ConformTargets, format: HouseFormat, opts: ConformOptions = {}): Promise<ConformResult> {
+export async function conform(
+  input: string,
+  targets: ConformTargets,
+  format: HouseFormat,
+  opts: ConformOptions = {}
+): Promise<ConformResult> {
   const report = opts.onProgress ?? (() => {})
   report({ percent: 0, step: 'probe' })
   // Cancelled while probing or while encoding: the same AbortedError either way.
@@ -59,23 +136,37 @@ export async function conform(input: string, targets: ConformTargets, format: Ho
   checkClip(info, opts.limits ?? DEFAULT_LIMITS)
   const plan = planConform(format, info)
   const durationUs = plan.durationSec * 1e6
+  let prepared: { conformLook: ConformLook; loudness: LoudnessDecision | null } | undefined
+  if (opts.look) {
+    report({ percent: 1, step: 'measure' })
+    prepared = await prepareLook(input, info, format, opts.look, dirname(targets.mp4), opts.signal)
+  }
   let stderr: string
   try {
-    ;({ stderr } = await runFfmpeg(conformArgs(input, targets, format, info, opts.tuning ?? DEFAULT_TUNING), {
-      signal: opts.signal,
-      durationUs,
-      lowPriority: true,
-      // Conform is ~95 % of the work; the remux is a copy.
-      onProgress: (pct) => report({ percent: pct * 0.95, step: 'conform' })
-    }))
+    ;({ stderr } = await runFfmpeg(
+      conformArgs(input, targets, format, info, opts.tuning ?? DEFAULT_TUNING, prepared?.conformLook),
+      {
+        signal: opts.signal,
+        durationUs,
+        lowPriority: true,
+        // Conform is ~95 % of the work; the remux is a copy.
+        onProgress: (pct) => report({ percent: pct * 0.95, step: 'conform' })
+      }
+    ))
   } catch (err) {
     if (err instanceof FfmpegError && DAMAGE.test(err.stderr)) {
-      throw new MediaRejectedError('corrupt', `${basename(input)} is truncated or corrupt: ffmpeg could not decode it to the end. Copy or export it again.`)
+      throw new MediaRejectedError(
+        'corrupt',
+        `${basename(input)} is truncated or corrupt: ffmpeg could not decode it to the end. Copy or export it again.`
+      )
     }
     throw err
   }
   if (DAMAGE.test(stderr)) {
-    throw new MediaRejectedError('corrupt', `${basename(input)} is truncated or corrupt: ffmpeg could not decode it to the end. Copy or export it again.`)
+    throw new MediaRejectedError(
+      'corrupt',
+      `${basename(input)} is truncated or corrupt: ffmpeg could not decode it to the end. Copy or export it again.`
+    )
   }
   for (const p of [targets.mp4, targets.poster, targets.strip]) {
     if (!existsSync(p) || statSync(p).size === 0) {
@@ -85,6 +176,5 @@ export async function conform(input: string, targets: ConformTargets, format: Ho
   report({ percent: 95, step: 'remux' })
   await runFfmpeg(tsRemuxArgs(targets.mp4, targets.ts), { signal: opts.signal, lowPriority: true })
   report({ percent: 100, step: 'done' })
-  return { probe: info, plan, durationMs: Math.round(plan.durationSec * 1000) }
+  return { probe: info, plan, durationMs: Math.round(plan.durationSec * 1000), loudness: prepared?.loudness ?? null }
 }
-

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { channelLookSchema, cornerSchema, loudnessInfoSchema } from '../channel-look'
 import { call } from './define'
 import { houseFormatSchema } from '../house-format'
 import { invisibleCharacter, normalizeName } from '../visible-text'
@@ -33,6 +34,10 @@ export const channelSchema = z.object({
   theme: z.string(),
   style: z.string(),
   format: houseFormatSchema,
+  /** Loudness, logo, AI label, lower third and dips burned into every clip at conform. */
+  look: channelLookSchema,
+  /** Shots still being redone for the current format or look (they air their previous media meanwhile, if the format is unchanged). */
+  reconformPending: z.number().int(),
   reviewPolicy: reviewPolicySchema,
   /** Clips longer than this are refused at import. */
   maxClipSeconds: z.number(),
@@ -51,6 +56,8 @@ const clipMediaFields = {
   tsPath: z.string().nullable(),
   posterPath: z.string().nullable(),
   stripPath: z.string().nullable(),
+  /** The source's measured loudness and the gain applied at conform; null before levelling existed or without audio. */
+  loudness: loudnessInfoSchema.nullable()
 }
 
 export const shotSchema = z.object({
@@ -110,6 +117,29 @@ export const playlistSchema = z.object({
 export type PlaylistDto = z.infer<typeof playlistSchema>
 
 const formatPatch = houseFormatSchema.partial().strict()
+
+/** A change to a channel's look; ranges are checked (with plain messages) in main, which also reads the logo file. */
+export const lookPatchSchema = z
+  .object({
+    loudnessTargetLufs: z.number().optional(),
+    /** null removes the logo; `path` (a file on the studio's machine) imports a new PNG. */
+    logo: z
+      .object({
+        path: z.string().min(1).max(4096).optional(),
+        position: cornerSchema.optional(),
+        size: z.number().optional(),
+        margin: z.number().optional(),
+        opacity: z.number().optional()
+      })
+      .strict()
+      .nullable()
+      .optional(),
+    aiLabel: z.object({ enabled: z.boolean().optional(), text: z.string().max(200).optional(), position: cornerSchema.optional() }).strict().optional(),
+    lowerThird: z.object({ enabled: z.boolean().optional(), source: z.enum(['title', 'prompt']).optional(), seconds: z.number().optional() }).strict().optional(),
+    dipSeconds: z.number().optional()
+  })
+  .strict()
+export type LookPatchDto = z.infer<typeof lookPatchSchema>
 const maxClipSeconds = z.number().min(1).max(3600)
 
 const importResultSchema = z.discriminatedUnion('ok', [
@@ -154,11 +184,19 @@ export const libraryCalls = {
         style: z.string().max(4000).optional(),
         format: formatPatch.optional(),
         reviewPolicy: reviewPolicySchema.optional(),
-        maxClipSeconds: maxClipSeconds.optional()
+        maxClipSeconds: maxClipSeconds.optional(),
+        look: lookPatchSchema.optional(),
+        /** Redo every shot with the current look even if nothing changed. */
+        reconform: z.boolean().optional()
       })
       .strict(),
     z.object({ channel: channelSchema, reconforming: z.number().int() }),
     "Edit a channel; a new format re-conforms the channel's shots in the background."
+  ),
+  'library.channels.previewLook': call(
+    z.object({ id, look: lookPatchSchema.optional() }).strict(),
+    z.object({ path: z.string().nullable(), shotId: z.number().int().nullable(), message: z.string() }),
+    "One frame of a real shot of the channel as it will air with its look (or with `look` applied, not saved): a PNG path in the data folder's media."
   ),
   'library.channels.delete': call(
     z.object({ id }).strict(),

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react'
 import { getClient } from '../api/bridge'
 import type { TakeDto } from '../../../shared/contract/library'
-import { formatDuration } from '../lib/format'
+import { formatDuration, formatLoudness } from '../lib/format'
 import { usePreview } from '../stores/preview'
 import { useGeneration } from '../stores/generation'
 import { useTimeline } from '../stores/timeline'
@@ -73,6 +73,14 @@ export function PreviewPanel() {
               <>
                 <dt>Source</dt>
                 <dd title={shot.sourceName}>{shot.sourceName}</dd>
+              </>
+            )}
+            {shot.status === 'ready' && (
+              <>
+                <dt>Loudness</dt>
+                <dd data-testid="shot-loudness" title={shot.loudness ? `levelled to ${shot.loudness.targetLufs} LUFS at conform` : undefined}>
+                  {formatLoudness(shot.loudness)}
+                </dd>
               </>
             )}
             {shot.width && (
@@ -165,7 +173,7 @@ function TakeList({ takes, playingTakeId }: { takes: TakeDto[]; playingTakeId: n
                   {!ready && <span className="badge inline status-conforming">{t.status}</span>}
                 </div>
                 <div className="muted" title={t.prompt}>
-                  seed {t.seed ?? '—'} · {t.backend ?? 'imported file'} · <time dateTime={new Date(t.createdAt).toISOString()}>{when(t.createdAt)}</time>
+                  seed {t.seed ?? '—'} · {t.backend ?? 'imported file'} · {t.loudness && !t.loudness.silent ? `${formatLoudness(t.loudness).split(' · ')[0]} · ` : ''}<time dateTime={new Date(t.createdAt).toISOString()}>{when(t.createdAt)}</time>
                 </div>
                 <TakeOriginLine origin={origins[t.id]} />
               </div>

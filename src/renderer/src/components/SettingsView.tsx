@@ -7,6 +7,7 @@ import { useSettings } from '../stores/settings'
 import { SecretInput } from './SecretInput'
 import { ComfyServers, ComfyWorkflowField } from './ComfyServers'
 import { BackendKindFields, kindOptions } from './BackendKindFields'
+import { ChannelLookSettings } from './ChannelLookSettings'
 
 export function SettingsView() {
   const channel = useSelectedChannel()
@@ -18,6 +19,7 @@ export function SettingsView() {
   return (
     <div className="settings-grid">
       {channel ? <ChannelSettings key={`${channel.id}:${channel.updatedAt}`} channel={channel} /> : <section className="panel settings-card"><p className="empty">Create a channel to set its format and backends.</p></section>}
+      {channel && <ChannelLookSettings key={`look:${channel.id}:${channel.updatedAt}`} channel={channel} />}
       {channel && <BackendSettings channelId={channel.id} />}
       {channel && <ComfyServers channelId={channel.id} />}
       <LlmSettings />

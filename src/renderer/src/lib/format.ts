@@ -51,3 +51,12 @@ export function formatUptime(ms: number | null | undefined): string {
   const t = Math.floor(ms / 1000)
   return `${Math.floor(t / 3600)}:${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`
 }
+
+/** A clip's measured loudness and what conform did about it, in one line ("−31.2 LUFS · LRA 4.1 LU · TP −12.0 dBTP → +17.2 dB"). */
+export function formatLoudness(l: { integratedLufs: number | null; lraLu: number | null; truePeakDb: number | null; gainDb: number; silent: boolean; limited: boolean } | null): string {
+  if (!l) return 'not measured'
+  const n = (v: number | null, digits = 1): string => (v === null ? '−∞' : v.toFixed(digits).replace('-', '−'))
+  if (l.silent) return 'silent (left as is)'
+  const gain = `${l.gainDb >= 0 ? '+' : ''}${n(l.gainDb)} dB`
+  return `${n(l.integratedLufs)} LUFS · LRA ${n(l.lraLu)} LU · TP ${n(l.truePeakDb)} dBTP → ${gain}${l.limited ? ', limited' : ''}`
+}

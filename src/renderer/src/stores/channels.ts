@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import type { ChannelDto as Channel } from '../../../shared/contract/library'
+import type { ChannelDto as Channel, LookPatchDto } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
 import { notifyFailure, useNotices } from './notices'
 
@@ -13,7 +13,10 @@ interface ChannelsStore {
   load(): Promise<void>
   select(id: number): void
   create(name: string): Promise<Channel | null>
-  update(id: number, patch: Partial<Pick<Channel, 'name' | 'theme' | 'style' | 'reviewPolicy' | 'maxClipSeconds'>> & { format?: Partial<Channel['format']> }): Promise<boolean>
+  update(
+    id: number,
+    patch: Partial<Pick<Channel, 'name' | 'theme' | 'style' | 'reviewPolicy' | 'maxClipSeconds'>> & { format?: Partial<Channel['format']>; look?: LookPatchDto }
+  ): Promise<boolean>
 }
 
 function rememberedId(): number | null {
@@ -63,7 +66,7 @@ export const useChannels = create<ChannelsStore>((set, get) => ({
     try {
       const { channel, reconforming } = await getClient().bridge.invoke('library.channels.update', { id, ...patch })
       set((s) => ({ channels: s.channels.map((c) => (c.id === id ? channel : c)) }))
-      if (reconforming > 0) useNotices.getState().push('info', `Re-conforming ${reconforming} shots to the new format in the background.`)
+      if (reconforming > 0) useNotices.getState().push('info', `Re-conforming ${reconforming} shots to the new format or look in the background.`)
       return true
     } catch (err) {
       notifyFailure('Channel not saved', err)
