@@ -19,10 +19,10 @@
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { Core } from '../src/main/core/core'
+import type { Core } from '../src/main/core/core'
+import { openStudio } from '../src/main/studio'
+import { GENERATION, LIBRARY } from '../src/main/services'
 import { callCore } from '../src/main/cli/open-core'
-import type { GenerationHandle } from '../src/main/generation/feature'
-import type { Library } from '../src/main/library'
 import { runComfy } from '../src/main/generation/comfyui/run'
 import { pickWorkflow } from '../src/main/generation/comfyui/workflows'
 import { startFakeComfy, type FakeComfy } from '../test/fixtures/comfyui-server'
@@ -99,9 +99,9 @@ export default async function run(): Promise<void> {
     await baseServer.close()
     const baseThroughput = base.made / base.seconds
 
-    core = await Core.open({ dataDir: join(t.dir, 'studio'), shell: 'headless', version: 'bench' })
-    const gen = core.services.get('generation') as GenerationHandle
-    const lib = core.services.get('library') as Library
+    core = await openStudio({ dataDir: join(t.dir, 'studio'), shell: 'headless', version: 'bench' })
+    const gen = core.services.get(GENERATION)
+    const lib = core.services.get(LIBRARY)
     const ch = await callCore(core, 'library.channels.create', {
       name: 'Bench',
       format: { width: 256, height: 144, fps: 24 }

@@ -3,16 +3,15 @@ import { intOpt, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import { backendsCommand } from './backends-command'
 import type { Core } from '../core/core'
-import type { GenerationHandle } from '../generation/feature'
+import type { GenerationHandle } from '../generation/handle'
+import { GENERATION } from '../services'
 import { backendKindSchema, type BackendKind, type JobDto } from '../../shared/contract/generation'
 
 const BACKEND_KINDS: readonly BackendKind[] = backendKindSchema.options
 import { StudioError } from '../../shared/contract'
 
 function handleOf(core: Core): GenerationHandle {
-  const h = core.services.get('generation') as GenerationHandle | undefined
-  if (!h) throw new Error('Generation is not available in this build.')
-  return h
+  return core.services.get(GENERATION, 'this command')
 }
 
 async function channelId(core: Core, name: string, create = false): Promise<number> {

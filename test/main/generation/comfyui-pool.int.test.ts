@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import { Core } from '../../../src/main/core/core'
+import { openStudio } from '../../../src/main/studio'
+import { GENERATION, LIBRARY } from '../../../src/main/services'
 import { callCore } from '../../../src/main/cli/open-core'
-import type { GenerationHandle } from '../../../src/main/generation/feature'
-import type { Library } from '../../../src/main/library'
 import { startFakeComfy, type FakeComfy } from '../../fixtures/comfyui-server'
 import { tempDir } from '../../helpers/tmp'
 
@@ -15,10 +14,10 @@ afterEach(async () => {
 async function studio(servers: FakeComfy[], extra: Record<string, unknown> = {}) {
   const t = tempDir()
   cleanups.push(t.cleanup)
-  const core = await Core.open({ dataDir: join(t.dir, 'studio'), shell: 'headless', version: 'test' })
+  const core = await openStudio({ dataDir: join(t.dir, 'studio'), shell: 'headless', version: 'test' })
   cleanups.push(() => core.close())
-  const gen = core.services.get('generation') as GenerationHandle
-  const lib = core.services.get('library') as Library
+  const gen = core.services.get(GENERATION)
+  const lib = core.services.get(LIBRARY)
   const ch = await callCore(core, 'library.channels.create', {
     name: 'Pool',
     format: { width: 256, height: 144, fps: 24 }
@@ -107,9 +106,9 @@ describe('a pool of ComfyUI servers', () => {
     // Stop the studio while the GPU works: the prompt keeps running there.
     await first.core.close()
     expect(s!.interrupts).toBe(0)
-    const core = await Core.open({ dataDir: first.dataDir, shell: 'headless', version: 'test' })
+    const core = await openStudio({ dataDir: first.dataDir, shell: 'headless', version: 'test' })
     cleanups.push(() => core.close())
-    const gen = core.services.get('generation') as GenerationHandle
+    const gen = core.services.get(GENERATION)
     gen.start({ autopilot: false })
     const [job] = await gen.service.waitForJobs(r.jobIds, { pollMs: 50 })
     expect(job!.state).toBe('ready')

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { Core } from '../../../src/main/core/core'
+import { openStudio } from '../../../src/main/studio'
+import { GENERATION } from '../../../src/main/services'
 import { callCore } from '../../../src/main/cli/open-core'
-import type { GenerationHandle } from '../../../src/main/generation/feature'
 import { startFakeComfy } from '../../fixtures/comfyui-server'
 import { tempDir } from '../../helpers/tmp'
 
@@ -15,9 +15,9 @@ afterEach(async () => {
 async function studio(settings: Record<string, unknown>) {
   const t = tempDir()
   cleanups.push(t.cleanup)
-  const core = await Core.open({ dataDir: join(t.dir, 'studio'), shell: 'headless', version: 'test' })
+  const core = await openStudio({ dataDir: join(t.dir, 'studio'), shell: 'headless', version: 'test' })
   cleanups.push(() => core.close())
-  const gen = core.services.get('generation') as GenerationHandle
+  const gen = core.services.get(GENERATION)
   const ch = await callCore(core, 'library.channels.create', {
     name: 'Cont',
     format: { width: 256, height: 144, fps: 24 }

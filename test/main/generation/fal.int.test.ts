@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Core } from '../../../src/main/core/core'
+import type { Core } from '../../../src/main/core/core'
+import { openStudio } from '../../../src/main/studio'
+import { GENERATION, LIBRARY } from '../../../src/main/services'
 import { callCore } from '../../../src/main/cli/open-core'
 import type { FalConfig } from '../../../src/shared/contract/generation'
 import type { GenerationHandle } from '../../../src/main/generation/feature'
@@ -234,12 +236,12 @@ async function studio(dir?: string): Promise<{ core: Core; gen: GenerationHandle
     cleanups.push(t.cleanup)
     d = t.dir
   }
-  const core = await Core.open({ dataDir: d, shell: 'headless', version: 'test' })
+  const core = await openStudio({ dataDir: d, shell: 'headless', version: 'test' })
   cleanups.push(() => core.close())
   return {
     core,
-    gen: core.services.get('generation') as GenerationHandle,
-    lib: core.services.get('library') as Library,
+    gen: core.services.get(GENERATION),
+    lib: core.services.get(LIBRARY),
     dir: d
   }
 }

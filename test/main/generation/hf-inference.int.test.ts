@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Core } from '../../../src/main/core/core'
+import { openStudio } from '../../../src/main/studio'
+import { GENERATION } from '../../../src/main/services'
 import { callCore } from '../../../src/main/cli/open-core'
 import type { HfInferenceConfig } from '../../../src/shared/contract/generation'
-import type { GenerationHandle } from '../../../src/main/generation/feature'
 import { runOnHf } from '../../../src/main/generation/hf-inference/run'
 import { testHfInference } from '../../../src/main/generation/health'
 import { GenerationError } from '../../../src/main/generation/errors'
@@ -200,9 +200,9 @@ describe('HF Inference through the job queue', () => {
     const s = await router({ runMs: 150 })
     const t = tempDir()
     cleanups.push(t.cleanup)
-    const core = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+    const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
     cleanups.push(() => core.close())
-    const gen = core.services.get('generation') as GenerationHandle
+    const gen = core.services.get(GENERATION)
     const ch = await callCore(core, 'library.channels.create', {
       name: 'HF',
       format: { width: 256, height: 144, fps: 24 }

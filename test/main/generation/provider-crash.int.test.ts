@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { Core } from '../../../src/main/core/core'
+import { openStudio } from '../../../src/main/studio'
+import { GENERATION, LIBRARY } from '../../../src/main/services'
 import { callCore } from '../../../src/main/cli/open-core'
-import type { GenerationHandle } from '../../../src/main/generation/feature'
 import { startFakeFal } from '../../fixtures/fal-server'
 import { runWebtv } from '../../helpers/cli'
 import { runAndKill } from '../../helpers/kill'
@@ -25,7 +25,7 @@ describe('provider backends: the process killed mid-job and restarted', () => {
     const fake = await startFakeFal({ key: KEY, runMs: 1500, endpoints: [ENDPOINT] })
     cleanups.push(() => fake.close())
     {
-      const core = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+      const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
       const ch = await callCore(core, 'library.channels.create', {
         name: 'FalCrash',
         format: { width: 256, height: 144, fps: 24 }
@@ -83,9 +83,9 @@ describe('provider backends: the process killed mid-job and restarted', () => {
     expect(fake.stats.cancels).toEqual([])
     expect(fake.stats.results).toBeGreaterThanOrEqual(2)
 
-    const core = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+    const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
     cleanups.push(() => core.close())
-    const gen = core.services.get('generation') as GenerationHandle
+    const gen = core.services.get(GENERATION)
     const jobs = gen.service.listJobs({})
     expect(jobs.map((j) => j.state)).toEqual(['ready', 'ready'])
     expect(jobs.every((j) => j.runsOn?.startsWith(`fal · ${ENDPOINT}`))).toBe(true)
@@ -104,7 +104,7 @@ describe('provider backends: the process killed mid-job and restarted', () => {
     })
     cleanups.push(() => fake.close())
     {
-      const core = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+      const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
       const ch = await callCore(core, 'library.channels.create', {
         name: 'HfCrash',
         format: { width: 256, height: 144, fps: 24 }
@@ -146,9 +146,9 @@ describe('provider backends: the process killed mid-job and restarted', () => {
     expect(second.code).toBe(0)
     expect(second.stdout).toMatch(/1 of 1 shots ready/)
     expect(fake.stats.submits).toHaveLength(2)
-    const core = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+    const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
     cleanups.push(() => core.close())
-    const lib = core.services.get('library') as { listShots(q: { channelId: number }): { total: number } }
+    const lib = core.services.get(LIBRARY)
     expect(lib.listShots({ channelId: 1 }).total).toBe(1)
   }, 150_000)
 })

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Library } from '../../library'
-import { runFfmpeg } from '../ffmpeg-run'
+import { runFfmpeg } from '../ffmpeg-step'
 import type { JobRow, JobStore, ShotPayload } from '../store'
 
 /**
