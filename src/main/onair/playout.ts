@@ -1,4 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { spawnChild } from '../process/spawn-child'
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs'
 import { toolPath } from '../media/ffmpeg-path'
 import { Backoff } from '../core/backoff'
@@ -210,7 +211,7 @@ export class ChannelPlayout {
     this.queue.length = 0
     this.lastProgress = null
     this.prevProgress = null
-    const child = spawn(toolPath('ffmpeg'), playoutArgs(this.opts.publishUrl()), { stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawnChild(toolPath('ffmpeg'), playoutArgs(this.opts.publishUrl()), { lifeline: 'stdin' }) as ChildProcessWithoutNullStreams
     this.encoder = child
     this.encoderReady = Promise.resolve()
     child.stdin.on('error', () => {
