@@ -19,7 +19,6 @@
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Core } from '../src/main/core/core'
 import { openStudio } from '../src/main/studio'
 import { GENERATION, LIBRARY } from '../src/main/services'
 import { callCore } from '../src/main/cli/open-core'
@@ -89,7 +88,7 @@ function idealSeconds(servers: FakeComfy[], start: number, work: number): number
 export default async function run(): Promise<void> {
   const t = tempDir('webtv-bench-comfy-')
   const servers: FakeComfy[] = []
-  let core: Core | undefined
+  let core: Awaited<ReturnType<typeof openStudio>> | undefined
   try {
     const clip = makeClip(t.dir, { seconds: 1, width: 256, height: 144 })
     for (let i = 0; i < K; i++)

@@ -77,12 +77,13 @@ function summary(ctx: CliContext, jobs: JobDto[]): number {
 export const generateCommand: CliCommand = {
   name: 'generate',
   summary: 'Write shots for a theme, generate them and add them to the channel (waits until done)',
-  usage: 'webtv generate --channel NAME --theme TEXT [--count 4] [--backend offline|gradio|hf-inference|fal] [--writer template|llm] [--create] [--no-wait] [--json]',
+  usage: 'webtv generate --channel NAME --theme TEXT [--count 4] [--backend offline|gradio|hf-inference|fal|comfyui] [--continuity] [--writer template|llm] [--create] [--no-wait] [--json]',
   options: {
     channel: { type: 'string' },
     theme: { type: 'string' },
     count: { type: 'string' },
     backend: { type: 'string' },
+    continuity: { type: 'boolean', default: false },
     writer: { type: 'string' },
     create: { type: 'boolean', default: false },
     'no-wait': { type: 'boolean', default: false }
@@ -106,7 +107,7 @@ export const generateCommand: CliCommand = {
         plan.shots.forEach((s, i) => ctx.io.out(`  ${i + 1}. ${printable(s.prompt)}`))
         for (const w of plan.warnings) ctx.io.err(`warning: ${w}`)
       }
-      const r = await callCore(core, 'generation.enqueue', { channelId: id, theme, style: plan.style, shots: plan.shots, ...(backend ? { backend } : {}) })
+      const r = await callCore(core, 'generation.enqueue', { channelId: id, theme, style: plan.style, shots: plan.shots, ...(backend ? { backend } : {}), ...(ctx.values.continuity === true ? { continuity: true } : {}) })
       if (ctx.values['no-wait'] === true) {
         ctx.io.out(ctx.global.json ? JSON.stringify(r) : `Queued ${r.jobIds.length} jobs (${r.jobIds.join(', ')}); \`webtv serve\` or \`webtv jobs resume\` runs them.`)
         return 0

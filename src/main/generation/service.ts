@@ -223,6 +223,7 @@ export class GenerationService {
     this.workers.abortLocal(id)
     // A provider request nobody here follows (no worker, or one in another process that may be gone): cancel it at the provider too.
     if (row.remote_id && !this.workers.isRunning(id)) void this.cancelRemote(row)
+    if (!this.workers.isRunning(id)) void this.workers.cancelComfyPrompt(row)
     // A canceled regeneration leaves its shot alone; a first generation's pending shot goes.
     if (row.shot_id !== null && !isTakeJob(row)) {
       try {

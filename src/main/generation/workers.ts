@@ -13,6 +13,7 @@ import { muxSegment, planSegments, shapeTrack, type Segment } from './music-bed'
 import { COMFYUI_TOKEN_SECRET, FAL_KEY_SECRET, getBackends, HF_TOKEN_SECRET } from './settings'
 import { EndpointDownError } from './comfyui/errors'
 import { EndpointPool } from './comfyui/pool'
+import { ComfyClient } from './comfyui/client'
 import type { RemoteRef } from './comfyui/run'
 import { comfyMusic, comfyVideo, tokenAllowed } from './comfyui/step'
 import { continuitySource, lastFrame } from './comfyui/continuity'
@@ -101,6 +102,20 @@ export class GenerationWorkers {
       return now.length > 0 ? now : snapshot.comfyui.endpoints
     } catch {
       return snapshot.comfyui.endpoints
+    }
+  }
+
+  /** Stop a job's prompt on its ComfyUI server when nobody here follows it (canceled while this process was not running it). */
+  async cancelComfyPrompt(row: JobRow): Promise<void> {
+    const ref = (JSON.parse(row.payload_json) as { remote?: RemoteRef }).remote
+    if (!ref) return
+    try {
+      const client = new ComfyClient(ref.endpoint, await this.comfyToken(ref.endpoint))
+      // Stopped before the prompt id came back: the prompt is found by the client id sent with it.
+      const promptId = ref.promptId || (await client.findByClient(ref.clientId))?.promptId
+      if (promptId) await client.cancel(promptId)
+    } catch {
+      /* the server is gone: so is the prompt */
     }
   }
 
@@ -678,6 +693,6 @@ export class GenerationWorkers {
     this.stillMine(job.id)
     const track = this.keep(job.id, shaped, 'track')
     store.setSequenceMusic(job.sequence_id!, track)
-    this.change(store.update(job.id, { state: 'ready', step: null, progress: 100, error: null, remoteId: null, payload: { ...p, track, totalSeconds: total, segments } as MusicPayload }))
+    this.change(store.update(job.id, { state: 'ready', step: null, progress: 100, error: null, remoteId: null, payload: { ...p, remote: (JSON.parse(this.stillMine(job.id).payload_json) as MusicPayload).remote, track, totalSeconds: total, segments } as MusicPayload }))
   }
 }

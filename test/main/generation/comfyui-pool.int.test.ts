@@ -116,6 +116,49 @@ describe('a pool of ComfyUI servers', () => {
     expect(s!.executions).toHaveLength(1)
   }, 30_000)
 
+  it('canceling a job whose prompt runs on a server while the studio was stopped stops it there', async () => {
+    const [s] = await servers(1, 4000)
+    const first = await studio([s!])
+    const r = await callCore(first.core, 'generation.enqueue', {
+      channelId: first.channelId,
+      shots: [{ prompt: 'a long one, slow pan left' }],
+      music: false
+    })
+    first.gen.start({ autopilot: false })
+    while (!s!.executions.some((e) => e.endedAt === 0)) await new Promise((res) => setTimeout(res, 20))
+    await first.core.close()
+    // Another process (e.g. `webtv jobs cancel`) with no workers running.
+    const core = await openStudio({ dataDir: first.dataDir, shell: 'headless', version: 'test' })
+    cleanups.push(() => core.close())
+    await callCore(core, 'generation.jobs.cancel', { id: r.jobIds[0]! })
+    await expect.poll(() => s!.interrupts, { timeout: 5000 }).toBe(1)
+    await expect.poll(() => s!.executions[0]!.outcome, { timeout: 5000 }).toBe('interrupted')
+  }, 30_000)
+
+  it('music for a sequence from the ACE-Step workflow on the pool', async () => {
+    const [s] = await servers(1, 200)
+    const { core, gen, channelId } = await studio([s!], {
+      video: { enabled: true, backend: 'offline', preset: 'zeroscope-v2', spaces: [] },
+      music: { enabled: true, backend: 'comfyui', preset: 'musicgen', spaces: [], comfyui: { workflow: 'ace-step' } },
+      offline: { seconds: 1, width: 256, height: 144 }
+    })
+    const r = await callCore(core, 'generation.enqueue', {
+      channelId,
+      shots: [{ prompt: 'rain on a window, slow zoom' }, { prompt: 'a cat watches the rain' }],
+      music: true
+    })
+    gen.start({ autopilot: false })
+    await gen.service.waitForJobs(r.jobIds, { pollMs: 50 })
+    const all = (await callCore(core, 'generation.jobs.list', { channelId })).jobs
+    const music = all.find((j) => j.kind === 'music')!
+    expect(music.state).toBe('ready')
+    expect(music.endpoint).toBe(s!.url)
+    expect(s!.submits).toHaveLength(1)
+    const g = s!.submits[0]!.graph
+    expect(g['59']!.class_type).toBe('SaveAudioMP3')
+    expect(Number(g['17']!.inputs.seconds)).toBeGreaterThanOrEqual(2)
+  }, 60_000)
+
   it('refuses settings that cannot work, in plain words', async () => {
     const [s] = await servers(1, 100)
     const { core, channelId } = await studio([s!])

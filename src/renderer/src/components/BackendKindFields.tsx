@@ -14,7 +14,8 @@ export function kindOptions(step: StepName): Array<{ value: StepBackend['backend
   return [
     ...base,
     { value: 'hf-inference' as const, label: 'Hugging Face Inference Providers' },
-    { value: 'fal' as const, label: 'fal' }
+    { value: 'fal' as const, label: 'fal' },
+    { value: 'comfyui' as const, label: 'ComfyUI servers' }
   ]
 }
 

@@ -228,6 +228,7 @@ function JobRow({ job, now }: { job: JobDto; now: number }) {
             {job.etaSeconds !== null && ` · ETA ${formatEta(job.etaSeconds)}`}
             {job.runsOn && !(job.step ?? '').includes(job.runsOn) && ` · on ${job.runsOn}`}
             {waitingRetry && ` · retry ${job.attempts + 1} in ${Math.ceil((job.retryAt! - now) / 1000)} s`}
+            {job.endpoint && <span data-testid="job-endpoint"> · on {job.endpoint}</span>}
           </span>
         </div>
       )}

@@ -5,6 +5,7 @@ import { useChannels, useSelectedChannel } from '../stores/channels'
 import { useConnection } from '../stores/connection'
 import { useSettings } from '../stores/settings'
 import { SecretInput } from './SecretInput'
+import { ComfyServers, ComfyWorkflowField } from './ComfyServers'
 import { BackendKindFields, kindOptions } from './BackendKindFields'
 
 export function SettingsView() {
@@ -18,6 +19,7 @@ export function SettingsView() {
     <div className="settings-grid">
       {channel ? <ChannelSettings key={`${channel.id}:${channel.updatedAt}`} channel={channel} /> : <section className="panel settings-card"><p className="empty">Create a channel to set its format and backends.</p></section>}
       {channel && <BackendSettings channelId={channel.id} />}
+      {channel && <ComfyServers channelId={channel.id} />}
       <LlmSettings />
       <PortSettings />
       <StudioInfo />
@@ -171,7 +173,15 @@ function BackendForm({ channelId }: { channelId: number }) {
                 )}
                 <label className="field compact">
                   <span>Runs on</span>
-                  <select aria-label={`${STEP_LABEL[step]} runs on`} value={b.backend} onChange={(e) => patch(step, { backend: e.target.value as StepBackend['backend'] })}>
+                  <select
+                    aria-label={`${STEP_LABEL[step]} runs on`}
+                    value={b.backend}
+                    onChange={(e) => {
+                      const backend = e.target.value as StepBackend['backend']
+                      // ComfyUI needs a workflow: the shipped one for the step until the user picks another.
+                      patch(step, { backend, ...(backend === 'comfyui' && !b.comfyui ? { comfyui: { workflow: step === 'music' ? 'ace-step' : 'wan22-t2v' } } : {}) })
+                    }}
+                  >
                     {kindOptions(step).map((o) => (
                       <option key={o.value} value={o.value}>
                         {o.label}
@@ -181,6 +191,7 @@ function BackendForm({ channelId }: { channelId: number }) {
                 </label>
               </div>
               <BackendKindFields step={step} value={b} onChange={(p) => patch(step, p)} />
+              {b.backend === 'comfyui' && <ComfyWorkflowField step={step} value={b.comfyui} onChange={(comfyui) => patch(step, { comfyui })} />}
               {b.backend === 'gradio' && (
                 <label className="field">
                   <span>Space ids or URLs (one per line; several copies run in parallel)</span>

@@ -215,7 +215,7 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
       return
     }
     const j = jobs[idx]!
-    const next: JobDto = { ...j, state: e.state, step: e.step, percent: e.percent, queuePosition: e.queuePosition, etaSeconds: e.etaSeconds, error: e.error, attempts: e.attempts, shotId: e.shotId, updatedAt: Date.now(), ...(e.runsOn !== undefined ? { runsOn: e.runsOn } : {}) }
+    const next: JobDto = { ...j, state: e.state, step: e.step, percent: e.percent, queuePosition: e.queuePosition, etaSeconds: e.etaSeconds, error: e.error, attempts: e.attempts, shotId: e.shotId, endpoint: e.endpoint ?? j.endpoint, updatedAt: Date.now(), ...(e.runsOn !== undefined ? { runsOn: e.runsOn } : {}) }
     const copy = [...jobs]
     copy[idx] = next
     set({ jobs: copy })
