@@ -1,6 +1,7 @@
 import type { CliCommand, CliContext } from './command'
 import { intOpt, readSecretFromStdin, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
+import { parseStrictDecimal } from '../../shared/strict-number'
 import type { Core } from '../core/core'
 import { StudioError } from '../../shared/contract'
 import {
@@ -98,8 +99,9 @@ export function parseParam(raw: string, into: ModelParams, flag: string): ModelP
     return copy
   }
   if (key === 'negativePrompt' || key === 'resolution') return { ...next, [key]: value }
-  if (!/^-?\d+(\.\d+)?$/.test(value.trim())) throw new UsageError(`${flag}: ${name} must be a number, got "${value}".`)
-  return { ...next, [key]: Number(value) }
+  const n = parseStrictDecimal(value)
+  if (n === undefined) throw new UsageError(`${flag}: ${name} must be a number, got "${value}".`)
+  return { ...next, [key]: n }
 }
 
 function onOff(ctx: CliContext, flag: string): boolean | undefined {
@@ -328,8 +330,8 @@ export const backendsCommand: CliCommand = {
         if (stringOpt(ctx, 'concurrency') !== undefined) patch.concurrencyPerCopy = intOpt(ctx, 'concurrency', 1)
         const secs = stringOpt(ctx, 'offline-seconds')
         if (secs !== undefined) {
-          const n = Number(secs)
-          if (!Number.isFinite(n)) throw new UsageError(`--offline-seconds must be a number, got "${secs}".`)
+          const n = parseStrictDecimal(secs)
+          if (n === undefined) throw new UsageError(`--offline-seconds must be a number, got "${secs}".`)
           patch.offline = { ...current.offline, seconds: n }
         }
         if (ctx.values['hf-token-stdin'] === true && ctx.values['fal-key-stdin'] === true)

@@ -21,7 +21,11 @@ export interface TokenRoute {
 
 export type TokenDecision = { send: true } | { send: false; reason: string }
 
-const SERVICE_NAME: Record<TokenService, string> = { huggingface: 'Hugging Face token', fal: 'fal key', 'self-hosted': 'token' }
+const SERVICE_NAME: Record<TokenService, string> = {
+  huggingface: 'Hugging Face token',
+  fal: 'fal key',
+  'self-hosted': 'token'
+}
 
 const OWN_DOMAINS: Record<TokenService, string[]> = {
   huggingface: ['huggingface.co', 'hf.space'],

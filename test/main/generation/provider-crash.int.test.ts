@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { openStudio } from '../../../src/main/studio'
-import { GENERATION } from '../../../src/main/services'
+import { GENERATION, LIBRARY } from '../../../src/main/services'
 import { callCore } from '../../../src/main/cli/open-core'
 import { startFakeFal } from '../../fixtures/fal-server'
 import { runWebtv } from '../../helpers/cli'
@@ -17,7 +17,7 @@ afterEach(async () => {
 const KEY = 'fal-key-id:fal-key-secret-crash-0001'
 const ENDPOINT = 'fal-ai/wan/v2.2-5b/text-to-video'
 
-describe('fal: the process killed mid-job and restarted', () => {
+describe('provider backends: the process killed mid-job and restarted', () => {
   it('resumes every request by its id: each shot submitted (and paid for) once', async () => {
     const t = tempDir()
     cleanups.push(t.cleanup)
@@ -89,5 +89,66 @@ describe('fal: the process killed mid-job and restarted', () => {
     const jobs = gen.service.listJobs({})
     expect(jobs.map((j) => j.state)).toEqual(['ready', 'ready'])
     expect(jobs.every((j) => j.runsOn?.startsWith(`fal · ${ENDPOINT}`))).toBe(true)
+  }, 150_000)
+
+  it('HF Inference: the client keeps no request id, so a call cut by the kill is sent again on restart (and the shot still ends ready once)', async () => {
+    const t = tempDir()
+    cleanups.push(t.cleanup)
+    const token = 'hf_crash_token_0123456789'
+    const model = 'Wan-AI/Wan2.2-TI2V-5B'
+    const fake = await startFakeFal({
+      mode: 'hf-router',
+      key: token,
+      runMs: 2000,
+      hfModels: { [model]: { task: 'text-to-video', providers: { 'fal-ai': ENDPOINT } } }
+    })
+    cleanups.push(() => fake.close())
+    {
+      const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
+      const ch = await callCore(core, 'library.channels.create', {
+        name: 'HfCrash',
+        format: { width: 256, height: 144, fps: 24 }
+      })
+      await callCore(core, 'generation.backends.set', {
+        channelId: ch.id,
+        hfToken: token,
+        settings: {
+          music: { enabled: false, backend: 'offline', preset: 'musicgen', spaces: [] },
+          video: {
+            enabled: true,
+            backend: 'hf-inference',
+            preset: 'zeroscope-v2',
+            spaces: [],
+            configs: [
+              {
+                kind: 'hf-inference',
+                provider: 'fal-ai',
+                model,
+                preset: 'wan22-ti2v-5b',
+                params: {},
+                concurrency: 1,
+                gateway: fake.url,
+                tokenToGateway: true
+              }
+            ]
+          }
+        }
+      })
+      await core.close()
+    }
+    const base = ['--data-dir', t.dir]
+    const first = await runAndKill(
+      ['generate', ...base, '--channel', 'HfCrash', '--theme', 'rain on a window', '--count', '1'],
+      () => fake.stats.submits.length >= 1
+    )
+    expect(first.killed).toBe(true)
+    const second = await runWebtv(['jobs', 'resume', ...base], { timeoutMs: 90_000 })
+    expect(second.code).toBe(0)
+    expect(second.stdout).toMatch(/1 of 1 shots ready/)
+    expect(fake.stats.submits).toHaveLength(2)
+    const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
+    cleanups.push(() => core.close())
+    const lib = core.services.get(LIBRARY)
+    expect(lib.listShots({ channelId: 1 }).total).toBe(1)
   }, 150_000)
 })
