@@ -9,6 +9,8 @@ import { TOKEN_COOKIE, generateToken, isAuthorized, isLoopback } from './auth'
 import { resolveServedMedia, safeJoin, sendFile } from './static'
 import { studioCsp } from './csp'
 import { clientMessageSchema, type ServerMessage } from './ws-protocol'
+import { handleOpsRoute } from './ops-routes'
+import type { OutputsService } from '../onair/outputs-feature'
 
 export interface StudioServerOptions {
   core: Core
@@ -196,10 +198,15 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     }
     if (path === '/api/public/channels' && method === 'GET') {
       const list = onair()?.listPublic() ?? []
-      return sendJson(res, 200, list.map((c) => ({ ...c, flvPath: `/live/${c.stream}.flv` })))
+      const outputs = core.services.get('outputs') as OutputsService | undefined
+      // hlsPath: for browsers without MSE (iPhone Safari); null while the channel airs no HLS.
+      return sendJson(res, 200, list.map((c) => ({ ...c, flvPath: `/live/${c.stream}.flv`, hlsPath: outputs?.hlsFolder(c.stream) ? `/hls/${c.stream}/index.m3u8` : null })))
     }
     const live = /^\/live\/([A-Za-z0-9_-]+)\.flv$/.exec(path)
     if (live && method === 'GET') return proxyFlv(req, res, live[1]!)
+    // Metrics and health (local or token), HLS and the program guide (public): server/ops-routes.ts.
+    const outputs = core.services.get('outputs') as OutputsService | undefined
+    if (await handleOpsRoute(req, res, url, { outputs, local, authorized: isAuthorized(req, url, token) })) return
 
     // Everything else is the studio: loopback only, behind the token.
     if (!local) return sendText(res, 403, 'The studio is only reachable from this machine; LAN sharing covers the watch page.')
