@@ -6,6 +6,7 @@ import { onairCommands } from './onair-commands'
 import { generationCommands } from './generation-commands'
 import { demoCommand } from './demo'
 import { destinationsCommand } from './destination-commands'
+import { statusCommands } from './status-commands'
 
 /** Every `webtv` subcommand, in the order `webtv --help` lists them. Features append theirs. */
-export const commands: CliCommand[] = [demoCommand, serveCommand, doctorCommand, ...libraryCommands, ...generationCommands, ...onairCommands, destinationsCommand]
+export const commands: CliCommand[] = [demoCommand, serveCommand, doctorCommand, ...libraryCommands, ...generationCommands, ...onairCommands, destinationsCommand, ...statusCommands]

@@ -117,7 +117,8 @@ export class CopyTap {
     }
     this.tail = []
     this.upAt = 0
-    const child = spawn(toolPath('ffmpeg'), this.opts.args(), { stdio: ['pipe', 'pipe', 'pipe'] })
+    // TZ=UTC: recording files are named by strftime, which ffmpeg runs in local time.
+    const child = spawn(toolPath('ffmpeg'), this.opts.args(), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } })
     this.child = child
     child.stdin.on('error', () => {})
     const progress = new ProgressParser((b) => {

@@ -59,13 +59,12 @@ export function renderPrometheus(s: StudioSnapshot): string {
   for (const c of s.channels) w.metric('webtv_channel_viewers', 'gauge', 'Viewers of the local stream (RTMP and HTTP-FLV; relays not counted).', ch(c), c.viewers)
   for (const c of s.channels) if (c.runwayS !== null) w.metric('webtv_channel_runway_seconds', 'gauge', 'Seconds of material after the clip on air, to the end of the timeline.', ch(c), round(c.runwayS, 1))
   for (const c of s.channels) if (c.ffmpegCpuSeconds !== null) w.metric('webtv_channel_ffmpeg_cpu_seconds', 'gauge', "CPU time of the channel's running ffmpeg processes.", ch(c), round(c.ffmpegCpuSeconds, 2))
-  for (const c of s.channels)
-    for (const [kind, o] of [['hls', c.hls], ['recording', c.recording]] as const) {
-      if (!o) continue
-      w.metric('webtv_output_up', 'gauge', '1 while the HLS or recording output is writing.', { ...ch(c), output: kind }, o.state === 'live' ? 1 : 0)
-      w.metric('webtv_output_files', 'gauge', 'HLS segments in the playlist / recording files kept.', { ...ch(c), output: kind }, o.files)
-      w.metric('webtv_output_bytes', 'gauge', 'Bytes on disk of the output.', { ...ch(c), output: kind }, o.bytes)
-    }
+  const outs = s.channels.flatMap((c) =>
+    ([['hls', c.hls], ['recording', c.recording]] as const).flatMap(([kind, o]) => (o ? [{ o, l: { ...ch(c), output: kind } }] : []))
+  )
+  for (const { o, l } of outs) w.metric('webtv_output_up', 'gauge', '1 while the HLS or recording output is writing.', l, o.state === 'live' ? 1 : 0)
+  for (const { o, l } of outs) w.metric('webtv_output_files', 'gauge', 'HLS segments in the playlist / recording files kept.', l, o.files)
+  for (const { o, l } of outs) w.metric('webtv_output_bytes', 'gauge', 'Bytes on disk of the output.', l, o.bytes)
 
   const dests = s.channels.flatMap((c) => c.destinations.map((d) => ({ c, d, l: { ...ch(c), destination: d.name, id: d.id, kind: d.kind } })))
   for (const { d, l } of dests) for (const st of STATES) w.metric('webtv_destination_state', 'gauge', 'Destination relay state (one series per state, 1 = current).', { ...l, state: st }, d.state === st ? 1 : 0)
