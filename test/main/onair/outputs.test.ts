@@ -13,7 +13,7 @@ import type { StudioSnapshot, ChannelSnapshot } from '../../../src/main/onair/sn
 import { renderPrometheus } from '../../../src/main/server/metrics'
 import { healthOf } from '../../../src/main/server/health'
 import { DEFAULT_HOUSE_FORMAT } from '../../../src/shared/house-format'
-import { StudioError } from '../../../src/shared/contract'
+import type { StudioError } from '../../../src/shared/contract'
 import type { AsrunEntry } from '../../../src/shared/contract/outputs'
 import type { AirItem } from '../../../src/main/onair/timeline'
 import { tempDir } from '../../helpers/tmp'
