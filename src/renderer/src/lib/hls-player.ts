@@ -7,10 +7,13 @@ export type StreamKind = 'flv' | 'hls-native' | 'hls.js'
  * Which player a browser gets: HTTP-FLV (lowest delay) wherever Media Source
  * Extensions can play it; HLS where they cannot — natively on iPhone Safari, or
  * through hls.js (managed media source) elsewhere. `force` ('hls' / 'flv', from the
- * page's ?player= parameter) lets a viewer or a test pick.
+ * page's ?player= parameter) lets a viewer or a test pick. Native HLS only where
+ * hls.js cannot run (older iPhones without any Media Source).
  */
 export function chooseStreamKind(env: { flvPlayable: boolean; nativeHls: boolean; hlsJs: boolean; hasHls: boolean; force?: string | null }): StreamKind | null {
-  const hls: StreamKind | null = env.hasHls ? (env.nativeHls ? 'hls-native' : env.hlsJs ? 'hls.js' : null) : null
+  // hls.js first where it runs (MSE or iOS 17's ManagedMediaSource): Chromium 14x+ also
+  // claims native HLS ("maybe") but its player stalled on live playlists here.
+  const hls: StreamKind | null = env.hasHls ? (env.hlsJs ? 'hls.js' : env.nativeHls ? 'hls-native' : null) : null
   if (env.force === 'hls' && hls) return hls
   if (env.force === 'flv' && env.flvPlayable) return 'flv'
   if (env.flvPlayable) return 'flv'
