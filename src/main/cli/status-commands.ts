@@ -34,11 +34,17 @@ export function duration(s: number): string {
  * This process's view (library: channels, jobs, backlog) with the on-air state of
  * whichever processes air channels on this data folder (their status beacons).
  */
-export function mergeSnapshots(local: StudioSnapshot, remote: Array<{ pid: number; snapshot: StudioSnapshot; stale: boolean }>): { snapshot: StudioSnapshot; notes: string[] } {
+export function mergeSnapshots(
+  local: StudioSnapshot,
+  remote: Array<{ pid: number; snapshot: StudioSnapshot; stale: boolean }>
+): { snapshot: StudioSnapshot; notes: string[] } {
   const notes: string[] = []
   const channels = new Map(local.channels.map((c) => [c.id, c]))
   for (const r of remote) {
-    if (r.stale) notes.push(`process ${r.pid} has not reported for ${duration((Date.now() - r.snapshot.at) / 1000)} (hung or suspended?)`)
+    if (r.stale)
+      notes.push(
+        `process ${r.pid} has not reported for ${duration((Date.now() - r.snapshot.at) / 1000)} (hung or suspended?)`
+      )
     for (const c of r.snapshot.channels) if (c.state !== 'offline') channels.set(c.id, c)
   }
   return { snapshot: { ...local, channels: [...channels.values()].sort((a, b) => a.id - b.id) }, notes }
@@ -46,7 +52,9 @@ export function mergeSnapshots(local: StudioSnapshot, remote: Array<{ pid: numbe
 
 export function formatStatus(s: StudioSnapshot, h: Health, notes: string[]): string[] {
   const out: string[] = []
-  out.push(`WebTV Studio ${s.version} — ${h.status.toUpperCase()}${h.problems.length ? `: ${h.problems.join('; ')}` : ''}`)
+  out.push(
+    `WebTV Studio ${s.version} — ${h.status.toUpperCase()}${h.problems.length ? `: ${h.problems.join('; ')}` : ''}`
+  )
   for (const n of notes) out.push(`  note: ${n}`)
   if (s.channels.length === 0) out.push('No channels yet (webtv channel create NAME).')
   for (const c of s.channels) {
@@ -66,10 +74,13 @@ export function formatStatus(s: StudioSnapshot, h: Health, notes: string[]): str
     out.push(parts.join('  '))
     if (c.now) out.push(`  now: ${c.now}`)
     for (const d of c.destinations) {
-      out.push(`  → ${d.name} (${d.kind}): ${d.state.toUpperCase()}  ${d.kbps} kbit/s  ${bytes(d.bytes)} sent  ${d.reconnects} reconnect${d.reconnects === 1 ? '' : 's'}`)
+      out.push(
+        `  → ${d.name} (${d.kind}): ${d.state.toUpperCase()}  ${d.kbps} kbit/s  ${bytes(d.bytes)} sent  ${d.reconnects} reconnect${d.reconnects === 1 ? '' : 's'}`
+      )
     }
     if (c.hls) out.push(`  HLS: ${c.hls.state}, ${c.hls.files} segments`)
-    if (c.recording) out.push(`  recording: ${c.recording.state}, ${c.recording.files} files, ${bytes(c.recording.bytes)}`)
+    if (c.recording)
+      out.push(`  recording: ${c.recording.state}, ${c.recording.files} files, ${bytes(c.recording.bytes)}`)
   }
   const jobs = Object.entries(s.jobs)
     .filter(([, n]) => n > 0)
@@ -89,7 +100,10 @@ export const statusCommand: CliCommand = {
     const core = await openCore(ctx.global.dataDir)
     try {
       const { snapshot: local } = await callCore(core, 'outputs.status', {})
-      const { snapshot, notes } = mergeSnapshots(local as StudioSnapshot, readBeacons(core.dataDir).filter((b) => b.pid !== process.pid))
+      const { snapshot, notes } = mergeSnapshots(
+        local as StudioSnapshot,
+        readBeacons(core.dataDir).filter((b) => b.pid !== process.pid)
+      )
       const health = healthOf(snapshot)
       if (ctx.global.json) ctx.io.out(JSON.stringify({ health, snapshot, notes }))
       else for (const line of formatStatus(snapshot, health, notes)) ctx.io.out(line)
@@ -100,11 +114,13 @@ export const statusCommand: CliCommand = {
   }
 }
 
-const asrunUsage = 'webtv asrun [--channel NAME] [--since ISO_TIME|--hours N] [--limit N] [--output FILE.csv] [--json] [--data-dir DIR]'
+const asrunUsage =
+  'webtv asrun [--channel NAME] [--since ISO_TIME|--hours N] [--limit N] [--output FILE.csv] [--json] [--data-dir DIR]'
 
 function parseTime(v: string, flag: string): number {
   const t = Date.parse(v)
-  if (!Number.isFinite(t)) throw new UsageError(`--${flag} must be a date/time like 2026-12-01T18:00:00Z, got "${v}".\nUsage: ${asrunUsage}`)
+  if (!Number.isFinite(t))
+    throw new UsageError(`--${flag} must be a date/time like 2026-12-01T18:00:00Z, got "${v}".\nUsage: ${asrunUsage}`)
   return t
 }
 
@@ -113,14 +129,27 @@ export const asrunCommand: CliCommand = {
   name: 'asrun',
   summary: 'Export the as-run log (every clip aired, start/end time, destinations) as CSV',
   usage: asrunUsage,
-  options: { channel: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, hours: { type: 'string' }, limit: { type: 'string' }, output: { type: 'string' } },
+  options: {
+    channel: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    hours: { type: 'string' },
+    limit: { type: 'string' },
+    output: { type: 'string' }
+  },
   async run(ctx) {
     const name = stringOpt(ctx, 'channel')
     const sinceOpt = stringOpt(ctx, 'since')
     const hours = stringOpt(ctx, 'hours') === undefined ? undefined : intOpt(ctx, 'hours', 24)
     if (hours !== undefined && hours <= 0) throw new UsageError(`--hours must be 1 or more.\nUsage: ${asrunUsage}`)
-    if (sinceOpt !== undefined && hours !== undefined) throw new UsageError(`Give --since or --hours, not both.\nUsage: ${asrunUsage}`)
-    const from = sinceOpt !== undefined ? parseTime(sinceOpt, 'since') : hours !== undefined ? Date.now() - hours * 3600_000 : undefined
+    if (sinceOpt !== undefined && hours !== undefined)
+      throw new UsageError(`Give --since or --hours, not both.\nUsage: ${asrunUsage}`)
+    const from =
+      sinceOpt !== undefined
+        ? parseTime(sinceOpt, 'since')
+        : hours !== undefined
+          ? Date.now() - hours * 3600_000
+          : undefined
     const untilOpt = stringOpt(ctx, 'until')
     const to = untilOpt !== undefined ? parseTime(untilOpt, 'until') : undefined
     const limit = intOpt(ctx, 'limit', 10_000)
@@ -134,7 +163,9 @@ export const asrunCommand: CliCommand = {
         ...(to !== undefined ? { to } : {}),
         limit
       })
-      const text = ctx.global.json ? entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '') : asrunCsv(entries)
+      const text = ctx.global.json
+        ? entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '')
+        : asrunCsv(entries)
       const output = stringOpt(ctx, 'output')
       if (output) {
         writeFileSync(output, text)

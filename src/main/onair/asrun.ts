@@ -93,20 +93,42 @@ export class AsRunLog {
         `INSERT INTO asrun (channel_id, channel_name, item_id, shot_id, take_id, label, slate, duration_ms, started_at, ended_at, destinations)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`
       )
-      .run(c.channelId, c.channelName, c.itemId, shotId, takeId, c.label, c.slate ? 1 : 0, Math.max(0, Math.round(c.durationMs)), c.at, JSON.stringify(c.destinations))
+      .run(
+        c.channelId,
+        c.channelName,
+        c.itemId,
+        shotId,
+        takeId,
+        c.label,
+        c.slate ? 1 : 0,
+        Math.max(0, Math.round(c.durationMs)),
+        c.at,
+        JSON.stringify(c.destinations)
+      )
     const opened = this.db.prepare('SELECT * FROM asrun WHERE id = ?').get(Number(info.lastInsertRowid)) as Row
     return [...closed, toEntry(opened)]
   }
 
   /** Close the channel's open entry; returns it (closed), if there was one. */
   close(channelId: number, at = Date.now()): AsrunEntry[] {
-    const open = this.db.prepare('SELECT * FROM asrun WHERE channel_id = ? AND ended_at IS NULL ORDER BY id').all(channelId) as Row[]
+    const open = this.db
+      .prepare('SELECT * FROM asrun WHERE channel_id = ? AND ended_at IS NULL ORDER BY id')
+      .all(channelId) as Row[]
     if (open.length === 0) return []
-    this.db.prepare('UPDATE asrun SET ended_at = MAX(started_at, ?) WHERE channel_id = ? AND ended_at IS NULL').run(at, channelId)
+    this.db
+      .prepare('UPDATE asrun SET ended_at = MAX(started_at, ?) WHERE channel_id = ? AND ended_at IS NULL')
+      .run(at, channelId)
     return open.map((r) => toEntry({ ...r, ended_at: Math.max(r.started_at, at) }))
   }
 
-  list(f: { channelId?: number | undefined; from?: number | undefined; to?: number | undefined; limit?: number | undefined } = {}): AsrunEntry[] {
+  list(
+    f: {
+      channelId?: number | undefined
+      from?: number | undefined
+      to?: number | undefined
+      limit?: number | undefined
+    } = {}
+  ): AsrunEntry[] {
     const where: string[] = []
     const args: unknown[] = []
     if (f.channelId !== undefined) {
@@ -139,7 +161,18 @@ export function csvCell(v: string | number | null): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-export const ASRUN_CSV_HEADER = ['channel', 'started_utc', 'ended_utc', 'duration_s', 'title', 'slate', 'shot_id', 'take_id', 'item_id', 'destinations']
+export const ASRUN_CSV_HEADER = [
+  'channel',
+  'started_utc',
+  'ended_utc',
+  'duration_s',
+  'title',
+  'slate',
+  'shot_id',
+  'take_id',
+  'item_id',
+  'destinations'
+]
 
 export function asrunCsv(entries: AsrunEntry[]): string {
   const rows = [ASRUN_CSV_HEADER.join(',')]

@@ -13,7 +13,21 @@ export const TAP_RW_TIMEOUT_US = 10_000_000
 
 /** The local stream in, every stream copied (never decoded or encoded). */
 export function tapInputArgs(flvUrl: string): string[] {
-  return [...HEADER, '-rw_timeout', String(TAP_RW_TIMEOUT_US), '-f', 'flv', '-i', flvUrl, '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy']
+  return [
+    ...HEADER,
+    '-rw_timeout',
+    String(TAP_RW_TIMEOUT_US),
+    '-f',
+    'flv',
+    '-i',
+    flvUrl,
+    '-map',
+    '0:v:0',
+    '-map',
+    '0:a:0?',
+    '-c',
+    'copy'
+  ]
 }
 
 /**
@@ -118,7 +132,10 @@ export class CopyTap {
     this.tail = []
     this.upAt = 0
     // TZ=UTC: recording files are named by strftime, which ffmpeg runs in local time.
-    const child = spawn(toolPath('ffmpeg'), this.opts.args(), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } })
+    const child = spawn(toolPath('ffmpeg'), this.opts.args(), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, TZ: 'UTC' }
+    })
     this.child = child
     child.stdin.on('error', () => {})
     const progress = new ProgressParser((b) => {
@@ -149,7 +166,8 @@ export class CopyTap {
     this.backoff.connectionEnded(upMs)
     const { attempt, delayMs } = this.backoff.next()
     this.opts.log('warn', `[${this.opts.name}] stopped (${why}); restarting in ${delayMs} ms`)
-    if (this.state.canGo('reconnecting')) this.state.go('reconnecting', { attempt, nextRetryAt: Date.now() + delayMs, message: why })
+    if (this.state.canGo('reconnecting'))
+      this.state.go('reconnecting', { attempt, nextRetryAt: Date.now() + delayMs, message: why })
     this.timer = setTimeout(() => {
       this.timer = null
       if (this.wanted && this.state.canGo('starting')) this.state.go('starting')

@@ -50,15 +50,25 @@ export function projectGuide(g: GuideInput): Guide {
     if (cur) cursor = { itemId: cur.itemId, position: cur.position }
   }
   // What the playout queued already airs next even if the timeline moved it since.
-  let first: AirItem | null = g.onAir && g.nextItemId !== null ? (items.find((i) => i.itemId === g.nextItemId) ?? null) : null
+  let first: AirItem | null =
+    g.onAir && g.nextItemId !== null ? (items.find((i) => i.itemId === g.nextItemId) ?? null) : null
   if (items.length === 0) {
-    if (g.onAir && t < horizon) entries.push({ start: t, stop: horizon, itemId: null, shotId: null, title: 'Standby', slate: true, now: false })
+    if (g.onAir && t < horizon)
+      entries.push({ start: t, stop: horizon, itemId: null, shotId: null, title: 'Standby', slate: true, now: false })
   } else {
     while (t < horizon && entries.length < MAX_GUIDE_ENTRIES) {
       const item: AirItem | null = first ?? nextInOrder(items, cursor)
       first = null
       if (!item) break
-      entries.push({ start: t, stop: t + item.durationMs, itemId: item.itemId, shotId: g.shotOf(item.itemId), title: item.label, slate: false, now: false })
+      entries.push({
+        start: t,
+        stop: t + item.durationMs,
+        itemId: item.itemId,
+        shotId: g.shotOf(item.itemId),
+        title: item.label,
+        slate: false,
+        now: false
+      })
       t += item.durationMs
       cursor = { itemId: item.itemId, position: item.position }
     }
@@ -76,14 +86,16 @@ export function projectGuide(g: GuideInput): Guide {
 }
 
 function xml(s: string): string {
-  return s
-    // eslint-disable-next-line no-control-regex -- characters XML 1.0 cannot carry at all
-    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
+  return (
+    s
+      // eslint-disable-next-line no-control-regex -- characters XML 1.0 cannot carry at all
+      .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  )
 }
 
 /** XMLTV's time format: YYYYMMDDhhmmss +0000 (UTC). */
@@ -95,8 +107,17 @@ export function xmltvTime(ms: number): string {
 
 /** Guides as one XMLTV document (one <channel> per guide, then its programmes). */
 export function toXmltv(guides: Guide[], studioName = 'WebTV Studio'): string {
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>', '<!DOCTYPE tv SYSTEM "xmltv.dtd">', `<tv generator-info-name="${xml(studioName)}">`]
-  for (const g of guides) out.push(`  <channel id="${xml(g.stream)}.webtv">`, `    <display-name>${xml(g.name)}</display-name>`, '  </channel>')
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<!DOCTYPE tv SYSTEM "xmltv.dtd">',
+    `<tv generator-info-name="${xml(studioName)}">`
+  ]
+  for (const g of guides)
+    out.push(
+      `  <channel id="${xml(g.stream)}.webtv">`,
+      `    <display-name>${xml(g.name)}</display-name>`,
+      '  </channel>'
+    )
   for (const g of guides) {
     for (const e of g.entries) {
       out.push(

@@ -56,13 +56,22 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
     dataDir: ctx.dataDir,
     log,
     onState: (channelId, output, state, message) =>
-      ctx.bus.emit('outputs.state', { channelId, output, state, ...(message ? { message: engine()?.redactor.text(message) ?? message } : {}), at: Date.now() })
+      ctx.bus.emit('outputs.state', {
+        channelId,
+        output,
+        state,
+        ...(message ? { message: engine()?.redactor.text(message) ?? message } : {}),
+        at: Date.now()
+      })
   })
   const snapshot = (): StudioSnapshot =>
     collectSnapshot({ version: ctx.version, startedAt: ctx.startedAt, onair: engine(), library: lib(), outputs })
   const beacon = new StatusBeacon(ctx.dataDir, snapshot)
   /** When the clip on air began (wall clock), per channel: the guide's "now". */
-  const airingSince = new Map<number, { itemId: number | null; label: string; durationMs: number; slate: boolean; startedAt: number }>()
+  const airingSince = new Map<
+    number,
+    { itemId: number | null; label: string; durationMs: number; slate: boolean; startedAt: number }
+  >()
 
   const onState = ctx.bus.on('onair.state', (e) => {
     if (e.destinationId !== null) return
@@ -73,7 +82,9 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
       void eng
         .status(e.channelId)
         .then((s) => (s.flvUrl && s.state !== 'offline' ? outputs.attach(e.channelId, s.stream, s.flvUrl) : undefined))
-        .catch((err: unknown) => log('warn', `[outputs] could not start HLS/recording: ${err instanceof Error ? err.message : String(err)}`))
+        .catch((err: unknown) =>
+          log('warn', `[outputs] could not start HLS/recording: ${err instanceof Error ? err.message : String(err)}`)
+        )
     }
     if (e.state === 'offline' || e.state === 'error' || e.state === 'stopping') {
       airingSince.delete(e.channelId)
@@ -86,7 +97,9 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
     if (e.phase !== 'airing') return
     airingSince.set(e.channelId, { ...e.clip, startedAt: e.at })
     if (!asrun) return
-    const obs = engine()?.observe().find((o) => o.channelId === e.channelId)
+    const obs = engine()
+      ?.observe()
+      .find((o) => o.channelId === e.channelId)
     try {
       const entries = asrun.aired({
         channelId: e.channelId,
@@ -127,7 +140,10 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
     const shots = new Map<number, number>()
     const db = lib()?.db
     if (db && withProgrammes) {
-      for (const r of db.prepare('SELECT id, shot_id FROM playlist_items WHERE channel_id = ?').all(channelId) as Array<{ id: number; shot_id: number }>) shots.set(r.id, r.shot_id)
+      for (const r of db
+        .prepare('SELECT id, shot_id FROM playlist_items WHERE channel_id = ?')
+        .all(channelId) as Array<{ id: number; shot_id: number }>)
+        shots.set(r.id, r.shot_id)
     }
     const now = onAir ? (airingSince.get(channelId) ?? null) : null
     return projectGuide({
@@ -153,7 +169,9 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
     prometheus: () => renderPrometheus(snapshot()),
     guide,
     publicGuide: (stream) => {
-      const live = engine()?.observe().find((o) => o.stream === stream)
+      const live = engine()
+        ?.observe()
+        .find((o) => o.stream === stream)
       if (live) return guide(live.channelId)
       const db = lib()?.db
       if (!db) return undefined
@@ -172,7 +190,11 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
   ctx.services.set('outputs', service)
 
   const needAsrun = (): AsRunLog => {
-    if (!asrun) throw new StudioError('unavailable', 'The as-run log lives in the library, which is not installed in this studio.')
+    if (!asrun)
+      throw new StudioError(
+        'unavailable',
+        'The as-run log lives in the library, which is not installed in this studio.'
+      )
     return asrun
   }
 
@@ -187,7 +209,10 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
     },
     'outputs.settings.update': async ({ channelId, ...patch }) => {
       channelOf(channelId)
-      const next = outputs.settings.update(channelId, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)))
+      const next = outputs.settings.update(
+        channelId,
+        Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined))
+      )
       await outputs.reapply(channelId)
       return next
     },

@@ -174,7 +174,8 @@ export class ChannelOutputs {
     if (s.record && !c.rec) {
       c.rec = new CopyTap({
         name: `recording ${c.stream}`,
-        args: () => recordArgs(this.tapUrl(c, 'recording'), dir, this.settings.get(c.channelId).recordSegmentMinutes * 60),
+        args: () =>
+          recordArgs(this.tapUrl(c, 'recording'), dir, this.settings.get(c.channelId).recordSegmentMinutes * 60),
         prepare: () => mkdirSync(dir, { recursive: true }),
         log: this.deps.log,
         onState: (ch) => this.deps.onState(c.channelId, 'recording', ch.to, ch.message)
@@ -195,11 +196,19 @@ export class ChannelOutputs {
   prune(c: { channelId: number; stream: string }): string[] {
     const s = this.settings.get(c.channelId)
     try {
-      const removed = pruneRecordings(recordingsDir(this.deps.dataDir, c.stream), s.recordMaxGiB * 1024 ** 3, s.recordMaxAgeHours * 3600_000)
-      if (removed.length) this.deps.log('info', `[recording ${c.stream}] removed ${removed.length} old file(s) to stay within the limits`)
+      const removed = pruneRecordings(
+        recordingsDir(this.deps.dataDir, c.stream),
+        s.recordMaxGiB * 1024 ** 3,
+        s.recordMaxAgeHours * 3600_000
+      )
+      if (removed.length)
+        this.deps.log('info', `[recording ${c.stream}] removed ${removed.length} old file(s) to stay within the limits`)
       return removed
     } catch (err) {
-      this.deps.log('warn', `[recording ${c.stream}] pruning failed: ${err instanceof Error ? err.message : String(err)}`)
+      this.deps.log(
+        'warn',
+        `[recording ${c.stream}] pruning failed: ${err instanceof Error ? err.message : String(err)}`
+      )
       return []
     }
   }

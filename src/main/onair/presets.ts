@@ -61,7 +61,14 @@ export const PRESETS: Record<PresetId, Preset> = {
     id: 'facebook',
     label: 'Facebook Live',
     needs: 'stream key (RTMPS)',
-    limits: { maxKeyframeS: 4, maxVideoKbps: facebookMaxKbps, maxWidth: 1920, maxHeight: 1080, maxFps: 60, maxAudioKbps: 256 }
+    limits: {
+      maxKeyframeS: 4,
+      maxVideoKbps: facebookMaxKbps,
+      maxWidth: 1920,
+      maxHeight: 1080,
+      maxFps: 60,
+      maxAudioKbps: 256
+    }
   },
   kick: {
     id: 'kick',
@@ -79,20 +86,30 @@ export function checkFormat(id: PresetId, f: HouseFormat): string[] {
   const l = p.limits
   const out: string[] = []
   if (l.maxKeyframeS !== undefined && f.gopSeconds > l.maxKeyframeS) {
-    out.push(`${p.label} needs a keyframe at least every ${l.maxKeyframeS} s; this channel has one every ${f.gopSeconds} s — set the channel's keyframe interval to ${l.maxKeyframeS} s.`)
+    out.push(
+      `${p.label} needs a keyframe at least every ${l.maxKeyframeS} s; this channel has one every ${f.gopSeconds} s — set the channel's keyframe interval to ${l.maxKeyframeS} s.`
+    )
   }
   const maxKbps = typeof l.maxVideoKbps === 'function' ? l.maxVideoKbps(f) : l.maxVideoKbps
   if (maxKbps !== undefined && f.videoMaxKbps > maxKbps) {
-    out.push(`${p.label} accepts at most ${maxKbps} kbit/s of video at ${f.width}x${f.height}@${f.fps}; this channel peaks at ${f.videoMaxKbps} kbit/s — lower the channel's maximum video bitrate to ${maxKbps} or less.`)
+    out.push(
+      `${p.label} accepts at most ${maxKbps} kbit/s of video at ${f.width}x${f.height}@${f.fps}; this channel peaks at ${f.videoMaxKbps} kbit/s — lower the channel's maximum video bitrate to ${maxKbps} or less.`
+    )
   }
   if ((l.maxWidth !== undefined && f.width > l.maxWidth) || (l.maxHeight !== undefined && f.height > l.maxHeight)) {
-    out.push(`${p.label} accepts up to ${l.maxWidth}x${l.maxHeight}; this channel is ${f.width}x${f.height} — choose a smaller channel size.`)
+    out.push(
+      `${p.label} accepts up to ${l.maxWidth}x${l.maxHeight}; this channel is ${f.width}x${f.height} — choose a smaller channel size.`
+    )
   }
   if (l.maxFps !== undefined && f.fps > l.maxFps) {
-    out.push(`${p.label} accepts up to ${l.maxFps} fps; this channel runs at ${f.fps} — lower the channel's frame rate.`)
+    out.push(
+      `${p.label} accepts up to ${l.maxFps} fps; this channel runs at ${f.fps} — lower the channel's frame rate.`
+    )
   }
   if (l.maxAudioKbps !== undefined && f.audioKbps > l.maxAudioKbps) {
-    out.push(`${p.label} accepts at most ${l.maxAudioKbps} kbit/s of audio; this channel uses ${f.audioKbps} — lower the channel's audio bitrate.`)
+    out.push(
+      `${p.label} accepts at most ${l.maxAudioKbps} kbit/s of audio; this channel uses ${f.audioKbps} — lower the channel's audio bitrate.`
+    )
   }
   return out
 }
@@ -131,7 +148,11 @@ export interface SrtTarget {
 export function parseSrtUrl(raw: string, field = 'url'): SrtTarget {
   const text = raw.trim()
   const bad = (why: string): never => {
-    throw new StudioError('invalid_input', `That SRT URL is not usable: ${why}. Expected srt://host:port?streamid=…`, field)
+    throw new StudioError(
+      'invalid_input',
+      `That SRT URL is not usable: ${why}. Expected srt://host:port?streamid=…`,
+      field
+    )
   }
   if (/\s/.test(text)) bad('it contains spaces')
   if (!/^srt:\/\//i.test(text)) bad('it does not start with srt://')
@@ -144,7 +165,8 @@ export function parseSrtUrl(raw: string, field = 'url'): SrtTarget {
   const port = Number(hp![2])
   if (port < 1 || port > 65535) bad(`port ${port} is out of range`)
   const params = new URLSearchParams(q < 0 ? '' : text.slice(q + 1))
-  if (params.has('passphrase')) bad('encrypted SRT (passphrase) is not supported yet; use a streamid, or an RTMPS destination')
+  if (params.has('passphrase'))
+    bad('encrypted SRT (passphrase) is not supported yet; use a streamid, or an RTMPS destination')
   const mode = params.get('mode')
   if (mode && mode !== 'caller') bad(`mode=${mode}: the studio connects out to the receiver, so only caller mode works`)
   const key = params.get('streamid')
@@ -164,7 +186,10 @@ export interface PresetTarget {
  * Where a preset sends the stream (everything but the key). `server` / `url` let
  * the user pick another ingest (YouTube's backup, a Twitch region, Kick's URL).
  */
-export function presetTarget(id: PresetId, input: { server?: string | undefined; url?: string | undefined; backup?: boolean | undefined }): PresetTarget {
+export function presetTarget(
+  id: PresetId,
+  input: { server?: string | undefined; url?: string | undefined; backup?: boolean | undefined }
+): PresetTarget {
   const noUrl = (why: string) => {
     if (input.url) throw new StudioError('invalid_input', why, 'url')
   }
@@ -177,7 +202,11 @@ export function presetTarget(id: PresetId, input: { server?: string | undefined;
         const p = parseRtmpUrl(input.url)
         return { target: p.base, key: p.key, name: 'YouTube' }
       }
-      return { target: input.backup ? YOUTUBE_BACKUP : YOUTUBE_PRIMARY, key: null, name: input.backup ? 'YouTube (backup)' : 'YouTube' }
+      return {
+        target: input.backup ? YOUTUBE_BACKUP : YOUTUBE_PRIMARY,
+        key: null,
+        name: input.backup ? 'YouTube (backup)' : 'YouTube'
+      }
     }
     case 'facebook': {
       if (input.url) {
@@ -187,17 +216,28 @@ export function presetTarget(id: PresetId, input: { server?: string | undefined;
       return { target: FACEBOOK_INGEST, key: null, name: 'Facebook Live' }
     }
     case 'kick': {
-      if (!input.url) throw new StudioError('invalid_input', "Kick has no fixed ingest: copy the Stream URL from your Kick dashboard (Settings → Stream URL & Key) and give it as the url.", 'url')
+      if (!input.url)
+        throw new StudioError(
+          'invalid_input',
+          'Kick has no fixed ingest: copy the Stream URL from your Kick dashboard (Settings → Stream URL & Key) and give it as the url.',
+          'url'
+        )
       const p = parseRtmpUrl(input.url)
       return { target: p.base, key: p.key, name: 'Kick' }
     }
     case 'rtmp': {
-      if (!input.url) throw new StudioError('invalid_input', 'An RTMP destination needs its URL (rtmp://host/app or rtmps://…).', 'url')
+      if (!input.url)
+        throw new StudioError(
+          'invalid_input',
+          'An RTMP destination needs its URL (rtmp://host/app or rtmps://…).',
+          'url'
+        )
       const p = parseRtmpUrl(input.url)
       return { target: p.base, key: p.key, name: new URL(p.base.replace(/^rtmps?:/, 'http:')).host }
     }
     case 'srt': {
-      if (!input.url) throw new StudioError('invalid_input', 'An SRT destination needs its URL (srt://host:port?streamid=…).', 'url')
+      if (!input.url)
+        throw new StudioError('invalid_input', 'An SRT destination needs its URL (srt://host:port?streamid=…).', 'url')
       const p = parseSrtUrl(input.url)
       if (!ffmpegHasSrt()) throw new StudioError('unavailable', SRT_MISSING, 'url')
       return { target: p.base, key: p.key, name: `SRT ${p.base.replace(/^srt:\/\//, '').replace(/\?.*$/, '')}` }

@@ -76,7 +76,9 @@ export interface SnapshotSources {
     | undefined
   library?: { db: { prepare(sql: string): { all(...args: unknown[]): unknown[] } } } | undefined
   /** HLS and recording per channel (the outputs feature). */
-  outputs?: { observe(channelId: number): { hls: OutputSnapshot | null; recording: OutputSnapshot | null; pids: number[] } } | undefined
+  outputs?:
+    | { observe(channelId: number): { hls: OutputSnapshot | null; recording: OutputSnapshot | null; pids: number[] } }
+    | undefined
 }
 
 const CLOCK_TICKS = 100
@@ -114,11 +116,18 @@ export function collectSnapshot(src: SnapshotSources): StudioSnapshot {
   let conformBacklog = 0
   if (src.library) {
     const db = src.library.db
-    for (const r of db.prepare('SELECT id, name FROM channels ORDER BY id').all() as Array<{ id: number; name: string }>) known.set(r.id, r.name)
+    for (const r of db.prepare('SELECT id, name FROM channels ORDER BY id').all() as Array<{
+      id: number
+      name: string
+    }>)
+      known.set(r.id, r.name)
     jobs = Object.fromEntries(
-      (db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as Array<{ state: string; n: number }>).map((r) => [r.state, r.n])
+      (
+        db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as Array<{ state: string; n: number }>
+      ).map((r) => [r.state, r.n])
     )
-    const row = db.prepare("SELECT COUNT(*) AS n FROM shots WHERE status IN ('queued', 'conforming')").all()[0] as { n: number } | undefined
+    const row = db.prepare("SELECT COUNT(*) AS n FROM shots WHERE status IN ('queued', 'conforming')").all()[0] as
+      { n: number } | undefined
     conformBacklog = row?.n ?? 0
   }
   for (const o of observed) known.set(o.channelId, o.name)

@@ -30,15 +30,24 @@ export function healthOf(s: StudioSnapshot, now = Date.now()): Health {
     if (c.state === 'error') {
       failing = true
       problems.push(`channel "${c.name}" is in error`)
-    } else if ((c.state === 'reconnecting' || c.state === 'starting') && c.since !== null && now - c.since > ENCODER_GRACE_MS) {
+    } else if (
+      (c.state === 'reconnecting' || c.state === 'starting') &&
+      c.since !== null &&
+      now - c.since > ENCODER_GRACE_MS
+    ) {
       failing = true
       problems.push(`channel "${c.name}" has been ${c.state} for ${Math.round((now - c.since) / 1000)} s`)
     } else if (c.state === 'reconnecting') problems.push(`channel "${c.name}" is restarting its encoder`)
     for (const d of c.destinations) {
-      if (d.state === 'reconnecting' || d.state === 'error') problems.push(`destination "${d.name}" of "${c.name}" is ${d.state}`)
+      if (d.state === 'reconnecting' || d.state === 'error')
+        problems.push(`destination "${d.name}" of "${c.name}" is ${d.state}`)
     }
-    for (const [what, o] of [['HLS', c.hls], ['recording', c.recording]] as const) {
-      if (o && c.state === 'live' && (o.state === 'error' || o.state === 'reconnecting')) problems.push(`${what} of "${c.name}" is ${o.state}`)
+    for (const [what, o] of [
+      ['HLS', c.hls],
+      ['recording', c.recording]
+    ] as const) {
+      if (o && c.state === 'live' && (o.state === 'error' || o.state === 'reconnecting'))
+        problems.push(`${what} of "${c.name}" is ${o.state}`)
     }
   }
   const status: HealthStatus = failing ? 'failing' : problems.length ? 'degraded' : 'ok'
@@ -50,7 +59,11 @@ export function healthOf(s: StudioSnapshot, now = Date.now()): Health {
     version: s.version,
     channels: s.channels
       .filter((c) => c.state !== 'offline')
-      .map((c) => ({ name: c.name, state: c.state, destinations: c.destinations.map((d) => ({ name: d.name, state: d.state })) })),
+      .map((c) => ({
+        name: c.name,
+        state: c.state,
+        destinations: c.destinations.map((d) => ({ name: d.name, state: d.state }))
+      })),
     problems
   }
 }

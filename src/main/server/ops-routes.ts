@@ -6,7 +6,13 @@ import { PROMETHEUS_CONTENT_TYPE } from './metrics'
 
 const HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }
 
-function send(res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  extra: Record<string, string> = {}
+): void {
   res.writeHead(status, { ...HEADERS, 'Content-Type': type, 'Cache-Control': 'no-store', ...extra })
   res.end(body)
 }
@@ -29,7 +35,12 @@ export interface OpsRouteContext {
  * - /guide/<stream>.json, /guide/<stream>.xml (XMLTV) and /guide.xml: public.
  * Returns false when the path is not one of these.
  */
-export async function handleOpsRoute(req: IncomingMessage, res: ServerResponse, url: URL, ctx: OpsRouteContext): Promise<boolean> {
+export async function handleOpsRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  ctx: OpsRouteContext
+): Promise<boolean> {
   const path = url.pathname
   const method = req.method ?? 'GET'
   if (method !== 'GET' && method !== 'HEAD') return false
@@ -37,7 +48,12 @@ export async function handleOpsRoute(req: IncomingMessage, res: ServerResponse, 
 
   if (path === '/metrics' || path === '/health') {
     if (!ctx.local && !ctx.authorized) {
-      send(res, 401, 'text/plain; charset=utf-8', 'From another machine, /metrics and /health need the studio token (Authorization: Bearer …).\n')
+      send(
+        res,
+        401,
+        'text/plain; charset=utf-8',
+        'From another machine, /metrics and /health need the studio token (Authorization: Bearer …).\n'
+      )
       return true
     }
     if (!outputs) {
@@ -66,7 +82,14 @@ export async function handleOpsRoute(req: IncomingMessage, res: ServerResponse, 
     try {
       body = await readFile(join(folder, hls[2]!))
     } catch {
-      send(res, 404, 'text/plain; charset=utf-8', playlist ? 'The first HLS segment is not ready yet; retry in a few seconds.\n' : 'That segment has left the window.\n')
+      send(
+        res,
+        404,
+        'text/plain; charset=utf-8',
+        playlist
+          ? 'The first HLS segment is not ready yet; retry in a few seconds.\n'
+          : 'That segment has left the window.\n'
+      )
       return true
     }
     res.writeHead(200, {
@@ -83,7 +106,10 @@ export async function handleOpsRoute(req: IncomingMessage, res: ServerResponse, 
 
   if (path === '/guide.xml' || path === '/guide.json') {
     const guides = outputs?.publicGuides() ?? []
-    if (path === '/guide.xml') send(res, 200, 'application/xml; charset=utf-8', outputs?.xmltv(guides) ?? '', { 'Access-Control-Allow-Origin': '*' })
+    if (path === '/guide.xml')
+      send(res, 200, 'application/xml; charset=utf-8', outputs?.xmltv(guides) ?? '', {
+        'Access-Control-Allow-Origin': '*'
+      })
     else send(res, 200, 'application/json', JSON.stringify({ guides }), { 'Access-Control-Allow-Origin': '*' })
     return true
   }
@@ -94,7 +120,8 @@ export async function handleOpsRoute(req: IncomingMessage, res: ServerResponse, 
       send(res, 404, 'text/plain; charset=utf-8', `No channel streams as "${guide[1]}".\n`)
       return true
     }
-    if (guide[2] === 'xml') send(res, 200, 'application/xml; charset=utf-8', outputs.xmltv([g]), { 'Access-Control-Allow-Origin': '*' })
+    if (guide[2] === 'xml')
+      send(res, 200, 'application/xml; charset=utf-8', outputs.xmltv([g]), { 'Access-Control-Allow-Origin': '*' })
     else send(res, 200, 'application/json', JSON.stringify(g), { 'Access-Control-Allow-Origin': '*' })
     return true
   }

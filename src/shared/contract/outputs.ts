@@ -61,7 +61,13 @@ export const healthSchema = z.object({
   checkedAt: z.number(),
   uptimeS: z.number(),
   version: z.string(),
-  channels: z.array(z.object({ name: z.string(), state: z.string(), destinations: z.array(z.object({ name: z.string(), state: z.string() })) })),
+  channels: z.array(
+    z.object({
+      name: z.string(),
+      state: z.string(),
+      destinations: z.array(z.object({ name: z.string(), state: z.string() }))
+    })
+  ),
   problems: z.array(z.string())
 })
 
@@ -75,7 +81,10 @@ export const outputSettingsSchema = z.object({
   /** Oldest files are removed first once the channel's recordings pass this size (GiB) … */
   recordMaxGiB: z.number().positive().max(100_000),
   /** … or this age (hours; 0 = no age limit). */
-  recordMaxAgeHours: z.number().min(0).max(24 * 3650)
+  recordMaxAgeHours: z
+    .number()
+    .min(0)
+    .max(24 * 3650)
 })
 export type OutputSettings = z.infer<typeof outputSettingsSchema>
 
@@ -136,7 +145,11 @@ export const outputsCalls = {
     z.object({ snapshot: statusSnapshotSchema, health: healthSchema }),
     'Every channel, destination, output, job count and the process itself — what /metrics and /health render.'
   ),
-  'outputs.settings.get': call(z.object({ channelId }).strict(), outputSettingsSchema, "A channel's HLS and recording settings."),
+  'outputs.settings.get': call(
+    z.object({ channelId }).strict(),
+    outputSettingsSchema,
+    "A channel's HLS and recording settings."
+  ),
   'outputs.settings.update': call(
     outputSettingsSchema.partial().extend({ channelId }).strict(),
     outputSettingsSchema,
@@ -171,5 +184,11 @@ export const outputsEvents = {
   /** A clip aired (as-run entry opened) or ended (closed). */
   'outputs.asrun': asrunEntrySchema,
   /** HLS or recording of a channel changed state. */
-  'outputs.state': z.object({ channelId, output: z.enum(['hls', 'recording']), state: airStateSchema, message: z.string().optional(), at: z.number() })
+  'outputs.state': z.object({
+    channelId,
+    output: z.enum(['hls', 'recording']),
+    state: airStateSchema,
+    message: z.string().optional(),
+    at: z.number()
+  })
 }

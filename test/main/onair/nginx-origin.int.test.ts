@@ -12,7 +12,11 @@ import { tempDir } from '../../helpers/tmp'
 import { freePort, startViewer, type Viewer } from '../../fixtures/rtmp'
 import { NGINX_BIN, NGINX_RTMP_MODULE, startNginxRtmp, type NginxRtmp } from '../../fixtures/nginx-rtmp'
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 40_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 40_000
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await fn()
@@ -52,12 +56,23 @@ describe.skipIf(!NGINX_BIN || !NGINX_RTMP_MODULE)('scale-out: nginx-rtmp as the 
     await callCore(c, 'onair.settings.update', { rtmpPort: await freePort(), httpPort: await freePort() })
     const ch = await callCore(c, 'library.channels.create', { name: 'Origin' })
     channelId = ch.id
-    clip = await makeHouseClip({ format: DEFAULT_HOUSE_FORMAT, frames: 96, video: 'testsrc2', toneHz: 440, output: join(tmp.dir, 'a.ts') })
+    clip = await makeHouseClip({
+      format: DEFAULT_HOUSE_FORMAT,
+      frames: 96,
+      video: 'testsrc2',
+      toneHz: 440,
+      output: join(tmp.dir, 'a.ts')
+    })
     const { results } = await callCore(c, 'library.import', { channelId, paths: [clip], approved: true })
     if (!results[0]!.ok) throw new Error(results[0]!.error)
     await callCore(c, 'library.playlist.add', { channelId, shotIds: [results[0]!.shot.id] })
     // The origin is just another destination: the studio publishes one copy, nginx fans it out.
-    await callCore(c, 'onair.destinations.add', { channelId, kind: 'rtmp', name: 'Origin', url: nginx.rtmpUrl('webtv') })
+    await callCore(c, 'onair.destinations.add', {
+      channelId,
+      kind: 'rtmp',
+      name: 'Origin',
+      url: nginx.rtmpUrl('webtv')
+    })
   }, 120_000)
 
   afterAll(async () => {
@@ -70,7 +85,9 @@ describe.skipIf(!NGINX_BIN || !NGINX_RTMP_MODULE)('scale-out: nginx-rtmp as the 
   it('serves RTMP and HLS viewers what the studio publishes, through a studio restart', async () => {
     await callCore(core!, 'onair.start', { channelId })
     viewer = startViewer(nginx.rtmpUrl('webtv'))
-    await until('RTMP packets from nginx', () => (viewer!.packets.filter((p) => p.stream === 'video').length > 48 ? true : undefined))
+    await until('RTMP packets from nginx', () =>
+      viewer!.packets.filter((p) => p.stream === 'video').length > 48 ? true : undefined
+    )
     const first = await until('an HLS playlist from nginx', () => playlist(nginx.hlsUrl('webtv')))
     const segment = /^(\S+\.ts)$/m.exec(first)![1]!
     const body = Buffer.from(await (await fetch(new URL(segment, nginx.hlsUrl('webtv')))).arrayBuffer())
@@ -87,27 +104,49 @@ describe.skipIf(!NGINX_BIN || !NGINX_RTMP_MODULE)('scale-out: nginx-rtmp as the 
     const c = await openStudio()
     await callCore(c, 'onair.start', { channelId })
     // HLS viewers: the playlist goes on advancing after the restart.
-    await until('HLS advancing after the restart', async () => {
-      const t = await playlist(nginx.hlsUrl('webtv'))
-      return t && seq(t) > seqBefore + 1 ? true : undefined
-    }, 60_000)
+    await until(
+      'HLS advancing after the restart',
+      async () => {
+        const t = await playlist(nginx.hlsUrl('webtv'))
+        return t && seq(t) > seqBefore + 1 ? true : undefined
+      },
+      60_000
+    )
     // RTMP viewers: the one already connected gets the new stream, or a new one plays at once.
-    const resumed = await until('RTMP after the restart', async () => {
-      if (viewer!.packets.length > before + 48) return 'same viewer'
-      if (!viewer!.alive) {
-        viewer = startViewer(nginx.rtmpUrl('webtv'))
+    const resumed = await until(
+      'RTMP after the restart',
+      async () => {
+        if (viewer!.packets.length > before + 48) return 'same viewer'
+        if (!viewer!.alive) {
+          viewer = startViewer(nginx.rtmpUrl('webtv'))
+          return undefined
+        }
         return undefined
-      }
-      return undefined
-    }, 60_000)
+      },
+      60_000
+    )
     expect(['same viewer']).toContain(resumed)
   }, 180_000)
 
   it("YouTube's backup-ingest URL shape (…/live2?backup=1/KEY) is read by an RTMP server as app + stream key", async () => {
     // nginx-rtmp, like YouTube, splits the app at the first slash and ignores its query.
-    const url = destinationUrl({ id: 'y', channelId, kind: 'youtube', name: 'YouTube (backup)', target: `rtmp://127.0.0.1:${nginx.rtmpPort}/live?backup=1`, enabled: true }, 'yt-key-42')
+    const url = destinationUrl(
+      {
+        id: 'y',
+        channelId,
+        kind: 'youtube',
+        name: 'YouTube (backup)',
+        target: `rtmp://127.0.0.1:${nginx.rtmpPort}/live?backup=1`,
+        enabled: true
+      },
+      'yt-key-42'
+    )
     expect(url).toBe(`rtmp://127.0.0.1:${nginx.rtmpPort}/live?backup=1/yt-key-42`)
-    const push = spawn(toolPath('ffmpeg'), ['-hide_banner', '-loglevel', 'error', '-re', '-i', clip, '-c', 'copy', '-f', 'flv', url], { stdio: 'ignore' })
+    const push = spawn(
+      toolPath('ffmpeg'),
+      ['-hide_banner', '-loglevel', 'error', '-re', '-i', clip, '-c', 'copy', '-f', 'flv', url],
+      { stdio: 'ignore' }
+    )
     try {
       await until('HLS of the stream named by the key', () => playlist(nginx.hlsUrl('yt-key-42')), 30_000)
     } finally {

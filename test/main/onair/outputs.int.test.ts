@@ -28,7 +28,11 @@ function metric(families: PromFamily[], name: string, labels: Record<string, str
   return m ? Number(m.value) : undefined
 }
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await fn()
@@ -39,7 +43,11 @@ async function until<T>(what: string, fn: () => T | undefined | Promise<T | unde
 }
 
 function probeDuration(file: string): number {
-  return Number(execFileSync(toolPath('ffprobe'), ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], { encoding: 'utf8' }).trim())
+  return Number(
+    execFileSync(toolPath('ffprobe'), ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], {
+      encoding: 'utf8'
+    }).trim()
+  )
 }
 
 describe('outputs: metrics, health, HLS, recording, as-run log and guide of a channel on air', () => {
@@ -65,7 +73,15 @@ describe('outputs: metrics, health, HLS, recording, as-run log and guide of a ch
     channelId = ch.id
     const paths: string[] = []
     for (const [i, hz] of [330, 440, 550].entries()) {
-      paths.push(await makeHouseClip({ format: DEFAULT_HOUSE_FORMAT, frames: 48, video: 'testsrc2', toneHz: hz, output: join(tmp.dir, `c${i}.ts`) }))
+      paths.push(
+        await makeHouseClip({
+          format: DEFAULT_HOUSE_FORMAT,
+          frames: 48,
+          video: 'testsrc2',
+          toneHz: hz,
+          output: join(tmp.dir, `c${i}.ts`)
+        })
+      )
     }
     const { results } = await callCore(core, 'library.import', { channelId, paths, approved: true })
     const shotIds = results.map((r) => {
@@ -96,7 +112,13 @@ describe('outputs: metrics, health, HLS, recording, as-run log and guide of a ch
     stream = status.stream
     viewer = startViewer(status.rtmpUrl!)
     // The relay counts as live after its confirmation window (15 s).
-    await until('destination live', async () => (await callCore(core, 'onair.status', { channelId })).channels[0]!.destinations[0]!.state === 'live' || undefined, 40_000)
+    await until(
+      'destination live',
+      async () =>
+        (await callCore(core, 'onair.status', { channelId })).channels[0]!.destinations[0]!.state === 'live' ||
+        undefined,
+      40_000
+    )
     const text = await (await fetch(`${server.baseUrl}/metrics`)).text()
     const families = parsePrometheus(text) as PromFamily[]
     expect(metric(families, 'webtv_channel_live', { channel: 'Outputs Test' })).toBe(1)
@@ -120,7 +142,9 @@ describe('outputs: metrics, health, HLS, recording, as-run log and guide of a ch
     const secrets = core.services.get('secrets') as { values(): Promise<string[]> }
     const all = [KEY, ...(await secrets.values())]
     expect(all.length).toBeGreaterThanOrEqual(2)
-    const beacon = readdirSync(join(core.dataDir, 'run')).map((f) => readFileSync(join(core.dataDir, 'run', f), 'utf8')).join('\n')
+    const beacon = readdirSync(join(core.dataDir, 'run'))
+      .map((f) => readFileSync(join(core.dataDir, 'run', f), 'utf8'))
+      .join('\n')
     for (const s of all) {
       expect(text).not.toContain(s)
       expect(JSON.stringify(h)).not.toContain(s)
@@ -160,7 +184,9 @@ describe('outputs: metrics, health, HLS, recording, as-run log and guide of a ch
     // Nothing outside the window or the folder is served.
     expect((await fetch(`${server.baseUrl}/hls/${stream}/..%2f..%2flibrary.db`)).status).not.toBe(200)
     expect((await fetch(`${server.baseUrl}/hls/nosuch/index.m3u8`)).status).toBe(404)
-    const pub = (await (await fetch(`${server.baseUrl}/api/public/channels`)).json()) as Array<{ hlsPath: string | null }>
+    const pub = (await (await fetch(`${server.baseUrl}/api/public/channels`)).json()) as Array<{
+      hlsPath: string | null
+    }>
     expect(pub[0]!.hlsPath).toBe(`/hls/${stream}/index.m3u8`)
   }, 60_000)
 
@@ -214,10 +240,17 @@ describe('outputs: metrics, health, HLS, recording, as-run log and guide of a ch
     expect(r.stdout).toMatch(/Remote \(rtmp\): RECONNECTING/)
     expect(r.stdout + r.stderr).not.toContain(KEY)
     await remote.restart()
-    await until('destination back', async () => {
-      const f = parsePrometheus(await (await fetch(`${server.baseUrl}/metrics`)).text()) as PromFamily[]
-      return (metric(f, 'webtv_destination_reconnects_total', { destination: 'Remote' }) ?? 0) >= 1 && metric(f, 'webtv_destination_up', { destination: 'Remote' }) === 1 ? true : undefined
-    }, 40_000)
+    await until(
+      'destination back',
+      async () => {
+        const f = parsePrometheus(await (await fetch(`${server.baseUrl}/metrics`)).text()) as PromFamily[]
+        return (metric(f, 'webtv_destination_reconnects_total', { destination: 'Remote' }) ?? 0) >= 1 &&
+          metric(f, 'webtv_destination_up', { destination: 'Remote' }) === 1
+          ? true
+          : undefined
+      },
+      40_000
+    )
   }, 90_000)
 
   it('logs every clip aired across 20 boundaries and an edit; the recording holds what aired', async () => {

@@ -5,7 +5,14 @@ import parsePrometheus from 'parse-prometheus-text-format'
 import { asrunCsv, csvCell } from '../../../src/main/onair/asrun'
 import { projectGuide, toXmltv, xmltvTime } from '../../../src/main/onair/guide'
 import { pruneRecordings } from '../../../src/main/onair/outputs'
-import { FACEBOOK_INGEST, YOUTUBE_BACKUP, YOUTUBE_PRIMARY, checkFormat, parseSrtUrl, presetTarget } from '../../../src/main/onair/presets'
+import {
+  FACEBOOK_INGEST,
+  YOUTUBE_BACKUP,
+  YOUTUBE_PRIMARY,
+  checkFormat,
+  parseSrtUrl,
+  presetTarget
+} from '../../../src/main/onair/presets'
 import { destinationUrl } from '../../../src/main/onair/destinations'
 import { hlsArgs, recordArgs } from '../../../src/main/onair/copy-tap'
 import { relayArgs } from '../../../src/main/onair/ffmpeg-args'
@@ -34,7 +41,9 @@ function channel(over: Partial<ChannelSnapshot> = {}): ChannelSnapshot {
     runwayS: 120,
     now: 'a clip',
     ffmpegCpuSeconds: 1.5,
-    destinations: [{ id: 'd1', name: 'Twitch', kind: 'twitch', state: 'live', kbps: 2000, bytes: 123456, reconnects: 0, uptimeS: 50 }],
+    destinations: [
+      { id: 'd1', name: 'Twitch', kind: 'twitch', state: 'live', kbps: 2000, bytes: 123456, reconnects: 0, uptimeS: 50 }
+    ],
     hls: { state: 'live', files: 6, bytes: 3_000_000 },
     recording: { state: 'live', files: 2, bytes: 9_000_000 },
     ...over
@@ -57,7 +66,12 @@ function snap(channels: ChannelSnapshot[]): StudioSnapshot {
 
 describe('metrics (Prometheus text)', () => {
   it('parses with a Prometheus parser, one block per family, label values escaped', () => {
-    const text = renderPrometheus(snap([channel(), channel({ id: 2, name: 'Off', stream: null, state: 'offline', destinations: [], hls: null, recording: null })]))
+    const text = renderPrometheus(
+      snap([
+        channel(),
+        channel({ id: 2, name: 'Off', stream: null, state: 'offline', destinations: [], hls: null, recording: null })
+      ])
+    )
     const families = parsePrometheus(text)
     const names = families.map((f) => f.name)
     expect(new Set(names).size).toBe(names.length)
@@ -69,8 +83,13 @@ describe('metrics (Prometheus text)', () => {
     const state = families.find((f) => f.name === 'webtv_channel_state')!
     expect(state.metrics.filter((m) => m.value === '1').map((m) => m.labels!.state)).toEqual(['live', 'offline'])
     expect(families.find((f) => f.name === 'webtv_destination_bytes_total')!.type).toBe('COUNTER')
-    expect(families.find((f) => f.name === 'webtv_output_up')!.metrics.map((m) => m.labels!.output)).toEqual(['hls', 'recording'])
-    expect(families.find((f) => f.name === 'webtv_jobs')!.metrics.find((m) => m.labels!.state === 'queued')!.value).toBe('2')
+    expect(families.find((f) => f.name === 'webtv_output_up')!.metrics.map((m) => m.labels!.output)).toEqual([
+      'hls',
+      'recording'
+    ])
+    expect(
+      families.find((f) => f.name === 'webtv_jobs')!.metrics.find((m) => m.labels!.state === 'queued')!.value
+    ).toBe('2')
     expect(families.find((f) => f.name === 'webtv_conform_backlog')!.metrics[0]!.value).toBe('4')
   })
 })
@@ -91,27 +110,33 @@ describe('health', () => {
 describe('destination presets', () => {
   it('builds the ingest URLs each platform expects', () => {
     const yt = presetTarget('youtube', {})
-    expect(destinationUrl({ id: 'a', channelId: 1, kind: 'youtube', name: yt.name, target: yt.target, enabled: true }, 'abcd-1234')).toBe(
-      'rtmps://a.rtmps.youtube.com:443/live2/abcd-1234'
-    )
+    expect(
+      destinationUrl(
+        { id: 'a', channelId: 1, kind: 'youtube', name: yt.name, target: yt.target, enabled: true },
+        'abcd-1234'
+      )
+    ).toBe('rtmps://a.rtmps.youtube.com:443/live2/abcd-1234')
     expect(yt.target).toBe(YOUTUBE_PRIMARY)
     const backup = presetTarget('youtube', { backup: true })
     expect(backup.target).toBe(YOUTUBE_BACKUP)
-    expect(destinationUrl({ id: 'b', channelId: 1, kind: 'youtube', name: backup.name, target: backup.target, enabled: true }, 'abcd-1234')).toBe(
-      'rtmps://b.rtmps.youtube.com:443/live2?backup=1/abcd-1234'
-    )
+    expect(
+      destinationUrl(
+        { id: 'b', channelId: 1, kind: 'youtube', name: backup.name, target: backup.target, enabled: true },
+        'abcd-1234'
+      )
+    ).toBe('rtmps://b.rtmps.youtube.com:443/live2?backup=1/abcd-1234')
     const fb = presetTarget('facebook', {})
     expect(fb.target).toBe(FACEBOOK_INGEST)
-    expect(destinationUrl({ id: 'c', channelId: 1, kind: 'facebook', name: 'f', target: fb.target, enabled: true }, 'FB-1-2')).toBe(
-      'rtmps://live-api-s.facebook.com:443/rtmp/FB-1-2'
-    )
+    expect(
+      destinationUrl({ id: 'c', channelId: 1, kind: 'facebook', name: 'f', target: fb.target, enabled: true }, 'FB-1-2')
+    ).toBe('rtmps://live-api-s.facebook.com:443/rtmp/FB-1-2')
     const kick = presetTarget('kick', { url: 'rtmps://fa723fc1b171.global-contribute.live-video.net/app' })
     expect(kick.target).toBe('rtmps://fa723fc1b171.global-contribute.live-video.net/app')
     const srt = parseSrtUrl('srt://ingest.example.com:9000?streamid=#!::r=live/k1,m=publish&latency=200000')
     expect(srt).toEqual({ base: 'srt://ingest.example.com:9000?latency=200000', key: '#!::r=live/k1,m=publish' })
-    expect(destinationUrl({ id: 'd', channelId: 1, kind: 'srt', name: 's', target: srt.base, enabled: true }, srt.key!)).toBe(
-      'srt://ingest.example.com:9000?latency=200000&streamid=%23!%3A%3Ar%3Dlive%2Fk1%2Cm%3Dpublish'
-    )
+    expect(
+      destinationUrl({ id: 'd', channelId: 1, kind: 'srt', name: 's', target: srt.base, enabled: true }, srt.key!)
+    ).toBe('srt://ingest.example.com:9000?latency=200000&streamid=%23!%3A%3Ar%3Dlive%2Fk1%2Cm%3Dpublish')
     // SRT carries MPEG-TS, RTMP FLV.
     expect(relayArgs('srt://h:1', 'mpegts').join(' ')).toMatch(/-f mpegts srt:\/\/h:1$/)
     expect(relayArgs('rtmp://h/app/k').join(' ')).toMatch(/-f flv -flvflags no_duration_filesize rtmp:\/\/h\/app\/k$/)
@@ -145,7 +170,14 @@ describe('destination presets', () => {
     expect(tw.join('\n')).toMatch(/1920x1080.*2560x1440/)
     expect(checkFormat('youtube', big)).toEqual([])
     // Facebook's limit depends on size and rate: 720p30 takes 4000 kbit/s.
-    const fb720 = checkFormat('facebook', { ...DEFAULT_HOUSE_FORMAT, width: 1280, height: 720, fps: 30, videoKbps: 4000, videoMaxKbps: 5000 })
+    const fb720 = checkFormat('facebook', {
+      ...DEFAULT_HOUSE_FORMAT,
+      width: 1280,
+      height: 720,
+      fps: 30,
+      videoKbps: 4000,
+      videoMaxKbps: 5000
+    })
     expect(fb720).toHaveLength(1)
     expect(fb720[0]).toMatch(/at most 4000 kbit\/s of video at 1280x720@30/)
     expect(checkFormat('rtmp', big)).toEqual([])
@@ -202,9 +234,13 @@ describe('as-run CSV', () => {
     expect(csvCell('a,b')).toBe('"a,b"')
     expect(csvCell('say "hi"')).toBe('"say ""hi"""')
     expect(csvCell('two\nlines')).toBe('"two\nlines"')
-    for (const evil of ['=HYPERLINK("http://x")', '+1', '-2+3', '@SUM(A1)', '\tx', '\rx']) expect(csvCell(evil).replace(/^"/, '')[0]).toBe("'")
+    for (const evil of ['=HYPERLINK("http://x")', '+1', '-2+3', '@SUM(A1)', '\tx', '\rx'])
+      expect(csvCell(evil).replace(/^"/, '')[0]).toBe("'")
     expect(csvCell(-5)).toBe('-5')
-    const csv = asrunCsv([entry({ id: 2, label: '=cmd|"/c calc"!A1', startedAt: Date.UTC(2026, 11, 1, 18, 0, 2, 500), endedAt: null }), entry({})])
+    const csv = asrunCsv([
+      entry({ id: 2, label: '=cmd|"/c calc"!A1', startedAt: Date.UTC(2026, 11, 1, 18, 0, 2, 500), endedAt: null }),
+      entry({})
+    ])
     const lines = csv.split('\r\n')
     expect(lines[1]).toBe('Main,2026-12-01T18:00:00.000Z,2026-12-01T18:00:02.500Z,2.500,plain,no,7,9,5,Twitch; YouTube')
     expect(lines[2]).toBe(`Main,2026-12-01T18:00:02.500Z,,,"'=cmd|""/c calc""!A1",no,7,9,5,Twitch; YouTube`)
@@ -212,7 +248,13 @@ describe('as-run CSV', () => {
 })
 
 describe('program guide', () => {
-  const items: AirItem[] = [1, 2, 3].map((n, i) => ({ itemId: n, position: i, label: `clip ${n}`, tsPath: `/x/${n}.ts`, durationMs: n * 1000 }))
+  const items: AirItem[] = [1, 2, 3].map((n, i) => ({
+    itemId: n,
+    position: i,
+    label: `clip ${n}`,
+    tsPath: `/x/${n}.ts`,
+    durationMs: n * 1000
+  }))
   const base = {
     channelId: 1,
     name: 'Main & <Co>',
@@ -222,7 +264,14 @@ describe('program guide', () => {
     slateMs: 2000
   }
   it('starts with the clip on air and loops the timeline from it until the horizon', () => {
-    const g = projectGuide({ ...base, items, onAir: true, now: { itemId: 2, label: 'clip 2', durationMs: 2000, slate: false, startedAt: 1_000_000 }, at: 1_000_500, hours: 11.5 / 3600 })
+    const g = projectGuide({
+      ...base,
+      items,
+      onAir: true,
+      now: { itemId: 2, label: 'clip 2', durationMs: 2000, slate: false, startedAt: 1_000_000 },
+      at: 1_000_500,
+      hours: 11.5 / 3600
+    })
     expect(g.entries.map((e) => [e.itemId, e.start - 1_000_000])).toEqual([
       [2, 0],
       [3, 2000],
@@ -235,14 +284,30 @@ describe('program guide', () => {
     expect(g.entries[1]!.shotId).toBe(30)
     // A reorder shows at once: 1 moved after 2.
     const moved = [items[1]!, items[0]!, items[2]!].map((it, i) => ({ ...it, position: i }))
-    const g2 = projectGuide({ ...base, items: moved, onAir: true, now: { itemId: 2, label: 'clip 2', durationMs: 2000, slate: false, startedAt: 1_000_000 }, at: 1_000_500, hours: 6 / 3600 })
+    const g2 = projectGuide({
+      ...base,
+      items: moved,
+      onAir: true,
+      now: { itemId: 2, label: 'clip 2', durationMs: 2000, slate: false, startedAt: 1_000_000 },
+      at: 1_000_500,
+      hours: 6 / 3600
+    })
     expect(g2.entries.map((e) => e.itemId)).toEqual([2, 1, 3, 2])
     const empty = projectGuide({ ...base, items: [], onAir: true, now: null, at: 0, hours: 1 })
-    expect(empty.entries).toEqual([{ start: 0, stop: 3600_000, itemId: null, shotId: null, title: 'Standby', slate: true, now: false }])
+    expect(empty.entries).toEqual([
+      { start: 0, stop: 3600_000, itemId: null, shotId: null, title: 'Standby', slate: true, now: false }
+    ])
   })
 
   it('writes XMLTV with UTC times and escaped text', () => {
-    const g = projectGuide({ ...base, items: [{ ...items[0]!, label: 'rock & "roll" <live>\u0001' }], onAir: false, now: null, at: Date.UTC(2026, 11, 1, 18, 0, 0), hours: 2 / 3600 })
+    const g = projectGuide({
+      ...base,
+      items: [{ ...items[0]!, label: 'rock & "roll" <live>\u0001' }],
+      onAir: false,
+      now: null,
+      at: Date.UTC(2026, 11, 1, 18, 0, 0),
+      hours: 2 / 3600
+    })
     const x = toXmltv([g])
     expect(xmltvTime(Date.UTC(2026, 11, 1, 18, 5, 9))).toBe('20261201180509 +0000')
     expect(x).toContain('<display-name>Main &amp; &lt;Co&gt;</display-name>')

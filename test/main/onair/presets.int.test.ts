@@ -28,16 +28,40 @@ async function until<T>(what: string, fn: () => T | undefined, timeoutMs = 30_00
 }
 
 /** An RTMPS ingest: TLS (self-signed certificate) terminated here, RTMP passed to node-media-server. */
-async function startTlsProxy(dir: string, targetPort: number): Promise<{ port: number; server: TlsServer; handshakes: () => number }> {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' })
+async function startTlsProxy(
+  dir: string,
+  targetPort: number
+): Promise<{ port: number; server: TlsServer; handshakes: () => number }> {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost'
+    ],
+    { stdio: 'ignore' }
+  )
   let count = 0
-  const server = createTlsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (tls) => {
-    count++
-    const up: Socket = connect(targetPort, '127.0.0.1')
-    tls.pipe(up).pipe(tls)
-    tls.on('error', () => up.destroy())
-    up.on('error', () => tls.destroy())
-  })
+  const server = createTlsServer(
+    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+    (tls) => {
+      count++
+      const up: Socket = connect(targetPort, '127.0.0.1')
+      tls.pipe(up).pipe(tls)
+      tls.on('error', () => up.destroy())
+      up.on('error', () => tls.destroy())
+    }
+  )
   const port = await freePort()
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()))
   return { port, server, handshakes: () => count }
@@ -58,7 +82,13 @@ describe('destination presets against local receivers (RTMPS through TLS, SRT li
     await callCore(core, 'onair.settings.update', { rtmpPort: await freePort(), httpPort: await freePort() })
     const ch = await callCore(core, 'library.channels.create', { name: 'Presets' })
     channelId = ch.id
-    const clip = await makeHouseClip({ format: DEFAULT_HOUSE_FORMAT, frames: 48, video: 'testsrc2', toneHz: 440, output: join(tmp.dir, 'a.ts') })
+    const clip = await makeHouseClip({
+      format: DEFAULT_HOUSE_FORMAT,
+      frames: 48,
+      video: 'testsrc2',
+      toneHz: 440,
+      output: join(tmp.dir, 'a.ts')
+    })
     const { results } = await callCore(core, 'library.import', { channelId, paths: [clip], approved: true })
     if (!results[0]!.ok) throw new Error(results[0]!.error)
     await callCore(core, 'library.playlist.add', { channelId, shotIds: [results[0]!.shot.id] })
@@ -78,25 +108,70 @@ describe('destination presets against local receivers (RTMPS through TLS, SRT li
     const srtPort = await freePort()
     const out = join(tmp.dir, 'srt-received.ts')
     // ffmpeg as the SRT receiver (listener), writing what arrives.
-    srt = spawn(toolPath('ffmpeg'), ['-hide_banner', '-loglevel', 'error', '-y', '-i', `srt://127.0.0.1:${srtPort}?mode=listener`, '-map', '0', '-c', 'copy', '-f', 'mpegts', out], {
-      stdio: 'ignore'
+    srt = spawn(
+      toolPath('ffmpeg'),
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-i',
+        `srt://127.0.0.1:${srtPort}?mode=listener`,
+        '-map',
+        '0',
+        '-c',
+        'copy',
+        '-f',
+        'mpegts',
+        out
+      ],
+      {
+        stdio: 'ignore'
+      }
+    )
+    const fb = await callCore(core, 'onair.destinations.add', {
+      channelId,
+      kind: 'facebook',
+      url: `rtmps://127.0.0.1:${tls.port}/rtmp/${FB_KEY}`
     })
-    const fb = await callCore(core, 'onair.destinations.add', { channelId, kind: 'facebook', url: `rtmps://127.0.0.1:${tls.port}/rtmp/${FB_KEY}` })
     expect(fb.name).toBe('Facebook Live')
     expect(fb.keyMasked).toMatch(/•+-abc$/)
     expect(fb.target).toBe(`rtmps://127.0.0.1:${tls.port}/rtmp`)
-    const s = await callCore(core, 'onair.destinations.add', { channelId, kind: 'srt', url: `srt://127.0.0.1:${srtPort}?streamid=${SRT_ID}` })
+    const s = await callCore(core, 'onair.destinations.add', {
+      channelId,
+      kind: 'srt',
+      url: `srt://127.0.0.1:${srtPort}?streamid=${SRT_ID}`
+    })
     expect(s.target).toBe(`srt://127.0.0.1:${srtPort}`)
     expect(s.keyMasked).not.toBeNull()
     await callCore(core, 'onair.start', { channelId })
     expect(await remote.waitFor(/^PUBLISH \/rtmp\//, 30_000)).toBe(`PUBLISH /rtmp/${FB_KEY}`)
     expect(tls.handshakes()).toBeGreaterThan(0)
     await until('SRT bytes', () => (existsSync(out) && statSync(out).size > 300_000 ? true : undefined), 40_000)
-    const streams = execFileSync(toolPath('ffprobe'), ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', out], { encoding: 'utf8' })
+    const streams = execFileSync(
+      toolPath('ffprobe'),
+      ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', out],
+      { encoding: 'utf8' }
+    )
     expect(streams).toMatch(/^h264$/m)
     expect(streams).toMatch(/^aac$/m)
     // And it decodes: the H.264 of the house format, copied.
-    const frames = execFileSync(toolPath('ffprobe'), ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=width,height,nb_read_packets', '-of', 'csv=p=0', out], { encoding: 'utf8' })
+    const frames = execFileSync(
+      toolPath('ffprobe'),
+      [
+        '-v',
+        'error',
+        '-select_streams',
+        'v:0',
+        '-count_packets',
+        '-show_entries',
+        'stream=width,height,nb_read_packets',
+        '-of',
+        'csv=p=0',
+        out
+      ],
+      { encoding: 'utf8' }
+    )
     const [w, h, n] = frames.trim().split(',').map(Number)
     expect([w, h]).toEqual([1024, 576])
     expect(n).toBeGreaterThan(24)
@@ -106,7 +181,7 @@ describe('destination presets against local receivers (RTMPS through TLS, SRT li
     await callCore(core, 'onair.stop', { channelId })
   }, 120_000)
 
-  it("refuses before Go Live what a platform would reject: the channel airs, that destination stops with what to change", async () => {
+  it('refuses before Go Live what a platform would reject: the channel airs, that destination stops with what to change', async () => {
     const big = await callCore(core, 'library.channels.create', {
       name: 'Too Fast',
       format: { width: 1280, height: 720, fps: 30, videoKbps: 4500, videoMaxKbps: 5000 }
@@ -117,12 +192,20 @@ describe('destination presets against local receivers (RTMPS through TLS, SRT li
     expect(fb.problems[0]).toMatch(/at most 4000 kbit\/s.*1280x720@30.*peaks at 5000/)
     expect(presets.find((p) => p.id === 'youtube')!.problems).toEqual([])
     expect(presets.find((p) => p.id === 'srt')!.unavailable).toBeNull()
-    const d = await callCore(core, 'onair.destinations.add', { channelId: big.id, kind: 'facebook', key: 'FB-unused-1' })
+    const d = await callCore(core, 'onair.destinations.add', {
+      channelId: big.id,
+      kind: 'facebook',
+      key: 'FB-unused-1'
+    })
     expect(d.target).toBe('rtmps://live-api-s.facebook.com:443/rtmp')
     const started = Date.now()
     const status = await callCore(core, 'onair.start', { channelId: big.id })
     expect(status.state).toBe('live')
-    const err = await until('destination error', () => states.find((s) => s.destinationId === d.id && s.state === 'error' && s.at >= started), 20_000)
+    const err = await until(
+      'destination error',
+      () => states.find((s) => s.destinationId === d.id && s.state === 'error' && s.at >= started),
+      20_000
+    )
     expect(err.message).toMatch(/Not sent to Facebook Live: .*lower the channel's maximum video bitrate to 4000/)
     expect((await callCore(core, 'onair.status', { channelId: big.id })).channels[0]!.state).toBe('live')
     await callCore(core, 'onair.stop', { channelId: big.id })
@@ -130,13 +213,30 @@ describe('destination presets against local receivers (RTMPS through TLS, SRT li
 
   it('says clearly when the ffmpeg in use has no SRT, and stores nothing', async () => {
     const fake = join(tmp.dir, 'ffmpeg-no-srt')
-    writeFileSync(fake, '#!/bin/sh\nprintf "Supported file protocols:\\nInput:\\n  file\\n  rtmp\\nOutput:\\n  file\\n  rtmp\\n  rtmps\\n"\n')
+    writeFileSync(
+      fake,
+      '#!/bin/sh\nprintf "Supported file protocols:\\nInput:\\n  file\\n  rtmp\\nOutput:\\n  file\\n  rtmp\\n  rtmps\\n"\n'
+    )
     chmodSync(fake, 0o755)
     const dataDir = join(tmp.dir, 'cli-data')
     expect((await runWebtv(['channel', 'create', 'Srt', '--data-dir', dataDir])).code).toBe(0)
-    const r = await runWebtv(['destinations', 'add', '--channel', 'Srt', '--preset', 'srt', '--url', 'srt://127.0.0.1:9999?streamid=abc', '--data-dir', dataDir], {
-      env: { WEBTV_FFMPEG: fake }
-    })
+    const r = await runWebtv(
+      [
+        'destinations',
+        'add',
+        '--channel',
+        'Srt',
+        '--preset',
+        'srt',
+        '--url',
+        'srt://127.0.0.1:9999?streamid=abc',
+        '--data-dir',
+        dataDir
+      ],
+      {
+        env: { WEBTV_FFMPEG: fake }
+      }
+    )
     expect(r.code).not.toBe(0)
     expect(r.stderr).toMatch(/built without SRT.*WEBTV_FFMPEG/)
     const list = await runWebtv(['destinations', '--channel', 'Srt', '--data-dir', dataDir, '--json'])

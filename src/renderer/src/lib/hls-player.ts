@@ -10,7 +10,13 @@ export type StreamKind = 'flv' | 'hls-native' | 'hls.js'
  * page's ?player= parameter) lets a viewer or a test pick. Native HLS only where
  * hls.js cannot run (older iPhones without any Media Source).
  */
-export function chooseStreamKind(env: { flvPlayable: boolean; nativeHls: boolean; hlsJs: boolean; hasHls: boolean; force?: string | null }): StreamKind | null {
+export function chooseStreamKind(env: {
+  flvPlayable: boolean
+  nativeHls: boolean
+  hlsJs: boolean
+  hasHls: boolean
+  force?: string | null
+}): StreamKind | null {
   // hls.js first where it runs (MSE or iOS 17's ManagedMediaSource): Chromium 14x+ also
   // claims native HLS ("maybe") but its player stalled on live playlists here.
   const hls: StreamKind | null = env.hasHls ? (env.hlsJs ? 'hls.js' : env.nativeHls ? 'hls-native' : null) : null
@@ -24,7 +30,12 @@ export function chooseStreamKind(env: { flvPlayable: boolean; nativeHls: boolean
  * Play a live HLS playlist and keep it playing: reloads with a growing delay when
  * the stream fails or stalls (the channel went off air and on again), like playFlv.
  */
-export function playHls(video: HTMLVideoElement, url: string, native: boolean, opts: FlvPlayerOptions = {}): FlvPlayerHandle {
+export function playHls(
+  video: HTMLVideoElement,
+  url: string,
+  native: boolean,
+  opts: FlvPlayerOptions = {}
+): FlvPlayerHandle {
   const stallMs = opts.stallMs ?? 12_000
   let hls: Hls | null = null
   let destroyed = false
@@ -67,7 +78,12 @@ export function playHls(video: HTMLVideoElement, url: string, native: boolean, o
       video.onerror = () => scheduleRetry('the stream failed')
     } else {
       // No worker: the studio's CSP allows only its own scripts, not blob: workers.
-      const h = new Hls({ enableWorker: false, lowLatencyMode: false, liveSyncDurationCount: 3, manifestLoadingMaxRetry: 2 })
+      const h = new Hls({
+        enableWorker: false,
+        lowLatencyMode: false,
+        liveSyncDurationCount: 3,
+        manifestLoadingMaxRetry: 2
+      })
       hls = h
       h.on(Hls.Events.ERROR, (_e, data) => {
         if (data.fatal) scheduleRetry(`stream ${data.type}: ${data.details}`)
@@ -105,6 +121,9 @@ export function playHls(video: HTMLVideoElement, url: string, native: boolean, o
 }
 
 /** What this browser can do, for chooseStreamKind. */
-export function browserStreamSupport(video: HTMLVideoElement, flvPlayable: boolean): { flvPlayable: boolean; nativeHls: boolean; hlsJs: boolean } {
+export function browserStreamSupport(
+  video: HTMLVideoElement,
+  flvPlayable: boolean
+): { flvPlayable: boolean; nativeHls: boolean; hlsJs: boolean } {
   return { flvPlayable, nativeHls: video.canPlayType('application/vnd.apple.mpegurl') !== '', hlsJs: Hls.isSupported() }
 }
