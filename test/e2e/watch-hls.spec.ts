@@ -30,6 +30,13 @@ test.describe('watch page over HLS', () => {
     })
     await callCore(page.request, studio.baseUrl, 'onair.start', { channelId: ch.id })
 
+    // The studio's Outputs tab: HLS on, the guide with the clip on air, the as-run log filling in.
+    await page.getByRole('tab', { name: 'Outputs' }).click()
+    const panel = page.getByTestId('outputs-panel')
+    await expect(panel.getByRole('checkbox', { name: /HLS for phones/ })).toBeChecked()
+    await expect(panel.getByTestId('guide')).toContainText('NOW', { timeout: 30_000 })
+    await expect(panel.getByTestId('asrun').locator('tbody tr').first()).toBeVisible({ timeout: 30_000 })
+
     const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 720 } })
     try {
       const viewer = await viewerContext.newPage()

@@ -170,6 +170,8 @@ function Destinations({ air, now, onRetry }: { air: ChannelAirStatus; now: numbe
   )
 }
 
+const KIND_LABEL: Record<DestinationDto['kind'], string> = { twitch: 'Twitch', rtmp: 'RTMP', youtube: 'YouTube', facebook: 'Facebook', kick: 'Kick', srt: 'SRT' }
+
 function DestinationRow({ d, now, onRetry }: { d: DestinationDto; now: number; onRetry: () => void }) {
   const update = useOnAir((s) => s.updateDestination)
   const remove = useOnAir((s) => s.removeDestination)
@@ -178,7 +180,7 @@ function DestinationRow({ d, now, onRetry }: { d: DestinationDto; now: number; o
     <li className="dest" data-testid="destination" data-state={d.state}>
       <div className="dest-head">
         <span className="dest-name">{d.name}</span>
-        <span className="kind">{d.kind === 'twitch' ? 'Twitch' : 'RTMP'}</span>
+        <span className="kind">{KIND_LABEL[d.kind]}</span>
         <span className={`air-state small ${d.state}`}>{STATE_TEXT[d.state]}</span>
         {d.state === 'live' && d.kbps !== undefined && <span className="muted">{formatBytesPerSecond(d.kbps)}</span>}
       </div>
