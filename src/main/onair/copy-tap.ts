@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { toolPath } from '../media/ffmpeg-path'
-import { Backoff } from './backoff'
+import { Backoff } from '../core/backoff'
 import { LineSplitter, ProgressParser } from './progress'
 import type { OnAirLogger } from './redact-log'
 import { StateMachine, type StateChange } from './state'

@@ -1,11 +1,13 @@
 import { StudioError } from '../../shared/contract'
 import type { AsrunEntry, Guide } from '../../shared/contract/outputs'
 import type { CoreContext, Feature } from '../core/core'
-import { healthOf, type Health } from '../server/health'
+import { healthOf } from '../server/health'
 import { renderPrometheus } from '../server/metrics'
 import { AsRunLog, type AsrunDb } from './asrun'
 import { StatusBeacon } from './beacon'
 import type { OnAirEngine } from './engine'
+import { LIBRARY, ONAIR, OUTPUTS } from '../services'
+import type { OutputsService } from './outputs-service'
 import { timelineFor } from './feature'
 import { DEFAULT_GUIDE_HOURS, projectGuide, toXmltv } from './guide'
 import { ChannelOutputs } from './outputs'
@@ -15,22 +17,6 @@ import { streamNameFor, type AirChannel } from './timeline'
 
 interface LibraryForOutputs {
   db: AsrunDb & { prepare(sql: string): { all(...args: unknown[]): unknown[]; get(...args: unknown[]): unknown } }
-}
-
-/** What the studio server (and the CLI) use of this feature: ctx.services.get('outputs'). */
-export interface OutputsService {
-  snapshot(): StudioSnapshot
-  health(): Health
-  prometheus(): string
-  guide(channelId: number, hours?: number): Guide
-  /** Public guides: on-air channels only carry programmes. */
-  publicGuide(stream: string): Guide | undefined
-  xmltv(guides: Guide[]): string
-  publicGuides(): Guide[]
-  /** Folder of a stream's HLS while it airs HLS. */
-  hlsFolder(stream: string): string | undefined
-  asrun: AsRunLog | null
-  outputs: ChannelOutputs
 }
 
 function isOutputsLibrary(v: unknown): v is LibraryForOutputs {
@@ -44,9 +30,9 @@ function isOutputsLibrary(v: unknown): v is LibraryForOutputs {
  * engine's events and reads its observations — it never changes what airs.
  */
 export const outputsFeature: Feature = (ctx: CoreContext) => {
-  const engine = (): OnAirEngine | undefined => ctx.services.get('onair') as OnAirEngine | undefined
+  const engine = (): OnAirEngine | undefined => ctx.services.find(ONAIR)
   const lib = (): LibraryForOutputs | undefined => {
-    const l = ctx.services.get('library')
+    const l: unknown = ctx.services.find(LIBRARY)
     return isOutputsLibrary(l) ? l : undefined
   }
   const l0 = lib()
@@ -187,7 +173,7 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
     asrun,
     outputs
   }
-  ctx.services.set('outputs', service)
+  ctx.services.provide(OUTPUTS, service)
 
   const needAsrun = (): AsRunLog => {
     if (!asrun)

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { OutputsService } from '../onair/outputs-feature'
+import type { OutputsService } from '../onair/outputs-service'
 import { PROMETHEUS_CONTENT_TYPE } from './metrics'
 
 const HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }

@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Core } from '../core/core'
+import { ONAIR, OUTPUTS } from '../services'
 import { TOKEN_COOKIE, generateToken, isAuthorized, isLoopback } from './auth'
 import { resolveServedMedia, safeJoin, sendFile } from './static'
 import { studioCsp } from './csp'
 import { clientMessageSchema, type ServerMessage } from './ws-protocol'
 import { handleOpsRoute } from './ops-routes'
-import type { OutputsService } from '../onair/outputs-feature'
 
 export interface StudioServerOptions {
   core: Core
@@ -105,7 +105,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   const maxUpload = opts.maxUploadBytes ?? 4 * 1024 ** 3
   const uploadsDir = join(core.dataDir, 'uploads')
   const csp = studioCsp()
-  const onair = (): PublicOnAir | undefined => core.services.get('onair') as PublicOnAir | undefined
+  const onair = (): PublicOnAir | undefined => core.services.find(ONAIR)
 
   const serveStudioPage = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     if (url.searchParams.has('token')) {
@@ -198,14 +198,14 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     }
     if (path === '/api/public/channels' && method === 'GET') {
       const list = onair()?.listPublic() ?? []
-      const outputs = core.services.get('outputs') as OutputsService | undefined
+      const outputs = core.services.find(OUTPUTS)
       // hlsPath: for browsers without MSE (iPhone Safari); null while the channel airs no HLS.
       return sendJson(res, 200, list.map((c) => ({ ...c, flvPath: `/live/${c.stream}.flv`, hlsPath: outputs?.hlsFolder(c.stream) ? `/hls/${c.stream}/index.m3u8` : null })))
     }
     const live = /^\/live\/([A-Za-z0-9_-]+)\.flv$/.exec(path)
     if (live && method === 'GET') return proxyFlv(req, res, live[1]!)
     // Metrics and health (local or token), HLS and the program guide (public): server/ops-routes.ts.
-    const outputs = core.services.get('outputs') as OutputsService | undefined
+    const outputs = core.services.find(OUTPUTS)
     if (await handleOpsRoute(req, res, url, { outputs, local, authorized: isAuthorized(req, url, token) })) return
 
     // Everything else is the studio: loopback only, behind the token.

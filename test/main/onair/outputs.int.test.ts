@@ -11,6 +11,7 @@ import { toolPath } from '../../../src/main/media/ffmpeg-path'
 import { startStudioServer, type StudioServer } from '../../../src/main/server/studio-server'
 import type { AsrunEntry } from '../../../src/shared/contract/outputs'
 import type { EventPayload } from '../../../src/shared/contract'
+import { SECRETS } from '../../../src/main/services'
 import { tempDir } from '../../helpers/tmp'
 import { runWebtv } from '../../helpers/cli'
 import { freePort, startRemoteIngest, startViewer, type RemoteIngest, type Viewer } from '../../fixtures/rtmp'
@@ -139,7 +140,7 @@ describe('outputs: metrics, health, HLS, recording, as-run log and guide of a ch
     const h = (await health.json()) as { status: string }
     expect(h.status).toBe('ok')
     // The stream key and the publish secret appear in neither answer, nor in the status file.
-    const secrets = core.services.get('secrets') as { values(): Promise<string[]> }
+    const secrets = core.services.get(SECRETS)
     const all = [KEY, ...(await secrets.values())]
     expect(all.length).toBeGreaterThanOrEqual(2)
     const beacon = readdirSync(join(core.dataDir, 'run'))
