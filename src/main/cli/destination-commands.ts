@@ -54,7 +54,7 @@ export const destinationsCommand: CliCommand = {
           const channel = await callCore(core, 'library.channels.get', { name: requireStringOpt(ctx, 'channel', usage) })
           const url = stringOpt(ctx, 'url')
           const preset = ctx.values.twitch === true ? 'twitch' : (stringOpt(ctx, 'preset') ?? (url !== undefined ? 'rtmp' : undefined))
-          if (preset === undefined) throw new UsageError(`Give --twitch, --preset NAME or --url.\nUsage: ${usage}`)
+          if (preset === undefined) throw new UsageError(`Give either --twitch or --url (or --preset NAME).\nUsage: ${usage}`)
           const kinds = destinationKindSchema.options as readonly string[]
           if (!kinds.includes(preset)) throw new UsageError(`Unknown preset "${preset}"; one of: ${kinds.join(', ')}.`)
           const key = ctx.values['key-stdin'] === true ? readSecretFromStdin('webtv destinations add … --key-stdin') : undefined
