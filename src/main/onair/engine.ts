@@ -10,6 +10,7 @@ import type { BackoffOptions } from '../core/backoff'
 import {
   DestinationStore,
   destinationUrl,
+  mergeKey,
   keySecretName,
   parseRtmpUrl,
   validateIngestHost,
@@ -589,7 +590,8 @@ export class OnAirEngine {
       if (cur.kind === 'twitch') throw new StudioError('invalid_input', 'A Twitch destination takes an ingest server, not a URL.', 'url')
       const parsed = presetTarget(cur.kind, { url: input.url })
       patch.target = parsed.target
-      newKey = parsed.key
+      // A query alone keeps the stored key segment (see mergeKey); SRT's streamid is the whole key.
+      newKey = cur.kind === 'srt' ? parsed.key : mergeKey((await this.deps.secrets().get(keySecretName(cur.id))) ?? null, parsed.key)
     }
     if (newKey) {
       await this.deps.secrets().set(keySecretName(cur.id), newKey)

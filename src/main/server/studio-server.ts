@@ -9,6 +9,7 @@ import { ONAIR, OUTPUTS } from '../services'
 import { TOKEN_COOKIE, generateToken, isAuthorized, isLoopback } from './auth'
 import { resolveServedMedia, safeJoin, sendFile } from './static'
 import { studioCsp } from './csp'
+import { HOST_REFUSED, isAllowedHost } from './host-check'
 import { clientMessageSchema, type ServerMessage } from './ws-protocol'
 import { handleOpsRoute } from './ops-routes'
 
@@ -25,6 +26,8 @@ export interface StudioServerOptions {
   token?: string
   /** Largest upload accepted (bytes). */
   maxUploadBytes?: number
+  /** Host names answered besides localhost/loopback (and the machine's own when on the LAN). */
+  allowedHosts?: readonly string[]
 }
 
 export interface StudioServer {
@@ -106,6 +109,8 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   const uploadsDir = join(core.dataDir, 'uploads')
   const csp = studioCsp()
   const onair = (): PublicOnAir | undefined => core.services.find(ONAIR)
+  const hostOk = (req: IncomingMessage): boolean =>
+    isAllowedHost(req.headers.host, { lan: host !== '127.0.0.1' && host !== 'localhost' && host !== '::1', listenHost: host, extra: opts.allowedHosts ?? [] })
 
   const serveStudioPage = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     if (url.searchParams.has('token')) {
@@ -185,6 +190,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     const path = url.pathname
     const local = isLoopback(req.socket.remoteAddress)
     const method = req.method ?? 'GET'
+    if (!hostOk(req)) return sendText(res, 421, HOST_REFUSED)
 
     // Public, read-only: the watch page, its assets, channel list and streams.
     if (path === '/watch' || path === '/watch.html') {
@@ -251,7 +257,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     // Cookies ride along on cross-site WebSocket requests: insist on our own origin.
-    if (url.pathname !== '/api/ws' || !isLoopback(req.socket.remoteAddress) || !sameOrigin(req) || !isAuthorized(req, url, token)) {
+    if (url.pathname !== '/api/ws' || !hostOk(req) || !isLoopback(req.socket.remoteAddress) || !sameOrigin(req) || !isAuthorized(req, url, token)) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       socket.destroy()
       return

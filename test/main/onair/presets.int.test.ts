@@ -156,7 +156,11 @@ describe('destination presets against local receivers (RTMPS through TLS, SRT li
     expect(streams).toMatch(/^h264$/m)
     expect(streams).toMatch(/^aac$/m)
     // And it decodes: the H.264 of the house format, copied (no decode errors at error level).
-    const size = execFileSync(toolPath('ffprobe'), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', out], { encoding: 'utf8' })
+    const size = execFileSync(
+      toolPath('ffprobe'),
+      ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', out],
+      { encoding: 'utf8' }
+    )
     expect(size.trim().split('\n')[0]).toBe('1024,576')
     execFileSync(toolPath('ffmpeg'), ['-v', 'error', '-i', out, '-map', '0:v:0', '-frames:v', '48', '-f', 'null', '-'])
     // The keys stay out of every message the studio emitted.
