@@ -1,11 +1,14 @@
 import type { CliCommand, CliContext } from './command'
-import { parseStrictDecimal, parseStrictInt } from '../../shared/strict-number'
-import { intOpt, readSecretFromStdin, requireStringOpt, stringOpt, UsageError } from './command'
+import { parseStrictInt } from '../../shared/strict-number'
+import { intOpt, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
+import { backendsCommand } from './backends-command'
 import type { Core } from '../core/core'
 import type { GenerationHandle } from '../generation/handle'
 import { GENERATION } from '../services'
-import type { BackendSettings, JobDto, StepBackend } from '../../shared/contract/generation'
+import { backendKindSchema, type BackendKind, type JobDto } from '../../shared/contract/generation'
+
+const BACKEND_KINDS: readonly BackendKind[] = backendKindSchema.options
 import { StudioError } from '../../shared/contract'
 import { printable } from './printable'
 
@@ -33,6 +36,7 @@ function describe(j: JobDto, total: number): string {
   const parts = [`[job ${j.id}] ${what}: ${j.state}`]
   if (j.step) parts.push(j.step)
   if (!FINAL.has(j.state) && j.percent > 0) parts.push(`${j.percent}%`)
+  if (j.runsOn && !j.step?.includes(j.runsOn) && !FINAL.has(j.state)) parts.push(`on ${j.runsOn}`)
   if (j.queuePosition) parts.push(`queue position ${j.queuePosition}`)
   if (j.etaSeconds !== null && !FINAL.has(j.state)) parts.push(`eta ${j.etaSeconds} s`)
   if (j.error) parts.push(`— ${printable(j.error)}`)
@@ -73,12 +77,13 @@ function summary(ctx: CliContext, jobs: JobDto[]): number {
 export const generateCommand: CliCommand = {
   name: 'generate',
   summary: 'Write shots for a theme, generate them and add them to the channel (waits until done)',
-  usage: 'webtv generate --channel NAME --theme TEXT [--count 4] [--backend offline|gradio] [--writer template|llm] [--create] [--no-wait] [--json]',
+  usage: 'webtv generate --channel NAME --theme TEXT [--count 4] [--backend offline|gradio|hf-inference|fal|comfyui] [--continuity] [--writer template|llm] [--create] [--no-wait] [--json]',
   options: {
     channel: { type: 'string' },
     theme: { type: 'string' },
     count: { type: 'string' },
     backend: { type: 'string' },
+    continuity: { type: 'boolean', default: false },
     writer: { type: 'string' },
     create: { type: 'boolean', default: false },
     'no-wait': { type: 'boolean', default: false }
@@ -88,8 +93,8 @@ export const generateCommand: CliCommand = {
     const theme = requireStringOpt(ctx, 'theme', this.usage)
     const count = intOpt(ctx, 'count', 4)
     if (count < 1 || count > 50) throw new UsageError(`--count must be between 1 and 50, got ${count}.`)
-    const backend = stringOpt(ctx, 'backend')
-    if (backend !== undefined && backend !== 'offline' && backend !== 'gradio') throw new UsageError(`--backend must be offline or gradio, got "${backend}".`)
+    const backend = stringOpt(ctx, 'backend') as BackendKind | undefined
+    if (backend !== undefined && !BACKEND_KINDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_KINDS.join(', ')}, got "${backend}".`)
     const writer = stringOpt(ctx, 'writer')
     if (writer !== undefined && writer !== 'template' && writer !== 'llm') throw new UsageError(`--writer must be template or llm, got "${writer}".`)
     const core = await openCore(ctx.global.dataDir)
@@ -102,7 +107,7 @@ export const generateCommand: CliCommand = {
         plan.shots.forEach((s, i) => ctx.io.out(`  ${i + 1}. ${printable(s.prompt)}`))
         for (const w of plan.warnings) ctx.io.err(`warning: ${w}`)
       }
-      const r = await callCore(core, 'generation.enqueue', { channelId: id, theme, style: plan.style, shots: plan.shots, ...(backend ? { backend } : {}) })
+      const r = await callCore(core, 'generation.enqueue', { channelId: id, theme, style: plan.style, shots: plan.shots, ...(backend ? { backend } : {}), ...(ctx.values.continuity === true ? { continuity: true } : {}) })
       if (ctx.values['no-wait'] === true) {
         ctx.io.out(ctx.global.json ? JSON.stringify(r) : `Queued ${r.jobIds.length} jobs (${r.jobIds.join(', ')}); \`webtv serve\` or \`webtv jobs resume\` runs them.`)
         return 0
@@ -166,129 +171,6 @@ export const jobsCommand: CliCommand = {
   }
 }
 
-function stepPatch(ctx: CliContext, name: 'video' | 'upscale' | 'interpolate' | 'music', current: StepBackend): StepBackend | undefined {
-  const mode = stringOpt(ctx, name)
-  const spaces = ctx.values[`${name}-space`]
-  const preset = stringOpt(ctx, `${name}-preset`)
-  const mapping = stringOpt(ctx, `${name}-mapping`)
-  if (mode === undefined && spaces === undefined && preset === undefined && mapping === undefined) return undefined
-  const next: StepBackend = { ...current }
-  if (mode !== undefined) {
-    if (!['off', 'offline', 'local', 'gradio'].includes(mode)) throw new UsageError(`--${name} must be off, offline (local) or gradio, got "${mode}".`)
-    if (name === 'video' && mode === 'off') throw new UsageError('The video step cannot be turned off.')
-    next.enabled = mode !== 'off'
-    next.backend = mode === 'gradio' ? 'gradio' : 'offline'
-  }
-  if (spaces !== undefined) {
-    const list = (Array.isArray(spaces) ? spaces : [spaces]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean)
-    next.spaces = list
-  }
-  if (preset !== undefined) next.preset = preset as StepBackend['preset']
-  if (mapping !== undefined) {
-    try {
-      next.mapping = JSON.parse(mapping) as StepBackend['mapping']
-    } catch (err) {
-      throw new UsageError(`--${name}-mapping must be JSON like {"endpoint":"/run","args":["{prompt}","{seed}"],"outputIndex":0}: ${err instanceof Error ? err.message : String(err)}`)
-    }
-  }
-  return next
-}
-
-const stepOptions = Object.fromEntries(
-  (['video', 'upscale', 'interpolate', 'music'] as const).flatMap((n) => [
-    [n, { type: 'string' }],
-    [`${n}-space`, { type: 'string', multiple: true }],
-    [`${n}-preset`, { type: 'string' }],
-    [`${n}-mapping`, { type: 'string' }]
-  ])
-) as NonNullable<CliCommand['options']>
-
-export const backendsCommand: CliCommand = {
-  name: 'backends',
-  summary: "Show, set or test a channel's generation backends (Spaces, local ffmpeg, LLM writer)",
-  usage:
-    'webtv backends [show|set|test] --channel NAME [--video offline|gradio] [--video-space ID|URL …] [--video-preset P] [--video-mapping JSON]\n' +
-    '       [--upscale off|local|gradio] [--interpolate off|local|gradio] [--music off|local|gradio] (each with -space/-preset/-mapping)\n' +
-    '       [--concurrency N] [--offline-seconds S] [--hf-token-stdin] [--llm-url URL] [--llm-model M] [--llm-key-stdin] [--writer llm|template] [--step STEP]',
-  allowPositionals: true,
-  options: {
-    channel: { type: 'string' },
-    ...stepOptions,
-    concurrency: { type: 'string' },
-    'offline-seconds': { type: 'string' },
-    'hf-token-stdin': { type: 'boolean', default: false },
-    'llm-url': { type: 'string' },
-    'llm-model': { type: 'string' },
-    'llm-key-stdin': { type: 'boolean', default: false },
-    writer: { type: 'string' },
-    step: { type: 'string' }
-  },
-  async run(ctx) {
-    const [action = 'show'] = ctx.positionals
-    const name = requireStringOpt(ctx, 'channel', this.usage)
-    const core = await openCore(ctx.global.dataDir)
-    try {
-      const id = await channelId(core, name)
-      if (action === 'show') {
-        const b = await callCore(core, 'generation.backends.get', { channelId: id })
-        const llm = await callCore(core, 'generation.llm.get', {})
-        if (ctx.global.json) ctx.io.out(JSON.stringify({ ...b, llm }, null, 2))
-        else {
-          for (const n of ['video', 'upscale', 'interpolate', 'music'] as const) {
-            const s = b.settings[n]
-            ctx.io.out(`${n.padEnd(12)}${!s.enabled ? 'off' : s.backend === 'offline' ? 'local (ffmpeg)' : `gradio ${s.preset} → ${s.spaces.join(', ')}`}`)
-          }
-          ctx.io.out(`HF token    ${b.hfToken ?? '(none)'}`)
-          ctx.io.out(`writer      ${llm.enabled ? `LLM ${llm.model} at ${llm.baseUrl} (key ${llm.apiKey ?? 'none'})` : 'template (offline)'}`)
-        }
-        return 0
-      }
-      if (action === 'test') {
-        const step = stringOpt(ctx, 'step') as 'video' | 'upscale' | 'interpolate' | 'music' | undefined
-        const { results } = await callCore(core, 'generation.backends.test', { channelId: id, ...(step ? { step } : {}) })
-        if (ctx.global.json) ctx.io.out(JSON.stringify({ results }, null, 2))
-        else for (const r of results) ctx.io.out(`${r.ok ? 'ok  ' : 'FAIL'} ${r.step} ${r.space}: ${r.message}`)
-        return results.every((r) => r.ok) ? 0 : 1
-      }
-      if (action === 'set') {
-        const current = (await callCore(core, 'generation.backends.get', { channelId: id })).settings
-        const patch: Partial<BackendSettings> = {}
-        for (const n of ['video', 'upscale', 'interpolate', 'music'] as const) {
-          const p = stepPatch(ctx, n, current[n])
-          if (p) patch[n] = p
-        }
-        if (stringOpt(ctx, 'concurrency') !== undefined) patch.concurrencyPerCopy = intOpt(ctx, 'concurrency', 1)
-        const secs = stringOpt(ctx, 'offline-seconds')
-        if (secs !== undefined) {
-          const n = parseStrictDecimal(secs)
-          if (n === undefined) throw new UsageError(`--offline-seconds must be a number, got "${secs}".`)
-          patch.offline = { ...current.offline, seconds: n }
-        }
-        const hfToken = ctx.values['hf-token-stdin'] === true ? readSecretFromStdin('webtv backends set … --hf-token-stdin') : undefined
-        const b = await callCore(core, 'generation.backends.set', { channelId: id, ...(Object.keys(patch).length ? { settings: patch } : {}), ...(hfToken !== undefined ? { hfToken } : {}) })
-        const writer = stringOpt(ctx, 'writer')
-        if (writer !== undefined && writer !== 'llm' && writer !== 'template') throw new UsageError(`--writer must be llm or template, got "${writer}".`)
-        const llmUrl = stringOpt(ctx, 'llm-url')
-        const llmModel = stringOpt(ctx, 'llm-model')
-        const apiKey = ctx.values['llm-key-stdin'] === true ? readSecretFromStdin('webtv backends set … --llm-key-stdin') : undefined
-        if (writer || llmUrl || llmModel || apiKey !== undefined) {
-          await callCore(core, 'generation.llm.set', {
-            ...(llmUrl ? { baseUrl: llmUrl } : {}),
-            ...(llmModel ? { model: llmModel } : {}),
-            ...(apiKey !== undefined ? { apiKey } : {}),
-            ...(writer ? { enabled: writer === 'llm' } : {})
-          })
-        }
-        ctx.io.out(ctx.global.json ? JSON.stringify(b, null, 2) : `Saved. HF token: ${b.hfToken ?? '(none)'}. Run \`webtv backends test --channel ${JSON.stringify(name)}\` to check the Spaces.`)
-        return 0
-      }
-      throw new UsageError(`Unknown action "${action}".\nUsage: ${this.usage}`)
-    } finally {
-      await core.close()
-    }
-  }
-}
-
 function shotIdArg(value: string | undefined, usage: string): number {
   const id = value === undefined ? undefined : parseStrictInt(value)
   if (id === undefined || id <= 0) throw new UsageError(`Give a shot or take id (a whole number).\nUsage: ${usage}`)
@@ -326,7 +208,7 @@ export const takesCommand: CliCommand = {
   }
 }
 
-const regenerateUsage = 'webtv regenerate SHOT_ID [--prompt TEXT] [--seed N] [--backend offline|gradio] [--no-wait] [--json]'
+const regenerateUsage = 'webtv regenerate SHOT_ID [--prompt TEXT] [--seed N] [--backend offline|gradio|hf-inference|fal] [--no-wait] [--json]'
 
 /** A new take of a shot: same or edited prompt, same or fresh seed. The shot airs it once it is chosen. */
 export const regenerateCommand: CliCommand = {
@@ -337,8 +219,8 @@ export const regenerateCommand: CliCommand = {
   options: { prompt: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, 'no-wait': { type: 'boolean', default: false } },
   async run(ctx) {
     const shotId = shotIdArg(ctx.positionals[0], regenerateUsage)
-    const backend = stringOpt(ctx, 'backend')
-    if (backend !== undefined && backend !== 'offline' && backend !== 'gradio') throw new UsageError(`--backend is offline or gradio.\nUsage: ${regenerateUsage}`)
+    const backend = stringOpt(ctx, 'backend') as BackendKind | undefined
+    if (backend !== undefined && !BACKEND_KINDS.includes(backend)) throw new UsageError(`--backend is one of ${BACKEND_KINDS.join(', ')}.\nUsage: ${regenerateUsage}`)
     const prompt = stringOpt(ctx, 'prompt')
     const seed = stringOpt(ctx, 'seed') === undefined ? undefined : intOpt(ctx, 'seed', 0)
     const core = await openCore(ctx.global.dataDir)
@@ -371,3 +253,4 @@ export const regenerateCommand: CliCommand = {
 }
 
 export const generationCommands: CliCommand[] = [generateCommand, jobsCommand, backendsCommand, regenerateCommand, takesCommand]
+export { backendsCommand }

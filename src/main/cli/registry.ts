@@ -6,7 +6,8 @@ import { onairCommands } from './onair-commands'
 import { generationCommands } from './generation-commands'
 import { demoCommand } from './demo'
 import { destinationsCommand } from './destination-commands'
+import { comfyCommand } from './comfy-commands'
 import { statusCommands } from './status-commands'
 
 /** Every `webtv` subcommand, in the order `webtv --help` lists them. Features append theirs. */
-export const commands: CliCommand[] = [demoCommand, serveCommand, doctorCommand, ...libraryCommands, ...generationCommands, ...onairCommands, destinationsCommand, ...statusCommands]
+export const commands: CliCommand[] = [demoCommand, serveCommand, doctorCommand, ...libraryCommands, ...generationCommands, comfyCommand, ...onairCommands, destinationsCommand, ...statusCommands]

@@ -8,7 +8,9 @@ export type FailureKind = 'transient' | 'permanent' | 'canceled'
 export class GenerationError extends Error {
   constructor(
     readonly kind: FailureKind,
-    message: string
+    message: string,
+    /** A quota or rate limit said when to come back: the next try waits at least this long (not a blind retry). */
+    readonly retryAfterMs?: number | undefined
   ) {
     super(message)
     this.name = 'GenerationError'
@@ -16,6 +18,8 @@ export class GenerationError extends Error {
 }
 
 export const transient = (message: string): GenerationError => new GenerationError('transient', message)
+/** Out of quota or rate-limited for a while: retried only after the wait the service named (or a long default). */
+export const quota = (message: string, retryAfterMs: number): GenerationError => new GenerationError('transient', message, Math.max(1000, retryAfterMs))
 export const permanent = (message: string): GenerationError => new GenerationError('permanent', message)
 
 export function isAbort(err: unknown, signal?: AbortSignal): boolean {

@@ -7,8 +7,12 @@ import { Autopilot } from './autopilot'
 import type { GenerationHandle } from './handle'
 import { testSpace } from './gradio/space'
 import { GenerationService } from './service'
-import { getAutopilot, getBackends, getLlm, HF_TOKEN_SECRET, LLM_KEY_SECRET, setAutopilot, setBackends, setLlm } from './settings'
-import { checkBackends, mappingFor } from './steps'
+import { testComfy } from './comfyui/health'
+import { takeOrigins } from './comfyui/origin'
+import { tokenAllowed } from './comfyui/token'
+import { COMFYUI_TOKEN_SECRET, FAL_KEY_SECRET, getAutopilot, getBackends, getLlm, HF_TOKEN_SECRET, LLM_KEY_SECRET, setAutopilot, setBackends, setLlm } from './settings'
+import { checkBackends, configOf, mappingFor } from './steps'
+import { testFal, testHfInference } from './health'
 import { jobDto } from './store'
 
 export { GenerationService } from './service'
@@ -76,9 +80,9 @@ export const generationFeature: Feature = (ctx) => {
     'generation.jobs.retry': ({ id }) => service.retry(id),
     'generation.backends.get': async ({ channelId }) => {
       lib.getChannel(channelId)
-      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET) }
+      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET), falKey: await masked(FAL_KEY_SECRET), comfyuiToken: await masked(COMFYUI_TOKEN_SECRET) }
     },
-    'generation.backends.set': async ({ channelId, settings, hfToken }) => {
+    'generation.backends.set': async ({ channelId, settings, hfToken, falKey, comfyuiToken }) => {
       lib.getChannel(channelId)
       if (settings) {
         const next = { ...getBackends(lib, channelId), ...settings } as BackendSettings
@@ -90,7 +94,17 @@ export const generationFeature: Feature = (ctx) => {
         else if (!/^\S{8,}$/.test(hfToken)) throw new StudioError('invalid_input', 'That does not look like a token (no spaces, at least 8 characters). Copy it again from huggingface.co/settings/tokens.', 'hfToken')
         else await secrets.set(HF_TOKEN_SECRET, hfToken)
       }
-      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET) }
+      if (falKey !== undefined) {
+        if (falKey === '') await secrets.delete(FAL_KEY_SECRET)
+        else if (!/^\S{8,}$/.test(falKey)) throw new StudioError('invalid_input', 'That does not look like a fal key (no spaces, at least 8 characters). Copy it again from fal.ai/dashboard/keys.', 'falKey')
+        else await secrets.set(FAL_KEY_SECRET, falKey)
+      }
+      if (comfyuiToken !== undefined) {
+        if (comfyuiToken === '') await secrets.delete(COMFYUI_TOKEN_SECRET)
+        else if (!/^\S{8,}$/.test(comfyuiToken)) throw new StudioError('invalid_input', 'That does not look like a token (no spaces, at least 8 characters). Copy it again from your GPU provider.', 'comfyuiToken')
+        else await secrets.set(COMFYUI_TOKEN_SECRET, comfyuiToken)
+      }
+      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET), falKey: await masked(FAL_KEY_SECRET), comfyuiToken: await masked(COMFYUI_TOKEN_SECRET) }
     },
     'generation.backends.test': async ({ channelId, step }) => {
       lib.getChannel(channelId)
@@ -100,17 +114,46 @@ export const generationFeature: Feature = (ctx) => {
       for (const name of ['video', 'upscale', 'interpolate', 'music'] as const) {
         if (step && step !== name) continue
         const cfg = s[name]
-        if (cfg.backend !== 'gradio' || (!cfg.enabled && !step)) {
-          if (step || cfg.enabled) results.push({ step: name, space: 'local ffmpeg', ok: true, problem: null, message: `The ${name} step runs locally with ffmpeg; nothing to connect to.`, endpoints: [], parameters: [] })
+        if (!cfg.enabled && !step) continue
+        if (cfg.backend === 'comfyui') {
+          const comfyToken = await secrets.get(COMFYUI_TOKEN_SECRET)
+          for (const e of s.comfyui.endpoints) {
+            const r = await testComfy(e, cfg.comfyui ?? { workflow: name === 'music' ? 'ace-step' : 'wan22-t2v' }, e.sendToken && tokenAllowed(e.url) ? comfyToken : undefined)
+            if (r.ok) service.workers.comfyPool.ok(e.url)
+            else if (r.problem === 'unreachable') service.workers.comfyPool.down(e.url, r.message)
+            results.push({ step: name, kind: 'comfyui', space: e.url, ok: r.ok, problem: r.problem, message: r.message, endpoints: [], parameters: [] })
+          }
+          if (s.comfyui.endpoints.length === 0) results.push({ step: name, kind: 'comfyui', space: 'ComfyUI', ok: false, problem: 'no_server', message: 'No ComfyUI server is listed: add one (e.g. http://127.0.0.1:8188).', endpoints: [], parameters: [] })
+          continue
+        }
+        if (cfg.backend === 'hf-inference') {
+          const c = configOf(cfg, 'hf-inference', name)
+          const r = await testHfInference(c, token, name === 'music' ? 'text-to-audio' : 'text-to-video')
+          results.push({ step: name, kind: 'hf-inference', space: `${c.provider} · ${c.model}`, ok: r.ok, problem: r.problem, message: r.message, endpoints: [], parameters: [] })
+          continue
+        }
+        if (cfg.backend === 'fal') {
+          const c = configOf(cfg, 'fal', name)
+          const r = await testFal(c, await secrets.get(FAL_KEY_SECRET))
+          results.push({ step: name, kind: 'fal', space: c.endpoint, ok: r.ok, problem: r.problem, message: r.message, endpoints: [], parameters: [] })
+          continue
+        }
+        if (cfg.backend !== 'gradio') {
+          results.push({ step: name, kind: 'offline', space: 'local ffmpeg', ok: true, problem: null, message: `The ${name} step runs locally with ffmpeg; nothing to connect to.`, endpoints: [], parameters: [] })
           continue
         }
         for (const space of cfg.spaces) {
-          const r = await testSpace({ space, token }, mappingFor(cfg, name), name)
-          results.push({ step: name, space, ok: r.ok, problem: r.problem ?? null, message: r.message, endpoints: r.endpoints, parameters: r.parameters })
+          const r = await testSpace({ space, token, tokenToCustomHost: cfg.tokenToCustomHost === true }, mappingFor(cfg, name), name)
+          results.push({ step: name, kind: 'gradio', space, ok: r.ok, problem: r.problem ?? null, message: r.message, endpoints: r.endpoints, parameters: r.parameters })
         }
       }
       return { results }
     },
+    'generation.comfyui.status': ({ channelId }) => {
+      lib.getChannel(channelId)
+      return { endpoints: service.workers.comfyStatus(channelId) }
+    },
+    'generation.takes.origin': ({ shotId }) => ({ origins: takeOrigins(lib, service.store, shotId) }),
     'generation.llm.get': async () => ({ ...getLlm(lib), apiKey: await masked(LLM_KEY_SECRET) }),
     'generation.llm.set': async ({ apiKey, ...patch }) => {
       const next = setLlm(lib, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)))

@@ -2,13 +2,14 @@ import { randomInt } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { StudioError } from '../../shared/contract/define'
-import type { BackendSettings, JobDto, JobState } from '../../shared/contract/generation'
+import type { BackendKind, BackendSettings, JobDto, JobState } from '../../shared/contract/generation'
 import type { EventBus } from '../core/events'
 import type { Library } from '../library'
 import type { SecretStore } from '../secrets'
 import { hashText } from './offline'
-import { getBackends, getLlm, LLM_KEY_SECRET } from './settings'
-import { checkBackends } from './steps'
+import { FAL_KEY_SECRET, getBackends, getLlm, LLM_KEY_SECRET } from './settings'
+import { checkBackends, configOf } from './steps'
+import { cancelFal } from './fal/queue'
 import { ACTIVE_STATES, FINAL_STATES, jobDto, JobStore, type JobRow, type MusicPayload, type ShotPayload } from './store'
 import type { SequencePlan, Writer } from './types'
 import { GenerationWorkers } from './workers'
@@ -21,8 +22,10 @@ export interface EnqueueRequest {
   theme?: string | undefined
   style?: string | undefined
   shots: Array<{ prompt: string; seed?: number | undefined }>
-  backend?: 'offline' | 'gradio' | undefined
+  backend?: BackendKind | undefined
   music?: boolean | undefined
+  /** Each shot after the first starts from the previous shot's last frame. */
+  continuity?: boolean | undefined
   requestId?: string | undefined
 }
 
@@ -32,7 +35,7 @@ export interface RegenerateRequest {
   prompt?: string | undefined
   /** Default: a fresh seed (pass the shot's seed for "same seed"). */
   seed?: number | undefined
-  backend?: 'offline' | 'gradio' | undefined
+  backend?: BackendKind | undefined
   requestId?: string | undefined
 }
 
@@ -76,7 +79,9 @@ export class GenerationService {
       queuePosition: d.queuePosition,
       etaSeconds: d.etaSeconds,
       error: d.error,
-      attempts: d.attempts
+      attempts: d.attempts,
+      runsOn: d.runsOn,
+      endpoint: d.endpoint
     })
   }
 
@@ -113,7 +118,7 @@ export class GenerationService {
   enqueue(req: EnqueueRequest): EnqueueResult {
     const channel = this.lib.getChannel(req.channelId)
     const base = getBackends(this.lib, channel.id)
-    const steps: BackendSettings = req.backend ? { ...base, video: { ...base.video, backend: req.backend } } : base
+    const steps: BackendSettings = withVideoBackend(base, req.backend)
     if (req.backend === 'gradio' && steps.video.spaces.length === 0) {
       throw new StudioError('invalid_input', 'No Space is set for the video step. Set one first (webtv backends set --channel NAME --video-space owner/name).', 'backend')
     }
@@ -141,7 +146,7 @@ export class GenerationService {
           approved: channel.reviewPolicy === 'auto',
           extra: { generating: true, offline: steps.video.backend === 'offline' }
         })
-        const payload: ShotPayload = { prompt: s.prompt, seed, style, theme, steps, music, art: {} }
+        const payload: ShotPayload = { prompt: s.prompt, seed, style, theme, steps, music, art: {}, ...(req.continuity && i > 0 ? { continuity: true } : {}) }
         jobIds.push(this.store.insert({ channelId: channel.id, shotId: shot.id, sequenceId, kind: 'shot', index: i, payload, key: keyOf(i) }))
         shotIds.push(shot.id)
       })
@@ -172,7 +177,7 @@ export class GenerationService {
     const prompt = (req.prompt ?? shot.prompt).trim()
     if (prompt.length < 3) throw new StudioError('invalid_input', `Shot ${shot.id} has no prompt to regenerate from; give one.`, 'prompt')
     const base = getBackends(this.lib, channel.id)
-    const steps: BackendSettings = req.backend ? { ...base, video: { ...base.video, backend: req.backend } } : base
+    const steps: BackendSettings = withVideoBackend(base, req.backend)
     if (steps.video.backend === 'gradio' && steps.video.spaces.length === 0) {
       throw new StudioError('invalid_input', 'No Space is set for the video step. Set one first (webtv backends set --channel NAME --video-space owner/name).', 'backend')
     }
@@ -192,7 +197,7 @@ export class GenerationService {
   }
 
   /** Write a sequence for a theme and enqueue it: what `webtv generate` and `webtv demo` call. */
-  async enqueueTheme(channelId: number, theme: string, count: number, backend?: 'offline' | 'gradio', opts: { writer?: 'template' | 'llm'; signal?: AbortSignal; requestId?: string; variation?: number } = {}): Promise<EnqueueResult & { plan: SequencePlan }> {
+  async enqueueTheme(channelId: number, theme: string, count: number, backend?: BackendKind, opts: { writer?: 'template' | 'llm'; signal?: AbortSignal; requestId?: string; variation?: number } = {}): Promise<EnqueueResult & { plan: SequencePlan }> {
     const plan = await this.write(channelId, theme, count, { writer: opts.writer, signal: opts.signal, ...(opts.variation ? { variation: opts.variation } : {}) })
     const r = this.enqueue({ channelId, theme, style: plan.style, shots: plan.shots, backend, requestId: opts.requestId })
     return { ...r, plan }
@@ -216,6 +221,9 @@ export class GenerationService {
       return r
     }).immediate()
     this.workers.abortLocal(id)
+    // A provider request nobody here follows (no worker, or one in another process that may be gone): cancel it at the provider too.
+    if (row.remote_id && !this.workers.isRunning(id)) void this.cancelRemote(row)
+    if (!this.workers.isRunning(id)) void this.workers.cancelComfyPrompt(row)
     // A canceled regeneration leaves its shot alone; a first generation's pending shot goes.
     if (row.shot_id !== null && !isTakeJob(row)) {
       try {
@@ -236,7 +244,8 @@ export class GenerationService {
     }
     const abs = (rel: string | undefined): boolean => rel !== undefined && existsSync(join(this.dataDir, ...rel.split('/')))
     const updated = this.lib.db.transaction(() => {
-      if (row.kind === 'music') return this.store.update(id, { state: 'queued', step: null, attempts: 0, error: null, notBefore: 0, progress: 0 })
+      // A retry is the user's explicit go: a request left half-sent by a crash is sent anew.
+      if (row.kind === 'music') return this.store.update(id, { state: 'queued', step: null, attempts: 0, error: null, notBefore: 0, progress: 0, remoteId: null })
       const p = JSON.parse(row.payload_json) as ShotPayload
       // Resume after the last step whose output survived.
       let state: JobState = 'queued'
@@ -254,11 +263,27 @@ export class GenerationService {
         this.lib.addToPlaylist(row.channel_id, [shot.id])
         this.lib.db.prepare('UPDATE jobs SET shot_id = ? WHERE id = ?').run(shotId, id)
       }
-      return this.store.update(id, { state, step: null, attempts: 0, error: null, notBefore: 0, progress: 0, payload: p })
+      return this.store.update(id, { state, step: null, attempts: 0, error: null, notBefore: 0, progress: 0, payload: p, remoteId: null })
     }).immediate()
     this.announce(updated)
     this.workers.wake()
     return jobDto(updated)
+  }
+
+  /** Best-effort cancel at the provider of a job's request (fal); the row is already canceled. */
+  private async cancelRemote(row: JobRow): Promise<void> {
+    const requestId = row.remote_id
+    if (!requestId) return
+    this.store.update(row.id, { remoteId: null })
+    try {
+      const steps = (JSON.parse(row.payload_json) as { steps: BackendSettings }).steps
+      const step = row.kind === 'music' ? steps.music : steps.video
+      if (step.backend !== 'fal') return
+      const key = await this.secrets.get(FAL_KEY_SECRET)
+      await cancelFal({ config: configOf(step, 'fal', row.kind === 'music' ? 'music' : 'video'), key }, requestId)
+    } catch {
+      /* no key, or unreachable: the request ends at fal on its own */
+    }
   }
 
   /**
@@ -288,4 +313,13 @@ export class GenerationService {
 
 function isTakeJob(row: JobRow): boolean {
   return row.kind === 'shot' && (JSON.parse(row.payload_json) as Partial<ShotPayload>).asTake === true
+}
+
+/** The channel's backends with the video step switched to another kind (a per-request override). */
+function withVideoBackend(base: BackendSettings, backend: BackendKind | undefined): BackendSettings {
+  if (!backend) return base
+  const video = { ...base.video, backend }
+  // Asked for ComfyUI without a workflow chosen yet: the shipped Wan 2.2 one.
+  if (backend === 'comfyui' && !video.comfyui) video.comfyui = { workflow: 'wan22-t2v' }
+  return { ...base, video }
 }

@@ -5,6 +5,9 @@ import type { Library } from '../library'
 /** Secret-store names. Tokens and keys live only there: never in SQLite, logs or errors. */
 export const HF_TOKEN_SECRET = 'generation.hf-token'
 export const LLM_KEY_SECRET = 'generation.llm-key'
+export const FAL_KEY_SECRET = 'generation.fal-key'
+/** A bearer token for ComfyUI servers behind a gateway (rented GPUs); sent only to servers marked for it. */
+export const COMFYUI_TOKEN_SECRET = 'generation.comfyui-token'
 
 export const DEFAULT_BACKENDS: BackendSettings = {
   video: { enabled: true, backend: 'offline', preset: 'zeroscope-v2', spaces: ['hysts/zeroscope-v2'] },
@@ -16,6 +19,7 @@ export const DEFAULT_BACKENDS: BackendSettings = {
   maxAttempts: 5,
   retryBaseMs: 2000,
   callTimeoutMs: 15 * 60_000,
+  comfyui: { endpoints: [] },
   offline: { seconds: 3, width: 512, height: 288 }
 }
 

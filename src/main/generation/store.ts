@@ -1,5 +1,6 @@
 import type { BackendSettings, JobDto, JobState } from '../../shared/contract/generation'
 import type { Db } from '../db/database'
+import type { RemoteRef } from './comfyui/run'
 
 /** States a job can still leave; the rest are final. */
 export const ACTIVE_STATES: JobState[] = ['queued', 'running', 'upscaling', 'interpolating', 'conforming']
@@ -31,6 +32,13 @@ export interface ShotPayload {
    * shot and not a playlist change; the shot's media stays until the take is chosen.
    */
   asTake?: boolean | undefined
+  /** The shot starts from the last frame of the previous shot of its sequence (image-to-video where the backend has it). */
+  continuity?: boolean | undefined
+  /** What continuity did: the frame's origin, or why it fell back to text-to-video. */
+  continuedFrom?: { shotId: number; takeId: number | null } | undefined
+  continuityNote?: string | undefined
+  /** The prompt this job has on a ComfyUI server (video step), kept so a restart resumes it instead of submitting again. */
+  remote?: RemoteRef | undefined
 }
 
 export interface MusicPayload {
@@ -39,6 +47,7 @@ export interface MusicPayload {
   steps: BackendSettings
   track?: string | undefined
   totalSeconds?: number | undefined
+  remote?: RemoteRef | undefined
 }
 
 export interface JobRow {
@@ -61,6 +70,9 @@ export interface JobRow {
   seq_index: number
   queue_position: number | null
   eta_s: number | null
+  /** Provider request id of the step in progress (migration 4); null on rows from before it. */
+  remote_id?: string | null
+  runs_on?: string | null
 }
 
 export function isPidAlive(pid: number): boolean {
@@ -74,7 +86,13 @@ export function isPidAlive(pid: number): boolean {
 
 export function backendLabel(kind: 'shot' | 'music', steps: BackendSettings): string {
   const step = kind === 'shot' ? steps.video : steps.music
-  return step.backend === 'offline' ? 'offline' : `gradio:${step.spaces[0] ?? '?'}`
+  if (step.backend === 'offline') return 'offline'
+  if (step.backend === 'gradio') return `gradio:${step.spaces[0] ?? '?'}`
+  if (step.backend === 'comfyui') return `comfyui:${step.comfyui?.workflow ?? '?'}`
+  const cfg = step.configs?.find((c) => c.kind === step.backend)
+  if (cfg?.kind === 'hf-inference') return `hf-inference:${cfg.provider}:${cfg.model}`
+  if (cfg?.kind === 'fal') return `fal:${cfg.endpoint}`
+  return step.backend
 }
 
 export function jobDto(r: JobRow): JobDto {
@@ -90,12 +108,14 @@ export function jobDto(r: JobRow): JobDto {
     step: r.step,
     prompt: payload.prompt ?? '',
     backend: payload.steps ? backendLabel(r.kind, payload.steps) : '?',
+    endpoint: payload.remote?.endpoint ?? null,
     attempts: r.attempts,
     percent: Math.round(r.progress),
     queuePosition: r.queue_position,
     etaSeconds: r.eta_s,
     error: r.error,
     retryAt: r.not_before > Date.now() && ACTIVE_STATES.includes(r.state) ? r.not_before : null,
+    runsOn: r.runs_on ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at
   }
@@ -112,6 +132,8 @@ export interface JobPatch {
   etaSeconds?: number | null
   payload?: ShotPayload | MusicPayload
   ownerPid?: number | null
+  remoteId?: string | null
+  runsOn?: string | null
 }
 
 /** The jobs table (shared library database). Every method is one statement or one IMMEDIATE transaction. */
@@ -231,6 +253,8 @@ export class JobStore {
     if (patch.etaSeconds !== undefined) col('eta_s', 'etaSeconds', patch.etaSeconds)
     if (patch.payload !== undefined) col('payload_json', 'payload', JSON.stringify(patch.payload))
     if (patch.ownerPid !== undefined) col('owner_pid', 'ownerPid', patch.ownerPid)
+    if (patch.remoteId !== undefined) col('remote_id', 'remoteId', patch.remoteId)
+    if (patch.runsOn !== undefined) col('runs_on', 'runsOn', patch.runsOn)
     this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run(params)
     return this.get(id)!
   }

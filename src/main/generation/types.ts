@@ -1,8 +1,14 @@
+import type { BackendKind } from '../../shared/contract/generation'
+
 /**
  * One interface per generation step. A channel picks one implementation of each
  * (offline ffmpeg, a Gradio Space, an OpenAI-compatible LLM); the job queue only
  * ever talks to these interfaces.
  */
+
+/** Why a step's signal aborted: the user canceled the job, or the process is stopping (the job resumes later). */
+export const STOP_CANCEL = 'cancel'
+export const STOP_SHUTDOWN = 'shutdown'
 
 /** Where a step reports how far it got; any field may be unknown. */
 export interface StepProgress {
@@ -20,6 +26,13 @@ export interface StepContext {
   onProgress(progress: StepProgress): void
   /** A folder private to this job and step; outputs are written inside it. */
   workDir: string
+  /**
+   * The provider request this step started before a crash or restart (kept on the job
+   * row): a step that can resume polls it instead of submitting (and paying) again.
+   */
+  remoteId?: string | undefined
+  /** Record (or clear, with null) the provider's request id on the job row, at once and durably. */
+  onRemoteId?(id: string | null): void
 }
 
 export interface ShotPrompt {
@@ -52,8 +65,8 @@ export interface Writer {
 }
 
 export interface VideoStep {
-  /** 'offline' or 'gradio'; written into the shot's metadata. */
-  readonly kind: 'offline' | 'gradio'
+  /** The backend kind; written into the shot's metadata. */
+  readonly kind: BackendKind
   /** Human label, e.g. "Offline generator (ffmpeg)" or "hysts/zeroscope-v2 /run". */
   readonly label: string
   generate(request: ShotPrompt, ctx: StepContext): Promise<string>

@@ -10,10 +10,19 @@ import { asGenerationError, GenerationError } from './errors'
 import { probeDuration } from './ffmpeg-step'
 import { backoffDelay } from '../core/backoff'
 import { muxSegment, planSegments, shapeTrack, type Segment } from './music-bed'
-import { HF_TOKEN_SECRET } from './settings'
-import { interpolateStep, musicStep, upscaleStep, videoStep } from './steps'
+import { COMFYUI_TOKEN_SECRET, FAL_KEY_SECRET, getBackends, HF_TOKEN_SECRET } from './settings'
+import { EndpointDownError } from './comfyui/errors'
+import { EndpointPool } from './comfyui/pool'
+import { ComfyClient } from './comfyui/client'
+import type { RemoteRef } from './comfyui/run'
+import { comfyMusic, comfyVideo, tokenAllowed } from './comfyui/step'
+import { continuitySource, lastFrame } from './comfyui/continuity'
+import { offersImageInput } from './comfyui/workflows'
+import type { ComfyEndpoint, ComfyEndpointStatus } from '../../shared/contract/comfyui'
+import { configOf, interpolateStep, musicStep, upscaleStep, videoStep, whereFor, type Credentials } from './steps'
+import type { StepName } from './gradio/presets'
 import { FINAL_STATES, type JobRow, type JobStore, type MusicPayload, type ShotPayload } from './store'
-import type { StepProgress } from './types'
+import { STOP_CANCEL, STOP_SHUTDOWN, type StepProgress } from './types'
 
 export interface WorkerDeps {
   lib: Library
@@ -29,6 +38,10 @@ interface Plan {
   limit: number
   /** The Space copy this run uses (gradio steps). */
   space?: string | undefined
+  /** Where it runs, for the jobs list. */
+  where: string
+  /** The ComfyUI server this run uses (comfyui steps). */
+  endpoint?: string | undefined
 }
 
 /** Thrown by a step that must wait (e.g. the library is still converting): back to the queue without costing an attempt. */
@@ -38,8 +51,8 @@ class NotYet extends Error {
   }
 }
 
-const SHUTDOWN = 'shutdown'
-const CANCEL = 'cancel'
+const SHUTDOWN = STOP_SHUTDOWN
+const CANCEL = STOP_CANCEL
 const TICK_MS = 400
 /**
  * With no unfinished job anywhere, only a new job brings work, and every way one
@@ -77,8 +90,52 @@ export class GenerationWorkers {
   /** Space copies that just refused or failed a call rest until then (ms), so retries go to a copy that is free. */
   private readonly coolUntil = new Map<string, number>()
   private readonly copyFailures = new Map<string, number>()
+  /** Health of the ComfyUI servers: a dead one is taken out and probed back. */
+  readonly comfyPool = new EndpointPool(() => this.wake(), (url) => this.comfyToken(url))
 
   constructor(private readonly deps: WorkerDeps) {}
+
+  /** The channel's ComfyUI servers now (servers added after a job was queued serve it too). */
+  private comfyEndpoints(channelId: number, snapshot: BackendSettings): ComfyEndpoint[] {
+    try {
+      const now = getBackends(this.deps.lib, channelId).comfyui.endpoints
+      return now.length > 0 ? now : snapshot.comfyui.endpoints
+    } catch {
+      return snapshot.comfyui.endpoints
+    }
+  }
+
+  /** Stop a job's prompt on its ComfyUI server when nobody here follows it (canceled while this process was not running it). */
+  async cancelComfyPrompt(row: JobRow): Promise<void> {
+    const ref = (JSON.parse(row.payload_json) as { remote?: RemoteRef }).remote
+    if (!ref) return
+    try {
+      const client = new ComfyClient(ref.endpoint, await this.comfyToken(ref.endpoint))
+      // Stopped before the prompt id came back: the prompt is found by the client id sent with it.
+      const promptId = ref.promptId || (await client.findByClient(ref.clientId))?.promptId
+      if (promptId) await client.cancel(promptId)
+    } catch {
+      /* the server is gone: so is the prompt */
+    }
+  }
+
+  comfyStatus(channelId: number): ComfyEndpointStatus[] {
+    const endpoints = getBackends(this.deps.lib, channelId).comfyui.endpoints
+    return this.comfyPool.status(endpoints, (url) => this.used(`comfyui:${url}`))
+  }
+
+  private async comfyToken(url: string): Promise<string | undefined> {
+    const all = this.deps.lib.db.prepare("SELECT value FROM settings WHERE key LIKE 'generation.backends.%'").all() as Array<{ value: string }>
+    const marked = all.some((r) => {
+      try {
+        return (JSON.parse(r.value) as Partial<BackendSettings>).comfyui?.endpoints.some((e) => e.url === url && e.sendToken) ?? false
+      } catch {
+        return false
+      }
+    })
+    if (!marked || !tokenAllowed(url)) return undefined
+    return this.deps.secrets.get(COMFYUI_TOKEN_SECRET)
+  }
 
   get started(): boolean {
     return this.timer !== undefined
@@ -102,6 +159,10 @@ export class GenerationWorkers {
     this.timer = undefined
     for (const r of this.running.values()) r.controller.abort(SHUTDOWN)
     while (this.running.size > 0) await new Promise<void>((r) => this.idleWaiters.push(r))
+  }
+
+  isRunning(jobId: number): boolean {
+    return this.running.has(jobId)
   }
 
   /** Abort a job this process is running (its row is already marked canceled). */
@@ -134,6 +195,7 @@ export class GenerationWorkers {
   private tick(): void {
     const { store } = this.deps
     const now = Date.now()
+    this.comfyPool.probeDue(now)
     if (now - this.lastSweep > 2000) {
       this.lastSweep = now
       store.releaseDeadOwners(new Set(this.running.keys()))
@@ -156,16 +218,28 @@ export class GenerationWorkers {
     return this.inFlight.get(resource) ?? 0
   }
 
-  private stepPlan(step: StepBackend, s: BackendSettings): Plan | null {
+  private stepPlan(step: StepBackend, s: BackendSettings, name: StepName, job?: JobRow): Plan | null {
+    const now = Date.now()
+    if (step.backend === 'comfyui' && job) {
+      const remote = (JSON.parse(job.payload_json) as { remote?: RemoteRef }).remote
+      const e = this.comfyPool.pick(this.comfyEndpoints(job.channel_id, s), (url) => this.used(`comfyui:${url}`), remote?.endpoint)
+      return e ? { resource: `comfyui:${e.url}`, limit: e.concurrency, endpoint: e.url, where: `comfyui · ${e.url}` } : null
+    }
+    if (step.backend === 'hf-inference' || step.backend === 'fal') {
+      // One provider backend = one resource with its own concurrency (what the account / provider allows at once).
+      const cfg = configOf(step, step.backend, name)
+      const resource = cfg.kind === 'fal' ? `fal:${cfg.endpoint}` : `hf:${cfg.provider}:${cfg.model}`
+      if ((this.coolUntil.get(resource) ?? 0) > now) return null
+      return this.used(resource) < cfg.concurrency ? { resource, limit: cfg.concurrency, where: whereFor(step, name, undefined) } : null
+    }
     if (step.backend === 'offline' || step.spaces.length === 0) {
-      return this.used('local') < s.localConcurrency ? { resource: 'local', limit: s.localConcurrency } : null
+      return this.used('local') < s.localConcurrency ? { resource: 'local', limit: s.localConcurrency, where: 'local' } : null
     }
     // Several copies of a Space: the first with a free slot.
-    const now = Date.now()
     for (const space of step.spaces) {
       const resource = `gradio:${space}`
       if ((this.coolUntil.get(resource) ?? 0) > now) continue
-      if (this.used(resource) < s.concurrencyPerCopy) return { resource, limit: s.concurrencyPerCopy, space }
+      if (this.used(resource) < s.concurrencyPerCopy) return { resource, limit: s.concurrencyPerCopy, space, where: whereFor(step, name, space) }
     }
     return null
   }
@@ -176,24 +250,26 @@ export class GenerationWorkers {
       const shots = this.deps.store.siblings(job.sequence_id!).filter((j) => j.kind === 'shot')
       const waiting = shots.some((j) => !FINAL_STATES.includes(j.state) && j.state !== 'conforming')
       if (waiting) return null
-      return this.stepPlan(p.steps.music, p.steps)
+      return this.stepPlan(p.steps.music, p.steps, 'music', job)
     }
     const p = this.payloadOf(job)
     switch (job.state) {
       case 'queued':
       case 'running':
-        return this.stepPlan(p.steps.video, p.steps)
+        // Continuity: wait until the previous shot's video exists (its last frame starts this one).
+        if (p.continuity && !p.art.raw && p.steps.video.backend === 'comfyui' && offersImageInput(p.steps.video.comfyui ?? { workflow: 'wan22-t2v' }) && continuitySource(this.deps.lib, this.deps.store, job, (r) => this.abs(r)).kind === 'wait') return null
+        return this.stepPlan(p.steps.video, p.steps, 'video', job)
       case 'upscaling':
-        return this.stepPlan(p.steps.upscale, p.steps)
+        return this.stepPlan(p.steps.upscale, p.steps, 'upscale')
       case 'interpolating':
-        return this.stepPlan(p.steps.interpolate, p.steps)
+        return this.stepPlan(p.steps.interpolate, p.steps, 'interpolate')
       case 'conforming': {
         if (p.music) {
           const music = this.musicJobOf(job)
           if (music && !FINAL_STATES.includes(music.state)) return null
         }
         // Conform is CPU-bound ffmpeg: one at a time next to the local generator.
-        return this.used('conform') < 1 ? { resource: 'conform', limit: 1 } : null
+        return this.used('conform') < 1 ? { resource: 'conform', limit: 1, where: 'local' } : null
       }
       default:
         return null
@@ -239,6 +315,7 @@ export class GenerationWorkers {
       if (job.kind === 'music') await this.runMusic(job, plan, controller.signal)
       else await this.runShotStep(job, plan, controller.signal)
       if (plan.space) this.copyFailures.delete(plan.resource)
+      if (plan.endpoint) this.comfyPool.ok(plan.endpoint)
     } catch (err) {
       const reason: unknown = controller.signal.reason
       if (controller.signal.aborted && reason === SHUTDOWN) return // resumes on the next start
@@ -246,6 +323,12 @@ export class GenerationWorkers {
       if (!now || now.state === 'canceled') return
       if (err instanceof NotYet) {
         this.change(store.update(jobId, { notBefore: Date.now() + err.retryInMs }))
+        return
+      }
+      if (err instanceof EndpointDownError && plan.endpoint) {
+        // The server's fault, not the job's: take the server out and hand the job to another, without spending an attempt.
+        this.comfyPool.down(plan.endpoint, err.message)
+        this.change(store.update(jobId, { error: `${redact(err.message, await this.secretValues())} Moving to another server.`, queuePosition: null, etaSeconds: null }))
         return
       }
       await this.failOrRetry(now, err, plan)
@@ -274,7 +357,10 @@ export class GenerationWorkers {
     const attempts = job.attempts + 1
     if (g.kind === 'transient' && attempts < steps.maxAttempts) {
       let wait = backoffMs(steps.retryBaseMs, attempts)
-      if (plan.space) {
+      if (plan.endpoint) {
+        // Out of memory or a lost prompt: the job may run again at once on any free server.
+        wait = 0
+      } else if (plan.space) {
         // The copy is what is busy or down: the job may go to another copy at once, and the copy rests once it
         // failed twice in a row (longer each time) — one refusal alone says little about the next call.
         const failures = (this.copyFailures.get(plan.resource) ?? 0) + 1
@@ -284,6 +370,12 @@ export class GenerationWorkers {
         this.wakeAt(Date.now() + rest)
         wait = 0
       } else {
+        this.wakeAt(Date.now() + wait)
+      }
+      if (g.retryAfterMs !== undefined) {
+        // A quota or rate limit named its wait: honour it for the job and for the copy, instead of hammering it.
+        wait = Math.max(wait, g.retryAfterMs)
+        this.coolUntil.set(plan.resource, Math.max(this.coolUntil.get(plan.resource) ?? 0, Date.now() + g.retryAfterMs))
         this.wakeAt(Date.now() + wait)
       }
       this.change(
@@ -303,7 +395,7 @@ export class GenerationWorkers {
 
   fail(job: JobRow, message: string, attempts = job.attempts): void {
     const { store, lib } = this.deps
-    const row = store.update(job.id, { state: 'failed', error: message, attempts, queuePosition: null, etaSeconds: null })
+    const row = store.update(job.id, { state: 'failed', error: message, attempts, queuePosition: null, etaSeconds: null, remoteId: null })
     // A failed regeneration leaves its shot as it was: the shot still has its chosen take.
     if (job.shot_id !== null && job.kind === 'shot' && !this.payloadOf(job).asTake) {
       try {
@@ -361,8 +453,18 @@ export class GenerationWorkers {
     return this.rel(target)
   }
 
-  private async token(): Promise<string | undefined> {
-    return this.deps.secrets.get(HF_TOKEN_SECRET)
+  private async creds(): Promise<Credentials> {
+    return { hfToken: await this.deps.secrets.get(HF_TOKEN_SECRET), falKey: await this.deps.secrets.get(FAL_KEY_SECRET) }
+  }
+
+  /** What a step needs to resume a provider request and to record the one it starts (on the job row, at once). */
+  private remote(job: JobRow): { remoteId?: string | undefined; onRemoteId(id: string | null): void } {
+    return {
+      remoteId: job.remote_id ?? undefined,
+      onRemoteId: (id) => {
+        this.deps.store.update(job.id, { remoteId: id })
+      }
+    }
   }
 
   private stillMine(jobId: number): JobRow {
@@ -384,34 +486,96 @@ export class GenerationWorkers {
     const onProgress = this.progress(job.id)
     const advance = async (art: keyof ShotPayload['art'], produced: string, done: 'video' | 'upscale' | 'interpolate', label?: string): Promise<void> => {
       this.stillMine(job.id)
+      const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
       const kept = this.keep(job.id, produced, art)
       const next = this.nextAfter(p, done)
-      const payload: ShotPayload = { ...p, art: { ...p.art, [art]: kept }, ...(label ? { generator: label } : {}) }
-      this.change(store.update(job.id, { state: next, step: next === 'conforming' && payload.music ? 'waiting for music' : null, progress: 0, payload, error: null, queuePosition: null, etaSeconds: null }))
+      const payload: ShotPayload = { ...p, remote: current.remote, continuedFrom: current.continuedFrom, continuityNote: current.continuityNote, art: { ...p.art, [art]: kept }, ...(label ? { generator: label } : {}) }
+      this.change(
+        store.update(job.id, { state: next, step: next === 'conforming' && payload.music ? 'waiting for music' : null, progress: 0, payload, error: null, queuePosition: null, etaSeconds: null, remoteId: null })
+      )
+    }
+    if ((job.state === 'queued' || job.state === 'running') && p.steps.video.backend === 'comfyui' && plan.endpoint) {
+      store.update(job.id, { runsOn: plan.where })
+      await this.runComfyVideo(job, p, plan.endpoint, signal, advance)
+      return
     }
     if (job.state === 'queued' || job.state === 'running') {
-      const step = videoStep(p.steps, plan.space, await this.token())
-      this.change(store.update(job.id, { state: 'running', step: `video: ${step.label}`, progress: 0 }))
-      const out = await step.generate({ prompt: p.prompt, seed: p.seed }, { signal, onProgress, workDir: this.stepDir(job.id, 'video') })
+      if (p.continuity) {
+        // Continuity was asked for, but this backend cannot start from an image: from text, and the take says so.
+        const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
+        const what = p.steps.video.backend === 'offline' ? 'offline generator' : p.steps.video.backend === 'gradio' ? 'Gradio Space' : `${p.steps.video.backend} backend`
+        store.update(job.id, { payload: { ...current, continuityNote: `The ${what} has no start-image input here; started from text.` } })
+      }
+      const step = videoStep(p.steps, plan.space, await this.creds())
+      this.change(store.update(job.id, { state: 'running', step: `video: ${step.label}`, progress: 0, runsOn: plan.where }))
+      const out = await step.generate({ prompt: p.prompt, seed: p.seed }, { signal, onProgress, workDir: this.stepDir(job.id, 'video'), ...this.remote(job) })
       await advance('raw', out, 'video', step.label)
       return
     }
     if (job.state === 'upscaling') {
-      const step = upscaleStep(p.steps, plan.space, await this.token(), channel.format)
-      this.change(store.update(job.id, { step: `upscale: ${step.label}`, progress: 0 }))
+      const step = upscaleStep(p.steps, plan.space, await this.creds(), channel.format)
+      this.change(store.update(job.id, { step: `upscale: ${step.label}`, progress: 0, runsOn: plan.where }))
       const out = await step.upscale({ prompt: p.prompt, video: this.abs(p.art.raw!) }, { signal, onProgress, workDir: this.stepDir(job.id, 'upscale') })
       await advance('upscaled', out, 'upscale')
       return
     }
     if (job.state === 'interpolating') {
-      const step = interpolateStep(p.steps, plan.space, await this.token(), channel.format.fps)
-      this.change(store.update(job.id, { step: `interpolate: ${step.label}`, progress: 0 }))
+      const step = interpolateStep(p.steps, plan.space, await this.creds(), channel.format.fps)
+      this.change(store.update(job.id, { step: `interpolate: ${step.label}`, progress: 0, runsOn: plan.where }))
       const input = p.art.upscaled ?? p.art.raw!
       const out = await step.interpolate({ video: this.abs(input) }, { signal, onProgress, workDir: this.stepDir(job.id, 'interpolate') })
       await advance('interpolated', out, 'interpolate')
       return
     }
     if (job.state === 'conforming') await this.conformShot(job, p, signal)
+  }
+
+  /** Persist (or clear) the prompt a job has on a ComfyUI server, on top of the row's current payload. */
+  private recordRemote(jobId: number): (ref: RemoteRef | null) => void {
+    return (ref) => {
+      const row = this.stillMine(jobId)
+      const payload = JSON.parse(row.payload_json) as ShotPayload | MusicPayload
+      if (ref) payload.remote = ref
+      else delete payload.remote
+      this.change(this.deps.store.update(jobId, { payload }))
+    }
+  }
+
+  private async runComfyVideo(
+    job: JobRow,
+    p: ShotPayload,
+    endpoint: string,
+    signal: AbortSignal,
+    advance: (art: keyof ShotPayload['art'], produced: string, done: 'video', label?: string) => Promise<void>
+  ): Promise<void> {
+    const { store } = this.deps
+    const cfg = p.steps.video.comfyui ?? { workflow: 'wan22-t2v' as const }
+    const workDir = this.stepDir(job.id, 'video')
+    let startImage: string | undefined
+    let continuedFrom: ShotPayload['continuedFrom']
+    let continuityNote: string | undefined
+    if (p.continuity) {
+      const src = continuitySource(this.deps.lib, store, job, (r) => this.abs(r))
+      if (src.kind === 'wait') throw new NotYet(1000)
+      if (src.kind === 'text') continuityNote = src.note
+      else if (!offersImageInput(cfg)) continuityNote = 'This workflow has no start-image input; started from text.'
+      else {
+        startImage = await lastFrame(src.video, workDir, signal)
+        continuedFrom = src.from
+      }
+    }
+    this.change(store.update(job.id, { state: 'running', step: `video: ComfyUI ${cfg.workflow} on ${endpoint}`, progress: 0 }))
+    const previous = (JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload).remote
+    const r = await comfyVideo(
+      cfg,
+      { endpoint, token: await this.comfyToken(endpoint), timeoutMs: p.steps.callTimeoutMs, previous, record: this.recordRemote(job.id) },
+      { prompt: p.prompt, seed: p.seed, startImage },
+      { signal, onProgress: this.progress(job.id), workDir }
+    )
+    // The take's record of how it was made (read back by generation.takes.origin).
+    const latest = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
+    store.update(job.id, { payload: { ...latest, continuedFrom: r.usedImage ? continuedFrom : undefined, continuityNote } })
+    await advance('raw', r.file, 'video', `comfyui:${r.workflow}@${endpoint}`)
   }
 
   /** A regeneration's clip goes in as a new take of the shot; the shot's own media is untouched. */
@@ -511,15 +675,24 @@ export class GenerationWorkers {
       return
     }
     const { segments, total } = planSegments(shots)
-    const step = musicStep(p.steps, plan.space, await this.token())
-    this.change(store.update(job.id, { state: 'running', step: `music: ${step.label}`, progress: 0 }))
     const dir = this.stepDir(job.id, 'music')
-    const raw = await step.compose({ prompt: p.prompt, seed: p.seed, durationSeconds: total }, { signal, onProgress: this.progress(job.id), workDir: dir })
+    let raw: string
+    if (p.steps.music.backend === 'comfyui' && plan.endpoint) {
+      const cfg = p.steps.music.comfyui ?? { workflow: 'ace-step' as const }
+      this.change(store.update(job.id, { state: 'running', step: `music: ComfyUI ${cfg.workflow} on ${plan.endpoint}`, progress: 0, runsOn: plan.where }))
+      const previous = (JSON.parse(this.stillMine(job.id).payload_json) as MusicPayload).remote
+      const call = { endpoint: plan.endpoint, token: await this.comfyToken(plan.endpoint), timeoutMs: p.steps.callTimeoutMs, previous, record: this.recordRemote(job.id) }
+      raw = await comfyMusic(cfg, call, { prompt: p.prompt, seed: p.seed, durationSeconds: total }, { signal, onProgress: this.progress(job.id), workDir: dir })
+    } else {
+      const step = musicStep(p.steps, plan.space, await this.creds())
+      this.change(store.update(job.id, { state: 'running', step: `music: ${step.label}`, progress: 0, runsOn: plan.where }))
+      raw = await step.compose({ prompt: p.prompt, seed: p.seed, durationSeconds: total }, { signal, onProgress: this.progress(job.id), workDir: dir, ...this.remote(job) })
+    }
     const shaped = join(dir, 'track.wav')
     await shapeTrack(raw, shaped, total, signal)
     this.stillMine(job.id)
     const track = this.keep(job.id, shaped, 'track')
     store.setSequenceMusic(job.sequence_id!, track)
-    this.change(store.update(job.id, { state: 'ready', step: null, progress: 100, error: null, payload: { ...p, track, totalSeconds: total, segments } as MusicPayload }))
+    this.change(store.update(job.id, { state: 'ready', step: null, progress: 100, error: null, remoteId: null, payload: { ...p, remote: (JSON.parse(this.stillMine(job.id).payload_json) as MusicPayload).remote, track, totalSeconds: total, segments } as MusicPayload }))
   }
 }

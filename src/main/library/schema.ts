@@ -150,6 +150,17 @@ INSERT INTO takes (shot_id, job_id, seed, backend, chosen, created_at, status, p
   },
   {
     version: 4,
+    name: 'generation: the provider request a job step waits on (resumed by id after a restart) and where it runs',
+    sql: `
+-- the provider's request id (fal request_id …) of the step in progress; a restart polls it instead of submitting again.
+-- "submitting:<nonce>" while the submit is in flight: found after a crash, the job stops rather than risk paying twice.
+ALTER TABLE jobs ADD COLUMN remote_id TEXT;
+-- where the current step runs, for the jobs list ("fal · fal-ai/wan/…", "gradio · owner/space", "local")
+ALTER TABLE jobs ADD COLUMN runs_on TEXT;
+`
+  },
+  {
+    version: 5,
     name: 'as-run log: every clip that aired, with its wall-clock start and end and the destinations live then',
     sql: `
 -- A record of what went out, kept even when the channel, shot or item is deleted later

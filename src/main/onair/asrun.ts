@@ -58,7 +58,7 @@ export interface AiredClip {
 }
 
 /**
- * The as-run log (table `asrun`, migration 4): one row per clip that went on air,
+ * The as-run log (table `asrun`, migration 5): one row per clip that went on air,
  * opened when the playout reports it airing and closed when the next one starts or
  * the channel stops. Shot and take are resolved when the clip starts, so a later
  * edit or a new take does not rewrite history.

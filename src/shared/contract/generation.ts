@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { call } from './define'
+import { comfyEndpointStatusSchema, comfyPoolSchema, comfyStepSchema, takeOriginSchema } from './comfyui'
 
 /**
  * Generation: theme → shot prompts (writer) → jobs (video, optional upscale and
@@ -29,16 +30,114 @@ const spaceRef = z
   .max(500)
   .refine((s) => /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(s) || /^https?:\/\/[^\s]+$/.test(s), 'use a Space id like "owner/name" or the app\'s http(s) URL')
 
-/** One step's backend: local (ffmpeg, no network) or a Gradio Space with one or more parallel copies. */
+/**
+ * Backend kinds a step can run on. 'offline' and 'gradio' keep their settings on the
+ * step itself (the first shape); every newer kind has one entry of its own in the
+ * step's `configs` (a union discriminated by `kind`), so a new kind slots in by adding
+ * its schema to `backendConfigSchema` and its name here.
+ */
+export const backendKindSchema = z.enum(['offline', 'gradio', 'hf-inference', 'fal', 'comfyui'])
+export type BackendKind = z.infer<typeof backendKindSchema>
+
+/** A model's knobs, named once for every provider (each kind maps them to its wire names). */
+export const modelParamsSchema = z
+  .object({
+    frames: z.number().int().min(1).max(1000).optional(),
+    fps: z.number().int().min(1).max(120).optional(),
+    steps: z.number().int().min(1).max(500).optional(),
+    guidance: z.number().min(0).max(50).optional(),
+    /** A fixed seed for every shot; without it each shot uses its own. */
+    seed: z.number().int().min(0).max(2147483647).optional(),
+    negativePrompt: z.string().max(2000).optional(),
+    /** e.g. "720p", "580p" (the provider's own words). */
+    resolution: z.string().trim().max(20).optional(),
+    /** Music length per call, seconds (the bed is looped to the sequence). */
+    seconds: z.number().min(1).max(600).optional(),
+    /** Any other input the model takes, sent as written (e.g. {"aspect_ratio": "16:9"}). */
+    extra: z.record(z.string().max(64), z.union([z.string().max(2000), z.number(), z.boolean()])).optional()
+  })
+  .strict()
+export type ModelParams = z.infer<typeof modelParamsSchema>
+
+const gatewayUrl = z
+  .string()
+  .trim()
+  .max(500)
+  .refine((s) => {
+    try {
+      const u = new URL(s)
+      return (u.protocol === 'https:' || u.protocol === 'http:') && (u.pathname === '/' || u.pathname === '') && !u.search && !u.username && !u.password
+    } catch {
+      return false
+    }
+  }, 'use the gateway\'s origin only, like https://gateway.example.org (no path, no user:password)')
+
+export const HF_PROVIDERS = ['auto', 'fal-ai', 'replicate', 'novita', 'wavespeed', 'together', 'hf-inference'] as const
+
+/** Hugging Face Inference Providers: one HF token (secret store), a provider and a model id. */
+export const hfInferenceConfigSchema = z
+  .object({
+    kind: z.literal('hf-inference'),
+    provider: z.enum(HF_PROVIDERS),
+    model: z.string().trim().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'use a model id like "Wan-AI/Wan2.2-TI2V-5B"'),
+    /** The preset it started from ("custom" when none). */
+    preset: z.string().trim().min(1).max(64),
+    params: modelParamsSchema,
+    /** Calls this backend runs at once. */
+    concurrency: z.number().int().min(1).max(16),
+    /** A self-hosted gateway that speaks the router's protocol, instead of huggingface.co. */
+    gateway: gatewayUrl.optional(),
+    /** Send the HF token to that gateway (off by default; never over plain http to another machine). */
+    tokenToGateway: z.boolean().optional()
+  })
+  .strict()
+export type HfInferenceConfig = z.infer<typeof hfInferenceConfigSchema>
+
+/** fal's queue API: one fal key (secret store) and an endpoint id. */
+export const falConfigSchema = z
+  .object({
+    kind: z.literal('fal'),
+    endpoint: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'use an endpoint id like "fal-ai/wan/v2.2-5b/text-to-video"')
+      .max(200),
+    preset: z.string().trim().min(1).max(64),
+    params: modelParamsSchema,
+    concurrency: z.number().int().min(1).max(16),
+    /** A self-hosted gateway that speaks fal's queue protocol, instead of queue.fal.run. */
+    gateway: gatewayUrl.optional(),
+    /** Send the fal key to that gateway (off by default; never over plain http to another machine). */
+    keyToGateway: z.boolean().optional(),
+    /** How often the queue status is asked for, ms. */
+    pollMs: z.number().int().min(100).max(60_000).optional()
+  })
+  .strict()
+export type FalConfig = z.infer<typeof falConfigSchema>
+
+export const backendConfigSchema = z.discriminatedUnion('kind', [hfInferenceConfigSchema, falConfigSchema])
+export type BackendConfig = z.infer<typeof backendConfigSchema>
+
+/** One step's backend: local (ffmpeg, no network), a Gradio Space with one or more parallel copies, or a provider kind. */
 export const stepBackendSchema = z
   .object({
     enabled: z.boolean(),
-    backend: z.enum(['offline', 'gradio']),
+    backend: backendKindSchema,
     preset: presetIdSchema,
     /** Space ids or URLs; several copies of one Space run jobs in parallel. */
     spaces: z.array(spaceRef).max(16),
     /** Required for preset "custom"; overrides a preset's mapping otherwise. */
-    mapping: gradioMappingSchema.optional()
+    mapping: gradioMappingSchema.optional(),
+    /** Gradio: send the HF token to a Space on a host other than Hugging Face's (self-hosted). Off by default. */
+    tokenToCustomHost: z.boolean().optional(),
+    /** Settings of the provider kinds, one entry per kind; the one named by `backend` is used, the rest kept for switching back. */
+    configs: z
+      .array(backendConfigSchema)
+      .max(8)
+      .refine((a) => new Set(a.map((c) => c.kind)).size === a.length, 'one entry per backend kind')
+      .optional(),
+    /** backend "comfyui": the workflow this step runs on the channel's ComfyUI servers. */
+    comfyui: comfyStepSchema.optional()
   })
   .strict()
 export type StepBackend = z.infer<typeof stepBackendSchema>
@@ -58,6 +157,8 @@ export const backendSettingsSchema = z
     retryBaseMs: z.number().int().min(10).max(600_000),
     /** One Space call is abandoned (and retried) after this long. */
     callTimeoutMs: z.number().int().min(1000).max(3_600_000),
+    /** ComfyUI servers (a pool) shared by every step whose backend is "comfyui". */
+    comfyui: comfyPoolSchema,
     /** Offline generator clip length and size. */
     offline: z
       .object({
@@ -81,6 +182,8 @@ export const jobSchema = z.object({
   step: z.string().nullable(),
   prompt: z.string(),
   backend: z.string(),
+  /** The server the job runs (or last ran) on, when it uses a pool of servers. */
+  endpoint: z.string().nullable().default(null),
   attempts: z.number().int(),
   percent: z.number(),
   queuePosition: z.number().int().nullable(),
@@ -88,6 +191,8 @@ export const jobSchema = z.object({
   error: z.string().nullable(),
   /** When the next retry may start (ms since epoch), while waiting on one. */
   retryAt: z.number().nullable(),
+  /** Where the current step runs ("fal · fal-ai/wan/…", "gradio · owner/space", "local"), once started. */
+  runsOn: z.string().nullable(),
   createdAt: z.number(),
   updatedAt: z.number()
 })
@@ -134,8 +239,10 @@ export const generationCalls = {
         theme: z.string().trim().max(2000).default(''),
         style: z.string().trim().max(1000).default(''),
         shots: z.array(z.object({ prompt, seed: z.number().int().min(0).max(2147483647).optional() }).strict()).min(1).max(100),
-        backend: z.enum(['offline', 'gradio']).optional(),
+        backend: backendKindSchema.optional(),
         music: z.boolean().optional(),
+        /** Each shot starts from the last frame of the previous shot's chosen take (image-to-video where the backend has it). */
+        continuity: z.boolean().optional(),
         /** Makes a repeated call (after a lost answer) return the first call's jobs instead of adding more. */
         requestId: z.string().trim().min(1).max(100).optional()
       })
@@ -151,7 +258,7 @@ export const generationCalls = {
         prompt: prompt.optional(),
         /** Default: a fresh seed; pass the shot's seed for "same seed". */
         seed: z.number().int().min(0).max(2147483647).optional(),
-        backend: z.enum(['offline', 'gradio']).optional(),
+        backend: backendKindSchema.optional(),
         /** Makes a repeated call (after a lost answer) return the first call's job. */
         requestId: z.string().trim().min(1).max(100).optional()
       })
@@ -174,8 +281,8 @@ export const generationCalls = {
   'generation.jobs.retry': call(z.object({ id }).strict(), jobSchema, 'Run a failed or canceled job again from its last finished step.'),
   'generation.backends.get': call(
     z.object({ channelId: id }).strict(),
-    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable() }),
-    "A channel's backends per step (the HF token masked)."
+    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable(), falKey: z.string().nullable(), comfyuiToken: z.string().nullable().optional() }),
+    "A channel's backends per step (the HF token, fal key and ComfyUI token masked)."
   ),
   'generation.backends.set': call(
     z
@@ -183,10 +290,14 @@ export const generationCalls = {
         channelId: id,
         settings: backendSettingsSchema.partial().optional(),
         /** Write-only; "" removes it. */
-        hfToken: z.string().max(500).optional()
+        hfToken: z.string().max(500).optional(),
+        /** Write-only; "" removes it. */
+        falKey: z.string().max(500).optional(),
+        /** Write-only; "" removes it. Sent only to ComfyUI servers marked "send token", over https or to this machine. */
+        comfyuiToken: z.string().max(2000).optional()
       })
       .strict(),
-    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable() }),
+    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable(), falKey: z.string().nullable(), comfyuiToken: z.string().nullable().optional() }),
     "Change a channel's backends; only the fields given change."
   ),
   'generation.backends.test': call(
@@ -195,6 +306,9 @@ export const generationCalls = {
       results: z.array(
         z.object({
           step: z.string(),
+          /** The backend kind tested (gradio, hf-inference, fal, offline). */
+          kind: z.string().optional(),
+          /** What was tested: a Space, a model at a provider, an endpoint. */
           space: z.string(),
           ok: z.boolean(),
           problem: z.string().nullable(),
@@ -204,7 +318,17 @@ export const generationCalls = {
         })
       )
     }),
-    'Connect to every configured Space and say, in plain words, what does not match.'
+    'Connect to every configured backend (Spaces, Inference Providers, fal) and say, in plain words, what does not match.'
+  ),
+  'generation.comfyui.status': call(
+    z.object({ channelId: id }).strict(),
+    z.object({ endpoints: z.array(comfyEndpointStatusSchema) }),
+    "Each ComfyUI server of the channel's pool as the workers see it: up/down, jobs running, last error, next probe."
+  ),
+  'generation.takes.origin': call(
+    z.object({ shotId: id }).strict(),
+    z.object({ origins: z.array(takeOriginSchema) }),
+    "Where each take of a shot was made: backend, workflow, server, and whether it continued from the previous shot."
   ),
   'generation.llm.get': call(
     z.object({}).strict(),
@@ -259,6 +383,8 @@ export const generationEvents = {
     queuePosition: z.number().int().nullable(),
     etaSeconds: z.number().int().nullable(),
     error: z.string().nullable(),
-    attempts: z.number().int()
+    attempts: z.number().int(),
+    runsOn: z.string().nullable().optional(),
+    endpoint: z.string().nullable().optional()
   })
 }

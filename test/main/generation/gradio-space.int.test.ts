@@ -89,13 +89,18 @@ describe('Gradio backend with the real @gradio/client against a local Gradio 5 a
     expect((err as GenerationError).message).toMatch(message)
   })
 
-  it('sends the token when given and never puts it in an error', async () => {
+  it('sends the token to a self-hosted Space only with the switch on, and never puts it in an error', async () => {
     const token = 'hf_secret_abcdef123456'
     const s = await space({ signature: 'zeroscope', scenario: 'auth', token })
-    const out = await runOnSpace({ space: s.url, token }, { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'auth' }, ctx())
+    // Off by default: a Space on another host than Hugging Face's (here 127.0.0.1) gets no token.
+    const refused = await runOnSpace({ space: s.url, token }, { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'off' }, ctx()).catch((e: Error) => e)
+    expect((refused as GenerationError).kind).toBe('permanent')
+    expect((refused as Error).message).toMatch(/yours was not sent.*another host.*switch on/)
+    expect(s.stats.authHeaders.filter(Boolean)).toEqual([])
+    const out = await runOnSpace({ space: s.url, token, tokenToCustomHost: true }, { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'auth' }, ctx())
     expect(statSync(out).size).toBeGreaterThan(0)
     expect(s.stats.joins[0]!.authorization).toBe(`Bearer ${token}`)
-    const wrong = await runOnSpace({ space: s.url, token: 'hf_wrong_0000000000' }, { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'a2' }, ctx()).catch((e: Error) => e)
+    const wrong = await runOnSpace({ space: s.url, token: 'hf_wrong_0000000000', tokenToCustomHost: true }, { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'a2' }, ctx()).catch((e: Error) => e)
     expect((wrong as Error).message).not.toContain('hf_wrong_0000000000')
     expect((wrong as GenerationError).kind).toBe('permanent')
   })

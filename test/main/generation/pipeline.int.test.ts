@@ -110,8 +110,9 @@ describe('generation pipeline through the contract', () => {
       channelId,
       hfToken: token,
       settings: {
-        video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [a.url, b.url] },
-        music: { enabled: true, backend: 'gradio', preset: 'musicgen', spaces: [music.url] },
+        // The fake Spaces are on 127.0.0.1, not Hugging Face: the token goes there only with the switch on.
+        video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [a.url, b.url], tokenToCustomHost: true },
+        music: { enabled: true, backend: 'gradio', preset: 'musicgen', spaces: [music.url], tokenToCustomHost: true },
         retryBaseMs: 50
       }
     })

@@ -7,7 +7,8 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { Client } from '@gradio/client'
 import type { SpaceStatus, Status } from '@gradio/client'
 import { redact } from '../../secrets'
-import { GenerationError, permanent, transient } from '../errors'
+import { GenerationError, permanent, quota, transient } from '../errors'
+import { mayAttachToken, tokenDecision } from '../token-policy'
 import type { StepContext } from '../types'
 import { fillTemplate, placeholdersIn, type GradioMapping, type Placeholder, type StepName, type TemplateValues, STEP_VALUES } from './presets'
 
@@ -15,6 +16,19 @@ export interface SpaceTarget {
   /** A Space id ("owner/name") or the app's URL. */
   space: string
   token?: string | undefined
+  /** The user's switch for this backend: a Space on a host other than Hugging Face's gets the token too. */
+  tokenToCustomHost?: boolean | undefined
+}
+
+/** The token for a request to `url`, when the token policy lets it go there. */
+export function tokenFor(target: SpaceTarget, url: string): string | undefined {
+  if (!target.token) return undefined
+  return mayAttachToken(url, { service: 'huggingface', allowCustomHost: target.tokenToCustomHost }) ? target.token : undefined
+}
+
+/** Where the client sends the token first: the Space's URL, or (for an "owner/name" id) huggingface.co, which resolves it. */
+function connectUrl(space: string): string {
+  return /^https?:\/\//.test(space) ? space : `https://huggingface.co/api/spaces/${space}`
 }
 
 export type SpaceProblem =
@@ -39,7 +53,9 @@ export interface SpaceTestResult {
 }
 
 const QUEUE_FULL = /currently busy/i
+const ZEROGPU = /exceeded your (?:free )?gpu quota|zerogpu quota|gpu quota exceeded/i
 const BROKEN = /connection errored out/i
+const UNAUTHORIZED_HINT = /needs a Hugging Face token/
 const UNAUTHORIZED = /401|not authori[sz]ed|login credentials|invalid credentials|valid hugging face token/i
 const LEGACY = /legacy version of gradio|3\.x or earlier|no api information/i
 const CONFIG_STATUS = /could not resolve app config.*received status (\d{3})/i
@@ -65,6 +81,15 @@ export function classifySpaceError(space: string, err: unknown, spaceStatus?: Sp
   const code = (err as { code?: unknown } | null)?.code
   if (code === 'validation_error') {
     return permanent(`The Space ${space} rejected the arguments: ${msg}. Run "webtv backends test" to compare the mapping with what the Space expects.`)
+  }
+  if (ZEROGPU.test(msg)) {
+    const wait = /try again in (?:(\d+):)?(\d{1,2}):(\d{2})/i.exec(msg)
+    const ms = wait ? ((Number(wait[1] ?? 0) * 60 + Number(wait[2])) * 60 + Number(wait[3])) * 1000 : 15 * 60_000
+    return quota(
+      `The ZeroGPU quota on ${space} is used up for this account (Hugging Face meters GPU time per caller). The job waits ${Math.ceil(ms / 60_000)} min before trying again. ` +
+        'To keep a channel on air: use a token of a PRO account (more quota), run a copy of the Space on your own GPU, or switch the step to Inference Providers or fal.',
+      ms
+    )
   }
   if (QUEUE_FULL.test(msg)) return transient(`The Space ${space} is busy (its queue is full); will retry.`)
   if (LEGACY.test(msg)) {
@@ -108,7 +133,7 @@ async function connect(target: SpaceTarget, events: Array<'data' | 'status' | 'l
   let spaceStatus: SpaceStatus | undefined
   try {
     const client = await Client.connect(target.space, {
-      token: target.token as `hf_${string}` | undefined,
+      token: tokenFor(target, connectUrl(target.space)) as `hf_${string}` | undefined,
       events,
       status_callback: (s) => {
         spaceStatus = s
@@ -116,16 +141,25 @@ async function connect(target: SpaceTarget, events: Array<'data' | 'status' | 'l
     })
     return { client, spaceStatus }
   } catch (err) {
-    throw spaceStatusMessage(target.space, spaceStatus) ?? classifySpaceError(target.space, err, spaceStatus)
+    throw withheld(target, spaceStatusMessage(target.space, spaceStatus) ?? classifySpaceError(target.space, err, spaceStatus))
   }
+}
+
+/** A 401 from a Space we kept the token from (token-host policy): say why, and which switch sends it. */
+function withheld(target: SpaceTarget, e: GenerationError): GenerationError {
+  if (!target.token || !UNAUTHORIZED_HINT.test(e.message) || tokenFor(target, connectUrl(target.space))) return e
+  const d = tokenDecision(connectUrl(target.space), { service: 'huggingface', allowCustomHost: target.tokenToCustomHost })
+  return permanent(`The Space ${target.space} answered 401: it needs a token, and yours was not sent. ${d.send ? '' : d.reason}`)
 }
 
 /** What a sleeping or paused Space answers on its own URL (the HF proxy's page), read without the client. */
 async function probePause(target: SpaceTarget): Promise<'paused' | 'sleeping' | undefined> {
   if (!/^https?:\/\//.test(target.space)) return undefined
   try {
-    const res = await fetch(new URL('config', target.space.replace(/\/?$/, '/')), {
-      headers: target.token ? { Authorization: `Bearer ${target.token}` } : {},
+    const url = new URL('config', target.space.replace(/\/?$/, '/'))
+    const token = tokenFor(target, url.toString())
+    const res = await fetch(url, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
       signal: AbortSignal.timeout(10_000)
     })
     if (res.status < 500) return undefined
@@ -367,7 +401,7 @@ export async function runOnSpace(target: SpaceTarget, opts: RunOnSpaceOptions, c
   } catch (err) {
     if (ctx.signal.aborted) throw new GenerationError('canceled', 'Canceled.')
     if (timeout.aborted) throw transient(`The Space ${target.space} did not finish within ${Math.round(opts.timeoutMs / 1000)} s; will retry.`)
-    throw classifySpaceError(target.space, err)
+    throw withheld(target, classifySpaceError(target.space, err))
   } finally {
     stop.removeEventListener('abort', onStop)
     client.close()
@@ -387,10 +421,9 @@ export function spaceOrigins(space: string): string[] {
 
 async function download(target: SpaceTarget, url: string, out: string, signal: AbortSignal): Promise<string> {
   const headers: Record<string, string> = {}
-  // The token only goes back to the Space that produced the file, never to another host.
-  if (target.token && spaceOrigins(target.space).includes(new URL(url).origin)) {
-    headers.Authorization = `Bearer ${target.token}`
-  }
+  // The token only goes back to the Space that produced the file, never to another host, and only where the policy allows.
+  const token = spaceOrigins(target.space).includes(new URL(url).origin) ? tokenFor(target, url) : undefined
+  if (token) headers.Authorization = `Bearer ${token}`
   const res = await fetch(url, { headers, signal })
   if (res.status === 401 || res.status === 403) throw permanent(`The Space ${target.space} refused the output download (${res.status}); it needs a Hugging Face token.`)
   if (!res.ok || !res.body) throw transient(`Downloading the output from ${target.space} failed (HTTP ${res.status}); will retry.`)

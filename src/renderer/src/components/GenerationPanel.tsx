@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react'
-import type { JobDto, JobState } from '../../../shared/contract/generation'
+import type { BackendKind, JobDto, JobState } from '../../../shared/contract/generation'
 import { formatEta } from '../lib/format'
 import { useNow } from '../lib/use-now'
 import { useSelectedChannel } from '../stores/channels'
@@ -97,7 +97,7 @@ function DraftEditor() {
   const addShot = useGeneration((s) => s.addShot)
   const discard = useGeneration((s) => s.discardDraft)
   const send = useGeneration((s) => s.send)
-  const [backend, setBackend] = useState<'offline' | 'gradio'>('offline')
+  const [backend, setBackend] = useState<BackendKind>('offline')
   const [music, setMusic] = useState(true)
   if (!draft) return null
   const tooShort = draft.shots.some((s) => s.prompt.trim().length < 3)
@@ -141,9 +141,12 @@ function DraftEditor() {
       <div className="field-row wrap">
         <label className="field compact">
           <span>Render with</span>
-          <select value={backend} onChange={(e) => setBackend(e.target.value as 'offline' | 'gradio')}>
+          <select value={backend} onChange={(e) => setBackend(e.target.value as BackendKind)}>
             <option value="offline">Offline generator</option>
             <option value="gradio">Gradio Spaces (Settings)</option>
+            <option value="hf-inference">HF Inference Providers (Settings)</option>
+            <option value="fal">fal (Settings)</option>
+            <option value="comfyui">ComfyUI servers (Settings)</option>
           </select>
         </label>
         <label className="switch small">
@@ -221,8 +224,11 @@ function JobRow({ job, now }: { job: JobDto; now: number }) {
                 ? `#${job.queuePosition} in queue`
                 : 'queued'
               : `${job.step ?? job.state} ${Math.round(job.percent)} %`}
+            {job.state !== 'queued' && job.queuePosition !== null && ` · #${job.queuePosition} in the provider's queue`}
             {job.etaSeconds !== null && ` · ETA ${formatEta(job.etaSeconds)}`}
+            {job.runsOn && !(job.step ?? '').includes(job.runsOn) && ` · on ${job.runsOn}`}
             {waitingRetry && ` · retry ${job.attempts + 1} in ${Math.ceil((job.retryAt! - now) / 1000)} s`}
+            {job.endpoint && <span data-testid="job-endpoint"> · on {job.endpoint}</span>}
           </span>
         </div>
       )}

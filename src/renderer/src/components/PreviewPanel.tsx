@@ -1,10 +1,12 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { getClient } from '../api/bridge'
 import type { TakeDto } from '../../../shared/contract/library'
 import { formatDuration } from '../lib/format'
 import { usePreview } from '../stores/preview'
 import { useGeneration } from '../stores/generation'
 import { useTimeline } from '../stores/timeline'
+import { useComfy } from '../stores/comfy'
+import { TakeOriginLine } from './ComfyServers'
 import { ErrorNotice } from './ErrorNotice'
 
 export function PreviewPanel() {
@@ -138,6 +140,12 @@ function when(ms: number): string {
 function TakeList({ takes, playingTakeId }: { takes: TakeDto[]; playingTakeId: number | null }) {
   const playTake = usePreview((s) => s.playTake)
   const chooseTake = usePreview((s) => s.chooseTake)
+  const origins = useComfy((s) => s.origins)
+  const shotId = takes[0]?.shotId
+  const takeIds = takes.map((t) => `${t.id}:${t.status}`).join(',')
+  useEffect(() => {
+    if (shotId !== undefined) void useComfy.getState().loadOrigins(shotId)
+  }, [shotId, takeIds])
   if (takes.length === 0) return null
   return (
     <section className="takes" aria-label="Takes">
@@ -159,6 +167,7 @@ function TakeList({ takes, playingTakeId }: { takes: TakeDto[]; playingTakeId: n
                 <div className="muted" title={t.prompt}>
                   seed {t.seed ?? '—'} · {t.backend ?? 'imported file'} · <time dateTime={new Date(t.createdAt).toISOString()}>{when(t.createdAt)}</time>
                 </div>
+                <TakeOriginLine origin={origins[t.id]} />
               </div>
               <div className="take-actions">
                 <button

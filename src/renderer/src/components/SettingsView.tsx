@@ -5,6 +5,8 @@ import { useChannels, useSelectedChannel } from '../stores/channels'
 import { useConnection } from '../stores/connection'
 import { useSettings } from '../stores/settings'
 import { SecretInput } from './SecretInput'
+import { ComfyServers, ComfyWorkflowField } from './ComfyServers'
+import { BackendKindFields, kindOptions } from './BackendKindFields'
 
 export function SettingsView() {
   const channel = useSelectedChannel()
@@ -17,6 +19,7 @@ export function SettingsView() {
     <div className="settings-grid">
       {channel ? <ChannelSettings key={`${channel.id}:${channel.updatedAt}`} channel={channel} /> : <section className="panel settings-card"><p className="empty">Create a channel to set its format and backends.</p></section>}
       {channel && <BackendSettings channelId={channel.id} />}
+      {channel && <ComfyServers channelId={channel.id} />}
       <LlmSettings />
       <PortSettings />
       <StudioInfo />
@@ -137,13 +140,18 @@ function BackendForm({ channelId }: { channelId: number }) {
     music: backends.settings.music
   })
   const [token, setToken] = useState('')
+  const [falKey, setFalKey] = useState('')
 
   function patch(step: StepName, p: Partial<StepBackend>) {
     setSteps((s) => ({ ...s, [step]: { ...s[step], ...p } }))
   }
   function submit(e: FormEvent) {
     e.preventDefault()
-    void save({ channelId, settings: steps, ...(token ? { hfToken: token } : {}) }).then((ok) => ok && setToken(''))
+    void save({ channelId, settings: steps, ...(token ? { hfToken: token } : {}), ...(falKey ? { falKey } : {}) }).then((ok) => {
+      if (!ok) return
+      setToken('')
+      setFalKey('')
+    })
   }
 
   return (
@@ -165,12 +173,25 @@ function BackendForm({ channelId }: { channelId: number }) {
                 )}
                 <label className="field compact">
                   <span>Runs on</span>
-                  <select value={b.backend} onChange={(e) => patch(step, { backend: e.target.value as StepBackend['backend'] })}>
-                    <option value="offline">This computer (offline)</option>
-                    <option value="gradio">Gradio Space</option>
+                  <select
+                    aria-label={`${STEP_LABEL[step]} runs on`}
+                    value={b.backend}
+                    onChange={(e) => {
+                      const backend = e.target.value as StepBackend['backend']
+                      // ComfyUI needs a workflow: the shipped one for the step until the user picks another.
+                      patch(step, { backend, ...(backend === 'comfyui' && !b.comfyui ? { comfyui: { workflow: step === 'music' ? 'ace-step' : 'wan22-t2v' } } : {}) })
+                    }}
+                  >
+                    {kindOptions(step).map((o) => (
+                      <option key={o.value} value={o.value}>
+                        {o.label}
+                      </option>
+                    ))}
                   </select>
                 </label>
               </div>
+              <BackendKindFields step={step} value={b} onChange={(p) => patch(step, p)} />
+              {b.backend === 'comfyui' && <ComfyWorkflowField step={step} value={b.comfyui} onChange={(comfyui) => patch(step, { comfyui })} />}
               {b.backend === 'gradio' && (
                 <label className="field">
                   <span>Space ids or URLs (one per line; several copies run in parallel)</span>
@@ -186,6 +207,7 @@ function BackendForm({ channelId }: { channelId: number }) {
           )
         })}
         <SecretInput id="hf-token" label={`Hugging Face token${backends.hfToken ? ` (stored: ${backends.hfToken})` : ' (none stored)'}`} value={token} onChange={setToken} placeholder="hf_… (leave empty to keep)" />
+        <SecretInput id="fal-key" label={`fal key${backends.falKey ? ` (stored: ${backends.falKey})` : ' (none stored)'}`} value={falKey} onChange={setFalKey} placeholder="key id:secret (leave empty to keep)" />
         <div className="field-row">
           <button type="submit" className="btn primary">
             Save backends
@@ -196,11 +218,12 @@ function BackendForm({ channelId }: { channelId: number }) {
         </div>
         {results && (
           <ul className="test-results" aria-label="Connection test results">
-            {results.length === 0 && <li className="muted">No Gradio Spaces configured: the offline generator needs no connection.</li>}
+            {results.length === 0 && <li className="muted">Nothing to connect to: every step runs on this computer.</li>}
             {results.map((r, i) => (
               <li key={i} className={r.ok ? 'ok' : 'bad'}>
                 <strong>
-                  {r.ok ? '✓' : '✕'} {r.step} · {r.space}
+                  {r.ok ? '✓' : '✕'} {r.step} · {r.kind ? `${r.kind} · ` : ''}
+                  {r.space}
                 </strong>
                 <span>{r.message}</span>
               </li>

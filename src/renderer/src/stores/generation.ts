@@ -1,6 +1,6 @@
 import { create } from 'zustand'
 import type { CallOutput, EventPayload } from '../../../shared/contract'
-import type { JobDto } from '../../../shared/contract/generation'
+import type { BackendKind, JobDto } from '../../../shared/contract/generation'
 import { errorMessage, getClient } from '../api/bridge'
 import { notifyFailure, useNotices } from './notices'
 
@@ -35,9 +35,9 @@ interface GenerationStore {
   removeShot(key: number): void
   addShot(): void
   discardDraft(): void
-  send(opts: { backend?: 'offline' | 'gradio'; music?: boolean }): Promise<boolean>
+  send(opts: { backend?: BackendKind; music?: boolean }): Promise<boolean>
   /** Queue a new take of a shot (same or edited prompt); it shows in the shot's takes when its job is ready. */
-  regenerate(shotId: number, prompt: string, opts: { seed?: number; backend?: 'offline' | 'gradio' }): Promise<boolean>
+  regenerate(shotId: number, prompt: string, opts: { seed?: number; backend?: BackendKind }): Promise<boolean>
   loadJobs(): Promise<void>
   cancel(id: number): Promise<void>
   retry(id: number): Promise<void>
@@ -215,7 +215,7 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
       return
     }
     const j = jobs[idx]!
-    const next: JobDto = { ...j, state: e.state, step: e.step, percent: e.percent, queuePosition: e.queuePosition, etaSeconds: e.etaSeconds, error: e.error, attempts: e.attempts, shotId: e.shotId, updatedAt: Date.now() }
+    const next: JobDto = { ...j, state: e.state, step: e.step, percent: e.percent, queuePosition: e.queuePosition, etaSeconds: e.etaSeconds, error: e.error, attempts: e.attempts, shotId: e.shotId, endpoint: e.endpoint ?? j.endpoint, updatedAt: Date.now(), ...(e.runsOn !== undefined ? { runsOn: e.runsOn } : {}) }
     const copy = [...jobs]
     copy[idx] = next
     set({ jobs: copy })
