@@ -9,6 +9,7 @@ import type { SecretStore } from './secrets/store'
 import type { Library } from './library/library'
 import type { OnAirEngine } from './onair/engine'
 import type { GenerationHandle } from './generation/handle'
+import type { OutputsService } from './onair/outputs-service'
 
 /** Provided by secretsFeature: API keys, tokens and stream keys. */
 export const SECRETS = serviceKey<SecretStore>('secrets')
@@ -23,6 +24,9 @@ export const ONAIR = serviceKey<OnAirEngine>('onair')
 export const ON_AIR_CHANNELS = serviceKey<OnAirChannels>('onair.channels')
 /** Provided by generationFeature: the job queue, its workers and the autopilot. */
 export const GENERATION = serviceKey<GenerationHandle>('generation')
+
+/** Provided by outputsFeature: HLS/recording, as-run log, guide, status (metrics, /health). */
+export const OUTPUTS = serviceKey<OutputsService>('outputs')
 
 export interface OnAirChannels {
   isOnAir(channelId: number): boolean

@@ -10,6 +10,7 @@ import { secretsFeature } from './secrets/feature'
 import { libraryFeature } from './library/feature'
 import { generationFeature } from './generation/feature'
 import { onairFeature } from './onair/feature'
+import { outputsFeature } from './onair/outputs-feature'
 
 /** Every feature, in start-up order: a feature may use the services of those before it. */
 export const studioFeatures: readonly Feature[] = [
@@ -17,10 +18,11 @@ export const studioFeatures: readonly Feature[] = [
   appFeature,
   libraryFeature,
   generationFeature,
-  onairFeature
+  onairFeature,
+  outputsFeature
 ]
 
-export { secretsFeature, appFeature, libraryFeature, generationFeature, onairFeature }
+export { secretsFeature, appFeature, libraryFeature, generationFeature, onairFeature, outputsFeature }
 
 export function openStudio(opts: CoreOptions, features: readonly Feature[] = studioFeatures): Promise<Core> {
   return Core.open(opts, features)

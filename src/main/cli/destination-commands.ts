@@ -1,12 +1,13 @@
 import type { CliCommand } from './command'
 import { readSecretFromStdin, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
-import type { DestinationDto } from '../../shared/contract/onair'
+import { destinationKindSchema, type DestinationDto } from '../../shared/contract/onair'
 
 const usage = [
   'webtv destinations --channel NAME [--json]',
   '       webtv destinations add --channel NAME --twitch [--server INGEST_HOST] [--name TEXT] --key-stdin',
   '       webtv destinations add --channel NAME --url rtmp(s)://host/app [--name TEXT] [--key-stdin]',
+  '       webtv destinations add --channel NAME --preset youtube [--backup] | facebook | kick --url URL | srt --url srt://host:port[?streamid=…] [--key-stdin]',
   '       webtv destinations set-key ID --key-stdin',
   '       webtv destinations enable|disable|remove ID'
 ].join('\n')
@@ -22,12 +23,14 @@ function describe(d: DestinationDto): string {
  */
 export const destinationsCommand: CliCommand = {
   name: 'destinations',
-  summary: "List or edit a channel's stream destinations (Twitch, any RTMP/RTMPS); keys via stdin",
+  summary: "List or edit a channel's stream destinations (Twitch, YouTube, Facebook, Kick, RTMP/RTMPS, SRT); keys via stdin",
   usage,
   allowPositionals: true,
   options: {
     channel: { type: 'string' },
     twitch: { type: 'boolean', default: false },
+    preset: { type: 'string' },
+    backup: { type: 'boolean', default: false },
     server: { type: 'string' },
     url: { type: 'string' },
     name: { type: 'string' },
@@ -49,17 +52,20 @@ export const destinationsCommand: CliCommand = {
         }
         case 'add': {
           const channel = await callCore(core, 'library.channels.get', { name: requireStringOpt(ctx, 'channel', usage) })
-          const twitch = ctx.values.twitch === true
           const url = stringOpt(ctx, 'url')
-          if (twitch === (url !== undefined)) throw new UsageError(`Give either --twitch or --url.\nUsage: ${usage}`)
+          const preset = ctx.values.twitch === true ? 'twitch' : (stringOpt(ctx, 'preset') ?? (url !== undefined ? 'rtmp' : undefined))
+          if (preset === undefined) throw new UsageError(`Give either --twitch or --url (or --preset NAME).\nUsage: ${usage}`)
+          const kinds = destinationKindSchema.options as readonly string[]
+          if (!kinds.includes(preset)) throw new UsageError(`Unknown preset "${preset}"; one of: ${kinds.join(', ')}.`)
           const key = ctx.values['key-stdin'] === true ? readSecretFromStdin('webtv destinations add … --key-stdin') : undefined
-          if (twitch && !key) throw new UsageError('A Twitch destination needs its stream key: pipe it in with --key-stdin.')
+          if (preset === 'twitch' && !key) throw new UsageError('A Twitch destination needs its stream key: pipe it in with --key-stdin.')
           const server = stringOpt(ctx, 'server')
           const name = stringOpt(ctx, 'name')
           print(
             await callCore(core, 'onair.destinations.add', {
               channelId: channel.id,
-              kind: twitch ? 'twitch' : 'rtmp',
+              kind: preset as DestinationDto['kind'],
+              ...(ctx.values.backup === true ? { backup: true } : {}),
               ...(url !== undefined ? { url } : {}),
               ...(server !== undefined ? { server } : {}),
               ...(name !== undefined ? { name } : {}),

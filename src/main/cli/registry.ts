@@ -7,6 +7,7 @@ import { generationCommands } from './generation-commands'
 import { demoCommand } from './demo'
 import { destinationsCommand } from './destination-commands'
 import { comfyCommand } from './comfy-commands'
+import { statusCommands } from './status-commands'
 
 /** Every `webtv` subcommand, in the order `webtv --help` lists them. Features append theirs. */
-export const commands: CliCommand[] = [demoCommand, serveCommand, doctorCommand, ...libraryCommands, ...generationCommands, comfyCommand, ...onairCommands, destinationsCommand]
+export const commands: CliCommand[] = [demoCommand, serveCommand, doctorCommand, ...libraryCommands, ...generationCommands, comfyCommand, ...onairCommands, destinationsCommand, ...statusCommands]

@@ -162,5 +162,32 @@ ALTER TABLE shots ADD COLUMN loudness_json TEXT;
 ALTER TABLE takes ADD COLUMN look_rev INTEGER;
 ALTER TABLE takes ADD COLUMN loudness_json TEXT;
 `
+  },
+  {
+    version: 6,
+    name: 'as-run log: every clip that aired, with its wall-clock start and end and the destinations live then',
+    sql: `
+-- A record of what went out, kept even when the channel, shot or item is deleted later
+-- (hence no foreign keys, and the channel's name and the label copied in).
+CREATE TABLE asrun (
+  id            INTEGER PRIMARY KEY,
+  channel_id    INTEGER NOT NULL,
+  channel_name  TEXT NOT NULL,
+  item_id       INTEGER,
+  shot_id       INTEGER,
+  take_id       INTEGER,
+  label         TEXT NOT NULL,
+  slate         INTEGER NOT NULL DEFAULT 0,
+  -- the clip's own length: closes an entry left open by a crash at its expected end
+  duration_ms   INTEGER NOT NULL DEFAULT 0,
+  started_at    INTEGER NOT NULL,
+  -- NULL while on air (or when the process died while it aired; closed at the next start)
+  ended_at      INTEGER,
+  -- JSON array of destination names live when the clip started
+  destinations  TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX asrun_channel_time ON asrun(channel_id, started_at);
+CREATE INDEX asrun_time ON asrun(started_at);
+`
   }
 ]

@@ -9,9 +9,10 @@ export const TWITCH_DEFAULT_INGEST = 'ingest.global-contribute.live-video.net'
 export interface DestinationConfig {
   id: string
   channelId: number
-  kind: 'twitch' | 'rtmp'
+  /** A preset (onair/presets.ts); 'rtmp' is a custom RTMP/RTMPS URL. */
+  kind: 'twitch' | 'rtmp' | 'youtube' | 'facebook' | 'kick' | 'srt'
   name: string
-  /** Twitch: ingest host (optionally :port); rtmp: URL up to (not including) the key. */
+  /** Twitch: ingest host (optionally :port); srt: srt://host:port[?options]; others: URL up to (not including) the key. */
   target: string
   enabled: boolean
   /** rtmps for Twitch. */
@@ -68,6 +69,10 @@ export function keySecretName(id: string): string {
 
 export function destinationUrl(d: DestinationConfig, key: string): string {
   if (d.kind === 'twitch') return `${d.secure ? 'rtmps' : 'rtmp'}://${d.target}/app/${key}`
+  // SRT platforms take the stream key as the streamid.
+  if (d.kind === 'srt') return key ? `${d.target}${d.target.includes('?') ? '&' : '?'}streamid=${encodeURIComponent(key)}` : d.target
+  // OBS appends the key after a slash even to YouTube's backup URL (…/live2?backup=1/KEY);
+  // RTMP splits the app at the first slash, so the ingest reads app "live2?backup=1", stream KEY.
   return key.startsWith('?') ? `${d.target}${key}` : `${d.target}/${key}`
 }
 

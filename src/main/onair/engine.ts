@@ -9,7 +9,6 @@ import { maskSecret, type SecretStore } from '../secrets'
 import type { BackoffOptions } from '../core/backoff'
 import {
   DestinationStore,
-  TWITCH_DEFAULT_INGEST,
   destinationUrl,
   mergeKey,
   keySecretName,
@@ -18,6 +17,7 @@ import {
   type DestinationConfig
 } from './destinations'
 import { ChannelPlayout, type ClipRef } from './playout'
+import { SRT_MISSING, checkFormat, ffmpegHasSrt, presetTarget } from './presets'
 import { OnAirLog, Redactor, type LogLevel } from './redact-log'
 import { DestinationRelay, TWITCH_PLANNED_RECONNECT_MS } from './relay'
 import { LocalRtmpServer } from './rtmp-server'
@@ -54,6 +54,30 @@ interface ChannelRun {
   playout: ChannelPlayout
   relays: Map<string, RelayRun>
   stats: NodeJS.Timeout | null
+}
+
+export interface ChannelObservation {
+  channelId: number
+  name: string
+  stream: string
+  format: AirChannel['format']
+  state: ChannelAirStatus['state']
+  since: number
+  stats: ReturnType<ChannelPlayout['stats']>
+  now: ClipRef | null
+  viewers: number
+  encoderPid: number | undefined
+  destinations: Array<{
+    id: string
+    name: string
+    kind: DestinationConfig['kind']
+    state: ChannelAirStatus['state']
+    pid: number | undefined
+    kbps: number
+    uptimeS: number
+    bytes: number
+    reconnects: number
+  }>
 }
 
 export interface StartOptions {
@@ -297,9 +321,16 @@ export class OnAirEngine {
       sourceFlvUrl: `${server.flvUrl(run.stream)}?relay=${encodeURIComponent(config.id)}`,
       destinationUrl: async () => {
         const k = ephemeral ? key : ((await this.deps.secrets().get(keySecretName(config.id))) ?? null)
-        if (!k) throw new Error(`No stream key is stored for ${config.name}; paste it with "set key" (onair.destinations.setKey).`)
-        this.redactor.add(k)
-        return destinationUrl(config, k)
+        if (!k && config.kind !== 'srt') throw new Error(`No stream key is stored for ${config.name}; paste it with "set key" (onair.destinations.setKey).`)
+        // Refuse before connecting what the platform would reject after (or drop mid-stream).
+        const problems = config.kind === 'rtmp' || config.kind === 'srt' ? [] : checkFormat(config.kind, run.channel.format)
+        if (problems.length) throw new Error(`Not sent to ${config.name}: ${problems.join(' ')}`)
+        if (config.kind === 'srt' && !ffmpegHasSrt()) throw new Error(SRT_MISSING)
+        if (k) {
+          this.redactor.add(k)
+          this.redactor.add(encodeURIComponent(k))
+        }
+        return destinationUrl(config, k ?? '')
       },
       log: this.log,
       onState: (c) =>
@@ -432,6 +463,30 @@ export class OnAirEngine {
     }
   }
 
+  /** Everything metrics, health and the as-run log read about channels on air (no URLs, no keys). */
+  observe(): ChannelObservation[] {
+    return [...this.runs.values()].map((r) => ({
+      channelId: r.channel.id,
+      name: r.channel.name,
+      stream: r.stream,
+      format: r.channel.format,
+      state: r.playout.state.state,
+      since: r.playout.state.since,
+      stats: r.playout.stats(),
+      now: r.playout.now,
+      viewers: this.server?.viewers(r.stream) ?? 0,
+      encoderPid: r.playout.encoderPid,
+      destinations: [...r.relays.values()].map((d) => ({
+        id: d.config.id,
+        name: d.config.name,
+        kind: d.config.kind,
+        state: d.relay.state.state,
+        pid: d.relay.pid,
+        ...d.relay.stats()
+      }))
+    }))
+  }
+
   /** Pid of a channel's playout ffmpeg (diagnostics and tests). */
   encoderPid(channelId: number): number | undefined {
     return this.runs.get(channelId)?.playout.encoderPid
@@ -474,30 +529,25 @@ export class OnAirEngine {
 
   async addDestination(input: {
     channelId: number
-    kind: 'twitch' | 'rtmp'
+    kind: DestinationConfig['kind']
     name?: string | undefined
     server?: string | undefined
     url?: string | undefined
     key?: string | undefined
     enabled?: boolean | undefined
+    backup?: boolean | undefined
   }): Promise<DestinationDto> {
     this.resolveChannel(input.channelId)
-    let target: string
     let key = input.key?.trim() || null
-    if (input.kind === 'twitch') {
-      if (input.url) throw new StudioError('invalid_input', 'A Twitch destination takes an ingest server, not a URL; use kind "rtmp" for a URL.', 'url')
-      target = validateIngestHost(input.server ?? TWITCH_DEFAULT_INGEST)
-    } else {
-      if (!input.url) throw new StudioError('invalid_input', 'An RTMP destination needs its URL (rtmp://host/app or rtmps://…).', 'url')
-      const parsed = parseRtmpUrl(input.url)
-      target = parsed.base
-      if (parsed.key && key && parsed.key !== key) {
-        throw new StudioError('invalid_input', 'The URL already ends with a stream key and a different key was given; give one or the other.', 'key')
-      }
-      key = key ?? parsed.key
+    // Each preset knows its ingest URL and validates what the user typed (onair/presets.ts).
+    const preset = presetTarget(input.kind, input)
+    const target = preset.target
+    if (preset.key && key && preset.key !== key) {
+      throw new StudioError('invalid_input', 'The URL already ends with a stream key and a different key was given; give one or the other.', 'key')
     }
+    key = key ?? preset.key
     if (key && /\s/.test(key)) throw new StudioError('invalid_input', 'A stream key cannot contain spaces.', 'key')
-    const name = input.name ?? (input.kind === 'twitch' ? 'Twitch' : new URL(target.replace(/^rtmps?:/, 'http:')).host)
+    const name = input.name ?? preset.name
     const cfg = this.destinations.add({ channelId: input.channelId, kind: input.kind, name, target, enabled: input.enabled ?? true })
     if (key) {
       try {
@@ -537,10 +587,11 @@ export class OnAirEngine {
       patch.target = validateIngestHost(input.server)
     }
     if (input.url !== undefined) {
-      if (cur.kind !== 'rtmp') throw new StudioError('invalid_input', 'A Twitch destination takes an ingest server, not a URL.', 'url')
-      const parsed = parseRtmpUrl(input.url)
-      patch.target = parsed.base
-      newKey = mergeKey((await this.deps.secrets().get(keySecretName(cur.id))) ?? null, parsed.key)
+      if (cur.kind === 'twitch') throw new StudioError('invalid_input', 'A Twitch destination takes an ingest server, not a URL.', 'url')
+      const parsed = presetTarget(cur.kind, { url: input.url })
+      patch.target = parsed.target
+      // A query alone keeps the stored key segment (see mergeKey); SRT's streamid is the whole key.
+      newKey = cur.kind === 'srt' ? parsed.key : mergeKey((await this.deps.secrets().get(keySecretName(cur.id))) ?? null, parsed.key)
     }
     if (newKey) {
       await this.deps.secrets().set(keySecretName(cur.id), newKey)

@@ -55,7 +55,7 @@ export const RELAY_RW_TIMEOUT_US = 10_000_000
  * in as HTTP-FLV through stdin (the parent pipes it), so the relay also ends when
  * the parent dies; `rw_timeout` stops a stalled destination from hanging it.
  */
-export function relayArgs(destinationUrl: string): string[] {
+export function relayArgs(destinationUrl: string, muxer: 'flv' | 'mpegts' = 'flv'): string[] {
   return [
     ...PROGRESS_HEADER,
     '-f',
@@ -68,10 +68,8 @@ export function relayArgs(destinationUrl: string): string[] {
     'copy',
     '-rw_timeout',
     String(RELAY_RW_TIMEOUT_US),
-    '-f',
-    'flv',
-    '-flvflags',
-    'no_duration_filesize',
+    // SRT destinations carry MPEG-TS (onair/presets.ts muxerFor).
+    ...(muxer === 'flv' ? ['-f', 'flv', '-flvflags', 'no_duration_filesize'] : ['-f', 'mpegts']),
     destinationUrl
   ]
 }

@@ -4,6 +4,7 @@ import { get as httpGet, type ClientRequest } from 'node:http'
 import { toolPath } from '../media/ffmpeg-path'
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from '../core/backoff'
 import { relayArgs } from './ffmpeg-args'
+import { muxerFor } from './presets'
 import { LineSplitter, ProgressParser } from './progress'
 import type { OnAirLogger } from './redact-log'
 import { StateMachine, type StateChange } from './state'
@@ -64,6 +65,8 @@ export class DestinationRelay {
   private kbpsValue = 0
   private lastSizeAt = 0
   private connects = 0
+  /** Bytes written to the destination over every connection (for metrics). */
+  private bytesBefore = 0
   private confirmTimer: NodeJS.Timeout | null = null
 
   constructor(private readonly opts: RelayOptions) {
@@ -77,9 +80,11 @@ export class DestinationRelay {
   get pid(): number | undefined {
     return this.child?.pid
   }
-  stats(): { kbps: number; uptimeS: number } {
+  stats(): { kbps: number; uptimeS: number; bytes: number; reconnects: number } {
     return {
       kbps: Math.round(this.kbpsValue),
+      bytes: this.bytesBefore + this.lastSize,
+      reconnects: Math.max(0, this.connects - 1),
       uptimeS: this.state.state === 'live' && this.liveSince ? Math.round((Date.now() - this.liveSince) / 1000) : 0
     }
   }
@@ -122,11 +127,12 @@ export class DestinationRelay {
     this.connects += 1
     this.stderrTail = []
     this.connectedAt = 0
+    this.bytesBefore += this.lastSize
     this.lastSize = 0
     this.lastSizeAt = Date.now()
     let child: ChildProcessWithoutNullStreams
     try {
-      child = spawnChild(toolPath('ffmpeg'), relayArgs(url), { lifeline: 'stdin' }) as ChildProcessWithoutNullStreams
+      child = spawnChild(toolPath('ffmpeg'), relayArgs(url, muxerFor(url)), { lifeline: 'stdin' }) as ChildProcessWithoutNullStreams
     } catch (err) {
       // e.g. a URL Node refuses as an argument; its text may hold the key, so say what, not which.
       return this.toError(`Could not start the relay for this destination (${(err as NodeJS.ErrnoException).code ?? 'spawn failed'}). Check its URL and key.`)

@@ -5,12 +5,13 @@ import { randomBytes } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Core } from '../core/core'
-import { ONAIR } from '../services'
+import { ONAIR, OUTPUTS } from '../services'
 import { TOKEN_COOKIE, generateToken, isAuthorized, isLoopback } from './auth'
 import { resolveServedMedia, safeJoin, sendFile } from './static'
 import { studioCsp } from './csp'
 import { HOST_REFUSED, isAllowedHost } from './host-check'
 import { clientMessageSchema, type ServerMessage } from './ws-protocol'
+import { handleOpsRoute } from './ops-routes'
 
 export interface StudioServerOptions {
   core: Core
@@ -203,10 +204,15 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     }
     if (path === '/api/public/channels' && method === 'GET') {
       const list = onair()?.listPublic() ?? []
-      return sendJson(res, 200, list.map((c) => ({ ...c, flvPath: `/live/${c.stream}.flv` })))
+      const outputs = core.services.find(OUTPUTS)
+      // hlsPath: for browsers without MSE (iPhone Safari); null while the channel airs no HLS.
+      return sendJson(res, 200, list.map((c) => ({ ...c, flvPath: `/live/${c.stream}.flv`, hlsPath: outputs?.hlsFolder(c.stream) ? `/hls/${c.stream}/index.m3u8` : null })))
     }
     const live = /^\/live\/([A-Za-z0-9_-]+)\.flv$/.exec(path)
     if (live && method === 'GET') return proxyFlv(req, res, live[1]!)
+    // Metrics and health (local or token), HLS and the program guide (public): server/ops-routes.ts.
+    const outputs = core.services.find(OUTPUTS)
+    if (await handleOpsRoute(req, res, url, { outputs, local, authorized: isAuthorized(req, url, token) })) return
 
     // Everything else is the studio: loopback only, behind the token.
     if (!local) return sendText(res, 403, 'The studio is only reachable from this machine; LAN sharing covers the watch page.')

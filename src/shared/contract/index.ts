@@ -8,6 +8,7 @@ import { appCalls, appEvents } from './app'
 import { libraryCalls, libraryEvents } from './library'
 import { generationCalls, generationEvents } from './generation'
 import { onairCalls, onairEvents } from './onair'
+import { outputsCalls, outputsEvents } from './outputs'
 import type { CallSpec } from './define'
 
 export * from './define'
@@ -16,14 +17,16 @@ export const calls = {
   ...appCalls,
   ...libraryCalls,
   ...generationCalls,
-  ...onairCalls
+  ...onairCalls,
+  ...outputsCalls
 } satisfies Record<string, CallSpec>
 
 export const events = {
   ...appEvents,
   ...libraryEvents,
   ...generationEvents,
-  ...onairEvents
+  ...onairEvents,
+  ...outputsEvents
 } satisfies Record<string, z.ZodType>
 
 export type Calls = typeof calls

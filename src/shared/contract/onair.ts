@@ -22,7 +22,8 @@ export const clipRefSchema = z.object({
 })
 export type ClipRefDto = z.infer<typeof clipRefSchema>
 
-export const destinationKindSchema = z.enum(['twitch', 'rtmp'])
+/** Presets (see onair/presets.ts); 'rtmp' is any custom RTMP/RTMPS URL. */
+export const destinationKindSchema = z.enum(['twitch', 'rtmp', 'youtube', 'facebook', 'kick', 'srt'])
 
 export const destinationSchema = z.object({
   id: destinationId,
@@ -125,10 +126,12 @@ export const onairCalls = {
         name: z.string().trim().min(1).max(80).optional(),
         /** Twitch ingest host (default: Twitch's global ingest). */
         server: z.string().max(253).optional(),
-        /** rtmp:// or rtmps:// URL; a key in its last path segment is moved to the secret store. */
+        /** rtmp:// or rtmps:// URL (srt://host:port?streamid=… for SRT); a key in it is moved to the secret store. */
         url: rtmpUrl.optional(),
         key: streamKey.optional(),
-        enabled: z.boolean().optional()
+        enabled: z.boolean().optional(),
+        /** YouTube: send to the backup ingest (b.rtmps.youtube.com) instead of the primary. */
+        backup: z.boolean().optional()
       })
       .strict(),
     destinationSchema,

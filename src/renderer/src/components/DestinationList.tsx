@@ -7,6 +7,8 @@ import { AddDestinationForm } from './AddDestinationForm'
 import { StreamKeyForm } from './StreamKeyForm'
 
 /** The local server and every remote destination of a channel, each with its state, key and actions. */
+const KIND_LABEL: Record<DestinationDto['kind'], string> = { twitch: 'Twitch', rtmp: 'RTMP', youtube: 'YouTube', facebook: 'Facebook', kick: 'Kick', srt: 'SRT' }
+
 export function DestinationList({
   air,
   now,
@@ -53,7 +55,7 @@ function DestinationRow({ d, now, onRetry }: { d: DestinationDto; now: number; o
     <li className="dest" data-testid="destination" data-state={d.state}>
       <div className="dest-head">
         <span className="dest-name">{d.name}</span>
-        <span className="kind">{d.kind === 'twitch' ? 'Twitch' : 'RTMP'}</span>
+        <span className="kind">{KIND_LABEL[d.kind]}</span>
         <span className={`air-state small ${d.state}`}>{AIR_STATE_TEXT[d.state]}</span>
         {d.state === 'live' && d.kbps !== undefined && <span className="muted">{formatBytesPerSecond(d.kbps)}</span>}
       </div>

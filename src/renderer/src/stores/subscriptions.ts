@@ -1,6 +1,7 @@
 import { getClient } from '../api/bridge'
 import { useGeneration } from './generation'
 import { useOnAir } from './onair'
+import { useOutputs } from './outputs'
 
 /** Event subscriptions of the generation and on-air stores; each returns its unsubscribe functions. */
 export function startFeatureSubscriptions(): Array<() => void> {
@@ -10,6 +11,12 @@ export function startFeatureSubscriptions(): Array<() => void> {
     bridge.on('onair.state', (e) => air.onState(e)),
     bridge.on('onair.stats', (e) => air.onStats(e)),
     bridge.on('onair.clip', (e) => air.onClip(e)),
-    bridge.on('generation.job', (e) => useGeneration.getState().onJob(e))
+    bridge.on('generation.job', (e) => useGeneration.getState().onJob(e)),
+    bridge.on('outputs.asrun', (e) => useOutputs.getState().onAsrun(e)),
+    bridge.on('outputs.state', (e) => useOutputs.getState().onState(e)),
+    // The guide follows every timeline edit.
+    bridge.on('library.changed', (e) => {
+      if (e.what === 'playlist') void useOutputs.getState().reloadGuide()
+    })
   ]
 }

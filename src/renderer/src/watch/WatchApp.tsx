@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
+import mpegts from 'mpegts.js'
 import { playFlv, type PlayerPhase } from '../lib/flv-player'
+import { browserStreamSupport, chooseStreamKind, playHls, type StreamKind } from '../lib/hls-player'
 
 export interface PublicChannel {
   name: string
@@ -7,6 +9,13 @@ export interface PublicChannel {
   onAir: boolean
   viewers: number
   flvPath: string
+  /** Null while the channel airs no HLS. */
+  hlsPath: string | null
+}
+
+/** ?player=hls or ?player=flv picks the player; otherwise the browser's abilities do. */
+function forcedPlayer(): string | null {
+  return new URLSearchParams(window.location.search).get('player')
 }
 
 function streamFromHash(): string | null {
@@ -94,16 +103,26 @@ function Player({ channel }: { channel: PublicChannel }) {
   const [phase, setPhase] = useState<PlayerPhase | 'off'>('off')
   const [muted, setMuted] = useState(true)
 
+  const [kind, setKind] = useState<StreamKind | null>(null)
+
   useEffect(() => {
     const video = videoRef.current
     if (!video || !channel.onAir) return
-    // playFlv reconnects by itself when the stream errors, ends or stalls (an encoder restart).
-    const handle = playFlv(video, channel.flvPath, { onPhase: (p) => setPhase(p) })
+    const flvPlayable = mpegts.isSupported() && mpegts.getFeatureList().mseLivePlayback
+    const chosen = chooseStreamKind({ ...browserStreamSupport(video, flvPlayable), hasHls: channel.hlsPath !== null, force: forcedPlayer() })
+    setKind(chosen)
+    if (!chosen) {
+      setPhase('unsupported')
+      return
+    }
+    // Both players reconnect by themselves when the stream errors, ends or stalls (an encoder restart).
+    const onPhase = (p: PlayerPhase) => setPhase(p)
+    const handle = chosen === 'flv' ? playFlv(video, channel.flvPath, { onPhase }) : playHls(video, channel.hlsPath!, chosen === 'hls-native', { onPhase })
     return () => {
       handle.destroy()
       setPhase('off')
     }
-  }, [channel.flvPath, channel.onAir])
+  }, [channel.flvPath, channel.hlsPath, channel.onAir])
 
   useEffect(() => {
     if (videoRef.current) videoRef.current.muted = muted
@@ -119,7 +138,7 @@ function Player({ channel }: { channel: PublicChannel }) {
   const shown = channel.onAir ? phase : 'off'
   return (
     <div className="watch-player" ref={frameRef}>
-      <video ref={videoRef} muted playsInline autoPlay data-testid="watch-video" data-phase={shown} aria-label={`${channel.name} live`} onDoubleClick={fullscreen} />
+      <video ref={videoRef} muted playsInline autoPlay data-testid="watch-video" data-phase={shown} data-player={kind ?? ''} aria-label={`${channel.name} live`} onDoubleClick={fullscreen} />
       {shown !== 'playing' && (
         <div className="watch-overlay">
           {shown === 'off'

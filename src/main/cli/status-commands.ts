@@ -1,0 +1,181 @@
+import { writeFileSync } from 'node:fs'
+import type { CliCommand } from './command'
+import { UsageError, intOpt, stringOpt } from './command'
+import { callCore, openCore } from './open-core'
+import { readBeacons } from '../onair/beacon'
+import type { StudioSnapshot } from '../onair/snapshot'
+import { healthOf, type Health } from '../server/health'
+import { asrunCsv } from '../onair/asrun'
+
+/** Exit code of `webtv status` when the studio is failing (what a supervisor would restart). */
+export const STATUS_FAILING_EXIT = 3
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  const units = ['KiB', 'MiB', 'GiB', 'TiB']
+  let v = n / 1024
+  let i = 0
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  return `${v.toFixed(1)} ${units[i]}`
+}
+
+export function duration(s: number): string {
+  const t = Math.max(0, Math.round(s))
+  const h = Math.floor(t / 3600)
+  const m = Math.floor((t % 3600) / 60)
+  const sec = t % 60
+  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`
+}
+
+/**
+ * This process's view (library: channels, jobs, backlog) with the on-air state of
+ * whichever processes air channels on this data folder (their status beacons).
+ */
+export function mergeSnapshots(
+  local: StudioSnapshot,
+  remote: Array<{ pid: number; snapshot: StudioSnapshot; stale: boolean }>
+): { snapshot: StudioSnapshot; notes: string[] } {
+  const notes: string[] = []
+  const channels = new Map(local.channels.map((c) => [c.id, c]))
+  for (const r of remote) {
+    if (r.stale)
+      notes.push(
+        `process ${r.pid} has not reported for ${duration((Date.now() - r.snapshot.at) / 1000)} (hung or suspended?)`
+      )
+    for (const c of r.snapshot.channels) if (c.state !== 'offline') channels.set(c.id, c)
+  }
+  return { snapshot: { ...local, channels: [...channels.values()].sort((a, b) => a.id - b.id) }, notes }
+}
+
+export function formatStatus(s: StudioSnapshot, h: Health, notes: string[]): string[] {
+  const out: string[] = []
+  out.push(
+    `WebTV Studio ${s.version} — ${h.status.toUpperCase()}${h.problems.length ? `: ${h.problems.join('; ')}` : ''}`
+  )
+  for (const n of notes) out.push(`  note: ${n}`)
+  if (s.channels.length === 0) out.push('No channels yet (webtv channel create NAME).')
+  for (const c of s.channels) {
+    if (c.state === 'offline') {
+      out.push(`${c.name}: off air`)
+      continue
+    }
+    const parts = [
+      `${c.name}: ${c.state.toUpperCase()}`,
+      `up ${duration(c.uptimeS)}`,
+      `${c.kbps} kbit/s`,
+      `speed ${c.speed.toFixed(2)}x`,
+      `${c.viewers} viewer${c.viewers === 1 ? '' : 's'}`,
+      c.runwayS !== null ? `runway ${duration(c.runwayS)}` : '',
+      c.restarts ? `${c.restarts} encoder restart${c.restarts === 1 ? '' : 's'}` : ''
+    ].filter(Boolean)
+    out.push(parts.join('  '))
+    if (c.now) out.push(`  now: ${c.now}`)
+    for (const d of c.destinations) {
+      out.push(
+        `  → ${d.name} (${d.kind}): ${d.state.toUpperCase()}  ${d.kbps} kbit/s  ${bytes(d.bytes)} sent  ${d.reconnects} reconnect${d.reconnects === 1 ? '' : 's'}`
+      )
+    }
+    if (c.hls) out.push(`  HLS: ${c.hls.state}, ${c.hls.files} segments`)
+    if (c.recording)
+      out.push(`  recording: ${c.recording.state}, ${c.recording.files} files, ${bytes(c.recording.bytes)}`)
+  }
+  const jobs = Object.entries(s.jobs)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+  out.push(`Jobs: ${jobs.length ? jobs.join(', ') : 'none'}   Conform backlog: ${s.conformBacklog}`)
+  return out
+}
+
+const statusUsage = 'webtv status [--data-dir DIR] [--json]'
+
+/** `webtv status`: the state of every channel, destination and job, for people (or --json). */
+export const statusCommand: CliCommand = {
+  name: 'status',
+  summary: 'Show every channel, destination, output and job of this data folder (exit 3 when failing)',
+  usage: statusUsage,
+  async run(ctx) {
+    const core = await openCore(ctx.global.dataDir)
+    try {
+      const { snapshot: local } = await callCore(core, 'outputs.status', {})
+      const { snapshot, notes } = mergeSnapshots(
+        local as StudioSnapshot,
+        readBeacons(core.dataDir).filter((b) => b.pid !== process.pid)
+      )
+      const health = healthOf(snapshot)
+      if (ctx.global.json) ctx.io.out(JSON.stringify({ health, snapshot, notes }))
+      else for (const line of formatStatus(snapshot, health, notes)) ctx.io.out(line)
+      return health.status === 'failing' ? STATUS_FAILING_EXIT : 0
+    } finally {
+      await core.close()
+    }
+  }
+}
+
+const asrunUsage =
+  'webtv asrun [--channel NAME] [--since ISO_TIME|--hours N] [--limit N] [--output FILE.csv] [--json] [--data-dir DIR]'
+
+function parseTime(v: string, flag: string): number {
+  const t = Date.parse(v)
+  if (!Number.isFinite(t))
+    throw new UsageError(`--${flag} must be a date/time like 2026-12-01T18:00:00Z, got "${v}".\nUsage: ${asrunUsage}`)
+  return t
+}
+
+/** `webtv asrun`: the as-run log as CSV (default) or JSON lines. */
+export const asrunCommand: CliCommand = {
+  name: 'asrun',
+  summary: 'Export the as-run log (every clip aired, start/end time, destinations) as CSV',
+  usage: asrunUsage,
+  options: {
+    channel: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    hours: { type: 'string' },
+    limit: { type: 'string' },
+    output: { type: 'string' }
+  },
+  async run(ctx) {
+    const name = stringOpt(ctx, 'channel')
+    const sinceOpt = stringOpt(ctx, 'since')
+    const hours = stringOpt(ctx, 'hours') === undefined ? undefined : intOpt(ctx, 'hours', 24)
+    if (hours !== undefined && hours <= 0) throw new UsageError(`--hours must be 1 or more.\nUsage: ${asrunUsage}`)
+    if (sinceOpt !== undefined && hours !== undefined)
+      throw new UsageError(`Give --since or --hours, not both.\nUsage: ${asrunUsage}`)
+    const from =
+      sinceOpt !== undefined
+        ? parseTime(sinceOpt, 'since')
+        : hours !== undefined
+          ? Date.now() - hours * 3600_000
+          : undefined
+    const untilOpt = stringOpt(ctx, 'until')
+    const to = untilOpt !== undefined ? parseTime(untilOpt, 'until') : undefined
+    const limit = intOpt(ctx, 'limit', 10_000)
+    if (limit < 1 || limit > 10_000) throw new UsageError(`--limit must be between 1 and 10000.\nUsage: ${asrunUsage}`)
+    const core = await openCore(ctx.global.dataDir)
+    try {
+      const channelId = name !== undefined ? (await callCore(core, 'library.channels.get', { name })).id : undefined
+      const { entries } = await callCore(core, 'outputs.asrun.list', {
+        ...(channelId !== undefined ? { channelId } : {}),
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
+        limit
+      })
+      const text = ctx.global.json
+        ? entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '')
+        : asrunCsv(entries)
+      const output = stringOpt(ctx, 'output')
+      if (output) {
+        writeFileSync(output, text)
+        ctx.io.err(`Wrote ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} to ${output}`)
+      } else ctx.io.out(text.replace(/\r?\n$/, ''))
+      return 0
+    } finally {
+      await core.close()
+    }
+  }
+}
+
+export const statusCommands: CliCommand[] = [statusCommand, asrunCommand]

@@ -1,0 +1,196 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { toolPath } from '../media/ffmpeg-path'
+import { Backoff } from '../core/backoff'
+import { LineSplitter, ProgressParser } from './progress'
+import type { OnAirLogger } from './redact-log'
+import { StateMachine, type StateChange } from './state'
+
+/** Quiet stderr and machine-readable progress, as the other long-running ffmpegs. */
+const HEADER = ['-hide_banner', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:1', '-stats_period', '1']
+
+/** 10 s without data from the local server means it is gone: exit and restart. */
+export const TAP_RW_TIMEOUT_US = 10_000_000
+
+/** The local stream in, every stream copied (never decoded or encoded). */
+export function tapInputArgs(flvUrl: string): string[] {
+  return [
+    ...HEADER,
+    '-rw_timeout',
+    String(TAP_RW_TIMEOUT_US),
+    '-f',
+    'flv',
+    '-i',
+    flvUrl,
+    '-map',
+    '0:v:0',
+    '-map',
+    '0:a:0?',
+    '-c',
+    'copy'
+  ]
+}
+
+/**
+ * HLS from the copy stream: 2 s segments (the house GOP, so every segment starts on
+ * a keyframe), a rolling window of `listSize` segments, older ones deleted. After a
+ * restart the playlist is continued (append_list) with a discontinuity instead of
+ * starting over, and it never gets an end tag (omit_endlist), so players keep
+ * reloading through a restart. Segments are written to a temp name and renamed.
+ */
+export function hlsArgs(flvUrl: string, dir: string, opts: { segmentS?: number; listSize?: number } = {}): string[] {
+  return [
+    ...tapInputArgs(flvUrl),
+    '-f',
+    'hls',
+    '-hls_time',
+    String(opts.segmentS ?? 2),
+    '-hls_list_size',
+    String(opts.listSize ?? 6),
+    '-hls_delete_threshold',
+    '2',
+    '-hls_flags',
+    'delete_segments+append_list+discont_start+omit_endlist+temp_file+program_date_time+independent_segments',
+    '-hls_segment_type',
+    'mpegts',
+    '-hls_segment_filename',
+    `${dir}/seg-%d.ts`,
+    `${dir}/index.m3u8`
+  ]
+}
+
+/**
+ * Recording of what aired: MPEG-TS files (readable up to the last packet even after
+ * a crash) cut at the first keyframe after each wall-clock multiple of the segment
+ * length, named by their start time in UTC.
+ */
+export function recordArgs(flvUrl: string, dir: string, segmentS: number): string[] {
+  return [
+    ...tapInputArgs(flvUrl),
+    '-f',
+    'segment',
+    '-segment_time',
+    String(segmentS),
+    '-segment_atclocktime',
+    '1',
+    '-segment_format',
+    'mpegts',
+    '-reset_timestamps',
+    '1',
+    '-strftime',
+    '1',
+    `${dir}/%Y%m%dT%H%M%SZ.ts`
+  ]
+}
+
+export interface CopyTapOptions {
+  name: string
+  args: () => string[]
+  log: OnAirLogger
+  onState?: (c: StateChange) => void
+  /** Runs before each (re)start (e.g. make the folder). */
+  prepare?: () => void
+}
+
+/**
+ * One supervised `ffmpeg -i <local HTTP-FLV> -c copy …` (HLS or recording): restarted
+ * with backoff whenever it ends while wanted. LIVE once it has written output.
+ * Its failures never touch the playout or the destinations.
+ */
+export class CopyTap {
+  readonly state: StateMachine
+  private child: ChildProcessWithoutNullStreams | null = null
+  private wanted = false
+  private timer: NodeJS.Timeout | null = null
+  private upAt = 0
+  private readonly backoff = new Backoff({ initialMs: 1000, factor: 2, jitter: 0.05, maxMs: 15_000, stableMs: 30_000 })
+  private tail: string[] = []
+
+  constructor(private readonly opts: CopyTapOptions) {
+    this.state = new StateMachine((c) => opts.onState?.(c))
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid
+  }
+
+  start(): void {
+    if (this.wanted) return
+    this.wanted = true
+    this.backoff.reset()
+    if (this.state.canGo('starting')) this.state.go('starting')
+    this.spawn()
+  }
+
+  private spawn(): void {
+    if (!this.wanted) return
+    try {
+      this.opts.prepare?.()
+    } catch (err) {
+      this.retry(`could not prepare: ${err instanceof Error ? err.message : String(err)}`, 0)
+      return
+    }
+    this.tail = []
+    this.upAt = 0
+    // TZ=UTC: recording files are named by strftime, which ffmpeg runs in local time.
+    const child = spawn(toolPath('ffmpeg'), this.opts.args(), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, TZ: 'UTC' }
+    })
+    this.child = child
+    child.stdin.on('error', () => {})
+    const progress = new ProgressParser((b) => {
+      if (!this.upAt && b.outTimeUs > 0) {
+        this.upAt = Date.now()
+        if (this.state.state !== 'live' && this.state.canGo('live')) this.state.go('live')
+      }
+    })
+    child.stdout.on('data', (d: Buffer) => progress.push(d))
+    const lines = new LineSplitter((line) => {
+      this.tail.push(line)
+      if (this.tail.length > 10) this.tail.shift()
+      this.opts.log('debug', `[${this.opts.name}] ffmpeg: ${line}`)
+    })
+    child.stderr.on('data', (d: Buffer) => lines.push(d))
+    child.on('error', (err) => this.opts.log('error', `[${this.opts.name}] could not start ffmpeg: ${err.message}`))
+    child.on('close', (code, signal) => {
+      lines.flush()
+      if (this.child !== child) return
+      this.child = null
+      if (!this.wanted) return
+      const why = this.tail.slice(-2).join(' | ') || (signal ? `killed by ${signal}` : `exited with code ${code}`)
+      this.retry(why, this.upAt ? Date.now() - this.upAt : 0)
+    })
+  }
+
+  private retry(why: string, upMs: number): void {
+    this.backoff.connectionEnded(upMs)
+    const { attempt, delayMs } = this.backoff.next()
+    this.opts.log('warn', `[${this.opts.name}] stopped (${why}); restarting in ${delayMs} ms`)
+    if (this.state.canGo('reconnecting'))
+      this.state.go('reconnecting', { attempt, nextRetryAt: Date.now() + delayMs, message: why })
+    this.timer = setTimeout(() => {
+      this.timer = null
+      if (this.wanted && this.state.canGo('starting')) this.state.go('starting')
+      this.spawn()
+    }, delayMs)
+  }
+
+  async stop(): Promise<void> {
+    this.wanted = false
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    if (this.state.state === 'offline') return
+    if (this.state.canGo('stopping')) this.state.go('stopping')
+    const child = this.child
+    if (child) {
+      const closed = new Promise<void>((r) => child.once('close', () => r()))
+      // 'q' on stdin lets ffmpeg finish the segment and the playlist cleanly.
+      child.stdin.end('q')
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000)
+      await closed
+      clearTimeout(t)
+    }
+    this.child = null
+    if (this.state.canGo('offline')) this.state.go('offline')
+  }
+}

@@ -1,0 +1,253 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { StudioError } from '../../shared/contract'
+import { outputSettingsSchema, type OutputSettings } from '../../shared/contract/outputs'
+import { CopyTap, hlsArgs, recordArgs } from './copy-tap'
+import type { OnAirLogger } from './redact-log'
+import type { OutputSnapshot } from './snapshot'
+import type { AirState } from './state'
+
+export const DEFAULT_OUTPUT_SETTINGS: OutputSettings = {
+  hls: true,
+  record: false,
+  recordSegmentMinutes: 10,
+  recordMaxGiB: 20,
+  recordMaxAgeHours: 0
+}
+
+/** Segments of the HLS window; with 2 s segments a player starts ~6 s behind live. */
+export const HLS_LIST_SIZE = 6
+const PRUNE_PERIOD_MS = 30_000
+
+export function hlsDir(dataDir: string, stream: string): string {
+  return join(dataDir, 'hls', stream)
+}
+export function recordingsDir(dataDir: string, stream: string): string {
+  return join(dataDir, 'recordings', stream)
+}
+
+/** Per-channel settings in <dataDir>/onair/outputs.json, written atomically. */
+export class OutputSettingsStore {
+  private readonly file: string
+  constructor(dataDir: string) {
+    this.file = join(dataDir, 'onair', 'outputs.json')
+  }
+
+  private all(): Record<string, Partial<OutputSettings>> {
+    if (!existsSync(this.file)) return {}
+    try {
+      const v = JSON.parse(readFileSync(this.file, 'utf8')) as unknown
+      return v && typeof v === 'object' ? (v as Record<string, Partial<OutputSettings>>) : {}
+    } catch {
+      throw new StudioError('internal', `The output settings file ${this.file} is corrupt; fix or remove it.`)
+    }
+  }
+
+  get(channelId: number): OutputSettings {
+    const parsed = outputSettingsSchema.safeParse({ ...DEFAULT_OUTPUT_SETTINGS, ...this.all()[String(channelId)] })
+    return parsed.success ? parsed.data : DEFAULT_OUTPUT_SETTINGS
+  }
+
+  update(channelId: number, patch: Partial<OutputSettings>): OutputSettings {
+    const next = outputSettingsSchema.parse({ ...this.get(channelId), ...patch })
+    const all = this.all()
+    all[String(channelId)] = next
+    mkdirSync(join(this.file, '..'), { recursive: true })
+    const tmp = `${this.file}.${process.pid}.tmp`
+    writeFileSync(tmp, JSON.stringify(all, null, 1))
+    renameSync(tmp, this.file)
+    return next
+  }
+}
+
+interface FileInfo {
+  name: string
+  path: string
+  size: number
+  mtimeMs: number
+}
+
+function listFiles(dir: string, pattern: RegExp): FileInfo[] {
+  if (!existsSync(dir)) return []
+  const out: FileInfo[] = []
+  for (const name of readdirSync(dir)) {
+    if (!pattern.test(name)) continue
+    try {
+      const st = statSync(join(dir, name))
+      if (st.isFile()) out.push({ name, path: join(dir, name), size: st.size, mtimeMs: st.mtimeMs })
+    } catch {
+      /* removed meanwhile */
+    }
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name))
+}
+
+const RECORDING_FILE = /^\d{8}T\d{6}Z\.ts$/
+
+/**
+ * Removes the oldest recordings first until the channel's folder is under its size
+ * limit and nothing is older than the age limit. The newest file (being written)
+ * is never removed. Returns the names removed.
+ */
+export function pruneRecordings(dir: string, maxBytes: number, maxAgeMs: number, now = Date.now()): string[] {
+  const files = listFiles(dir, RECORDING_FILE)
+  let total = files.reduce((s, f) => s + f.size, 0)
+  const removed: string[] = []
+  for (const f of files.slice(0, -1)) {
+    const tooOld = maxAgeMs > 0 && now - f.mtimeMs > maxAgeMs
+    if (total <= maxBytes && !tooOld) break
+    rmSync(f.path, { force: true })
+    total -= f.size
+    removed.push(f.name)
+  }
+  return removed
+}
+
+interface ChannelTaps {
+  channelId: number
+  stream: string
+  flvUrl: string
+  hls: CopyTap | null
+  rec: CopyTap | null
+  prune: NodeJS.Timeout | null
+}
+
+export interface OutputsDeps {
+  dataDir: string
+  log: OnAirLogger
+  onState: (channelId: number, output: 'hls' | 'recording', state: AirState, message?: string) => void
+}
+
+/**
+ * HLS and recording per channel on air: each a copy reader of the local HTTP-FLV
+ * stream (tagged as a relay so it is not counted as a viewer). Separate from the
+ * playout so that turning recording on or off, or a full disk, never restarts or
+ * stalls what airs.
+ */
+export class ChannelOutputs {
+  private readonly channels = new Map<number, ChannelTaps>()
+  readonly settings: OutputSettingsStore
+
+  constructor(private readonly deps: OutputsDeps) {
+    this.settings = new OutputSettingsStore(deps.dataDir)
+  }
+
+  /** The channel went live (or its settings changed): start what its settings ask for. */
+  async attach(channelId: number, stream: string, flvUrl: string): Promise<void> {
+    let c = this.channels.get(channelId)
+    if (c && (c.stream !== stream || c.flvUrl !== flvUrl)) {
+      await this.detach(channelId)
+      c = undefined
+    }
+    if (!c) {
+      c = { channelId, stream, flvUrl, hls: null, rec: null, prune: null }
+      this.channels.set(channelId, c)
+      // A new Go Live starts a new HLS window: segments of an earlier run are stale.
+      rmSync(hlsDir(this.deps.dataDir, stream), { recursive: true, force: true })
+    }
+    await this.apply(c)
+  }
+
+  private tapUrl(c: ChannelTaps, what: string): string {
+    return `${c.flvUrl}${c.flvUrl.includes('?') ? '&' : '?'}relay=${what}`
+  }
+
+  private async apply(c: ChannelTaps): Promise<void> {
+    const s = this.settings.get(c.channelId)
+    if (s.hls && !c.hls) {
+      const dir = hlsDir(this.deps.dataDir, c.stream)
+      c.hls = new CopyTap({
+        name: `hls ${c.stream}`,
+        args: () => hlsArgs(this.tapUrl(c, 'hls'), dir, { listSize: HLS_LIST_SIZE }),
+        prepare: () => mkdirSync(dir, { recursive: true }),
+        log: this.deps.log,
+        onState: (ch) => this.deps.onState(c.channelId, 'hls', ch.to, ch.message)
+      })
+      c.hls.start()
+    } else if (!s.hls && c.hls) {
+      const tap = c.hls
+      c.hls = null
+      await tap.stop()
+      rmSync(hlsDir(this.deps.dataDir, c.stream), { recursive: true, force: true })
+    }
+    const dir = recordingsDir(this.deps.dataDir, c.stream)
+    if (s.record && !c.rec) {
+      c.rec = new CopyTap({
+        name: `recording ${c.stream}`,
+        args: () =>
+          recordArgs(this.tapUrl(c, 'recording'), dir, this.settings.get(c.channelId).recordSegmentMinutes * 60),
+        prepare: () => mkdirSync(dir, { recursive: true }),
+        log: this.deps.log,
+        onState: (ch) => this.deps.onState(c.channelId, 'recording', ch.to, ch.message)
+      })
+      c.rec.start()
+      c.prune = setInterval(() => this.prune(c), PRUNE_PERIOD_MS)
+      c.prune.unref()
+    } else if (!s.record && c.rec) {
+      const tap = c.rec
+      c.rec = null
+      if (c.prune) clearInterval(c.prune)
+      c.prune = null
+      await tap.stop()
+    }
+    if (c.rec) this.prune(c)
+  }
+
+  prune(c: { channelId: number; stream: string }): string[] {
+    const s = this.settings.get(c.channelId)
+    try {
+      const removed = pruneRecordings(
+        recordingsDir(this.deps.dataDir, c.stream),
+        s.recordMaxGiB * 1024 ** 3,
+        s.recordMaxAgeHours * 3600_000
+      )
+      if (removed.length)
+        this.deps.log('info', `[recording ${c.stream}] removed ${removed.length} old file(s) to stay within the limits`)
+      return removed
+    } catch (err) {
+      this.deps.log(
+        'warn',
+        `[recording ${c.stream}] pruning failed: ${err instanceof Error ? err.message : String(err)}`
+      )
+      return []
+    }
+  }
+
+  /** Settings changed: apply them to the channel if it is on air. */
+  async reapply(channelId: number): Promise<void> {
+    const c = this.channels.get(channelId)
+    if (c) await this.apply(c)
+  }
+
+  async detach(channelId: number): Promise<void> {
+    const c = this.channels.get(channelId)
+    if (!c) return
+    this.channels.delete(channelId)
+    if (c.prune) clearInterval(c.prune)
+    await Promise.all([c.hls?.stop(), c.rec?.stop()])
+    if (c.rec) this.prune(c)
+  }
+
+  /** The stream's HLS folder while the channel airs HLS; undefined otherwise. */
+  hlsFolderOf(stream: string): string | undefined {
+    for (const c of this.channels.values()) if (c.stream === stream && c.hls) return hlsDir(this.deps.dataDir, stream)
+    return undefined
+  }
+
+  observe(channelId: number): { hls: OutputSnapshot | null; recording: OutputSnapshot | null; pids: number[] } {
+    const c = this.channels.get(channelId)
+    if (!c) return { hls: null, recording: null, pids: [] }
+    const sum = (files: FileInfo[]) => files.reduce((s, f) => s + f.size, 0)
+    const hlsFiles = c.hls ? listFiles(hlsDir(this.deps.dataDir, c.stream), /^seg-\d+\.ts$/) : []
+    const recFiles = c.rec ? listFiles(recordingsDir(this.deps.dataDir, c.stream), RECORDING_FILE) : []
+    return {
+      hls: c.hls ? { state: c.hls.state.state, files: hlsFiles.length, bytes: sum(hlsFiles) } : null,
+      recording: c.rec ? { state: c.rec.state.state, files: recFiles.length, bytes: sum(recFiles) } : null,
+      pids: [c.hls?.pid, c.rec?.pid].filter((p): p is number => p !== undefined)
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.channels.keys()].map((id) => this.detach(id)))
+  }
+}

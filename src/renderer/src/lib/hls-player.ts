@@ -1,0 +1,129 @@
+import Hls from 'hls.js'
+import type { FlvPlayerHandle, FlvPlayerOptions, PlayerPhase } from './flv-player'
+
+export type StreamKind = 'flv' | 'hls-native' | 'hls.js'
+
+/**
+ * Which player a browser gets: HTTP-FLV (lowest delay) wherever Media Source
+ * Extensions can play it; HLS where they cannot — natively on iPhone Safari, or
+ * through hls.js (managed media source) elsewhere. `force` ('hls' / 'flv', from the
+ * page's ?player= parameter) lets a viewer or a test pick. Native HLS only where
+ * hls.js cannot run (older iPhones without any Media Source).
+ */
+export function chooseStreamKind(env: {
+  flvPlayable: boolean
+  nativeHls: boolean
+  hlsJs: boolean
+  hasHls: boolean
+  force?: string | null
+}): StreamKind | null {
+  // hls.js first where it runs (MSE or iOS 17's ManagedMediaSource): Chromium 14x+ also
+  // claims native HLS ("maybe") but its player stalled on live playlists here.
+  const hls: StreamKind | null = env.hasHls ? (env.hlsJs ? 'hls.js' : env.nativeHls ? 'hls-native' : null) : null
+  if (env.force === 'hls' && hls) return hls
+  if (env.force === 'flv' && env.flvPlayable) return 'flv'
+  if (env.flvPlayable) return 'flv'
+  return hls
+}
+
+/**
+ * Play a live HLS playlist and keep it playing: reloads with a growing delay when
+ * the stream fails or stalls (the channel went off air and on again), like playFlv.
+ */
+export function playHls(
+  video: HTMLVideoElement,
+  url: string,
+  native: boolean,
+  opts: FlvPlayerOptions = {}
+): FlvPlayerHandle {
+  const stallMs = opts.stallMs ?? 12_000
+  let hls: Hls | null = null
+  let destroyed = false
+  let retryTimer: ReturnType<typeof setTimeout> | null = null
+  let attempt = 0
+  let lastTime = -1
+  let lastProgressAt = Date.now()
+  const phase = (p: PlayerPhase, d?: string) => opts.onPhase?.(p, d)
+
+  const teardown = (): void => {
+    if (hls) {
+      hls.destroy()
+      hls = null
+    }
+    if (native) {
+      video.removeAttribute('src')
+      video.load()
+    }
+  }
+
+  const scheduleRetry = (why: string): void => {
+    if (destroyed || retryTimer) return
+    teardown()
+    attempt++
+    const delay = Math.min(8000, 1000 * Math.pow(1.6, attempt - 1))
+    phase('waiting', why)
+    retryTimer = setTimeout(() => {
+      retryTimer = null
+      open()
+    }, delay)
+  }
+
+  const open = (): void => {
+    if (destroyed) return
+    phase('connecting')
+    lastProgressAt = Date.now()
+    lastTime = -1
+    if (native) {
+      video.src = url
+      video.onerror = () => scheduleRetry('the stream failed')
+    } else {
+      // No worker: the studio's CSP allows only its own scripts, not blob: workers.
+      const h = new Hls({
+        enableWorker: false,
+        lowLatencyMode: false,
+        liveSyncDurationCount: 3,
+        manifestLoadingMaxRetry: 2
+      })
+      hls = h
+      h.on(Hls.Events.ERROR, (_e, data) => {
+        if (data.fatal) scheduleRetry(`stream ${data.type}: ${data.details}`)
+      })
+      h.loadSource(url)
+      h.attachMedia(video)
+    }
+    const played = video.play()
+    if (played && typeof played.catch === 'function') played.catch(() => {})
+  }
+
+  const watchdog = setInterval(() => {
+    if (destroyed) return
+    const t = video.currentTime
+    if (video.paused && lastTime >= 0) lastProgressAt = Date.now()
+    else if (t !== lastTime) {
+      if (lastTime >= 0 && t > lastTime) {
+        attempt = 0
+        phase('playing')
+      }
+      lastTime = t
+      lastProgressAt = Date.now()
+    } else if (Date.now() - lastProgressAt > stallMs) scheduleRetry('no new segments')
+  }, 1000)
+
+  open()
+  return {
+    destroy() {
+      destroyed = true
+      clearInterval(watchdog)
+      if (retryTimer) clearTimeout(retryTimer)
+      teardown()
+    }
+  }
+}
+
+/** What this browser can do, for chooseStreamKind. */
+export function browserStreamSupport(
+  video: HTMLVideoElement,
+  flvPlayable: boolean
+): { flvPlayable: boolean; nativeHls: boolean; hlsJs: boolean } {
+  return { flvPlayable, nativeHls: video.canPlayType('application/vnd.apple.mpegurl') !== '', hlsJs: Hls.isSupported() }
+}
