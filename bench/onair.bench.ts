@@ -37,7 +37,6 @@ export async function run(): Promise<void> {
     bind: '127.0.0.1',
     rtmpPort: await freePort(),
     httpPort: await freePort(),
-    publishSecret: 'bench-secret-0123456789',
     log: () => {}
   })
   try {
@@ -61,7 +60,6 @@ export async function run(): Promise<void> {
         stream,
         source,
         target: server,
-        publishUrl: () => server.publishUrl(stream),
         slatePath: () => ensureSlate(dir, fmt),
         log: () => {}
       })
@@ -78,10 +76,14 @@ export async function run(): Promise<void> {
     await ours.stop()
     const list = join(dir, 'seed.txt')
     writeFileSync(list, 'ffconcat version 1.0\n' + clips.map((c) => `file '${c}'\n`).join(''))
-    const args = seedPlayoutArgs(list, server.publishUrl('seed'))
+    // The seed published over RTMP; here its FLV goes to the server the way ours does (in-process).
+    const args = seedPlayoutArgs(list, 'pipe:1')
     // The seed's list loops with -stream_loop before the input (its own placement after -i is ignored).
     args.splice(args.indexOf('-f'), 0, '-stream_loop', '-1')
-    const seed = spawn(toolPath('ffmpeg'), args, { stdio: ['ignore', 'ignore', 'ignore'] })
+    const seed = spawn(toolPath('ffmpeg'), args, { stdio: ['ignore', 'pipe', 'ignore'] })
+    const seedSink = server.openPublisher('seed')
+    seed.stdout.on('data', (d: Buffer) => seedSink.write(d))
+    seed.on('close', () => seedSink.close())
     const s0 = Date.now()
     await sleep(AIR_S * 1000)
     const seedCpu = cpuSeconds(seed.pid!)

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StudioError } from '../../shared/contract'
@@ -135,15 +134,14 @@ export class OnAirEngine {
 
   // ---- server ---------------------------------------------------------------
 
-  private async publishSecret(): Promise<string> {
+  /**
+   * Earlier versions signed publishes with a secret kept in the store; encoders now
+   * publish in-process and the server makes a throwaway secret at each start, so a
+   * stored one is only a stale credential: drop it.
+   */
+  private async dropStoredPublishSecret(): Promise<void> {
     const store = this.deps.secrets()
-    let secret = await store.get(PUBLISH_SECRET_NAME)
-    if (!secret) {
-      secret = randomBytes(24).toString('hex')
-      await store.set(PUBLISH_SECRET_NAME, secret)
-    }
-    this.redactor.add(secret)
-    return secret
+    if (await store.get(PUBLISH_SECRET_NAME)) await store.delete(PUBLISH_SECRET_NAME)
   }
 
   /** Starts the embedded RTMP/HTTP-FLV server if it is not running yet. */
@@ -152,13 +150,12 @@ export class OnAirEngine {
     if (this.closed) throw new StudioError('unavailable', 'The studio is shutting down.')
     this.serverStarting ??= (async () => {
       const s = this.settings()
-      const secret = await this.publishSecret()
       await this.loadSecretsForRedaction()
+      await this.dropStoredPublishSecret()
       const server = await LocalRtmpServer.start({
         bind: s.listenOnLan ? '0.0.0.0' : '127.0.0.1',
         rtmpPort: s.rtmpPort,
         httpPort: s.httpPort,
-        publishSecret: secret,
         log: (level, line) => this.log(level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'debug', `[rtmp-server] ${line}`)
       })
       this.server = server
@@ -245,7 +242,6 @@ export class OnAirEngine {
       stream,
       source,
       target: server,
-      publishUrl: () => server.publishUrl(stream),
       slatePath: () => ensureSlate(this.deps.dataDir, channel.format),
       log: this.log,
       onState: (c) =>

@@ -13,15 +13,20 @@ export const PROGRESS_PERIOD_S = 0.5
 /** Quiet stderr (warnings only) and machine-readable progress on stdout, for the long-running ffmpegs. */
 const PROGRESS_HEADER: readonly string[] = ['-hide_banner', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:1', '-stats_period', String(PROGRESS_PERIOD_S)]
 
+/** As PROGRESS_HEADER, with progress on stderr: the playout's stdout carries its FLV. */
+const PROGRESS_ON_STDERR: readonly string[] = PROGRESS_HEADER.map((a) => (a === 'pipe:1' ? 'pipe:2' : a))
+
 /**
  * The channel's one long-running encoder: conformed MPEG-TS clips arrive on stdin
- * one after another and are copied, never re-encoded, to the local RTMP server.
- * `-re` paces reading at the clips' own rate, which keeps the feeder's lead small.
- * stdin is the only input, so when the parent dies the pipe closes and ffmpeg ends.
+ * one after another and are copied, never re-encoded, as FLV to stdout, which the
+ * engine publishes to the local server in-process: no publish URL, so no
+ * credential on the command line. `-re` paces reading at the clips' own rate,
+ * which keeps the feeder's lead small. stdin is the only input, so when the
+ * parent dies the pipe closes and ffmpeg ends.
  */
-export function playoutArgs(publishUrl: string): string[] {
+export function playoutArgs(): string[] {
   return [
-    ...PROGRESS_HEADER,
+    ...PROGRESS_ON_STDERR,
     // Probe only the first half second: a longer probe is read ahead of -re pacing
     // and would hold clips inside ffmpeg, delaying edits by as much.
     '-analyzeduration',
@@ -43,7 +48,7 @@ export function playoutArgs(publishUrl: string): string[] {
     'flv',
     '-flvflags',
     'no_duration_filesize',
-    publishUrl
+    'pipe:1'
   ]
 }
 
@@ -54,8 +59,10 @@ export const RELAY_RW_TIMEOUT_US = 10_000_000
  * A copy relay from the local server to one destination. The local stream comes
  * in as HTTP-FLV through stdin (the parent pipes it), so the relay also ends when
  * the parent dies; `rw_timeout` stops a stalled destination from hanging it.
+ * `outputUrl` is the relay's local tunnel (relay-tunnel.ts), never the real key;
+ * `outputOptions` are the rtmp protocol options that go with it.
  */
-export function relayArgs(destinationUrl: string): string[] {
+export function relayArgs(outputUrl: string, outputOptions: readonly string[] = []): string[] {
   return [
     ...PROGRESS_HEADER,
     '-f',
@@ -68,11 +75,12 @@ export function relayArgs(destinationUrl: string): string[] {
     'copy',
     '-rw_timeout',
     String(RELAY_RW_TIMEOUT_US),
+    ...outputOptions,
     '-f',
     'flv',
     '-flvflags',
     'no_duration_filesize',
-    destinationUrl
+    outputUrl
   ]
 }
 

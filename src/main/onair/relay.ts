@@ -3,6 +3,7 @@ import { get as httpGet, type ClientRequest } from 'node:http'
 import { toolPath } from '../media/ffmpeg-path'
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff'
 import { relayArgs } from './ffmpeg-args'
+import { openRelayTunnel, tunnelTarget, type RelayTunnel } from './relay-tunnel'
 import { LineSplitter, ProgressParser } from './progress'
 import type { OnAirLogger } from './redact-log'
 import { StateMachine, type StateChange } from './state'
@@ -49,6 +50,7 @@ export const DEFAULT_CONFIRM_MS = 15_000
 export class DestinationRelay {
   readonly state: StateMachine
   private child: ChildProcessWithoutNullStreams | null = null
+  private tunnel: RelayTunnel | null = null
   private request: ClientRequest | null = null
   private readonly backoff: Backoff
   private wanted = false
@@ -118,6 +120,18 @@ export class DestinationRelay {
       return this.toError(err instanceof Error ? err.message : String(err))
     }
     if (!this.wanted) return
+    // The key never goes on ffmpeg's command line: ffmpeg publishes to a local
+    // tunnel, which opens the real connection and puts the key in (relay-tunnel.ts).
+    let tunnel: RelayTunnel
+    try {
+      tunnel = await openRelayTunnel({
+        target: tunnelTarget(url),
+        onProblem: (m) => this.opts.log('warn', `[dest ${this.opts.name}] tunnel: ${m}`)
+      })
+    } catch (err) {
+      return this.toError(`Could not prepare the connection to this destination: ${err instanceof Error ? err.message : String(err)}`)
+    }
+    if (!this.wanted) return tunnel.close()
     this.connects += 1
     this.stderrTail = []
     this.connectedAt = 0
@@ -125,11 +139,14 @@ export class DestinationRelay {
     this.lastSizeAt = Date.now()
     let child: ChildProcessWithoutNullStreams
     try {
-      child = spawn(toolPath('ffmpeg'), relayArgs(url), { stdio: ['pipe', 'pipe', 'pipe'] })
+      child = spawn(toolPath('ffmpeg'), relayArgs(tunnel.localUrl, tunnel.ffmpegOptions), { stdio: ['pipe', 'pipe', 'pipe'] })
     } catch (err) {
-      // e.g. a URL Node refuses as an argument; its text may hold the key, so say what, not which.
+      tunnel.close()
       return this.toError(`Could not start the relay for this destination (${(err as NodeJS.ErrnoException).code ?? 'spawn failed'}). Check its URL and key.`)
     }
+    if (child.pid !== undefined) tunnel.expectPid(child.pid)
+    this.tunnel?.close()
+    this.tunnel = tunnel
     this.child = child
     child.stdin.on('error', () => {
       /* EPIPE when ffmpeg exits first */
@@ -155,6 +172,7 @@ export class DestinationRelay {
     child.on('error', (err) => this.toError(`Could not start ffmpeg: ${err.message}`))
     child.on('close', (code, signal) => {
       lines.flush()
+      tunnel.close()
       if (this.child === child) this.onExit(code, signal)
     })
     this.request = httpGet(this.opts.sourceFlvUrl, (res) => {
@@ -172,6 +190,8 @@ export class DestinationRelay {
   }
 
   private onConnected(): void {
+    // A last progress block can arrive after stop() began: not a connection to report.
+    if (!this.wanted) return
     this.connectedAt = Date.now()
     this.plannedPending = false
     if (!this.everLive) {

@@ -245,25 +245,26 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     expect(viewer.alive).toBe(true)
   }, 60_000)
 
-  it('refuses a publish signed with the wrong secret: error state, no retry loop', async () => {
+  it('refuses a second playout of a stream already on air: error state, no retry loop', async () => {
     const server = LocalRtmpServer.current!
-    const ch = { id: channelId, name: 'wrong', format: DEFAULT_HOUSE_FORMAT }
+    const live = (await callCore(core, 'onair.status', { channelId })).channels[0]!
+    const ch = { id: channelId, name: 'twin', format: DEFAULT_HOUSE_FORMAT }
     const seen: string[] = []
     const playout = new ChannelPlayout({
       channel: ch,
-      stream: 'wrong-secret',
+      stream: live.stream,
       source: { getChannel: () => ch, airable: () => [], markUnplayable: () => {} },
       target: server,
-      publishUrl: () => server.publishUrl('wrong-secret', 'not-the-secret'),
       slatePath: () => Promise.resolve(join(tmp.dir, 'onair', 'slates', readdirSync(join(tmp.dir, 'onair', 'slates'))[0]!)),
       log: () => {},
       onState: (c) => seen.push(c.to)
     })
-    await expect(playout.start()).rejects.toThrow(/refused the publish.*publish secret/)
-    await new Promise((r) => setTimeout(r, 3000))
+    await expect(playout.start()).rejects.toThrow(/refused the publish.*already has a publisher/)
+    await new Promise((r) => setTimeout(r, 2000))
     expect(seen).toEqual(['starting', 'error'])
     expect(playout.encoderPid).toBeUndefined()
     await playout.stop()
+    expect((await callCore(core, 'onair.status', { channelId })).channels[0]!.state).toBe('live')
   }, 30_000)
 
   it('stops cleanly: relays, then playout; the channel is offline and no ffmpeg remains', async () => {
@@ -281,9 +282,10 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     const pid = engine.encoderPid(channelId)!
     // Every playout ffmpeg publishing this stream, as the OS sees them (an orphan would not be in the engine).
     const encoders = (): string[] =>
-      execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+      execFileSync('ps', ['-eo', 'ppid=,args='], { encoding: 'utf8' })
         .split('\n')
-        .filter((l) => l.includes('ffmpeg') && l.includes('pipe:0') && l.includes(`/live/${a.stream}`))
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith(`${process.pid} `) && l.includes('ffmpeg') && l.includes('-f mpegts -i pipe:0') && l.includes('pipe:1'))
     expect(encoders()).toHaveLength(1)
     await callCore(core, 'onair.stop', { channelId })
     expect(isRunning(pid)).toBe(false)

@@ -180,18 +180,18 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
 
   it('never lets a key or the publish secret reach the log, events, status or errors', async () => {
     const secrets = JSON.parse(readFileSync(join(tmp.dir, 'secrets.json'), 'utf8')) as Record<string, { v: string }>
-    const publishSecret = secrets['onair.publishSecret']!.v
-    expect(publishSecret.length).toBeGreaterThan(20)
+    // Encoders publish in-process: no publish secret is stored any more.
+    expect(secrets['onair.publishSecret']).toBeUndefined()
     const log = readFileSync(engine.logFile, 'utf8')
-    // ffmpeg did print its output URL (the failing relay's): it arrives redacted.
-    expect(log).toMatch(/\[dest Wrong key\] ffmpeg: .*\[redacted\]/)
+    // ffmpeg did print what went wrong for the failing relay (its URL is the local tunnel's, keyless).
+    expect(log).toMatch(/\[dest Wrong key\] ffmpeg: /)
     const everything = [
       log,
       JSON.stringify(events),
       JSON.stringify(await callCore(core, 'onair.status', {})),
       JSON.stringify(await callCore(core, 'onair.destinations.list', { channelId }))
     ].join('\n')
-    for (const s of [GOOD_KEY, WRONG_KEY, publishSecret]) expect(everything.includes(s), s).toBe(false)
+    for (const s of [GOOD_KEY, WRONG_KEY]) expect(everything.includes(s), s).toBe(false)
     expect(everything).not.toMatch(/sign=\d+-[0-9a-f]{32}/)
     await callCore(core, 'onair.stop', { channelId })
   }, 30_000)
@@ -206,12 +206,20 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
     const deadline = Date.now() + 60_000
-    const ffmpegs = (): Array<{ pid: number; ppid: number }> =>
-      execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    // The playout and relay ffmpegs under the `webtv air` process (their command lines name no stream or key).
+    const ffmpegs = (): Array<{ pid: number; ppid: number }> => {
+      const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
         .split('\n')
-        .filter((l) => /ffmpeg/.test(l) && (l.includes(`127.0.0.1:${rtmpPort}/live/`) || l.includes(`:${remote.rtmpPort}/app/`)))
         .map((l) => l.trim().split(/\s+/))
-        .map(([pid, ppid]) => ({ pid: Number(pid), ppid: Number(ppid) }))
+        .filter((f) => f.length >= 3)
+        .map(([pid, ppid, ...args]) => ({ pid: Number(pid), ppid: Number(ppid), args: args.join(' ') }))
+      const parentOf = new Map(rows.map((r) => [r.pid, r.ppid]))
+      const under = (pid: number): boolean => {
+        for (let p = parentOf.get(pid), hops = 0; p && hops < 16; p = parentOf.get(p), hops++) if (p === child.pid) return true
+        return false
+      }
+      return rows.filter((r) => /ffmpeg/.test(r.args) && under(r.pid)).map(({ pid, ppid }) => ({ pid, ppid }))
+    }
     let procs: Array<{ pid: number; ppid: number }> = []
     while (Date.now() < deadline) {
       procs = ffmpegs()
