@@ -79,7 +79,7 @@ export function checkTsFile(path: string): string | null {
 
 const BENIGN = /Non-monotonous DTS|Packet corrupt|corrupt input packet|changing to \d+\. This may result/
 /** A line of ffmpeg's `-progress` block (it shares stderr with warnings). */
-const PROGRESS_LINE = /^[a-z_0-9]+=\S*$/
+const PROGRESS_LINE = /^[a-z][a-z_0-9]*=/
 
 /**
  * One channel on air: a long-running `ffmpeg -re -f mpegts -i pipe:0 -c copy -f flv pipe:1`

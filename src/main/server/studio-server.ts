@@ -9,6 +9,7 @@ import { TOKEN_COOKIE, generateToken, isAuthorized, isLoopback } from './auth'
 import { resolveServedMedia, safeJoin, sendFile } from './static'
 import { studioCsp } from './csp'
 import { clientMessageSchema, type ServerMessage } from './ws-protocol'
+import { ConnectionLimit } from '../onair/connection-limit'
 
 export interface StudioServerOptions {
   core: Core
@@ -23,6 +24,9 @@ export interface StudioServerOptions {
   token?: string
   /** Largest upload accepted (bytes). */
   maxUploadBytes?: number
+  /** Connections held at once, in all and per address (defaults 512 and 64): a flood cannot grow the studio. */
+  maxConnections?: number
+  maxConnectionsPerAddress?: number
 }
 
 export interface StudioServer {
@@ -237,6 +241,15 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       else res.destroy()
     })
   })
+
+  // Anyone who can reach the port (the watch page is public on the LAN) can open
+  // connections: cap them, and give slow senders 10 s for their headers.
+  new ConnectionLimit({
+    maxTotal: opts.maxConnections ?? 512,
+    maxPerAddress: opts.maxConnectionsPerAddress ?? 64,
+    onRefused: () => {}
+  }).attach(server)
+  server.headersTimeout = 10_000
 
   // WebSocket: the contract for the browser UI.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * 1024 * 1024 })

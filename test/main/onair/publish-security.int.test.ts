@@ -66,6 +66,7 @@ describe('on air: publishing cannot be taken, poisoned or replayed by an outside
   let stream = ''
   let rtmpPort = 0
   const states: Array<EventPayload<'onair.state'>> = []
+  const stats: Array<EventPayload<'onair.stats'>> = []
   let viewer: Viewer | null = null
 
   const waitLive = async (after: number, timeoutMs = 20_000): Promise<void> => {
@@ -96,6 +97,7 @@ describe('on air: publishing cannot be taken, poisoned or replayed by an outside
     if (!results[0]!.ok) throw new Error(results[0]!.error)
     await callCore(core, 'library.playlist.add', { channelId, shotIds: [results[0]!.shot.id] })
     core.bus.on('onair.state', (e) => states.push(e))
+    core.bus.on('onair.stats', (e) => stats.push(e))
     const st = await callCore(core, 'onair.start', { channelId })
     stream = st.stream
     viewer = startViewer(st.rtmpUrl!)
@@ -128,6 +130,10 @@ describe('on air: publishing cannot be taken, poisoned or replayed by an outside
     expect(leaks.map((l) => `${l.pid}: ${l.text.slice(0, 200)}`)).toEqual([])
     // The encoder names no publish destination at all (a viewer's play URL elsewhere is fine).
     expect(cmdlineOf(pid).join(' ')).not.toMatch(/rtmp:\/\/|\/live\//)
+  })
+
+  it("still reports the encoder's speed and bitrate (its progress now shares stderr with its warnings)", async () => {
+    await expect.poll(() => stats.some((s) => s.speed > 0.5 && s.kbps > 0), { timeout: 15_000 }).toBe(true)
   })
 
   it('item 1: a refused outside publish does not poison the channel: the next encoder restart goes live again', async () => {
