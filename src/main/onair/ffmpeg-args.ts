@@ -24,7 +24,7 @@ const PROGRESS_ON_STDERR: readonly string[] = PROGRESS_HEADER.map((a) => (a === 
  * which keeps the feeder's lead small. stdin is the only input, so when the
  * parent dies the pipe closes and ffmpeg ends.
  */
-export function playoutArgs(): string[] {
+export function playoutArgs(opts: { realtime?: boolean } = {}): string[] {
   return [
     ...PROGRESS_ON_STDERR,
     // Probe only the first half second: a longer probe is read ahead of -re pacing
@@ -33,7 +33,8 @@ export function playoutArgs(): string[] {
     '500000',
     '-probesize',
     '500000',
-    '-re',
+    // Simulations (a day of boundaries in a minute) run the same path unpaced.
+    ...(opts.realtime === false ? [] : ['-re']),
     '-f',
     'mpegts',
     '-i',
@@ -171,8 +172,8 @@ export function synthClipArgs(spec: SynthClipSpec): string[] {
     'lavfi',
     '-i',
     audio,
-    '-frames:v',
-    String(spec.frames),
+    // Both sources end at the same time; no -frames:v, which ended the output while
+    // the audio was still queued and left each clip ~0.8 s short of sound.
     ...houseEncodeArgs(format),
     spec.output
   ]

@@ -36,6 +36,8 @@ export interface PlayoutOptions {
   onClip?: (phase: ClipPhase, clip: ClipRef, reason?: string) => void
   /** Restart policy for the encoder (local, so quicker than destinations). */
   restartBackoff?: Backoff
+  /** false: no `-re` pacing, for simulations that run a day of air faster than real time. */
+  realtime?: boolean
 }
 
 export interface PlayoutStats {
@@ -216,7 +218,7 @@ export class ChannelPlayout {
       return
     }
     this.sink = sink
-    const child = spawn(toolPath('ffmpeg'), playoutArgs(), { stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(toolPath('ffmpeg'), playoutArgs({ realtime: this.opts.realtime ?? true }), { stdio: ['pipe', 'pipe', 'pipe'] })
     this.encoder = child
     this.encoderReady = Promise.resolve()
     child.stdin.on('error', () => {

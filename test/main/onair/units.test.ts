@@ -87,7 +87,9 @@ describe('ffmpeg argument builders', () => {
     const s = synthClipArgs({ format: DEFAULT_HOUSE_FORMAT, frames: 30, video: 'testsrc2', toneHz: 0, output: 'o.ts', text: "it's $(x)" }).join(' ')
     expect(s).toContain('testsrc2=size=1024x576:rate=24:duration=1.250000')
     expect(s).toContain("drawtext=text='its x'")
-    expect(s).toContain('-frames:v 30')
+    // Both sources end together (30 frames = 1.25 s); -frames:v would cut the audio short.
+    expect(s).toContain('atrim=duration=1.250000')
+    expect(s).not.toContain('-frames:v')
   })
   it('the seed baseline re-encodes a concat list', () => {
     expect(seedPlayoutArgs('list.txt', 'rtmp://h/a/b').join(' ')).toContain('-f concat -safe 0 -i list.txt -loglevel error -c:v libx264 -preset veryfast')
