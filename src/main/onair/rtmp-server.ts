@@ -362,6 +362,27 @@ export class LocalRtmpServer extends EventEmitter {
     return false
   }
 
+  /**
+   * What viewers will see, measured where it is produced: a jump in the picture's
+   * timestamps (a hole in the timeline) or the encoder going quiet for more than
+   * half a second (a freeze), logged at a bounded rate so a bad hour cannot flood
+   * the log.
+   */
+  private airWatch(stream: string): ((p: { codec_type: number; flags: number; dts: number }) => void) & { close(): void } {
+    const log = new RefusalLog({ burst: 10, write: (line) => this.options.log('warn', line) })
+    let lastDts = -1
+    let lastAt = 0
+    const watch = (p: { codec_type: number; flags: number; dts: number }): void => {
+      if (p.codec_type !== 9 || (p.flags !== 1 && p.flags !== 3 && p.flags !== 4)) return
+      const now = Date.now()
+      if (lastAt && now - lastAt > 500) log.refused('stalls', `stream ${stream}: no picture from the encoder for ${now - lastAt} ms (viewers froze)`)
+      if (lastDts >= 0 && p.dts - lastDts > 250) log.refused('gaps', `stream ${stream}: the picture's timeline jumped ${p.dts - lastDts} ms at ${(lastDts / 1000).toFixed(1)} s`)
+      lastDts = p.dts
+      lastAt = now
+    }
+    return Object.assign(watch, { close: () => log.close() })
+  }
+
   /** Open connections on both listeners (tests, diagnostics). */
   get openConnections(): number {
     return this.limits.reduce((n, l) => n + l.open, 0)
@@ -401,7 +422,11 @@ export class LocalRtmpServer extends EventEmitter {
     this.streams.add(stream)
     this.ctx.sessions.set(session.id, session)
     const flv = new Flv()
-    flv.onPacketCallback = (packet) => broadcast.broadcastMessage(packet)
+    const watch = this.airWatch(stream)
+    flv.onPacketCallback = (packet) => {
+      watch(packet as { codec_type: number; flags: number; dts: number })
+      broadcast.broadcastMessage(packet)
+    }
     let closed = false
     const sink: PublisherSink = {
       get closed() {
@@ -419,6 +444,7 @@ export class LocalRtmpServer extends EventEmitter {
       close: () => {
         if (closed) return
         closed = true
+        watch.close()
         broadcast.donePublish(session)
         this.ctx.sessions.delete(session.id)
       }

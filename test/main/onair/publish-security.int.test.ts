@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Core } from '../../../src/main/core/core'
 import { callCore, openCore } from '../../../src/main/cli/open-core'
@@ -134,6 +135,16 @@ describe('on air: publishing cannot be taken, poisoned or replayed by an outside
 
   it("still reports the encoder's speed and bitrate (its progress now shares stderr with its warnings)", async () => {
     await expect.poll(() => stats.some((s) => s.speed > 0.5 && s.kbps > 0), { timeout: 15_000 }).toBe(true)
+  })
+
+  it('logs a freeze it could not avoid (the encoder starved for a second), naming its length', async () => {
+    const pid = engine.encoderPid(channelId)!
+    process.kill(pid, 'SIGSTOP')
+    await new Promise((r) => setTimeout(r, 1200))
+    process.kill(pid, 'SIGCONT')
+    await expect
+      .poll(() => readFileSync(engine.logFile, 'utf8'), { timeout: 10_000 })
+      .toMatch(new RegExp(`stream ${stream}: no picture from the encoder for \\d{4} ms`))
   })
 
   it('item 1: a refused outside publish does not poison the channel: the next encoder restart goes live again', async () => {
