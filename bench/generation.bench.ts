@@ -11,14 +11,14 @@
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { Core } from '../src/main/core/core'
 import { callCore } from '../src/main/cli/open-core'
-import type { GenerationHandle } from '../src/main/generation/feature'
-import type { Library } from '../src/main/library'
 import { runOnSpace } from '../src/main/generation/gradio/space'
 import { PRESETS } from '../src/main/generation/gradio/presets'
 import { startFakeSpace, type FakeSpace } from '../test/fixtures/gradio-server'
 import { tempDir } from '../test/helpers/tmp'
+import type { Core } from '../src/main/core/core'
+import { openStudio } from '../src/main/studio'
+import { GENERATION, LIBRARY } from '../src/main/services'
 
 const K = 4
 const JOBS = 80
@@ -62,9 +62,9 @@ async function runOnce(L: number): Promise<void> {
     const base = await baseline(baseSpace, join(t.dir, 'baseline'))
     const baseThroughput = base.made / base.seconds
 
-    core = await Core.open({ dataDir: join(t.dir, 'studio'), shell: 'headless', version: 'bench' })
-    const gen = core.services.get('generation') as GenerationHandle
-    const lib = core.services.get('library') as Library
+    core = await openStudio({ dataDir: join(t.dir, 'studio'), shell: 'headless', version: 'bench' })
+    const gen = core.services.get(GENERATION)
+    const lib = core.services.get(LIBRARY)
     const ch = await callCore(core, 'library.channels.create', { name: 'Bench', format: { width: 256, height: 144, fps: 24 } })
     await callCore(core, 'generation.backends.set', {
       channelId: ch.id,

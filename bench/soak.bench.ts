@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { callCore, openCore } from '../src/main/cli/open-core'
-import type { OnAirEngine } from '../src/main/onair/engine'
+import { ONAIR } from '../src/main/services'
 import { makeHouseClip } from '../src/main/onair/slate'
 import { DEFAULT_HOUSE_FORMAT } from '../src/shared/house-format'
 import { freePort, startRemoteIngest, startViewer, type Viewer } from '../test/fixtures/rtmp'
@@ -46,7 +46,7 @@ export async function run(): Promise<void> {
   let editErrors = 0
   let stopping = false
   try {
-    const engine = core.services.get('onair') as OnAirEngine
+    const engine = core.services.get(ONAIR)
     await callCore(core, 'onair.settings.update', { rtmpPort: await freePort(), httpPort: await freePort() })
     const ch = await callCore(core, 'library.channels.create', { name: 'Soak' })
     console.log(

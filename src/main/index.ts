@@ -4,7 +4,8 @@
  */
 import { app, BrowserWindow, dialog, session, shell } from 'electron'
 import { join } from 'node:path'
-import { Core } from './core/core'
+import type { Core } from './core/core'
+import { openStudio } from './studio'
 import { resolveDataDir } from './core/data-dir'
 import { STUDIO_VERSION } from './core/version'
 import { bindContract } from './ipc/bind'
@@ -79,7 +80,7 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(permission === 'fullscreen'))
     const dataDir = resolveDataDir({ flag: argValue('--data-dir'), shellDefault: app.getPath('userData') })
     const secretCipher = await safeStorageCipher()
-    core = await Core.open({ dataDir, shell: 'electron', version: STUDIO_VERSION, ...(secretCipher ? { secretCipher } : {}) })
+    core = await openStudio({ dataDir, shell: 'electron', version: STUDIO_VERSION, ...(secretCipher ? { secretCipher } : {}) })
     handleAppScheme({ rendererDir: rendererDirBesideMain(__dirname), dataDir })
     unbind = bindContract(core, () => BrowserWindow.getAllWindows(), trustedOrigins)
     await core.startBackground()

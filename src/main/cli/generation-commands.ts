@@ -2,14 +2,13 @@ import type { CliCommand, CliContext } from './command'
 import { intOpt, readSecretFromStdin, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import type { Core } from '../core/core'
-import type { GenerationHandle } from '../generation/feature'
+import type { GenerationHandle } from '../generation/handle'
+import { GENERATION } from '../services'
 import type { BackendSettings, JobDto, StepBackend } from '../../shared/contract/generation'
 import { StudioError } from '../../shared/contract'
 
 function handleOf(core: Core): GenerationHandle {
-  const h = core.services.get('generation') as GenerationHandle | undefined
-  if (!h) throw new Error('Generation is not available in this build.')
-  return h
+  return core.services.get(GENERATION, 'this command')
 }
 
 async function channelId(core: Core, name: string, create = false): Promise<number> {

@@ -3,6 +3,7 @@ import type { CliCommand, CliContext } from './command'
 import { intOpt, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import type { Core } from '../core/core'
+import { LIBRARY } from '../services'
 import type { CallOutput } from '../../shared/contract'
 import { shotStatusSchema } from '../../shared/contract/library'
 
@@ -232,7 +233,7 @@ export const channelCommand: CliCommand = {
           if (ctx.global.json) ctx.io.out(JSON.stringify({ channel, reconforming }))
           else ctx.io.out(`Updated ${describeChannel(channel)}`)
           if (reconforming > 0) {
-            const lib = core.services.get('library') as { idle(): Promise<void>; kickWorker(): void } | undefined
+            const lib = core.services.find(LIBRARY)
             if (ctx.values.wait === true && lib) {
               if (!ctx.global.json) ctx.io.err(`Re-conforming ${reconforming} shot(s) to the new format…`)
               lib.kickWorker()

@@ -1,4 +1,5 @@
-import { Core, type Feature } from '../core/core'
+import type { Core, Feature } from '../core/core'
+import { openStudio } from '../studio'
 import { resolveDataDir } from '../core/data-dir'
 import type { CallName, CallInput, CallOutput } from '../../shared/contract'
 import { StudioError } from '../../shared/contract'
@@ -6,7 +7,7 @@ import { STUDIO_VERSION } from '../core/version'
 
 export async function openCore(dataDirFlag: string | undefined, features?: Feature[]): Promise<Core> {
   const dataDir = resolveDataDir({ flag: dataDirFlag })
-  return Core.open({ dataDir, shell: 'headless', version: STUDIO_VERSION }, features)
+  return openStudio({ dataDir, shell: 'headless', version: STUDIO_VERSION }, features)
 }
 
 /** Call the contract from the CLI exactly as a UI would; errors become StudioError. */

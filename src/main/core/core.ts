@@ -2,7 +2,7 @@ import { EventBus } from './events'
 import { dispatchCall, type PartialHandlers, type Handlers } from './dispatch'
 import { ensureWritableDir } from './data-dir'
 import type { CallResult } from '../../shared/contract'
-import { installFeatures } from './features'
+import { ServiceRegistry } from './services'
 import type { SecretCipher } from '../secrets'
 
 export interface CoreOptions {
@@ -28,16 +28,21 @@ export interface CoreContext {
    * `webtv serve`, `air`, `demo` and the desktop app — never by a quick CLI call.
    */
   onBackground(fn: () => void | Promise<void>): void
-  /** Services other features may need, keyed by name (set by the feature that owns them). */
-  readonly services: Map<string, unknown>
+  /** Services features provide to each other, under the typed keys of `src/main/services.ts`. */
+  readonly services: ServiceRegistry
 }
 
+/**
+ * One feature of the studio: installs its services into the context and returns the
+ * contract handlers it serves. The composition root (`src/main/studio.ts`) lists them;
+ * the core itself knows none.
+ */
 export type Feature = (ctx: CoreContext) => PartialHandlers | Promise<PartialHandlers>
 
 export class Core implements CoreContext {
   readonly bus = new EventBus()
   readonly startedAt = Date.now()
-  readonly services = new Map<string, unknown>()
+  readonly services = new ServiceRegistry()
   private readonly handlers: Partial<Handlers> = {}
   private readonly closers: Array<() => void | Promise<void>> = []
   private readonly background: Array<() => void | Promise<void>> = []
@@ -59,11 +64,12 @@ export class Core implements CoreContext {
     return this.opts.secretCipher
   }
 
-  static async open(opts: CoreOptions, features?: Feature[]): Promise<Core> {
+  /** Open a core with exactly these features, installed in order (later ones may use earlier ones' services). */
+  static async open(opts: CoreOptions, features: readonly Feature[]): Promise<Core> {
     ensureWritableDir(opts.dataDir)
     const core = new Core(opts)
     try {
-      await installFeatures(core, features)
+      for (const feature of features) core.register(await feature(core))
     } catch (err) {
       await core.close()
       throw err

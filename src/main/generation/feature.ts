@@ -1,9 +1,10 @@
 import type { Feature } from '../core/core'
 import { StudioError } from '../../shared/contract/define'
 import type { BackendSettings } from '../../shared/contract/generation'
-import type { Library } from '../library'
-import { FileSecretStore, maskSecret, type SecretStore } from '../secrets'
-import { Autopilot, type RunwayProbe } from './autopilot'
+import { maskSecret } from '../secrets'
+import { GENERATION, LIBRARY, ONAIR, SECRETS } from '../services'
+import { Autopilot } from './autopilot'
+import type { GenerationHandle } from './handle'
 import { testSpace } from './gradio/space'
 import { GenerationService } from './service'
 import { getAutopilot, getBackends, getLlm, HF_TOKEN_SECRET, LLM_KEY_SECRET, setAutopilot, setBackends, setLlm } from './settings'
@@ -12,20 +13,14 @@ import { jobDto } from './store'
 
 export { GenerationService } from './service'
 
-/** What `webtv serve/demo/generate` get from ctx.services.get('generation'). */
-export interface GenerationHandle {
-  service: GenerationService
-  autopilot: Autopilot
-  /** Start the workers (and the autopilot): only long-running processes call this. */
-  start(opts?: { autopilot?: boolean }): void
-}
+export type { GenerationHandle } from './handle'
 
 export const generationFeature: Feature = (ctx) => {
-  const lib = ctx.services.get('library') as Library | undefined
-  if (!lib) throw new Error('The generation feature needs the library (install libraryFeature first).')
-  const secrets = (ctx.services.get('secrets') as SecretStore | undefined) ?? new FileSecretStore(ctx.dataDir)
+  const lib = ctx.services.get(LIBRARY, 'generation')
+  const secrets = ctx.services.get(SECRETS, 'generation')
   const service = new GenerationService(lib, secrets, ctx.bus, ctx.dataDir)
-  const autopilot = new Autopilot(lib, service, () => ctx.services.get('onair') as RunwayProbe | undefined)
+  // The autopilot measures the runway of what airs when the on-air feature is installed.
+  const autopilot = new Autopilot(lib, service, () => ctx.services.find(ONAIR))
   const handle: GenerationHandle = {
     service,
     autopilot,
@@ -34,7 +29,7 @@ export const generationFeature: Feature = (ctx) => {
       if (opts.autopilot !== false) autopilot.start()
     }
   }
-  ctx.services.set('generation', handle)
+  ctx.services.provide(GENERATION, handle)
   // Only long-running processes (serve, the desktop app) start background work; a quick CLI command never picks up a job.
   ctx.onBackground(() => handle.start())
   ctx.onClose(async () => {

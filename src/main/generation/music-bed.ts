@@ -1,4 +1,4 @@
-import { runFfmpeg } from './ffmpeg-run'
+import { runFfmpeg } from './ffmpeg-step'
 
 /**
  * Music per sequence: ONE track as long as the whole sequence, faded in at its

@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { runFfmpeg } from './ffmpeg-run'
+import { runFfmpeg } from './ffmpeg-step'
 import type { InterpolateStep, MusicStep, ShotPrompt, StepContext, UpscaleStep, VideoStep } from './types'
 
 /** 32-bit FNV-1a: a stable seed from a prompt, so the same prompt renders the same clip. */

@@ -1,5 +1,5 @@
 import type { BackendSettings, JobDto, JobState } from '../../shared/contract/generation'
-import type { Db } from '../library/db'
+import type { Db } from '../db/database'
 
 /** States a job can still leave; the rest are final. */
 export const ACTIVE_STATES: JobState[] = ['queued', 'running', 'upscaling', 'interpolating', 'conforming']

@@ -7,7 +7,8 @@ import type { SecretStore } from '../secrets'
 import { redact } from '../secrets'
 import { StudioError } from '../../shared/contract/define'
 import { asGenerationError, GenerationError } from './errors'
-import { probeDuration } from './ffmpeg-run'
+import { probeDuration } from './ffmpeg-step'
+import { backoffDelay } from '../core/backoff'
 import { muxSegment, planSegments, shapeTrack, type Segment } from './music-bed'
 import { HF_TOKEN_SECRET } from './settings'
 import { interpolateStep, musicStep, upscaleStep, videoStep } from './steps'
@@ -42,9 +43,9 @@ const CANCEL = 'cancel'
 const TICK_MS = 400
 const PROGRESS_EVERY_MS = 250
 
+/** Wait before retry `attempt` (1-based) of a job: doubles from `base`, up to 20 % jitter, capped at 5 minutes. */
 export function backoffMs(base: number, attempt: number, random = Math.random): number {
-  const raw = base * 2 ** Math.max(0, attempt - 1) * (1 + random() * 0.2)
-  return Math.min(5 * 60_000, Math.round(raw))
+  return backoffDelay({ initialMs: base, factor: 2, jitter: 0.2, maxMs: 5 * 60_000 }, attempt - 1, random)
 }
 
 /**

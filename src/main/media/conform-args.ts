@@ -1,6 +1,7 @@
 import type { HouseFormat } from '../../shared/house-format'
 import type { ProbeInfo } from './probe'
 import { videoDurationSec } from './probe'
+import { AIR_TS_MUX_ARGS, DEFAULT_TUNING, houseEncoderArgs, type EncoderTuning } from './house-encoder'
 
 export interface ConformOutputs {
   mp4: string
@@ -41,26 +42,6 @@ export function planConform(format: HouseFormat, info: ProbeInfo): ConformPlan {
 }
 
 /**
- * H.264 level from the picture rate, fixed per format so every clip of a channel
- * carries the same SPS (clips are concatenated into one stream on air).
- */
-export function h264Level(format: HouseFormat): string {
-  const mbPerSec = Math.ceil(format.width / 16) * Math.ceil(format.height / 16) * format.fps
-  if (mbPerSec <= 245_760) return '4.0'
-  if (mbPerSec <= 522_240) return '4.2'
-  if (mbPerSec <= 983_040) return '5.1'
-  return '5.2'
-}
-
-export interface EncoderTuning {
-  /** x264 preset; veryfast keeps conform near 0.25 CPU-s per clip-second at 1024x576. */
-  preset: string
-  threads?: number
-}
-
-export const DEFAULT_TUNING: EncoderTuning = { preset: 'veryfast' }
-
-/**
  * ffmpeg arguments that turn `input` into the channel's house format (MP4 for
  * preview) plus a poster JPEG and a filmstrip, in one decode. Pure.
  * - letterbox/pillarbox, never stretch; rotation metadata is applied by ffmpeg's
@@ -79,7 +60,6 @@ export function conformArgs(
 ): string[] {
   const plan = planConform(format, info)
   const { width: W, height: H, fps } = format
-  const gop = fps * format.gopSeconds
   const posterH = Math.round((POSTER_WIDTH * H) / W / 2) * 2
   const tileH = Math.round((STRIP_TILE_WIDTH * H) / W / 2) * 2
   const video =
@@ -104,12 +84,7 @@ export function conformArgs(
   args.push(
     '-map', '[v]', '-map', '[a]',
     '-map_metadata', '-1', '-map_chapters', '-1',
-    '-c:v', 'libx264', '-preset', tuning.preset, '-profile:v', 'high', '-level:v', h264Level(format),
-    '-pix_fmt', 'yuv420p',
-    '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-flags', '+cgop',
-    '-b:v', `${format.videoKbps}k`, '-maxrate', `${format.videoMaxKbps}k`, '-bufsize', `${format.videoMaxKbps * 2}k`,
-    ...(tuning.threads ? ['-threads', String(tuning.threads)] : []),
-    '-c:a', 'aac', '-b:a', `${format.audioKbps}k`, '-ar', String(format.audioRate), '-ac', '2',
+    ...houseEncoderArgs(format, tuning),
     '-movflags', '+faststart',
     '-f', 'mp4', outputs.mp4,
     '-map', '[p]', '-frames:v', '1', '-q:v', '3', '-f', 'image2', outputs.poster,
@@ -117,15 +92,6 @@ export function conformArgs(
   )
   return args
 }
-
-/**
- * MPEG-TS muxer options for everything that airs. The muxer otherwise gathers
- * audio into large PES packets: quiet audio (silence compresses to a few bytes a
- * frame) can then first appear seconds into the file, after the playout encoder
- * has finished probing its input — which then fails with "sample rate not set".
- * Flushing audio at least every 50 ms keeps it beside the first video frames.
- */
-export const AIR_TS_MUX_ARGS: readonly string[] = ['-max_delay', '100000', '-f', 'mpegts']
 
 /** MP4 → MPEG-TS for air: a stream copy, no re-encode. */
 export function tsRemuxArgs(mp4: string, ts: string): string[] {

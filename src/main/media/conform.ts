@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs'
 import { basename } from 'node:path'
 import type { HouseFormat } from '../../shared/house-format'
-import { conformArgs, planConform, tsRemuxArgs, DEFAULT_TUNING, type ConformPlan, type EncoderTuning } from './conform-args'
+import { conformArgs, planConform, tsRemuxArgs, type ConformPlan } from './conform-args'
+import { DEFAULT_TUNING, type EncoderTuning } from './house-encoder'
 import { checkClip, MediaRejectedError, probe, type ClipLimits, type ProbeInfo } from './probe'
 import { runFfmpeg, FfmpegError } from './run-ffmpeg'
 
@@ -81,5 +82,3 @@ export async function conform(input: string, targets: ConformTargets, format: Ho
   return { probe: info, plan, durationMs: Math.round(plan.durationSec * 1000) }
 }
 
-export type { EncoderTuning }
-export { DEFAULT_TUNING }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { AbortedError } from './run-ffmpeg'
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { basename } from 'node:path'
 import { toolPath } from './ffmpeg-path'
@@ -270,7 +271,8 @@ export function probe(file: string, signal?: AbortSignal): Promise<ProbeInfo> {
       ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '--', file],
       { signal, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 },
       (err, stdout, stderr) => {
-        if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
+        // Cancelled is cancelled, whichever step it hit: the same AbortedError as an aborted ffmpeg.
+        if (signal?.aborted) return reject(new AbortedError())
         if (err) return reject(explainProbeFailure(file, String(stderr), readHead(file)))
         try {
           resolve(parseProbeJson(file, size, String(stdout)))

@@ -5,7 +5,7 @@ import type { ChannelAirStatus, DestinationDto, OnairSettings } from '../../shar
 import { onairSettingsSchema } from '../../shared/contract/onair'
 import type { EventBus } from '../core/events'
 import { maskSecret, type SecretStore } from '../secrets'
-import type { BackoffOptions } from './backoff'
+import type { BackoffOptions } from '../core/backoff'
 import {
   DestinationStore,
   TWITCH_DEFAULT_INGEST,

@@ -1,13 +1,13 @@
 import { join } from 'node:path'
 import type { CoreContext, Feature } from '../core/core'
-import { FileSecretStore, type SecretStore } from '../secrets'
+import { LIBRARY, ON_AIR_CHANNELS, ONAIR, SECRETS } from '../services'
 import { OnAirEngine } from './engine'
-import { FilePlaylistSource, LibraryTimelineSource, isLibraryLike, type TimelineSource } from './timeline'
+import { FilePlaylistSource, LibraryTimelineSource, type TimelineSource } from './timeline'
 
 /** The timeline the engine airs: the library when installed, else file playlists under the data dir. */
 export function timelineFor(ctx: CoreContext): TimelineSource {
-  const lib = ctx.services.get('library')
-  if (isLibraryLike(lib)) return new LibraryTimelineSource(lib, ctx.dataDir)
+  const lib = ctx.services.find(LIBRARY)
+  if (lib) return new LibraryTimelineSource(lib, ctx.dataDir)
   return new FilePlaylistSource(join(ctx.dataDir, 'onair', 'playlists'))
 }
 
@@ -16,19 +16,20 @@ export function timelineFor(ctx: CoreContext): TimelineSource {
  * server and every ffmpeg start on the first Go Live (or engine.ensureServer()).
  */
 export const onairFeature: Feature = (ctx) => {
-  let fallbackSecrets: SecretStore | null = null
+  const secrets = ctx.services.get(SECRETS, 'on air')
   let source: TimelineSource | null = null
   const engine = new OnAirEngine({
     dataDir: ctx.dataDir,
     bus: ctx.bus,
-    secrets: () => (ctx.services.get('secrets') as SecretStore | undefined) ?? (fallbackSecrets ??= new FileSecretStore(ctx.dataDir)),
+    secrets: () => secrets,
     source: () => (source ??= timelineFor(ctx))
   })
-  ctx.services.set('onair', engine)
+  ctx.services.provide(ONAIR, engine)
+  ctx.services.provide(ON_AIR_CHANNELS, engine)
   // Tell other processes on this data folder which channels this one airs (see Library.markOnAir).
   const unmark = ctx.bus.on('onair.state', (e) => {
-    const lib = ctx.services.get('library') as { markOnAir?(id: number, pid: number | null): void } | undefined
-    if (e.destinationId !== null || !lib?.markOnAir) return
+    const lib = ctx.services.find(LIBRARY)
+    if (e.destinationId !== null || !lib) return
     if (e.state === 'starting') lib.markOnAir(e.channelId, process.pid)
     else if (e.state === 'offline') lib.markOnAir(e.channelId, null)
   })

@@ -1,4 +1,4 @@
-import { AIR_TS_MUX_ARGS, h264Level } from '../media/conform-args'
+import { AIR_TS_MUX_ARGS, houseEncoderArgs } from '../media/house-encoder'
 import type { HouseFormat } from '../../shared/house-format'
 
 /**
@@ -85,51 +85,9 @@ export function relayArgs(outputUrl: string, outputOptions: readonly string[] = 
   ]
 }
 
-/**
- * Encoder settings of the house format (closed GOP of exactly gopSeconds, keyframe
- * on the first frame, capped rate, AAC-LC 48 kHz stereo), for clips the on-air
- * engine makes itself (the standby slate).
- */
+/** The house encoder (see media/house-encoder.ts) muxed for air, for clips the on-air engine makes itself (the standby slate). */
 export function houseEncodeArgs(format: HouseFormat): string[] {
-  const gop = format.fps * format.gopSeconds
-  return [
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-profile:v',
-    'high',
-    // The same level as conformed clips: every clip on air must carry the same SPS.
-    '-level:v',
-    h264Level(format),
-    '-pix_fmt',
-    'yuv420p',
-    '-r',
-    String(format.fps),
-    '-g',
-    String(gop),
-    '-keyint_min',
-    String(gop),
-    '-sc_threshold',
-    '0',
-    '-flags',
-    '+cgop',
-    '-b:v',
-    `${format.videoKbps}k`,
-    '-maxrate',
-    `${format.videoMaxKbps}k`,
-    '-bufsize',
-    `${format.videoMaxKbps * 2}k`,
-    '-c:a',
-    'aac',
-    '-b:a',
-    `${format.audioKbps}k`,
-    '-ar',
-    String(format.audioRate),
-    '-ac',
-    '2',
-    ...AIR_TS_MUX_ARGS
-  ]
+  return [...houseEncoderArgs(format), ...AIR_TS_MUX_ARGS]
 }
 
 export interface SynthClipSpec {

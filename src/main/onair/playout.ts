@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs'
 import { toolPath } from '../media/ffmpeg-path'
-import { Backoff } from './backoff'
+import { Backoff } from '../core/backoff'
 import { playoutArgs } from './ffmpeg-args'
 import { LineSplitter, ProgressParser, type ProgressBlock } from './progress'
 import type { OnAirLogger } from './redact-log'

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { get as httpGet, type ClientRequest } from 'node:http'
 import { toolPath } from '../media/ffmpeg-path'
-import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff'
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from '../core/backoff'
 import { relayArgs } from './ffmpeg-args'
 import { openRelayTunnel, tunnelTarget, type RelayTunnel } from './relay-tunnel'
 import { LineSplitter, ProgressParser } from './progress'

@@ -186,10 +186,6 @@ export interface LibraryLike {
   failShot?(shotId: number, reason: string): unknown
 }
 
-export function isLibraryLike(v: unknown): v is LibraryLike {
-  return !!v && typeof (v as LibraryLike).getChannel === 'function' && typeof (v as LibraryLike).listPlaylist === 'function'
-}
-
 export class LibraryTimelineSource implements TimelineSource {
   /** Items that failed to read, until their file changes (kept in memory: the library may have no such state). */
   private readonly broken = new Map<number, string>()

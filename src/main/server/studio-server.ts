@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Core } from '../core/core'
+import { ONAIR } from '../services'
 import { TOKEN_COOKIE, generateToken, isAuthorized, isLoopback } from './auth'
 import { resolveServedMedia, safeJoin, sendFile } from './static'
 import { studioCsp } from './csp'
@@ -107,7 +108,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   const maxUpload = opts.maxUploadBytes ?? 4 * 1024 ** 3
   const uploadsDir = join(core.dataDir, 'uploads')
   const csp = studioCsp()
-  const onair = (): PublicOnAir | undefined => core.services.get('onair') as PublicOnAir | undefined
+  const onair = (): PublicOnAir | undefined => core.services.find(ONAIR)
 
   const serveStudioPage = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     if (url.searchParams.has('token')) {

@@ -34,7 +34,7 @@ export const channelSchema = z.object({
   createdAt: z.number(),
   updatedAt: z.number()
 })
-export type Channel = z.infer<typeof channelSchema>
+export type ChannelDto = z.infer<typeof channelSchema>
 
 /** The conformed clip of a shot or a take; paths are relative to the data folder. */
 const clipMediaFields = {
@@ -200,11 +200,13 @@ export const libraryCalls = {
         channelId: id.optional(),
         channel: z.string().optional(),
         paths: z.array(z.string().min(1)).min(1, 'give at least one file').max(500),
-        approved: z.boolean().optional()
+        approved: z.boolean().optional(),
+        /** Chosen by the caller so it can match the progress events of THIS import (made up when absent). */
+        requestId: z.string().min(1).max(100).optional()
       })
       .strict()
       .refine((v) => v.channelId !== undefined || v.channel !== undefined, 'give a channelId or a channel name'),
-    z.object({ results: z.array(importResultSchema) }),
+    z.object({ results: z.array(importResultSchema), requestId: z.string() }),
     "Import video files into a channel, conformed to its house format; one result per file."
   ),
   'library.playlist.get': call(z.object({ channelId: id }).strict(), playlistSchema, "A channel's playlist, in order."),
@@ -224,6 +226,17 @@ export const libraryCalls = {
     playlistSchema,
     'Move one playlist item to a new position.'
   ),
+  'library.playlist.reorder': call(
+    z
+      .object({
+        channelId: id,
+        /** Every item of the channel's playlist, each once, in the new order. */
+        itemIds: z.array(id).min(1).max(100_000)
+      })
+      .strict(),
+    playlistSchema,
+    'Put the playlist in a new order in one edit: all of it moves, or (if the list does not match the playlist) nothing does; the revision grows by one.'
+  ),
   'library.playlist.remove': call(
     z.object({ itemIds: z.array(id).min(1).max(1000) }).strict(),
     playlistSchema,
@@ -237,6 +250,8 @@ export const libraryEvents = {
     what: z.enum(['shots', 'playlist', 'channels'])
   }),
   'library.importProgress': z.object({
+    /** The library.import call this belongs to (its requestId). */
+    requestId: z.string(),
     file: z.string(),
     index: z.number().int(),
     count: z.number().int(),

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { Core } from '../../../src/main/core/core'
 import { callCore } from '../../../src/main/cli/open-core'
-import type { GenerationHandle } from '../../../src/main/generation/feature'
-import type { Library } from '../../../src/main/library'
 import { tempDir } from '../../helpers/tmp'
+import { openStudio } from '../../../src/main/studio'
+import { GENERATION, LIBRARY } from '../../../src/main/services'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -13,10 +12,10 @@ afterEach(async () => {
 describe('autopilot', () => {
   it('keeps M minutes ahead: writes the next sequence only when ready + in-flight material runs short', async () => {
     const t = tempDir()
-    const core = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+    const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
     cleanups.push(t.cleanup, () => core.close())
-    const gen = core.services.get('generation') as GenerationHandle
-    const lib = core.services.get('library') as Library
+    const gen = core.services.get(GENERATION)
+    const lib = core.services.get(LIBRARY)
     const ch = await callCore(core, 'library.channels.create', { name: 'Auto', format: { width: 256, height: 144, fps: 24 } })
     await callCore(core, 'generation.backends.set', { channelId: ch.id, settings: { offline: { seconds: 2, width: 256, height: 144 }, music: { enabled: false, backend: 'offline', preset: 'musicgen', spaces: [] } } })
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { Core } from '../../../src/main/core/core'
 import { callCore } from '../../../src/main/cli/open-core'
 import { startFakeSpace, type FakeSpace } from '../../fixtures/gradio-server'
 import { runWebtv } from '../../helpers/cli'
 import { tempDir } from '../../helpers/tmp'
+import { openStudio } from '../../../src/main/studio'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -17,7 +17,7 @@ describe('webtv generate / jobs / backends', () => {
     const good: FakeSpace = await startFakeSpace({ signature: 'zeroscope' })
     const old: FakeSpace = await startFakeSpace({ signature: 'zeroscope', scenario: 'gradio3' })
     cleanups.push(() => good.close(), () => old.close())
-    const core = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+    const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
     const ch = await callCore(core, 'library.channels.create', { name: 'News' })
     await callCore(core, 'generation.backends.set', { channelId: ch.id, settings: { video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [good.url, old.url] } } })
     await core.close()

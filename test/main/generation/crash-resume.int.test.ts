@@ -2,13 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { Core } from '../../../src/main/core/core'
 import { callCore } from '../../../src/main/cli/open-core'
-import type { Library } from '../../../src/main/library'
-import type { GenerationHandle } from '../../../src/main/generation/feature'
 import { startFakeSpace, type FakeSpace } from '../../fixtures/gradio-server'
 import { runWebtv, spawnWebtv } from '../../helpers/cli'
 import { tempDir } from '../../helpers/tmp'
+import { openStudio } from '../../../src/main/studio'
+import { GENERATION, LIBRARY } from '../../../src/main/services'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -57,7 +56,7 @@ describe('crash and restart', () => {
     const fake: FakeSpace = await startFakeSpace({ signature: 'zeroscope', latencyMs: 1200 })
     cleanups.push(() => fake.close())
     {
-      const core = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+      const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
       const ch = await callCore(core, 'library.channels.create', { name: 'Crash', format: { width: 256, height: 144, fps: 24 } })
       await callCore(core, 'generation.backends.set', {
         channelId: ch.id,
@@ -85,10 +84,10 @@ describe('crash and restart', () => {
     expect(third.code).toBe(0)
     expect(third.stdout).toMatch(/3 of 3 shots ready/)
 
-    const core = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+    const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
     cleanups.push(() => core.close())
-    const lib = core.services.get('library') as Library
-    const gen = core.services.get('generation') as GenerationHandle
+    const lib = core.services.get(LIBRARY)
+    const gen = core.services.get(GENERATION)
     const channel = lib.getChannelByName('Crash')
     const shots = lib.listShots({ channelId: channel.id }).shots
     expect(shots).toHaveLength(3)

@@ -2,12 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { Core } from '../../../src/main/core/core'
 import { callCore } from '../../../src/main/cli/open-core'
 import type { GenerationHandle } from '../../../src/main/generation/feature'
 import type { Library } from '../../../src/main/library'
 import { startFakeSpace, type FakeSpace } from '../../fixtures/gradio-server'
 import { tempDir } from '../../helpers/tmp'
+import type { Core } from '../../../src/main/core/core'
+import { openStudio } from '../../../src/main/studio'
+import { GENERATION, LIBRARY } from '../../../src/main/services'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -16,9 +18,9 @@ afterEach(async () => {
 
 async function studio(): Promise<{ core: Core; gen: GenerationHandle; lib: Library; dir: string }> {
   const t = tempDir()
-  const core = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+  const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
   cleanups.push(t.cleanup, () => core.close())
-  return { core, gen: core.services.get('generation') as GenerationHandle, lib: core.services.get('library') as Library, dir: t.dir }
+  return { core, gen: core.services.get(GENERATION), lib: core.services.get(LIBRARY), dir: t.dir }
 }
 
 async function space(...args: Parameters<typeof startFakeSpace>): Promise<FakeSpace> {

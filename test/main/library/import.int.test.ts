@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { tempDir } from '../../helpers/tmp'
 import { makeAudioOnly, makeClip, makeEmpty, makeNotMedia, makeStill, makeTruncated } from '../../fixtures/media'
 import { Core, type Feature } from '../../../src/main/core/core'
-import { libraryFeature } from '../../../src/main/library'
+import { libraryFeature } from '../../../src/main/library/feature'
+import { ON_AIR_CHANNELS } from '../../../src/main/services'
 import type { CallName, CallInput, CallOutput } from '../../../src/shared/contract'
 
 let tmp: ReturnType<typeof tempDir>
@@ -22,7 +23,7 @@ beforeAll(async () => {
   tmp = tempDir()
   // The on-air feature answers isOnAir(); here a minimal one whose answer the test sets.
   const onAirFeature: Feature = (ctx) => {
-    ctx.services.set('onair', { isOnAir: (id: number) => onAir.has(id) })
+    ctx.services.provide(ON_AIR_CHANNELS, { isOnAir: (id: number) => onAir.has(id) })
     return {}
   }
   core = await Core.open({ dataDir: join(tmp.dir, 'data'), shell: 'headless', version: 'test' }, [onAirFeature, libraryFeature])

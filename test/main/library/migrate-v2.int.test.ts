@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openDatabase } from '../../../src/main/library/db'
+import { openDatabase } from '../../../src/main/db/database'
 import { migrations, openLibrary } from '../../../src/main/library'
 import { tempDir } from '../../helpers/tmp'
 

@@ -123,7 +123,7 @@ describe('several processes on one data folder', () => {
 describe('change events across processes', () => {
   it("tells a running core's UIs when another process changed the library", async () => {
     const { Core } = await import('../../../src/main/core/core')
-    const { libraryFeature } = await import('../../../src/main/library')
+    const { libraryFeature } = await import('../../../src/main/library/feature')
     const core = await Core.open({ dataDir, shell: 'headless', version: 'test' }, [libraryFeature])
     try {
       const seen: Array<{ channelId: number | null; what: string }> = []

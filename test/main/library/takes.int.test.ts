@@ -1,13 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { Core } from '../../../src/main/core/core'
 import { callCore } from '../../../src/main/cli/open-core'
 import type { GenerationHandle } from '../../../src/main/generation/feature'
 import type { Library } from '../../../src/main/library'
 import { StudioError } from '../../../src/shared/contract'
 import { makeClip } from '../../fixtures/media'
 import { tempDir } from '../../helpers/tmp'
+import type { Core } from '../../../src/main/core/core'
+import { openStudio } from '../../../src/main/studio'
+import { GENERATION, LIBRARY } from '../../../src/main/services'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -16,9 +18,9 @@ afterEach(async () => {
 
 async function studio(): Promise<{ core: Core; gen: GenerationHandle; lib: Library; dir: string }> {
   const t = tempDir()
-  const core = await Core.open({ dataDir: t.dir, shell: 'headless', version: 'test' })
+  const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
   cleanups.push(t.cleanup, () => core.close())
-  return { core, gen: core.services.get('generation') as GenerationHandle, lib: core.services.get('library') as Library, dir: t.dir }
+  return { core, gen: core.services.get(GENERATION), lib: core.services.get(LIBRARY), dir: t.dir }
 }
 
 /** A small house format and 1 s offline clips keep conform cheap on 2 cores. */

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { checkClip, explainProbeFailure, parseProbeJson, type ProbeInfo } from '../../../src/main/media/probe'
-import { conformArgs, h264Level, planConform } from '../../../src/main/media/conform-args'
+import { conformArgs, planConform } from '../../../src/main/media/conform-args'
+import { h264Level } from '../../../src/main/media/house-encoder'
 import { DEFAULT_HOUSE_FORMAT } from '../../../src/shared/house-format'
 
 const fixture = (name: string): string => readFileSync(join(__dirname, '../../fixtures/ffmpeg', name), 'utf8')

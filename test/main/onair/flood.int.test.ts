@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { Core } from '../../../src/main/core/core'
 import { callCore, openCore } from '../../../src/main/cli/open-core'
 import type { OnAirEngine } from '../../../src/main/onair/engine'
+import { ONAIR } from '../../../src/main/services'
 import { LocalRtmpServer } from '../../../src/main/onair/rtmp-server'
 import { startStudioServer, type StudioServer } from '../../../src/main/server/studio-server'
 import { tempDir } from '../../helpers/tmp'
@@ -81,7 +82,7 @@ describe('floods from unauthenticated clients stay bounded', () => {
 
   beforeAll(async () => {
     core = await openCore(tmp.dir)
-    engine = core.services.get('onair') as OnAirEngine
+    engine = core.services.get(ONAIR)
     rtmpPort = await freePort()
     httpPort = await freePort()
     await callCore(core, 'onair.settings.update', { rtmpPort, httpPort })

@@ -13,6 +13,7 @@ import type { EventPayload } from '../../../src/shared/contract'
 import { tempDir } from '../../helpers/tmp'
 import { runWebtv } from '../../helpers/cli'
 import { dtsReport, freePort, keyframeIntervals, startViewer, isRunning, type Viewer } from '../../fixtures/rtmp'
+import { ONAIR } from '../../../src/main/services'
 
 const FPS = DEFAULT_HOUSE_FORMAT.fps
 const FRAME_S = 1 / FPS
@@ -35,7 +36,7 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
 
   beforeAll(async () => {
     core = await openCore(tmp.dir)
-    engine = core.services.get('onair') as OnAirEngine
+    engine = core.services.get(ONAIR)
     await callCore(core, 'onair.settings.update', { rtmpPort: await freePort(), httpPort: await freePort() })
     const ch = await callCore(core, 'library.channels.create', { name: 'Edits Test' })
     channelId = ch.id
@@ -191,7 +192,7 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
   }, 150_000)
 
   it('reports the runway after the clip on air (what the autopilot tops up)', async () => {
-    const engine = core.services.get('onair') as { runwaySeconds(id: number): number | undefined }
+    const engine = core.services.get(ONAIR)
     for (let tries = 0; tries < 20; tries++) {
       const before = (await callCore(core, 'onair.status', { channelId })).channels[0]!.now
       const items = (await playlist()).items.filter((i) => i.approved && i.status === 'ready')

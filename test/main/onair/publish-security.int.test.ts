@@ -7,6 +7,7 @@ import { callCore, openCore } from '../../../src/main/cli/open-core'
 import { DEFAULT_HOUSE_FORMAT } from '../../../src/shared/house-format'
 import { makeHouseClip } from '../../../src/main/onair/slate'
 import type { OnAirEngine } from '../../../src/main/onair/engine'
+import { ONAIR } from '../../../src/main/services'
 import { LocalRtmpServer } from '../../../src/main/onair/rtmp-server'
 import { toolPath } from '../../../src/main/media/ffmpeg-path'
 import type { EventPayload } from '../../../src/shared/contract'
@@ -82,7 +83,7 @@ describe('on air: publishing cannot be taken, poisoned or replayed by an outside
 
   beforeAll(async () => {
     core = await openCore(tmp.dir)
-    engine = core.services.get('onair') as OnAirEngine
+    engine = core.services.get(ONAIR)
     rtmpPort = await freePort()
     await callCore(core, 'onair.settings.update', { rtmpPort, httpPort: await freePort() })
     const ch = await callCore(core, 'library.channels.create', { name: 'Guarded' })

@@ -5,6 +5,7 @@ import { callCore, openCore } from '../../../src/main/cli/open-core'
 import { DEFAULT_HOUSE_FORMAT } from '../../../src/shared/house-format'
 import { makeHouseClip } from '../../../src/main/onair/slate'
 import type { OnAirEngine } from '../../../src/main/onair/engine'
+import { ONAIR } from '../../../src/main/services'
 import { tempDir } from '../../helpers/tmp'
 import { freePort, startRemoteIngest, type RemoteIngest } from '../../fixtures/rtmp'
 import { allProcessText } from '../../fixtures/procs'
@@ -28,7 +29,7 @@ describe('on air: destination keys stay inside the studio process', () => {
 
   beforeAll(async () => {
     core = await openCore(tmp.dir)
-    engine = core.services.get('onair') as OnAirEngine
+    engine = core.services.get(ONAIR)
     await callCore(core, 'onair.settings.update', { rtmpPort: await freePort(), httpPort: await freePort() })
     const ch = await callCore(core, 'library.channels.create', { name: 'Keys' })
     channelId = ch.id

@@ -13,6 +13,7 @@ import type { StateChange } from '../../../src/main/onair/state'
 import { tempDir } from '../../helpers/tmp'
 import { spawnWebtv } from '../../helpers/cli'
 import { freePort, isRunning, startRemoteIngest, type RemoteIngest } from '../../fixtures/rtmp'
+import { ONAIR } from '../../../src/main/services'
 
 const GOOD_KEY = 'live_good_4f2a9c7e1b'
 const WRONG_KEY = 'live_wrong_8d3b6a0f55'
@@ -38,7 +39,7 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
 
   beforeAll(async () => {
     core = await openCore(tmp.dir)
-    engine = core.services.get('onair') as OnAirEngine
+    engine = core.services.get(ONAIR)
     core.bus.onAny((name, payload) => events.push({ name, payload }))
     core.bus.on('onair.state', (e) => states.push(e))
     await callCore(core, 'onair.settings.update', { rtmpPort: await freePort(), httpPort: await freePort() })

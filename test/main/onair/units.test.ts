@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Backoff, DEFAULT_BACKOFF } from '../../../src/main/onair/backoff'
+import { Backoff, DEFAULT_BACKOFF } from '../../../src/main/core/backoff'
 import { StateMachine } from '../../../src/main/onair/state'
 import { playoutArgs, relayArgs, houseEncodeArgs, synthClipArgs, seedPlayoutArgs } from '../../../src/main/onair/ffmpeg-args'
 import { ProgressParser, type ProgressBlock, LineSplitter } from '../../../src/main/onair/progress'

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react'
-import type { Channel } from '../../../shared/contract/library'
+import type { ChannelDto as Channel } from '../../../shared/contract/library'
 import type { StepBackend } from '../../../shared/contract/generation'
 import { useChannels, useSelectedChannel } from '../stores/channels'
 import { useConnection } from '../stores/connection'

@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import type { Channel } from '../../../shared/contract/library'
+import type { ChannelDto as Channel } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
 import { useNotices } from './notices'
 

@@ -1,7 +1,7 @@
 import { create } from 'zustand'
 import type { ShotDto, ShotStatus } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
-import { baseName, pathForImport } from '../api/import'
+import { pathForImport } from '../api/import'
 import { useNotices } from './notices'
 
 export const LIBRARY_PAGE = 200
@@ -171,8 +171,11 @@ export const useLibrary = create<LibraryStore>((set, get) => {
         }
       }
       if (ready.length === 0) return
+      // The core tags this import's progress events with our id and the file's index.
+      const requestId = `import-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
+      importRequests.set(requestId, ready.map((r) => r.key))
       try {
-        const { results } = await client.bridge.invoke('library.import', { channelId, paths: ready.map((r) => r.path) })
+        const { results } = await client.bridge.invoke('library.import', { channelId, paths: ready.map((r) => r.path), requestId })
         results.forEach((r, i) => {
           const key = ready[i]?.key
           if (key === undefined) return
@@ -183,6 +186,8 @@ export const useLibrary = create<LibraryStore>((set, get) => {
         if (failed > 0) useNotices.getState().push('warning', `${failed} of ${results.length} files could not be imported — see the import list for the reason.`)
       } catch (err) {
         for (const r of ready) patch(r.key, { phase: 'failed', error: errorMessage(err) })
+      } finally {
+        importRequests.delete(requestId)
       }
       get().refresh()
     },
@@ -200,11 +205,15 @@ export const useLibrary = create<LibraryStore>((set, get) => {
   }
 })
 
-/** Route the core's import progress events to the matching import entry. */
-export function onImportProgress(p: { file: string; percent: number; step: string; shotId?: number | undefined }): void {
-  const name = baseName(p.file)
+/** Import entries by the requestId of the library.import call that carries them, in the call's file order. */
+const importRequests = new Map<string, number[]>()
+
+/** Route the core's import progress events to the entry they belong to (by request id and file index); others' imports are not ours to show. */
+export function onImportProgress(p: { requestId: string; index: number; percent: number; step: string; shotId?: number | undefined }): void {
+  const key = importRequests.get(p.requestId)?.[p.index]
+  if (key === undefined) return
   useLibrary.setState((s) => {
-    const idx = s.imports.findIndex((e) => e.phase !== 'done' && e.phase !== 'failed' && (e.path === p.file || (e.path !== null && baseName(e.path) === name) || e.name === name))
+    const idx = s.imports.findIndex((e) => e.key === key && e.phase !== 'done' && e.phase !== 'failed')
     if (idx < 0) return s
     const imports = [...s.imports]
     imports[idx] = { ...imports[idx]!, phase: 'importing', progress: Math.max(0, Math.min(1, p.percent / 100)), step: p.step }

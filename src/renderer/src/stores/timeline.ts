@@ -56,8 +56,7 @@ export const useTimeline = create<TimelineStore>((set, get) => {
       return true
     } catch (err) {
       if (get().channelId === channelId) set({ items: snapshot })
-      // A multi-shot move is several calls: some may have landed before one was
-      // refused, so promise only what is true — the reload shows what the core kept.
+      // Promise only what is true: the reload shows what the core kept.
       useNotices.getState().push('error', `${what} was refused: ${errorMessage(err)} The timeline shows what the core kept.`)
       reloadAfterEdit = true
       return false
@@ -135,11 +134,10 @@ export const useTimeline = create<TimelineStore>((set, get) => {
       )
       if (moves.length === 0) return true
       const optimistic = finalItemIds.map((id, position) => ({ ...byId.get(id)!, position }))
-      return edit(moves.length === 1 ? 'The move' : `Moving ${moves.length} shots`, optimistic, async () => {
-        let last: PlaylistDto | null = null
-        for (const m of moves) last = await getClient().bridge.invoke('library.playlist.move', { itemId: m.id, toPosition: m.to })
-        return last!
-      })
+      // One atomic call, however many shots move: the core applies all of it or none.
+      return edit(moves.length === 1 ? 'The move' : `Moving ${moves.length} shots`, optimistic, () =>
+        getClient().bridge.invoke('library.playlist.reorder', { channelId: get().channelId!, itemIds: finalItemIds })
+      )
     },
     async remove(itemIds) {
       if (itemIds.length === 0) return

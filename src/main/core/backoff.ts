@@ -1,6 +1,21 @@
 /**
+ * The studio's one backoff formula: the n-th retry (0-based) waits
+ * initialMs × factor^n plus up to `jitter` of that at random, capped at maxMs.
+ * Used by destination reconnects and playout restarts (the Backoff class below)
+ * and by generation job retries (generation/workers.ts).
+ */
+export function backoffDelay(
+  options: Pick<BackoffOptions, 'initialMs' | 'factor' | 'jitter' | 'maxMs'>,
+  retry: number,
+  random: () => number = Math.random
+): number {
+  const { initialMs, factor, jitter, maxMs } = options
+  return Math.round(Math.min(maxMs, initialMs * Math.pow(factor, Math.max(0, retry)) * (1 + jitter * random())))
+}
+
+/**
  * Reconnect policy for destinations, after OBS adapted for unattended air:
- * 2 s, then ×1.5 with up to 5 % jitter, capped near 60 s, unlimited attempts;
+ * 2 s, then ×1.5 with up to 5 % jitter, capped at 60 s, unlimited attempts;
  * the count resets once a connection has stayed up for a stable period.
  */
 export interface BackoffOptions {
@@ -35,9 +50,7 @@ export class Backoff {
 
   /** Delay before the next attempt; advances the attempt counter. */
   next(): { attempt: number; delayMs: number } {
-    const { initialMs, factor, jitter, maxMs } = this.options
-    const base = Math.min(maxMs, initialMs * Math.pow(factor, this.attempt))
-    const delayMs = Math.round(Math.min(maxMs * (1 + jitter), base * (1 + jitter * this.random())))
+    const delayMs = backoffDelay(this.options, this.attempt, this.random)
     this.attempt += 1
     return { attempt: this.attempt, delayMs }
   }

@@ -1,18 +1,14 @@
-/**
- * Numbered schema migrations, applied in order at open. PRAGMA user_version holds
- * how many have run. Append new ones at the END; never edit or renumber one that
- * has been committed (databases in the field have already run it).
- */
-export interface Migration {
-  version: number
-  name: string
-  sql: string
-}
+import type { SchemaStep } from '../db/schema-step'
 
-export const migrations: Migration[] = [
+/**
+ * The library's tables (channels, sequences, shots, takes, playlist, settings, search),
+ * as steps of the studio's numbered migrations (see src/main/db/migrations.ts).
+ * Never edit or renumber a committed step: databases in the field have run it.
+ */
+export const librarySchema: SchemaStep[] = [
   {
     version: 1,
-    name: 'library core: channels, sequences, shots, takes, jobs, playlist, settings, search',
+    name: 'library core: channels, sequences, shots, takes, playlist, settings, search',
     sql: `
 CREATE TABLE channels (
   id             INTEGER PRIMARY KEY,
@@ -92,25 +88,6 @@ CREATE TABLE takes (
 );
 CREATE INDEX takes_shot ON takes(shot_id);
 
-CREATE TABLE jobs (
-  id              INTEGER PRIMARY KEY,
-  channel_id      INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
-  shot_id         INTEGER REFERENCES shots(id) ON DELETE SET NULL,
-  sequence_id     INTEGER REFERENCES sequences(id) ON DELETE SET NULL,
-  kind            TEXT NOT NULL,
-  state           TEXT NOT NULL,
-  step            TEXT,
-  attempts        INTEGER NOT NULL DEFAULT 0,
-  payload_json    TEXT NOT NULL DEFAULT '{}',
-  error           TEXT,
-  progress        REAL NOT NULL DEFAULT 0,
-  idempotency_key TEXT UNIQUE,
-  created_at      INTEGER NOT NULL,
-  updated_at      INTEGER NOT NULL
-);
-CREATE INDEX jobs_state ON jobs(state, id);
-CREATE INDEX jobs_channel ON jobs(channel_id, id);
-
 CREATE TABLE playlist_items (
   id          INTEGER PRIMARY KEY,
   channel_id  INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
@@ -138,21 +115,6 @@ CREATE TRIGGER shots_fts_au AFTER UPDATE OF prompt ON shots BEGIN
   INSERT INTO shots_fts(shots_fts, rowid, prompt) VALUES ('delete', old.id, old.prompt);
   INSERT INTO shots_fts(rowid, prompt) VALUES (new.id, new.prompt);
 END;
-`
-  },
-  {
-    version: 2,
-    name: 'generation: job ownership, retry time, order within a sequence, queue position',
-    sql: `
--- process running this job (pid); a dead owner means the work was interrupted and may be resumed
-ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;
--- a retry waits until this time (ms since epoch)
-ALTER TABLE jobs ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;
--- the shot's place in its sequence (music is laid under the shots in this order)
-ALTER TABLE jobs ADD COLUMN seq_index INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE jobs ADD COLUMN queue_position INTEGER;
-ALTER TABLE jobs ADD COLUMN eta_s INTEGER;
-CREATE INDEX jobs_sequence ON jobs(sequence_id, seq_index);
 `
   },
   {

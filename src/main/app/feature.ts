@@ -1,4 +1,4 @@
-import type { Feature } from './core'
+import type { Feature } from '../core/core'
 
 export const appFeature: Feature = (ctx) => ({
   'app.ping': ({ echo }) => (echo === undefined ? { serverTime: Date.now() } : { echo, serverTime: Date.now() }),

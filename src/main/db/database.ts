@@ -18,7 +18,7 @@ export class SchemaTooNewError extends Error {
 }
 
 /**
- * Open (creating if needed) the library database: WAL so readers in other
+ * Open (creating if needed) the studio database (library.db): WAL so readers in other
  * processes never block the writer, a busy timeout so concurrent writers wait
  * instead of failing, foreign keys on, migrations applied in one transaction each.
  * A database from a newer version is refused before anything is written.

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process'
-import { toolPath } from '../media/ffmpeg-path'
+import { probe, videoDurationSec } from '../media/probe'
 import { AbortedError, runFfmpeg as runMediaFfmpeg } from '../media/run-ffmpeg'
 import { GenerationError } from './errors'
 
@@ -23,7 +22,9 @@ export async function runFfmpeg(args: string[], opts: FfmpegRunOptions = {}): Pr
     await runMediaFfmpeg(['-hide_banner', '-nostdin', '-y', '-progress', 'pipe:1', '-nostats', ...args], {
       signal: opts.signal,
       lowPriority: true,
-      ...(durationSeconds && onPercent ? { durationUs: durationSeconds * 1e6, onProgress: (p: number) => onPercent(Math.round(p)) } : {})
+      ...(durationSeconds && onPercent
+        ? { durationUs: durationSeconds * 1e6, onProgress: (p: number) => onPercent(Math.round(p)) }
+        : {})
     })
   } catch (err) {
     if (err instanceof AbortedError || opts.signal?.aborted) throw new GenerationError('canceled', 'Canceled.')
@@ -31,23 +32,20 @@ export async function runFfmpeg(args: string[], opts: FfmpegRunOptions = {}): Pr
   }
 }
 
-/** Run ffprobe and return the duration of a media file in seconds. */
-export function probeDuration(path: string, signal?: AbortSignal): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      toolPath('ffprobe'),
-      ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=noprint_wrappers=1:nokey=1', path],
-      { stdio: ['ignore', 'pipe', 'pipe'], signal }
+/** The duration of a media file in seconds, read with the studio's one ffprobe runner (media/probe). */
+export async function probeDuration(path: string, signal?: AbortSignal): Promise<number> {
+  let seconds: number | null
+  try {
+    const info = await probe(path, signal)
+    seconds = info.formatDurationSec ?? (info.video ? videoDurationSec(info) : (info.audio?.durationSec ?? null))
+  } catch (err) {
+    throw new GenerationError(
+      'permanent',
+      `Could not read the duration of ${path}: ${err instanceof Error ? err.message : String(err)}`
     )
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      const n = Number(out.trim())
-      if (code === 0 && Number.isFinite(n) && n > 0) resolve(n)
-      else reject(new GenerationError('permanent', `Could not read the duration of ${path}: ${err.trim() || out.trim() || 'no duration'}`))
-    })
-  })
+  }
+  if (seconds === null || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new GenerationError('permanent', `Could not read the duration of ${path}: no duration`)
+  }
+  return seconds
 }

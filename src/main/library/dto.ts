@@ -1,0 +1,85 @@
+import type { ShotDto, PlaylistDto, TakeDto } from '../../shared/contract/library'
+import type { Channel, Library, Shot, Take } from './library'
+
+/** What crosses the contract: the library's rows as the UI and the CLI see them. */
+export function channelDto(c: Channel) {
+  return {
+    id: c.id,
+    name: c.name,
+    theme: c.theme,
+    style: c.style,
+    format: c.format,
+    reviewPolicy: c.reviewPolicy,
+    maxClipSeconds: c.maxClipSeconds,
+    shotCount: c.shotCount,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt
+  }
+}
+
+export function shotDto(s: Shot): ShotDto {
+  return {
+    id: s.id,
+    channelId: s.channelId,
+    sequenceId: s.sequenceId,
+    status: s.status,
+    approved: s.approved,
+    prompt: s.prompt,
+    seed: s.seed,
+    backend: s.backend,
+    sourceName: s.sourceName,
+    durationMs: s.durationMs,
+    width: s.width,
+    height: s.height,
+    mp4Path: s.mp4Path,
+    tsPath: s.tsPath,
+    posterPath: s.posterPath,
+    stripPath: s.stripPath,
+    error: s.error,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt
+  }
+}
+
+export function takeDto(t: Take): TakeDto {
+  return {
+    id: t.id,
+    shotId: t.shotId,
+    jobId: t.jobId,
+    status: t.status,
+    chosen: t.chosen,
+    prompt: t.prompt,
+    seed: t.seed,
+    backend: t.backend,
+    durationMs: t.durationMs,
+    width: t.width,
+    height: t.height,
+    mp4Path: t.mp4Path,
+    tsPath: t.tsPath,
+    posterPath: t.posterPath,
+    stripPath: t.stripPath,
+    error: t.error,
+    createdAt: t.createdAt
+  }
+}
+
+export function playlistDto(lib: Library, channelId: number): PlaylistDto {
+  const { revision, items } = lib.readPlaylist(channelId)
+  const rel = (p: string | null): string | null => (p === null ? null : lib.relPath(p))
+  return {
+    channelId,
+    revision,
+    items: items.map((i) => ({
+      itemId: i.itemId,
+      position: i.position,
+      shotId: i.shotId,
+      status: i.status,
+      approved: i.approved,
+      durationMs: i.durationMs,
+      mp4Path: rel(i.mp4Path),
+      tsPath: rel(i.tsPath),
+      posterPath: rel(i.posterPath),
+      prompt: i.prompt
+    }))
+  }
+}

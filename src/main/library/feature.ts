@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto'
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { dirname, join, resolve, sep } from 'node:path'
+import type { Feature } from '../core/core'
+import { StudioError } from '../../shared/contract/define'
+import { MediaRejectedError } from '../media/probe'
+import { LIBRARY, ON_AIR_CHANNELS } from '../services'
+import { channelDto, playlistDto, shotDto, takeDto } from './dto'
+import { openLibrary } from './library'
+
+const EXTERNAL_CHANGE_POLL_MS = 1000
+
+const UPLOAD_MAX_AGE_MS = 24 * 3600 * 1000
+
+/**
+ * A browser upload (the headless server's /api/upload) is a temporary copy: once
+ * imported — or refused — it goes, so each clip is not kept twice.
+ */
+function discardUpload(dataDir: string, file: string): void {
+  const uploads = resolve(dataDir, 'uploads') + sep
+  if (file.startsWith(uploads)) rmSync(dirname(file), { recursive: true, force: true })
+}
+
+/** Uploads a crashed or abandoned import left behind. */
+function sweepUploads(dataDir: string): void {
+  const uploads = resolve(dataDir, 'uploads')
+  if (!existsSync(uploads)) return
+  for (const name of readdirSync(uploads)) {
+    const dir = join(uploads, name)
+    try {
+      if (Date.now() - statSync(dir).mtimeMs > UPLOAD_MAX_AGE_MS) rmSync(dir, { recursive: true, force: true })
+    } catch {
+      /* raced with another process: fine */
+    }
+  }
+}
+
+export const libraryFeature: Feature = (ctx) => {
+  const lib = openLibrary(ctx.dataDir)
+  ctx.services.provide(LIBRARY, lib)
+  const unsubscribe = lib.onChange((c) => ctx.bus.emit('library.changed', c))
+  // Re-conform work left by a format change is picked up by long-running processes
+  // (serve, air, demo, the desktop app) — a short CLI run never begins work it would abandon.
+  ctx.onBackground(() => {
+    lib.kickWorker()
+    sweepUploads(ctx.dataDir)
+  })
+  // Another process (the CLI, a second studio) wrote to the library: tell our UIs to re-read.
+  // data_version only moves for commits made by OTHER connections, so our own edits don't echo.
+  let seenVersion = lib.dataVersion()
+  const watcher = setInterval(() => {
+    const v = lib.dataVersion()
+    if (v === seenVersion) return
+    seenVersion = v
+    for (const what of ['channels', 'shots', 'playlist'] as const)
+      ctx.bus.emit('library.changed', { channelId: null, what })
+  }, EXTERNAL_CHANGE_POLL_MS)
+  watcher.unref()
+  ctx.onClose(async () => {
+    clearInterval(watcher)
+    unsubscribe()
+    await lib.close()
+  })
+  /** On air in this process (when the on-air feature is installed), or in another one on the same data folder. */
+  const isOnAir = (channelId: number): boolean =>
+    ctx.services.find(ON_AIR_CHANNELS)?.isOnAir(channelId) === true || lib.onAirElsewhere(channelId) !== undefined
+
+  return {
+    'library.channels.list': () => ({ channels: lib.listChannels().map(channelDto) }),
+    'library.channels.get': ({ id, name }) =>
+      channelDto(id !== undefined ? lib.getChannel(id) : lib.getChannelByName(name!)),
+    'library.channels.create': (input) => channelDto(lib.createChannel(input)),
+    'library.channels.update': ({ id, ...patch }) => {
+      const current = lib.getChannel(id)
+      const formatChanges =
+        patch.format !== undefined &&
+        Object.entries(patch.format).some(
+          ([k, v]) => v !== undefined && current.format[k as keyof typeof current.format] !== v
+        )
+      if (formatChanges && isOnAir(id)) {
+        // Airing copies clips as they are: a new size or frame rate cannot join a running stream.
+        throw new StudioError(
+          'conflict',
+          `Channel "${current.name}" is on air. End the stream before changing its format.`,
+          'format'
+        )
+      }
+      const { channel, reconforming } = lib.updateChannel(id, patch)
+      return { channel: channelDto(channel), reconforming }
+    },
+    'library.channels.delete': ({ id }) => {
+      const { trashedFiles } = lib.deleteChannel(id, { isOnAir })
+      return { id, trashedFiles }
+    },
+    'library.shots.list': (q) => {
+      lib.getChannel(q.channelId)
+      const { shots, total } = lib.listShots(q)
+      return { shots: shots.map(shotDto), total }
+    },
+    'library.shots.get': ({ id }) => shotDto(lib.getShot(id)),
+    'library.shots.update': ({ id, ...patch }) => shotDto(lib.updateShot(id, patch)),
+    'library.shots.delete': ({ ids }) => lib.deleteShots(ids),
+    'library.takes.list': ({ shotId }) => ({ shotId, takes: lib.listTakes(shotId).map(takeDto) }),
+    'library.takes.choose': ({ takeId }) => shotDto(lib.chooseTake(takeId)),
+    'library.import': async ({ channelId, channel, paths, approved, requestId = randomUUID() }) => {
+      const target = channelId !== undefined ? lib.getChannel(channelId) : lib.getChannelByName(channel!)
+      const results = []
+      for (const [index, path] of paths.entries()) {
+        const file = resolve(path)
+        const emit = (percent: number, step: string, shotId?: number): void =>
+          ctx.bus.emit('library.importProgress', {
+            requestId,
+            file: path,
+            index,
+            count: paths.length,
+            percent,
+            step,
+            ...(shotId ? { shotId } : {})
+          })
+        try {
+          const { shot, duplicate } = await lib.importFile(
+            target.id,
+            file,
+            { approved },
+            { onProgress: (p) => emit(p.percent, p.step) }
+          )
+          emit(100, duplicate ? 'duplicate' : 'done', shot.id)
+          results.push({ path, ok: true as const, shot: shotDto(shot), duplicate })
+        } catch (err) {
+          // One bad file never stops the others; only plain, expected reasons go back verbatim.
+          const message =
+            err instanceof MediaRejectedError || err instanceof StudioError
+              ? err.message
+              : `Could not import ${path}: ${err instanceof Error ? err.message : String(err)}`
+          emit(100, 'failed')
+          results.push({ path, ok: false as const, error: message })
+        } finally {
+          discardUpload(ctx.dataDir, file)
+        }
+      }
+      return { results, requestId }
+    },
+    'library.playlist.get': ({ channelId }) => playlistDto(lib, channelId),
+    'library.playlist.add': ({ channelId, shotIds, atPosition }) => {
+      lib.addToPlaylist(channelId, shotIds, atPosition)
+      return playlistDto(lib, channelId)
+    },
+    'library.playlist.move': ({ itemId, toPosition }) => playlistDto(lib, lib.movePlaylistItem(itemId, toPosition)),
+    'library.playlist.reorder': ({ channelId, itemIds }) => {
+      lib.reorderPlaylist(channelId, itemIds)
+      return playlistDto(lib, channelId)
+    },
+    'library.playlist.remove': ({ itemIds }) => playlistDto(lib, lib.removePlaylistItems(itemIds)[0]!)
+  }
+}

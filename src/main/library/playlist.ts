@@ -1,0 +1,185 @@
+import { StudioError } from '../../shared/contract/define'
+import type { ShotStatus } from '../../shared/contract/library'
+import { notFound, type PlaylistItem } from './rows'
+import type { LibraryStore } from './store'
+
+/**
+ * Each channel's playlist: ordered items, one revision that grows on every change to
+ * the order or to a shot in it (what the on-air engine and the UIs watch).
+ */
+export class Playlist {
+  constructor(private readonly store: LibraryStore) {}
+
+  playlistIds(channelId: number): number[] {
+    return (
+      this.store.db
+        .prepare('SELECT id FROM playlist_items WHERE channel_id = ? ORDER BY position')
+        .all(channelId) as Array<{ id: number }>
+    ).map((r) => r.id)
+  }
+
+  /** Rewrite positions to 0..n-1 in the given order (inside a transaction). */
+  renumber(channelId: number, ids: number[]): void {
+    // Move everything out of the way first: UNIQUE(channel_id, position) is checked row by row.
+    this.store.db.prepare('UPDATE playlist_items SET position = -1 - position WHERE channel_id = ?').run(channelId)
+    const set = this.store.db.prepare('UPDATE playlist_items SET position = ? WHERE id = ?')
+    ids.forEach((id, i) => set.run(i, id))
+    this.bumpPlaylist(channelId)
+  }
+
+  bumpPlaylist(channelId: number): void {
+    this.store.db.prepare('UPDATE channels SET playlist_rev = playlist_rev + 1 WHERE id = ?').run(channelId)
+  }
+
+  bumpPlaylistIfListed(shotId: number, channelId: number): void {
+    if (this.store.db.prepare('SELECT 1 FROM playlist_items WHERE shot_id = ? LIMIT 1').get(shotId))
+      this.bumpPlaylist(channelId)
+  }
+
+  /** Grows on every change to this channel's playlist or the shots in it. */
+  playlistRevision(channelId: number): number {
+    const row = this.store.db.prepare('SELECT playlist_rev FROM channels WHERE id = ?').get(channelId) as
+      { playlist_rev: number } | undefined
+    if (!row) throw notFound('Channel', channelId)
+    return row.playlist_rev
+  }
+
+  listPlaylist(channelId: number): PlaylistItem[] {
+    return this.readPlaylist(channelId).items
+  }
+
+  /** The playlist and its revision, read in one snapshot. */
+  readPlaylist(channelId: number): { revision: number; items: PlaylistItem[] } {
+    return this.store.db.transaction(() => {
+      const channel = this.store.getChannel(channelId)
+      const rows = this.store.db
+        .prepare(
+          `SELECT p.id AS item_id, p.position, s.id AS shot_id, s.status, s.approved, s.duration_ms, s.ts_path, s.mp4_path, s.poster_path,
+             s.prompt, s.format_rev FROM playlist_items p JOIN shots s ON s.id = p.shot_id WHERE p.channel_id = ? ORDER BY p.position`
+        )
+        .all(channelId) as Array<{
+        item_id: number
+        position: number
+        shot_id: number
+        status: ShotStatus
+        approved: number
+        duration_ms: number | null
+        ts_path: string | null
+        mp4_path: string | null
+        poster_path: string | null
+        prompt: string
+        format_rev: number | null
+      }>
+      const items = rows.map((r) => ({
+        itemId: r.item_id,
+        position: r.position,
+        shotId: r.shot_id,
+        status: r.status,
+        approved: r.approved === 1,
+        airable: r.status === 'ready' && r.approved === 1 && r.format_rev === channel.formatRev,
+        durationMs: r.duration_ms,
+        tsPath: this.store.abs(r.ts_path),
+        mp4Path: this.store.abs(r.mp4_path),
+        posterPath: this.store.abs(r.poster_path),
+        prompt: r.prompt
+      }))
+      return { revision: channel.playlistRevision, items }
+    })()
+  }
+
+  /** Insert shots before the item at `atPosition` (default: at the end). Returns the new item ids. */
+  addToPlaylist(channelId: number, shotIds: number[], atPosition?: number): number[] {
+    const added = this.store.db
+      .transaction(() => {
+        this.store.getChannel(channelId)
+        for (const id of shotIds) {
+          const row = this.store.shotRow(id)
+          if (row.channel_id !== channelId)
+            throw new StudioError('invalid_input', `Shot ${id} belongs to another channel.`, 'shotIds')
+        }
+        const order = this.playlistIds(channelId)
+        const insert = this.store.db.prepare(
+          'INSERT INTO playlist_items (channel_id, shot_id, position, added_at) VALUES (?, ?, ?, ?)'
+        )
+        const now = Date.now()
+        // Temporary negative positions, below anything renumber() produces.
+        const base = -1_000_000_000
+        const newIds = shotIds.map((shotId, i) => Number(insert.run(channelId, shotId, base - i, now).lastInsertRowid))
+        const at = Math.max(0, Math.min(atPosition ?? order.length, order.length))
+        order.splice(at, 0, ...newIds)
+        this.renumber(channelId, order)
+        return newIds
+      })
+      .immediate()
+    this.store.changed(channelId, 'playlist')
+    return added
+  }
+
+  movePlaylistItem(itemId: number, toPosition: number): number {
+    const channelId = this.store.db
+      .transaction(() => {
+        const item = this.store.db.prepare('SELECT channel_id FROM playlist_items WHERE id = ?').get(itemId) as
+          { channel_id: number } | undefined
+        if (!item) throw notFound('Playlist item', itemId)
+        const order = this.playlistIds(item.channel_id).filter((id) => id !== itemId)
+        order.splice(Math.max(0, Math.min(toPosition, order.length)), 0, itemId)
+        this.renumber(item.channel_id, order)
+        return item.channel_id
+      })
+      .immediate()
+    this.store.changed(channelId, 'playlist')
+    return channelId
+  }
+
+  /**
+   * Put the whole playlist in the order given, in one transaction and one revision.
+   * The list must name every item of the playlist exactly once: a list made from a
+   * stale view (an item added or removed meanwhile) is refused and nothing moves.
+   */
+  reorderPlaylist(channelId: number, itemIds: number[]): void {
+    const changed = this.store.db
+      .transaction(() => {
+        const channel = this.store.getChannel(channelId)
+        const current = this.playlistIds(channelId)
+        const known = new Set(current)
+        const seen = new Set<number>()
+        for (const id of itemIds) {
+          if (seen.has(id)) throw new StudioError('invalid_input', `Playlist item ${id} is listed twice; list each item once.`, 'itemIds')
+          seen.add(id)
+          if (!known.has(id)) {
+            throw new StudioError('conflict', `Playlist item ${id} is not in the playlist of "${channel.name}" (any more); reload the playlist and try again.`, 'itemIds')
+          }
+        }
+        const missing = current.filter((id) => !seen.has(id))
+        if (missing.length > 0) {
+          throw new StudioError('conflict', `The new order leaves out ${missing.length} item(s) of the playlist of "${channel.name}" (e.g. item ${missing[0]}); reload the playlist and try again.`, 'itemIds')
+        }
+        if (itemIds.every((id, i) => current[i] === id)) return false
+        this.renumber(channelId, itemIds)
+        return true
+      })
+      .immediate()
+    if (changed) this.store.changed(channelId, 'playlist')
+  }
+
+  /** Returns the channels touched. Unknown ids fail the whole call (nothing removed). */
+  removePlaylistItems(itemIds: number[]): number[] {
+    const channels = this.store.db
+      .transaction(() => {
+        const touched = new Set<number>()
+        const get = this.store.db.prepare('SELECT channel_id FROM playlist_items WHERE id = ?')
+        for (const id of itemIds) {
+          const item = get.get(id) as { channel_id: number } | undefined
+          if (!item) throw notFound('Playlist item', id)
+          touched.add(item.channel_id)
+        }
+        const del = this.store.db.prepare('DELETE FROM playlist_items WHERE id = ?')
+        for (const id of itemIds) del.run(id)
+        for (const c of touched) this.renumber(c, this.playlistIds(c))
+        return [...touched]
+      })
+      .immediate()
+    for (const c of channels) this.store.changed(c, 'playlist')
+    return channels
+  }
+}

@@ -1,0 +1,145 @@
+import { shotFromRow, type ListShotsQuery, type Shot, type ShotMeta, type ShotRow, type TakeRow } from './rows'
+import { ftsQuery } from './search'
+import type { LibraryStore } from './store'
+import type { MediaTrash } from './trash'
+import type { Playlist } from './playlist'
+
+/** A channel's shots: create, list and search, edit, fail, delete (their unused media to the trash). */
+export class Shots {
+  constructor(
+    private readonly store: LibraryStore,
+    private readonly playlist: Playlist,
+    private readonly trash: MediaTrash
+  ) {}
+
+  /**
+   * A shot row without media yet (status 'pending'): what the generation engine
+   * creates when it starts work, then fills with ingestFile(…, { shotId }).
+   */
+  createShot(channelId: number, meta: ShotMeta = {}): Shot {
+    const channel = this.store.getChannel(channelId)
+    const now = Date.now()
+    const approved = meta.approved ?? channel.reviewPolicy === 'auto'
+    const r = this.store.db
+      .prepare(
+        `INSERT INTO shots (channel_id, sequence_id, status, approved, prompt, seed, backend, extra_json, created_at, updated_at)
+         VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)`
+      )
+      .run(
+        channelId,
+        meta.sequenceId ?? null,
+        approved ? 1 : 0,
+        meta.prompt ?? '',
+        meta.seed ?? null,
+        meta.backend ?? null,
+        meta.extra ? JSON.stringify(meta.extra) : null,
+        now,
+        now
+      )
+    this.store.changed(channelId, 'shots')
+    return this.store.getShot(Number(r.lastInsertRowid))
+  }
+
+  listShots(q: ListShotsQuery): { shots: Shot[]; total: number } {
+    const where = ['s.channel_id = @channelId']
+    const params: Record<string, unknown> = { channelId: q.channelId, limit: q.limit ?? 50, offset: q.offset ?? 0 }
+    if (q.status !== undefined) {
+      where.push('s.status = @status')
+      params.status = q.status
+    }
+    if (q.approved !== undefined) {
+      where.push('s.approved = @approved')
+      params.approved = q.approved ? 1 : 0
+    }
+    let from = 'shots s'
+    let order = 's.id'
+    if (q.search !== undefined && q.search.trim() !== '') {
+      const match = ftsQuery(q.search)
+      if (match === null) return { shots: [], total: 0 }
+      // Driving the query from the FTS index (rowid order) is ~5x faster than `id IN (MATCH …)` at 100k rows.
+      from = 'shots_fts f JOIN shots s ON s.id = f.rowid'
+      order = 'f.rowid'
+      where.unshift('shots_fts MATCH @match')
+      params.match = match
+    }
+    const cond = where.join(' AND ')
+    const rows = this.store.db
+      .prepare(`SELECT s.* FROM ${from} WHERE ${cond} ORDER BY ${order} DESC LIMIT @limit OFFSET @offset`)
+      .all(params) as ShotRow[]
+    const { total } = this.store.db.prepare(`SELECT COUNT(*) AS total FROM ${from} WHERE ${cond}`).get(params) as {
+      total: number
+    }
+    return { shots: rows.map((r) => shotFromRow(r)), total }
+  }
+
+  updateShot(
+    id: number,
+    patch: {
+      prompt?: string | undefined
+      approved?: boolean | undefined
+      seed?: number | undefined
+      backend?: string | undefined
+      sequenceId?: number | undefined
+      extra?: Record<string, unknown> | undefined
+    }
+  ): Shot {
+    const row = this.store.shotRow(id)
+    this.store.db
+      .transaction(() => {
+        this.store.db
+          .prepare(
+            'UPDATE shots SET prompt = ?, approved = ?, seed = ?, backend = ?, sequence_id = ?, extra_json = ?, updated_at = ? WHERE id = ?'
+          )
+          .run(
+            patch.prompt ?? row.prompt,
+            patch.approved === undefined ? row.approved : patch.approved ? 1 : 0,
+            patch.seed ?? row.seed,
+            patch.backend ?? row.backend,
+            patch.sequenceId ?? row.sequence_id,
+            patch.extra ? JSON.stringify(patch.extra) : row.extra_json,
+            Date.now(),
+            id
+          )
+        this.playlist.bumpPlaylistIfListed(id, row.channel_id)
+      })
+      .immediate()
+    this.store.changed(row.channel_id, 'shots')
+    return this.store.getShot(id)
+  }
+
+  /** Mark a shot failed (e.g. its generation failed); keeps any media it already had out of the air. */
+  failShot(id: number, error: string): Shot {
+    const row = this.store.shotRow(id)
+    this.store.db
+      .transaction(() => {
+        this.store.db
+          .prepare("UPDATE shots SET status = 'failed', error = ?, owner_pid = NULL, updated_at = ? WHERE id = ?")
+          .run(error, Date.now(), id)
+        this.playlist.bumpPlaylistIfListed(id, row.channel_id)
+      })
+      .immediate()
+    this.store.changed(row.channel_id, 'shots')
+    return this.store.getShot(id)
+  }
+
+  deleteShots(ids: number[]): { deleted: number; trashedFiles: number } {
+    const { rows, files } = this.store.db
+      .transaction(() => {
+        const rows = ids.map((id) => this.store.shotRow(id))
+        const channels = new Set(rows.map((r) => r.channel_id))
+        const takesOf = this.store.db.prepare('SELECT * FROM takes WHERE shot_id = ?')
+        const takes = rows.flatMap((r) => takesOf.all(r.id) as TakeRow[])
+        const del = this.store.db.prepare('DELETE FROM shots WHERE id = ?')
+        for (const r of rows) del.run(r.id)
+        for (const c of channels) this.playlist.renumber(c, this.playlist.playlistIds(c))
+        return { rows, files: this.trash.unreferencedFiles([...rows, ...takes]) }
+      })
+      .immediate()
+    const trashed = this.trash.moveToTrash(files)
+    for (const c of new Set(rows.map((r) => r.channel_id))) {
+      this.store.changed(c, 'shots')
+      this.store.changed(c, 'playlist')
+    }
+    return { deleted: rows.length, trashedFiles: trashed }
+  }
+}
