@@ -33,8 +33,11 @@ describe('packaging config', () => {
     expect(icon.height).toBe(icon.width)
     expect(readFileSync(join(root, cfg.win.icon)).readUInt16LE(2)).toBe(1) // ICO type
   })
-  it('keeps ffmpeg-static and native modules outside the asar, rebuilt for Electron', () => {
+  it('keeps ffmpeg-static, ffprobe and native modules outside the asar, rebuilt for Electron', () => {
     expect(cfg.asarUnpack).toContain('node_modules/ffmpeg-static/**')
+    // ffprobe is bundled the same way (per-platform binary packages under @ffprobe-installer/).
+    expect(cfg.asarUnpack).toContain('node_modules/@ffprobe-installer/**')
+    expect(pkg.dependencies['@ffprobe-installer/ffprobe']).toBeDefined()
     expect(cfg.asarUnpack).toContain('**/*.node')
     expect(cfg.npmRebuild).toBe(true)
   })

@@ -9,6 +9,9 @@ test.describe('studio: settings', () => {
     await page.getByRole('button', { name: 'Settings' }).click()
     const studioCard = page.getByRole('region', { name: 'Studio' })
     await expect(studioCard).toContainText(studio.dataDir)
+    // Which ffmpeg/ffprobe the core uses, and where each came from.
+    await expect(studioCard.getByTestId('tool-ffmpeg')).toContainText(/ffmpeg.*\((found on PATH|bundled \(ffmpeg-static\)|set by WEBTV_FFMPEG\/WEBTV_FFPROBE)\)/)
+    await expect(studioCard.getByTestId('tool-ffprobe')).toContainText(/ffprobe.*\((next to the ffmpeg in use|bundled \(@ffprobe-installer\)|found on PATH|set by WEBTV_FFMPEG\/WEBTV_FFPROBE)\)/)
 
     // Channel format: 25 fps saved through the contract.
     const channelForm = page.getByRole('form', { name: 'Channel' })

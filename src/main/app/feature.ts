@@ -1,4 +1,5 @@
 import type { Feature } from '../core/core'
+import { describeTools } from '../media/ffmpeg-path'
 
 export const appFeature: Feature = (ctx) => ({
   'app.ping': ({ echo }) => (echo === undefined ? { serverTime: Date.now() } : { echo, serverTime: Date.now() }),
@@ -7,6 +8,7 @@ export const appFeature: Feature = (ctx) => ({
     shell: ctx.shell,
     dataDir: ctx.dataDir,
     platform: process.platform,
-    startedAt: ctx.startedAt
+    startedAt: ctx.startedAt,
+    tools: describeTools()
   })
 })

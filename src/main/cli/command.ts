@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { parseStrictInt } from '../../shared/strict-number'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 
 export interface CliIO {
@@ -69,8 +70,8 @@ export function requireStringOpt(ctx: CliContext, name: string, usage: string): 
 export function intOpt(ctx: CliContext, name: string, fallback: number): number {
   const v = stringOpt(ctx, name)
   if (v === undefined) return fallback
-  const n = Number(v)
-  if (!Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number, got "${v}".`)
+  const n = parseStrictInt(v)
+  if (n === undefined) throw new UsageError(`--${name} must be a whole number (digits only), got "${v}".`)
   return n
 }
 

@@ -1,4 +1,5 @@
 import type { CliCommand, CliContext } from './command'
+import { parseStrictDecimal, parseStrictInt } from '../../shared/strict-number'
 import { intOpt, readSecretFromStdin, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import type { Core } from '../core/core'
@@ -6,6 +7,7 @@ import type { GenerationHandle } from '../generation/handle'
 import { GENERATION } from '../services'
 import type { BackendSettings, JobDto, StepBackend } from '../../shared/contract/generation'
 import { StudioError } from '../../shared/contract'
+import { printable } from './printable'
 
 function handleOf(core: Core): GenerationHandle {
   return core.services.get(GENERATION, 'this command')
@@ -25,14 +27,15 @@ async function channelId(core: Core, name: string, create = false): Promise<numb
 
 const FINAL = new Set(['ready', 'failed', 'canceled'])
 
+/** total: how many shots the run has, when known (0: unknown, then just "shot 3"). */
 function describe(j: JobDto, total: number): string {
-  const what = j.kind === 'music' ? 'music' : `shot ${j.index + 1}/${total}`
+  const what = j.kind === 'music' ? 'music' : total > 0 ? `shot ${j.index + 1}/${total}` : `shot ${j.index + 1}`
   const parts = [`[job ${j.id}] ${what}: ${j.state}`]
   if (j.step) parts.push(j.step)
   if (!FINAL.has(j.state) && j.percent > 0) parts.push(`${j.percent}%`)
   if (j.queuePosition) parts.push(`queue position ${j.queuePosition}`)
   if (j.etaSeconds !== null && !FINAL.has(j.state)) parts.push(`eta ${j.etaSeconds} s`)
-  if (j.error) parts.push(`— ${j.error}`)
+  if (j.error) parts.push(`— ${printable(j.error)}`)
   return parts.join(' · ')
 }
 
@@ -96,7 +99,7 @@ export const generateCommand: CliCommand = {
       const plan = await callCore(core, 'generation.write', { channelId: id, theme, count, ...(writer ? { writer } : {}) })
       if (!ctx.global.json) {
         ctx.io.out(`Writer: ${plan.writer}. Style: ${plan.style}`)
-        plan.shots.forEach((s, i) => ctx.io.out(`  ${i + 1}. ${s.prompt}`))
+        plan.shots.forEach((s, i) => ctx.io.out(`  ${i + 1}. ${printable(s.prompt)}`))
         for (const w of plan.warnings) ctx.io.err(`warning: ${w}`)
       }
       const r = await callCore(core, 'generation.enqueue', { channelId: id, theme, style: plan.style, shots: plan.shots, ...(backend ? { backend } : {}) })
@@ -135,14 +138,14 @@ export const jobsCommand: CliCommand = {
         })
         if (ctx.global.json) ctx.io.out(JSON.stringify({ jobs }, null, 2))
         else if (jobs.length === 0) ctx.io.out(ctx.values.all === true ? 'No jobs.' : 'No unfinished or failed jobs (--all lists every job).')
-        else for (const j of jobs) ctx.io.out(`${describe(j, 0).replace(/shot (\d+)\/0/, 'shot $1')} · ${j.prompt.slice(0, 60)}`)
+        else for (const j of jobs) ctx.io.out(`${describe(j, 0)} · ${printable(j.prompt.slice(0, 60))}`)
         return 0
       }
       if (action === 'cancel' || action === 'retry') {
-        const jobId = Number(arg)
-        if (!Number.isInteger(jobId) || jobId <= 0) throw new UsageError(`webtv jobs ${action} needs a job id, e.g. webtv jobs ${action} 12.`)
+        const jobId = arg === undefined ? undefined : parseStrictInt(arg)
+        if (jobId === undefined || jobId <= 0) throw new UsageError(`webtv jobs ${action} needs a job id, e.g. webtv jobs ${action} 12.`)
         const j = await callCore(core, action === 'cancel' ? 'generation.jobs.cancel' : 'generation.jobs.retry', { id: jobId })
-        ctx.io.out(ctx.global.json ? JSON.stringify(j) : describe(j, 0).replace(/shot (\d+)\/0/, 'shot $1'))
+        ctx.io.out(ctx.global.json ? JSON.stringify(j) : describe(j, 0))
         return 0
       }
       if (action === 'resume') {
@@ -257,8 +260,8 @@ export const backendsCommand: CliCommand = {
         if (stringOpt(ctx, 'concurrency') !== undefined) patch.concurrencyPerCopy = intOpt(ctx, 'concurrency', 1)
         const secs = stringOpt(ctx, 'offline-seconds')
         if (secs !== undefined) {
-          const n = Number(secs)
-          if (!Number.isFinite(n)) throw new UsageError(`--offline-seconds must be a number, got "${secs}".`)
+          const n = parseStrictDecimal(secs)
+          if (n === undefined) throw new UsageError(`--offline-seconds must be a number, got "${secs}".`)
           patch.offline = { ...current.offline, seconds: n }
         }
         const hfToken = ctx.values['hf-token-stdin'] === true ? readSecretFromStdin('webtv backends set … --hf-token-stdin') : undefined
@@ -287,8 +290,8 @@ export const backendsCommand: CliCommand = {
 }
 
 function shotIdArg(value: string | undefined, usage: string): number {
-  const id = Number(value)
-  if (!value || !Number.isInteger(id) || id <= 0) throw new UsageError(`Give a shot or take id (a whole number).\nUsage: ${usage}`)
+  const id = value === undefined ? undefined : parseStrictInt(value)
+  if (id === undefined || id <= 0) throw new UsageError(`Give a shot or take id (a whole number).\nUsage: ${usage}`)
   return id
 }
 

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { parseStrictInt } from '../../shared/strict-number'
 import type { CliCommand, CliContext } from './command'
 import { intOpt, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
@@ -6,6 +7,7 @@ import type { Core } from '../core/core'
 import { LIBRARY } from '../services'
 import type { CallOutput } from '../../shared/contract'
 import { shotStatusSchema } from '../../shared/contract/library'
+import { printable } from './printable'
 
 type ChannelOut = CallOutput<'library.channels.get'>
 type ShotOut = CallOutput<'library.shots.get'>
@@ -72,7 +74,7 @@ export const importCommand: CliCommand = {
       const files = ctx.positionals
       const tty = !ctx.global.json && process.stderr.isTTY
       const stopProgress = core.bus.on('library.importProgress', (p) => {
-        if (tty) process.stderr.write(`\r[${p.index + 1}/${p.count}] ${p.file}: ${p.step} ${Math.round(p.percent)}%   `)
+        if (tty) process.stderr.write(`\r[${p.index + 1}/${p.count}] ${printable(p.file)}: ${p.step} ${Math.round(p.percent)}%   `)
       })
       let failed = 0
       try {
@@ -91,11 +93,11 @@ export const importCommand: CliCommand = {
           const r = results[0]!
           if (r.ok) {
             if (ctx.global.json) ctx.io.out(JSON.stringify({ file, shotId: r.shot.id, duplicate: r.duplicate }))
-            else ctx.io.out(`[${i + 1}/${files.length}] ok    ${file} → shot ${r.shot.id} (${seconds(r.shot.durationMs)}${r.duplicate ? ', already in the library' : ''})`)
+            else ctx.io.out(`[${i + 1}/${files.length}] ok    ${printable(file)} → shot ${r.shot.id} (${seconds(r.shot.durationMs)}${r.duplicate ? ', already in the library' : ''})`)
           } else {
             failed++
             if (ctx.global.json) ctx.io.out(JSON.stringify({ file, error: r.error }))
-            else ctx.io.out(`[${i + 1}/${files.length}] FAIL  ${file}: ${r.error}`)
+            else ctx.io.out(`[${i + 1}/${files.length}] FAIL  ${printable(file)}: ${printable(r.error)}`)
           }
         }
       } finally {
@@ -155,8 +157,8 @@ export const shotsCommand: CliCommand = {
         return 0
       }
       for (const s of page.shots) {
-        ctx.io.out(`${String(s.id).padStart(6)}  ${s.status.padEnd(10)} ${s.approved ? 'approved' : 'unreviewed'}  ${seconds(s.durationMs).padStart(7)}  ${s.prompt || s.sourceName || ''}`)
-        if (s.error) ctx.io.out(`        error: ${s.error}`)
+        ctx.io.out(`${String(s.id).padStart(6)}  ${s.status.padEnd(10)} ${s.approved ? 'approved' : 'unreviewed'}  ${seconds(s.durationMs).padStart(7)}  ${printable(s.prompt || s.sourceName || '')}`)
+        if (s.error) ctx.io.out(`        error: ${printable(s.error)}`)
       }
       ctx.io.out(`${page.shots.length} of ${page.total} shown.`)
       return 0
@@ -269,8 +271,8 @@ const playlistUsage = [
 
 function ids(values: string[], what: string): number[] {
   return values.map((v) => {
-    const n = Number(v)
-    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${what} must be whole numbers, got "${v}".\nUsage: ${playlistUsage}`)
+    const n = parseStrictInt(v)
+    if (n === undefined || n <= 0) throw new UsageError(`${what} must be whole numbers, got "${v}".\nUsage: ${playlistUsage}`)
     return n
   })
 }
@@ -301,8 +303,8 @@ export const playlistCommand: CliCommand = {
         case 'move': {
           if (args.length !== 2) throw new UsageError(`give ITEM_ID and POSITION.\nUsage: ${playlistUsage}`)
           const [itemId] = ids([args[0]!], 'ITEM_ID')
-          const position = Number(args[1])
-          if (!Number.isInteger(position) || position < 0) throw new UsageError(`POSITION must be 0 or more, got "${args[1]}".`)
+          const position = parseStrictInt(args[1]!)
+          if (position === undefined || position < 0) throw new UsageError(`POSITION must be 0 or more, got "${args[1]}".`)
           await assertItemsInChannel(core, channel, [itemId!])
           playlist = await callCore(core, 'library.playlist.move', { itemId: itemId!, toPosition: position })
           break
@@ -323,7 +325,7 @@ export const playlistCommand: CliCommand = {
       }
       if (playlist.items.length === 0) ctx.io.out(`The playlist of ${channel.name} is empty. Add shots: webtv playlist add --channel "${channel.name}" SHOT_ID...`)
       for (const i of playlist.items) {
-        ctx.io.out(`${String(i.position).padStart(4)}  item ${String(i.itemId).padEnd(6)} shot ${String(i.shotId).padEnd(6)} ${i.status.padEnd(10)} ${i.approved ? 'approved  ' : 'unreviewed'} ${seconds(i.durationMs).padStart(7)}  ${i.prompt}`)
+        ctx.io.out(`${String(i.position).padStart(4)}  item ${String(i.itemId).padEnd(6)} shot ${String(i.shotId).padEnd(6)} ${i.status.padEnd(10)} ${i.approved ? 'approved  ' : 'unreviewed'} ${seconds(i.durationMs).padStart(7)}  ${printable(i.prompt)}`)
       }
       return 0
     })

@@ -1,6 +1,7 @@
 import type { CliCommand, CliContext } from './command'
 import { UsageError, intOpt, requireStringOpt, stringOpt } from './command'
 import { callCore, openCore } from './open-core'
+import { MAX_DURATION_SECONDS, sleepUntil } from './deadline'
 
 const airUsage = 'webtv air --channel NAME [--to rtmp://host/app/KEY]... [--duration SECONDS] [--rtmp-port N] [--flv-port N] [--data-dir DIR] [--json]'
 
@@ -35,6 +36,9 @@ export const airCommand: CliCommand = {
     const name = requireStringOpt(ctx, 'channel', airUsage)
     const durationS = stringOpt(ctx, 'duration') === undefined ? 0 : intOpt(ctx, 'duration', 0)
     if (durationS < 0) throw new UsageError(`--duration must be 0 or more seconds.\nUsage: ${airUsage}`)
+    if (durationS > MAX_DURATION_SECONDS) {
+      throw new UsageError(`--duration can be at most ${MAX_DURATION_SECONDS} seconds (100 years), got ${durationS}. Leave it out (or give 0) to air until stopped.`)
+    }
     const to = (ctx.values.to as string[] | undefined) ?? []
     const rtmpPort = portOpt(ctx, 'rtmp-port')
     const httpPort = portOpt(ctx, 'flv-port')
@@ -49,8 +53,18 @@ export const airCommand: CliCommand = {
           ...(httpPort !== undefined ? { httpPort } : {})
         })
       }
+      // The channel itself (not one destination) in a permanent error: nothing airs
+      // any more, so end the process with a non-zero status and let the supervisor
+      // (systemd, Docker, pm2) restart it. Transient trouble (an encoder crash, a
+      // destination down) never reaches 'error': the engine retries it with backoff.
+      const failed: { message: string | null } = { message: null }
+      let onFailure: () => void = () => {}
       const offState = core.bus.on('onair.state', (e) => {
         if (e.channelId !== channel.id) return
+        if (e.destinationId === null && e.state === 'error' && failed.message === null) {
+          failed.message = e.message ?? 'the channel stopped with an error'
+          onFailure()
+        }
         const who = e.destinationId === null ? channel.name : `destination ${e.destinationId}`
         const extra =
           e.state === 'reconnecting'
@@ -74,15 +88,23 @@ export const airCommand: CliCommand = {
         { event: 'urls', rtmpUrl: status.rtmpUrl, flvUrl: status.flvUrl, stream: status.stream },
         `On air: ${channel.name}\n  RTMP:     ${status.rtmpUrl}\n  HTTP-FLV: ${status.flvUrl}\nPress Ctrl-C to stop.`
       )
-      await new Promise<void>((resolve) => {
-        if (ctx.stopSignal.aborted) return resolve()
-        ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true })
-        if (durationS > 0) setTimeout(resolve, durationS * 1000).unref()
-      })
+      const ended = new AbortController()
+      onFailure = () => ended.abort()
+      if (failed.message !== null) ended.abort()
+      ctx.stopSignal.addEventListener('abort', () => ended.abort(), { once: true })
+      // Far deadlines are fine: sleepUntil chains timers (setTimeout alone overflows at 24.8 days).
+      await sleepUntil(durationS > 0 ? Date.now() + durationS * 1000 : Number.POSITIVE_INFINITY, ended.signal)
       print({ event: 'stopping' }, 'Stopping…')
       await callCore(core, 'onair.stop', { channelId: channel.id })
       offState()
       offClip()
+      const failure = failed.message
+      if (failure !== null) {
+        const line = `webtv air: ${channel.name} failed and is off air: ${failure.replace(/\.?$/, '.')} Exiting with status 1 (a supervisor such as systemd, Docker or pm2 restarts it).`
+        if (json) ctx.io.out(JSON.stringify({ event: 'failed', message: failure, exitCode: 1 }))
+        ctx.io.err(line)
+        return 1
+      }
       return 0
     } finally {
       await core.close()

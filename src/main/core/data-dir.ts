@@ -1,6 +1,7 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { mkdirSync, accessSync, constants } from 'node:fs'
+import { accessSync, constants } from 'node:fs'
+import { makePrivateDir } from './private-dir'
 
 /**
  * Where the studio keeps its library, media and secrets.
@@ -26,10 +27,10 @@ export function defaultHeadlessDataDir(env: NodeJS.ProcessEnv = process.env): st
   return join(xdg, 'webtv-studio')
 }
 
-/** Create the folder if needed and prove we can write there; throws a readable error. */
+/** Create the folder (private: 0700) if needed and prove we can write there; throws a readable error. */
 export function ensureWritableDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true })
+    makePrivateDir(dir)
     accessSync(dir, constants.W_OK)
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err)

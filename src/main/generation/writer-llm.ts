@@ -126,9 +126,16 @@ export class LlmWriter implements Writer {
         { model: this.settings.model, messages, temperature: 0.8, response_format: { type: 'json_object' } },
         { signal }
       )
-      return res.choices[0]?.message?.content ?? ''
+      // A proxy or a non-OpenAI API can answer 200 with anything: check the shape.
+      const content = (res as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message?.content
+      if (typeof content === 'string') return content
+      if (Array.isArray(res.choices) && res.choices.length > 0 && content == null) return ''
+      throw permanent(
+        `The LLM server at ${this.settings.baseUrl} answered, but not with an OpenAI-compatible chat completion (no choices[0].message.content). ` +
+          'Check that the base URL is the OpenAI-compatible endpoint (it usually ends in /v1).'
+      )
     } catch (err) {
-      throw this.describe(err)
+      throw err instanceof GenerationError ? err : this.describe(err)
     }
   }
 
@@ -137,7 +144,7 @@ export class LlmWriter implements Writer {
     const clean = (s: string): string => redact(s, this.settings.apiKey ? [this.settings.apiKey] : [])
     if (err instanceof OpenAI.APIUserAbortError) return new GenerationError('canceled', 'Canceled.')
     if (err instanceof OpenAI.AuthenticationError || err instanceof OpenAI.PermissionDeniedError) {
-      return permanent(`${where} refused the key (${err.status}). Set a valid key with \`webtv llm set --key\` or in Settings → Writer.`)
+      return permanent(`${where} refused the key (${err.status}). Set a valid key in Settings → Writer, or with \`echo KEY | webtv backends set --channel NAME --llm-key-stdin\`.`)
     }
     if (err instanceof OpenAI.NotFoundError) {
       return permanent(`${where} does not know the model "${this.settings.model}" (404). Check the model name and the base URL (it usually ends in /v1).`)

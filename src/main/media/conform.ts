@@ -4,7 +4,7 @@ import type { HouseFormat } from '../../shared/house-format'
 import { conformArgs, planConform, tsRemuxArgs, type ConformPlan } from './conform-args'
 import { DEFAULT_TUNING, type EncoderTuning } from './house-encoder'
 import { checkClip, MediaRejectedError, probe, type ClipLimits, type ProbeInfo } from './probe'
-import { runFfmpeg, FfmpegError } from './run-ffmpeg'
+import { runFfmpeg, FfmpegError, AbortedError } from './run-ffmpeg'
 
 export interface ConformTargets {
   mp4: string
@@ -49,7 +49,13 @@ const DAMAGE = /partial file|Invalid NAL unit|error while decoding|corrupt|Inval
 export async function conform(input: string, targets: ConformTargets, format: HouseFormat, opts: ConformOptions = {}): Promise<ConformResult> {
   const report = opts.onProgress ?? (() => {})
   report({ percent: 0, step: 'probe' })
-  const info = opts.probeInfo ?? (await probe(input, opts.signal))
+  // Cancelled while probing or while encoding: the same AbortedError either way.
+  const info =
+    opts.probeInfo ??
+    (await probe(input, opts.signal).catch((err: unknown) => {
+      throw opts.signal?.aborted ? new AbortedError() : err
+    }))
+  if (opts.signal?.aborted) throw new AbortedError()
   checkClip(info, opts.limits ?? DEFAULT_LIMITS)
   const plan = planConform(format, info)
   const durationUs = plan.durationSec * 1e6

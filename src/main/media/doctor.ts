@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { createServer } from 'node:net'
-import { resolveTool, type ToolName } from './ffmpeg-path'
+import { resolveTool, SOURCE_LABEL, type ToolName } from './ffmpeg-path'
 import { ensureWritableDir } from '../core/data-dir'
 
 export interface DoctorCheck {
@@ -47,9 +49,36 @@ function toolCheck(tool: ToolName, env: NodeJS.ProcessEnv): { check: DoctorCheck
         }
       }
     }
-    return { check: { name: tool, ok: true, detail: `${found.path} (${version}, from ${found.source})` }, path: found.path }
+    return { check: { name: tool, ok: true, detail: `${found.path} (${version}, ${SOURCE_LABEL[found.source]})` }, path: found.path }
   } catch (err) {
     return { check: { name: tool, ok: false, detail: (err as Error).message, fix: `Install ffmpeg${tool === 'ffprobe' ? ' (it includes ffprobe)' : ''} or set WEBTV_${tool.toUpperCase()} to its path.` } }
+  }
+}
+
+/**
+ * Clips air as MPEG-TS, so ffprobe must read it: a static linux-x64 ffprobe build
+ * was seen to crash on every TS file. A 0.1 s file made by our ffmpeg, in the data
+ * folder (nothing is written outside it), probed, then removed.
+ */
+function readsMpegTs(ffmpeg: string, ffprobe: string, dataDir: string): DoctorCheck {
+  const name = 'ffprobe reads MPEG-TS'
+  const file = join(dataDir, `doctor-check-${process.pid}.ts`)
+  try {
+    ensureWritableDir(dataDir)
+    const made = run(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'sine=d=0.1', '-c:a', 'aac', '-f', 'mpegts', file])
+    if (!made.ok) return { name, ok: false, detail: `could not make a test file with ffmpeg (${made.out.trim().split('\n')[0] ?? 'no output'})`, fix: 'Check the ffmpeg above.' }
+    const r = spawnSync(ffprobe, ['-v', 'error', '-show_entries', 'format=format_name', '-of', 'csv=p=0', file], { encoding: 'utf8', timeout: 15_000 })
+    if (r.status === 0 && /mpegts/.test(r.stdout)) return { name, ok: true, detail: 'yes' }
+    const why = r.signal ? `it crashed (${r.signal})` : `exit ${r.status}: ${(r.stderr ?? '').trim().split('\n')[0] ?? ''}`
+    return { name, ok: false, detail: `${ffprobe} cannot read MPEG-TS: ${why}`, fix: 'Point WEBTV_FFPROBE at another ffprobe (e.g. the one from your ffmpeg package).' }
+  } catch (err) {
+    return { name, ok: false, detail: (err as Error).message }
+  } finally {
+    try {
+      rmSync(file, { force: true })
+    } catch {
+      /* the data folder is unusable: its own check says so */
+    }
   }
 }
 
@@ -73,7 +102,9 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = []
   const ffmpeg = toolCheck('ffmpeg', env)
   checks.push(ffmpeg.check)
-  checks.push(toolCheck('ffprobe', env).check)
+  const ffprobe = toolCheck('ffprobe', env)
+  checks.push(ffprobe.check)
+  if (ffmpeg.path && ffprobe.path) checks.push(readsMpegTs(ffmpeg.path, ffprobe.path, opts.dataDir))
   if (ffmpeg.path) {
     const encoders = parseEncoders(run(ffmpeg.path, ['-hide_banner', '-encoders']).out)
     for (const [enc, why] of [

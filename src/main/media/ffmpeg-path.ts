@@ -6,7 +6,7 @@ export type ToolName = 'ffmpeg' | 'ffprobe'
 
 export interface ResolvedTool {
   path: string
-  source: 'env' | 'ffmpeg-static' | 'beside-ffmpeg' | 'path'
+  source: 'env' | 'ffmpeg-static' | 'beside-ffmpeg' | 'ffprobe-installer' | 'path'
 }
 
 export class ToolNotFoundError extends Error {
@@ -50,7 +50,27 @@ function ffmpegStaticPath(): string | undefined {
 }
 
 /**
- * WEBTV_FFMPEG / WEBTV_FFPROBE → ffmpeg-static (ffprobe: the one beside it) → PATH.
+ * ffprobe from @ffprobe-installer/ffprobe: a per-platform package carries the binary
+ * inside npm (linux-x64: a static johnvansickle.com build), so a fresh desktop with
+ * no ffmpeg installed can still probe. Unpacked from the asar like ffmpeg-static.
+ */
+function ffprobeInstallerPath(): string | undefined {
+  try {
+    const req = createRequire(__filename)
+    const p = (req('@ffprobe-installer/ffprobe') as { path?: unknown }).path
+    if (typeof p === 'string') {
+      const real = unpackedPath(p)
+      if (existsSync(real)) return real
+    }
+  } catch {
+    /* no binary package for this platform/architecture */
+  }
+  return undefined
+}
+
+/**
+ * ffmpeg: WEBTV_FFMPEG → ffmpeg-static → PATH.
+ * ffprobe: WEBTV_FFPROBE → beside the ffmpeg in use (WEBTV_FFMPEG or PATH's) → @ffprobe-installer → PATH.
  * Throws ToolNotFoundError with what to do.
  */
 export function resolveTool(tool: ToolName, env: NodeJS.ProcessEnv = process.env): ResolvedTool {
@@ -64,16 +84,56 @@ export function resolveTool(tool: ToolName, env: NodeJS.ProcessEnv = process.env
     const bundled = ffmpegStaticPath()
     if (bundled) return { path: bundled, source: 'ffmpeg-static' }
   } else {
-    // ffmpeg-static ships no ffprobe; prefer one next to the ffmpeg we use.
-    const ffmpegFromEnv = env.WEBTV_FFMPEG
-    if (ffmpegFromEnv) {
-      const beside = join(dirname(ffmpegFromEnv), exe('ffprobe'))
+    // Prefer the ffprobe of the same build as the ffmpeg we use (WEBTV_FFMPEG's, or
+    // PATH's: /usr/bin/ffprobe beside /usr/bin/ffmpeg). ffmpeg-static ships no ffprobe,
+    // so a desktop falls through to the bundled one. (The bundled linux-x64 build
+    // crashed on every MPEG-TS file on one test machine: a matching system pair wins.)
+    let ffmpegInUse: string | undefined
+    try {
+      const ff = resolveTool('ffmpeg', env)
+      if (ff.source !== 'ffmpeg-static') ffmpegInUse = ff.path
+    } catch {
+      /* no ffmpeg: ffprobe is still looked for below */
+    }
+    if (ffmpegInUse) {
+      const beside = join(dirname(ffmpegInUse), exe('ffprobe'))
       if (existsSync(beside)) return { path: beside, source: 'beside-ffmpeg' }
     }
+    const bundled = ffprobeInstallerPath()
+    if (bundled) return { path: bundled, source: 'ffprobe-installer' }
   }
   const onPath = findOnPath(tool, env)
   if (onPath) return { path: onPath, source: 'path' }
   throw new ToolNotFoundError(tool, `not set in ${envVar}, not bundled, not on PATH`)
+}
+
+/** How a person would say where a tool came from (doctor, Settings). */
+export const SOURCE_LABEL: Record<ResolvedTool['source'], string> = {
+  env: 'set by WEBTV_FFMPEG/WEBTV_FFPROBE',
+  'ffmpeg-static': 'bundled (ffmpeg-static)',
+  'beside-ffmpeg': 'next to the ffmpeg in use',
+  'ffprobe-installer': 'bundled (@ffprobe-installer)',
+  path: 'found on PATH'
+}
+
+export interface ToolReport {
+  name: ToolName
+  path: string | null
+  /** Where it came from, in words (SOURCE_LABEL); null when not found. */
+  source: string | null
+  error: string | null
+}
+
+/** Which binary each tool resolves to and why — for Settings and `webtv doctor`. */
+export function describeTools(env: NodeJS.ProcessEnv = process.env): ToolReport[] {
+  return (['ffmpeg', 'ffprobe'] as const).map((name) => {
+    try {
+      const t = resolveTool(name, env)
+      return { name, path: t.path, source: SOURCE_LABEL[t.source], error: null }
+    } catch (err) {
+      return { name, path: null, source: null, error: err instanceof Error ? err.message : String(err) }
+    }
+  })
 }
 
 const cache = new Map<ToolName, string>()

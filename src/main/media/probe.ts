@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execChild } from '../process/spawn-child'
 import { AbortedError } from './run-ffmpeg'
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { basename } from 'node:path'
@@ -266,7 +266,7 @@ export function probe(file: string, signal?: AbortSignal): Promise<ProbeInfo> {
   }
   if (size === 0) return Promise.reject(new MediaRejectedError('empty', `${basename(file)} is empty (0 bytes).`))
   return new Promise((resolve, reject) => {
-    execFile(
+    execChild(
       toolPath('ffprobe'),
       ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '--', file],
       { signal, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 },

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process'
-import { setPriority } from 'node:os'
+import { spawnChild } from '../process/spawn-child'
 import { toolPath } from './ffmpeg-path'
 import { ProgressParser, progressPercent } from './progress'
 
@@ -43,23 +42,16 @@ const STDERR_KEEP = 16 * 1024
 export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<{ stderr: string }> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new AbortedError())
-    const child = spawn(toolPath('ffmpeg'), args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    if (opts.lowPriority && child.pid !== undefined) {
-      try {
-        setPriority(child.pid, 10)
-      } catch {
-        /* not permitted here: it just runs at normal priority */
-      }
-    }
+    const child = spawnChild(toolPath('ffmpeg'), args, { stdio: ['ignore', 'pipe', 'pipe'], lowPriority: opts.lowPriority === true })
     const parser = new ProgressParser()
     let stderr = ''
-    child.stdout.setEncoding('utf8')
-    child.stdout.on('data', (chunk: string) => {
+    child.stdout!.setEncoding('utf8')
+    child.stdout!.on('data', (chunk: string) => {
       if (!opts.onProgress || !opts.durationUs) return
       for (const block of parser.push(chunk)) opts.onProgress(progressPercent(block, opts.durationUs))
     })
-    child.stderr.setEncoding('utf8')
-    child.stderr.on('data', (chunk: string) => {
+    child.stderr!.setEncoding('utf8')
+    child.stderr!.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_KEEP)
     })
     const onAbort = (): void => {

@@ -21,7 +21,11 @@ export interface DestinationConfig {
 export interface ParsedRtmpUrl {
   /** scheme://host[:port]/app[/…] without the key segment. */
   base: string
-  /** The last path segment (with its query), when the URL has one beyond the app. */
+  /**
+   * The secret part: the last path segment beyond the app, with the query (some
+   * ingests carry a token there), or the query alone ("?token=…") for a URL with no
+   * key segment. Kept with the key in the secret store, never in settings.
+   */
   key: string | null
 }
 
@@ -38,14 +42,16 @@ export function parseRtmpUrl(raw: string, field = 'url'): ParsedRtmpUrl {
     bad('it does not start with rtmp:// or rtmps://')
   }
   const [, scheme, hostPort, path = '', query = ''] = m!
+  // Never echo user:password@ back (errors reach logs and the UI).
+  if (hostPort!.includes('@')) bad('a user name or password in the URL (user:password@host) is not supported; put the credential in the stream key')
   const hp = /^([a-z0-9.-]+|\[[0-9a-f:]+\])(?::(\d{1,5}))?$/i.exec(hostPort!)
   if (!hp) bad(`"${hostPort}" is not a host name`)
   if (hp![2] !== undefined && (Number(hp![2]) < 1 || Number(hp![2]) > 65535)) bad(`port ${hp![2]} is out of range`)
   const segments = path.split('/').filter(Boolean)
   if (segments.length === 0) bad('it has no application path (e.g. /app or /live)')
   const base = `${scheme!.toLowerCase()}://${hostPort}/${segments.slice(0, Math.max(1, segments.length - 1)).join('/')}`
-  const key = segments.length >= 2 ? segments[segments.length - 1]! + query : null
-  return { base, key }
+  const key = (segments.length >= 2 ? segments[segments.length - 1]! : '') + (query === '?' ? '' : query)
+  return { base, key: key || null }
 }
 
 export function validateIngestHost(server: string): string {
@@ -62,7 +68,14 @@ export function keySecretName(id: string): string {
 
 export function destinationUrl(d: DestinationConfig, key: string): string {
   if (d.kind === 'twitch') return `${d.secure ? 'rtmps' : 'rtmp'}://${d.target}/app/${key}`
-  return `${d.target}/${key}`
+  return key.startsWith('?') ? `${d.target}${key}` : `${d.target}/${key}`
+}
+
+/** A new URL's secret part on update: a query alone keeps the stored key segment and replaces its query. */
+export function mergeKey(stored: string | null, parsed: string | null): string | null {
+  if (parsed === null || !parsed.startsWith('?') || !stored) return parsed
+  const segment = stored.split('?')[0]!
+  return segment ? `${segment}${parsed}` : parsed
 }
 
 /** Destination settings (never keys) in <dataDir>/onair/destinations.json, written atomically. */

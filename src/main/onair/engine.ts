@@ -10,6 +10,7 @@ import {
   DestinationStore,
   TWITCH_DEFAULT_INGEST,
   destinationUrl,
+  mergeKey,
   keySecretName,
   parseRtmpUrl,
   validateIngestHost,
@@ -535,7 +536,7 @@ export class OnAirEngine {
       if (cur.kind !== 'rtmp') throw new StudioError('invalid_input', 'A Twitch destination takes an ingest server, not a URL.', 'url')
       const parsed = parseRtmpUrl(input.url)
       patch.target = parsed.base
-      newKey = parsed.key
+      newKey = mergeKey((await this.deps.secrets().get(keySecretName(cur.id))) ?? null, parsed.key)
     }
     if (newKey) {
       await this.deps.secrets().set(keySecretName(cur.id), newKey)

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { spawnChild } from '../process/spawn-child'
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs'
 import { toolPath } from '../media/ffmpeg-path'
 import { Backoff } from '../core/backoff'
@@ -218,7 +219,7 @@ export class ChannelPlayout {
       return
     }
     this.sink = sink
-    const child = spawn(toolPath('ffmpeg'), playoutArgs({ realtime: this.opts.realtime ?? true }), { stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawnChild(toolPath('ffmpeg'), playoutArgs({ realtime: this.opts.realtime ?? true }), { lifeline: 'stdin' }) as ChildProcessWithoutNullStreams
     this.encoder = child
     this.encoderReady = Promise.resolve()
     child.stdin.on('error', () => {

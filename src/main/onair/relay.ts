@@ -1,4 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { spawnChild } from '../process/spawn-child'
 import { get as httpGet, type ClientRequest } from 'node:http'
 import { toolPath } from '../media/ffmpeg-path'
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from '../core/backoff'
@@ -139,7 +140,7 @@ export class DestinationRelay {
     this.lastSizeAt = Date.now()
     let child: ChildProcessWithoutNullStreams
     try {
-      child = spawn(toolPath('ffmpeg'), relayArgs(tunnel.localUrl, tunnel.ffmpegOptions), { stdio: ['pipe', 'pipe', 'pipe'] })
+      child = spawnChild(toolPath('ffmpeg'), relayArgs(tunnel.localUrl, tunnel.ffmpegOptions), { lifeline: 'stdin' }) as ChildProcessWithoutNullStreams
     } catch (err) {
       tunnel.close()
       return this.toError(`Could not start the relay for this destination (${(err as NodeJS.ErrnoException).code ?? 'spawn failed'}). Check its URL and key.`)

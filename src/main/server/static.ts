@@ -1,4 +1,4 @@
-import { createReadStream, statSync, type Stats } from 'node:fs'
+import { createReadStream, realpathSync, statSync, type Stats } from 'node:fs'
 import { extname, resolve, sep } from 'node:path'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
@@ -106,5 +106,28 @@ export function resolveServedMedia(dataDir: string, encodedRel: string): string 
   const file = safeJoin(dataDir, encodedRel.startsWith('/') ? encodedRel : '/' + encodedRel)
   if (!file) return undefined
   const inside = SERVED_MEDIA_FOLDERS.some((folder) => file.startsWith(resolve(dataDir, folder) + sep))
-  return inside ? file : undefined
+  return inside ? realMediaFile(dataDir, file) : undefined
+}
+
+/**
+ * The same check on the resolved path: a symlink planted in media/ must not lead to
+ * ~/.ssh or the secrets file. Only a regular file whose real path lies inside one of
+ * the served folders' real paths (the folder itself may be a link the user made, say
+ * to a bigger disk) is served.
+ */
+function realMediaFile(dataDir: string, file: string): string | undefined {
+  try {
+    const real = realpathSync(file)
+    if (!statSync(real).isFile()) return undefined
+    const ok = SERVED_MEDIA_FOLDERS.some((folder) => {
+      try {
+        return real.startsWith(realpathSync(resolve(dataDir, folder)) + sep)
+      } catch {
+        return false
+      }
+    })
+    return ok ? real : undefined
+  } catch {
+    return undefined
+  }
 }

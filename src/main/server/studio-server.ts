@@ -9,6 +9,7 @@ import { ONAIR } from '../services'
 import { TOKEN_COOKIE, generateToken, isAuthorized, isLoopback } from './auth'
 import { resolveServedMedia, safeJoin, sendFile } from './static'
 import { studioCsp } from './csp'
+import { HOST_REFUSED, isAllowedHost } from './host-check'
 import { clientMessageSchema, type ServerMessage } from './ws-protocol'
 import { ConnectionLimit } from '../onair/connection-limit'
 
@@ -28,6 +29,8 @@ export interface StudioServerOptions {
   /** Connections held at once, in all and per address (defaults 512 and 64): a flood cannot grow the studio. */
   maxConnections?: number
   maxConnectionsPerAddress?: number
+  /** Host names answered besides localhost/loopback (and the machine's own when on the LAN). */
+  allowedHosts?: readonly string[]
 }
 
 export interface StudioServer {
@@ -109,6 +112,8 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   const uploadsDir = join(core.dataDir, 'uploads')
   const csp = studioCsp()
   const onair = (): PublicOnAir | undefined => core.services.find(ONAIR)
+  const hostOk = (req: IncomingMessage): boolean =>
+    isAllowedHost(req.headers.host, { lan: host !== '127.0.0.1' && host !== 'localhost' && host !== '::1', listenHost: host, extra: opts.allowedHosts ?? [] })
 
   const serveStudioPage = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     if (url.searchParams.has('token')) {
@@ -188,6 +193,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     const path = url.pathname
     const local = isLoopback(req.socket.remoteAddress)
     const method = req.method ?? 'GET'
+    if (!hostOk(req)) return sendText(res, 421, HOST_REFUSED)
 
     // Public, read-only: the watch page, its assets, channel list and streams.
     if (path === '/watch' || path === '/watch.html') {
@@ -258,7 +264,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     // Cookies ride along on cross-site WebSocket requests: insist on our own origin.
-    if (url.pathname !== '/api/ws' || !isLoopback(req.socket.remoteAddress) || !sameOrigin(req) || !isAuthorized(req, url, token)) {
+    if (url.pathname !== '/api/ws' || !hostOk(req) || !isLoopback(req.socket.remoteAddress) || !sameOrigin(req) || !isAuthorized(req, url, token)) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       socket.destroy()
       return

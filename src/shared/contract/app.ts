@@ -14,9 +14,11 @@ export const appCalls = {
       shell: z.enum(['electron', 'headless']),
       dataDir: z.string(),
       platform: z.string(),
-      startedAt: z.number()
+      startedAt: z.number(),
+      /** The ffmpeg and ffprobe the core uses, and where each was found. */
+      tools: z.array(z.object({ name: z.string(), path: z.string().nullable(), source: z.string().nullable(), error: z.string().nullable() }))
     }),
-    'Version, shell kind and data folder of the running core.'
+    'Version, shell kind, data folder and media tools of the running core.'
   )
 }
 

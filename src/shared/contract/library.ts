@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { call } from './define'
 import { houseFormatSchema } from '../house-format'
+import { invisibleCharacter, normalizeName } from '../visible-text'
 
 /**
  * The shot library: channels, their conformed shots and each channel's playlist
@@ -20,6 +21,11 @@ const channelName = z
   .min(1, 'a channel needs a name')
   .max(80, 'keep channel names under 80 characters')
   .refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20), 'control characters are not allowed in a channel name')
+  .superRefine((s, ctx) => {
+    const ch = invisibleCharacter(s)
+    if (ch) ctx.addIssue({ code: 'custom', message: `invisible or text-direction characters (${ch}) are not allowed in a channel name: it could look like another` })
+  })
+  .transform(normalizeName)
 
 export const channelSchema = z.object({
   id,
@@ -119,7 +125,7 @@ export const libraryCalls = {
   ),
   'library.channels.get': call(
     z
-      .object({ id: id.optional(), name: z.string().optional() })
+      .object({ id: id.optional(), name: z.string().transform(normalizeName).optional() })
       .strict()
       .refine((v) => v.id !== undefined || v.name !== undefined, 'give a channel id or name'),
     channelSchema,

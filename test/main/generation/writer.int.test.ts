@@ -60,6 +60,18 @@ describe('LLM writer with the real openai client against a local OpenAI-compatib
     expect(err.kind).toBe('permanent')
     expect(err.message).toMatch(/refused the key \(401\)/)
     expect(err.message).not.toContain(wrong)
+    // Points to a command that exists (there is no `webtv llm`).
+    expect(err.message).toMatch(/webtv backends set --channel NAME --llm-key-stdin/)
+    expect(err.message).not.toMatch(/webtv llm set/)
+  })
+
+  it('a 200 answer that is not a chat completion is a clear permanent error, not a TypeError', async () => {
+    llm = await startFakeLlm({ scenario: 'not-chat' })
+    const err = (await new LlmWriter({ baseUrl: llm.url, model: 'm' }).write({ theme: 'x y z', count: 1 }, {}).catch((e: unknown) => e)) as GenerationError
+    expect(err).toBeInstanceOf(GenerationError)
+    expect(err.kind).toBe('permanent')
+    expect(err.message).toMatch(/not with an OpenAI-compatible chat completion/)
+    expect(err.message).not.toMatch(/TypeError|Cannot read|undefined/)
   })
 
   it('an unreachable server is transient and names the URL', async () => {

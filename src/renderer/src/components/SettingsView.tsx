@@ -304,6 +304,24 @@ function PortForm() {
   )
 }
 
+/** Which ffmpeg/ffprobe the core resolved, and from where (bundled, PATH, WEBTV_*). */
+function ToolRow({ tool }: { tool: { name: string; path: string | null; source: string | null; error: string | null } }) {
+  return (
+    <>
+      <dt>{tool.name}</dt>
+      {tool.path ? (
+        <dd className="mono" title={tool.path} data-testid={`tool-${tool.name}`}>
+          {tool.path} <span className="muted">({tool.source})</span>
+        </dd>
+      ) : (
+        <dd className="error" data-testid={`tool-${tool.name}`}>
+          {tool.error}
+        </dd>
+      )}
+    </>
+  )
+}
+
 function StudioInfo() {
   const info = useConnection((s) => s.info)
   return (
@@ -324,6 +342,9 @@ function StudioInfo() {
             </dd>
             <dt>Platform</dt>
             <dd>{info.platform}</dd>
+            {info.tools.map((t) => (
+              <ToolRow key={t.name} tool={t} />
+            ))}
           </dl>
         ) : (
           <p className="muted">Waiting for the core…</p>
