@@ -5,7 +5,16 @@ import { join } from 'node:path'
 import type { APIRequestContext, Page } from '@playwright/test'
 import { expect } from './fixtures'
 
-export const screenshotDir = join(__dirname, 'screenshots')
+/**
+ * Where the e2e specs save their screenshots. A plain test run writes them to the
+ * ignored test-results/screenshots, so it never rewrites the committed ones;
+ * `npm run screenshots` (WEBTV_UPDATE_SCREENSHOTS=1) refreshes the README's copies
+ * in test/e2e/screenshots on purpose.
+ */
+export const screenshotDir =
+  process.env.WEBTV_UPDATE_SCREENSHOTS === '1'
+    ? join(__dirname, 'screenshots')
+    : join(__dirname, '..', '..', 'test-results', 'screenshots')
 
 /** Small real clips made by ffmpeg's lavfi sources: distinct colours/tones so each is a different file. */
 export function makeClips(names: string[], seconds = 2): string[] {

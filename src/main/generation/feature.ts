@@ -32,7 +32,19 @@ export const generationFeature: Feature = (ctx) => {
   ctx.services.provide(GENERATION, handle)
   // Only long-running processes (serve, the desktop app) start background work; a quick CLI command never picks up a job.
   ctx.onBackground(() => handle.start())
+  // A job another process queued (`webtv generate`, `webtv jobs retry`) reaches us as a library change
+  // (the library watches the database for other processes' commits): look at once, not at the next slow tick.
+  let wakeQueued = false
+  const offChanged = ctx.bus.on('library.changed', () => {
+    if (wakeQueued) return
+    wakeQueued = true
+    setImmediate(() => {
+      wakeQueued = false
+      service.workers.wake()
+    })
+  })
   ctx.onClose(async () => {
+    offChanged()
     autopilot.stop()
     await service.stopWorkers()
   })

@@ -178,6 +178,11 @@ export class JobStore {
       .all(now) as JobRow[]
   }
 
+  /** Whether any job, of any process, is still to finish (waiting, running or owned elsewhere). */
+  hasUnfinished(): boolean {
+    return this.db.prepare(`SELECT 1 FROM jobs WHERE state IN ('queued','running','upscaling','interpolating','conforming') LIMIT 1`).get() !== undefined
+  }
+
   /** Take a job for this process; false when another process got it first. */
   claim(id: number, pid = process.pid): boolean {
     const r = this.db

@@ -41,6 +41,13 @@ class NotYet extends Error {
 const SHUTDOWN = 'shutdown'
 const CANCEL = 'cancel'
 const TICK_MS = 400
+/**
+ * With no unfinished job anywhere, only a new job brings work, and every way one
+ * arrives wakes the scheduler at once (an enqueue here, another process's commit
+ * through the library's change watch). The slow tick is a safety net only, so an
+ * idle studio is not woken 2.5 times a second for nothing.
+ */
+const IDLE_TICK_MS = 10_000
 const PROGRESS_EVERY_MS = 250
 
 /** Wait before retry `attempt` (1-based) of a job: doubles from `base`, up to 20 % jitter, capped at 5 minutes. */
@@ -61,6 +68,8 @@ export class GenerationWorkers {
   private readonly inFlight = new Map<string, number>()
   private timer: NodeJS.Timeout | undefined
   private ticking = false
+  /** The last tick found no unfinished job anywhere: tick slowly until woken. */
+  private idle = false
   private again = false
   private lastSweep = 0
   private readonly idleWaiters: Array<() => void> = []
@@ -77,13 +86,19 @@ export class GenerationWorkers {
 
   start(): void {
     if (this.timer) return
-    this.timer = setInterval(() => this.wake(), TICK_MS)
+    this.schedule()
     this.wake()
+  }
+
+  /** The next periodic tick: soon while jobs are unfinished, rarely when there are none. */
+  private schedule(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = setTimeout(() => this.wake(), this.idle ? IDLE_TICK_MS : TICK_MS)
   }
 
   /** Stop taking jobs; jobs in progress are interrupted and go back to the queue unchanged. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
+    if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
     for (const r of this.running.values()) r.controller.abort(SHUTDOWN)
     while (this.running.size > 0) await new Promise<void>((r) => this.idleWaiters.push(r))
@@ -108,6 +123,7 @@ export class GenerationWorkers {
       console.error('[webtv] generation scheduler:', err instanceof Error ? err.message : err)
     } finally {
       this.ticking = false
+      if (this.timer) this.schedule()
       if (this.again) {
         this.again = false
         setImmediate(() => this.wake())
@@ -124,13 +140,16 @@ export class GenerationWorkers {
       // Cancels made by another process (e.g. `webtv jobs cancel` while `webtv serve` works).
       for (const [id, r] of this.running) if (store.get(id)?.state === 'canceled') r.controller.abort(CANCEL)
     }
-    for (const job of store.runnable(now)) {
+    const runnable = store.runnable(now)
+    for (const job of runnable) {
       if (this.running.has(job.id)) continue
       const plan = this.plan(job)
       if (!plan) continue
       if (!store.claim(job.id)) continue
       this.launch(job.id, plan)
     }
+    // Jobs owned by another process or waiting for a retry keep the quick tick (their owner may die, their wait may end).
+    this.idle = this.running.size === 0 && runnable.length === 0 && !store.hasUnfinished()
   }
 
   private used(resource: string): number {

@@ -124,7 +124,11 @@ export class OnAirEngine {
   updateSettings(patch: Partial<OnairSettings>): OnairSettings {
     const next = { ...this.settings(), ...patch }
     if (next.rtmpPort === next.httpPort) {
-      throw new StudioError('invalid_input', `The RTMP and HTTP-FLV ports must differ (both are ${next.rtmpPort}).`, 'httpPort')
+      throw new StudioError(
+        'invalid_input',
+        `The RTMP and HTTP-FLV ports must differ (both are ${next.rtmpPort}).`,
+        'httpPort'
+      )
     }
     mkdirSync(join(this.deps.dataDir, 'onair'), { recursive: true })
     const tmp = `${this.settingsFile}.${process.pid}.tmp`
@@ -157,7 +161,8 @@ export class OnAirEngine {
         bind: s.listenOnLan ? '0.0.0.0' : '127.0.0.1',
         rtmpPort: s.rtmpPort,
         httpPort: s.httpPort,
-        log: (level, line) => this.log(level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'debug', `[rtmp-server] ${line}`)
+        log: (level, line) =>
+          this.log(level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'debug', `[rtmp-server] ${line}`)
       })
       this.server = server
       this.log('info', `local server on rtmp://${server.host}:${s.rtmpPort} and http://${server.host}:${s.httpPort}`)
@@ -178,7 +183,8 @@ export class OnAirEngine {
 
   private uniqueStream(channel: AirChannel): string {
     const base = streamNameFor(channel)
-    for (const r of this.runs.values()) if (r.stream === base && r.channel.id !== channel.id) return `${base}-${channel.id}`
+    for (const r of this.runs.values())
+      if (r.stream === base && r.channel.id !== channel.id) return `${base}-${channel.id}`
     return base
   }
 
@@ -231,7 +237,12 @@ export class OnAirEngine {
     // Validate ad-hoc destinations before anything starts.
     const extra = (options.to ?? []).map((url, i) => {
       const parsed = parseRtmpUrl(url, `to.${i}`)
-      if (!parsed.key) throw new StudioError('invalid_input', `The destination URL ${parsed.base} has no stream key (…/app/KEY).`, `to.${i}`)
+      if (!parsed.key)
+        throw new StudioError(
+          'invalid_input',
+          `The destination URL ${parsed.base} has no stream key (…/app/KEY).`,
+          `to.${i}`
+        )
       this.redactor.add(parsed.key)
       return parsed
     })
@@ -270,7 +281,8 @@ export class OnAirEngine {
     }
     run.stats = setInterval(() => this.emitStats(run), STATS_PERIOD_MS)
     run.stats.unref?.()
-    for (const cfg of this.destinations.forChannel(channelId)) if (cfg.enabled) await this.startRelay(run, cfg, false, null)
+    for (const cfg of this.destinations.forChannel(channelId))
+      if (cfg.enabled) await this.startRelay(run, cfg, false, null)
     for (const [i, p] of extra.entries()) {
       const cfg: DestinationConfig = {
         id: `to${i + 1}`,
@@ -285,7 +297,12 @@ export class OnAirEngine {
     return this.status(channelId)
   }
 
-  private async startRelay(run: ChannelRun, config: DestinationConfig, ephemeral: boolean, key: string | null): Promise<void> {
+  private async startRelay(
+    run: ChannelRun,
+    config: DestinationConfig,
+    ephemeral: boolean,
+    key: string | null
+  ): Promise<void> {
     const server = await this.ensureServer()
     const relay = new DestinationRelay({
       id: config.id,
@@ -293,13 +310,20 @@ export class OnAirEngine {
       sourceFlvUrl: `${server.flvUrl(run.stream)}?relay=${encodeURIComponent(config.id)}`,
       destinationUrl: async () => {
         const k = ephemeral ? key : ((await this.deps.secrets().get(keySecretName(config.id))) ?? null)
-        if (!k) throw new Error(`No stream key is stored for ${config.name}; paste it with "set key" (onair.destinations.setKey).`)
+        if (!k)
+          throw new Error(
+            `No stream key is stored for ${config.name}; paste it with "set key" (onair.destinations.setKey).`
+          )
         this.redactor.add(k)
         return destinationUrl(config, k)
       },
       log: this.log,
       onState: (c) =>
-        this.emitState(run.channel.id, config.id, c.to, { attempt: c.attempt, nextRetryAt: c.nextRetryAt, message: c.message }),
+        this.emitState(run.channel.id, config.id, c.to, {
+          attempt: c.attempt,
+          nextRetryAt: c.nextRetryAt,
+          message: c.message
+        }),
       ...(this.deps.relayBackoff ? { backoff: this.deps.relayBackoff } : {}),
       plannedReconnectMs: this.deps.plannedReconnectMs ?? (config.kind === 'twitch' ? TWITCH_PLANNED_RECONNECT_MS : 0)
     })
@@ -360,7 +384,13 @@ export class OnAirEngine {
       destinations: [...run.relays.values()].map((r) => {
         const rs = r.relay.stats()
         const d = r.relay.state.details
-        return { id: r.config.id, state: r.relay.state.state, kbps: rs.kbps, uptimeS: rs.uptimeS, ...(d.attempt !== undefined ? { attempt: d.attempt } : {}) }
+        return {
+          id: r.config.id,
+          state: r.relay.state.state,
+          kbps: rs.kbps,
+          uptimeS: rs.uptimeS,
+          ...(d.attempt !== undefined ? { attempt: d.attempt } : {})
+        }
       })
     })
   }
@@ -368,7 +398,9 @@ export class OnAirEngine {
   // ---- status -----------------------------------------------------------------
 
   private urls(stream: string): { rtmpUrl: string | null; flvUrl: string | null } {
-    return this.server ? { rtmpUrl: this.server.rtmpUrl(stream), flvUrl: this.server.flvUrl(stream) } : { rtmpUrl: null, flvUrl: null }
+    return this.server
+      ? { rtmpUrl: this.server.rtmpUrl(stream), flvUrl: this.server.flvUrl(stream) }
+      : { rtmpUrl: null, flvUrl: null }
   }
 
   private offlineStatus(channel: AirChannel, stream = streamNameFor(channel)): ChannelAirStatus {
@@ -481,20 +513,40 @@ export class OnAirEngine {
     let target: string
     let key = input.key?.trim() || null
     if (input.kind === 'twitch') {
-      if (input.url) throw new StudioError('invalid_input', 'A Twitch destination takes an ingest server, not a URL; use kind "rtmp" for a URL.', 'url')
+      if (input.url)
+        throw new StudioError(
+          'invalid_input',
+          'A Twitch destination takes an ingest server, not a URL; use kind "rtmp" for a URL.',
+          'url'
+        )
       target = validateIngestHost(input.server ?? TWITCH_DEFAULT_INGEST)
     } else {
-      if (!input.url) throw new StudioError('invalid_input', 'An RTMP destination needs its URL (rtmp://host/app or rtmps://…).', 'url')
+      if (!input.url)
+        throw new StudioError(
+          'invalid_input',
+          'An RTMP destination needs its URL (rtmp://host/app or rtmps://…).',
+          'url'
+        )
       const parsed = parseRtmpUrl(input.url)
       target = parsed.base
       if (parsed.key && key && parsed.key !== key) {
-        throw new StudioError('invalid_input', 'The URL already ends with a stream key and a different key was given; give one or the other.', 'key')
+        throw new StudioError(
+          'invalid_input',
+          'The URL already ends with a stream key and a different key was given; give one or the other.',
+          'key'
+        )
       }
       key = key ?? parsed.key
     }
     if (key && /\s/.test(key)) throw new StudioError('invalid_input', 'A stream key cannot contain spaces.', 'key')
     const name = input.name ?? (input.kind === 'twitch' ? 'Twitch' : new URL(target.replace(/^rtmps?:/, 'http:')).host)
-    const cfg = this.destinations.add({ channelId: input.channelId, kind: input.kind, name, target, enabled: input.enabled ?? true })
+    const cfg = this.destinations.add({
+      channelId: input.channelId,
+      kind: input.kind,
+      name,
+      target,
+      enabled: input.enabled ?? true
+    })
     if (key) {
       try {
         await this.deps.secrets().set(keySecretName(cfg.id), key)
@@ -529,11 +581,17 @@ export class OnAirEngine {
     if (input.enabled !== undefined) patch.enabled = input.enabled
     let newKey: string | null = null
     if (input.server !== undefined) {
-      if (cur.kind !== 'twitch') throw new StudioError('invalid_input', 'Only Twitch destinations have an ingest server; change the url instead.', 'server')
+      if (cur.kind !== 'twitch')
+        throw new StudioError(
+          'invalid_input',
+          'Only Twitch destinations have an ingest server; change the url instead.',
+          'server'
+        )
       patch.target = validateIngestHost(input.server)
     }
     if (input.url !== undefined) {
-      if (cur.kind !== 'rtmp') throw new StudioError('invalid_input', 'A Twitch destination takes an ingest server, not a URL.', 'url')
+      if (cur.kind !== 'rtmp')
+        throw new StudioError('invalid_input', 'A Twitch destination takes an ingest server, not a URL.', 'url')
       const parsed = parseRtmpUrl(input.url)
       patch.target = parsed.base
       newKey = mergeKey((await this.deps.secrets().get(keySecretName(cur.id))) ?? null, parsed.key)
@@ -570,7 +628,8 @@ export class OnAirEngine {
   async setDestinationKey(id: string, key: string): Promise<DestinationDto> {
     const cfg = this.destinations.get(id)
     const k = key.trim()
-    if (!k || /\s/.test(k)) throw new StudioError('invalid_input', 'A stream key cannot be empty or contain spaces.', 'key')
+    if (!k || /\s/.test(k))
+      throw new StudioError('invalid_input', 'A stream key cannot be empty or contain spaces.', 'key')
     await this.deps.secrets().set(keySecretName(id), k)
     this.redactor.add(k)
     return this.toDto(cfg, this.runOf(id))
@@ -580,7 +639,11 @@ export class OnAirEngine {
     const run = this.runOf(id)
     if (!run) {
       const cfg = this.destinations.get(id)
-      throw new StudioError('conflict', `"${cfg.name}" is not running: its channel is not on air (or the destination is disabled).`, 'id')
+      throw new StudioError(
+        'conflict',
+        `"${cfg.name}" is not running: its channel is not on air (or the destination is disabled).`,
+        'id'
+      )
     }
     run.relay.retryNow()
     return this.toDto(run.config, run)

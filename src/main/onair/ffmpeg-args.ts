@@ -11,7 +11,16 @@ import type { HouseFormat } from '../../shared/house-format'
 export const PROGRESS_PERIOD_S = 0.5
 
 /** Quiet stderr (warnings only) and machine-readable progress on stdout, for the long-running ffmpegs. */
-const PROGRESS_HEADER: readonly string[] = ['-hide_banner', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:1', '-stats_period', String(PROGRESS_PERIOD_S)]
+const PROGRESS_HEADER: readonly string[] = [
+  '-hide_banner',
+  '-loglevel',
+  'warning',
+  '-nostats',
+  '-progress',
+  'pipe:1',
+  '-stats_period',
+  String(PROGRESS_PERIOD_S)
+]
 
 /** As PROGRESS_HEADER, with progress on stderr: the playout's stdout carries its FLV. */
 const PROGRESS_ON_STDERR: readonly string[] = PROGRESS_HEADER.map((a) => (a === 'pipe:1' ? 'pipe:2' : a))

@@ -194,7 +194,10 @@ export class ChannelPlayout {
     try {
       return this.opts.source.airable(this.opts.channel.id)
     } catch (err) {
-      this.opts.log('warn', `[${this.opts.stream}] reading the timeline failed: ${err instanceof Error ? err.message : String(err)}`)
+      this.opts.log(
+        'warn',
+        `[${this.opts.stream}] reading the timeline failed: ${err instanceof Error ? err.message : String(err)}`
+      )
       return []
     }
   }
@@ -219,7 +222,9 @@ export class ChannelPlayout {
       return
     }
     this.sink = sink
-    const child = spawnChild(toolPath('ffmpeg'), playoutArgs({ realtime: this.opts.realtime ?? true }), { lifeline: 'stdin' }) as ChildProcessWithoutNullStreams
+    const child = spawnChild(toolPath('ffmpeg'), playoutArgs({ realtime: this.opts.realtime ?? true }), {
+      lifeline: 'stdin'
+    }) as ChildProcessWithoutNullStreams
     this.encoder = child
     this.encoderReady = Promise.resolve()
     child.stdin.on('error', () => {
@@ -284,7 +289,10 @@ export class ChannelPlayout {
     this.backoff.connectionEnded(wasUp)
     const { attempt, delayMs } = this.backoff.next()
     this.restarts += 1
-    this.opts.log('warn', `[${this.opts.stream}] playout encoder ${why}; restarting in ${delayMs} ms (attempt ${attempt})${tail ? `: ${tail}` : ''}`)
+    this.opts.log(
+      'warn',
+      `[${this.opts.stream}] playout encoder ${why}; restarting in ${delayMs} ms (attempt ${attempt})${tail ? `: ${tail}` : ''}`
+    )
     this.go('reconnecting', { attempt, nextRetryAt: Date.now() + delayMs, message: `encoder ${why}` })
     let release: () => void = () => {}
     this.encoderReady = new Promise((r) => (release = r))
@@ -388,9 +396,15 @@ export class ChannelPlayout {
   }
 
   /** Copies one clip into ffmpeg's stdin, waiting on backpressure. */
-  private pump(enc: ChildProcessWithoutNullStreams, gen: number, path: string): Promise<'done' | 'encoder-gone' | 'read-error'> {
+  private pump(
+    enc: ChildProcessWithoutNullStreams,
+    gen: number,
+    path: string
+  ): Promise<'done' | 'encoder-gone' | 'read-error'> {
     return new Promise((resolve) => {
-      const input = createReadStream(path, { highWaterMark: 16 * 1024 })
+      // 64 KiB reads: a quarter of the wake-ups of 16 KiB at the same lead, since the next
+      // clip is still picked only once the last chunk has drained into ffmpeg's stdin.
+      const input = createReadStream(path, { highWaterMark: 64 * 1024 })
       let settled = false
       const finish = (r: 'done' | 'encoder-gone' | 'read-error'): void => {
         if (settled) return

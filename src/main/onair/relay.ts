@@ -130,7 +130,9 @@ export class DestinationRelay {
         onProblem: (m) => this.opts.log('warn', `[dest ${this.opts.name}] tunnel: ${m}`)
       })
     } catch (err) {
-      return this.toError(`Could not prepare the connection to this destination: ${err instanceof Error ? err.message : String(err)}`)
+      return this.toError(
+        `Could not prepare the connection to this destination: ${err instanceof Error ? err.message : String(err)}`
+      )
     }
     if (!this.wanted) return tunnel.close()
     this.connects += 1
@@ -140,10 +142,14 @@ export class DestinationRelay {
     this.lastSizeAt = Date.now()
     let child: ChildProcessWithoutNullStreams
     try {
-      child = spawnChild(toolPath('ffmpeg'), relayArgs(tunnel.localUrl, tunnel.ffmpegOptions), { lifeline: 'stdin' }) as ChildProcessWithoutNullStreams
+      child = spawnChild(toolPath('ffmpeg'), relayArgs(tunnel.localUrl, tunnel.ffmpegOptions), {
+        lifeline: 'stdin'
+      }) as ChildProcessWithoutNullStreams
     } catch (err) {
       tunnel.close()
-      return this.toError(`Could not start the relay for this destination (${(err as NodeJS.ErrnoException).code ?? 'spawn failed'}). Check its URL and key.`)
+      return this.toError(
+        `Could not start the relay for this destination (${(err as NodeJS.ErrnoException).code ?? 'spawn failed'}). Check its URL and key.`
+      )
     }
     if (child.pid !== undefined) tunnel.expectPid(child.pid)
     this.tunnel?.close()
@@ -244,10 +250,15 @@ export class DestinationRelay {
     if (!this.wanted) return
     const upMs = this.connectedAt ? Date.now() - this.connectedAt : 0
     const stderr = this.stderrTail.join('\n')
-    const why = this.stderrTail.slice(-2).join(' | ') || (signal ? `killed by ${signal}` : `ffmpeg exited with code ${code}`)
+    const why =
+      this.stderrTail.slice(-2).join(' | ') || (signal ? `killed by ${signal}` : `ffmpeg exited with code ${code}`)
     if (this.plannedPending) {
       this.plannedPending = false
-      this.state.go('reconnecting', { attempt: 0, nextRetryAt: Date.now(), message: 'planned reconnect before the session limit' })
+      this.state.go('reconnecting', {
+        attempt: 0,
+        nextRetryAt: Date.now(),
+        message: 'planned reconnect before the session limit'
+      })
       this.connectSafely()
       return
     }

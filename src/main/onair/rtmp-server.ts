@@ -171,7 +171,11 @@ export class LocalRtmpServer extends EventEmitter {
   static async start(options: RtmpServerOptions): Promise<LocalRtmpServer> {
     if (running) throw new StudioError('conflict', 'The local RTMP server is already running in this process.')
     if (options.rtmpPort === options.httpPort) {
-      throw new StudioError('invalid_input', `The RTMP and HTTP-FLV ports are both ${options.rtmpPort}; choose two different ports.`, 'httpPort')
+      throw new StudioError(
+        'invalid_input',
+        `The RTMP and HTTP-FLV ports are both ${options.rtmpPort}; choose two different ports.`,
+        'httpPort'
+      )
     }
     await assertPortFree(options.bind, options.rtmpPort, 'RTMP', 'rtmpPort')
     await assertPortFree(options.bind, options.httpPort, 'HTTP-FLV', 'httpPort')
@@ -271,7 +275,10 @@ export class LocalRtmpServer extends EventEmitter {
     this.onNms('prePlay', (session) => {
       if (session.ip === '') return
       if (session.streamApp !== STREAM_APP || !this.streams.has(session.streamName)) {
-        this.refuse('plays of unknown streams', `refused a play of ${session.streamPath.slice(0, 80)} from ${hostOf(session.ip)}: no such stream`)
+        this.refuse(
+          'plays of unknown streams',
+          `refused a play of ${session.streamPath.slice(0, 80)} from ${hostOf(session.ip)}: no such stream`
+        )
         session.close()
       }
     })
@@ -289,7 +296,8 @@ export class LocalRtmpServer extends EventEmitter {
       new ConnectionLimit({
         maxTotal: this.options.maxConnections ?? 256,
         maxPerAddress: this.options.maxConnectionsPerAddress ?? 32,
-        onRefused: (address, why) => this.refuse(`${what} connections over the cap`, `refused a ${what} connection from ${address}: ${why}`)
+        onRefused: (address, why) =>
+          this.refuse(`${what} connections over the cap`, `refused a ${what} connection from ${address}: ${why}`)
       })
     const rtmpLimit = limit('RTMP')
     const httpLimit = limit('HTTP-FLV')
@@ -301,7 +309,10 @@ export class LocalRtmpServer extends EventEmitter {
       const t = setTimeout(() => {
         this.timers.delete(t)
         if (socket.destroyed || this.socketIsActive(socket)) return
-        this.refuse('idle connections', `closed an RTMP connection from ${socket.remoteAddress ?? 'unknown'} that neither played nor published within ${idleMs / 1000} s`)
+        this.refuse(
+          'idle connections',
+          `closed an RTMP connection from ${socket.remoteAddress ?? 'unknown'} that neither played nor published within ${idleMs / 1000} s`
+        )
         socket.destroy()
       }, idleMs)
       this.timers.add(t)
@@ -316,19 +327,27 @@ export class LocalRtmpServer extends EventEmitter {
     http.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const why = this.httpRefusal(req, false)
       if (why) {
-        this.refuse('HTTP requests for nothing we serve', `refused HTTP ${String(req.method).slice(0, 10)} from ${req.socket.remoteAddress ?? 'unknown'}: ${why}`)
+        this.refuse(
+          'HTTP requests for nothing we serve',
+          `refused HTTP ${String(req.method).slice(0, 10)} from ${req.socket.remoteAddress ?? 'unknown'}: ${why}`
+        )
         res.writeHead(why.startsWith('method') ? 405 : 404, { 'Content-Type': 'text/plain', Connection: 'close' })
         res.end(why.startsWith('method') ? 'Only playing is allowed here.\n' : 'No such stream.\n')
         return
       }
       for (const l of requestListeners) l.call(http, req, res)
     })
-    const upgradeListeners = http.listeners('upgrade') as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>
+    const upgradeListeners = http.listeners('upgrade') as Array<
+      (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+    >
     http.removeAllListeners('upgrade')
     http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const why = this.httpRefusal(req, true)
       if (why) {
-        this.refuse('HTTP requests for nothing we serve', `refused a WebSocket from ${req.socket.remoteAddress ?? 'unknown'}: ${why}`)
+        this.refuse(
+          'HTTP requests for nothing we serve',
+          `refused a WebSocket from ${req.socket.remoteAddress ?? 'unknown'}: ${why}`
+        )
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
         socket.destroy()
         return
@@ -340,7 +359,8 @@ export class LocalRtmpServer extends EventEmitter {
   /** Why an HTTP-FLV request must not reach NMS, or null when it is a play of a stream we carry. */
   private httpRefusal(req: IncomingMessage, websocket: boolean): string | null {
     const method = req.method ?? 'GET'
-    if (!websocket && method !== 'GET' && method !== 'HEAD') return `method ${method.slice(0, 10)} (publishing over HTTP is not allowed)`
+    if (!websocket && method !== 'GET' && method !== 'HEAD')
+      return `method ${method.slice(0, 10)} (publishing over HTTP is not allowed)`
     if (websocket) {
       const proto = String(req.headers['sec-websocket-protocol'] ?? '').toLowerCase()
       if (/\b(post|publisher)\b/.test(proto)) return 'method publish over WebSocket (not allowed)'
@@ -368,15 +388,22 @@ export class LocalRtmpServer extends EventEmitter {
    * half a second (a freeze), logged at a bounded rate so a bad hour cannot flood
    * the log.
    */
-  private airWatch(stream: string): ((p: { codec_type: number; flags: number; dts: number }) => void) & { close(): void } {
+  private airWatch(
+    stream: string
+  ): ((p: { codec_type: number; flags: number; dts: number }) => void) & { close(): void } {
     const log = new RefusalLog({ burst: 10, write: (line) => this.options.log('warn', line) })
     let lastDts = -1
     let lastAt = 0
     const watch = (p: { codec_type: number; flags: number; dts: number }): void => {
       if (p.codec_type !== 9 || (p.flags !== 1 && p.flags !== 3 && p.flags !== 4)) return
       const now = Date.now()
-      if (lastAt && now - lastAt > 500) log.refused('stalls', `stream ${stream}: no picture from the encoder for ${now - lastAt} ms (viewers froze)`)
-      if (lastDts >= 0 && p.dts - lastDts > 250) log.refused('gaps', `stream ${stream}: the picture's timeline jumped ${p.dts - lastDts} ms at ${(lastDts / 1000).toFixed(1)} s`)
+      if (lastAt && now - lastAt > 500)
+        log.refused('stalls', `stream ${stream}: no picture from the encoder for ${now - lastAt} ms (viewers froze)`)
+      if (lastDts >= 0 && p.dts - lastDts > 250)
+        log.refused(
+          'gaps',
+          `stream ${stream}: the picture's timeline jumped ${p.dts - lastDts} ms at ${(lastDts / 1000).toFixed(1)} s`
+        )
       lastDts = p.dts
       lastAt = now
     }
@@ -396,7 +423,8 @@ export class LocalRtmpServer extends EventEmitter {
    * continues its timestamps, so viewers stay attached across encoder restarts.
    */
   openPublisher(stream: string): PublisherSink {
-    if (!STREAM_NAME.test(stream)) throw new StudioError('invalid_input', `Stream name "${stream}" may only use letters, digits, "-" and "_".`)
+    if (!STREAM_NAME.test(stream))
+      throw new StudioError('invalid_input', `Stream name "${stream}" may only use letters, digits, "-" and "_".`)
     const BaseSession = req('node-media-server/src/session/base_session.js') as NmsBaseSessionConstructor
     const Broadcast = req('node-media-server/src/server/broadcast_server.js') as NmsBroadcastConstructor
     const Flv = req('node-media-server/src/protocol/flv.js') as NmsFlvConstructor
@@ -437,7 +465,10 @@ export class LocalRtmpServer extends EventEmitter {
         session.inBytes += chunk.length
         const e = flv.parserData(chunk)
         if (e !== null) {
-          this.options.log('error', `stream ${stream}: the encoder's FLV could not be parsed (${e}); closing this publish`)
+          this.options.log(
+            'error',
+            `stream ${stream}: the encoder's FLV could not be parsed (${e}); closing this publish`
+          )
           sink.close()
         }
       },

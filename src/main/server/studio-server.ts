@@ -96,7 +96,9 @@ async function readJsonBody(req: IncomingMessage, limit = 1_000_000): Promise<un
 /** A file name safe to keep on disk, keeping non-ASCII letters (users name clips in their language). */
 function safeFileName(name: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what we strip
-  const base = basename(name).replace(/[\\/:*?"<>|\0-\x1f]/g, '_').trim()
+  const base = basename(name)
+    .replace(/[\\/:*?"<>|\0-\x1f]/g, '_')
+    .trim()
   return (base || 'upload').slice(0, 180)
 }
 
@@ -113,11 +115,16 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   const csp = studioCsp()
   const onair = (): PublicOnAir | undefined => core.services.find(ONAIR)
   const hostOk = (req: IncomingMessage): boolean =>
-    isAllowedHost(req.headers.host, { lan: host !== '127.0.0.1' && host !== 'localhost' && host !== '::1', listenHost: host, extra: opts.allowedHosts ?? [] })
+    isAllowedHost(req.headers.host, {
+      lan: host !== '127.0.0.1' && host !== 'localhost' && host !== '::1',
+      listenHost: host,
+      extra: opts.allowedHosts ?? []
+    })
 
   const serveStudioPage = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     if (url.searchParams.has('token')) {
-      if (!isAuthorized(req, url, token)) return sendText(res, 401, 'Wrong token. Open the URL printed by `webtv serve`.')
+      if (!isAuthorized(req, url, token))
+        return sendText(res, 401, 'Wrong token. Open the URL printed by `webtv serve`.')
       // Trade the token in the URL for a cookie, then drop it from the address bar and history.
       res.writeHead(303, {
         ...SECURITY_HEADERS,
@@ -127,9 +134,19 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       return void res.end()
     }
     if (!isAuthorized(req, url, token)) {
-      return sendText(res, 401, 'This studio needs its access token: open the URL printed by `webtv serve` (it ends in ?token=…).')
+      return sendText(
+        res,
+        401,
+        'This studio needs its access token: open the URL printed by `webtv serve` (it ends in ?token=…).'
+      )
     }
-    if (!sendFile(req, res, join(rendererDir, 'index.html'), { ...SECURITY_HEADERS, 'Content-Security-Policy': csp, 'Cache-Control': 'no-store' })) {
+    if (
+      !sendFile(req, res, join(rendererDir, 'index.html'), {
+        ...SECURITY_HEADERS,
+        'Content-Security-Policy': csp,
+        'Cache-Control': 'no-store'
+      })
+    ) {
       sendText(res, 500, `The studio UI is not built (no ${join(rendererDir, 'index.html')}). Run \`npm run build\`.`)
     }
   }
@@ -139,10 +156,23 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     try {
       input = await readJsonBody(req)
     } catch (err) {
-      return sendJson(res, 400, { ok: false, error: { code: 'invalid_input', message: `Body is not JSON: ${(err as Error).message}` } })
+      return sendJson(res, 400, {
+        ok: false,
+        error: { code: 'invalid_input', message: `Body is not JSON: ${(err as Error).message}` }
+      })
     }
     const result = await core.dispatch(name, input)
-    const status = result.ok ? 200 : result.error.code === 'invalid_input' ? 400 : result.error.code === 'unknown_call' ? 404 : result.error.code === 'not_found' ? 404 : result.error.code === 'conflict' ? 409 : 500
+    const status = result.ok
+      ? 200
+      : result.error.code === 'invalid_input'
+        ? 400
+        : result.error.code === 'unknown_call'
+          ? 404
+          : result.error.code === 'not_found'
+            ? 404
+            : result.error.code === 'conflict'
+              ? 409
+              : 500
     sendJson(res, status, result)
   }
 
@@ -150,7 +180,8 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     const name = url.searchParams.get('name') ?? (req.headers['x-file-name'] as string | undefined)
     if (!name) return sendJson(res, 400, { error: 'Add ?name=<file name> to the upload URL.' })
     const declared = Number(req.headers['content-length'] ?? '0')
-    if (declared > maxUpload) return sendJson(res, 413, { error: `File too large (limit ${Math.round(maxUpload / 1024 ** 2)} MiB).` })
+    if (declared > maxUpload)
+      return sendJson(res, 413, { error: `File too large (limit ${Math.round(maxUpload / 1024 ** 2)} MiB).` })
     const dir = join(uploadsDir, randomBytes(8).toString('hex'))
     mkdirSync(dir, { recursive: true })
     // searchParams already decoded the name; decoding again would break names with "%".
@@ -197,23 +228,39 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
 
     // Public, read-only: the watch page, its assets, channel list and streams.
     if (path === '/watch' || path === '/watch.html') {
-      if (!sendFile(req, res, join(rendererDir, 'watch.html'), { ...SECURITY_HEADERS, 'Content-Security-Policy': csp, 'Cache-Control': 'no-store' })) sendText(res, 500, 'The watch page is not built. Run `npm run build`.')
+      if (
+        !sendFile(req, res, join(rendererDir, 'watch.html'), {
+          ...SECURITY_HEADERS,
+          'Content-Security-Policy': csp,
+          'Cache-Control': 'no-store'
+        })
+      )
+        sendText(res, 500, 'The watch page is not built. Run `npm run build`.')
       return
     }
     if (path.startsWith('/assets/') && (method === 'GET' || method === 'HEAD')) {
       const file = safeJoin(rendererDir, path)
-      if (!file || !sendFile(req, res, file, { ...SECURITY_HEADERS, 'Cache-Control': 'public, max-age=31536000, immutable' })) sendText(res, 404, 'Not found.')
+      if (
+        !file ||
+        !sendFile(req, res, file, { ...SECURITY_HEADERS, 'Cache-Control': 'public, max-age=31536000, immutable' })
+      )
+        sendText(res, 404, 'Not found.')
       return
     }
     if (path === '/api/public/channels' && method === 'GET') {
       const list = onair()?.listPublic() ?? []
-      return sendJson(res, 200, list.map((c) => ({ ...c, flvPath: `/live/${c.stream}.flv` })))
+      return sendJson(
+        res,
+        200,
+        list.map((c) => ({ ...c, flvPath: `/live/${c.stream}.flv` }))
+      )
     }
     const live = /^\/live\/([A-Za-z0-9_-]+)\.flv$/.exec(path)
     if (live && method === 'GET') return proxyFlv(req, res, live[1]!)
 
     // Everything else is the studio: loopback only, behind the token.
-    if (!local) return sendText(res, 403, 'The studio is only reachable from this machine; LAN sharing covers the watch page.')
+    if (!local)
+      return sendText(res, 403, 'The studio is only reachable from this machine; LAN sharing covers the watch page.')
     if (path === '/' || path === '/index.html') return serveStudioPage(req, res, url)
     if (!isAuthorized(req, url, token)) {
       return sendJson(res, 401, { error: 'Missing or wrong token. Open the URL printed by `webtv serve`.' })
@@ -234,7 +281,10 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     const callMatch = /^\/api\/call\/([A-Za-z0-9_.-]+)$/.exec(path)
     if (callMatch && method === 'POST') {
       if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
-        return sendJson(res, 415, { ok: false, error: { code: 'invalid_input', message: 'Send the call input as JSON (Content-Type: application/json).' } })
+        return sendJson(res, 415, {
+          ok: false,
+          error: { code: 'invalid_input', message: 'Send the call input as JSON (Content-Type: application/json).' }
+        })
       }
       return handleCall(req, res, callMatch[1]!)
     }
@@ -264,7 +314,13 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     // Cookies ride along on cross-site WebSocket requests: insist on our own origin.
-    if (url.pathname !== '/api/ws' || !hostOk(req) || !isLoopback(req.socket.remoteAddress) || !sameOrigin(req) || !isAuthorized(req, url, token)) {
+    if (
+      url.pathname !== '/api/ws' ||
+      !hostOk(req) ||
+      !isLoopback(req.socket.remoteAddress) ||
+      !sameOrigin(req) ||
+      !isAuthorized(req, url, token)
+    ) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       socket.destroy()
       return
@@ -293,7 +349,8 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
         const id = (raw as { id?: unknown } | null)?.id
         const issue = parsed.error.issues[0]
         const message = `Bad message: ${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid'}`
-        if (typeof id === 'number') return send(ws, { t: 'result', id, result: { ok: false, error: { code: 'invalid_input', message } } })
+        if (typeof id === 'number')
+          return send(ws, { t: 'result', id, result: { ok: false, error: { code: 'invalid_input', message } } })
         return send(ws, { t: 'error', message })
       }
       const { id, name, input } = parsed.data
@@ -310,7 +367,11 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening)
       if (err.code === 'EADDRINUSE') {
-        reject(new Error(`Port ${opts.port} on ${host} is already in use. Choose another with --port PORT (or stop the other program).`))
+        reject(
+          new Error(
+            `Port ${opts.port} on ${host} is already in use. Choose another with --port PORT (or stop the other program).`
+          )
+        )
       } else if (err.code === 'EACCES') {
         reject(new Error(`Not allowed to listen on port ${opts.port}. Choose a port above 1024 with --port PORT.`))
       } else reject(err)

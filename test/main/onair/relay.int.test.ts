@@ -32,7 +32,10 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
     for (;;) {
       const hit = states.find((s) => s.destinationId === destId && s.state === state && s.at >= after)
       if (hit) return hit
-      if (Date.now() > deadline) throw new Error(`destination ${destId} never reached ${state}: ${JSON.stringify(states.filter((s) => s.destinationId === destId))}`)
+      if (Date.now() > deadline)
+        throw new Error(
+          `destination ${destId} never reached ${state}: ${JSON.stringify(states.filter((s) => s.destinationId === destId))}`
+        )
       await new Promise((r) => setTimeout(r, 50))
     }
   }
@@ -45,7 +48,13 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
     await callCore(core, 'onair.settings.update', { rtmpPort: await freePort(), httpPort: await freePort() })
     const ch = await callCore(core, 'library.channels.create', { name: 'Relay Test' })
     channelId = ch.id
-    const clip = await makeHouseClip({ format: DEFAULT_HOUSE_FORMAT, frames: 48, video: 'testsrc2', toneHz: 440, output: join(tmp.dir, 'a.ts') })
+    const clip = await makeHouseClip({
+      format: DEFAULT_HOUSE_FORMAT,
+      frames: 48,
+      video: 'testsrc2',
+      toneHz: 440,
+      output: join(tmp.dir, 'a.ts')
+    })
     const { results } = await callCore(core, 'library.import', { channelId, paths: [clip], approved: true })
     const shot = results[0]!
     if (!shot.ok) throw new Error(shot.error)
@@ -67,7 +76,9 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
       ['rtmp://127.0.0.1:70000/app/k', /port 70000/],
       ['rtmp://127.0.0.1:1935', /application path/]
     ] as const) {
-      const err = await callCore(core, 'onair.destinations.add', { channelId, kind: 'rtmp', url }).catch((e: unknown) => e)
+      const err = await callCore(core, 'onair.destinations.add', { channelId, kind: 'rtmp', url }).catch(
+        (e: unknown) => e
+      )
       expect(err).toBeInstanceOf(StudioError)
       expect((err as StudioError).code).toBe('invalid_input')
       expect((err as StudioError).field).toBe('url')
@@ -77,10 +88,20 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
   })
 
   it('relays live, reconnects with 2 s ×1.5 backoff when the remote dies and comes back; a rejected key errors once, no loop', async () => {
-    const good = await callCore(core, 'onair.destinations.add', { channelId, kind: 'rtmp', name: 'Remote', url: remote.url(GOOD_KEY) })
+    const good = await callCore(core, 'onair.destinations.add', {
+      channelId,
+      kind: 'rtmp',
+      name: 'Remote',
+      url: remote.url(GOOD_KEY)
+    })
     expect(good.keyMasked).toBe('••••••••7e1b')
     expect(good.target).toBe(`rtmp://127.0.0.1:${remote.rtmpPort}/app`)
-    const bad = await callCore(core, 'onair.destinations.add', { channelId, kind: 'rtmp', name: 'Wrong key', url: `rtmp://127.0.0.1:${remote.rtmpPort}/app` })
+    const bad = await callCore(core, 'onair.destinations.add', {
+      channelId,
+      kind: 'rtmp',
+      name: 'Wrong key',
+      url: `rtmp://127.0.0.1:${remote.rtmpPort}/app`
+    })
     await callCore(core, 'onair.destinations.setKey', { id: bad.id, key: WRONG_KEY })
 
     const t0 = Date.now()
@@ -166,7 +187,9 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
     })
     try {
       relay.start()
-      await expect.poll(() => changes.filter((c) => c.to === 'live').length, { timeout: 30_000 }).toBeGreaterThanOrEqual(2)
+      await expect
+        .poll(() => changes.filter((c) => c.to === 'live').length, { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(2)
       const planned = changes.find((c) => c.to === 'reconnecting')!
       expect(planned.message).toMatch(/planned reconnect/)
       expect(changes.some((c) => c.to === 'error')).toBe(false)
@@ -200,7 +223,19 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
   it('leaves no ffmpeg behind when the `webtv air` process is SIGKILLed', async () => {
     const rtmpPort = await freePort()
     const child = spawnWebtv(
-      ['air', '--channel', 'Relay Test', '--to', remote.url(GOOD_KEY), '--rtmp-port', String(rtmpPort), '--flv-port', String(await freePort()), '--data-dir', tmp.dir],
+      [
+        'air',
+        '--channel',
+        'Relay Test',
+        '--to',
+        remote.url(GOOD_KEY),
+        '--rtmp-port',
+        String(rtmpPort),
+        '--flv-port',
+        String(await freePort()),
+        '--data-dir',
+        tmp.dir
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] }
     )
     let out = ''
@@ -216,7 +251,8 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
         .map(([pid, ppid, ...args]) => ({ pid: Number(pid), ppid: Number(ppid), args: args.join(' ') }))
       const parentOf = new Map(rows.map((r) => [r.pid, r.ppid]))
       const under = (pid: number): boolean => {
-        for (let p = parentOf.get(pid), hops = 0; p && hops < 16; p = parentOf.get(p), hops++) if (p === child.pid) return true
+        for (let p = parentOf.get(pid), hops = 0; p && hops < 16; p = parentOf.get(p), hops++)
+          if (p === child.pid) return true
         return false
       }
       return rows.filter((r) => /ffmpeg/.test(r.args) && under(r.pid)).map(({ pid, ppid }) => ({ pid, ppid }))

@@ -5,6 +5,7 @@ import { useNow } from '../lib/use-now'
 import { useSelectedChannel } from '../stores/channels'
 import { useGeneration } from '../stores/generation'
 import { usePreview } from '../stores/preview'
+import { ErrorNotice } from './ErrorNotice'
 
 export function GenerationPanel() {
   const channel = useSelectedChannel()
@@ -79,11 +80,7 @@ function WriteForm({ defaultTheme }: { defaultTheme: string }) {
           </select>
         </label>
       </div>
-      {writeError && (
-        <p className="error-text" role="alert">
-          {writeError}
-        </p>
-      )}
+      <ErrorNotice message={writeError} />
       <button type="submit" className="btn primary" disabled={writing || theme.trim().length < 3}>
         {writing ? 'Writing prompts…' : 'Write prompts'}
       </button>

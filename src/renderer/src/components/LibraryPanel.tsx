@@ -7,6 +7,7 @@ import { usePreview } from '../stores/preview'
 import { useTimeline } from '../stores/timeline'
 import { useSelectedChannel } from '../stores/channels'
 import { Poster } from './Poster'
+import { ErrorNotice } from './ErrorNotice'
 
 const CARD_MIN_W = 118
 const GAP = 8
@@ -97,11 +98,7 @@ export function LibraryPanel() {
         </select>
       </div>
       <ImportList />
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {!channel ? (
         <p className="empty">Create a channel (top bar) to start a library.</p>
       ) : total === 0 ? (

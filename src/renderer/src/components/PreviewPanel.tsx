@@ -5,6 +5,7 @@ import { formatDuration } from '../lib/format'
 import { usePreview } from '../stores/preview'
 import { useGeneration } from '../stores/generation'
 import { useTimeline } from '../stores/timeline'
+import { ErrorNotice } from './ErrorNotice'
 
 export function PreviewPanel() {
   const shot = usePreview((s) => s.shot)
@@ -38,11 +39,7 @@ export function PreviewPanel() {
         {shot && <span className={`badge inline status-${shot.status === 'ready' && !shot.approved ? 'review' : shot.status}`}>{review}</span>}
         <span className="muted">Shot {shotId}</span>
       </div>
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       <div className="preview-video">
         {src ? (
           <video key={src} src={src} poster={poster} controls autoPlay muted playsInline loop data-testid="preview-video" aria-label={playing ? `Preview of take ${playing.id} of shot ${shotId}` : `Preview of shot ${shotId}`} data-take-id={playing?.id ?? ''} />

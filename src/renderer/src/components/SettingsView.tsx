@@ -4,7 +4,7 @@ import type { StepBackend } from '../../../shared/contract/generation'
 import { useChannels, useSelectedChannel } from '../stores/channels'
 import { useConnection } from '../stores/connection'
 import { useSettings } from '../stores/settings'
-import { SecretInput } from './GoLivePanel'
+import { SecretInput } from './SecretInput'
 
 export function SettingsView() {
   const channel = useSelectedChannel()

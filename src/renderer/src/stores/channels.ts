@@ -1,7 +1,7 @@
 import { create } from 'zustand'
 import type { ChannelDto as Channel } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
-import { useNotices } from './notices'
+import { notifyFailure, useNotices } from './notices'
 
 const SELECTED_KEY = 'webtv.selectedChannel'
 
@@ -55,7 +55,7 @@ export const useChannels = create<ChannelsStore>((set, get) => ({
       get().select(ch.id)
       return ch
     } catch (err) {
-      useNotices.getState().push('error', `Could not create channel “${name}”: ${errorMessage(err)}`)
+      notifyFailure(`Could not create channel “${name}”`, err)
       return null
     }
   },
@@ -66,7 +66,7 @@ export const useChannels = create<ChannelsStore>((set, get) => ({
       if (reconforming > 0) useNotices.getState().push('info', `Re-conforming ${reconforming} shots to the new format in the background.`)
       return true
     } catch (err) {
-      useNotices.getState().push('error', `Channel not saved: ${errorMessage(err)}`)
+      notifyFailure('Channel not saved', err)
       return false
     }
   }

@@ -2,7 +2,7 @@ import { create } from 'zustand'
 import type { CallOutput, EventPayload } from '../../../shared/contract'
 import type { JobDto } from '../../../shared/contract/generation'
 import { errorMessage, getClient } from '../api/bridge'
-import { useNotices } from './notices'
+import { notifyFailure, useNotices } from './notices'
 
 export type Autopilot = CallOutput<'generation.autopilot.get'>
 
@@ -132,8 +132,7 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
       void get().loadJobs()
       return true
     } catch (err) {
-      const e = err as { field?: string }
-      useNotices.getState().push('error', `Not sent: ${errorMessage(err)}${e.field ? ` (${e.field})` : ''}`)
+      notifyFailure('Not sent', err)
       return false
     } finally {
       set({ sending: false })
@@ -152,7 +151,7 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
       void get().loadJobs()
       return true
     } catch (err) {
-      useNotices.getState().push('error', `Could not regenerate: ${errorMessage(err)}`)
+      notifyFailure('Could not regenerate', err)
       return false
     }
   },
@@ -163,7 +162,7 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
       const { jobs } = await getClient().bridge.invoke('generation.jobs.list', { channelId, limit: 200 })
       if (get().channelId === channelId) set({ jobs })
     } catch (err) {
-      useNotices.getState().push('error', `Could not list jobs: ${errorMessage(err)}`)
+      notifyFailure('Could not list jobs', err)
     }
   },
   async cancel(id) {
@@ -171,7 +170,7 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
       const job = await getClient().bridge.invoke('generation.jobs.cancel', { id })
       set((s) => ({ jobs: s.jobs.map((j) => (j.id === id ? job : j)) }))
     } catch (err) {
-      useNotices.getState().push('error', `Could not cancel job ${id}: ${errorMessage(err)}`)
+      notifyFailure(`Could not cancel job ${id}`, err)
     }
   },
   async retry(id) {
@@ -179,7 +178,7 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
       const job = await getClient().bridge.invoke('generation.jobs.retry', { id })
       set((s) => ({ jobs: s.jobs.map((j) => (j.id === id ? job : j)) }))
     } catch (err) {
-      useNotices.getState().push('error', `Could not retry job ${id}: ${errorMessage(err)}`)
+      notifyFailure(`Could not retry job ${id}`, err)
     }
   },
   async loadAutopilot() {
@@ -189,7 +188,7 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
       const autopilot = await getClient().bridge.invoke('generation.autopilot.get', { channelId })
       if (get().channelId === channelId) set({ autopilot })
     } catch (err) {
-      useNotices.getState().push('error', `Could not read the autopilot: ${errorMessage(err)}`)
+      notifyFailure('Could not read the autopilot', err)
     }
   },
   async setAutopilot(patch) {
@@ -199,7 +198,7 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
       const autopilot = await getClient().bridge.invoke('generation.autopilot.set', { channelId, ...patch })
       if (get().channelId === channelId) set({ autopilot })
     } catch (err) {
-      useNotices.getState().push('error', `Autopilot not changed: ${errorMessage(err)}`)
+      notifyFailure('Autopilot not changed', err)
     }
   },
   onJob(e) {

@@ -2,7 +2,7 @@ import { create } from 'zustand'
 import type { ShotDto, ShotStatus } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
 import { pathForImport } from '../api/import'
-import { useNotices } from './notices'
+import { notifyFailure, useNotices } from './notices'
 
 export const LIBRARY_PAGE = 200
 
@@ -199,7 +199,7 @@ export const useLibrary = create<LibraryStore>((set, get) => {
         await getClient().bridge.invoke('library.shots.delete', { ids })
         get().refresh()
       } catch (err) {
-        useNotices.getState().push('error', `Could not delete: ${errorMessage(err)}`)
+        notifyFailure('Could not delete', err)
       }
     }
   }

@@ -1,4 +1,5 @@
 import { create } from 'zustand'
+import { errorMessage } from '../api/bridge'
 
 export interface Notice {
   id: number
@@ -28,3 +29,12 @@ export const useNotices = create<NoticesState>((set) => ({
     set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }))
   }
 }))
+
+/**
+ * How a store reports a call that failed, everywhere alike: "What failed: why",
+ * plus the input field the core named, as an error notice that stays until dismissed.
+ */
+export function notifyFailure(what: string, err: unknown): void {
+  const field = err && typeof err === 'object' && 'field' in err ? (err as { field: unknown }).field : undefined
+  useNotices.getState().push('error', `${what}: ${errorMessage(err)}${typeof field === 'string' && field ? ` (field: ${field})` : ''}`)
+}

@@ -2,7 +2,7 @@ import { create } from 'zustand'
 import type { CallInput, CallOutput, EventPayload } from '../../../shared/contract'
 import type { ChannelAirStatus, DestinationDto, AirStateDto } from '../../../shared/contract/onair'
 import { errorMessage, getClient } from '../api/bridge'
-import { useNotices } from './notices'
+import { notifyFailure } from './notices'
 import { useTimeline } from './timeline'
 
 export type AirStats = EventPayload<'onair.stats'>
@@ -67,7 +67,7 @@ export const useOnAir = create<OnAirStore>((set, get) => ({
       const st = await bridge().invoke('onair.start', { channelId })
       set((s) => ({ status: { ...s.status, [channelId]: st } }))
     } catch (err) {
-      useNotices.getState().push('error', `Could not go live: ${errorMessage(err)}`)
+      notifyFailure('Could not go live', err)
       void get().load(channelId)
     } finally {
       set((s) => ({ requesting: { ...s.requesting, [channelId]: undefined } }))
@@ -79,7 +79,7 @@ export const useOnAir = create<OnAirStore>((set, get) => ({
       const st = await bridge().invoke('onair.stop', { channelId })
       set((s) => ({ status: { ...s.status, [channelId]: st } }))
     } catch (err) {
-      useNotices.getState().push('error', `Could not end the stream: ${errorMessage(err)}`)
+      notifyFailure('Could not end the stream', err)
       void get().load(channelId)
     } finally {
       set((s) => ({ requesting: { ...s.requesting, [channelId]: undefined } }))
@@ -91,7 +91,7 @@ export const useOnAir = create<OnAirStore>((set, get) => ({
       set((s) => putDestination(s, input.channelId, d))
       return true
     } catch (err) {
-      useNotices.getState().push('error', `Destination not added: ${errorMessage(err)}`)
+      notifyFailure('Destination not added', err)
       return false
     }
   },
@@ -101,7 +101,7 @@ export const useOnAir = create<OnAirStore>((set, get) => ({
       set((s) => putDestination(s, d.channelId, d))
       return true
     } catch (err) {
-      useNotices.getState().push('error', `Destination not saved: ${errorMessage(err)}`)
+      notifyFailure('Destination not saved', err)
       return false
     }
   },
@@ -114,7 +114,7 @@ export const useOnAir = create<OnAirStore>((set, get) => ({
         return { status: { ...s.status, [channelId]: { ...cur, destinations: cur.destinations.filter((d) => d.id !== id) } } }
       })
     } catch (err) {
-      useNotices.getState().push('error', `Destination not removed: ${errorMessage(err)}`)
+      notifyFailure('Destination not removed', err)
     }
   },
   async setKey(channelId, id, key) {
@@ -123,7 +123,7 @@ export const useOnAir = create<OnAirStore>((set, get) => ({
       set((s) => putDestination(s, channelId, d))
       return true
     } catch (err) {
-      useNotices.getState().push('error', `Stream key not saved: ${errorMessage(err)}`)
+      notifyFailure('Stream key not saved', err)
       return false
     }
   },
@@ -132,7 +132,7 @@ export const useOnAir = create<OnAirStore>((set, get) => ({
       const d = await bridge().invoke('onair.destinations.retryNow', { id })
       set((s) => putDestination(s, channelId, d))
     } catch (err) {
-      useNotices.getState().push('error', `Retry failed: ${errorMessage(err)}`)
+      notifyFailure('Retry failed', err)
     }
   },
   onState(e) {

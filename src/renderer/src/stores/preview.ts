@@ -1,7 +1,7 @@
 import { create } from 'zustand'
 import type { ShotDto, TakeDto } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
-import { useNotices } from './notices'
+import { notifyFailure, useNotices } from './notices'
 
 interface PreviewStore {
   shotId: number | null
@@ -47,7 +47,7 @@ export const usePreview = create<PreviewStore>((set, get) => ({
       await loadTakes(id)
       useNotices.getState().push('info', `Shot ${shot.id} now uses the take you chose; it airs from the next clip boundary.`)
     } catch (err) {
-      useNotices.getState().push('error', `Could not use take ${takeId}: ${errorMessage(err)}`)
+      notifyFailure(`Could not use take ${takeId}`, err)
     }
   },
   async reload() {
@@ -68,7 +68,7 @@ export const usePreview = create<PreviewStore>((set, get) => ({
       const updated = await getClient().bridge.invoke('library.shots.update', { id: shot.id, approved })
       if (get().shotId === shot.id) set({ shot: updated })
     } catch (err) {
-      useNotices.getState().push('error', `Could not ${approved ? 'approve' : 'reject'} the shot: ${errorMessage(err)}`)
+      notifyFailure(`Could not ${approved ? 'approve' : 'reject'} the shot`, err)
     }
   },
   async savePrompt(prompt) {
@@ -79,7 +79,7 @@ export const usePreview = create<PreviewStore>((set, get) => ({
       if (get().shotId === shot.id) set({ shot: updated })
       return true
     } catch (err) {
-      useNotices.getState().push('error', `The prompt was not saved: ${errorMessage(err)}`)
+      notifyFailure('The prompt was not saved', err)
       return false
     }
   }

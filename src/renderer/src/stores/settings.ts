@@ -1,7 +1,7 @@
 import { create } from 'zustand'
 import type { CallInput, CallOutput } from '../../../shared/contract'
-import { errorMessage, getClient } from '../api/bridge'
-import { useNotices } from './notices'
+import { getClient } from '../api/bridge'
+import { notifyFailure, useNotices } from './notices'
 
 type Backends = CallOutput<'generation.backends.get'>
 type Llm = CallOutput<'generation.llm.get'>
@@ -22,8 +22,7 @@ interface SettingsStore {
 }
 
 function fail(what: string, err: unknown): false {
-  const e = err as { field?: string }
-  useNotices.getState().push('error', `${what}: ${errorMessage(err)}${e.field ? ` (field: ${e.field})` : ''}`)
+  notifyFailure(what, err)
   return false
 }
 

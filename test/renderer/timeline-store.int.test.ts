@@ -1,0 +1,260 @@
+/**
+ * The timeline store (src/renderer/src/stores/timeline.ts) against the real core:
+ * a headless studio server with its SQLite library, reached through the renderer's
+ * own WsBridge over a real WebSocket — what the page does in a browser. The tests
+ * check what the user sees and what the core keeps (orders, selections, notices,
+ * reloads), not which calls carry an edit, so they hold whether a multi-shot move
+ * is sent as several moves or as one reorder.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import type { Core } from '../../src/main/core/core'
+import { openStudio } from '../../src/main/studio'
+import { startStudioServer, type StudioServer } from '../../src/main/server/studio-server'
+import type { CallInput, CallName, CallOutput, StudioBridge } from '../../src/shared/contract'
+import type { PlaylistDto } from '../../src/shared/contract/library'
+import { WsBridge, type SocketLike } from '../../src/renderer/src/api/ws-bridge'
+import { useNotices } from '../../src/renderer/src/stores/notices'
+import { useTimeline } from '../../src/renderer/src/stores/timeline'
+import { makeClip } from '../fixtures/media'
+import { tempDir } from '../helpers/tmp'
+
+let core: Core
+let server: StudioServer
+let bridge: WsBridge
+let cleanup: () => void
+let channelId: number
+let shotIds: number[]
+/** Every call the store made, by name (the real bridge underneath answers them). */
+const calls: string[] = []
+
+async function call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> {
+  const r = await core.dispatch(name, input)
+  if (!r.ok) throw new Error(`${name}: ${r.error.message}`)
+  return r.value as CallOutput<K>
+}
+
+const coreOrder = async (): Promise<number[]> =>
+  (await call('library.playlist.get', { channelId })).items.map((i: PlaylistDto['items'][number]) => i.itemId)
+const storeOrder = (): number[] => useTimeline.getState().items.map((i) => i.itemId)
+
+/** Until the store has no edit in flight and no reload pending (reloads are fire-and-forget). */
+async function settled(): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const s = useTimeline.getState()
+    if (s.pendingEdits === 0 && s.loaded) {
+      // Let a reload started on the last edit's way out land.
+      await new Promise((r) => setTimeout(r, 50))
+      if (useTimeline.getState().pendingEdits === 0) return
+    }
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  throw new Error('the timeline store never settled')
+}
+
+beforeAll(async () => {
+  const t = tempDir('webtv-timeline-store-')
+  cleanup = t.cleanup
+  const rendererDir = join(t.dir, 'renderer')
+  mkdirSync(rendererDir, { recursive: true })
+  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>studio</title>')
+  writeFileSync(join(rendererDir, 'watch.html'), '<!doctype html><title>watch</title>')
+  core = await openStudio({ dataDir: join(t.dir, 'data'), shell: 'headless', version: '0.0.0-test' })
+  server = await startStudioServer({ core, rendererDir, port: 0 })
+
+  const channel = await call('library.channels.create', {
+    name: 'timeline',
+    format: { width: 320, height: 180, fps: 12 }
+  })
+  channelId = channel.id
+  // Three distinct small clips (different sizes, so none is a duplicate of another).
+  const clips = [320, 336, 352].map((w) => makeClip(t.dir, { width: w, height: 180, fps: 12, seconds: 1 }))
+  const imported = await call('library.import', { channelId, paths: clips, approved: true })
+  shotIds = imported.results.map((r) => {
+    if (!r.ok) throw new Error(r.error)
+    return r.shot.id
+  })
+
+  // The page's cookie, traded for the URL token the way a browser does.
+  const r = await fetch(server.url, { redirect: 'manual' })
+  const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!
+  bridge = new WsBridge({
+    url: `ws://127.0.0.1:${server.port}/api/ws`,
+    createSocket: (url) => new WebSocket(url, { headers: { cookie } }) as unknown as SocketLike
+  })
+  // The store reaches the core through getClient(), which takes window.studio when there is one.
+  const studio: StudioBridge = {
+    shell: 'headless',
+    invoke: (name, input) => {
+      calls.push(name)
+      return bridge.invoke(name, input)
+    },
+    on: (event, listener) => bridge.on(event, listener),
+    mediaUrl: (p) => bridge.mediaUrl(p)
+  }
+  ;(globalThis as { window?: unknown }).window = { studio }
+}, 120_000)
+
+afterAll(async () => {
+  bridge?.close()
+  await server?.close()
+  await core?.close()
+  cleanup?.()
+  delete (globalThis as { window?: unknown }).window
+})
+
+beforeEach(async () => {
+  // A fresh timeline of six items (each shot twice) and a fresh store for every test.
+  const current = await call('library.playlist.get', { channelId })
+  if (current.items.length)
+    await call('library.playlist.remove', { itemIds: current.items.map((i: PlaylistDto['items'][number]) => i.itemId) })
+  await call('library.playlist.add', { channelId, shotIds: [...shotIds, ...shotIds] })
+  useTimeline.setState({
+    channelId: null,
+    items: [],
+    loaded: false,
+    selected: new Set(),
+    anchor: null,
+    pendingEdits: 0,
+    lifted: null,
+    error: null
+  })
+  useNotices.setState({ notices: [] })
+  useTimeline.getState().setChannel(channelId)
+  await settled()
+  calls.length = 0
+})
+
+describe('timeline store', () => {
+  it('loads the channel playlist in the core order with its revision', async () => {
+    const p = await call('library.playlist.get', { channelId })
+    expect(storeOrder()).toEqual(p.items.map((i: PlaylistDto['items'][number]) => i.itemId))
+    expect(useTimeline.getState().revision).toBe(p.revision)
+    expect(storeOrder()).toHaveLength(6)
+  })
+
+  it('shows a multi-select drag at once and ends with exactly the order the core kept', async () => {
+    const ids = storeOrder()
+    const s = useTimeline.getState()
+    s.select(ids[0]!, 'only')
+    s.select(ids[2]!, 'toggle')
+    expect([...useTimeline.getState().selected]).toEqual([ids[0], ids[2]])
+    const revisionBefore = useTimeline.getState().revision
+    // Drag the block {0, 2} onto the last item: it lands after it.
+    const final = [ids[1]!, ids[3]!, ids[4]!, ids[5]!, ids[0]!, ids[2]!]
+    const done = useTimeline.getState().reorder(final, useTimeline.getState().selected)
+    // Optimistic: the new order is on screen before the core answers, positions renumbered.
+    expect(storeOrder()).toEqual(final)
+    expect(useTimeline.getState().items.map((i) => i.position)).toEqual([0, 1, 2, 3, 4, 5])
+    await expect(done).resolves.toBe(true)
+    await settled()
+    expect(storeOrder()).toEqual(final)
+    expect(await coreOrder()).toEqual(final)
+    expect(useTimeline.getState().revision).toBeGreaterThan(revisionBefore)
+    expect(useNotices.getState().notices).toEqual([])
+  })
+
+  it('sends nothing for a drop that changes no order', async () => {
+    const ids = storeOrder()
+    await expect(useTimeline.getState().reorder(ids)).resolves.toBe(true)
+    expect(calls).toEqual([])
+  })
+
+  it('puts a refused edit back, says so, and then shows what the core kept', async () => {
+    const ids = storeOrder()
+    // Another window removes two items; this one still shows them and drags them.
+    await call('library.playlist.remove', { itemIds: [ids[4]!, ids[5]!] })
+    const final = [ids[4]!, ids[5]!, ids[0]!, ids[1]!, ids[2]!, ids[3]!]
+    const ok = await useTimeline.getState().reorder(final, new Set([ids[4]!, ids[5]!]))
+    expect(ok).toBe(false)
+    // At once: the order from before the drag (the reload of the truth is still on its way).
+    expect(storeOrder()).toEqual(ids)
+    await settled()
+    // Whatever part of the edit the core applied, the screen now equals the core.
+    expect(storeOrder()).toEqual(await coreOrder())
+    expect(storeOrder()).not.toContain(ids[4])
+    const notices = useNotices.getState().notices
+    expect(notices).toHaveLength(1)
+    expect(notices[0]!.level).toBe('error')
+    expect(notices[0]!.message).toMatch(/refused/)
+    expect(notices[0]!.message).toMatch(/The timeline shows what the core kept/)
+  })
+
+  it('folds change events that arrive during an edit into one reload after it', async () => {
+    const ids = storeOrder()
+    const final = [ids[1]!, ids[0]!, ...ids.slice(2)]
+    const done = useTimeline.getState().reorder(final)
+    // Our own edit echoes back as change events while it is in flight; another client edits too.
+    useTimeline.getState().onChanged()
+    useTimeline.getState().onChanged()
+    void useTimeline.getState().load()
+    await done
+    await settled()
+    expect(calls.filter((c) => c === 'library.playlist.get')).toHaveLength(2) // the load() call, then one reload
+    expect(storeOrder()).toEqual(final)
+    expect(await coreOrder()).toEqual(final)
+  })
+
+  it('removes the selected items and drops them from the selection', async () => {
+    const ids = storeOrder()
+    const s = useTimeline.getState()
+    s.select(ids[1]!, 'only')
+    s.select(ids[3]!, 'range')
+    expect([...useTimeline.getState().selected]).toEqual([ids[1], ids[2], ids[3]])
+    s.select(ids[5]!, 'toggle')
+    await useTimeline.getState().remove([ids[1]!, ids[2]!])
+    await settled()
+    expect(storeOrder()).toEqual([ids[0], ids[3], ids[4], ids[5]])
+    expect(await coreOrder()).toEqual(storeOrder())
+    expect([...useTimeline.getState().selected].sort()).toEqual([ids[3], ids[5]].sort())
+  })
+
+  it('inserts shots at a position', async () => {
+    await useTimeline.getState().insert([shotIds[2]!], 1)
+    await settled()
+    const items = useTimeline.getState().items
+    expect(items).toHaveLength(7)
+    expect(items[1]!.shotId).toBe(shotIds[2])
+    expect(storeOrder()).toEqual(await coreOrder())
+  })
+
+  it('moves a card with the keyboard (lift, arrows, drop) and puts it back on Escape', async () => {
+    const ids = storeOrder()
+    const s = useTimeline.getState()
+    s.lift(ids[0]!)
+    s.moveLifted(+1)
+    s.moveLifted(+1)
+    s.moveLifted(+10) // clamped to the end
+    expect(useTimeline.getState().lifted).toEqual({ itemId: ids[0], target: 5 })
+    s.moveLifted(-2)
+    useTimeline.getState().dropLifted(true)
+    expect(useTimeline.getState().lifted).toBeNull()
+    await settled()
+    expect(storeOrder()).toEqual(ids)
+    expect(calls).toEqual([])
+
+    useTimeline.getState().lift(ids[0]!)
+    useTimeline.getState().moveLifted(3)
+    useTimeline.getState().dropLifted()
+    await settled()
+    const want = [ids[1], ids[2], ids[3], ids[0], ids[4], ids[5]]
+    expect(storeOrder()).toEqual(want)
+    expect(await coreOrder()).toEqual(want)
+  })
+
+  it('forgets the old channel at once when another is chosen', async () => {
+    const other = await call('library.channels.create', {
+      name: `other-${Date.now()}`,
+      format: { width: 320, height: 180, fps: 12 }
+    })
+    useTimeline.getState().select(storeOrder()[0]!, 'only')
+    useTimeline.getState().setChannel(other.id)
+    expect(useTimeline.getState().items).toEqual([])
+    expect(useTimeline.getState().selected.size).toBe(0)
+    await settled()
+    expect(useTimeline.getState().channelId).toBe(other.id)
+    expect(useTimeline.getState().items).toEqual([])
+  })
+})
