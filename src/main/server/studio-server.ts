@@ -95,8 +95,8 @@ async function readJsonBody(req: IncomingMessage, limit = 1_000_000): Promise<un
 
 /** A file name safe to keep on disk, keeping non-ASCII letters (users name clips in their language). */
 function safeFileName(name: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what we strip
   const base = basename(name)
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what we strip
     .replace(/[\\/:*?"<>|\0-\x1f]/g, '_')
     .trim()
   return (base || 'upload').slice(0, 180)
