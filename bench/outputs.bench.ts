@@ -83,7 +83,6 @@ export async function run(): Promise<void> {
     bind: '127.0.0.1',
     rtmpPort: await freePort(),
     httpPort: await freePort(),
-    publishSecret: 'bench-secret-0123456789',
     log: () => {}
   })
   try {
@@ -105,7 +104,6 @@ export async function run(): Promise<void> {
           stream,
           source,
           target: server,
-          publishUrl: () => server.publishUrl(stream),
           slatePath: () => ensureSlate(dir, fmt),
           log: () => {}
         })
@@ -133,11 +131,20 @@ export async function run(): Promise<void> {
     mkdirSync(join(dir, 'rec'), { recursive: true })
     const hls = new CopyTap({ name: 'hls', args: () => hlsArgs(`${flv}?relay=hls`, join(dir, 'hls')), log })
     const rec = new CopyTap({ name: 'rec', args: () => recordArgs(`${flv}?relay=rec`, join(dir, 'rec'), 600), log })
+    // The relay's destination is a remote ingest stand-in: an ffmpeg RTMP listener
+    // (nothing can publish into the embedded server over the network any more).
+    const ingestPort = await freePort()
+    const ingest = spawn(
+      toolPath('ffmpeg'),
+      ['-loglevel', 'error', '-listen', '1', '-i', `rtmp://127.0.0.1:${ingestPort}/live/bench-key`, '-c', 'copy', '-f', 'null', '-'],
+      { stdio: 'ignore' }
+    )
+    await sleep(500)
     const relay = new DestinationRelay({
       id: 'r',
       name: 'relay',
       sourceFlvUrl: `${flv}?relay=r`,
-      destinationUrl: async () => server.publishUrl('relay-target'),
+      destinationUrl: async () => `rtmp://127.0.0.1:${ingestPort}/live/bench-key`,
       log
     })
     hls.start()
@@ -154,14 +161,19 @@ export async function run(): Promise<void> {
     const parts = pids().map((p, i) => cpuSeconds(p) - before[i]!)
     const fullFfmpeg = parts.reduce((sum, v) => sum + v, 0)
     await Promise.all([hls.stop(), rec.stop(), relay.stop()])
+    ingest.kill('SIGKILL')
     await full.playout.stop()
 
     // ---- 1c. the seed's re-encode
     const list = join(dir, 'seed.txt')
     writeFileSync(list, 'ffconcat version 1.0\n' + clips.map((c) => `file '${c}'\n`).join(''))
-    const args = seedPlayoutArgs(list, server.publishUrl('seed'))
+    // The seed published over RTMP; here its FLV goes to the server the way ours does (in-process).
+    const args = seedPlayoutArgs(list, 'pipe:1')
     args.splice(args.indexOf('-f'), 0, '-stream_loop', '-1')
-    const seed = spawn(toolPath('ffmpeg'), args, { stdio: 'ignore' })
+    const seed = spawn(toolPath('ffmpeg'), args, { stdio: ['ignore', 'pipe', 'ignore'] })
+    const seedSink = server.openPublisher('seed')
+    seed.stdout.on('data', (d: Buffer) => seedSink.write(d))
+    seed.on('close', () => seedSink.close())
     await sleep(2000)
     c0 = cpuSeconds(seed.pid)
     t0 = Date.now()

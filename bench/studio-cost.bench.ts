@@ -224,19 +224,23 @@ export async function run(): Promise<void> {
       bind: '127.0.0.1',
       rtmpPort: await freePort(),
       httpPort: await freePort(),
-      publishSecret: 'bench-secret-0123456789',
       log: () => {}
     })
     const list = join(dir, 'seed.txt')
     writeFileSync(list, 'ffconcat version 1.0\n' + clips.map((c) => `file '${c}'\n`).join(''))
-    const args = seedPlayoutArgs(list, server.publishUrl('seed'))
+    // Nothing publishes over the network to the embedded server: the seed's FLV comes out on fd 3
+    // and goes in through the same in-process door our encoder uses.
+    const args = seedPlayoutArgs(list, 'pipe:3')
     // The seed's list loops with -stream_loop before the input (its own placement after -i is ignored).
     args.splice(args.indexOf('-f'), 0, '-stream_loop', '-1')
     // Its progress says how much air it produced: on a busy machine a re-encode falls behind real
     // time, and CPU per wall second would then flatter it; CPU per second of air does not.
     const seed = spawn(toolPath('ffmpeg'), ['-progress', 'pipe:1', '-stats_period', '0.5', ...args], {
-      stdio: ['ignore', 'pipe', 'ignore']
+      stdio: ['ignore', 'pipe', 'ignore', 'pipe']
     })
+    const seedSink = server.openPublisher('seed')
+    ;(seed.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => seedSink.write(d))
+    seed.on('close', () => seedSink.close())
     children.push(seed)
     let seedOutUs = 0
     let seedBuf = ''

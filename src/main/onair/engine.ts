@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StudioError } from '../../shared/contract'
@@ -149,7 +148,11 @@ export class OnAirEngine {
   updateSettings(patch: Partial<OnairSettings>): OnairSettings {
     const next = { ...this.settings(), ...patch }
     if (next.rtmpPort === next.httpPort) {
-      throw new StudioError('invalid_input', `The RTMP and HTTP-FLV ports must differ (both are ${next.rtmpPort}).`, 'httpPort')
+      throw new StudioError(
+        'invalid_input',
+        `The RTMP and HTTP-FLV ports must differ (both are ${next.rtmpPort}).`,
+        'httpPort'
+      )
     }
     mkdirSync(join(this.deps.dataDir, 'onair'), { recursive: true })
     const tmp = `${this.settingsFile}.${process.pid}.tmp`
@@ -160,15 +163,14 @@ export class OnAirEngine {
 
   // ---- server ---------------------------------------------------------------
 
-  private async publishSecret(): Promise<string> {
+  /**
+   * Earlier versions signed publishes with a secret kept in the store; encoders now
+   * publish in-process and the server makes a throwaway secret at each start, so a
+   * stored one is only a stale credential: drop it.
+   */
+  private async dropStoredPublishSecret(): Promise<void> {
     const store = this.deps.secrets()
-    let secret = await store.get(PUBLISH_SECRET_NAME)
-    if (!secret) {
-      secret = randomBytes(24).toString('hex')
-      await store.set(PUBLISH_SECRET_NAME, secret)
-    }
-    this.redactor.add(secret)
-    return secret
+    if (await store.get(PUBLISH_SECRET_NAME)) await store.delete(PUBLISH_SECRET_NAME)
   }
 
   /** Starts the embedded RTMP/HTTP-FLV server if it is not running yet. */
@@ -177,14 +179,14 @@ export class OnAirEngine {
     if (this.closed) throw new StudioError('unavailable', 'The studio is shutting down.')
     this.serverStarting ??= (async () => {
       const s = this.settings()
-      const secret = await this.publishSecret()
       await this.loadSecretsForRedaction()
+      await this.dropStoredPublishSecret()
       const server = await LocalRtmpServer.start({
         bind: s.listenOnLan ? '0.0.0.0' : '127.0.0.1',
         rtmpPort: s.rtmpPort,
         httpPort: s.httpPort,
-        publishSecret: secret,
-        log: (level, line) => this.log(level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'debug', `[rtmp-server] ${line}`)
+        log: (level, line) =>
+          this.log(level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'debug', `[rtmp-server] ${line}`)
       })
       this.server = server
       this.log('info', `local server on rtmp://${server.host}:${s.rtmpPort} and http://${server.host}:${s.httpPort}`)
@@ -205,7 +207,8 @@ export class OnAirEngine {
 
   private uniqueStream(channel: AirChannel): string {
     const base = streamNameFor(channel)
-    for (const r of this.runs.values()) if (r.stream === base && r.channel.id !== channel.id) return `${base}-${channel.id}`
+    for (const r of this.runs.values())
+      if (r.stream === base && r.channel.id !== channel.id) return `${base}-${channel.id}`
     return base
   }
 
@@ -258,7 +261,12 @@ export class OnAirEngine {
     // Validate ad-hoc destinations before anything starts.
     const extra = (options.to ?? []).map((url, i) => {
       const parsed = parseRtmpUrl(url, `to.${i}`)
-      if (!parsed.key) throw new StudioError('invalid_input', `The destination URL ${parsed.base} has no stream key (…/app/KEY).`, `to.${i}`)
+      if (!parsed.key)
+        throw new StudioError(
+          'invalid_input',
+          `The destination URL ${parsed.base} has no stream key (…/app/KEY).`,
+          `to.${i}`
+        )
       this.redactor.add(parsed.key)
       return parsed
     })
@@ -270,7 +278,6 @@ export class OnAirEngine {
       stream,
       source,
       target: server,
-      publishUrl: () => server.publishUrl(stream),
       slatePath: () => ensureSlate(this.deps.dataDir, channel.format),
       log: this.log,
       onState: (c) =>
@@ -298,7 +305,8 @@ export class OnAirEngine {
     }
     run.stats = setInterval(() => this.emitStats(run), STATS_PERIOD_MS)
     run.stats.unref?.()
-    for (const cfg of this.destinations.forChannel(channelId)) if (cfg.enabled) await this.startRelay(run, cfg, false, null)
+    for (const cfg of this.destinations.forChannel(channelId))
+      if (cfg.enabled) await this.startRelay(run, cfg, false, null)
     for (const [i, p] of extra.entries()) {
       const cfg: DestinationConfig = {
         id: `to${i + 1}`,
@@ -313,7 +321,12 @@ export class OnAirEngine {
     return this.status(channelId)
   }
 
-  private async startRelay(run: ChannelRun, config: DestinationConfig, ephemeral: boolean, key: string | null): Promise<void> {
+  private async startRelay(
+    run: ChannelRun,
+    config: DestinationConfig,
+    ephemeral: boolean,
+    key: string | null
+  ): Promise<void> {
     const server = await this.ensureServer()
     const relay = new DestinationRelay({
       id: config.id,
@@ -334,7 +347,11 @@ export class OnAirEngine {
       },
       log: this.log,
       onState: (c) =>
-        this.emitState(run.channel.id, config.id, c.to, { attempt: c.attempt, nextRetryAt: c.nextRetryAt, message: c.message }),
+        this.emitState(run.channel.id, config.id, c.to, {
+          attempt: c.attempt,
+          nextRetryAt: c.nextRetryAt,
+          message: c.message
+        }),
       ...(this.deps.relayBackoff ? { backoff: this.deps.relayBackoff } : {}),
       plannedReconnectMs: this.deps.plannedReconnectMs ?? (config.kind === 'twitch' ? TWITCH_PLANNED_RECONNECT_MS : 0)
     })
@@ -395,7 +412,13 @@ export class OnAirEngine {
       destinations: [...run.relays.values()].map((r) => {
         const rs = r.relay.stats()
         const d = r.relay.state.details
-        return { id: r.config.id, state: r.relay.state.state, kbps: rs.kbps, uptimeS: rs.uptimeS, ...(d.attempt !== undefined ? { attempt: d.attempt } : {}) }
+        return {
+          id: r.config.id,
+          state: r.relay.state.state,
+          kbps: rs.kbps,
+          uptimeS: rs.uptimeS,
+          ...(d.attempt !== undefined ? { attempt: d.attempt } : {})
+        }
       })
     })
   }
@@ -403,7 +426,9 @@ export class OnAirEngine {
   // ---- status -----------------------------------------------------------------
 
   private urls(stream: string): { rtmpUrl: string | null; flvUrl: string | null } {
-    return this.server ? { rtmpUrl: this.server.rtmpUrl(stream), flvUrl: this.server.flvUrl(stream) } : { rtmpUrl: null, flvUrl: null }
+    return this.server
+      ? { rtmpUrl: this.server.rtmpUrl(stream), flvUrl: this.server.flvUrl(stream) }
+      : { rtmpUrl: null, flvUrl: null }
   }
 
   private offlineStatus(channel: AirChannel, stream = streamNameFor(channel)): ChannelAirStatus {
@@ -583,7 +608,12 @@ export class OnAirEngine {
     if (input.enabled !== undefined) patch.enabled = input.enabled
     let newKey: string | null = null
     if (input.server !== undefined) {
-      if (cur.kind !== 'twitch') throw new StudioError('invalid_input', 'Only Twitch destinations have an ingest server; change the url instead.', 'server')
+      if (cur.kind !== 'twitch')
+        throw new StudioError(
+          'invalid_input',
+          'Only Twitch destinations have an ingest server; change the url instead.',
+          'server'
+        )
       patch.target = validateIngestHost(input.server)
     }
     if (input.url !== undefined) {
@@ -625,7 +655,8 @@ export class OnAirEngine {
   async setDestinationKey(id: string, key: string): Promise<DestinationDto> {
     const cfg = this.destinations.get(id)
     const k = key.trim()
-    if (!k || /\s/.test(k)) throw new StudioError('invalid_input', 'A stream key cannot be empty or contain spaces.', 'key')
+    if (!k || /\s/.test(k))
+      throw new StudioError('invalid_input', 'A stream key cannot be empty or contain spaces.', 'key')
     await this.deps.secrets().set(keySecretName(id), k)
     this.redactor.add(k)
     return this.toDto(cfg, this.runOf(id))
@@ -635,7 +666,11 @@ export class OnAirEngine {
     const run = this.runOf(id)
     if (!run) {
       const cfg = this.destinations.get(id)
-      throw new StudioError('conflict', `"${cfg.name}" is not running: its channel is not on air (or the destination is disabled).`, 'id')
+      throw new StudioError(
+        'conflict',
+        `"${cfg.name}" is not running: its channel is not on air (or the destination is disabled).`,
+        'id'
+      )
     }
     run.relay.retryNow()
     return this.toDto(run.config, run)

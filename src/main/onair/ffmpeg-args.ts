@@ -11,24 +11,39 @@ import type { HouseFormat } from '../../shared/house-format'
 export const PROGRESS_PERIOD_S = 0.5
 
 /** Quiet stderr (warnings only) and machine-readable progress on stdout, for the long-running ffmpegs. */
-const PROGRESS_HEADER: readonly string[] = ['-hide_banner', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:1', '-stats_period', String(PROGRESS_PERIOD_S)]
+const PROGRESS_HEADER: readonly string[] = [
+  '-hide_banner',
+  '-loglevel',
+  'warning',
+  '-nostats',
+  '-progress',
+  'pipe:1',
+  '-stats_period',
+  String(PROGRESS_PERIOD_S)
+]
+
+/** As PROGRESS_HEADER, with progress on stderr: the playout's stdout carries its FLV. */
+const PROGRESS_ON_STDERR: readonly string[] = PROGRESS_HEADER.map((a) => (a === 'pipe:1' ? 'pipe:2' : a))
 
 /**
  * The channel's one long-running encoder: conformed MPEG-TS clips arrive on stdin
- * one after another and are copied, never re-encoded, to the local RTMP server.
- * `-re` paces reading at the clips' own rate, which keeps the feeder's lead small.
- * stdin is the only input, so when the parent dies the pipe closes and ffmpeg ends.
+ * one after another and are copied, never re-encoded, as FLV to stdout, which the
+ * engine publishes to the local server in-process: no publish URL, so no
+ * credential on the command line. `-re` paces reading at the clips' own rate,
+ * which keeps the feeder's lead small. stdin is the only input, so when the
+ * parent dies the pipe closes and ffmpeg ends.
  */
-export function playoutArgs(publishUrl: string): string[] {
+export function playoutArgs(opts: { realtime?: boolean } = {}): string[] {
   return [
-    ...PROGRESS_HEADER,
+    ...PROGRESS_ON_STDERR,
     // Probe only the first half second: a longer probe is read ahead of -re pacing
     // and would hold clips inside ffmpeg, delaying edits by as much.
     '-analyzeduration',
     '500000',
     '-probesize',
     '500000',
-    '-re',
+    // Simulations (a day of boundaries in a minute) run the same path unpaced.
+    ...(opts.realtime === false ? [] : ['-re']),
     '-f',
     'mpegts',
     '-i',
@@ -43,7 +58,7 @@ export function playoutArgs(publishUrl: string): string[] {
     'flv',
     '-flvflags',
     'no_duration_filesize',
-    publishUrl
+    'pipe:1'
   ]
 }
 
@@ -54,8 +69,14 @@ export const RELAY_RW_TIMEOUT_US = 10_000_000
  * A copy relay from the local server to one destination. The local stream comes
  * in as HTTP-FLV through stdin (the parent pipes it), so the relay also ends when
  * the parent dies; `rw_timeout` stops a stalled destination from hanging it.
+ * `outputUrl` is the relay's local tunnel (relay-tunnel.ts), never the real key;
+ * `outputOptions` are the rtmp protocol options that go with it.
  */
-export function relayArgs(destinationUrl: string, muxer: 'flv' | 'mpegts' = 'flv'): string[] {
+export function relayArgs(
+  outputUrl: string,
+  outputOptions: readonly string[] = [],
+  muxer: 'flv' | 'mpegts' = 'flv'
+): string[] {
   return [
     ...PROGRESS_HEADER,
     '-f',
@@ -68,9 +89,10 @@ export function relayArgs(destinationUrl: string, muxer: 'flv' | 'mpegts' = 'flv
     'copy',
     '-rw_timeout',
     String(RELAY_RW_TIMEOUT_US),
+    ...outputOptions,
     // SRT destinations carry MPEG-TS (onair/presets.ts muxerFor).
     ...(muxer === 'flv' ? ['-f', 'flv', '-flvflags', 'no_duration_filesize'] : ['-f', 'mpegts']),
-    destinationUrl
+    outputUrl
   ]
 }
 
@@ -119,8 +141,8 @@ export function synthClipArgs(spec: SynthClipSpec): string[] {
     'lavfi',
     '-i',
     audio,
-    '-frames:v',
-    String(spec.frames),
+    // Both sources end at the same time; no -frames:v, which ended the output while
+    // the audio was still queued and left each clip ~0.8 s short of sound.
     ...houseEncodeArgs(format),
     spec.output
   ]

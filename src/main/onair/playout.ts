@@ -6,14 +6,15 @@ import { Backoff } from '../core/backoff'
 import { playoutArgs } from './ffmpeg-args'
 import { LineSplitter, ProgressParser, type ProgressBlock } from './progress'
 import type { OnAirLogger } from './redact-log'
+import type { PublisherSink } from './rtmp-server'
 import { StateMachine, type StateChange } from './state'
 import { nextInOrder, type AirChannel, type AirCursor, type AirItem, type TimelineSource } from './timeline'
 
 /** The local server as the playout sees it. */
 export interface PublishTarget {
   hasVideo(stream: string): boolean
-  on(event: 'publishRefused', listener: (stream: string) => void): unknown
-  off(event: 'publishRefused', listener: (stream: string) => void): unknown
+  /** Publishes the stream from this process; throws when the server refuses it. */
+  openPublisher(stream: string): PublisherSink
 }
 
 export interface ClipRef {
@@ -30,14 +31,14 @@ export interface PlayoutOptions {
   stream: string
   source: TimelineSource
   target: PublishTarget
-  /** A freshly signed publish URL; called for every (re)connect. */
-  publishUrl: () => string
   slatePath: () => Promise<string>
   log: OnAirLogger
   onState?: (change: StateChange) => void
   onClip?: (phase: ClipPhase, clip: ClipRef, reason?: string) => void
   /** Restart policy for the encoder (local, so quicker than destinations). */
   restartBackoff?: Backoff
+  /** false: no `-re` pacing, for simulations that run a day of air faster than real time. */
+  realtime?: boolean
 }
 
 export interface PlayoutStats {
@@ -80,10 +81,13 @@ export function checkTsFile(path: string): string | null {
 }
 
 const BENIGN = /Non-monotonous DTS|Packet corrupt|corrupt input packet|changing to \d+\. This may result/
+/** A line of ffmpeg's `-progress` block (it shares stderr with warnings). */
+const PROGRESS_LINE = /^[a-z][a-z_0-9]*=/
 
 /**
- * One channel on air: a long-running `ffmpeg -re -f mpegts -i pipe:0 -c copy -f flv`
- * publishing to the local server, and a feeder that writes the timeline's clips
+ * One channel on air: a long-running `ffmpeg -re -f mpegts -i pipe:0 -c copy -f flv pipe:1`
+ * whose FLV the engine publishes to the local server in-process (no publish URL,
+ * so no credential anywhere an outsider could read or replay it), and a feeder that writes the timeline's clips
  * into its stdin one after another. The feeder chooses the next clip only when the
  * current one has been taken by ffmpeg (backpressure keeps the lead to the pipe's
  * buffer, well under a second), so every edit airs at the next boundary and the
@@ -107,15 +111,12 @@ export class ChannelPlayout {
   private liveSince = 0
   private everLive = false
   private failedStarts = 0
-  private refused = false
+  private sink: PublisherSink | null = null
   private readonly stderrTail: string[] = []
   private feeder: Promise<void> | null = null
   private restartTimer: NodeJS.Timeout | null = null
   private liveWatch: NodeJS.Timeout | null = null
   private readonly backoff: Backoff
-  private readonly onRefused = (stream: string): void => {
-    if (stream === this.opts.stream) this.refused = true
-  }
 
   private clipEvent(phase: ClipPhase, clip: ClipRef, reason?: string): void {
     if (!this.stopping) this.opts.onClip?.(phase, clip, reason)
@@ -159,7 +160,6 @@ export class ChannelPlayout {
   /** Resolves once the local server has the stream's first video, or rejects with the error. */
   async start(): Promise<void> {
     this.state.go('starting')
-    this.opts.target.on('publishRefused', this.onRefused)
     const live = new Promise<void>((resolve, reject) => {
       this.waiters.push((c) => {
         if (c.to === 'live') resolve()
@@ -194,7 +194,10 @@ export class ChannelPlayout {
     try {
       return this.opts.source.airable(this.opts.channel.id)
     } catch (err) {
-      this.opts.log('warn', `[${this.opts.stream}] reading the timeline failed: ${err instanceof Error ? err.message : String(err)}`)
+      this.opts.log(
+        'warn',
+        `[${this.opts.stream}] reading the timeline failed: ${err instanceof Error ? err.message : String(err)}`
+      )
       return []
     }
   }
@@ -207,19 +210,30 @@ export class ChannelPlayout {
 
   private spawnEncoder(): void {
     const gen = ++this.encoderGen
-    this.refused = false
     this.queue.length = 0
     this.lastProgress = null
     this.prevProgress = null
-    const child = spawnChild(toolPath('ffmpeg'), playoutArgs(this.opts.publishUrl()), { lifeline: 'stdin' }) as ChildProcessWithoutNullStreams
+    let sink: PublisherSink
+    try {
+      sink = this.opts.target.openPublisher(this.opts.stream)
+    } catch (err) {
+      // Only our own encoders publish; this means a second playout of the same stream.
+      this.fail(`The local server refused the publish: ${err instanceof Error ? err.message : String(err)}`)
+      return
+    }
+    this.sink = sink
+    const child = spawnChild(toolPath('ffmpeg'), playoutArgs({ realtime: this.opts.realtime ?? true }), {
+      lifeline: 'stdin'
+    }) as ChildProcessWithoutNullStreams
     this.encoder = child
     this.encoderReady = Promise.resolve()
     child.stdin.on('error', () => {
       /* EPIPE when ffmpeg dies; the exit handler restarts it */
     })
+    child.stdout.on('data', (d: Buffer) => sink.write(d))
     const progress = new ProgressParser((b) => this.onProgress(b))
-    child.stdout.on('data', (d: Buffer) => progress.push(d))
     const lines = new LineSplitter((line) => {
+      if (PROGRESS_LINE.test(line)) return progress.push(line + '\n')
       this.stderrTail.push(line)
       if (this.stderrTail.length > 20) this.stderrTail.shift()
       this.opts.log(BENIGN.test(line) ? 'debug' : 'warn', `[${this.opts.stream}] ffmpeg: ${line}`)
@@ -228,6 +242,8 @@ export class ChannelPlayout {
     child.on('error', (err) => this.fail(`Could not start ffmpeg: ${err.message}`))
     child.on('close', (code, signal) => {
       lines.flush()
+      sink.close()
+      if (this.sink === sink) this.sink = null
       if (gen === this.encoderGen) this.onEncoderExit(code, signal)
     })
     this.watchForLive(gen)
@@ -263,13 +279,6 @@ export class ChannelPlayout {
     this.droppedBase += this.lastProgress?.dropFrames ?? 0
     const why = signal ? `killed by ${signal}` : `exited with code ${code}`
     const tail = this.stderrTail.slice(-3).join(' | ')
-    if (this.refused) {
-      this.fail(
-        'The local RTMP server refused the publish: the publish secret does not match (secret "onair.publishSecret"). ' +
-          'Another studio may be running on the same port with its own secret; stop it or change the RTMP port.'
-      )
-      return
-    }
     const wasUp = this.encoderUpAt ? Date.now() - this.encoderUpAt : 0
     this.encoderUpAt = 0
     if (!wasUp) this.failedStarts += 1
@@ -280,7 +289,10 @@ export class ChannelPlayout {
     this.backoff.connectionEnded(wasUp)
     const { attempt, delayMs } = this.backoff.next()
     this.restarts += 1
-    this.opts.log('warn', `[${this.opts.stream}] playout encoder ${why}; restarting in ${delayMs} ms (attempt ${attempt})${tail ? `: ${tail}` : ''}`)
+    this.opts.log(
+      'warn',
+      `[${this.opts.stream}] playout encoder ${why}; restarting in ${delayMs} ms (attempt ${attempt})${tail ? `: ${tail}` : ''}`
+    )
     this.go('reconnecting', { attempt, nextRetryAt: Date.now() + delayMs, message: `encoder ${why}` })
     let release: () => void = () => {}
     this.encoderReady = new Promise((r) => (release = r))
@@ -384,7 +396,11 @@ export class ChannelPlayout {
   }
 
   /** Copies one clip into ffmpeg's stdin, waiting on backpressure. */
-  private pump(enc: ChildProcessWithoutNullStreams, gen: number, path: string): Promise<'done' | 'encoder-gone' | 'read-error'> {
+  private pump(
+    enc: ChildProcessWithoutNullStreams,
+    gen: number,
+    path: string
+  ): Promise<'done' | 'encoder-gone' | 'read-error'> {
     return new Promise((resolve) => {
       // 64 KiB reads: a quarter of the wake-ups of 16 KiB at the same lead, since the next
       // clip is still picked only once the last chunk has drained into ffmpeg's stdin.
@@ -431,7 +447,6 @@ export class ChannelPlayout {
   async stop(): Promise<void> {
     if (this.state.state === 'offline') return
     this.stopping = true
-    this.opts.target.off('publishRefused', this.onRefused)
     if (this.restartTimer) clearTimeout(this.restartTimer)
     if (this.liveWatch) clearInterval(this.liveWatch)
     this.markEncoderReady()
@@ -442,6 +457,8 @@ export class ChannelPlayout {
       this.killEncoder()
       await closed
     }
+    this.sink?.close()
+    this.sink = null
     await this.feeder
     this.queue.length = 0
     this.go('offline')

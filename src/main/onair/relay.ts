@@ -5,6 +5,7 @@ import { toolPath } from '../media/ffmpeg-path'
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from '../core/backoff'
 import { relayArgs } from './ffmpeg-args'
 import { muxerFor } from './presets'
+import { directOutput, openRelayTunnel, tunnelTarget, type RelayTunnel } from './relay-tunnel'
 import { LineSplitter, ProgressParser } from './progress'
 import type { OnAirLogger } from './redact-log'
 import { StateMachine, type StateChange } from './state'
@@ -51,6 +52,7 @@ export const DEFAULT_CONFIRM_MS = 15_000
 export class DestinationRelay {
   readonly state: StateMachine
   private child: ChildProcessWithoutNullStreams | null = null
+  private tunnel: RelayTunnel | null = null
   private request: ClientRequest | null = null
   private readonly backoff: Backoff
   private wanted = false
@@ -124,6 +126,26 @@ export class DestinationRelay {
       return this.toError(err instanceof Error ? err.message : String(err))
     }
     if (!this.wanted) return
+    // The key never goes on ffmpeg's command line: ffmpeg publishes to a local
+    // tunnel, which opens the real connection and puts the key in (relay-tunnel.ts).
+    // SRT is not RTMP: there is no tunnel for it yet, so its streamid stays on the
+    // command line (a known gap, said in the README).
+    const muxer = muxerFor(url)
+    let tunnel: RelayTunnel
+    try {
+      tunnel =
+        muxer === 'mpegts'
+          ? directOutput(url)
+          : await openRelayTunnel({
+              target: tunnelTarget(url),
+              onProblem: (m) => this.opts.log('warn', `[dest ${this.opts.name}] tunnel: ${m}`)
+            })
+    } catch (err) {
+      return this.toError(
+        `Could not prepare the connection to this destination: ${err instanceof Error ? err.message : String(err)}`
+      )
+    }
+    if (!this.wanted) return tunnel.close()
     this.connects += 1
     this.stderrTail = []
     this.connectedAt = 0
@@ -132,11 +154,18 @@ export class DestinationRelay {
     this.lastSizeAt = Date.now()
     let child: ChildProcessWithoutNullStreams
     try {
-      child = spawnChild(toolPath('ffmpeg'), relayArgs(url, muxerFor(url)), { lifeline: 'stdin' }) as ChildProcessWithoutNullStreams
+      child = spawnChild(toolPath('ffmpeg'), relayArgs(tunnel.localUrl, tunnel.ffmpegOptions, muxer), {
+        lifeline: 'stdin'
+      }) as ChildProcessWithoutNullStreams
     } catch (err) {
-      // e.g. a URL Node refuses as an argument; its text may hold the key, so say what, not which.
-      return this.toError(`Could not start the relay for this destination (${(err as NodeJS.ErrnoException).code ?? 'spawn failed'}). Check its URL and key.`)
+      tunnel.close()
+      return this.toError(
+        `Could not start the relay for this destination (${(err as NodeJS.ErrnoException).code ?? 'spawn failed'}). Check its URL and key.`
+      )
     }
+    if (child.pid !== undefined) tunnel.expectPid(child.pid)
+    this.tunnel?.close()
+    this.tunnel = tunnel
     this.child = child
     child.stdin.on('error', () => {
       /* EPIPE when ffmpeg exits first */
@@ -162,6 +191,7 @@ export class DestinationRelay {
     child.on('error', (err) => this.toError(`Could not start ffmpeg: ${err.message}`))
     child.on('close', (code, signal) => {
       lines.flush()
+      tunnel.close()
       if (this.child === child) this.onExit(code, signal)
     })
     this.request = httpGet(this.opts.sourceFlvUrl, (res) => {
@@ -179,6 +209,8 @@ export class DestinationRelay {
   }
 
   private onConnected(): void {
+    // A last progress block can arrive after stop() began: not a connection to report.
+    if (!this.wanted) return
     this.connectedAt = Date.now()
     this.plannedPending = false
     if (!this.everLive) {
@@ -230,10 +262,15 @@ export class DestinationRelay {
     if (!this.wanted) return
     const upMs = this.connectedAt ? Date.now() - this.connectedAt : 0
     const stderr = this.stderrTail.join('\n')
-    const why = this.stderrTail.slice(-2).join(' | ') || (signal ? `killed by ${signal}` : `ffmpeg exited with code ${code}`)
+    const why =
+      this.stderrTail.slice(-2).join(' | ') || (signal ? `killed by ${signal}` : `ffmpeg exited with code ${code}`)
     if (this.plannedPending) {
       this.plannedPending = false
-      this.state.go('reconnecting', { attempt: 0, nextRetryAt: Date.now(), message: 'planned reconnect before the session limit' })
+      this.state.go('reconnecting', {
+        attempt: 0,
+        nextRetryAt: Date.now(),
+        message: 'planned reconnect before the session limit'
+      })
       this.connectSafely()
       return
     }

@@ -1,15 +1,25 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { createServer, type Server as NetServer } from 'node:net'
-import type { Server as HttpServer } from 'node:http'
+import { createServer, type Server as NetServer, type Socket } from 'node:net'
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { createRequire } from 'node:module'
 import { StudioError } from '../../shared/contract'
+import { ConnectionLimit } from './connection-limit'
+import { RefusalLog } from './refusal-log'
 
 /**
  * The embedded node-media-server (4.x): RTMP + HTTP-FLV, bound to 127.0.0.1 unless
- * the user opts into the LAN. Publishing needs a per-install secret (NMS's signed
- * URLs); playing is open. NMS keeps its configuration in a module-level singleton,
- * so there is at most one server per process.
+ * the user opts into the LAN. NMS keeps its configuration in a module-level
+ * singleton, so there is at most one server per process.
+ *
+ * Nobody publishes over the network. The engine's encoders write FLV to their
+ * stdout and the engine hands it to NMS in this process (`openPublisher`), so there
+ * is no publish credential on any command line, in any file or on the wire: NMS's
+ * publish check runs with a secret made at each start that never leaves memory,
+ * and every publish from a socket is refused. Playing is open, but only for the
+ * streams this server carries; connections are capped (in all and per address),
+ * idle RTMP connections are closed, and refusals are logged at a bounded rate.
  */
 
 export const STREAM_APP = 'live'
@@ -23,8 +33,19 @@ export interface RtmpServerOptions {
   bind: string
   rtmpPort: number
   httpPort: number
-  publishSecret: string
   log: ServerLog
+  /** Connection caps per listener (defaults: 256 in all, 32 per address). */
+  maxConnections?: number
+  maxConnectionsPerAddress?: number
+  /** A connection that neither plays nor publishes within this long is closed (default 10 s). */
+  idleMs?: number
+}
+
+/** Where an encoder's FLV goes: the local server, in this process. */
+export interface PublisherSink {
+  write(chunk: Buffer): void
+  close(): void
+  readonly closed: boolean
 }
 
 // Minimal shapes of the NMS internals we rely on (read from its source, 4.4.x).
@@ -32,10 +53,13 @@ interface NmsSession {
   id: string
   ip: string
   protocol: string
+  streamApp: string
   streamPath: string
   streamName: string
   streamQuery: Record<string, unknown> | null
   inBytes: number
+  isPublisher: boolean
+  socket?: Socket
   close(): void
 }
 interface NmsBroadcast {
@@ -43,10 +67,19 @@ interface NmsBroadcast {
   subscribers: Map<string, NmsSession>
   rtmpVideoHeader: Buffer | null
   getPublishStatus?: () => string
+  postPublish(session: NmsSession): string | null
+  donePublish(session: NmsSession): void
+  broadcastMessage(packet: unknown): void
+  _destroyIfEmpty?: () => void
 }
 interface NmsContext {
   broadcasts: Map<string, NmsBroadcast>
+  sessions: Map<string, NmsSession>
   eventEmitter: EventEmitter
+}
+interface NmsFlvParser {
+  parserData(buffer: Buffer): string | null
+  onPacketCallback: (packet: unknown) => void
 }
 interface NmsLogger {
   level: string
@@ -66,6 +99,9 @@ interface NmsInstance {
     wsServer?: EventEmitter
   }
 }
+type NmsBaseSessionConstructor = new () => NmsSession
+type NmsBroadcastConstructor = new (streamPath: string) => NmsBroadcast
+type NmsFlvConstructor = new () => NmsFlvParser
 type NmsConstructor = new (config: Record<string, unknown>) => NmsInstance
 
 const req = createRequire(__filename)
@@ -100,14 +136,32 @@ export async function assertPortFree(bind: string, port: number, what: string, s
 }
 
 export class LocalRtmpServer extends EventEmitter {
+  /** Streams this server carries (opened by the engine); plays of any other name are refused. */
+  private readonly streams = new Set<string>()
+  private readonly refusals: RefusalLog
+  private readonly limits: ConnectionLimit[] = []
+  private readonly timers = new Set<NodeJS.Timeout>()
+
   private constructor(
     private readonly nms: NmsInstance,
     private readonly ctx: NmsContext,
-    readonly options: RtmpServerOptions
+    readonly options: RtmpServerOptions,
+    /** Made at each start, never written anywhere: only this process can sign a publish. */
+    private readonly secret: string
   ) {
     super()
     // One listener per channel on air; dozens are normal.
     this.setMaxListeners(0)
+    this.refusals = new RefusalLog({ write: (line) => options.log('warn', line) })
+  }
+
+  /** Refusals counted since start (tests, diagnostics). */
+  get refusedCount(): number {
+    return this.refusals.total
+  }
+
+  private refuse(reason: string, line: string): void {
+    this.refusals.refused(reason, line)
   }
 
   static get current(): LocalRtmpServer | null {
@@ -117,25 +171,37 @@ export class LocalRtmpServer extends EventEmitter {
   static async start(options: RtmpServerOptions): Promise<LocalRtmpServer> {
     if (running) throw new StudioError('conflict', 'The local RTMP server is already running in this process.')
     if (options.rtmpPort === options.httpPort) {
-      throw new StudioError('invalid_input', `The RTMP and HTTP-FLV ports are both ${options.rtmpPort}; choose two different ports.`, 'httpPort')
+      throw new StudioError(
+        'invalid_input',
+        `The RTMP and HTTP-FLV ports are both ${options.rtmpPort}; choose two different ports.`,
+        'httpPort'
+      )
     }
     await assertPortFree(options.bind, options.rtmpPort, 'RTMP', 'rtmpPort')
     await assertPortFree(options.bind, options.httpPort, 'HTTP-FLV', 'httpPort')
 
     // NMS prints every session (and used to print query strings) with console.log
     // at debug level; route its logger through ours so nothing leaves unredacted.
+    // Its error lines are what a client can cause (a refused publish, a bad path,
+    // garbage bytes): those go through the bounded refusal log.
     const logger = req('node-media-server/src/core/logger.js') as NmsLogger
-    logger.log = (message: string, level = 'info') => options.log(level as NmsLogLevel, String(message))
+    let server: LocalRtmpServer | null = null
+    logger.log = (message: string, level = 'info') => {
+      const line = String(message)
+      if (level === 'error' && server) server.refuse(nmsRefusalReason(line), line)
+      else options.log(level as NmsLogLevel, line)
+    }
     const Nms = req('node-media-server') as NmsConstructor
     const ctx = req('node-media-server/src/core/context.js') as NmsContext
+    const secret = randomBytes(32).toString('hex')
     const nms = new Nms({
       bind: options.bind,
       rtmp: { port: options.rtmpPort },
       http: { port: options.httpPort },
       webadmin: { enable: false },
-      auth: { publish: true, play: false, secret: options.publishSecret }
+      auth: { publish: true, play: false, secret }
     })
-    const server = new LocalRtmpServer(nms, ctx, options)
+    server = new LocalRtmpServer(nms, ctx, options, secret)
     running = server
     try {
       await server.listen()
@@ -179,6 +245,7 @@ export class LocalRtmpServer extends EventEmitter {
       wait(tcp, failed('RTMP', this.options.rtmpPort, 'rtmpPort')),
       wait(http, failed('HTTP-FLV', this.options.httpPort, 'httpPort'))
     ])
+    this.guard(tcp, http)
     httpServer.run()
     rtmpServer.run()
     await both
@@ -205,22 +272,223 @@ export class LocalRtmpServer extends EventEmitter {
     })
     this.onNms('postPublish', (session) => this.emit('publish', session.streamName))
     this.onNms('donePublish', (session) => this.emit('unpublish', session.streamName))
+    this.onNms('prePlay', (session) => {
+      if (session.ip === '') return
+      if (session.streamApp !== STREAM_APP || !this.streams.has(session.streamName)) {
+        this.refuse(
+          'plays of unknown streams',
+          `refused a play of ${session.streamPath.slice(0, 80)} from ${hostOf(session.ip)}: no such stream`
+        )
+        session.close()
+      }
+    })
     this.onNms('postPlay', (session) => this.emit('viewersChanged', session.streamName))
     this.onNms('donePlay', (session) => this.emit('viewersChanged', session.streamName))
   }
 
-  get host(): string {
-    return this.options.bind === '0.0.0.0' ? '127.0.0.1' : this.options.bind
+  /**
+   * Connection caps on both listeners, an idle timeout for RTMP connections that
+   * never play, and a filter in front of NMS's HTTP handler: only GET/HEAD (and
+   * WebSocket plays) of `/live/<a stream we carry>.flv` reach it.
+   */
+  private guard(tcp: NetServer, http: HttpServer): void {
+    const limit = (what: string, loopbackExempt = false): ConnectionLimit =>
+      new ConnectionLimit({
+        maxTotal: this.options.maxConnections ?? (loopbackExempt ? 1024 : 256),
+        maxPerAddress: this.options.maxConnectionsPerAddress ?? 32,
+        perAddressExempt: loopbackExempt ? isLoopbackAddress : undefined,
+        onRefused: (address, why) =>
+          this.refuse(`${what} connections over the cap`, `refused a ${what} connection from ${address}: ${why}`)
+      })
+    const rtmpLimit = limit('RTMP')
+    // Every viewer of the studio's watch page arrives through its proxy from
+    // loopback, as do relays, the HLS/recording taps and the monitor: on HTTP-FLV,
+    // loopback is held to the total cap only, or the 33rd watcher would be refused.
+    const httpLimit = limit('HTTP-FLV', true)
+    this.limits.push(rtmpLimit, httpLimit)
+    rtmpLimit.attach(tcp)
+    httpLimit.attach(http)
+    const idleMs = this.options.idleMs ?? 10_000
+    tcp.on('connection', (socket: Socket) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t)
+        if (socket.destroyed || this.socketIsActive(socket)) return
+        this.refuse(
+          'idle connections',
+          `closed an RTMP connection from ${socket.remoteAddress ?? 'unknown'} that neither played nor published within ${idleMs / 1000} s`
+        )
+        socket.destroy()
+      }, idleMs)
+      this.timers.add(t)
+      socket.once('close', () => {
+        clearTimeout(t)
+        this.timers.delete(t)
+      })
+    })
+    // HTTP-FLV: wrap NMS's express app and the WebSocket upgrade.
+    const requestListeners = http.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>
+    http.removeAllListeners('request')
+    http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const why = this.httpRefusal(req, false)
+      if (why) {
+        this.refuse(
+          'HTTP requests for nothing we serve',
+          `refused HTTP ${String(req.method).slice(0, 10)} from ${req.socket.remoteAddress ?? 'unknown'}: ${why}`
+        )
+        res.writeHead(why.startsWith('method') ? 405 : 404, { 'Content-Type': 'text/plain', Connection: 'close' })
+        res.end(why.startsWith('method') ? 'Only playing is allowed here.\n' : 'No such stream.\n')
+        return
+      }
+      for (const l of requestListeners) l.call(http, req, res)
+    })
+    const upgradeListeners = http.listeners('upgrade') as Array<
+      (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+    >
+    http.removeAllListeners('upgrade')
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const why = this.httpRefusal(req, true)
+      if (why) {
+        this.refuse(
+          'HTTP requests for nothing we serve',
+          `refused a WebSocket from ${req.socket.remoteAddress ?? 'unknown'}: ${why}`
+        )
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+        socket.destroy()
+        return
+      }
+      for (const l of upgradeListeners) l.call(http, req, socket, head)
+    })
+  }
+
+  /** Why an HTTP-FLV request must not reach NMS, or null when it is a play of a stream we carry. */
+  private httpRefusal(req: IncomingMessage, websocket: boolean): string | null {
+    const method = req.method ?? 'GET'
+    if (!websocket && method !== 'GET' && method !== 'HEAD')
+      return `method ${method.slice(0, 10)} (publishing over HTTP is not allowed)`
+    if (websocket) {
+      const proto = String(req.headers['sec-websocket-protocol'] ?? '').toLowerCase()
+      if (/\b(post|publisher)\b/.test(proto)) return 'method publish over WebSocket (not allowed)'
+    }
+    const path = (req.url ?? '/').split('?')[0] ?? '/'
+    const m = /^\/([A-Za-z0-9_-]+)\/([A-Za-z0-9_-]+)\.flv$/.exec(path)
+    if (!m || m[1] !== STREAM_APP || !this.streams.has(m[2]!)) return 'no such stream'
+    return null
+  }
+
+  /** True when the socket's NMS session is a publisher or a subscriber. */
+  private socketIsActive(socket: Socket): boolean {
+    for (const s of this.ctx.sessions.values()) {
+      if (s.socket !== socket) continue
+      if (s.isPublisher) return true
+      const b = this.ctx.broadcasts.get(s.streamPath)
+      return !!b && b.subscribers.has(s.id)
+    }
+    return false
   }
 
   /**
-   * NMS's signed publish URL: sign=<expiry>-md5("/live/<stream>-<expiry>-<secret>").
-   * The signature only matters while connecting; each (re)connect signs afresh.
+   * What viewers will see, measured where it is produced: a jump in the picture's
+   * timestamps (a hole in the timeline) or the encoder going quiet for more than
+   * half a second (a freeze), logged at a bounded rate so a bad hour cannot flood
+   * the log.
    */
-  publishUrl(stream: string, secret = this.options.publishSecret, validForS = 24 * 3600): string {
-    const exp = Math.floor(Date.now() / 1000) + validForS
-    const hash = createHash('md5').update(`/${STREAM_APP}/${stream}-${exp}-${secret}`).digest('hex')
-    return `rtmp://${this.host}:${this.options.rtmpPort}/${STREAM_APP}/${stream}?sign=${exp}-${hash}`
+  private airWatch(
+    stream: string
+  ): ((p: { codec_type: number; flags: number; dts: number }) => void) & { close(): void } {
+    const log = new RefusalLog({ burst: 10, write: (line) => this.options.log('warn', line) })
+    let lastDts = -1
+    let lastAt = 0
+    const watch = (p: { codec_type: number; flags: number; dts: number }): void => {
+      if (p.codec_type !== 9 || (p.flags !== 1 && p.flags !== 3 && p.flags !== 4)) return
+      const now = Date.now()
+      if (lastAt && now - lastAt > 500)
+        log.refused('stalls', `stream ${stream}: no picture from the encoder for ${now - lastAt} ms (viewers froze)`)
+      if (lastDts >= 0 && p.dts - lastDts > 250)
+        log.refused(
+          'gaps',
+          `stream ${stream}: the picture's timeline jumped ${p.dts - lastDts} ms at ${(lastDts / 1000).toFixed(1)} s`
+        )
+      lastDts = p.dts
+      lastAt = now
+    }
+    return Object.assign(watch, { close: () => log.close() })
+  }
+
+  /** Open connections on both listeners (tests, diagnostics). */
+  get openConnections(): number {
+    return this.limits.reduce((n, l) => n + l.open, 0)
+  }
+
+  /**
+   * Publishes a stream from this process: the caller writes an FLV byte stream
+   * (an encoder's stdout) and closes it when the encoder ends. A stream that
+   * already has a publisher is refused. When a publisher closes, NMS keeps the
+   * stream for its grace window and the next one opened on the same name
+   * continues its timestamps, so viewers stay attached across encoder restarts.
+   */
+  openPublisher(stream: string): PublisherSink {
+    if (!STREAM_NAME.test(stream))
+      throw new StudioError('invalid_input', `Stream name "${stream}" may only use letters, digits, "-" and "_".`)
+    const BaseSession = req('node-media-server/src/session/base_session.js') as NmsBaseSessionConstructor
+    const Broadcast = req('node-media-server/src/server/broadcast_server.js') as NmsBroadcastConstructor
+    const Flv = req('node-media-server/src/protocol/flv.js') as NmsFlvConstructor
+    const path = `/${STREAM_APP}/${stream}`
+    const session = new BaseSession()
+    // An empty ip marks an internal session to NMS (not counted as a client).
+    session.ip = ''
+    session.protocol = 'flv'
+    session.streamApp = STREAM_APP
+    session.streamName = stream
+    session.streamPath = path
+    const exp = Math.floor(Date.now() / 1000) + 30
+    const hash = createHash('md5').update(`${path}-${exp}-${this.secret}`).digest('hex')
+    session.streamQuery = { sign: `${exp}-${hash}` }
+    session.isPublisher = true
+    const broadcast = this.ctx.broadcasts.get(path) ?? new Broadcast(path)
+    this.ctx.broadcasts.set(path, broadcast)
+    const err = broadcast.postPublish(session)
+    if (err !== null) {
+      broadcast._destroyIfEmpty?.()
+      throw new StudioError('conflict', `The local server already has a publisher for stream "${stream}".`)
+    }
+    this.streams.add(stream)
+    this.ctx.sessions.set(session.id, session)
+    const flv = new Flv()
+    const watch = this.airWatch(stream)
+    flv.onPacketCallback = (packet) => {
+      watch(packet as { codec_type: number; flags: number; dts: number })
+      broadcast.broadcastMessage(packet)
+    }
+    let closed = false
+    const sink: PublisherSink = {
+      get closed() {
+        return closed
+      },
+      write: (chunk) => {
+        if (closed) return
+        session.inBytes += chunk.length
+        const e = flv.parserData(chunk)
+        if (e !== null) {
+          this.options.log(
+            'error',
+            `stream ${stream}: the encoder's FLV could not be parsed (${e}); closing this publish`
+          )
+          sink.close()
+        }
+      },
+      close: () => {
+        if (closed) return
+        closed = true
+        watch.close()
+        broadcast.donePublish(session)
+        this.ctx.sessions.delete(session.id)
+      }
+    }
+    return sink
+  }
+
+  get host(): string {
+    return this.options.bind === '0.0.0.0' ? '127.0.0.1' : this.options.bind
   }
 
   rtmpUrl(stream: string): string {
@@ -259,10 +527,31 @@ export class LocalRtmpServer extends EventEmitter {
   async stop(): Promise<void> {
     if (running === this) running = null
     this.removeAllListeners()
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+    this.refusals.close()
     // NMS's emitter is process-wide and outlives this server.
     for (const [event, listener] of this.nmsListeners) this.ctx.eventEmitter.off(event, listener)
     await this.nms.stop()
     // Players left attached to a stopped server would keep a stale broadcast.
     this.ctx.broadcasts.clear()
   }
+}
+
+function hostOf(ip: string): string {
+  return ip.replace(/:\d+$/, '')
+}
+
+/** A small fixed set of keys for NMS's error lines, so counting them cannot grow with what clients send. */
+function nmsRefusalReason(line: string): string {
+  if (/push .* authentication verification failed/.test(line)) return 'publishes without our signature'
+  if (/already has a publisher/.test(line)) return 'publishes to a stream already published'
+  if (/invalid stream path/.test(line)) return 'bad stream paths'
+  if (/parserData error/.test(line)) return 'malformed protocol data'
+  if (/socket error/.test(line)) return 'socket errors'
+  return 'other server errors'
+}
+
+function isLoopbackAddress(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.')
 }

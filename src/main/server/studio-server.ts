@@ -12,6 +12,7 @@ import { studioCsp } from './csp'
 import { HOST_REFUSED, isAllowedHost } from './host-check'
 import { clientMessageSchema, type ServerMessage } from './ws-protocol'
 import { handleOpsRoute } from './ops-routes'
+import { ConnectionLimit } from '../onair/connection-limit'
 
 export interface StudioServerOptions {
   core: Core
@@ -26,6 +27,9 @@ export interface StudioServerOptions {
   token?: string
   /** Largest upload accepted (bytes). */
   maxUploadBytes?: number
+  /** Connections held at once, in all and per address (defaults 512 and 64): a flood cannot grow the studio. */
+  maxConnections?: number
+  maxConnectionsPerAddress?: number
   /** Host names answered besides localhost/loopback (and the machine's own when on the LAN). */
   allowedHosts?: readonly string[]
 }
@@ -92,8 +96,10 @@ async function readJsonBody(req: IncomingMessage, limit = 1_000_000): Promise<un
 
 /** A file name safe to keep on disk, keeping non-ASCII letters (users name clips in their language). */
 function safeFileName(name: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what we strip
-  const base = basename(name).replace(/[\\/:*?"<>|\0-\x1f]/g, '_').trim()
+  const base = basename(name)
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what we strip
+    .replace(/[\\/:*?"<>|\0-\x1f]/g, '_')
+    .trim()
   return (base || 'upload').slice(0, 180)
 }
 
@@ -110,11 +116,16 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   const csp = studioCsp()
   const onair = (): PublicOnAir | undefined => core.services.find(ONAIR)
   const hostOk = (req: IncomingMessage): boolean =>
-    isAllowedHost(req.headers.host, { lan: host !== '127.0.0.1' && host !== 'localhost' && host !== '::1', listenHost: host, extra: opts.allowedHosts ?? [] })
+    isAllowedHost(req.headers.host, {
+      lan: host !== '127.0.0.1' && host !== 'localhost' && host !== '::1',
+      listenHost: host,
+      extra: opts.allowedHosts ?? []
+    })
 
   const serveStudioPage = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     if (url.searchParams.has('token')) {
-      if (!isAuthorized(req, url, token)) return sendText(res, 401, 'Wrong token. Open the URL printed by `webtv serve`.')
+      if (!isAuthorized(req, url, token))
+        return sendText(res, 401, 'Wrong token. Open the URL printed by `webtv serve`.')
       // Trade the token in the URL for a cookie, then drop it from the address bar and history.
       res.writeHead(303, {
         ...SECURITY_HEADERS,
@@ -124,9 +135,19 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       return void res.end()
     }
     if (!isAuthorized(req, url, token)) {
-      return sendText(res, 401, 'This studio needs its access token: open the URL printed by `webtv serve` (it ends in ?token=…).')
+      return sendText(
+        res,
+        401,
+        'This studio needs its access token: open the URL printed by `webtv serve` (it ends in ?token=…).'
+      )
     }
-    if (!sendFile(req, res, join(rendererDir, 'index.html'), { ...SECURITY_HEADERS, 'Content-Security-Policy': csp, 'Cache-Control': 'no-store' })) {
+    if (
+      !sendFile(req, res, join(rendererDir, 'index.html'), {
+        ...SECURITY_HEADERS,
+        'Content-Security-Policy': csp,
+        'Cache-Control': 'no-store'
+      })
+    ) {
       sendText(res, 500, `The studio UI is not built (no ${join(rendererDir, 'index.html')}). Run \`npm run build\`.`)
     }
   }
@@ -136,10 +157,23 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     try {
       input = await readJsonBody(req)
     } catch (err) {
-      return sendJson(res, 400, { ok: false, error: { code: 'invalid_input', message: `Body is not JSON: ${(err as Error).message}` } })
+      return sendJson(res, 400, {
+        ok: false,
+        error: { code: 'invalid_input', message: `Body is not JSON: ${(err as Error).message}` }
+      })
     }
     const result = await core.dispatch(name, input)
-    const status = result.ok ? 200 : result.error.code === 'invalid_input' ? 400 : result.error.code === 'unknown_call' ? 404 : result.error.code === 'not_found' ? 404 : result.error.code === 'conflict' ? 409 : 500
+    const status = result.ok
+      ? 200
+      : result.error.code === 'invalid_input'
+        ? 400
+        : result.error.code === 'unknown_call'
+          ? 404
+          : result.error.code === 'not_found'
+            ? 404
+            : result.error.code === 'conflict'
+              ? 409
+              : 500
     sendJson(res, status, result)
   }
 
@@ -147,7 +181,8 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     const name = url.searchParams.get('name') ?? (req.headers['x-file-name'] as string | undefined)
     if (!name) return sendJson(res, 400, { error: 'Add ?name=<file name> to the upload URL.' })
     const declared = Number(req.headers['content-length'] ?? '0')
-    if (declared > maxUpload) return sendJson(res, 413, { error: `File too large (limit ${Math.round(maxUpload / 1024 ** 2)} MiB).` })
+    if (declared > maxUpload)
+      return sendJson(res, 413, { error: `File too large (limit ${Math.round(maxUpload / 1024 ** 2)} MiB).` })
     const dir = join(uploadsDir, randomBytes(8).toString('hex'))
     mkdirSync(dir, { recursive: true })
     // searchParams already decoded the name; decoding again would break names with "%".
@@ -194,12 +229,23 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
 
     // Public, read-only: the watch page, its assets, channel list and streams.
     if (path === '/watch' || path === '/watch.html') {
-      if (!sendFile(req, res, join(rendererDir, 'watch.html'), { ...SECURITY_HEADERS, 'Content-Security-Policy': csp, 'Cache-Control': 'no-store' })) sendText(res, 500, 'The watch page is not built. Run `npm run build`.')
+      if (
+        !sendFile(req, res, join(rendererDir, 'watch.html'), {
+          ...SECURITY_HEADERS,
+          'Content-Security-Policy': csp,
+          'Cache-Control': 'no-store'
+        })
+      )
+        sendText(res, 500, 'The watch page is not built. Run `npm run build`.')
       return
     }
     if (path.startsWith('/assets/') && (method === 'GET' || method === 'HEAD')) {
       const file = safeJoin(rendererDir, path)
-      if (!file || !sendFile(req, res, file, { ...SECURITY_HEADERS, 'Cache-Control': 'public, max-age=31536000, immutable' })) sendText(res, 404, 'Not found.')
+      if (
+        !file ||
+        !sendFile(req, res, file, { ...SECURITY_HEADERS, 'Cache-Control': 'public, max-age=31536000, immutable' })
+      )
+        sendText(res, 404, 'Not found.')
       return
     }
     if (path === '/api/public/channels' && method === 'GET') {
@@ -215,7 +261,8 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     if (await handleOpsRoute(req, res, url, { outputs, local, authorized: isAuthorized(req, url, token) })) return
 
     // Everything else is the studio: loopback only, behind the token.
-    if (!local) return sendText(res, 403, 'The studio is only reachable from this machine; LAN sharing covers the watch page.')
+    if (!local)
+      return sendText(res, 403, 'The studio is only reachable from this machine; LAN sharing covers the watch page.')
     if (path === '/' || path === '/index.html') return serveStudioPage(req, res, url)
     if (!isAuthorized(req, url, token)) {
       return sendJson(res, 401, { error: 'Missing or wrong token. Open the URL printed by `webtv serve`.' })
@@ -236,7 +283,10 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     const callMatch = /^\/api\/call\/([A-Za-z0-9_.-]+)$/.exec(path)
     if (callMatch && method === 'POST') {
       if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
-        return sendJson(res, 415, { ok: false, error: { code: 'invalid_input', message: 'Send the call input as JSON (Content-Type: application/json).' } })
+        return sendJson(res, 415, {
+          ok: false,
+          error: { code: 'invalid_input', message: 'Send the call input as JSON (Content-Type: application/json).' }
+        })
       }
       return handleCall(req, res, callMatch[1]!)
     }
@@ -251,13 +301,28 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     })
   })
 
+  // Anyone who can reach the port (the watch page is public on the LAN) can open
+  // connections: cap them, and give slow senders 10 s for their headers.
+  new ConnectionLimit({
+    maxTotal: opts.maxConnections ?? 512,
+    maxPerAddress: opts.maxConnectionsPerAddress ?? 64,
+    onRefused: () => {}
+  }).attach(server)
+  server.headersTimeout = 10_000
+
   // WebSocket: the contract for the browser UI.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * 1024 * 1024 })
   const sockets = new Set<WebSocket>()
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     // Cookies ride along on cross-site WebSocket requests: insist on our own origin.
-    if (url.pathname !== '/api/ws' || !hostOk(req) || !isLoopback(req.socket.remoteAddress) || !sameOrigin(req) || !isAuthorized(req, url, token)) {
+    if (
+      url.pathname !== '/api/ws' ||
+      !hostOk(req) ||
+      !isLoopback(req.socket.remoteAddress) ||
+      !sameOrigin(req) ||
+      !isAuthorized(req, url, token)
+    ) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       socket.destroy()
       return
@@ -286,7 +351,8 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
         const id = (raw as { id?: unknown } | null)?.id
         const issue = parsed.error.issues[0]
         const message = `Bad message: ${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid'}`
-        if (typeof id === 'number') return send(ws, { t: 'result', id, result: { ok: false, error: { code: 'invalid_input', message } } })
+        if (typeof id === 'number')
+          return send(ws, { t: 'result', id, result: { ok: false, error: { code: 'invalid_input', message } } })
         return send(ws, { t: 'error', message })
       }
       const { id, name, input } = parsed.data
@@ -303,7 +369,11 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening)
       if (err.code === 'EADDRINUSE') {
-        reject(new Error(`Port ${opts.port} on ${host} is already in use. Choose another with --port PORT (or stop the other program).`))
+        reject(
+          new Error(
+            `Port ${opts.port} on ${host} is already in use. Choose another with --port PORT (or stop the other program).`
+          )
+        )
       } else if (err.code === 'EACCES') {
         reject(new Error(`Not allowed to listen on port ${opts.port}. Choose a port above 1024 with --port PORT.`))
       } else reject(err)

@@ -138,7 +138,7 @@ describe('destination presets', () => {
       destinationUrl({ id: 'd', channelId: 1, kind: 'srt', name: 's', target: srt.base, enabled: true }, srt.key!)
     ).toBe('srt://ingest.example.com:9000?latency=200000&streamid=%23!%3A%3Ar%3Dlive%2Fk1%2Cm%3Dpublish')
     // SRT carries MPEG-TS, RTMP FLV.
-    expect(relayArgs('srt://h:1', 'mpegts').join(' ')).toMatch(/-f mpegts srt:\/\/h:1$/)
+    expect(relayArgs('srt://h:1', [], 'mpegts').join(' ')).toMatch(/-f mpegts srt:\/\/h:1$/)
     expect(relayArgs('rtmp://h/app/k').join(' ')).toMatch(/-f flv -flvflags no_duration_filesize rtmp:\/\/h\/app\/k$/)
   })
 

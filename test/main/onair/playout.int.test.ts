@@ -57,7 +57,10 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
       shotByFrames.set(FRAMES[i]!, r.shot.id)
     }
     // Timeline: the first four clips; 36 and 39 wait in the library for the edits.
-    await callCore(core, 'library.playlist.add', { channelId, shotIds: FRAMES.slice(0, 4).map((f) => shotByFrames.get(f)!) })
+    await callCore(core, 'library.playlist.add', {
+      channelId,
+      shotIds: FRAMES.slice(0, 4).map((f) => shotByFrames.get(f)!)
+    })
     core.bus.on('onair.clip', (e) => clipEvents.push(e))
     core.bus.on('onair.state', (e) => states.push(e))
   }, 180_000)
@@ -109,7 +112,11 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     let q = await pickAfter()
     let pl = await playlist()
     const qPos = pl.items.find((i) => i.itemId === q.clip.itemId)!.position
-    pl = await callCore(core, 'library.playlist.add', { channelId, shotIds: [shotByFrames.get(36)!], atPosition: qPos + 1 })
+    pl = await callCore(core, 'library.playlist.add', {
+      channelId,
+      shotIds: [shotByFrames.get(36)!],
+      atPosition: qPos + 1
+    })
     const added36 = pl.items.find((i) => i.shotId === shotByFrames.get(36))!.itemId
     expectations.push({ doneAt: Date.now(), expectItem: added36, what: 'add' })
     await nextPick()
@@ -121,7 +128,10 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     const order = pl.items.map((i) => i.itemId)
     const qIdx = order.indexOf(q.clip.itemId!)
     const last = order[(qIdx + order.length - 1) % order.length]!
-    await callCore(core, 'library.playlist.move', { itemId: last, toPosition: qIdx + 1 > order.length - 1 ? 0 : qIdx + (qIdx < order.indexOf(last) ? 1 : 0) })
+    await callCore(core, 'library.playlist.move', {
+      itemId: last,
+      toPosition: qIdx + 1 > order.length - 1 ? 0 : qIdx + (qIdx < order.indexOf(last) ? 1 : 0)
+    })
     expectations.push({ doneAt: Date.now(), expectItem: await followerOf(q.clip.itemId!), what: 'move' })
     await nextPick()
     await nextPick()
@@ -129,7 +139,9 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     // 3. unapprove the clip that would come next → skipped at the next boundary.
     q = await pickAfter()
     const wouldBe = await followerOf(q.clip.itemId!)
-    const wouldBeShot = pl.items.find((i) => i.itemId === wouldBe)?.shotId ?? (await playlist()).items.find((i) => i.itemId === wouldBe)!.shotId
+    const wouldBeShot =
+      pl.items.find((i) => i.itemId === wouldBe)?.shotId ??
+      (await playlist()).items.find((i) => i.itemId === wouldBe)!.shotId
     await callCore(core, 'library.shots.update', { id: wouldBeShot, approved: false })
     expectations.push({ doneAt: Date.now(), expectItem: await followerOf(q.clip.itemId!), what: 'unapprove' })
     await nextPick()
@@ -139,16 +151,24 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     q = await pickAfter()
     const toRemove = await followerOf(q.clip.itemId!)
     await callCore(core, 'library.playlist.remove', { itemIds: [toRemove] })
-    expectations.push({ doneAt: Date.now(), expectItem: await followerOf(q.clip.itemId!), neverItem: toRemove, what: 'remove' })
+    expectations.push({
+      doneAt: Date.now(),
+      expectItem: await followerOf(q.clip.itemId!),
+      neverItem: toRemove,
+      what: 'remove'
+    })
     await nextPick()
     await nextPick()
 
     // 5. from ANOTHER process: `webtv playlist add` puts the 39-frame shot first in line.
     //    The CLI takes a few seconds to start, so the check is: every pick after it
     //    finished follows the new timeline, and the new clip airs within one loop.
-    const cli = await runWebtv(['playlist', 'add', '--channel', 'Edits Test', '--at', '0', String(shotByFrames.get(39)!), '--data-dir', tmp.dir], {
-      timeoutMs: 60_000
-    })
+    const cli = await runWebtv(
+      ['playlist', 'add', '--channel', 'Edits Test', '--at', '0', String(shotByFrames.get(39)!), '--data-dir', tmp.dir],
+      {
+        timeoutMs: 60_000
+      }
+    )
     expect(cli.code, cli.stderr).toBe(0)
     const cliDoneAt = Date.now()
     // 6. re-approve the unapproved shot right after the clip just queued.
@@ -158,7 +178,8 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
 
     // Keep airing until the viewer has seen at least 20 boundaries.
     const deadline = Date.now() + 60_000
-    while (keyframeIntervals(viewer.packets, FPS).length < 22 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250))
+    while (keyframeIntervals(viewer.packets, FPS).length < 22 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250))
 
     const picks = clipEvents.filter((e) => e.phase === 'queued' || (e.phase === 'airing' && e === clipEvents[0]))
     // Each edit aired at the next boundary: the first pick after the edit is the expected clip.
@@ -166,7 +187,8 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
       const first = picks.find((p) => p.at > ex.doneAt)
       expect(first, ex.what).toBeDefined()
       if (ex.expectItem !== null) expect(first!.clip.itemId, `edit "${ex.what}"`).toBe(ex.expectItem)
-      if (ex.neverItem !== undefined) expect(picks.filter((p) => p.at > ex.doneAt && p.clip.itemId === ex.neverItem)).toHaveLength(0)
+      if (ex.neverItem !== undefined)
+        expect(picks.filter((p) => p.at > ex.doneAt && p.clip.itemId === ex.neverItem)).toHaveLength(0)
     }
     // The other process's edit aired: the 39-frame clip was picked after the CLI finished.
     const p39 = picks.find((p) => p.at > cliDoneAt && p.clip.durationMs === Math.round((39 / FPS) * 1000))
@@ -214,7 +236,14 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     const killedAt = Date.now()
     process.kill(pid, 'SIGKILL')
     const deadline = Date.now() + 20_000
-    while (Date.now() < deadline && !(engine.encoderPid(channelId) && engine.encoderPid(channelId) !== pid && states.some((s) => s.at > killedAt && s.state === 'live' && s.destinationId === null)))
+    while (
+      Date.now() < deadline &&
+      !(
+        engine.encoderPid(channelId) &&
+        engine.encoderPid(channelId) !== pid &&
+        states.some((s) => s.at > killedAt && s.state === 'live' && s.destinationId === null)
+      )
+    )
       await new Promise((r) => setTimeout(r, 100))
     expect(states.some((s) => s.at > killedAt && s.state === 'reconnecting' && s.destinationId === null)).toBe(true)
     expect(states.some((s) => s.at > killedAt && s.state === 'live' && s.destinationId === null)).toBe(true)
@@ -246,25 +275,27 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     expect(viewer.alive).toBe(true)
   }, 60_000)
 
-  it('refuses a publish signed with the wrong secret: error state, no retry loop', async () => {
+  it('refuses a second playout of a stream already on air: error state, no retry loop', async () => {
     const server = LocalRtmpServer.current!
-    const ch = { id: channelId, name: 'wrong', format: DEFAULT_HOUSE_FORMAT }
+    const live = (await callCore(core, 'onair.status', { channelId })).channels[0]!
+    const ch = { id: channelId, name: 'twin', format: DEFAULT_HOUSE_FORMAT }
     const seen: string[] = []
     const playout = new ChannelPlayout({
       channel: ch,
-      stream: 'wrong-secret',
+      stream: live.stream,
       source: { getChannel: () => ch, airable: () => [], markUnplayable: () => {} },
       target: server,
-      publishUrl: () => server.publishUrl('wrong-secret', 'not-the-secret'),
-      slatePath: () => Promise.resolve(join(tmp.dir, 'onair', 'slates', readdirSync(join(tmp.dir, 'onair', 'slates'))[0]!)),
+      slatePath: () =>
+        Promise.resolve(join(tmp.dir, 'onair', 'slates', readdirSync(join(tmp.dir, 'onair', 'slates'))[0]!)),
       log: () => {},
       onState: (c) => seen.push(c.to)
     })
-    await expect(playout.start()).rejects.toThrow(/refused the publish.*publish secret/)
-    await new Promise((r) => setTimeout(r, 3000))
+    await expect(playout.start()).rejects.toThrow(/refused the publish.*already has a publisher/)
+    await new Promise((r) => setTimeout(r, 2000))
     expect(seen).toEqual(['starting', 'error'])
     expect(playout.encoderPid).toBeUndefined()
     await playout.stop()
+    expect((await callCore(core, 'onair.status', { channelId })).channels[0]!.state).toBe('live')
   }, 30_000)
 
   it('stops cleanly: relays, then playout; the channel is offline and no ffmpeg remains', async () => {
@@ -276,15 +307,25 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
   }, 30_000)
 
   it('shares one start between two Go Live calls at once: one encoder, and stop leaves none', async () => {
-    const [a, b] = await Promise.all([callCore(core, 'onair.start', { channelId }), callCore(core, 'onair.start', { channelId })])
+    const [a, b] = await Promise.all([
+      callCore(core, 'onair.start', { channelId }),
+      callCore(core, 'onair.start', { channelId })
+    ])
     expect(a.state).toBe('live')
     expect(b.state).toBe('live')
     const pid = engine.encoderPid(channelId)!
     // Every playout ffmpeg publishing this stream, as the OS sees them (an orphan would not be in the engine).
     const encoders = (): string[] =>
-      execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+      execFileSync('ps', ['-eo', 'ppid=,args='], { encoding: 'utf8' })
         .split('\n')
-        .filter((l) => l.includes('ffmpeg') && l.includes('pipe:0') && l.includes(`/live/${a.stream}`))
+        .map((l) => l.trim())
+        .filter(
+          (l) =>
+            l.startsWith(`${process.pid} `) &&
+            l.includes('ffmpeg') &&
+            l.includes('-f mpegts -i pipe:0') &&
+            l.includes('pipe:1')
+        )
     expect(encoders()).toHaveLength(1)
     await callCore(core, 'onair.stop', { channelId })
     expect(isRunning(pid)).toBe(false)

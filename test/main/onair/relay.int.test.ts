@@ -32,7 +32,10 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
     for (;;) {
       const hit = states.find((s) => s.destinationId === destId && s.state === state && s.at >= after)
       if (hit) return hit
-      if (Date.now() > deadline) throw new Error(`destination ${destId} never reached ${state}: ${JSON.stringify(states.filter((s) => s.destinationId === destId))}`)
+      if (Date.now() > deadline)
+        throw new Error(
+          `destination ${destId} never reached ${state}: ${JSON.stringify(states.filter((s) => s.destinationId === destId))}`
+        )
       await new Promise((r) => setTimeout(r, 50))
     }
   }
@@ -45,7 +48,13 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
     await callCore(core, 'onair.settings.update', { rtmpPort: await freePort(), httpPort: await freePort() })
     const ch = await callCore(core, 'library.channels.create', { name: 'Relay Test' })
     channelId = ch.id
-    const clip = await makeHouseClip({ format: DEFAULT_HOUSE_FORMAT, frames: 48, video: 'testsrc2', toneHz: 440, output: join(tmp.dir, 'a.ts') })
+    const clip = await makeHouseClip({
+      format: DEFAULT_HOUSE_FORMAT,
+      frames: 48,
+      video: 'testsrc2',
+      toneHz: 440,
+      output: join(tmp.dir, 'a.ts')
+    })
     const { results } = await callCore(core, 'library.import', { channelId, paths: [clip], approved: true })
     const shot = results[0]!
     if (!shot.ok) throw new Error(shot.error)
@@ -67,7 +76,9 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
       ['rtmp://127.0.0.1:70000/app/k', /port 70000/],
       ['rtmp://127.0.0.1:1935', /application path/]
     ] as const) {
-      const err = await callCore(core, 'onair.destinations.add', { channelId, kind: 'rtmp', url }).catch((e: unknown) => e)
+      const err = await callCore(core, 'onair.destinations.add', { channelId, kind: 'rtmp', url }).catch(
+        (e: unknown) => e
+      )
       expect(err).toBeInstanceOf(StudioError)
       expect((err as StudioError).code).toBe('invalid_input')
       expect((err as StudioError).field).toBe('url')
@@ -77,10 +88,20 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
   })
 
   it('relays live, reconnects with 2 s ×1.5 backoff when the remote dies and comes back; a rejected key errors once, no loop', async () => {
-    const good = await callCore(core, 'onair.destinations.add', { channelId, kind: 'rtmp', name: 'Remote', url: remote.url(GOOD_KEY) })
+    const good = await callCore(core, 'onair.destinations.add', {
+      channelId,
+      kind: 'rtmp',
+      name: 'Remote',
+      url: remote.url(GOOD_KEY)
+    })
     expect(good.keyMasked).toBe('••••••••7e1b')
     expect(good.target).toBe(`rtmp://127.0.0.1:${remote.rtmpPort}/app`)
-    const bad = await callCore(core, 'onair.destinations.add', { channelId, kind: 'rtmp', name: 'Wrong key', url: `rtmp://127.0.0.1:${remote.rtmpPort}/app` })
+    const bad = await callCore(core, 'onair.destinations.add', {
+      channelId,
+      kind: 'rtmp',
+      name: 'Wrong key',
+      url: `rtmp://127.0.0.1:${remote.rtmpPort}/app`
+    })
     await callCore(core, 'onair.destinations.setKey', { id: bad.id, key: WRONG_KEY })
 
     const t0 = Date.now()
@@ -166,7 +187,9 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
     })
     try {
       relay.start()
-      await expect.poll(() => changes.filter((c) => c.to === 'live').length, { timeout: 30_000 }).toBeGreaterThanOrEqual(2)
+      await expect
+        .poll(() => changes.filter((c) => c.to === 'live').length, { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(2)
       const planned = changes.find((c) => c.to === 'reconnecting')!
       expect(planned.message).toMatch(/planned reconnect/)
       expect(changes.some((c) => c.to === 'error')).toBe(false)
@@ -181,18 +204,18 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
 
   it('never lets a key or the publish secret reach the log, events, status or errors', async () => {
     const secrets = JSON.parse(readFileSync(join(tmp.dir, 'secrets.json'), 'utf8')) as Record<string, { v: string }>
-    const publishSecret = secrets['onair.publishSecret']!.v
-    expect(publishSecret.length).toBeGreaterThan(20)
+    // Encoders publish in-process: no publish secret is stored any more.
+    expect(secrets['onair.publishSecret']).toBeUndefined()
     const log = readFileSync(engine.logFile, 'utf8')
-    // ffmpeg did print its output URL (the failing relay's): it arrives redacted.
-    expect(log).toMatch(/\[dest Wrong key\] ffmpeg: .*\[redacted\]/)
+    // ffmpeg did print what went wrong for the failing relay (its URL is the local tunnel's, keyless).
+    expect(log).toMatch(/\[dest Wrong key\] ffmpeg: /)
     const everything = [
       log,
       JSON.stringify(events),
       JSON.stringify(await callCore(core, 'onair.status', {})),
       JSON.stringify(await callCore(core, 'onair.destinations.list', { channelId }))
     ].join('\n')
-    for (const s of [GOOD_KEY, WRONG_KEY, publishSecret]) expect(everything.includes(s), s).toBe(false)
+    for (const s of [GOOD_KEY, WRONG_KEY]) expect(everything.includes(s), s).toBe(false)
     expect(everything).not.toMatch(/sign=\d+-[0-9a-f]{32}/)
     await callCore(core, 'onair.stop', { channelId })
   }, 30_000)
@@ -200,19 +223,40 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
   it('leaves no ffmpeg behind when the `webtv air` process is SIGKILLed', async () => {
     const rtmpPort = await freePort()
     const child = spawnWebtv(
-      ['air', '--channel', 'Relay Test', '--to', remote.url(GOOD_KEY), '--rtmp-port', String(rtmpPort), '--flv-port', String(await freePort()), '--data-dir', tmp.dir],
+      [
+        'air',
+        '--channel',
+        'Relay Test',
+        '--to',
+        remote.url(GOOD_KEY),
+        '--rtmp-port',
+        String(rtmpPort),
+        '--flv-port',
+        String(await freePort()),
+        '--data-dir',
+        tmp.dir
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] }
     )
     let out = ''
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
     const deadline = Date.now() + 60_000
-    const ffmpegs = (): Array<{ pid: number; ppid: number }> =>
-      execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    // The playout and relay ffmpegs under the `webtv air` process (their command lines name no stream or key).
+    const ffmpegs = (): Array<{ pid: number; ppid: number }> => {
+      const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
         .split('\n')
-        .filter((l) => /ffmpeg/.test(l) && (l.includes(`127.0.0.1:${rtmpPort}/live/`) || l.includes(`:${remote.rtmpPort}/app/`)))
         .map((l) => l.trim().split(/\s+/))
-        .map(([pid, ppid]) => ({ pid: Number(pid), ppid: Number(ppid) }))
+        .filter((f) => f.length >= 3)
+        .map(([pid, ppid, ...args]) => ({ pid: Number(pid), ppid: Number(ppid), args: args.join(' ') }))
+      const parentOf = new Map(rows.map((r) => [r.pid, r.ppid]))
+      const under = (pid: number): boolean => {
+        for (let p = parentOf.get(pid), hops = 0; p && hops < 16; p = parentOf.get(p), hops++)
+          if (p === child.pid) return true
+        return false
+      }
+      return rows.filter((r) => /ffmpeg/.test(r.args) && under(r.pid)).map(({ pid, ppid }) => ({ pid, ppid }))
+    }
     let procs: Array<{ pid: number; ppid: number }> = []
     while (Date.now() < deadline) {
       procs = ffmpegs()

@@ -3,7 +3,13 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Backoff, DEFAULT_BACKOFF } from '../../../src/main/core/backoff'
 import { StateMachine } from '../../../src/main/onair/state'
-import { playoutArgs, relayArgs, houseEncodeArgs, synthClipArgs, seedPlayoutArgs } from '../../../src/main/onair/ffmpeg-args'
+import {
+  playoutArgs,
+  relayArgs,
+  houseEncodeArgs,
+  synthClipArgs,
+  seedPlayoutArgs
+} from '../../../src/main/onair/ffmpeg-args'
 import { ProgressParser, type ProgressBlock, LineSplitter } from '../../../src/main/onair/progress'
 import { parseRtmpUrl, validateIngestHost, destinationUrl } from '../../../src/main/onair/destinations'
 import { nextInOrder, streamNameFor, type AirItem } from '../../../src/main/onair/timeline'
@@ -45,7 +51,14 @@ describe('state machine', () => {
     m.go('live')
     m.go('stopping')
     m.go('offline')
-    expect(seen).toEqual(['offline>starting', 'starting>live', 'live>reconnecting#1', 'reconnecting>live', 'live>stopping', 'stopping>offline'])
+    expect(seen).toEqual([
+      'offline>starting',
+      'starting>live',
+      'live>reconnecting#1',
+      'reconnecting>live',
+      'live>stopping',
+      'stopping>offline'
+    ])
   })
   it('refuses impossible transitions', () => {
     const m = new StateMachine()
@@ -60,9 +73,12 @@ describe('state machine', () => {
 
 describe('ffmpeg argument builders', () => {
   it('playout copies MPEG-TS from stdin to FLV, paced, with a short probe', () => {
-    const a = playoutArgs('rtmp://127.0.0.1:1935/live/x?sign=1-abc')
+    const a = playoutArgs()
     expect(a.join(' ')).toContain('-re -f mpegts -i pipe:0')
-    expect(a.join(' ')).toContain('-c copy -f flv -flvflags no_duration_filesize rtmp://127.0.0.1:1935/live/x?sign=1-abc')
+    // FLV to stdout, published in-process: no URL, so no credential on the command line.
+    expect(a.join(' ')).toContain('-c copy -f flv -flvflags no_duration_filesize pipe:1')
+    expect(a.join(' ')).not.toMatch(/rtmp:|sign=/)
+    expect(a[a.indexOf('-progress') + 1]).toBe('pipe:2')
     expect(a[a.indexOf('-analyzeduration') + 1]).toBe('500000')
     expect(a).toContain('-progress')
     expect(a).not.toContain('-nostdin')
@@ -81,13 +97,24 @@ describe('ffmpeg argument builders', () => {
     expect(a).toContain('-c:a aac -b:a 128k -ar 48000 -ac 2 -max_delay 100000 -f mpegts')
     // Same H.264 level as conformed clips (one SPS on air): 1024x576@30 → 4.0.
     expect(a).toContain('-profile:v high -level:v 4.0')
-    const s = synthClipArgs({ format: DEFAULT_HOUSE_FORMAT, frames: 30, video: 'testsrc2', toneHz: 0, output: 'o.ts', text: "it's $(x)" }).join(' ')
+    const s = synthClipArgs({
+      format: DEFAULT_HOUSE_FORMAT,
+      frames: 30,
+      video: 'testsrc2',
+      toneHz: 0,
+      output: 'o.ts',
+      text: "it's $(x)"
+    }).join(' ')
     expect(s).toContain('testsrc2=size=1024x576:rate=24:duration=1.250000')
     expect(s).toContain("drawtext=text='its x'")
-    expect(s).toContain('-frames:v 30')
+    // Both sources end together (30 frames = 1.25 s); -frames:v would cut the audio short.
+    expect(s).toContain('atrim=duration=1.250000')
+    expect(s).not.toContain('-frames:v')
   })
   it('the seed baseline re-encodes a concat list', () => {
-    expect(seedPlayoutArgs('list.txt', 'rtmp://h/a/b').join(' ')).toContain('-f concat -safe 0 -i list.txt -loglevel error -c:v libx264 -preset veryfast')
+    expect(seedPlayoutArgs('list.txt', 'rtmp://h/a/b').join(' ')).toContain(
+      '-f concat -safe 0 -i list.txt -loglevel error -c:v libx264 -preset veryfast'
+    )
   })
 })
 
@@ -122,9 +149,15 @@ describe('progress parsing (captured ffmpeg -progress output)', () => {
 
 describe('destinations: URLs and keys', () => {
   it('splits the key off rtmp/rtmps URLs', () => {
-    expect(parseRtmpUrl('rtmp://a.rtmp.youtube.com/live2/abcd-efgh')).toEqual({ base: 'rtmp://a.rtmp.youtube.com/live2', key: 'abcd-efgh' })
+    expect(parseRtmpUrl('rtmp://a.rtmp.youtube.com/live2/abcd-efgh')).toEqual({
+      base: 'rtmp://a.rtmp.youtube.com/live2',
+      key: 'abcd-efgh'
+    })
     expect(parseRtmpUrl('RTMPS://h:443/app')).toEqual({ base: 'rtmps://h:443/app', key: null })
-    expect(parseRtmpUrl('rtmp://h/app/k?bandwidthtest=true')).toEqual({ base: 'rtmp://h/app', key: 'k?bandwidthtest=true' })
+    expect(parseRtmpUrl('rtmp://h/app/k?bandwidthtest=true')).toEqual({
+      base: 'rtmp://h/app',
+      key: 'k?bandwidthtest=true'
+    })
   })
   it.each([
     ['http://h/app/k', /only rtmp/],
@@ -146,8 +179,15 @@ describe('destinations: URLs and keys', () => {
   it('builds Twitch URLs from the ingest host', () => {
     expect(validateIngestHost('rtmp://fra05.contribute.live-video.net/app')).toBe('fra05.contribute.live-video.net')
     expect(() => validateIngestHost('not a host')).toThrow(/ingest server/)
-    expect(destinationUrl({ id: 'x', channelId: 1, kind: 'twitch', name: 'T', target: 'ingest.example', enabled: true }, 'live_k')).toBe('rtmp://ingest.example/app/live_k')
-    expect(destinationUrl({ id: 'x', channelId: 1, kind: 'rtmp', name: 'R', target: 'rtmps://h/app', enabled: true }, 'k')).toBe('rtmps://h/app/k')
+    expect(
+      destinationUrl(
+        { id: 'x', channelId: 1, kind: 'twitch', name: 'T', target: 'ingest.example', enabled: true },
+        'live_k'
+      )
+    ).toBe('rtmp://ingest.example/app/live_k')
+    expect(
+      destinationUrl({ id: 'x', channelId: 1, kind: 'rtmp', name: 'R', target: 'rtmps://h/app', enabled: true }, 'k')
+    ).toBe('rtmps://h/app/k')
   })
   it('classifies refusals', () => {
     expect(classifyRelayFailure('NetStream.Publish.BadName')).toBe('rejected')
@@ -163,7 +203,13 @@ describe('destinations: URLs and keys', () => {
 })
 
 describe('timeline: next in order', () => {
-  const item = (itemId: number, position: number): AirItem => ({ itemId, position, label: String(itemId), tsPath: '/x', durationMs: 1000 })
+  const item = (itemId: number, position: number): AirItem => ({
+    itemId,
+    position,
+    label: String(itemId),
+    tsPath: '/x',
+    durationMs: 1000
+  })
   const items = [item(1, 0), item(2, 1), item(3, 2)]
   it('loops, starts at the first, and survives removal of the cursor item', () => {
     expect(nextInOrder(items, null)!.itemId).toBe(1)

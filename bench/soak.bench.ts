@@ -1,0 +1,153 @@
+/**
+ * Soak (run by bench/run.ts, or alone: npx tsx bench/soak.bench.ts): one channel on
+ * air through the whole studio core for WEBTV_SOAK_MIN minutes (default 20), with a
+ * relay to a local ingest that is SIGKILLed every few minutes, a viewer attached,
+ * and the timeline edited every 10 s. Prints the studio process's RSS and open file
+ * descriptors after a warm-up and at the end, the growth extrapolated per hour
+ * (goals: < 5 MB/h, no descriptor growth) and viewers dropped (goal 0). The
+ * baseline is the same process's numbers at the start of the measured window.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { callCore, openCore } from '../src/main/cli/open-core'
+import { ONAIR } from '../src/main/services'
+import { makeHouseClip } from '../src/main/onair/slate'
+import { DEFAULT_HOUSE_FORMAT } from '../src/shared/house-format'
+import { freePort, startRemoteIngest, startViewer, type Viewer } from '../test/fixtures/rtmp'
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+const MB = 1024 * 1024
+
+function fds(): number {
+  try {
+    return readdirSync('/proc/self/fd').length
+  } catch {
+    return NaN // not Linux: descriptors not counted
+  }
+}
+
+export async function run(): Promise<void> {
+  const minutes = Number(process.env.WEBTV_SOAK_MIN ?? 20)
+  if (!(minutes > 0))
+    throw new Error(`WEBTV_SOAK_MIN must be a positive number of minutes, not "${process.env.WEBTV_SOAK_MIN}"`)
+  const totalMs = minutes * 60_000
+  // Warm-up (caches, JIT, first GOPs) is not growth: measure from 10 % in, at least 30 s.
+  const warmMs = Math.min(Math.max(30_000, totalMs * 0.1), totalMs / 2)
+  const killEveryMs = Math.max(20_000, Math.min(3 * 60_000, totalMs / 4))
+  const dir = mkdtempSync(join(tmpdir(), 'webtv-bench-soak-'))
+  const KEY = 'live_soak_0123456789'
+  const remote = await startRemoteIngest({ requiredKey: KEY })
+  const core = await openCore(dir)
+  let viewer: Viewer | null = null
+  let dropped = 0
+  let relayKills = 0
+  let edits = 0
+  let editErrors = 0
+  let stopping = false
+  try {
+    const engine = core.services.get(ONAIR)
+    await callCore(core, 'onair.settings.update', { rtmpPort: await freePort(), httpPort: await freePort() })
+    const ch = await callCore(core, 'library.channels.create', { name: 'Soak' })
+    console.log(
+      `[soak] ${minutes} min on air (WEBTV_SOAK_MIN), relay killed every ${Math.round(killEveryMs / 1000)} s, an edit every 10 s…`
+    )
+    const clips = await Promise.all(
+      [48, 60, 72, 84].map((frames, i) =>
+        makeHouseClip({
+          format: DEFAULT_HOUSE_FORMAT,
+          frames,
+          video: i % 2 ? 'testsrc2' : 'smptehdbars',
+          toneHz: 300 + 100 * i,
+          output: join(dir, `c${i}.ts`)
+        })
+      )
+    )
+    const { results } = await callCore(core, 'library.import', { channelId: ch.id, paths: clips, approved: true })
+    const shotIds = results.map((r) => {
+      if (!r.ok) throw new Error(r.error)
+      return r.shot.id
+    })
+    await callCore(core, 'library.playlist.add', { channelId: ch.id, shotIds })
+    const dest = await callCore(core, 'onair.destinations.add', {
+      channelId: ch.id,
+      kind: 'rtmp',
+      name: 'Soak ingest',
+      url: remote.url(KEY)
+    })
+    const st = await callCore(core, 'onair.start', { channelId: ch.id })
+    const watch = (): Viewer => {
+      const v = startViewer(st.flvUrl!)
+      void v.exited.then(() => {
+        if (viewer === v && !stopping) {
+          dropped += 1
+          viewer = watch()
+        }
+      })
+      return v
+    }
+    viewer = watch()
+
+    const t0 = Date.now()
+    let nextKill = t0 + killEveryMs
+    let nextEdit = t0 + 10_000
+    let start: { rss: number; fds: number; at: number } | null = null
+    while (Date.now() - t0 < totalMs) {
+      await sleep(1000)
+      const now = Date.now()
+      if (!start && now - t0 >= warmMs) {
+        global.gc?.()
+        start = { rss: process.memoryUsage().rss, fds: fds(), at: now }
+        console.log(`[soak] after warm-up: RSS ${(start.rss / MB).toFixed(1)} MB, ${start.fds} open fds`)
+      }
+      if (now >= nextEdit) {
+        nextEdit += 10_000
+        try {
+          const pl = await callCore(core, 'library.playlist.get', { channelId: ch.id })
+          const last = pl.items[pl.items.length - 1]
+          if (last) await callCore(core, 'library.playlist.move', { itemId: last.itemId, toPosition: 0 })
+          edits += 1
+        } catch {
+          editErrors += 1
+        }
+      }
+      if (now >= nextKill) {
+        nextKill += killEveryMs
+        const pid = engine.relayPid(ch.id, dest.id)
+        if (pid) {
+          process.kill(pid, 'SIGKILL')
+          relayKills += 1
+        }
+      }
+    }
+    global.gc?.()
+    const end = { rss: process.memoryUsage().rss, fds: fds(), at: Date.now() }
+    stopping = true
+    const status = await callCore(core, 'onair.status', { channelId: ch.id })
+    const s = start ?? end
+    const hours = (end.at - s.at) / 3_600_000
+    const perHour = hours > 0 ? (end.rss - s.rss) / MB / hours : 0
+    const destState = status.channels[0]?.destinations.find((d) => d.id === dest.id)?.state
+    console.log(
+      `[soak] end: RSS ${(end.rss / MB).toFixed(1)} MB, ${end.fds} open fds; channel ${status.channels[0]?.state}, relay ${destState}; ` +
+        `${relayKills} relay kills, ${edits} edits (${editErrors} refused), viewer packets ${viewer?.packets.length ?? 0}`
+    )
+    console.log(
+      `[soak] RSS growth ${perHour >= 0 ? '+' : ''}${perHour.toFixed(2)} MB/h over ${(hours * 60).toFixed(1)} min measured (goal < 5 MB/h; ratio to start ${(end.rss / s.rss).toFixed(3)}), ` +
+        `fds ${s.fds} → ${end.fds} (goal: no growth), dropped viewers ${dropped} (goal 0)`
+    )
+    if (minutes < 10)
+      console.log(
+        '[soak] note: under 10 min the per-hour figure is mostly warm-up noise; run WEBTV_SOAK_MIN=20 or more for a real number.'
+      )
+  } finally {
+    await viewer?.stop()
+    await core.close()
+    await remote.kill()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export default run
+
+if (require.main === module) void run()

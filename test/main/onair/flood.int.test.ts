@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawn } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import type { Core } from '../../../src/main/core/core'
+import { callCore, openCore } from '../../../src/main/cli/open-core'
+import type { OnAirEngine } from '../../../src/main/onair/engine'
+import { ONAIR } from '../../../src/main/services'
+import { LocalRtmpServer } from '../../../src/main/onair/rtmp-server'
+import { startStudioServer, type StudioServer } from '../../../src/main/server/studio-server'
+import { tempDir } from '../../helpers/tmp'
+import { repoRoot } from '../../helpers/cli'
+import { freePort } from '../../fixtures/rtmp'
+
+/**
+ * Issue 12 item 4: unauthenticated clients cannot make the studio grow. A local
+ * outsider floods the embedded server with refused publishes (RTMP, HTTP POST,
+ * WebSocket), plays of streams that do not exist, garbage and idle connections,
+ * and the studio server with idle connections; the log, the server's sessions and
+ * the connections held stay bounded, and the channel stays on air.
+ */
+const FLOOD = 150
+
+interface FloodResult {
+  publishAccepted: number
+  publishRefused: number
+  playsAccepted: number
+  playsRefused: number
+  http: Record<string, number>
+  wsRefused: number
+  garbage: number
+  heldRtmp: number
+  heldHttp: number
+  heldRtmpAfterIdle: number
+  error?: string
+}
+
+function runFlood(rtmpPort: number, httpPort: number, stream: string): Promise<FloodResult> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(
+      process.execPath,
+      [join(repoRoot, 'test', 'fixtures', 'flood.cjs'), String(rtmpPort), String(httpPort), stream, String(FLOOD)],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'inherit']
+      }
+    )
+    let out = ''
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    c.on('exit', () => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()!) as FloodResult)
+      } catch {
+        reject(new Error(`flood client printed: ${out}`))
+      }
+    })
+  })
+}
+
+const lines = (file: string): number => {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).length
+  } catch {
+    return 0
+  }
+}
+
+describe('floods from unauthenticated clients stay bounded', () => {
+  const tmp = tempDir()
+  let core: Core
+  let engine: OnAirEngine
+  let channelId = 0
+  let rtmpPort = 0
+  let httpPort = 0
+  let studio: StudioServer | null = null
+  const nmsContext = createRequire(__filename)('node-media-server/src/core/context.js') as {
+    sessions: Map<string, unknown>
+    broadcasts: Map<string, unknown>
+  }
+
+  beforeAll(async () => {
+    core = await openCore(tmp.dir)
+    engine = core.services.get(ONAIR)
+    rtmpPort = await freePort()
+    httpPort = await freePort()
+    await callCore(core, 'onair.settings.update', { rtmpPort, httpPort })
+    channelId = (await callCore(core, 'library.channels.create', { name: 'Flooded' })).id
+  }, 60_000)
+
+  afterAll(async () => {
+    await studio?.close()
+    await core?.close()
+    tmp.cleanup()
+  })
+
+  it('the embedded RTMP/HTTP-FLV server: bounded log, sessions and connections; the channel stays live', async () => {
+    const st = await callCore(core, 'onair.start', { channelId }) // an empty timeline airs the standby slate
+    const logBefore = lines(engine.logFile)
+    const sessionsBefore = nmsContext.sessions.size
+    const broadcastsBefore = nmsContext.broadcasts.size
+    const rssBefore = process.memoryUsage().rss
+    const r = await runFlood(rtmpPort, httpPort, st.stream)
+    console.log(`[flood] client saw ${JSON.stringify(r)}`)
+    expect(r.error).toBeUndefined()
+    // Nothing got through.
+    expect(r.publishAccepted).toBe(0)
+    expect(r.publishRefused).toBe(FLOOD)
+    expect(r.playsAccepted).toBe(0)
+    expect(r.http['POST 200'] ?? 0).toBe(0)
+    expect(r.http['GET 200'] ?? 0).toBe(0)
+    expect(r.wsRefused).toBe(FLOOD)
+    // Idle connections: capped per address, then closed.
+    expect(r.heldRtmp).toBeLessThanOrEqual(32)
+    // HTTP-FLV holds loopback to its total cap only (watch-page viewers come through the studio's proxy).
+    expect(r.heldHttp).toBeLessThanOrEqual(1024)
+    expect(r.heldRtmpAfterIdle).toBe(0)
+    // The log took a handful of lines, not one per refusal.
+    const logged = lines(engine.logFile) - logBefore
+    const added = readFileSync(engine.logFile, 'utf8').split('\n').filter(Boolean).slice(logBefore)
+    expect(logged, added.slice(0, 20).join('\n')).toBeLessThanOrEqual(12)
+    expect(LocalRtmpServer.current!.refusedCount).toBeGreaterThanOrEqual(FLOOD * 3)
+    // Sessions and stream entries went back to what they were.
+    await expect.poll(() => nmsContext.sessions.size, { timeout: 5000 }).toBeLessThanOrEqual(sessionsBefore)
+    expect(nmsContext.broadcasts.size).toBeLessThanOrEqual(broadcastsBefore)
+    console.log(
+      `[flood] ${FLOOD}× each kind: refused ${LocalRtmpServer.current!.refusedCount}, log +${logged} lines, ` +
+        `RSS ${(rssBefore / 2 ** 20).toFixed(0)} → ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`
+    )
+    const status = await callCore(core, 'onair.status', { channelId })
+    expect(status.channels[0]!.state).toBe('live')
+    await callCore(core, 'onair.stop', { channelId })
+  }, 120_000)
+
+  it('the studio server: idle connections are capped per address', async () => {
+    const rendererDir = join(tmp.dir, 'renderer')
+    mkdirSync(rendererDir, { recursive: true })
+    writeFileSync(join(rendererDir, 'watch.html'), '<!doctype html><title>watch</title>')
+    studio = await startStudioServer({ core, rendererDir, port: 0 })
+    const sockets = Array.from({ length: 200 }, () => {
+      const s = connect(studio!.port, '127.0.0.1')
+      const state = { open: true }
+      s.on('error', () => {})
+      s.on('close', () => (state.open = false))
+      return { s, state }
+    })
+    await new Promise((r) => setTimeout(r, 1500))
+    const held = sockets.filter((x) => x.state.open).length
+    for (const x of sockets) x.s.destroy()
+    expect(held).toBeLessThanOrEqual(64)
+    // Once the flood lets go, it answers again.
+    await new Promise((r) => setTimeout(r, 500))
+    expect((await fetch(`${studio.baseUrl}/api/public/channels`)).status).toBe(200)
+  }, 60_000)
+})

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import type { Core } from '../../../src/main/core/core'
+import { callCore, openCore } from '../../../src/main/cli/open-core'
+import { DEFAULT_HOUSE_FORMAT } from '../../../src/shared/house-format'
+import { makeHouseClip } from '../../../src/main/onair/slate'
+import type { OnAirEngine } from '../../../src/main/onair/engine'
+import { ONAIR } from '../../../src/main/services'
+import { tempDir } from '../../helpers/tmp'
+import { freePort, startRemoteIngest, type RemoteIngest } from '../../fixtures/rtmp'
+import { allProcessText } from '../../fixtures/procs'
+
+/**
+ * Issue 12 item 3: while relays run and reconnect, no destination key is in any
+ * process's command line or environment (what `ps` and /proc show every local
+ * user). The key is long (like Facebook's) so the RTMP publish command spans two
+ * chunks, and carries a query string (like Twitch's ?bandwidthtest=true).
+ */
+const LONG_KEY = 'FB-' + 'a1B2c3D4e5'.repeat(14) + '_zz'
+const SHORT_KEY = 'live_9f8e7d6c5b4a'
+
+describe('on air: destination keys stay inside the studio process', () => {
+  const tmp = tempDir()
+  let core: Core
+  let engine: OnAirEngine
+  let channelId = 0
+  let remoteLong: RemoteIngest
+  let remoteShort: RemoteIngest
+
+  beforeAll(async () => {
+    core = await openCore(tmp.dir)
+    engine = core.services.get(ONAIR)
+    await callCore(core, 'onair.settings.update', { rtmpPort: await freePort(), httpPort: await freePort() })
+    const ch = await callCore(core, 'library.channels.create', { name: 'Keys' })
+    channelId = ch.id
+    const clip = await makeHouseClip({
+      format: DEFAULT_HOUSE_FORMAT,
+      frames: 48,
+      video: 'testsrc2',
+      toneHz: 440,
+      output: join(tmp.dir, 'a.ts')
+    })
+    const { results } = await callCore(core, 'library.import', { channelId, paths: [clip], approved: true })
+    if (!results[0]!.ok) throw new Error(results[0]!.error)
+    await callCore(core, 'library.playlist.add', { channelId, shotIds: [results[0]!.shot.id] })
+    remoteLong = await startRemoteIngest({ requiredKey: LONG_KEY })
+    remoteShort = await startRemoteIngest({ requiredKey: SHORT_KEY })
+  }, 120_000)
+
+  afterAll(async () => {
+    await core?.close()
+    await remoteLong?.kill()
+    await remoteShort?.kill()
+    tmp.cleanup()
+  })
+
+  it('no key in any command line or environment while relays run, are killed and reconnect', async () => {
+    await callCore(core, 'onair.destinations.add', {
+      channelId,
+      kind: 'rtmp',
+      name: 'Long',
+      url: remoteLong.url(LONG_KEY)
+    })
+    const short = await callCore(core, 'onair.destinations.add', {
+      channelId,
+      kind: 'rtmp',
+      name: 'Short',
+      url: `${remoteShort.url(SHORT_KEY)}?bandwidthtest=true`
+    })
+    const keys = [LONG_KEY, SHORT_KEY]
+    const hits: string[] = []
+    let samples = 0
+    let relaysSeen = 0
+    const sample = (): void => {
+      samples += 1
+      const procs = allProcessText().filter((p) => !p.text.includes('rtmp-remote.cjs')) // the stand-in ingests are not the studio
+      if (procs.some((p) => /ffmpeg/.test(p.text) && /-f flv -i pipe:0/.test(p.text))) relaysSeen += 1
+      for (const p of procs)
+        for (const k of keys) if (p.text.includes(k)) hits.push(`${p.pid}: ${p.text.slice(0, 300)}`)
+    }
+    const sampler = setInterval(sample, 50)
+    try {
+      await callCore(core, 'onair.start', { channelId })
+      await remoteLong.waitFor(new RegExp(`PUBLISH /app/${LONG_KEY}`))
+      await remoteShort.waitFor(new RegExp(`PUBLISH /app/${SHORT_KEY}`))
+      // Both confirmed live (a drop before that would count as a refused key, not be retried).
+      await expect
+        .poll(
+          async () =>
+            (await callCore(core, 'onair.destinations.list', { channelId })).destinations.map((d) => d.state).join(','),
+          {
+            timeout: 40_000,
+            interval: 250
+          }
+        )
+        .toBe('live,live')
+      expect(hits.slice(0, 3)).toEqual([])
+      // A relay ffmpeg dies (crash, OOM): it reconnects.
+      const pid = engine.relayPid(channelId, short.id)!
+      expect(pid).toBeGreaterThan(0)
+      const before = remoteShort.events.filter((e) => e.startsWith('PUBLISH')).length
+      process.kill(pid, 'SIGKILL')
+      await expect
+        .poll(() => remoteShort.events.filter((e) => e.startsWith('PUBLISH')).length, {
+          timeout: 20_000,
+          interval: 100
+        })
+        .toBeGreaterThan(before)
+      // The ingest goes away and comes back: the relay reconnects.
+      const beforeLong = remoteLong.events.filter((e) => e.startsWith('PUBLISH')).length
+      await remoteLong.kill()
+      await new Promise((r) => setTimeout(r, 1500))
+      await remoteLong.restart()
+      await expect
+        .poll(() => remoteLong.events.filter((e) => e.startsWith('PUBLISH')).length, { timeout: 20_000, interval: 100 })
+        .toBeGreaterThan(beforeLong)
+    } finally {
+      clearInterval(sampler)
+    }
+    expect(samples).toBeGreaterThan(20)
+    expect(relaysSeen).toBeGreaterThan(10)
+    expect(hits.slice(0, 3)).toEqual([])
+    // The ingests got the key (with its query string) exactly as a direct connection would send it.
+    expect(remoteLong.events.some((e) => e === `PUBLISH /app/${LONG_KEY}`)).toBe(true)
+    expect(remoteShort.events.some((e) => e === `PUBLISH /app/${SHORT_KEY}`)).toBe(true)
+    await callCore(core, 'onair.stop', { channelId })
+  }, 120_000)
+})
