@@ -4,12 +4,29 @@ import reactHooks from 'eslint-plugin-react-hooks'
 import globals from 'globals'
 
 const noElectron = {
-  paths: [{ name: 'electron', message: 'The studio core must run headless: import electron only in src/main/index.ts and src/main/ipc/.' }],
-  patterns: [{ group: ['electron/*'], message: 'Keep electron imports at the shell edge (src/main/index.ts, src/main/ipc/).' }]
+  paths: [
+    {
+      name: 'electron',
+      message: 'The studio core must run headless: import electron only in src/main/index.ts and src/main/ipc/.'
+    }
+  ],
+  patterns: [
+    { group: ['electron/*'], message: 'Keep electron imports at the shell edge (src/main/index.ts, src/main/ipc/).' }
+  ]
 }
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'coverage/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'release/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'coverage/**'
+    ]
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

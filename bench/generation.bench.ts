@@ -35,7 +35,16 @@ async function baseline(space: FakeSpace, workDir: string): Promise<{ seconds: n
     const dir = join(workDir, `b${i}`)
     mkdirSync(dir, { recursive: true })
     try {
-      await runOnSpace({ space: space.url }, { mapping: PRESETS['zeroscope-v2'].mapping, values: { prompt: `baseline shot ${i}`, seed: i }, timeoutMs: 30_000, outputName: 'v' }, { signal: new AbortController().signal, onProgress: () => {}, workDir: dir })
+      await runOnSpace(
+        { space: space.url },
+        {
+          mapping: PRESETS['zeroscope-v2'].mapping,
+          values: { prompt: `baseline shot ${i}`, seed: i },
+          timeoutMs: 30_000,
+          outputName: 'v'
+        },
+        { signal: new AbortController().signal, onProgress: () => {}, workDir: dir }
+      )
       made++
     } catch {
       lost++
@@ -56,8 +65,16 @@ async function runOnce(L: number): Promise<void> {
   console.error = () => {}
   let core: Core | undefined
   try {
-    for (let i = 0; i < K; i++) spaces.push(await startFakeSpace({ signature: 'zeroscope', latencyMs: L, failureRate: FAILURE_RATE, failureSeed: 100 + i }))
-    const baseSpace = await startFakeSpace({ signature: 'zeroscope', latencyMs: L, failureRate: FAILURE_RATE, failureSeed: 7 })
+    for (let i = 0; i < K; i++)
+      spaces.push(
+        await startFakeSpace({ signature: 'zeroscope', latencyMs: L, failureRate: FAILURE_RATE, failureSeed: 100 + i })
+      )
+    const baseSpace = await startFakeSpace({
+      signature: 'zeroscope',
+      latencyMs: L,
+      failureRate: FAILURE_RATE,
+      failureSeed: 7
+    })
     spaces.push(baseSpace)
     const base = await baseline(baseSpace, join(t.dir, 'baseline'))
     const baseThroughput = base.made / base.seconds
@@ -65,11 +82,19 @@ async function runOnce(L: number): Promise<void> {
     core = await openStudio({ dataDir: join(t.dir, 'studio'), shell: 'headless', version: 'bench' })
     const gen = core.services.get(GENERATION)
     const lib = core.services.get(LIBRARY)
-    const ch = await callCore(core, 'library.channels.create', { name: 'Bench', format: { width: 256, height: 144, fps: 24 } })
+    const ch = await callCore(core, 'library.channels.create', {
+      name: 'Bench',
+      format: { width: 256, height: 144, fps: 24 }
+    })
     await callCore(core, 'generation.backends.set', {
       channelId: ch.id,
       settings: {
-        video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: spaces.slice(0, K).map((s) => s.url) },
+        video: {
+          enabled: true,
+          backend: 'gradio',
+          preset: 'zeroscope-v2',
+          spaces: spaces.slice(0, K).map((s) => s.url)
+        },
         music: { enabled: false, backend: 'offline', preset: 'musicgen', spaces: [] },
         concurrencyPerCopy: 1,
         // Backoff scaled to the call latency, as the 2 s default is to real Spaces' ~1 min calls.
@@ -77,10 +102,15 @@ async function runOnce(L: number): Promise<void> {
         maxAttempts: 10
       }
     })
-    const r = await callCore(core, 'generation.enqueue', { channelId: ch.id, shots: Array.from({ length: JOBS }, (_, i) => ({ prompt: `bench shot ${i}, slow pan left` })), music: false })
+    const r = await callCore(core, 'generation.enqueue', {
+      channelId: ch.id,
+      shots: Array.from({ length: JOBS }, (_, i) => ({ prompt: `bench shot ${i}, slow pan left` })),
+      music: false
+    })
     const videoDone = new Map<number, number>()
     core.bus.on('generation.job', (e) => {
-      if ((e.state === 'conforming' || e.state === 'ready') && !videoDone.has(e.jobId)) videoDone.set(e.jobId, Date.now())
+      if ((e.state === 'conforming' || e.state === 'ready') && !videoDone.has(e.jobId))
+        videoDone.set(e.jobId, Date.now())
     })
     const started = Date.now()
     gen.start({ autopilot: false })
@@ -103,12 +133,22 @@ async function runOnce(L: number): Promise<void> {
     const refused = spaces.slice(0, K).reduce((n, s) => n + s.stats.rejectedJoins, 0)
     const completed = spaces.slice(0, K).reduce((n, s) => n + s.stats.completed, 0)
 
-    console.log(`setup: K=${K} Space copies, L=${L} ms per call, ${JOBS} shots, ${Math.round(FAILURE_RATE * 100)} % of calls refused (503 queue full)`)
-    console.log(`baseline (seed: one call at a time, no retry): ${base.made}/${JOBS / K} shots in ${base.seconds.toFixed(2)} s → ${baseThroughput.toFixed(2)} shots/s, lost ${base.lost} (${Math.round((base.lost / (JOBS / K)) * 100)} %)`)
-    console.log(`queue: ${videoDone.size} videos in ${videoSeconds.toFixed(2)} s → ${throughput.toFixed(2)} shots/s; ideal K/L = ${ideal.toFixed(2)} shots/s`)
-    console.log(`throughput / ideal = ${(throughput / ideal).toFixed(3)} (goal ≥ 0.9); vs baseline ×${(throughput / baseThroughput).toFixed(1)}`)
+    console.log(
+      `setup: K=${K} Space copies, L=${L} ms per call, ${JOBS} shots, ${Math.round(FAILURE_RATE * 100)} % of calls refused (503 queue full)`
+    )
+    console.log(
+      `baseline (seed: one call at a time, no retry): ${base.made}/${JOBS / K} shots in ${base.seconds.toFixed(2)} s → ${baseThroughput.toFixed(2)} shots/s, lost ${base.lost} (${Math.round((base.lost / (JOBS / K)) * 100)} %)`
+    )
+    console.log(
+      `queue: ${videoDone.size} videos in ${videoSeconds.toFixed(2)} s → ${throughput.toFixed(2)} shots/s; ideal K/L = ${ideal.toFixed(2)} shots/s`
+    )
+    console.log(
+      `throughput / ideal = ${(throughput / ideal).toFixed(3)} (goal ≥ 0.9); vs baseline ×${(throughput / baseThroughput).toFixed(1)}`
+    )
     console.log(`refused calls retried: ${refused}; Space renders: ${completed} for ${JOBS} shots`)
-    console.log(`lost shots: ${lost}; duplicated shots: ${duplicated} (goal: 0 and 0); jobs ready ${jobs.filter((j) => j.state === 'ready').length}/${JOBS}`)
+    console.log(
+      `lost shots: ${lost}; duplicated shots: ${duplicated} (goal: 0 and 0); jobs ready ${jobs.filter((j) => j.state === 'ready').length}/${JOBS}`
+    )
     console.log(`end to end incl. conform of ${JOBS} clips (real ffmpeg, one at a time): ${allDone.toFixed(1)} s`)
   } finally {
     console.error = quiet

@@ -102,13 +102,20 @@ async function listAndSearch(): Promise<void> {
   const f = (x: number): string => x.toFixed(2).padStart(8)
   console.log('  ms per page of 50 (median of 30), with the total count:')
   console.log('      rows      list  list@mid   "whale" "neon city" 3 rare words')
-  for (const r of rows) console.log(`  ${String(r.n).padStart(8)}${f(r.list)}${f(r.deepList)}${f(r.searchCommon)}${f(r.searchTwoWords).padStart(12)}${f(r.searchRare).padStart(13)}`)
+  for (const r of rows)
+    console.log(
+      `  ${String(r.n).padStart(8)}${f(r.list)}${f(r.deepList)}${f(r.searchCommon)}${f(r.searchTwoWords).padStart(12)}${f(r.searchRare).padStart(13)}`
+    )
   const first = rows[0]!
   const last = rows.at(-1)!
   const ratio = (k: keyof Row): string => (last[k] / Math.max(first[k], 0.001)).toFixed(1)
-  console.log(`  growth 100k/1k: list ×${ratio('list')}, list@mid ×${ratio('deepList')}, "whale" ×${ratio('searchCommon')}, "neon city" ×${ratio('searchTwoWords')}, rare ×${ratio('searchRare')}`)
+  console.log(
+    `  growth 100k/1k: list ×${ratio('list')}, list@mid ×${ratio('deepList')}, "whale" ×${ratio('searchCommon')}, "neon city" ×${ratio('searchTwoWords')}, rare ×${ratio('searchRare')}`
+  )
   const worstSearch = Math.max(last.searchCommon, last.searchRare, last.searchTwoWords)
-  console.log(`  goal ≤ 20 ms per search page at 100k: worst ${worstSearch.toFixed(2)} ms → ${worstSearch <= 20 ? 'met' : 'NOT met'}`)
+  console.log(
+    `  goal ≤ 20 ms per search page at 100k: worst ${worstSearch.toFixed(2)} ms → ${worstSearch <= 20 ? 'met' : 'NOT met'}`
+  )
 }
 
 /** CPU time (user+system, s) of this process's finished children. Linux: /proc; elsewhere not available. */
@@ -129,7 +136,14 @@ async function conformCost(): Promise<void> {
   const tmp = tempDir('webtv-bench-')
   try {
     const seconds = 6
-    const clip = makeClip(tmp.dir, { width: 1024, height: 576, fps: 24, seconds, audio: { rate: 44100 }, name: 'src.mp4' })
+    const clip = makeClip(tmp.dir, {
+      width: 1024,
+      height: 576,
+      fps: 24,
+      seconds,
+      audio: { rate: 44100 },
+      name: 'src.mp4'
+    })
     if (childrenCpuSeconds() === null) {
       console.log('  conform cost: needs /proc to measure child CPU time; skipped on this platform.')
       return
@@ -141,19 +155,44 @@ async function conformCost(): Promise<void> {
       return { cpu: childrenCpuSeconds()! - c0, wall: (Date.now() - w0) / 1000 }
     }
     const remux = await measure(() =>
-      runFfmpeg(['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', clip, '-map', '0', '-c', 'copy', '-f', 'mp4', join(tmp.dir, 'copy.mp4')])
+      runFfmpeg([
+        '-hide_banner',
+        '-nostdin',
+        '-y',
+        '-loglevel',
+        'error',
+        '-i',
+        clip,
+        '-map',
+        '0',
+        '-c',
+        'copy',
+        '-f',
+        'mp4',
+        join(tmp.dir, 'copy.mp4')
+      ])
     )
     const out = (n: string): string => join(tmp.dir, n)
     const runs: Array<{ cpu: number; wall: number }> = []
     for (let i = 0; i < 2; i++) {
-      runs.push(await measure(() => conform(clip, { mp4: out(`c${i}.mp4`), ts: out(`c${i}.ts`), poster: out(`c${i}.jpg`), strip: out(`c${i}.s.jpg`) }, DEFAULT_HOUSE_FORMAT)))
+      runs.push(
+        await measure(() =>
+          conform(
+            clip,
+            { mp4: out(`c${i}.mp4`), ts: out(`c${i}.ts`), poster: out(`c${i}.jpg`), strip: out(`c${i}.s.jpg`) },
+            DEFAULT_HOUSE_FORMAT
+          )
+        )
+      )
     }
     const best = runs.reduce((a, b) => (a.cpu <= b.cpu ? a : b))
     const perSec = best.cpu / seconds
     const remuxPerSec = Math.max(remux.cpu, 0.01) / seconds
     console.log(`  ${seconds} s 1024x576@24 clip (testsrc2 + tone), CPU-s per clip-second (best of ${runs.length}):`)
     console.log(`    ffmpeg -c copy remux : ${remuxPerSec.toFixed(3)} CPU-s/s (${remux.wall.toFixed(2)} s wall)`)
-    console.log(`    conform (house x264 tuning, AAC, poster, strip, TS): ${perSec.toFixed(3)} CPU-s/s (${best.wall.toFixed(2)} s wall)`)
+    console.log(
+      `    conform (house x264 tuning, AAC, poster, strip, TS): ${perSec.toFixed(3)} CPU-s/s (${best.wall.toFixed(2)} s wall)`
+    )
     console.log(`    ratio conform/remux: ×${(perSec / remuxPerSec).toFixed(1)}`)
     console.log(`  goal ≤ 0.5 CPU-s per clip-second: ${perSec <= 0.5 ? 'met' : 'NOT met'}`)
   } finally {

@@ -136,7 +136,19 @@ export async function run(): Promise<void> {
     const ingestPort = await freePort()
     const ingest = spawn(
       toolPath('ffmpeg'),
-      ['-loglevel', 'error', '-listen', '1', '-i', `rtmp://127.0.0.1:${ingestPort}/live/bench-key`, '-c', 'copy', '-f', 'null', '-'],
+      [
+        '-loglevel',
+        'error',
+        '-listen',
+        '1',
+        '-i',
+        `rtmp://127.0.0.1:${ingestPort}/live/bench-key`,
+        '-c',
+        'copy',
+        '-f',
+        'null',
+        '-'
+      ],
       { stdio: 'ignore' }
     )
     await sleep(500)

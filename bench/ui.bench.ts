@@ -19,7 +19,19 @@ const REPS = 5
 function fillLibrary(dataDir: string): Record<number, number> {
   const posterRel = 'media/bench/poster.jpg'
   mkdirSync(join(dataDir, 'media', 'bench'), { recursive: true })
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=256x144', '-frames:v', '1', join(dataDir, posterRel)])
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=256x144',
+    '-frames:v',
+    '1',
+    join(dataDir, posterRel)
+  ])
   const lib = openLibrary(dataDir)
   const ids: Record<number, number> = {}
   try {
@@ -31,7 +43,8 @@ function fillLibrary(dataDir: string): Record<number, number> {
          VALUES (?, 'ready', 1, ?, ?, 'bench', 'media/bench/x.mp4', 'media/bench/x.ts', ?, NULL, 3000, ?, ?)`
       )
       lib.db.transaction(() => {
-        for (let i = 0; i < n; i++) insert.run(ch.id, `bench shot ${i}: slow pan over a neon city at night, rain`, i, posterRel, now + i, now + i)
+        for (let i = 0; i < n; i++)
+          insert.run(ch.id, `bench shot ${i}: slow pan over a neon city at night, rain`, i, posterRel, now + i, now + i)
       })()
       ids[n] = ch.id
     }
@@ -43,7 +56,11 @@ function fillLibrary(dataDir: string): Record<number, number> {
 
 /** Jump the library grid to evenly spaced points; ms from each jump until every visible card shows its shot. */
 async function timeLibraryJumps(page: Page, n: number): Promise<{ jump: number; frameP95: number }> {
-  await page.waitForFunction((count) => (document.querySelector('[data-testid="library-total"]')?.textContent ?? '').startsWith(`${count} shots`), n)
+  await page.waitForFunction(
+    (count) =>
+      (document.querySelector('[data-testid="library-total"]')?.textContent ?? '').startsWith(`${count} shots`),
+    n
+  )
   const jumps: number[] = []
   for (let i = 1; i <= 10; i++) {
     jumps.push(
@@ -54,7 +71,8 @@ async function timeLibraryJumps(page: Page, n: number): Promise<{ jump: number; 
         // No named helpers in here: tsx would wrap them in a __name() the page does not have.
         for (;;) {
           await new Promise((r) => requestAnimationFrame(r))
-          if (el.querySelectorAll('.shot-card').length > 0 && el.querySelectorAll('.shot-card.loading').length === 0) break
+          if (el.querySelectorAll('.shot-card').length > 0 && el.querySelectorAll('.shot-card.loading').length === 0)
+            break
         }
         return performance.now() - t0
       }, i / 10.5)
@@ -80,10 +98,17 @@ async function timeLibraryJumps(page: Page, n: number): Promise<{ jump: number; 
 }
 
 async function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(repoRoot, 'out/main/cli.js'), 'serve', '--port', '0', '--data-dir', dataDir], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'out/main/cli.js'), 'serve', '--port', '0', '--data-dir', dataDir],
+    { stdio: ['pipe', 'pipe', 'pipe'] }
+  )
   let out = ''
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`webtv serve printed no URL in 30 s (did you run \`npm run build\`?):\n${out}`)), 30_000)
+    const timer = setTimeout(
+      () => reject(new Error(`webtv serve printed no URL in 30 s (did you run \`npm run build\`?):\n${out}`)),
+      30_000
+    )
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString()
       const m = /Studio: (http:\/\/\S+)/.exec(out)
@@ -126,7 +151,9 @@ async function timeRender(page: Page, id: number, emptyId: number, n: number): P
     return s.startsWith(`${count} shots`) && document.querySelectorAll('[data-testid="timeline-item"]').length > 0
   }, n)
   // Until the next frame is painted.
-  const t1 = await page.evaluate(() => new Promise<number>((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0))))
+  const t1 = await page.evaluate(
+    () => new Promise<number>((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)))
+  )
   return t1 - t0
 }
 
@@ -155,13 +182,42 @@ export default async function run(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'webtv-uibench-'))
   const clipDir = mkdtempSync(join(tmpdir(), 'webtv-uibench-clip-'))
   const clip = join(clipDir, 'bench.mp4')
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=24:duration=1', '-f', 'lavfi', '-i', 'sine=duration=1', '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip])
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x180:rate=24:duration=1',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=duration=1',
+    '-shortest',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    clip
+  ])
   const libraryChannels = fillLibrary(dataDir)
   const { child, url } = await startServe(dataDir)
   const base = new URL(url).origin
   const browser = await chromium.launch({
     executablePath: process.env.WEBTV_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run'
+    ]
   })
   try {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage()
@@ -171,12 +227,20 @@ export default async function run(): Promise<void> {
     const channels: Record<number, number> = {}
     for (const n of SIZES) {
       const ch = await call<{ id: number }>(page, base, 'library.channels.create', { name: `bench-${n}` })
-      const imp = await call<{ results: { ok: boolean; shot?: { id: number }; error?: string }[] }>(page, base, 'library.import', { channelId: ch.id, paths: [clip] })
+      const imp = await call<{ results: { ok: boolean; shot?: { id: number }; error?: string }[] }>(
+        page,
+        base,
+        'library.import',
+        { channelId: ch.id, paths: [clip] }
+      )
       const shotId = imp.results[0]?.shot?.id
       if (!shotId) throw new Error(`import failed: ${JSON.stringify(imp.results)}`)
       // One conformed clip stands in for every shot: the timeline's cost is per item, not per file.
       for (let done = 0; done < n; done += 1000) {
-        await call(page, base, 'library.playlist.add', { channelId: ch.id, shotIds: Array.from({ length: Math.min(1000, n - done) }, () => shotId) })
+        await call(page, base, 'library.playlist.add', {
+          channelId: ch.id,
+          shotIds: Array.from({ length: Math.min(1000, n - done) }, () => shotId)
+        })
       }
       channels[n] = ch.id
     }
@@ -216,10 +280,18 @@ export default async function run(): Promise<void> {
     console.log(`  ${big} shots: ${reorder[big]!.toFixed(1)} ms`)
     console.log(`  ratio ${big}/${small}: ${(reorder[big]! / reorder[small]!).toFixed(2)}x`)
     const [libSmall, libBig] = LIBRARY_SIZES
-    console.log('library grid (jump to a point in the list until every visible card is filled, median of 10; smooth scroll p95 frame):')
-    console.log(`  ${libSmall} shots: jump ${lib[libSmall]!.jump.toFixed(1)} ms, frame p95 ${lib[libSmall]!.frameP95.toFixed(1)} ms`)
-    console.log(`  ${libBig} shots: jump ${lib[libBig]!.jump.toFixed(1)} ms, frame p95 ${lib[libBig]!.frameP95.toFixed(1)} ms`)
-    console.log(`  ratio ${libBig}/${libSmall}: jump ${(lib[libBig]!.jump / lib[libSmall]!.jump).toFixed(2)}x, frame p95 ${(lib[libBig]!.frameP95 / lib[libSmall]!.frameP95).toFixed(2)}x`)
+    console.log(
+      'library grid (jump to a point in the list until every visible card is filled, median of 10; smooth scroll p95 frame):'
+    )
+    console.log(
+      `  ${libSmall} shots: jump ${lib[libSmall]!.jump.toFixed(1)} ms, frame p95 ${lib[libSmall]!.frameP95.toFixed(1)} ms`
+    )
+    console.log(
+      `  ${libBig} shots: jump ${lib[libBig]!.jump.toFixed(1)} ms, frame p95 ${lib[libBig]!.frameP95.toFixed(1)} ms`
+    )
+    console.log(
+      `  ratio ${libBig}/${libSmall}: jump ${(lib[libBig]!.jump / lib[libSmall]!.jump).toFixed(2)}x, frame p95 ${(lib[libBig]!.frameP95 / lib[libSmall]!.frameP95).toFixed(2)}x`
+    )
   } finally {
     await browser.close()
     child.kill('SIGTERM')

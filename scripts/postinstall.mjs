@@ -22,5 +22,8 @@ if (typeof electronPath !== 'string' || !existsSync(electronPath)) {
   process.exit(0)
 }
 // Desktop development: the app runs inside Electron, so rebuild for it.
-const r = spawnSync('npx', ['electron-builder', 'install-app-deps'], { stdio: 'inherit', shell: process.platform === 'win32' })
+const r = spawnSync('npx', ['electron-builder', 'install-app-deps'], {
+  stdio: 'inherit',
+  shell: process.platform === 'win32'
+})
 process.exit(r.status ?? 1)

@@ -62,7 +62,10 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run({
       values,
       positionals,
-      global: { dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined, json: values.json === true },
+      global: {
+        dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined,
+        json: values.json === true
+      },
       io,
       stopSignal: controller.signal
     })

@@ -9,7 +9,13 @@ import { openStudio } from './studio'
 import { resolveDataDir } from './core/data-dir'
 import { STUDIO_VERSION } from './core/version'
 import { bindContract } from './ipc/bind'
-import { handleAppScheme, registerAppScheme, rendererDirBesideMain, STUDIO_ORIGIN, studioEntryUrl } from './ipc/app-protocol'
+import {
+  handleAppScheme,
+  registerAppScheme,
+  rendererDirBesideMain,
+  STUDIO_ORIGIN,
+  studioEntryUrl
+} from './ipc/app-protocol'
 import { safeStorageCipher } from './ipc/safe-storage'
 import { originOf } from './ipc/trust'
 
@@ -77,10 +83,17 @@ if (!app.requestSingleInstanceLock()) {
 
   const startStudio = async (): Promise<void> => {
     // No camera, microphone, notifications or geolocation: the studio needs none.
-    session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(permission === 'fullscreen'))
+    session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) =>
+      callback(permission === 'fullscreen')
+    )
     const dataDir = resolveDataDir({ flag: argValue('--data-dir'), shellDefault: app.getPath('userData') })
     const secretCipher = await safeStorageCipher()
-    core = await openStudio({ dataDir, shell: 'electron', version: STUDIO_VERSION, ...(secretCipher ? { secretCipher } : {}) })
+    core = await openStudio({
+      dataDir,
+      shell: 'electron',
+      version: STUDIO_VERSION,
+      ...(secretCipher ? { secretCipher } : {})
+    })
     handleAppScheme({ rendererDir: rendererDirBesideMain(__dirname), dataDir })
     unbind = bindContract(core, () => BrowserWindow.getAllWindows(), trustedOrigins)
     await core.startBackground()

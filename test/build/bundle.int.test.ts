@@ -14,7 +14,9 @@ const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as 
 function requiresOf(file: string): string[] {
   const code = readFileSync(file, 'utf8')
   const found = new Set<string>()
-  for (const m of code.matchAll(/require\(\s*["']([^"']+)["']\s*\)|import\(\s*["']([^"']+)["']\s*\)|from\s*["']([^"']+)["']/g)) {
+  for (const m of code.matchAll(
+    /require\(\s*["']([^"']+)["']\s*\)|import\(\s*["']([^"']+)["']\s*\)|from\s*["']([^"']+)["']/g
+  )) {
     found.add((m[1] ?? m[2] ?? m[3])!)
   }
   return [...found]
@@ -34,7 +36,9 @@ function reachable(entry: string): { files: string[]; packages: Set<string> } {
     for (const spec of requiresOf(file)) {
       if (spec.startsWith('.')) {
         const target = resolve(dirname(file), spec)
-        const candidate = [target, `${target}.js`, join(target, 'index.js')].find((p) => existsSync(p) && p.endsWith('.js'))
+        const candidate = [target, `${target}.js`, join(target, 'index.js')].find(
+          (p) => existsSync(p) && p.endsWith('.js')
+        )
         if (candidate) queue.push(candidate)
       } else {
         const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!
@@ -81,7 +85,13 @@ describe('built bundles', () => {
     expect(shell).toMatch(/nodeIntegration:\s*(false|!1)/)
     expect(shell).toMatch(/webviewTag:\s*(false|!1)/)
     expect(shell).not.toMatch(/contextIsolation:\s*(false|!1)|sandbox:\s*(false|!1)|nodeIntegration:\s*(true|!0)/)
-    for (const guard of ['setWindowOpenHandler', 'will-navigate', 'will-attach-webview', 'requestSingleInstanceLock', 'setPermissionRequestHandler']) {
+    for (const guard of [
+      'setWindowOpenHandler',
+      'will-navigate',
+      'will-attach-webview',
+      'requestSingleInstanceLock',
+      'setPermissionRequestHandler'
+    ]) {
       expect(shell, guard).toContain(guard)
     }
   })

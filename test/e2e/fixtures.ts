@@ -38,7 +38,10 @@ export function runBuiltCli(args: string[], env: NodeJS.ProcessEnv = {}): Promis
 }
 
 /** Start `webtv serve --port 0` on a fresh data dir and wait for the URL it prints. */
-export async function startServe(dataDir: string, extraArgs: string[] = []): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+export async function startServe(
+  dataDir: string,
+  extraArgs: string[] = []
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, [builtCli, 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], {
     cwd: repoRoot,
     env: { ...process.env },

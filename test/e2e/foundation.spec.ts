@@ -13,7 +13,9 @@ test.describe('foundation: the headless studio in a browser', () => {
     await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected')
     // A real call went out on the socket and its result came back.
     await expect.poll(() => frames.some((f) => f.startsWith('> ') && f.includes('"t":"call"'))).toBe(true)
-    await expect.poll(() => frames.some((f) => f.startsWith('< ') && f.includes('"t":"result"') && f.includes('"ok":true'))).toBe(true)
+    await expect
+      .poll(() => frames.some((f) => f.startsWith('< ') && f.includes('"t":"result"') && f.includes('"ok":true')))
+      .toBe(true)
     // The frame shows what the core reported about itself.
     await expect(page.getByTestId('core-data-dir')).toContainText(studio.dataDir)
   })

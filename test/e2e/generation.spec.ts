@@ -7,7 +7,10 @@ interface Jobs {
 }
 
 test.describe('studio: generation', () => {
-  test('theme → editable prompts → send → jobs progress → shots in the library and timeline', async ({ page, studio }) => {
+  test('theme → editable prompts → send → jobs progress → shots in the library and timeline', async ({
+    page,
+    studio
+  }) => {
     test.setTimeout(240_000)
     await openStudio(page, studio.url)
     await createChannelInUi(page, 'Gen E2E')
@@ -26,12 +29,25 @@ test.describe('studio: generation', () => {
     await page.getByRole('button', { name: /Send 2 to the queue/ }).click()
 
     // Jobs appear and finish; the edited prompt is what the core queued.
-    const channelId = (await callCore<{ channels: { id: number; name: string }[] }>(page.request, studio.baseUrl, 'library.channels.list', {})).channels.find((c) => c.name === 'Gen E2E')!.id
+    const channelId = (
+      await callCore<{ channels: { id: number; name: string }[] }>(
+        page.request,
+        studio.baseUrl,
+        'library.channels.list',
+        {}
+      )
+    ).channels.find((c) => c.name === 'Gen E2E')!.id
     const jobs = await callCore<Jobs>(page.request, studio.baseUrl, 'generation.jobs.list', { channelId })
     expect(jobs.jobs.some((j) => j.prompt === edited)).toBe(true)
     await expect(page.getByTestId('job').first()).toBeVisible()
     await expect
-      .poll(async () => (await callCore<Jobs>(page.request, studio.baseUrl, 'generation.jobs.list', { channelId })).jobs.filter((j) => j.kind === 'shot' && j.state === 'ready').length, { timeout: 180_000 })
+      .poll(
+        async () =>
+          (await callCore<Jobs>(page.request, studio.baseUrl, 'generation.jobs.list', { channelId })).jobs.filter(
+            (j) => j.kind === 'shot' && j.state === 'ready'
+          ).length,
+        { timeout: 180_000 }
+      )
       .toBe(2)
     await expect(page.locator('[data-testid="job"][data-state="ready"]').filter({ hasText: edited })).toHaveCount(1)
     await expect(page.getByTestId('shot-card')).toHaveCount(2)

@@ -16,10 +16,17 @@ function freePort(): Promise<number> {
 }
 
 /** A second, real node-media-server standing in for a remote ingest; it only accepts `key`. */
-async function startRemoteIngest(key: string, ports?: { rtmpPort: number; httpPort: number }): Promise<{ child: ChildProcess; rtmpPort: number; httpPort: number; log: () => string }> {
+async function startRemoteIngest(
+  key: string,
+  ports?: { rtmpPort: number; httpPort: number }
+): Promise<{ child: ChildProcess; rtmpPort: number; httpPort: number; log: () => string }> {
   const rtmpPort = ports?.rtmpPort ?? (await freePort())
   const httpPort = ports?.httpPort ?? (await freePort())
-  const child = spawn(process.execPath, [join(repoRoot, 'test/fixtures/rtmp-remote.cjs'), String(rtmpPort), String(httpPort), key], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'test/fixtures/rtmp-remote.cjs'), String(rtmpPort), String(httpPort), key],
+    { stdio: ['pipe', 'pipe', 'pipe'] }
+  )
   let out = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
@@ -32,7 +39,10 @@ interface AirStatus {
 }
 
 test.describe('studio: Go Live', () => {
-  test('masked key, Go Live to an RTMP destination, LIVE only once the engine says so, monitor plays, End Stream', async ({ page, studio }) => {
+  test('masked key, Go Live to an RTMP destination, LIVE only once the engine says so, monitor plays, End Stream', async ({
+    page,
+    studio
+  }) => {
     test.setTimeout(240_000)
     const key = 'e2e_secret_key_7f3a9c'
     let remote = await startRemoteIngest(key)
@@ -56,7 +66,9 @@ test.describe('studio: Go Live', () => {
       await createChannelInUi(page, 'Live E2E')
       await importWithFileChooser(page, makeClips(['a.mp4', 'b.mp4'], 3))
       await expect(page.locator('[data-testid="import-entry"][data-phase="done"]')).toHaveCount(2, { timeout: 90_000 })
-      for (const id of await page.getByTestId('shot-card').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.shotId)))) {
+      for (const id of await page
+        .getByTestId('shot-card')
+        .evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.shotId)))) {
         await page.locator(`[data-testid="shot-card"][data-shot-id="${id}"]`).hover()
         await page.getByRole('button', { name: `Add shot ${id} to timeline` }).click()
       }
@@ -83,8 +95,18 @@ test.describe('studio: Go Live', () => {
       expect(await page.content()).not.toContain(key)
 
       // Go Live, with the engine's "live" reports held back: the UI must not claim LIVE.
-      const channelId = (await callCore<{ channels: { id: number; name: string }[] }>(page.request, studio.baseUrl, 'library.channels.list', {})).channels.find((c) => c.name === 'Live E2E')!.id
-      const engineState = async () => (await callCore<AirStatus>(page.request, studio.baseUrl, 'onair.status', { channelId })).channels.find((c) => c.channelId === channelId)?.state
+      const channelId = (
+        await callCore<{ channels: { id: number; name: string }[] }>(
+          page.request,
+          studio.baseUrl,
+          'library.channels.list',
+          {}
+        )
+      ).channels.find((c) => c.name === 'Live E2E')!.id
+      const engineState = async () =>
+        (await callCore<AirStatus>(page.request, studio.baseUrl, 'onair.status', { channelId })).channels.find(
+          (c) => c.channelId === channelId
+        )?.state
       holdLive = true
       await page.getByRole('button', { name: 'Go Live' }).click()
       await expect.poll(engineState, { timeout: 30_000 }).toBe('live')
@@ -100,7 +122,9 @@ test.describe('studio: Go Live', () => {
 
       // The monitor plays the local HTTP-FLV stream.
       const monitor = page.getByTestId('monitor-video')
-      await expect.poll(() => monitor.evaluate((v) => (v as HTMLVideoElement).currentTime), { timeout: 45_000 }).toBeGreaterThan(1)
+      await expect
+        .poll(() => monitor.evaluate((v) => (v as HTMLVideoElement).currentTime), { timeout: 45_000 })
+        .toBeGreaterThan(1)
       // The relay reached the remote ingest with the right key, and the row shows it live.
       await expect.poll(remote.log, { timeout: 30_000 }).toContain(`PUBLISH /live/${key}`)
       await expect(dest).toHaveAttribute('data-state', 'live', { timeout: 30_000 })

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { test, expect } from './fixtures'
-import { callCore, createChannelInUi, importWithFileChooser, makeClips, openStudio, screenshotDir, timelineShotIds } from './ui-helpers'
+import {
+  callCore,
+  createChannelInUi,
+  importWithFileChooser,
+  makeClips,
+  openStudio,
+  screenshotDir,
+  timelineShotIds
+} from './ui-helpers'
 
 interface Playlist {
   channelId: number
@@ -9,7 +17,10 @@ interface Playlist {
 }
 
 test.describe('studio: library and timeline', () => {
-  test('import with the file chooser, add to the timeline, reorder by mouse and keyboard, persisted', async ({ page, studio }) => {
+  test('import with the file chooser, add to the timeline, reorder by mouse and keyboard, persisted', async ({
+    page,
+    studio
+  }) => {
     test.setTimeout(180_000)
     // Names with spaces, an apostrophe and non-ASCII letters must survive the upload and import.
     const clips = makeClips(['sunrise over hills.mp4', "Zoë's ocean waves.mp4", 'forêt.mp4'])
@@ -26,7 +37,13 @@ test.describe('studio: library and timeline', () => {
       await expect(cards.filter({ hasText: name })).toHaveCount(1)
     }
     // Posters came from the server's media route.
-    await expect.poll(() => page.locator('[data-testid="shot-card"] img.poster').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length)).toBe(3)
+    await expect
+      .poll(() =>
+        page
+          .locator('[data-testid="shot-card"] img.poster')
+          .evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length)
+      )
+      .toBe(3)
     await page.screenshot({ path: join(screenshotDir, 'library.png') })
 
     // Add every shot, in the order the library shows them, with the card's + button.
@@ -51,8 +68,18 @@ test.describe('studio: library and timeline', () => {
     await page.mouse.up()
     await expect.poll(() => timelineShotIds(page)).toEqual([b, c, a])
 
-    const channelId = (await callCore<{ channels: { id: number; name: string }[] }>(page.request, studio.baseUrl, 'library.channels.list', {})).channels.find((ch) => ch.name === 'E2E Channel')!.id
-    const persisted = async () => (await callCore<Playlist>(page.request, studio.baseUrl, 'library.playlist.get', { channelId })).items.map((i) => i.shotId)
+    const channelId = (
+      await callCore<{ channels: { id: number; name: string }[] }>(
+        page.request,
+        studio.baseUrl,
+        'library.channels.list',
+        {}
+      )
+    ).channels.find((ch) => ch.name === 'E2E Channel')!.id
+    const persisted = async () =>
+      (await callCore<Playlist>(page.request, studio.baseUrl, 'library.playlist.get', { channelId })).items.map(
+        (i) => i.shotId
+      )
     await expect.poll(persisted).toEqual([b, c, a])
 
     // Keyboard: focus the last poster, pick it up with Space, move it left twice, drop with Space.
@@ -78,19 +105,27 @@ test.describe('studio: library and timeline', () => {
     await page.getByTestId('timeline-item').nth(1).click()
     const video = page.getByTestId('preview-video')
     await expect(video).toBeVisible()
-    await expect.poll(() => video.evaluate((v) => (v as HTMLVideoElement).currentTime), { timeout: 20_000 }).toBeGreaterThan(0.3)
+    await expect
+      .poll(() => video.evaluate((v) => (v as HTMLVideoElement).currentTime), { timeout: 20_000 })
+      .toBeGreaterThan(0.3)
     await expect(page.getByRole('region', { name: 'Preview' })).toContainText(`Shot ${b}`)
     await page.screenshot({ path: join(screenshotDir, 'studio-preview.png') })
 
     // Multi-select and remove: ctrl-click two posters, Remove, persisted.
     await page.getByTestId('timeline-item').nth(0).click()
-    await page.getByTestId('timeline-item').nth(2).click({ modifiers: ['Control'] })
+    await page
+      .getByTestId('timeline-item')
+      .nth(2)
+      .click({ modifiers: ['Control'] })
     await page.getByRole('button', { name: 'Remove 2' }).click()
     await expect.poll(() => timelineShotIds(page)).toEqual([b])
     await expect.poll(persisted).toEqual([b])
   })
 
-  test('dropping files on the library imports them; a file that is not a video is refused with the reason', async ({ page, studio }) => {
+  test('dropping files on the library imports them; a file that is not a video is refused with the reason', async ({
+    page,
+    studio
+  }) => {
     const [clip] = makeClips(['dropped clip.mp4'])
     await openStudio(page, studio.url)
     await createChannelInUi(page, 'Drop')
@@ -101,7 +136,8 @@ test.describe('studio: library and timeline', () => {
     // A real drop event carrying File objects, as the browser makes when files are dragged in from the desktop.
     await page.getByRole('region', { name: 'Library' }).evaluate((el, list) => {
       const dt = new DataTransfer()
-      for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: f.type }))
+      for (const f of list)
+        dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: f.type }))
       el.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }))
       el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }))
     }, files)
@@ -131,13 +167,17 @@ test.describe('studio: library and timeline', () => {
     await createChannelInUi(page, 'Rollback')
     await importWithFileChooser(page, clips)
     await expect(page.locator('[data-testid="import-entry"][data-phase="done"]')).toHaveCount(3, { timeout: 90_000 })
-    const ids = await page.getByTestId('shot-card').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.shotId)))
+    const ids = await page
+      .getByTestId('shot-card')
+      .evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.shotId)))
     for (const id of ids) {
       await page.locator(`[data-testid="shot-card"][data-shot-id="${id}"]`).hover()
       await page.getByRole('button', { name: `Add shot ${id} to timeline` }).click()
       await expect(page.locator(`[data-testid="timeline-item"][data-shot-id="${id}"]`)).toHaveCount(1)
     }
-    const channelId = (await callCore<{ channels: { id: number }[] }>(page.request, studio.baseUrl, 'library.channels.list', {})).channels[0]!.id
+    const channelId = (
+      await callCore<{ channels: { id: number }[] }>(page.request, studio.baseUrl, 'library.channels.list', {})
+    ).channels[0]!.id
     const pl = await callCore<Playlist>(page.request, studio.baseUrl, 'library.playlist.get', { channelId })
 
     holdEvents = true
@@ -164,5 +204,7 @@ function parsePlaylistJson(stdout: string): number[] {
   const text = stdout.trim()
   const parsed = JSON.parse(text) as unknown
   const items = Array.isArray(parsed) ? parsed : ((parsed as { items?: unknown[] }).items ?? [])
-  return (items as { shotId?: number; shot_id?: number; id?: number }[]).map((i) => i.shotId ?? i.shot_id ?? i.id ?? NaN)
+  return (items as { shotId?: number; shot_id?: number; id?: number }[]).map(
+    (i) => i.shotId ?? i.shot_id ?? i.id ?? NaN
+  )
 }

@@ -23,26 +23,38 @@ test('after the WebSocket drops and comes back, the page shows the engine’s tr
     Object.assign(Wrapped, { prototype: Orig.prototype, CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 })
     window.WebSocket = Wrapped
   })
-  const cut = () => page.evaluate(() => {
-    const w = window as unknown as { __sockets: WebSocket[]; __block: boolean }
-    w.__block = true
-    w.__sockets.forEach((s) => s.close())
-  })
-  const restore = () => page.evaluate(() => {
-    ;(window as unknown as { __block: boolean }).__block = false
-  })
+  const cut = () =>
+    page.evaluate(() => {
+      const w = window as unknown as { __sockets: WebSocket[]; __block: boolean }
+      w.__block = true
+      w.__sockets.forEach((s) => s.close())
+    })
+  const restore = () =>
+    page.evaluate(() => {
+      ;(window as unknown as { __block: boolean }).__block = false
+    })
 
   expect((await studio.runCli(['channel', 'create', 'Reconnect'])).code).toBe(0)
   const [one, two] = makeClips(['one.mp4', 'two.mp4'])
   const imported = await studio.runCli(['import', '--channel', 'Reconnect', '--json', one!, two!])
   expect(imported.code, imported.stderr).toBe(0)
-  const shotIds = imported.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { shotId: number }).shotId)
+  const shotIds = imported.stdout
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { shotId: number }).shotId)
   expect((await studio.runCli(['playlist', 'add', '--channel', 'Reconnect', String(shotIds[0])])).code).toBe(0)
 
   await openStudio(page, studio.url)
   const items = page.getByTestId('timeline-item')
   await expect(items).toHaveCount(1)
-  const channelId = (await callCore<{ channels: Array<{ id: number; name: string }> }>(page.request, studio.baseUrl, 'library.channels.list', {})).channels.find((c) => c.name === 'Reconnect')!.id
+  const channelId = (
+    await callCore<{ channels: Array<{ id: number; name: string }> }>(
+      page.request,
+      studio.baseUrl,
+      'library.channels.list',
+      {}
+    )
+  ).channels.find((c) => c.name === 'Reconnect')!.id
 
   // Go live from the page and wait for the engine to say so.
   await page.getByRole('button', { name: 'Go Live' }).click()

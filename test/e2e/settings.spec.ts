@@ -3,15 +3,22 @@ import { test, expect } from './fixtures'
 import { callCore, createChannelInUi, openStudio, screenshotDir } from './ui-helpers'
 
 test.describe('studio: settings', () => {
-  test('shows the data folder, saves the channel format and ports, tests backends, keeps tokens masked', async ({ page, studio }) => {
+  test('shows the data folder, saves the channel format and ports, tests backends, keeps tokens masked', async ({
+    page,
+    studio
+  }) => {
     await openStudio(page, studio.url)
     await createChannelInUi(page, 'Settings E2E')
     await page.getByRole('button', { name: 'Settings' }).click()
     const studioCard = page.getByRole('region', { name: 'Studio' })
     await expect(studioCard).toContainText(studio.dataDir)
     // Which ffmpeg/ffprobe the core uses, and where each came from.
-    await expect(studioCard.getByTestId('tool-ffmpeg')).toContainText(/ffmpeg.*\((found on PATH|bundled \(ffmpeg-static\)|set by WEBTV_FFMPEG\/WEBTV_FFPROBE)\)/)
-    await expect(studioCard.getByTestId('tool-ffprobe')).toContainText(/ffprobe.*\((next to the ffmpeg in use|bundled \(@ffprobe-installer\)|found on PATH|set by WEBTV_FFMPEG\/WEBTV_FFPROBE)\)/)
+    await expect(studioCard.getByTestId('tool-ffmpeg')).toContainText(
+      /ffmpeg.*\((found on PATH|bundled \(ffmpeg-static\)|set by WEBTV_FFMPEG\/WEBTV_FFPROBE)\)/
+    )
+    await expect(studioCard.getByTestId('tool-ffprobe')).toContainText(
+      /ffprobe.*\((next to the ffmpeg in use|bundled \(@ffprobe-installer\)|found on PATH|set by WEBTV_FFMPEG\/WEBTV_FFPROBE)\)/
+    )
 
     // Channel format: 25 fps saved through the contract.
     const channelForm = page.getByRole('form', { name: 'Channel' })
@@ -19,7 +26,16 @@ test.describe('studio: settings', () => {
     await channelForm.getByLabel('Theme (the autopilot writes from it)').fill('night trains across snowy plains')
     await channelForm.getByRole('button', { name: 'Save channel' }).click()
     await expect
-      .poll(async () => (await callCore<{ channels: { name: string; theme: string; format: { fps: number } }[] }>(page.request, studio.baseUrl, 'library.channels.list', {})).channels.find((c) => c.name === 'Settings E2E'))
+      .poll(async () =>
+        (
+          await callCore<{ channels: { name: string; theme: string; format: { fps: number } }[] }>(
+            page.request,
+            studio.baseUrl,
+            'library.channels.list',
+            {}
+          )
+        ).channels.find((c) => c.name === 'Settings E2E')
+      )
       .toMatchObject({ theme: 'night trains across snowy plains', format: { fps: 25 } })
 
     // Ports: the same port twice is refused in place, with the reason.
@@ -60,16 +76,33 @@ test.describe('studio: settings', () => {
         const el = document.activeElement as HTMLElement | null
         if (!el || el === document.body) return null
         const s = getComputedStyle(el)
-        return { label: el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 30) ?? el.tagName, outline: `${s.outlineStyle} ${s.outlineWidth}` }
+        return {
+          label: el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 30) ?? el.tagName,
+          outline: `${s.outlineStyle} ${s.outlineWidth}`
+        }
       })
       if (!f) break
       seen.push(f)
     }
     const labels = seen.map((f) => f.label)
-    for (const want of ['+ New channel', 'Import…', 'Search prompts', 'Filter by status', 'Go Live', '+ Add destination', 'Generate']) {
-      expect(labels.some((l) => l.includes(want)), `${want} not reachable by Tab: ${labels.join(' | ')}`).toBe(true)
+    for (const want of [
+      '+ New channel',
+      'Import…',
+      'Search prompts',
+      'Filter by status',
+      'Go Live',
+      '+ Add destination',
+      'Generate'
+    ]) {
+      expect(
+        labels.some((l) => l.includes(want)),
+        `${want} not reachable by Tab: ${labels.join(' | ')}`
+      ).toBe(true)
     }
     // Every focused control draws the :focus-visible ring.
-    expect(seen.filter((f) => !f.outline.startsWith('solid')), JSON.stringify(seen)).toEqual([])
+    expect(
+      seen.filter((f) => !f.outline.startsWith('solid')),
+      JSON.stringify(seen)
+    ).toEqual([])
   })
 })

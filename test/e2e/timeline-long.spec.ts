@@ -11,14 +11,27 @@ test('keyboard reorder reaches past the part of a long timeline that is on scree
   const [a, b] = makeClips(['a.mp4', 'b.mp4'], 1)
   const imported = await studio.runCli(['import', '--channel', 'Long', '--json', a!, b!])
   expect(imported.code, imported.stderr).toBe(0)
-  const [shotA, shotB] = imported.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { shotId: number }).shotId)
+  const [shotA, shotB] = imported.stdout
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { shotId: number }).shotId)
   // 60 items: one B at position 2 among A's, far more than the strip renders at once.
   const ids = Array.from({ length: 60 }, (_, i) => String(i === 2 ? shotB : shotA))
   expect((await studio.runCli(['playlist', 'add', '--channel', 'Long', ...ids])).code).toBe(0)
 
   await openStudio(page, studio.url)
-  const channelId = (await callCore<{ channels: Array<{ id: number; name: string }> }>(page.request, studio.baseUrl, 'library.channels.list', {})).channels.find((c) => c.name === 'Long')!.id
-  const positionOfB = async () => (await callCore<Playlist>(page.request, studio.baseUrl, 'library.playlist.get', { channelId })).items.findIndex((i) => i.shotId === shotB)
+  const channelId = (
+    await callCore<{ channels: Array<{ id: number; name: string }> }>(
+      page.request,
+      studio.baseUrl,
+      'library.channels.list',
+      {}
+    )
+  ).channels.find((c) => c.name === 'Long')!.id
+  const positionOfB = async () =>
+    (await callCore<Playlist>(page.request, studio.baseUrl, 'library.playlist.get', { channelId })).items.findIndex(
+      (i) => i.shotId === shotB
+    )
   expect(await positionOfB()).toBe(2)
   const rendered = await page.getByTestId('timeline-item').count()
   expect(rendered).toBeLessThan(42) // virtualized: position 42 is not on screen at the start

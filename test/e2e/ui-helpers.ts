@@ -23,17 +23,40 @@ export function makeClips(names: string[], seconds = 2): string[] {
   return names.map((name, i) => {
     const out = join(dir, name)
     execFileSync('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', `${patterns[i % patterns.length]}=size=320x180:rate=24:duration=${seconds}`,
-      '-f', 'lavfi', '-i', `sine=frequency=${300 + 110 * i}:duration=${seconds}`,
-      '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', out
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `${patterns[i % patterns.length]}=size=320x180:rate=24:duration=${seconds}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=${300 + 110 * i}:duration=${seconds}`,
+      '-shortest',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      out
     ])
     return out
   })
 }
 
 /** Call the studio's contract over HTTP with the page's cookie — the same calls the UI makes. */
-export async function callCore<T = unknown>(request: APIRequestContext, baseUrl: string, name: string, input: unknown): Promise<T> {
+export async function callCore<T = unknown>(
+  request: APIRequestContext,
+  baseUrl: string,
+  name: string,
+  input: unknown
+): Promise<T> {
   const res = await request.post(`${baseUrl}/api/call/${name}`, { data: input })
   const body = (await res.json()) as { ok: boolean; value?: T; error?: { message: string } }
   if (!body.ok) throw new Error(`${name} failed: ${body.error?.message}`)
@@ -60,5 +83,7 @@ export async function importWithFileChooser(page: Page, files: string[]): Promis
 }
 
 export async function timelineShotIds(page: Page): Promise<number[]> {
-  return page.getByTestId('timeline-item').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.shotId)))
+  return page
+    .getByTestId('timeline-item')
+    .evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.shotId)))
 }

@@ -7,14 +7,29 @@ interface ImportOut {
 }
 
 test.describe('watch page', () => {
-  test('needs no token, plays the channel, can change nothing, and recovers when the stream restarts', async ({ page, studio, browser }) => {
+  test('needs no token, plays the channel, can change nothing, and recovers when the stream restarts', async ({
+    page,
+    studio,
+    browser
+  }) => {
     test.setTimeout(240_000)
     // Set up a channel on air through the contract (the studio page's cookie authorises the calls).
     await openStudio(page, studio.url)
-    const ch = await callCore<{ id: number }>(page.request, studio.baseUrl, 'library.channels.create', { name: 'Watch Me' })
-    const imported = await callCore<ImportOut>(page.request, studio.baseUrl, 'library.import', { channelId: ch.id, paths: makeClips(['w1.mp4', 'w2.mp4'], 3) })
-    expect(imported.results.every((r) => r.ok), JSON.stringify(imported)).toBe(true)
-    await callCore(page.request, studio.baseUrl, 'library.playlist.add', { channelId: ch.id, shotIds: imported.results.map((r) => r.shot!.id) })
+    const ch = await callCore<{ id: number }>(page.request, studio.baseUrl, 'library.channels.create', {
+      name: 'Watch Me'
+    })
+    const imported = await callCore<ImportOut>(page.request, studio.baseUrl, 'library.import', {
+      channelId: ch.id,
+      paths: makeClips(['w1.mp4', 'w2.mp4'], 3)
+    })
+    expect(
+      imported.results.every((r) => r.ok),
+      JSON.stringify(imported)
+    ).toBe(true)
+    await callCore(page.request, studio.baseUrl, 'library.playlist.add', {
+      channelId: ch.id,
+      shotIds: imported.results.map((r) => r.shot!.id)
+    })
     await callCore(page.request, studio.baseUrl, 'onair.start', { channelId: ch.id })
 
     // A viewer: a fresh browser context, no token, no cookie.
@@ -24,7 +39,9 @@ test.describe('watch page', () => {
       await viewer.goto(`${studio.baseUrl}/watch`)
       await expect(viewer.getByRole('link', { name: /Watch Me/ })).toBeVisible()
       const video = viewer.getByTestId('watch-video')
-      await expect.poll(() => video.evaluate((v) => (v as HTMLVideoElement).currentTime), { timeout: 45_000 }).toBeGreaterThan(1)
+      await expect
+        .poll(() => video.evaluate((v) => (v as HTMLVideoElement).currentTime), { timeout: 45_000 })
+        .toBeGreaterThan(1)
       await expect(viewer.getByTestId('watch-viewers')).toContainText('watching')
       await viewer.waitForTimeout(1500)
       await viewer.screenshot({ path: join(screenshotDir, 'watch.png') })

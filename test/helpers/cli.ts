@@ -7,7 +7,11 @@ const cliSource = join(repoRoot, 'src', 'main', 'cli.ts')
 
 /** Start the `webtv` command from source (no build needed), as a real child process. */
 export function spawnWebtv(args: string[], opts: SpawnOptions = {}): ChildProcess {
-  return spawn(process.execPath, [tsxCli, cliSource, ...args], { cwd: repoRoot, ...opts, env: { ...process.env, ...opts.env } })
+  return spawn(process.execPath, [tsxCli, cliSource, ...args], {
+    cwd: repoRoot,
+    ...opts,
+    env: { ...process.env, ...opts.env }
+  })
 }
 
 export interface RunResult {

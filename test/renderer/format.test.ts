@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { droppedFramesLevel, formatDuration, formatEta, fpsLevel, formatUptime } from '../../src/renderer/src/lib/format'
+import {
+  droppedFramesLevel,
+  formatDuration,
+  formatEta,
+  fpsLevel,
+  formatUptime
+} from '../../src/renderer/src/lib/format'
 
 describe('format helpers', () => {
   it('formats durations', () => {
@@ -31,7 +37,18 @@ describe('formatLoudness', () => {
   it('says what was measured and done, silence and absence plainly', async () => {
     const { formatLoudness } = await import('../../src/renderer/src/lib/format')
     expect(formatLoudness(null)).toBe('not measured')
-    expect(formatLoudness({ integratedLufs: -31.24, lraLu: 4.1, truePeakDb: -12, gainDb: 17.2, silent: false, limited: true })).toBe('−31.2 LUFS · LRA 4.1 LU · TP −12.0 dBTP → +17.2 dB, limited')
-    expect(formatLoudness({ integratedLufs: -70, lraLu: 0, truePeakDb: null, gainDb: 0, silent: true, limited: false })).toBe('silent (left as is)')
+    expect(
+      formatLoudness({
+        integratedLufs: -31.24,
+        lraLu: 4.1,
+        truePeakDb: -12,
+        gainDb: 17.2,
+        silent: false,
+        limited: true
+      })
+    ).toBe('−31.2 LUFS · LRA 4.1 LU · TP −12.0 dBTP → +17.2 dB, limited')
+    expect(
+      formatLoudness({ integratedLufs: -70, lraLu: 0, truePeakDb: null, gainDb: 0, silent: true, limited: false })
+    ).toBe('silent (left as is)')
   })
 })

@@ -8,7 +8,7 @@ function replay<T>(start: T[], plan: { id: T; to: number }[]): T[] {
 // Small deterministic PRNG so failures reproduce.
 function rng(seed: number): () => number {
   let s = seed >>> 0
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32)
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32
 }
 
 describe('planMoves', () => {

@@ -1,23 +1,43 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, WebSocket } from 'ws'
 import type { AddressInfo } from 'node:net'
-import { WsBridge, reconnectDelay, encodeMediaPath, type SocketLike, type ConnectionState } from '../../src/renderer/src/api/ws-bridge'
+import {
+  WsBridge,
+  reconnectDelay,
+  encodeMediaPath,
+  type SocketLike,
+  type ConnectionState
+} from '../../src/renderer/src/api/ws-bridge'
 
 // A real WebSocket server on loopback that speaks the studio's wire protocol for app.ping.
 function startServer(port = 0): Promise<{ wss: WebSocketServer; port: number; received: unknown[] }> {
   return new Promise((resolve) => {
     const received: unknown[] = []
-    const wss: WebSocketServer = new WebSocketServer({ host: '127.0.0.1', port }, (): void => resolve({ wss, port: (wss.address() as AddressInfo).port, received }))
+    const wss: WebSocketServer = new WebSocketServer({ host: '127.0.0.1', port }, (): void =>
+      resolve({ wss, port: (wss.address() as AddressInfo).port, received })
+    )
     wss.on('connection', (sock: WebSocket) => {
       sock.on('message', (raw: Buffer) => {
         const msg = JSON.parse(raw.toString()) as { t: string; id: number; name: string; input: { echo?: string } }
         received.push(msg)
         if (msg.name === 'app.ping') {
-          sock.send(JSON.stringify({ t: 'result', id: msg.id, result: { ok: true, value: { echo: msg.input.echo, serverTime: 1 } } }))
+          sock.send(
+            JSON.stringify({
+              t: 'result',
+              id: msg.id,
+              result: { ok: true, value: { echo: msg.input.echo, serverTime: 1 } }
+            })
+          )
         } else if (msg.name === 'hang') {
           // never answers: the test closes the connection under it
         } else {
-          sock.send(JSON.stringify({ t: 'result', id: msg.id, result: { ok: false, error: { code: 'invalid_input', message: 'bad echo', field: 'echo' } } }))
+          sock.send(
+            JSON.stringify({
+              t: 'result',
+              id: msg.id,
+              result: { ok: false, error: { code: 'invalid_input', message: 'bad echo', field: 'echo' } }
+            })
+          )
         }
       })
       sock.send(JSON.stringify({ t: 'event', name: 'app.notice', payload: { level: 'info', message: 'hello', at: 5 } }))
@@ -73,7 +93,11 @@ describe('WsBridge', () => {
     const { wss, port } = await startServer()
     servers.push(wss)
     const b = bridgeTo(port)
-    await expect(b.invoke('app.info', {})).rejects.toMatchObject({ code: 'invalid_input', message: 'bad echo', field: 'echo' })
+    await expect(b.invoke('app.info', {})).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: 'bad echo',
+      field: 'echo'
+    })
   })
 
   it('delivers events to listeners until they unsubscribe', async () => {

@@ -45,7 +45,8 @@ export const demoCommand: CliCommand = {
     const count = intOpt(ctx, 'count', 4)
     if (count < 1 || count > 50) throw new UsageError('--count must be between 1 and 50.')
     const durationS = stringOpt(ctx, 'duration') === undefined ? undefined : intOpt(ctx, 'duration', 0)
-    if (durationS !== undefined && durationS <= 0) throw new UsageError('--duration must be a positive number of seconds.')
+    if (durationS !== undefined && durationS <= 0)
+      throw new UsageError('--duration must be a positive number of seconds.')
     const theme = stringOpt(ctx, 'theme') ?? DEMO_THEME
     const port = intOpt(ctx, 'port', DEFAULT_SERVE_PORT)
     const { io } = ctx
@@ -59,7 +60,9 @@ export const demoCommand: CliCommand = {
       const channel =
         channels.find((c) => c.name === DEMO_CHANNEL) ??
         (await callCore(core, 'library.channels.create', { name: DEMO_CHANNEL, theme, reviewPolicy: 'auto' }))
-      io.out(`Channel "${channel.name}" (${channel.format.width}x${channel.format.height} @ ${channel.format.fps} fps), data: ${core.dataDir}`)
+      io.out(
+        `Channel "${channel.name}" (${channel.format.width}x${channel.format.height} @ ${channel.format.fps} fps), data: ${core.dataDir}`
+      )
 
       const rtmpPort = stringOpt(ctx, 'rtmp-port') === undefined ? undefined : intOpt(ctx, 'rtmp-port', 0)
       const httpPort = stringOpt(ctx, 'flv-port') === undefined ? undefined : intOpt(ctx, 'flv-port', 0)
@@ -74,7 +77,12 @@ export const demoCommand: CliCommand = {
       //    A rerun on the same data folder reuses what the first run made.
       const { total } = await callCore(core, 'library.shots.list', { channelId: channel.id, limit: 1 })
       if (total < count) {
-        const plan = await callCore(core, 'generation.write', { channelId: channel.id, theme, count: count - total, writer: 'template' })
+        const plan = await callCore(core, 'generation.write', {
+          channelId: channel.id,
+          theme,
+          count: count - total,
+          writer: 'template'
+        })
         const queued = await callCore(core, 'generation.enqueue', {
           channelId: channel.id,
           theme,

@@ -23,7 +23,8 @@ function describe(d: DestinationDto): string {
  */
 export const destinationsCommand: CliCommand = {
   name: 'destinations',
-  summary: "List or edit a channel's stream destinations (Twitch, YouTube, Facebook, Kick, RTMP/RTMPS, SRT); keys via stdin",
+  summary:
+    "List or edit a channel's stream destinations (Twitch, YouTube, Facebook, Kick, RTMP/RTMPS, SRT); keys via stdin",
   usage,
   allowPositionals: true,
   options: {
@@ -43,22 +44,33 @@ export const destinationsCommand: CliCommand = {
     try {
       switch (action) {
         case 'list': {
-          const channel = await callCore(core, 'library.channels.get', { name: requireStringOpt(ctx, 'channel', usage) })
+          const channel = await callCore(core, 'library.channels.get', {
+            name: requireStringOpt(ctx, 'channel', usage)
+          })
           const { destinations } = await callCore(core, 'onair.destinations.list', { channelId: channel.id })
           if (ctx.global.json) ctx.io.out(JSON.stringify({ destinations }))
-          else if (destinations.length === 0) ctx.io.out(`No destinations for "${channel.name}" (it airs to the local server only).`)
+          else if (destinations.length === 0)
+            ctx.io.out(`No destinations for "${channel.name}" (it airs to the local server only).`)
           else destinations.forEach(print)
           return 0
         }
         case 'add': {
-          const channel = await callCore(core, 'library.channels.get', { name: requireStringOpt(ctx, 'channel', usage) })
+          const channel = await callCore(core, 'library.channels.get', {
+            name: requireStringOpt(ctx, 'channel', usage)
+          })
           const url = stringOpt(ctx, 'url')
-          const preset = ctx.values.twitch === true ? 'twitch' : (stringOpt(ctx, 'preset') ?? (url !== undefined ? 'rtmp' : undefined))
-          if (preset === undefined) throw new UsageError(`Give either --twitch or --url (or --preset NAME).\nUsage: ${usage}`)
+          const preset =
+            ctx.values.twitch === true
+              ? 'twitch'
+              : (stringOpt(ctx, 'preset') ?? (url !== undefined ? 'rtmp' : undefined))
+          if (preset === undefined)
+            throw new UsageError(`Give either --twitch or --url (or --preset NAME).\nUsage: ${usage}`)
           const kinds = destinationKindSchema.options as readonly string[]
           if (!kinds.includes(preset)) throw new UsageError(`Unknown preset "${preset}"; one of: ${kinds.join(', ')}.`)
-          const key = ctx.values['key-stdin'] === true ? readSecretFromStdin('webtv destinations add … --key-stdin') : undefined
-          if (preset === 'twitch' && !key) throw new UsageError('A Twitch destination needs its stream key: pipe it in with --key-stdin.')
+          const key =
+            ctx.values['key-stdin'] === true ? readSecretFromStdin('webtv destinations add … --key-stdin') : undefined
+          if (preset === 'twitch' && !key)
+            throw new UsageError('A Twitch destination needs its stream key: pipe it in with --key-stdin.')
           const server = stringOpt(ctx, 'server')
           const name = stringOpt(ctx, 'name')
           print(
@@ -76,8 +88,14 @@ export const destinationsCommand: CliCommand = {
         }
         case 'set-key': {
           if (!id) throw new UsageError(`Name the destination ID.\nUsage: ${usage}`)
-          if (ctx.values['key-stdin'] !== true) throw new UsageError('Pipe the key in with --key-stdin (keys never go on the command line).')
-          print(await callCore(core, 'onair.destinations.setKey', { id, key: readSecretFromStdin('webtv destinations set-key ID --key-stdin') }))
+          if (ctx.values['key-stdin'] !== true)
+            throw new UsageError('Pipe the key in with --key-stdin (keys never go on the command line).')
+          print(
+            await callCore(core, 'onair.destinations.setKey', {
+              id,
+              key: readSecretFromStdin('webtv destinations set-key ID --key-stdin')
+            })
+          )
           return 0
         }
         case 'enable':
@@ -89,7 +107,13 @@ export const destinationsCommand: CliCommand = {
         case 'remove': {
           if (!id) throw new UsageError(`Name the destination ID.\nUsage: ${usage}`)
           const r = await callCore(core, 'onair.destinations.remove', { id })
-          ctx.io.out(ctx.global.json ? JSON.stringify(r) : r.removed ? `Removed ${id} and its stored key.` : `No destination ${id}.`)
+          ctx.io.out(
+            ctx.global.json
+              ? JSON.stringify(r)
+              : r.removed
+                ? `Removed ${id} and its stored key.`
+                : `No destination ${id}.`
+          )
           return r.removed ? 0 : 1
         }
         default:

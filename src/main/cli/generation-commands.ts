@@ -20,9 +20,12 @@ async function channelId(core: Core, name: string, create = false): Promise<numb
   try {
     return (await callCore(core, 'library.channels.get', { name })).id
   } catch (err) {
-    if (create && err instanceof StudioError && err.code === 'not_found') return (await callCore(core, 'library.channels.create', { name })).id
+    if (create && err instanceof StudioError && err.code === 'not_found')
+      return (await callCore(core, 'library.channels.create', { name })).id
     if (err instanceof StudioError && err.code === 'not_found') {
-      throw new UsageError(`There is no channel "${name}". Create it with --create, or see the list with: webtv channel list.`)
+      throw new UsageError(
+        `There is no channel "${name}". Create it with --create, or see the list with: webtv channel list.`
+      )
     }
     throw err
   }
@@ -77,7 +80,8 @@ function summary(ctx: CliContext, jobs: JobDto[]): number {
 export const generateCommand: CliCommand = {
   name: 'generate',
   summary: 'Write shots for a theme, generate them and add them to the channel (waits until done)',
-  usage: 'webtv generate --channel NAME --theme TEXT [--count 4] [--backend offline|gradio|hf-inference|fal|comfyui] [--continuity] [--writer template|llm] [--create] [--no-wait] [--json]',
+  usage:
+    'webtv generate --channel NAME --theme TEXT [--count 4] [--backend offline|gradio|hf-inference|fal|comfyui] [--continuity] [--writer template|llm] [--create] [--no-wait] [--json]',
   options: {
     channel: { type: 'string' },
     theme: { type: 'string' },
@@ -94,26 +98,47 @@ export const generateCommand: CliCommand = {
     const count = intOpt(ctx, 'count', 4)
     if (count < 1 || count > 50) throw new UsageError(`--count must be between 1 and 50, got ${count}.`)
     const backend = stringOpt(ctx, 'backend') as BackendKind | undefined
-    if (backend !== undefined && !BACKEND_KINDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_KINDS.join(', ')}, got "${backend}".`)
+    if (backend !== undefined && !BACKEND_KINDS.includes(backend))
+      throw new UsageError(`--backend must be one of ${BACKEND_KINDS.join(', ')}, got "${backend}".`)
     const writer = stringOpt(ctx, 'writer')
-    if (writer !== undefined && writer !== 'template' && writer !== 'llm') throw new UsageError(`--writer must be template or llm, got "${writer}".`)
+    if (writer !== undefined && writer !== 'template' && writer !== 'llm')
+      throw new UsageError(`--writer must be template or llm, got "${writer}".`)
     const core = await openCore(ctx.global.dataDir)
     try {
       const h = handleOf(core)
       const id = await channelId(core, name, ctx.values.create === true)
-      const plan = await callCore(core, 'generation.write', { channelId: id, theme, count, ...(writer ? { writer } : {}) })
+      const plan = await callCore(core, 'generation.write', {
+        channelId: id,
+        theme,
+        count,
+        ...(writer ? { writer } : {})
+      })
       if (!ctx.global.json) {
         ctx.io.out(`Writer: ${plan.writer}. Style: ${plan.style}`)
         plan.shots.forEach((s, i) => ctx.io.out(`  ${i + 1}. ${printable(s.prompt)}`))
         for (const w of plan.warnings) ctx.io.err(`warning: ${w}`)
       }
-      const r = await callCore(core, 'generation.enqueue', { channelId: id, theme, style: plan.style, shots: plan.shots, ...(backend ? { backend } : {}), ...(ctx.values.continuity === true ? { continuity: true } : {}) })
+      const r = await callCore(core, 'generation.enqueue', {
+        channelId: id,
+        theme,
+        style: plan.style,
+        shots: plan.shots,
+        ...(backend ? { backend } : {}),
+        ...(ctx.values.continuity === true ? { continuity: true } : {})
+      })
       if (ctx.values['no-wait'] === true) {
-        ctx.io.out(ctx.global.json ? JSON.stringify(r) : `Queued ${r.jobIds.length} jobs (${r.jobIds.join(', ')}); \`webtv serve\` or \`webtv jobs resume\` runs them.`)
+        ctx.io.out(
+          ctx.global.json
+            ? JSON.stringify(r)
+            : `Queued ${r.jobIds.length} jobs (${r.jobIds.join(', ')}); \`webtv serve\` or \`webtv jobs resume\` runs them.`
+        )
         return 0
       }
       h.service.startWorkers()
-      const all = h.service.listJobs({ channelId: id, limit: 1000 }).filter((j) => j.sequenceId === r.sequenceId).map((j) => j.id)
+      const all = h.service
+        .listJobs({ channelId: id, limit: 1000 })
+        .filter((j) => j.sequenceId === r.sequenceId)
+        .map((j) => j.id)
       const jobs = await follow(ctx, h, all, plan.shots.length)
       return summary(ctx, jobs)
     } finally {
@@ -138,30 +163,45 @@ export const jobsCommand: CliCommand = {
       if (action === 'list') {
         const { jobs } = await callCore(core, 'generation.jobs.list', {
           ...(id ? { channelId: id } : {}),
-          ...(ctx.values.all === true ? {} : { states: ['queued', 'running', 'upscaling', 'interpolating', 'conforming', 'failed'] as const }),
+          ...(ctx.values.all === true
+            ? {}
+            : { states: ['queued', 'running', 'upscaling', 'interpolating', 'conforming', 'failed'] as const }),
           limit: 200
         })
         if (ctx.global.json) ctx.io.out(JSON.stringify({ jobs }, null, 2))
-        else if (jobs.length === 0) ctx.io.out(ctx.values.all === true ? 'No jobs.' : 'No unfinished or failed jobs (--all lists every job).')
+        else if (jobs.length === 0)
+          ctx.io.out(ctx.values.all === true ? 'No jobs.' : 'No unfinished or failed jobs (--all lists every job).')
         else for (const j of jobs) ctx.io.out(`${describe(j, 0)} · ${printable(j.prompt.slice(0, 60))}`)
         return 0
       }
       if (action === 'cancel' || action === 'retry') {
         const jobId = arg === undefined ? undefined : parseStrictInt(arg)
-        if (jobId === undefined || jobId <= 0) throw new UsageError(`webtv jobs ${action} needs a job id, e.g. webtv jobs ${action} 12.`)
-        const j = await callCore(core, action === 'cancel' ? 'generation.jobs.cancel' : 'generation.jobs.retry', { id: jobId })
+        if (jobId === undefined || jobId <= 0)
+          throw new UsageError(`webtv jobs ${action} needs a job id, e.g. webtv jobs ${action} 12.`)
+        const j = await callCore(core, action === 'cancel' ? 'generation.jobs.cancel' : 'generation.jobs.retry', {
+          id: jobId
+        })
         ctx.io.out(ctx.global.json ? JSON.stringify(j) : describe(j, 0))
         return 0
       }
       if (action === 'resume') {
         // Runs the queue in this process until nothing is left (what a restart after a crash does).
-        const active = h.service.listJobs({ ...(id ? { channelId: id } : {}), states: ['queued', 'running', 'upscaling', 'interpolating', 'conforming'], limit: 1000 })
+        const active = h.service.listJobs({
+          ...(id ? { channelId: id } : {}),
+          states: ['queued', 'running', 'upscaling', 'interpolating', 'conforming'],
+          limit: 1000
+        })
         if (active.length === 0) {
           ctx.io.out('Nothing to resume.')
           return 0
         }
         h.service.startWorkers()
-        const jobs = await follow(ctx, h, active.map((j) => j.id), 0)
+        const jobs = await follow(
+          ctx,
+          h,
+          active.map((j) => j.id),
+          0
+        )
         return summary(ctx, jobs)
       }
       throw new UsageError(`Unknown action "${action}".\nUsage: ${this.usage}`)
@@ -191,7 +231,11 @@ export const takesCommand: CliCommand = {
     try {
       if (first === 'choose') {
         const shot = await callCore(core, 'library.takes.choose', { takeId: shotIdArg(second, takesUsage) })
-        ctx.io.out(ctx.global.json ? JSON.stringify(shot) : `Shot ${shot.id} now airs take ${second} (from the next clip boundary).`)
+        ctx.io.out(
+          ctx.global.json
+            ? JSON.stringify(shot)
+            : `Shot ${shot.id} now airs take ${second} (from the next clip boundary).`
+        )
         return 0
       }
       const { takes } = await callCore(core, 'library.takes.list', { shotId: shotIdArg(first, takesUsage) })
@@ -208,7 +252,8 @@ export const takesCommand: CliCommand = {
   }
 }
 
-const regenerateUsage = 'webtv regenerate SHOT_ID [--prompt TEXT] [--seed N] [--backend offline|gradio|hf-inference|fal] [--no-wait] [--json]'
+const regenerateUsage =
+  'webtv regenerate SHOT_ID [--prompt TEXT] [--seed N] [--backend offline|gradio|hf-inference|fal] [--no-wait] [--json]'
 
 /** A new take of a shot: same or edited prompt, same or fresh seed. The shot airs it once it is chosen. */
 export const regenerateCommand: CliCommand = {
@@ -216,11 +261,17 @@ export const regenerateCommand: CliCommand = {
   summary: 'Generate a new take of a shot (choose it with `webtv takes choose`)',
   usage: regenerateUsage,
   allowPositionals: true,
-  options: { prompt: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, 'no-wait': { type: 'boolean', default: false } },
+  options: {
+    prompt: { type: 'string' },
+    seed: { type: 'string' },
+    backend: { type: 'string' },
+    'no-wait': { type: 'boolean', default: false }
+  },
   async run(ctx) {
     const shotId = shotIdArg(ctx.positionals[0], regenerateUsage)
     const backend = stringOpt(ctx, 'backend') as BackendKind | undefined
-    if (backend !== undefined && !BACKEND_KINDS.includes(backend)) throw new UsageError(`--backend is one of ${BACKEND_KINDS.join(', ')}.\nUsage: ${regenerateUsage}`)
+    if (backend !== undefined && !BACKEND_KINDS.includes(backend))
+      throw new UsageError(`--backend is one of ${BACKEND_KINDS.join(', ')}.\nUsage: ${regenerateUsage}`)
     const prompt = stringOpt(ctx, 'prompt')
     const seed = stringOpt(ctx, 'seed') === undefined ? undefined : intOpt(ctx, 'seed', 0)
     const core = await openCore(ctx.global.dataDir)
@@ -232,7 +283,11 @@ export const regenerateCommand: CliCommand = {
         ...(backend !== undefined ? { backend } : {})
       })
       if (ctx.values['no-wait'] === true) {
-        ctx.io.out(ctx.global.json ? JSON.stringify(job) : `Queued job ${job.id}; \`webtv serve\` or \`webtv jobs resume\` runs it.`)
+        ctx.io.out(
+          ctx.global.json
+            ? JSON.stringify(job)
+            : `Queued job ${job.id}; \`webtv serve\` or \`webtv jobs resume\` runs it.`
+        )
         return 0
       }
       const h = handleOf(core)
@@ -244,7 +299,11 @@ export const regenerateCommand: CliCommand = {
       }
       const { takes } = await callCore(core, 'library.takes.list', { shotId })
       const newest = takes[takes.length - 1]
-      ctx.io.out(ctx.global.json ? JSON.stringify({ job: done, take: newest }) : `New take ${newest?.id} of shot ${shotId} is ready; air it with \`webtv takes choose ${newest?.id}\`.`)
+      ctx.io.out(
+        ctx.global.json
+          ? JSON.stringify({ job: done, take: newest })
+          : `New take ${newest?.id} of shot ${shotId} is ready; air it with \`webtv takes choose ${newest?.id}\`.`
+      )
       return 0
     } finally {
       await core.close()
@@ -252,5 +311,11 @@ export const regenerateCommand: CliCommand = {
   }
 }
 
-export const generationCommands: CliCommand[] = [generateCommand, jobsCommand, backendsCommand, regenerateCommand, takesCommand]
+export const generationCommands: CliCommand[] = [
+  generateCommand,
+  jobsCommand,
+  backendsCommand,
+  regenerateCommand,
+  takesCommand
+]
 export { backendsCommand }

@@ -75,7 +75,10 @@ export const importCommand: CliCommand = {
       const files = ctx.positionals
       const tty = !ctx.global.json && process.stderr.isTTY
       const stopProgress = core.bus.on('library.importProgress', (p) => {
-        if (tty) process.stderr.write(`\r[${p.index + 1}/${p.count}] ${printable(p.file)}: ${p.step} ${Math.round(p.percent)}%   `)
+        if (tty)
+          process.stderr.write(
+            `\r[${p.index + 1}/${p.count}] ${printable(p.file)}: ${p.step} ${Math.round(p.percent)}%   `
+          )
       })
       let failed = 0
       try {
@@ -94,7 +97,10 @@ export const importCommand: CliCommand = {
           const r = results[0]!
           if (r.ok) {
             if (ctx.global.json) ctx.io.out(JSON.stringify({ file, shotId: r.shot.id, duplicate: r.duplicate }))
-            else ctx.io.out(`[${i + 1}/${files.length}] ok    ${printable(file)} → shot ${r.shot.id} (${seconds(r.shot.durationMs)}${r.duplicate ? ', already in the library' : ''})`)
+            else
+              ctx.io.out(
+                `[${i + 1}/${files.length}] ok    ${printable(file)} → shot ${r.shot.id} (${seconds(r.shot.durationMs)}${r.duplicate ? ', already in the library' : ''})`
+              )
           } else {
             failed++
             if (ctx.global.json) ctx.io.out(JSON.stringify({ file, error: r.error }))
@@ -112,7 +118,8 @@ export const importCommand: CliCommand = {
 
 // ------------------------------------------------------------------ shots
 
-const shotsUsage = 'webtv shots --channel NAME [--status pending|queued|conforming|ready|failed] [--search TEXT] [--limit N] [--offset N] [--json]'
+const shotsUsage =
+  'webtv shots --channel NAME [--status pending|queued|conforming|ready|failed] [--search TEXT] [--limit N] [--offset N] [--json]'
 
 export const shotsCommand: CliCommand = {
   name: 'shots',
@@ -158,7 +165,9 @@ export const shotsCommand: CliCommand = {
         return 0
       }
       for (const s of page.shots) {
-        ctx.io.out(`${String(s.id).padStart(6)}  ${s.status.padEnd(10)} ${s.approved ? 'approved' : 'unreviewed'}  ${seconds(s.durationMs).padStart(7)}  ${printable(s.prompt || s.sourceName || '')}`)
+        ctx.io.out(
+          `${String(s.id).padStart(6)}  ${s.status.padEnd(10)} ${s.approved ? 'approved' : 'unreviewed'}  ${seconds(s.durationMs).padStart(7)}  ${printable(s.prompt || s.sourceName || '')}`
+        )
         if (s.error) ctx.io.out(`        error: ${printable(s.error)}`)
       }
       ctx.io.out(`${page.shots.length} of ${page.total} shown.`)
@@ -197,7 +206,8 @@ export const channelCommand: CliCommand = {
   },
   async run(ctx) {
     const [verb, name, ...rest] = ctx.positionals
-    if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')} (quote names with spaces).\nUsage: ${channelUsage}`)
+    if (rest.length > 0)
+      throw new UsageError(`unexpected arguments: ${rest.join(' ')} (quote names with spaces).\nUsage: ${channelUsage}`)
     const maxSeconds = stringOpt(ctx, 'max-seconds') !== undefined ? intOpt(ctx, 'max-seconds', 600) : undefined
     const common = {
       ...(stringOpt(ctx, 'theme') !== undefined ? { theme: stringOpt(ctx, 'theme')! } : {}),
@@ -247,7 +257,9 @@ export const channelCommand: CliCommand = {
               await lib.idle()
               if (!ctx.global.json) ctx.io.err('Done.')
             } else if (!ctx.global.json) {
-              ctx.io.err(`${reconforming} shot(s) will be re-conformed in the background by the running studio (or pass --wait to do it now).`)
+              ctx.io.err(
+                `${reconforming} shot(s) will be re-conformed in the background by the running studio (or pass --wait to do it now).`
+              )
             }
           }
           return 0
@@ -256,7 +268,11 @@ export const channelCommand: CliCommand = {
         return withCore(ctx, async (core) => {
           const c = await channelByName(core, needName())
           const r = await callCore(core, 'library.channels.delete', { id: c.id })
-          ctx.io.out(ctx.global.json ? JSON.stringify(r) : `Deleted channel "${c.name}" (${r.trashedFiles} media files moved to the trash folder).`)
+          ctx.io.out(
+            ctx.global.json
+              ? JSON.stringify(r)
+              : `Deleted channel "${c.name}" (${r.trashedFiles} media files moved to the trash folder).`
+          )
           return 0
         })
       default:
@@ -277,7 +293,8 @@ const playlistUsage = [
 function ids(values: string[], what: string): number[] {
   return values.map((v) => {
     const n = parseStrictInt(v)
-    if (n === undefined || n <= 0) throw new UsageError(`${what} must be whole numbers, got "${v}".\nUsage: ${playlistUsage}`)
+    if (n === undefined || n <= 0)
+      throw new UsageError(`${what} must be whole numbers, got "${v}".\nUsage: ${playlistUsage}`)
     return n
   })
 }
@@ -302,14 +319,19 @@ export const playlistCommand: CliCommand = {
         case 'add': {
           if (args.length === 0) throw new UsageError(`give at least one SHOT_ID.\nUsage: ${playlistUsage}`)
           const at = stringOpt(ctx, 'at') !== undefined ? intOpt(ctx, 'at', 0) : undefined
-          playlist = await callCore(core, 'library.playlist.add', { channelId: channel.id, shotIds: ids(args, 'SHOT_IDs'), ...(at !== undefined ? { atPosition: at } : {}) })
+          playlist = await callCore(core, 'library.playlist.add', {
+            channelId: channel.id,
+            shotIds: ids(args, 'SHOT_IDs'),
+            ...(at !== undefined ? { atPosition: at } : {})
+          })
           break
         }
         case 'move': {
           if (args.length !== 2) throw new UsageError(`give ITEM_ID and POSITION.\nUsage: ${playlistUsage}`)
           const [itemId] = ids([args[0]!], 'ITEM_ID')
           const position = parseStrictInt(args[1]!)
-          if (position === undefined || position < 0) throw new UsageError(`POSITION must be 0 or more, got "${args[1]}".`)
+          if (position === undefined || position < 0)
+            throw new UsageError(`POSITION must be 0 or more, got "${args[1]}".`)
           await assertItemsInChannel(core, channel, [itemId!])
           playlist = await callCore(core, 'library.playlist.move', { itemId: itemId!, toPosition: position })
           break
@@ -328,9 +350,14 @@ export const playlistCommand: CliCommand = {
         ctx.io.out(JSON.stringify(playlist))
         return 0
       }
-      if (playlist.items.length === 0) ctx.io.out(`The playlist of ${channel.name} is empty. Add shots: webtv playlist add --channel "${channel.name}" SHOT_ID...`)
+      if (playlist.items.length === 0)
+        ctx.io.out(
+          `The playlist of ${channel.name} is empty. Add shots: webtv playlist add --channel "${channel.name}" SHOT_ID...`
+        )
       for (const i of playlist.items) {
-        ctx.io.out(`${String(i.position).padStart(4)}  item ${String(i.itemId).padEnd(6)} shot ${String(i.shotId).padEnd(6)} ${i.status.padEnd(10)} ${i.approved ? 'approved  ' : 'unreviewed'} ${seconds(i.durationMs).padStart(7)}  ${printable(i.prompt)}`)
+        ctx.io.out(
+          `${String(i.position).padStart(4)}  item ${String(i.itemId).padEnd(6)} shot ${String(i.shotId).padEnd(6)} ${i.status.padEnd(10)} ${i.approved ? 'approved  ' : 'unreviewed'} ${seconds(i.durationMs).padStart(7)}  ${printable(i.prompt)}`
+        )
       }
       return 0
     })
@@ -343,7 +370,9 @@ async function assertItemsInChannel(core: Core, channel: ChannelOut, itemIds: nu
   const known = new Set(items.map((i) => i.itemId))
   const stray = itemIds.filter((id) => !known.has(id))
   if (stray.length) {
-    throw new UsageError(`item(s) ${stray.join(', ')} are not in the playlist of "${channel.name}". See: webtv playlist --channel "${channel.name}"`)
+    throw new UsageError(
+      `item(s) ${stray.join(', ')} are not in the playlist of "${channel.name}". See: webtv playlist --channel "${channel.name}"`
+    )
   }
 }
 

@@ -3,7 +3,8 @@ import { UsageError, intOpt, requireStringOpt, stringOpt } from './command'
 import { callCore, openCore } from './open-core'
 import { MAX_DURATION_SECONDS, sleepUntil } from './deadline'
 
-const airUsage = 'webtv air --channel NAME [--to rtmp://host/app/KEY]... [--duration SECONDS] [--rtmp-port N] [--flv-port N] [--data-dir DIR] [--json]'
+const airUsage =
+  'webtv air --channel NAME [--to rtmp://host/app/KEY]... [--duration SECONDS] [--rtmp-port N] [--flv-port N] [--data-dir DIR] [--json]'
 
 function portOpt(ctx: CliContext, name: string): number | undefined {
   if (stringOpt(ctx, name) === undefined) return undefined
@@ -37,7 +38,9 @@ export const airCommand: CliCommand = {
     const durationS = stringOpt(ctx, 'duration') === undefined ? 0 : intOpt(ctx, 'duration', 0)
     if (durationS < 0) throw new UsageError(`--duration must be 0 or more seconds.\nUsage: ${airUsage}`)
     if (durationS > MAX_DURATION_SECONDS) {
-      throw new UsageError(`--duration can be at most ${MAX_DURATION_SECONDS} seconds (100 years), got ${durationS}. Leave it out (or give 0) to air until stopped.`)
+      throw new UsageError(
+        `--duration can be at most ${MAX_DURATION_SECONDS} seconds (100 years), got ${durationS}. Leave it out (or give 0) to air until stopped.`
+      )
     }
     const to = (ctx.values.to as string[] | undefined) ?? []
     const rtmpPort = portOpt(ctx, 'rtmp-port')
@@ -78,7 +81,9 @@ export const airCommand: CliCommand = {
         if (e.channelId !== channel.id || (e.phase === 'queued' && !json)) return
         print(
           { event: 'clip', ...e },
-          e.phase === 'skipped' ? `skipped: ${e.clip.label} — ${e.reason ?? ''}` : `now: ${e.clip.slate ? '[standby slate]' : e.clip.label}`
+          e.phase === 'skipped'
+            ? `skipped: ${e.clip.label} — ${e.reason ?? ''}`
+            : `now: ${e.clip.slate ? '[standby slate]' : e.clip.label}`
         )
       })
       // A channel airing 24/7 from a terminal keeps itself filled: job workers and the autopilot run here too.

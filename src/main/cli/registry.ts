@@ -10,4 +10,14 @@ import { comfyCommand } from './comfy-commands'
 import { statusCommands } from './status-commands'
 
 /** Every `webtv` subcommand, in the order `webtv --help` lists them. Features append theirs. */
-export const commands: CliCommand[] = [demoCommand, serveCommand, doctorCommand, ...libraryCommands, ...generationCommands, comfyCommand, ...onairCommands, destinationsCommand, ...statusCommands]
+export const commands: CliCommand[] = [
+  demoCommand,
+  serveCommand,
+  doctorCommand,
+  ...libraryCommands,
+  ...generationCommands,
+  comfyCommand,
+  ...onairCommands,
+  destinationsCommand,
+  ...statusCommands
+]

@@ -11,7 +11,12 @@ export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'Run the studio headless and serve its UI on 127.0.0.1',
   usage: 'webtv serve [--port 8710] [--lan] [--allow-host NAME[,NAME…]] [--new-token] [--data-dir DIR]',
-  options: { port: { type: 'string' }, lan: { type: 'boolean', default: false }, 'allow-host': { type: 'string' }, 'new-token': { type: 'boolean', default: false } },
+  options: {
+    port: { type: 'string' },
+    lan: { type: 'boolean', default: false },
+    'allow-host': { type: 'string' },
+    'new-token': { type: 'boolean', default: false }
+  },
   async run(ctx) {
     const port = intOpt(ctx, 'port', DEFAULT_SERVE_PORT)
     if (port < 0 || port > 65535) throw new UsageError(`--port must be between 0 and 65535, got ${port}.`)
@@ -43,9 +48,13 @@ export const serveCommand: CliCommand = {
 /** --allow-host a.example,b.example: names a reverse proxy or LAN DNS uses for this machine. */
 function allowHosts(value: unknown): string[] {
   if (typeof value !== 'string') return []
-  const names = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)
+  const names = value
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)
   for (const n of names) {
-    if (!/^[a-z0-9.-]+$/.test(n) && !/^[0-9a-f:]+$/.test(n)) throw new UsageError(`--allow-host takes host names (like studio.lan), got "${n}".`)
+    if (!/^[a-z0-9.-]+$/.test(n) && !/^[0-9a-f:]+$/.test(n))
+      throw new UsageError(`--allow-host takes host names (like studio.lan), got "${n}".`)
   }
   return names
 }

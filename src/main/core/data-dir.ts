@@ -8,7 +8,11 @@ import { makePrivateDir } from './private-dir'
  * Order: explicit --data-dir → WEBTV_DATA_DIR → the shell's default (Electron's
  * userData on the desktop, the XDG data folder headless).
  */
-export function resolveDataDir(opts: { flag?: string | undefined; env?: NodeJS.ProcessEnv; shellDefault?: string }): string {
+export function resolveDataDir(opts: {
+  flag?: string | undefined
+  env?: NodeJS.ProcessEnv
+  shellDefault?: string
+}): string {
   const env = opts.env ?? process.env
   if (opts.flag) return resolve(opts.flag)
   if (env.WEBTV_DATA_DIR) return resolve(env.WEBTV_DATA_DIR)
@@ -23,7 +27,8 @@ export function defaultHeadlessDataDir(env: NodeJS.ProcessEnv = process.env): st
   if (process.platform === 'darwin') {
     return join(homedir(), 'Library', 'Application Support', 'webtv-studio')
   }
-  const xdg = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share')
+  const xdg =
+    env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share')
   return join(xdg, 'webtv-studio')
 }
 

@@ -48,7 +48,10 @@ export async function dispatchCall(
   const parsed = calls[name].input.safeParse(rawInput ?? {})
   if (!parsed.success) {
     const first = describeIssue(parsed.error.issues[0]!)
-    return { ok: false, error: { code: 'invalid_input', message: `Invalid ${name} call — ${first.message}`, field: first.field } }
+    return {
+      ok: false,
+      error: { code: 'invalid_input', message: `Invalid ${name} call — ${first.message}`, field: first.field }
+    }
   }
   try {
     const value = await handler(parsed.data as ParsedInput<CallName>)

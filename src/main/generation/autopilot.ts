@@ -78,7 +78,9 @@ export class Autopilot {
       const channel = this.lib.getChannel(channelId)
       const theme = cfg.theme || channel.theme
       if (!theme) {
-        setAutopilot(this.lib, channelId, { lastError: 'The autopilot needs a theme: set one for the channel or in the autopilot settings.' })
+        setAutopilot(this.lib, channelId, {
+          lastError: 'The autopilot needs a theme: set one for the channel or in the autopilot settings.'
+        })
         return undefined
       }
       // The request id makes a crash between "enqueued" and "counted" harmless: the same sequence is found, not made twice.

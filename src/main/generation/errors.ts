@@ -19,12 +19,15 @@ export class GenerationError extends Error {
 
 export const transient = (message: string): GenerationError => new GenerationError('transient', message)
 /** Out of quota or rate-limited for a while: retried only after the wait the service named (or a long default). */
-export const quota = (message: string, retryAfterMs: number): GenerationError => new GenerationError('transient', message, Math.max(1000, retryAfterMs))
+export const quota = (message: string, retryAfterMs: number): GenerationError =>
+  new GenerationError('transient', message, Math.max(1000, retryAfterMs))
 export const permanent = (message: string): GenerationError => new GenerationError('permanent', message)
 
 export function isAbort(err: unknown, signal?: AbortSignal): boolean {
   if (signal?.aborted) return true
-  return err instanceof Error && (err.name === 'AbortError' || (err instanceof GenerationError && err.kind === 'canceled'))
+  return (
+    err instanceof Error && (err.name === 'AbortError' || (err instanceof GenerationError && err.kind === 'canceled'))
+  )
 }
 
 /** Anything thrown that isn't a GenerationError: treat as transient (a bug or a hiccup), capped by max attempts. */

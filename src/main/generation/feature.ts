@@ -10,7 +10,18 @@ import { GenerationService } from './service'
 import { testComfy } from './comfyui/health'
 import { takeOrigins } from './comfyui/origin'
 import { tokenAllowed } from './comfyui/token'
-import { COMFYUI_TOKEN_SECRET, FAL_KEY_SECRET, getAutopilot, getBackends, getLlm, HF_TOKEN_SECRET, LLM_KEY_SECRET, setAutopilot, setBackends, setLlm } from './settings'
+import {
+  COMFYUI_TOKEN_SECRET,
+  FAL_KEY_SECRET,
+  getAutopilot,
+  getBackends,
+  getLlm,
+  HF_TOKEN_SECRET,
+  LLM_KEY_SECRET,
+  setAutopilot,
+  setBackends,
+  setLlm
+} from './settings'
 import { checkBackends, configOf, mappingFor } from './steps'
 import { testFal, testHfInference } from './health'
 import { jobDto } from './store'
@@ -72,15 +83,23 @@ export const generationFeature: Feature = (ctx) => {
   }
 
   return {
-    'generation.write': ({ channelId, theme, count, style, writer }) => service.write(channelId, theme, count, { style, writer }),
+    'generation.write': ({ channelId, theme, count, style, writer }) =>
+      service.write(channelId, theme, count, { style, writer }),
     'generation.enqueue': (input) => service.enqueue(input),
     'generation.regenerate': (input) => service.regenerate(input),
-    'generation.jobs.list': ({ channelId, states, limit }) => ({ jobs: service.listJobs({ channelId, states, limit }) }),
+    'generation.jobs.list': ({ channelId, states, limit }) => ({
+      jobs: service.listJobs({ channelId, states, limit })
+    }),
     'generation.jobs.cancel': ({ id }) => service.cancel(id),
     'generation.jobs.retry': ({ id }) => service.retry(id),
     'generation.backends.get': async ({ channelId }) => {
       lib.getChannel(channelId)
-      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET), falKey: await masked(FAL_KEY_SECRET), comfyuiToken: await masked(COMFYUI_TOKEN_SECRET) }
+      return {
+        settings: getBackends(lib, channelId),
+        hfToken: await masked(HF_TOKEN_SECRET),
+        falKey: await masked(FAL_KEY_SECRET),
+        comfyuiToken: await masked(COMFYUI_TOKEN_SECRET)
+      }
     },
     'generation.backends.set': async ({ channelId, settings, hfToken, falKey, comfyuiToken }) => {
       lib.getChannel(channelId)
@@ -91,20 +110,40 @@ export const generationFeature: Feature = (ctx) => {
       }
       if (hfToken !== undefined) {
         if (hfToken === '') await secrets.delete(HF_TOKEN_SECRET)
-        else if (!/^\S{8,}$/.test(hfToken)) throw new StudioError('invalid_input', 'That does not look like a token (no spaces, at least 8 characters). Copy it again from huggingface.co/settings/tokens.', 'hfToken')
+        else if (!/^\S{8,}$/.test(hfToken))
+          throw new StudioError(
+            'invalid_input',
+            'That does not look like a token (no spaces, at least 8 characters). Copy it again from huggingface.co/settings/tokens.',
+            'hfToken'
+          )
         else await secrets.set(HF_TOKEN_SECRET, hfToken)
       }
       if (falKey !== undefined) {
         if (falKey === '') await secrets.delete(FAL_KEY_SECRET)
-        else if (!/^\S{8,}$/.test(falKey)) throw new StudioError('invalid_input', 'That does not look like a fal key (no spaces, at least 8 characters). Copy it again from fal.ai/dashboard/keys.', 'falKey')
+        else if (!/^\S{8,}$/.test(falKey))
+          throw new StudioError(
+            'invalid_input',
+            'That does not look like a fal key (no spaces, at least 8 characters). Copy it again from fal.ai/dashboard/keys.',
+            'falKey'
+          )
         else await secrets.set(FAL_KEY_SECRET, falKey)
       }
       if (comfyuiToken !== undefined) {
         if (comfyuiToken === '') await secrets.delete(COMFYUI_TOKEN_SECRET)
-        else if (!/^\S{8,}$/.test(comfyuiToken)) throw new StudioError('invalid_input', 'That does not look like a token (no spaces, at least 8 characters). Copy it again from your GPU provider.', 'comfyuiToken')
+        else if (!/^\S{8,}$/.test(comfyuiToken))
+          throw new StudioError(
+            'invalid_input',
+            'That does not look like a token (no spaces, at least 8 characters). Copy it again from your GPU provider.',
+            'comfyuiToken'
+          )
         else await secrets.set(COMFYUI_TOKEN_SECRET, comfyuiToken)
       }
-      return { settings: getBackends(lib, channelId), hfToken: await masked(HF_TOKEN_SECRET), falKey: await masked(FAL_KEY_SECRET), comfyuiToken: await masked(COMFYUI_TOKEN_SECRET) }
+      return {
+        settings: getBackends(lib, channelId),
+        hfToken: await masked(HF_TOKEN_SECRET),
+        falKey: await masked(FAL_KEY_SECRET),
+        comfyuiToken: await masked(COMFYUI_TOKEN_SECRET)
+      }
     },
     'generation.backends.test': async ({ channelId, step }) => {
       lib.getChannel(channelId)
@@ -118,33 +157,96 @@ export const generationFeature: Feature = (ctx) => {
         if (cfg.backend === 'comfyui') {
           const comfyToken = await secrets.get(COMFYUI_TOKEN_SECRET)
           for (const e of s.comfyui.endpoints) {
-            const r = await testComfy(e, cfg.comfyui ?? { workflow: name === 'music' ? 'ace-step' : 'wan22-t2v' }, e.sendToken && tokenAllowed(e.url) ? comfyToken : undefined)
+            const r = await testComfy(
+              e,
+              cfg.comfyui ?? { workflow: name === 'music' ? 'ace-step' : 'wan22-t2v' },
+              e.sendToken && tokenAllowed(e.url) ? comfyToken : undefined
+            )
             if (r.ok) service.workers.comfyPool.ok(e.url)
             else if (r.problem === 'unreachable') service.workers.comfyPool.down(e.url, r.message)
-            results.push({ step: name, kind: 'comfyui', space: e.url, ok: r.ok, problem: r.problem, message: r.message, endpoints: [], parameters: [] })
+            results.push({
+              step: name,
+              kind: 'comfyui',
+              space: e.url,
+              ok: r.ok,
+              problem: r.problem,
+              message: r.message,
+              endpoints: [],
+              parameters: []
+            })
           }
-          if (s.comfyui.endpoints.length === 0) results.push({ step: name, kind: 'comfyui', space: 'ComfyUI', ok: false, problem: 'no_server', message: 'No ComfyUI server is listed: add one (e.g. http://127.0.0.1:8188).', endpoints: [], parameters: [] })
+          if (s.comfyui.endpoints.length === 0)
+            results.push({
+              step: name,
+              kind: 'comfyui',
+              space: 'ComfyUI',
+              ok: false,
+              problem: 'no_server',
+              message: 'No ComfyUI server is listed: add one (e.g. http://127.0.0.1:8188).',
+              endpoints: [],
+              parameters: []
+            })
           continue
         }
         if (cfg.backend === 'hf-inference') {
           const c = configOf(cfg, 'hf-inference', name)
           const r = await testHfInference(c, token, name === 'music' ? 'text-to-audio' : 'text-to-video')
-          results.push({ step: name, kind: 'hf-inference', space: `${c.provider} · ${c.model}`, ok: r.ok, problem: r.problem, message: r.message, endpoints: [], parameters: [] })
+          results.push({
+            step: name,
+            kind: 'hf-inference',
+            space: `${c.provider} · ${c.model}`,
+            ok: r.ok,
+            problem: r.problem,
+            message: r.message,
+            endpoints: [],
+            parameters: []
+          })
           continue
         }
         if (cfg.backend === 'fal') {
           const c = configOf(cfg, 'fal', name)
           const r = await testFal(c, await secrets.get(FAL_KEY_SECRET))
-          results.push({ step: name, kind: 'fal', space: c.endpoint, ok: r.ok, problem: r.problem, message: r.message, endpoints: [], parameters: [] })
+          results.push({
+            step: name,
+            kind: 'fal',
+            space: c.endpoint,
+            ok: r.ok,
+            problem: r.problem,
+            message: r.message,
+            endpoints: [],
+            parameters: []
+          })
           continue
         }
         if (cfg.backend !== 'gradio') {
-          results.push({ step: name, kind: 'offline', space: 'local ffmpeg', ok: true, problem: null, message: `The ${name} step runs locally with ffmpeg; nothing to connect to.`, endpoints: [], parameters: [] })
+          results.push({
+            step: name,
+            kind: 'offline',
+            space: 'local ffmpeg',
+            ok: true,
+            problem: null,
+            message: `The ${name} step runs locally with ffmpeg; nothing to connect to.`,
+            endpoints: [],
+            parameters: []
+          })
           continue
         }
         for (const space of cfg.spaces) {
-          const r = await testSpace({ space, token, tokenToCustomHost: cfg.tokenToCustomHost === true }, mappingFor(cfg, name), name)
-          results.push({ step: name, kind: 'gradio', space, ok: r.ok, problem: r.problem ?? null, message: r.message, endpoints: r.endpoints, parameters: r.parameters })
+          const r = await testSpace(
+            { space, token, tokenToCustomHost: cfg.tokenToCustomHost === true },
+            mappingFor(cfg, name),
+            name
+          )
+          results.push({
+            step: name,
+            kind: 'gradio',
+            space,
+            ok: r.ok,
+            problem: r.problem ?? null,
+            message: r.message,
+            endpoints: r.endpoints,
+            parameters: r.parameters
+          })
         }
       }
       return { results }
@@ -168,7 +270,10 @@ export const generationFeature: Feature = (ctx) => {
       lib.getChannel(channelId)
       if (reviewPolicy !== undefined) lib.updateChannel(channelId, { reviewPolicy })
       // New settings: the last complaint may no longer hold; the next check says so again if it does.
-      setAutopilot(lib, channelId, { ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)), lastError: null })
+      setAutopilot(lib, channelId, {
+        ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+        lastError: null
+      })
       return autopilotView(channelId)
     }
   }

@@ -17,7 +17,10 @@ export interface Segment {
 }
 
 /** Lay the sequence's shots end to end: each one's offset into the track. */
-export function planSegments(shots: Array<{ jobId: number; duration: number }>): { segments: Segment[]; total: number } {
+export function planSegments(shots: Array<{ jobId: number; duration: number }>): {
+  segments: Segment[]
+  total: number
+} {
   let offset = 0
   const segments = shots.map((s) => {
     const seg = { jobId: s.jobId, offset, duration: s.duration }
@@ -33,22 +36,61 @@ export async function shapeTrack(raw: string, out: string, total: number, signal
   const fadeIn = Math.min(FADE_IN_SECONDS, total / 3)
   await runFfmpeg(
     [
-      '-stream_loop', '-1', '-i', raw,
-      '-af', `afade=t=in:st=0:d=${fadeIn.toFixed(3)},afade=t=out:st=${(total - fadeOut).toFixed(3)}:d=${fadeOut.toFixed(3)}`,
-      '-t', total.toFixed(3), '-ar', '48000', '-ac', '2', '-c:a', 'pcm_s16le', out
+      '-stream_loop',
+      '-1',
+      '-i',
+      raw,
+      '-af',
+      `afade=t=in:st=0:d=${fadeIn.toFixed(3)},afade=t=out:st=${(total - fadeOut).toFixed(3)}:d=${fadeOut.toFixed(3)}`,
+      '-t',
+      total.toFixed(3),
+      '-ar',
+      '48000',
+      '-ac',
+      '2',
+      '-c:a',
+      'pcm_s16le',
+      out
     ],
     { signal }
   )
 }
 
 /** Put the segment [offset, offset+duration) of the track under the clip (video copied, not re-encoded). */
-export async function muxSegment(video: string, track: string, segment: { offset: number; duration: number }, out: string, signal: AbortSignal): Promise<void> {
+export async function muxSegment(
+  video: string,
+  track: string,
+  segment: { offset: number; duration: number },
+  out: string,
+  signal: AbortSignal
+): Promise<void> {
   await runFfmpeg(
     [
-      '-i', video,
-      '-ss', segment.offset.toFixed(3), '-t', segment.duration.toFixed(3), '-i', track,
-      '-map', '0:v:0', '-map', '1:a:0', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '192k', '-ar', '48000', '-ac', '2',
-      '-t', segment.duration.toFixed(3), out
+      '-i',
+      video,
+      '-ss',
+      segment.offset.toFixed(3),
+      '-t',
+      segment.duration.toFixed(3),
+      '-i',
+      track,
+      '-map',
+      '0:v:0',
+      '-map',
+      '1:a:0',
+      '-c:v',
+      'copy',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '192k',
+      '-ar',
+      '48000',
+      '-ac',
+      '2',
+      '-t',
+      segment.duration.toFixed(3),
+      out
     ],
     { signal }
   )

@@ -98,9 +98,7 @@ export class OfflineVideo implements VideoStep {
     const boxSpeed = Math.round((this.width / this.durationSeconds) * (0.4 + rnd() * 0.6))
     const boxSize = Math.max(8, Math.round(this.height * (0.12 + rnd() * 0.12)))
     const boxY = Math.round(rnd() * (this.height - boxSize))
-    const filters = [
-      `drawbox=x=mod(t*${boxSpeed}\\,iw):y=${boxY}:w=${boxSize}:h=${boxSize}:color=white@0.7:t=fill`
-    ]
+    const filters = [`drawbox=x=mod(t*${boxSpeed}\\,iw):y=${boxY}:w=${boxSize}:h=${boxSize}:color=white@0.7:t=fill`]
     if (captionFile && this.fontFile) {
       const size = Math.max(10, Math.round(this.height / 16))
       filters.push(
@@ -163,7 +161,20 @@ export class LocalUpscale implements UpscaleStep {
   async upscale(request: { prompt: string; video: string }, ctx: StepContext): Promise<string> {
     const out = join(ctx.workDir, 'upscaled.mp4')
     await runFfmpeg(
-      ['-i', request.video, '-vf', `scale=${this.width}:${this.height}:flags=lanczos`, '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', out],
+      [
+        '-i',
+        request.video,
+        '-vf',
+        `scale=${this.width}:${this.height}:flags=lanczos`,
+        '-an',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-pix_fmt',
+        'yuv420p',
+        out
+      ],
       { signal: ctx.signal }
     )
     return out
@@ -177,7 +188,20 @@ export class LocalInterpolate implements InterpolateStep {
   async interpolate(request: { video: string }, ctx: StepContext): Promise<string> {
     const out = join(ctx.workDir, 'interpolated.mp4')
     await runFfmpeg(
-      ['-i', request.video, '-vf', `minterpolate=fps=${this.fps}:mi_mode=mci`, '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', out],
+      [
+        '-i',
+        request.video,
+        '-vf',
+        `minterpolate=fps=${this.fps}:mi_mode=mci`,
+        '-an',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-pix_fmt',
+        'yuv420p',
+        out
+      ],
       { signal: ctx.signal }
     )
     return out

@@ -5,7 +5,10 @@
  */
 const TEXT_MAGNETS: Array<{ pattern: RegExp; why: string }> = [
   { pattern: /\bIMAX\b/i, why: 'a logo' },
-  { pattern: /\b(canon|nikon|sony|arri|red|leica|fujifilm|panasonic|hasselblad)\s+[a-z]*\s*\d*/i, why: 'a camera brand' },
+  {
+    pattern: /\b(canon|nikon|sony|arri|red|leica|fujifilm|panasonic|hasselblad)\s+[a-z]*\s*\d*/i,
+    why: 'a camera brand'
+  },
   { pattern: /\bEOS\b/i, why: 'a camera model' },
   { pattern: /\bdrone footage\b/i, why: 'a "footage" label' },
   { pattern: /\b(stock|archival|news|cctv|security|bodycam|dashcam)\s+footage\b/i, why: 'a "footage" label' },
@@ -31,8 +34,15 @@ export function lintPrompt(prompt: string): LintWarning[] {
       out.push({ word, message: `"${word}" may be painted into the picture as ${why}; describe the look instead.` })
     }
   }
-  if (!/\b(camera|pan|pans|panning|tilt|dolly|zoom|tracking|static shot|orbit|crane|push(es)? in|pull(s)? back)\b/i.test(prompt)) {
-    out.push({ word: '', message: 'No camera motion named: say how the camera moves (e.g. "slow pan left", "static shot").' })
+  if (
+    !/\b(camera|pan|pans|panning|tilt|dolly|zoom|tracking|static shot|orbit|crane|push(es)? in|pull(s)? back)\b/i.test(
+      prompt
+    )
+  ) {
+    out.push({
+      word: '',
+      message: 'No camera motion named: say how the camera moves (e.g. "slow pan left", "static shot").'
+    })
   }
   return out
 }

@@ -10,7 +10,15 @@ import { hashText } from './offline'
 import { FAL_KEY_SECRET, getBackends, getLlm, LLM_KEY_SECRET } from './settings'
 import { checkBackends, configOf } from './steps'
 import { cancelFal } from './fal/queue'
-import { ACTIVE_STATES, FINAL_STATES, jobDto, JobStore, type JobRow, type MusicPayload, type ShotPayload } from './store'
+import {
+  ACTIVE_STATES,
+  FINAL_STATES,
+  jobDto,
+  JobStore,
+  type JobRow,
+  type MusicPayload,
+  type ShotPayload
+} from './store'
 import type { SequencePlan, Writer } from './types'
 import { GenerationWorkers } from './workers'
 import { LlmWriter } from './writer-llm'
@@ -62,7 +70,13 @@ export class GenerationService {
     readonly dataDir: string
   ) {
     this.store = new JobStore(lib.db)
-    this.workers = new GenerationWorkers({ lib, store: this.store, dataDir, secrets, onJobChange: (row) => this.announce(row) })
+    this.workers = new GenerationWorkers({
+      lib,
+      store: this.store,
+      dataDir,
+      secrets,
+      onJobChange: (row) => this.announce(row)
+    })
   }
 
   announce(row: JobRow): void {
@@ -101,7 +115,17 @@ export class GenerationService {
     return new LlmWriter({ baseUrl: llm.baseUrl, model: llm.model, apiKey })
   }
 
-  async write(channelId: number, theme: string, count: number, opts: { style?: string | undefined; writer?: 'template' | 'llm' | undefined; signal?: AbortSignal | undefined; variation?: number } = {}): Promise<SequencePlan> {
+  async write(
+    channelId: number,
+    theme: string,
+    count: number,
+    opts: {
+      style?: string | undefined
+      writer?: 'template' | 'llm' | undefined
+      signal?: AbortSignal | undefined
+      variation?: number
+    } = {}
+  ): Promise<SequencePlan> {
     const channel = this.lib.getChannel(channelId)
     const writer = await this.writer(opts.writer)
     const style = opts.style ?? (channel.style || undefined)
@@ -109,7 +133,8 @@ export class GenerationService {
     try {
       return await writer.write(request, { signal: opts.signal })
     } catch (err) {
-      if (err instanceof GenerationError) throw new StudioError(err.kind === 'permanent' ? 'invalid_input' : 'unavailable', err.message)
+      if (err instanceof GenerationError)
+        throw new StudioError(err.kind === 'permanent' ? 'invalid_input' : 'unavailable', err.message)
       throw err
     }
   }
@@ -120,44 +145,86 @@ export class GenerationService {
     const base = getBackends(this.lib, channel.id)
     const steps: BackendSettings = withVideoBackend(base, req.backend)
     if (req.backend === 'gradio' && steps.video.spaces.length === 0) {
-      throw new StudioError('invalid_input', 'No Space is set for the video step. Set one first (webtv backends set --channel NAME --video-space owner/name).', 'backend')
+      throw new StudioError(
+        'invalid_input',
+        'No Space is set for the video step. Set one first (webtv backends set --channel NAME --video-space owner/name).',
+        'backend'
+      )
     }
     checkBackends(steps)
     const music = req.music ?? steps.music.enabled
     const keyOf = (i: number): string | null => (req.requestId ? `${channel.id}:${req.requestId}:${i}` : null)
-    const result = this.lib.db.transaction((): EnqueueResult => {
-      const first = keyOf(0) ? this.store.byKey(keyOf(0)!) : undefined
-      if (first) {
-        const jobs = this.store.siblings(first.sequence_id!).filter((j) => j.kind === 'shot')
-        return { sequenceId: first.sequence_id!, jobIds: jobs.map((j) => j.id), shotIds: jobs.map((j) => j.shot_id).filter((x): x is number => x !== null), duplicate: true }
-      }
-      const theme = req.theme ?? ''
-      const style = req.style ?? ''
-      const sequenceId = this.store.insertSequence(channel.id, theme, style)
-      const jobIds: number[] = []
-      const shotIds: number[] = []
-      req.shots.forEach((s, i) => {
-        const seed = s.seed ?? (hashText(`${s.prompt}|${sequenceId}|${i}`) % 2147483647)
-        const shot = this.lib.createShot(channel.id, {
-          prompt: s.prompt,
-          seed,
-          backend: steps.video.backend,
-          sequenceId,
-          approved: channel.reviewPolicy === 'auto',
-          extra: { generating: true, offline: steps.video.backend === 'offline' }
+    const result = this.lib.db
+      .transaction((): EnqueueResult => {
+        const first = keyOf(0) ? this.store.byKey(keyOf(0)!) : undefined
+        if (first) {
+          const jobs = this.store.siblings(first.sequence_id!).filter((j) => j.kind === 'shot')
+          return {
+            sequenceId: first.sequence_id!,
+            jobIds: jobs.map((j) => j.id),
+            shotIds: jobs.map((j) => j.shot_id).filter((x): x is number => x !== null),
+            duplicate: true
+          }
+        }
+        const theme = req.theme ?? ''
+        const style = req.style ?? ''
+        const sequenceId = this.store.insertSequence(channel.id, theme, style)
+        const jobIds: number[] = []
+        const shotIds: number[] = []
+        req.shots.forEach((s, i) => {
+          const seed = s.seed ?? hashText(`${s.prompt}|${sequenceId}|${i}`) % 2147483647
+          const shot = this.lib.createShot(channel.id, {
+            prompt: s.prompt,
+            seed,
+            backend: steps.video.backend,
+            sequenceId,
+            approved: channel.reviewPolicy === 'auto',
+            extra: { generating: true, offline: steps.video.backend === 'offline' }
+          })
+          const payload: ShotPayload = {
+            prompt: s.prompt,
+            seed,
+            style,
+            theme,
+            steps,
+            music,
+            art: {},
+            ...(req.continuity && i > 0 ? { continuity: true } : {})
+          }
+          jobIds.push(
+            this.store.insert({
+              channelId: channel.id,
+              shotId: shot.id,
+              sequenceId,
+              kind: 'shot',
+              index: i,
+              payload,
+              key: keyOf(i)
+            })
+          )
+          shotIds.push(shot.id)
         })
-        const payload: ShotPayload = { prompt: s.prompt, seed, style, theme, steps, music, art: {}, ...(req.continuity && i > 0 ? { continuity: true } : {}) }
-        jobIds.push(this.store.insert({ channelId: channel.id, shotId: shot.id, sequenceId, kind: 'shot', index: i, payload, key: keyOf(i) }))
-        shotIds.push(shot.id)
+        if (music) {
+          const payload: MusicPayload = {
+            prompt: `${[theme, style].filter(Boolean).join(', ') || req.shots[0]!.prompt}, instrumental soundtrack`,
+            seed: hashText(`music|${sequenceId}`) % 2147483647,
+            steps
+          }
+          this.store.insert({
+            channelId: channel.id,
+            shotId: null,
+            sequenceId,
+            kind: 'music',
+            index: req.shots.length,
+            payload,
+            key: keyOf(-1)
+          })
+        }
+        // The sequence joins the timeline now, in order; its shots air once ready (and approved).
+        this.lib.addToPlaylist(channel.id, shotIds)
+        return { sequenceId, jobIds, shotIds, duplicate: false }
       })
-      if (music) {
-        const payload: MusicPayload = { prompt: `${[theme, style].filter(Boolean).join(', ') || req.shots[0]!.prompt}, instrumental soundtrack`, seed: hashText(`music|${sequenceId}`) % 2147483647, steps }
-        this.store.insert({ channelId: channel.id, shotId: null, sequenceId, kind: 'music', index: req.shots.length, payload, key: keyOf(-1) })
-      }
-      // The sequence joins the timeline now, in order; its shots air once ready (and approved).
-      this.lib.addToPlaylist(channel.id, shotIds)
-      return { sequenceId, jobIds, shotIds, duplicate: false }
-    }).immediate()
+      .immediate()
     if (!result.duplicate) for (const id of result.jobIds) this.announce(this.store.get(id)!)
     this.workers.wake()
     return result
@@ -172,38 +239,81 @@ export class GenerationService {
     const shot = this.lib.getShot(req.shotId)
     const channel = this.lib.getChannel(shot.channelId)
     if (shot.status === 'pending' || shot.status === 'queued' || shot.status === 'conforming') {
-      throw new StudioError('conflict', `Shot ${shot.id} is still being made (${shot.status}); regenerate it once it is ready.`, 'shotId')
+      throw new StudioError(
+        'conflict',
+        `Shot ${shot.id} is still being made (${shot.status}); regenerate it once it is ready.`,
+        'shotId'
+      )
     }
     const prompt = (req.prompt ?? shot.prompt).trim()
-    if (prompt.length < 3) throw new StudioError('invalid_input', `Shot ${shot.id} has no prompt to regenerate from; give one.`, 'prompt')
+    if (prompt.length < 3)
+      throw new StudioError('invalid_input', `Shot ${shot.id} has no prompt to regenerate from; give one.`, 'prompt')
     const base = getBackends(this.lib, channel.id)
     const steps: BackendSettings = withVideoBackend(base, req.backend)
     if (steps.video.backend === 'gradio' && steps.video.spaces.length === 0) {
-      throw new StudioError('invalid_input', 'No Space is set for the video step. Set one first (webtv backends set --channel NAME --video-space owner/name).', 'backend')
+      throw new StudioError(
+        'invalid_input',
+        'No Space is set for the video step. Set one first (webtv backends set --channel NAME --video-space owner/name).',
+        'backend'
+      )
     }
     checkBackends(steps)
     const key = req.requestId ? `${channel.id}:regen:${req.requestId}` : null
-    const { row, duplicate } = this.lib.db.transaction(() => {
-      const existing = key ? this.store.byKey(key) : undefined
-      if (existing) return { row: existing, duplicate: true }
-      const seed = req.seed ?? randomInt(0, 2147483647)
-      const payload: ShotPayload = { prompt, seed, style: '', theme: '', steps, music: false, art: {}, asTake: true }
-      const id = this.store.insert({ channelId: channel.id, shotId: shot.id, sequenceId: null, kind: 'shot', index: 0, payload, key })
-      return { row: this.store.get(id)!, duplicate: false }
-    }).immediate()
+    const { row, duplicate } = this.lib.db
+      .transaction(() => {
+        const existing = key ? this.store.byKey(key) : undefined
+        if (existing) return { row: existing, duplicate: true }
+        const seed = req.seed ?? randomInt(0, 2147483647)
+        const payload: ShotPayload = { prompt, seed, style: '', theme: '', steps, music: false, art: {}, asTake: true }
+        const id = this.store.insert({
+          channelId: channel.id,
+          shotId: shot.id,
+          sequenceId: null,
+          kind: 'shot',
+          index: 0,
+          payload,
+          key
+        })
+        return { row: this.store.get(id)!, duplicate: false }
+      })
+      .immediate()
     if (!duplicate) this.announce(row)
     this.workers.wake()
     return jobDto(row)
   }
 
   /** Write a sequence for a theme and enqueue it: what `webtv generate` and `webtv demo` call. */
-  async enqueueTheme(channelId: number, theme: string, count: number, backend?: BackendKind, opts: { writer?: 'template' | 'llm'; signal?: AbortSignal; requestId?: string; variation?: number } = {}): Promise<EnqueueResult & { plan: SequencePlan }> {
-    const plan = await this.write(channelId, theme, count, { writer: opts.writer, signal: opts.signal, ...(opts.variation ? { variation: opts.variation } : {}) })
-    const r = this.enqueue({ channelId, theme, style: plan.style, shots: plan.shots, backend, requestId: opts.requestId })
+  async enqueueTheme(
+    channelId: number,
+    theme: string,
+    count: number,
+    backend?: BackendKind,
+    opts: { writer?: 'template' | 'llm'; signal?: AbortSignal; requestId?: string; variation?: number } = {}
+  ): Promise<EnqueueResult & { plan: SequencePlan }> {
+    const plan = await this.write(channelId, theme, count, {
+      writer: opts.writer,
+      signal: opts.signal,
+      ...(opts.variation ? { variation: opts.variation } : {})
+    })
+    const r = this.enqueue({
+      channelId,
+      theme,
+      style: plan.style,
+      shots: plan.shots,
+      backend,
+      requestId: opts.requestId
+    })
     return { ...r, plan }
   }
 
-  listJobs(q: { channelId?: number | undefined; states?: JobState[] | undefined; limit?: number | undefined; ids?: number[] | undefined } = {}): JobDto[] {
+  listJobs(
+    q: {
+      channelId?: number | undefined
+      states?: JobState[] | undefined
+      limit?: number | undefined
+      ids?: number[] | undefined
+    } = {}
+  ): JobDto[] {
     return this.store.list(q).map(jobDto)
   }
 
@@ -215,11 +325,20 @@ export class GenerationService {
 
   cancel(id: number): JobDto {
     const row = this.getJob(id)
-    if (FINAL_STATES.includes(row.state)) throw new StudioError('conflict', `Job ${id} is already ${row.state}; nothing to cancel.`)
-    const updated = this.lib.db.transaction(() => {
-      const r = this.store.update(id, { state: 'canceled', error: 'Canceled by the user.', queuePosition: null, etaSeconds: null, notBefore: 0 })
-      return r
-    }).immediate()
+    if (FINAL_STATES.includes(row.state))
+      throw new StudioError('conflict', `Job ${id} is already ${row.state}; nothing to cancel.`)
+    const updated = this.lib.db
+      .transaction(() => {
+        const r = this.store.update(id, {
+          state: 'canceled',
+          error: 'Canceled by the user.',
+          queuePosition: null,
+          etaSeconds: null,
+          notBefore: 0
+        })
+        return r
+      })
+      .immediate()
     this.workers.abortLocal(id)
     // A provider request nobody here follows (no worker, or one in another process that may be gone): cancel it at the provider too.
     if (row.remote_id && !this.workers.isRunning(id)) void this.cancelRemote(row)
@@ -242,29 +361,59 @@ export class GenerationService {
     if (ACTIVE_STATES.includes(row.state) || row.state === 'ready') {
       throw new StudioError('conflict', `Job ${id} is ${row.state}; only failed or canceled jobs can be retried.`)
     }
-    const abs = (rel: string | undefined): boolean => rel !== undefined && existsSync(join(this.dataDir, ...rel.split('/')))
-    const updated = this.lib.db.transaction(() => {
-      // A retry is the user's explicit go: a request left half-sent by a crash is sent anew.
-      if (row.kind === 'music') return this.store.update(id, { state: 'queued', step: null, attempts: 0, error: null, notBefore: 0, progress: 0, remoteId: null })
-      const p = JSON.parse(row.payload_json) as ShotPayload
-      // Resume after the last step whose output survived.
-      let state: JobState = 'queued'
-      if (abs(p.art.interpolated)) state = 'conforming'
-      else if (abs(p.art.upscaled)) state = p.steps.interpolate.enabled ? 'interpolating' : 'conforming'
-      else if (abs(p.art.raw)) state = p.steps.upscale.enabled ? 'upscaling' : p.steps.interpolate.enabled ? 'interpolating' : 'conforming'
-      if (state === 'queued') p.art = {}
-      let shotId = row.shot_id
-      const shotExists = shotId !== null && this.lib.db.prepare('SELECT 1 FROM shots WHERE id = ?').get(shotId) !== undefined
-      if (!shotExists && p.asTake) throw new StudioError('not_found', `The shot job ${id} was regenerating no longer exists.`)
-      if (!shotExists) {
-        const channel = this.lib.getChannel(row.channel_id)
-        const shot = this.lib.createShot(row.channel_id, { prompt: p.prompt, seed: p.seed, backend: p.steps.video.backend, sequenceId: row.sequence_id ?? undefined, approved: channel.reviewPolicy === 'auto' })
-        shotId = shot.id
-        this.lib.addToPlaylist(row.channel_id, [shot.id])
-        this.lib.db.prepare('UPDATE jobs SET shot_id = ? WHERE id = ?').run(shotId, id)
-      }
-      return this.store.update(id, { state, step: null, attempts: 0, error: null, notBefore: 0, progress: 0, payload: p, remoteId: null })
-    }).immediate()
+    const abs = (rel: string | undefined): boolean =>
+      rel !== undefined && existsSync(join(this.dataDir, ...rel.split('/')))
+    const updated = this.lib.db
+      .transaction(() => {
+        // A retry is the user's explicit go: a request left half-sent by a crash is sent anew.
+        if (row.kind === 'music')
+          return this.store.update(id, {
+            state: 'queued',
+            step: null,
+            attempts: 0,
+            error: null,
+            notBefore: 0,
+            progress: 0,
+            remoteId: null
+          })
+        const p = JSON.parse(row.payload_json) as ShotPayload
+        // Resume after the last step whose output survived.
+        let state: JobState = 'queued'
+        if (abs(p.art.interpolated)) state = 'conforming'
+        else if (abs(p.art.upscaled)) state = p.steps.interpolate.enabled ? 'interpolating' : 'conforming'
+        else if (abs(p.art.raw))
+          state = p.steps.upscale.enabled ? 'upscaling' : p.steps.interpolate.enabled ? 'interpolating' : 'conforming'
+        if (state === 'queued') p.art = {}
+        let shotId = row.shot_id
+        const shotExists =
+          shotId !== null && this.lib.db.prepare('SELECT 1 FROM shots WHERE id = ?').get(shotId) !== undefined
+        if (!shotExists && p.asTake)
+          throw new StudioError('not_found', `The shot job ${id} was regenerating no longer exists.`)
+        if (!shotExists) {
+          const channel = this.lib.getChannel(row.channel_id)
+          const shot = this.lib.createShot(row.channel_id, {
+            prompt: p.prompt,
+            seed: p.seed,
+            backend: p.steps.video.backend,
+            sequenceId: row.sequence_id ?? undefined,
+            approved: channel.reviewPolicy === 'auto'
+          })
+          shotId = shot.id
+          this.lib.addToPlaylist(row.channel_id, [shot.id])
+          this.lib.db.prepare('UPDATE jobs SET shot_id = ? WHERE id = ?').run(shotId, id)
+        }
+        return this.store.update(id, {
+          state,
+          step: null,
+          attempts: 0,
+          error: null,
+          notBefore: 0,
+          progress: 0,
+          payload: p,
+          remoteId: null
+        })
+      })
+      .immediate()
     this.announce(updated)
     this.workers.wake()
     return jobDto(updated)
@@ -290,7 +439,10 @@ export class GenerationService {
    * Resolve when every listed job is final (ready, failed or canceled). Works
    * whether this process or another one runs the workers.
    */
-  async waitForJobs(ids: number[], opts: { signal?: AbortSignal | undefined; onUpdate?: ((jobs: JobDto[]) => void) | undefined; pollMs?: number } = {}): Promise<JobDto[]> {
+  async waitForJobs(
+    ids: number[],
+    opts: { signal?: AbortSignal | undefined; onUpdate?: ((jobs: JobDto[]) => void) | undefined; pollMs?: number } = {}
+  ): Promise<JobDto[]> {
     for (;;) {
       const jobs = this.listJobs({ ids, limit: ids.length })
       opts.onUpdate?.(jobs)

@@ -37,7 +37,14 @@ const autopilotSchema = z.object({
   lastError: z.string().nullable().default(null)
 })
 export type AutopilotConfig = z.infer<typeof autopilotSchema>
-export const DEFAULT_AUTOPILOT: AutopilotConfig = { enabled: false, minutesAhead: 10, shotsPerSequence: 4, theme: '', sequences: 0, lastError: null }
+export const DEFAULT_AUTOPILOT: AutopilotConfig = {
+  enabled: false,
+  minutesAhead: 10,
+  shotsPerSequence: 4,
+  theme: '',
+  sequences: 0,
+  lastError: null
+}
 
 const backendsKey = (channelId: number): string => `generation.backends.${channelId}`
 const autopilotKey = (channelId: number): string => `generation.autopilot.${channelId}`
@@ -87,6 +94,8 @@ export function setAutopilot(lib: Library, channelId: number, patch: Partial<Aut
 }
 
 export function autopilotChannels(lib: Library): number[] {
-  const rows = lib.db.prepare("SELECT key FROM settings WHERE key LIKE 'generation.autopilot.%'").all() as Array<{ key: string }>
+  const rows = lib.db.prepare("SELECT key FROM settings WHERE key LIKE 'generation.autopilot.%'").all() as Array<{
+    key: string
+  }>
   return rows.map((r) => Number(r.key.split('.').pop())).filter((n) => Number.isInteger(n) && n > 0)
 }

@@ -1,5 +1,11 @@
 import { StudioError } from '../../shared/contract/define'
-import type { BackendKind, BackendSettings, FalConfig, HfInferenceConfig, StepBackend } from '../../shared/contract/generation'
+import type {
+  BackendKind,
+  BackendSettings,
+  FalConfig,
+  HfInferenceConfig,
+  StepBackend
+} from '../../shared/contract/generation'
 import { backendConfigOf, defaultBackendConfig, modelPreset } from '../../shared/backend-presets'
 import { falInput, falWhere, runOnFal } from './fal/queue'
 import { hfWhere, runOnHf } from './hf-inference/run'
@@ -11,9 +17,14 @@ import type { InterpolateStep, MusicStep, ShotPrompt, StepContext, UpscaleStep, 
 
 /** The mapping a step uses: its own, else its preset's. */
 export function mappingFor(step: StepBackend, name: StepName): GradioMapping {
-  if (step.mapping) return { endpoint: step.mapping.endpoint, args: step.mapping.args, outputIndex: step.mapping.outputIndex ?? 0 }
+  if (step.mapping)
+    return { endpoint: step.mapping.endpoint, args: step.mapping.args, outputIndex: step.mapping.outputIndex ?? 0 }
   if (step.preset === 'custom') {
-    throw new StudioError('invalid_input', `The ${name} step uses a custom Space but has no mapping: give an endpoint and an argument template.`, `settings.${name}.mapping`)
+    throw new StudioError(
+      'invalid_input',
+      `The ${name} step uses a custom Space but has no mapping: give an endpoint and an argument template.`,
+      `settings.${name}.mapping`
+    )
   }
   return PRESETS[step.preset].mapping
 }
@@ -44,7 +55,11 @@ export function checkBackends(s: BackendSettings): void {
   for (const name of ['video', 'upscale', 'interpolate', 'music'] as const) {
     const step = s[name]
     if (!KINDS_FOR_STEP[name].includes(step.backend)) {
-      throw new StudioError('invalid_input', `The ${name} step cannot run on ${step.backend}; it runs on ${KINDS_FOR_STEP[name].join(', ')}.`, `settings.${name}.backend`)
+      throw new StudioError(
+        'invalid_input',
+        `The ${name} step cannot run on ${step.backend}; it runs on ${KINDS_FOR_STEP[name].join(', ')}.`,
+        `settings.${name}.backend`
+      )
     }
     if (step.enabled && step.backend === 'comfyui') {
       checkComfyBackend(s, name)
@@ -54,32 +69,57 @@ export function checkBackends(s: BackendSettings): void {
       const cfg = configOf(step, step.backend, name)
       const preset = modelPreset(cfg.preset)
       if (preset && preset.step !== (name === 'music' ? 'music' : 'video')) {
-        throw new StudioError('invalid_input', `The preset "${preset.label}" makes ${preset.step}, not ${name}.`, `settings.${name}.configs`)
+        throw new StudioError(
+          'invalid_input',
+          `The preset "${preset.label}" makes ${preset.step}, not ${name}.`,
+          `settings.${name}.configs`
+        )
       }
-      if (cfg.gateway && new URL(cfg.gateway).protocol === 'http:' && (cfg.kind === 'fal' ? cfg.keyToGateway : cfg.tokenToGateway)) {
+      if (
+        cfg.gateway &&
+        new URL(cfg.gateway).protocol === 'http:' &&
+        (cfg.kind === 'fal' ? cfg.keyToGateway : cfg.tokenToGateway)
+      ) {
         const host = new URL(cfg.gateway).hostname
         if (!/^(127\.|localhost$|\[::1\]$)/.test(host)) {
-          throw new StudioError('invalid_input', `The gateway ${cfg.gateway} is plain http on another machine: a key is never sent there. Serve it over https.`, `settings.${name}.configs`)
+          throw new StudioError(
+            'invalid_input',
+            `The gateway ${cfg.gateway} is plain http on another machine: a key is never sent there. Serve it over https.`,
+            `settings.${name}.configs`
+          )
         }
       }
       continue
     }
     if (!step.enabled || step.backend !== 'gradio') continue
     if (step.spaces.length === 0) {
-      throw new StudioError('invalid_input', `The ${name} step is set to a Gradio Space but names none: add a Space id or URL.`, `settings.${name}.spaces`)
+      throw new StudioError(
+        'invalid_input',
+        `The ${name} step is set to a Gradio Space but names none: add a Space id or URL.`,
+        `settings.${name}.spaces`
+      )
     }
     if (step.preset !== 'custom' && PRESETS[step.preset].step !== name) {
-      throw new StudioError('invalid_input', `The preset "${step.preset}" is for the ${PRESETS[step.preset].step} step, not ${name}.`, `settings.${name}.preset`)
+      throw new StudioError(
+        'invalid_input',
+        `The preset "${step.preset}" is for the ${PRESETS[step.preset].step} step, not ${name}.`,
+        `settings.${name}.preset`
+      )
     }
     mappingFor(step, name)
   }
 }
 
-const gradioCall = (target: SpaceTarget, mapping: GradioMapping, timeoutMs: number, outputName: string) =>
+const gradioCall =
+  (target: SpaceTarget, mapping: GradioMapping, timeoutMs: number, outputName: string) =>
   (values: Parameters<typeof runOnSpace>[1]['values'], ctx: StepContext): Promise<string> =>
     runOnSpace(target, { mapping, values, timeoutMs, outputName }, ctx)
 
-const spaceTarget = (step: StepBackend, space: string, creds: Credentials): SpaceTarget => ({ space, token: creds.hfToken, tokenToCustomHost: step.tokenToCustomHost === true })
+const spaceTarget = (step: StepBackend, space: string, creds: Credentials): SpaceTarget => ({
+  space,
+  token: creds.hfToken,
+  tokenToCustomHost: step.tokenToCustomHost === true
+})
 
 /** Where a step of these settings runs, for the jobs list and a take's provenance. */
 export function whereFor(step: StepBackend, name: StepName, space: string | undefined): string {
@@ -95,7 +135,12 @@ function providerVideo(step: StepBackend, s: BackendSettings, creds: Credentials
     return {
       kind: 'hf-inference',
       label: hfWhere(config),
-      generate: (req, ctx) => runOnHf({ config, token: creds.hfToken }, { task: 'video', prompt: req.prompt, seed: req.seed, timeoutMs: s.callTimeoutMs, outputName: 'video' }, ctx)
+      generate: (req, ctx) =>
+        runOnHf(
+          { config, token: creds.hfToken },
+          { task: 'video', prompt: req.prompt, seed: req.seed, timeoutMs: s.callTimeoutMs, outputName: 'video' },
+          ctx
+        )
     }
   }
   if (step.backend === 'fal') {
@@ -103,7 +148,12 @@ function providerVideo(step: StepBackend, s: BackendSettings, creds: Credentials
     return {
       kind: 'fal',
       label: falWhere(config),
-      generate: (req, ctx) => runOnFal({ config, key: creds.falKey }, { input: falInput(config, req), timeoutMs: s.callTimeoutMs, outputName: 'video' }, ctx)
+      generate: (req, ctx) =>
+        runOnFal(
+          { config, key: creds.falKey },
+          { input: falInput(config, req), timeoutMs: s.callTimeoutMs, outputName: 'video' },
+          ctx
+        )
     }
   }
   return undefined
@@ -124,14 +174,27 @@ export function videoStep(s: BackendSettings, space: string | undefined, creds: 
   }
 }
 
-export function upscaleStep(s: BackendSettings, space: string | undefined, creds: Credentials, target: { width: number; height: number }): UpscaleStep {
+export function upscaleStep(
+  s: BackendSettings,
+  space: string | undefined,
+  creds: Credentials,
+  target: { width: number; height: number }
+): UpscaleStep {
   if (s.upscale.backend !== 'gradio' || !space) return new LocalUpscale(target.width, target.height)
   const mapping = mappingFor(s.upscale, 'upscale')
   const run = gradioCall(spaceTarget(s.upscale, space, creds), mapping, s.callTimeoutMs, 'upscaled')
-  return { label: `${space} ${mapping.endpoint}`, upscale: (req, ctx) => run({ prompt: req.prompt, video: req.video }, ctx) }
+  return {
+    label: `${space} ${mapping.endpoint}`,
+    upscale: (req, ctx) => run({ prompt: req.prompt, video: req.video }, ctx)
+  }
 }
 
-export function interpolateStep(s: BackendSettings, space: string | undefined, creds: Credentials, fps: number): InterpolateStep {
+export function interpolateStep(
+  s: BackendSettings,
+  space: string | undefined,
+  creds: Credentials,
+  fps: number
+): InterpolateStep {
   if (s.interpolate.backend !== 'gradio' || !space) return new LocalInterpolate(fps)
   const mapping = mappingFor(s.interpolate, 'interpolate')
   const run = gradioCall(spaceTarget(s.interpolate, space, creds), mapping, s.callTimeoutMs, 'interpolated')
@@ -143,14 +206,31 @@ export function musicStep(s: BackendSettings, space: string | undefined, creds: 
     const config = configOf(s.music, 'hf-inference', 'music')
     return {
       label: hfWhere(config),
-      compose: (req, ctx) => runOnHf({ config, token: creds.hfToken }, { task: 'music', prompt: req.prompt, seed: req.seed, durationSeconds: req.durationSeconds, timeoutMs: s.callTimeoutMs, outputName: 'music' }, ctx)
+      compose: (req, ctx) =>
+        runOnHf(
+          { config, token: creds.hfToken },
+          {
+            task: 'music',
+            prompt: req.prompt,
+            seed: req.seed,
+            durationSeconds: req.durationSeconds,
+            timeoutMs: s.callTimeoutMs,
+            outputName: 'music'
+          },
+          ctx
+        )
     }
   }
   if (s.music.backend === 'fal') {
     const config = configOf(s.music, 'fal', 'music')
     return {
       label: falWhere(config),
-      compose: (req, ctx) => runOnFal({ config, key: creds.falKey }, { input: falInput(config, req), timeoutMs: s.callTimeoutMs, outputName: 'music' }, ctx)
+      compose: (req, ctx) =>
+        runOnFal(
+          { config, key: creds.falKey },
+          { input: falInput(config, req), timeoutMs: s.callTimeoutMs, outputName: 'music' },
+          ctx
+        )
     }
   }
   if (s.music.backend === 'offline' || !space) return new LocalMusic()
@@ -159,6 +239,7 @@ export function musicStep(s: BackendSettings, space: string | undefined, creds: 
   return {
     label: `${space} ${mapping.endpoint}`,
     // MusicGen renders at most 120 s per call; the bed is looped to the sequence's length afterwards.
-    compose: (req, ctx) => run({ prompt: req.prompt, seed: req.seed, duration: Math.min(120, Math.ceil(req.durationSeconds)) }, ctx)
+    compose: (req, ctx) =>
+      run({ prompt: req.prompt, seed: req.seed, duration: Math.min(120, Math.ceil(req.durationSeconds)) }, ctx)
   }
 }

@@ -144,7 +144,13 @@ export class JobStore {
     return this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined
   }
 
-  list(q: { channelId?: number | undefined; states?: JobState[] | undefined; limit?: number | undefined; sequenceId?: number | undefined; ids?: number[] | undefined }): JobRow[] {
+  list(q: {
+    channelId?: number | undefined
+    states?: JobState[] | undefined
+    limit?: number | undefined
+    sequenceId?: number | undefined
+    ids?: number[] | undefined
+  }): JobRow[] {
     const where: string[] = []
     const params: unknown[] = []
     if (q.channelId !== undefined) {
@@ -174,14 +180,28 @@ export class JobStore {
 
   insertSequence(channelId: number, theme: string, style: string): number {
     const now = Date.now()
-    return Number(this.db.prepare('INSERT INTO sequences (channel_id, theme, style, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(channelId, theme, style, now, now).lastInsertRowid)
+    return Number(
+      this.db
+        .prepare('INSERT INTO sequences (channel_id, theme, style, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+        .run(channelId, theme, style, now, now).lastInsertRowid
+    )
   }
 
   setSequenceMusic(sequenceId: number, relPath: string): void {
-    this.db.prepare('UPDATE sequences SET music_path = ?, updated_at = ? WHERE id = ?').run(relPath, Date.now(), sequenceId)
+    this.db
+      .prepare('UPDATE sequences SET music_path = ?, updated_at = ? WHERE id = ?')
+      .run(relPath, Date.now(), sequenceId)
   }
 
-  insert(job: { channelId: number; shotId: number | null; sequenceId: number | null; kind: 'shot' | 'music'; index: number; payload: ShotPayload | MusicPayload; key: string | null }): number {
+  insert(job: {
+    channelId: number
+    shotId: number | null
+    sequenceId: number | null
+    kind: 'shot' | 'music'
+    index: number
+    payload: ShotPayload | MusicPayload
+    key: string | null
+  }): number {
     const now = Date.now()
     return Number(
       this.db
@@ -189,26 +209,46 @@ export class JobStore {
           `INSERT INTO jobs (channel_id, shot_id, sequence_id, kind, state, step, attempts, payload_json, progress, idempotency_key, seq_index, created_at, updated_at)
            VALUES (?, ?, ?, ?, 'queued', NULL, 0, ?, 0, ?, ?, ?, ?)`
         )
-        .run(job.channelId, job.shotId, job.sequenceId, job.kind, JSON.stringify(job.payload), job.key, job.index, now, now).lastInsertRowid
+        .run(
+          job.channelId,
+          job.shotId,
+          job.sequenceId,
+          job.kind,
+          JSON.stringify(job.payload),
+          job.key,
+          job.index,
+          now,
+          now
+        ).lastInsertRowid
     )
   }
 
   /** Jobs free to start now, oldest first: a job back from a retry wait goes before newer ones, so none is starved to the end. */
   runnable(now = Date.now()): JobRow[] {
     return this.db
-      .prepare(`SELECT * FROM jobs WHERE state IN ('queued','running','upscaling','interpolating','conforming') AND owner_pid IS NULL AND not_before <= ? ORDER BY id LIMIT 500`)
+      .prepare(
+        `SELECT * FROM jobs WHERE state IN ('queued','running','upscaling','interpolating','conforming') AND owner_pid IS NULL AND not_before <= ? ORDER BY id LIMIT 500`
+      )
       .all(now) as JobRow[]
   }
 
   /** Whether any job, of any process, is still to finish (waiting, running or owned elsewhere). */
   hasUnfinished(): boolean {
-    return this.db.prepare(`SELECT 1 FROM jobs WHERE state IN ('queued','running','upscaling','interpolating','conforming') LIMIT 1`).get() !== undefined
+    return (
+      this.db
+        .prepare(
+          `SELECT 1 FROM jobs WHERE state IN ('queued','running','upscaling','interpolating','conforming') LIMIT 1`
+        )
+        .get() !== undefined
+    )
   }
 
   /** Take a job for this process; false when another process got it first. */
   claim(id: number, pid = process.pid): boolean {
     const r = this.db
-      .prepare(`UPDATE jobs SET owner_pid = ?, updated_at = ? WHERE id = ? AND owner_pid IS NULL AND state IN ('queued','running','upscaling','interpolating','conforming')`)
+      .prepare(
+        `UPDATE jobs SET owner_pid = ?, updated_at = ? WHERE id = ? AND owner_pid IS NULL AND state IN ('queued','running','upscaling','interpolating','conforming')`
+      )
       .run(pid, Date.now(), id)
     return r.changes === 1
   }
@@ -223,12 +263,18 @@ export class JobStore {
    * process that had the same pid (containers restart as pid 1): those go back too.
    */
   releaseDeadOwners(runningHere: ReadonlySet<number> = new Set()): number {
-    const owners = this.db.prepare(`SELECT DISTINCT owner_pid FROM jobs WHERE owner_pid IS NOT NULL`).all() as Array<{ owner_pid: number }>
+    const owners = this.db.prepare(`SELECT DISTINCT owner_pid FROM jobs WHERE owner_pid IS NOT NULL`).all() as Array<{
+      owner_pid: number
+    }>
     let n = 0
     for (const { owner_pid } of owners) {
       if (owner_pid === process.pid) {
         const mine = this.db.prepare('SELECT id FROM jobs WHERE owner_pid = ?').all(owner_pid) as Array<{ id: number }>
-        for (const { id } of mine) if (!runningHere.has(id)) n += this.db.prepare('UPDATE jobs SET owner_pid = NULL WHERE id = ? AND owner_pid = ?').run(id, owner_pid).changes
+        for (const { id } of mine)
+          if (!runningHere.has(id))
+            n += this.db
+              .prepare('UPDATE jobs SET owner_pid = NULL WHERE id = ? AND owner_pid = ?')
+              .run(id, owner_pid).changes
       } else if (!isPidAlive(owner_pid)) {
         n += this.db.prepare('UPDATE jobs SET owner_pid = NULL WHERE owner_pid = ?').run(owner_pid).changes
       }
@@ -260,13 +306,25 @@ export class JobStore {
   }
 
   siblings(sequenceId: number): JobRow[] {
-    return this.db.prepare(`SELECT * FROM jobs WHERE sequence_id = ? ORDER BY seq_index, id`).all(sequenceId) as JobRow[]
+    return this.db
+      .prepare(`SELECT * FROM jobs WHERE sequence_id = ? ORDER BY seq_index, id`)
+      .all(sequenceId) as JobRow[]
   }
 
   activeCount(channelId?: number): number {
-    const row = (channelId === undefined
-      ? this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE kind = 'shot' AND state IN ('queued','running','upscaling','interpolating','conforming')`).get()
-      : this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE kind = 'shot' AND channel_id = ? AND state IN ('queued','running','upscaling','interpolating','conforming')`).get(channelId)) as { n: number }
+    const row = (
+      channelId === undefined
+        ? this.db
+            .prepare(
+              `SELECT COUNT(*) AS n FROM jobs WHERE kind = 'shot' AND state IN ('queued','running','upscaling','interpolating','conforming')`
+            )
+            .get()
+        : this.db
+            .prepare(
+              `SELECT COUNT(*) AS n FROM jobs WHERE kind = 'shot' AND channel_id = ? AND state IN ('queued','running','upscaling','interpolating','conforming')`
+            )
+            .get(channelId)
+    ) as { n: number }
     return row.n
   }
 }

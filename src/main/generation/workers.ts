@@ -91,7 +91,10 @@ export class GenerationWorkers {
   private readonly coolUntil = new Map<string, number>()
   private readonly copyFailures = new Map<string, number>()
   /** Health of the ComfyUI servers: a dead one is taken out and probed back. */
-  readonly comfyPool = new EndpointPool(() => this.wake(), (url) => this.comfyToken(url))
+  readonly comfyPool = new EndpointPool(
+    () => this.wake(),
+    (url) => this.comfyToken(url)
+  )
 
   constructor(private readonly deps: WorkerDeps) {}
 
@@ -125,10 +128,16 @@ export class GenerationWorkers {
   }
 
   private async comfyToken(url: string): Promise<string | undefined> {
-    const all = this.deps.lib.db.prepare("SELECT value FROM settings WHERE key LIKE 'generation.backends.%'").all() as Array<{ value: string }>
+    const all = this.deps.lib.db
+      .prepare("SELECT value FROM settings WHERE key LIKE 'generation.backends.%'")
+      .all() as Array<{ value: string }>
     const marked = all.some((r) => {
       try {
-        return (JSON.parse(r.value) as Partial<BackendSettings>).comfyui?.endpoints.some((e) => e.url === url && e.sendToken) ?? false
+        return (
+          (JSON.parse(r.value) as Partial<BackendSettings>).comfyui?.endpoints.some(
+            (e) => e.url === url && e.sendToken
+          ) ?? false
+        )
       } catch {
         return false
       }
@@ -222,24 +231,35 @@ export class GenerationWorkers {
     const now = Date.now()
     if (step.backend === 'comfyui' && job) {
       const remote = (JSON.parse(job.payload_json) as { remote?: RemoteRef }).remote
-      const e = this.comfyPool.pick(this.comfyEndpoints(job.channel_id, s), (url) => this.used(`comfyui:${url}`), remote?.endpoint)
-      return e ? { resource: `comfyui:${e.url}`, limit: e.concurrency, endpoint: e.url, where: `comfyui · ${e.url}` } : null
+      const e = this.comfyPool.pick(
+        this.comfyEndpoints(job.channel_id, s),
+        (url) => this.used(`comfyui:${url}`),
+        remote?.endpoint
+      )
+      return e
+        ? { resource: `comfyui:${e.url}`, limit: e.concurrency, endpoint: e.url, where: `comfyui · ${e.url}` }
+        : null
     }
     if (step.backend === 'hf-inference' || step.backend === 'fal') {
       // One provider backend = one resource with its own concurrency (what the account / provider allows at once).
       const cfg = configOf(step, step.backend, name)
       const resource = cfg.kind === 'fal' ? `fal:${cfg.endpoint}` : `hf:${cfg.provider}:${cfg.model}`
       if ((this.coolUntil.get(resource) ?? 0) > now) return null
-      return this.used(resource) < cfg.concurrency ? { resource, limit: cfg.concurrency, where: whereFor(step, name, undefined) } : null
+      return this.used(resource) < cfg.concurrency
+        ? { resource, limit: cfg.concurrency, where: whereFor(step, name, undefined) }
+        : null
     }
     if (step.backend === 'offline' || step.spaces.length === 0) {
-      return this.used('local') < s.localConcurrency ? { resource: 'local', limit: s.localConcurrency, where: 'local' } : null
+      return this.used('local') < s.localConcurrency
+        ? { resource: 'local', limit: s.localConcurrency, where: 'local' }
+        : null
     }
     // Several copies of a Space: the first with a free slot.
     for (const space of step.spaces) {
       const resource = `gradio:${space}`
       if ((this.coolUntil.get(resource) ?? 0) > now) continue
-      if (this.used(resource) < s.concurrencyPerCopy) return { resource, limit: s.concurrencyPerCopy, space, where: whereFor(step, name, space) }
+      if (this.used(resource) < s.concurrencyPerCopy)
+        return { resource, limit: s.concurrencyPerCopy, space, where: whereFor(step, name, space) }
     }
     return null
   }
@@ -257,7 +277,14 @@ export class GenerationWorkers {
       case 'queued':
       case 'running':
         // Continuity: wait until the previous shot's video exists (its last frame starts this one).
-        if (p.continuity && !p.art.raw && p.steps.video.backend === 'comfyui' && offersImageInput(p.steps.video.comfyui ?? { workflow: 'wan22-t2v' }) && continuitySource(this.deps.lib, this.deps.store, job, (r) => this.abs(r)).kind === 'wait') return null
+        if (
+          p.continuity &&
+          !p.art.raw &&
+          p.steps.video.backend === 'comfyui' &&
+          offersImageInput(p.steps.video.comfyui ?? { workflow: 'wan22-t2v' }) &&
+          continuitySource(this.deps.lib, this.deps.store, job, (r) => this.abs(r)).kind === 'wait'
+        )
+          return null
         return this.stepPlan(p.steps.video, p.steps, 'video', job)
       case 'upscaling':
         return this.stepPlan(p.steps.upscale, p.steps, 'upscale')
@@ -328,7 +355,13 @@ export class GenerationWorkers {
       if (err instanceof EndpointDownError && plan.endpoint) {
         // The server's fault, not the job's: take the server out and hand the job to another, without spending an attempt.
         this.comfyPool.down(plan.endpoint, err.message)
-        this.change(store.update(jobId, { error: `${redact(err.message, await this.secretValues())} Moving to another server.`, queuePosition: null, etaSeconds: null }))
+        this.change(
+          store.update(jobId, {
+            error: `${redact(err.message, await this.secretValues())} Moving to another server.`,
+            queuePosition: null,
+            etaSeconds: null
+          })
+        )
         return
       }
       await this.failOrRetry(now, err, plan)
@@ -395,7 +428,14 @@ export class GenerationWorkers {
 
   fail(job: JobRow, message: string, attempts = job.attempts): void {
     const { store, lib } = this.deps
-    const row = store.update(job.id, { state: 'failed', error: message, attempts, queuePosition: null, etaSeconds: null, remoteId: null })
+    const row = store.update(job.id, {
+      state: 'failed',
+      error: message,
+      attempts,
+      queuePosition: null,
+      etaSeconds: null,
+      remoteId: null
+    })
     // A failed regeneration leaves its shot as it was: the shot still has its chosen take.
     if (job.shot_id !== null && job.kind === 'shot' && !this.payloadOf(job).asTake) {
       try {
@@ -454,7 +494,10 @@ export class GenerationWorkers {
   }
 
   private async creds(): Promise<Credentials> {
-    return { hfToken: await this.deps.secrets.get(HF_TOKEN_SECRET), falKey: await this.deps.secrets.get(FAL_KEY_SECRET) }
+    return {
+      hfToken: await this.deps.secrets.get(HF_TOKEN_SECRET),
+      falKey: await this.deps.secrets.get(FAL_KEY_SECRET)
+    }
   }
 
   /** What a step needs to resume a provider request and to record the one it starts (on the job row, at once). */
@@ -473,7 +516,10 @@ export class GenerationWorkers {
     return row
   }
 
-  private nextAfter(p: ShotPayload, done: 'video' | 'upscale' | 'interpolate'): 'upscaling' | 'interpolating' | 'conforming' {
+  private nextAfter(
+    p: ShotPayload,
+    done: 'video' | 'upscale' | 'interpolate'
+  ): 'upscaling' | 'interpolating' | 'conforming' {
     if (done === 'video' && p.steps.upscale.enabled) return 'upscaling'
     if (done !== 'interpolate' && p.steps.interpolate.enabled) return 'interpolating'
     return 'conforming'
@@ -484,14 +530,35 @@ export class GenerationWorkers {
     const p = this.payloadOf(job)
     const channel = lib.getChannel(job.channel_id)
     const onProgress = this.progress(job.id)
-    const advance = async (art: keyof ShotPayload['art'], produced: string, done: 'video' | 'upscale' | 'interpolate', label?: string): Promise<void> => {
+    const advance = async (
+      art: keyof ShotPayload['art'],
+      produced: string,
+      done: 'video' | 'upscale' | 'interpolate',
+      label?: string
+    ): Promise<void> => {
       this.stillMine(job.id)
       const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
       const kept = this.keep(job.id, produced, art)
       const next = this.nextAfter(p, done)
-      const payload: ShotPayload = { ...p, remote: current.remote, continuedFrom: current.continuedFrom, continuityNote: current.continuityNote, art: { ...p.art, [art]: kept }, ...(label ? { generator: label } : {}) }
+      const payload: ShotPayload = {
+        ...p,
+        remote: current.remote,
+        continuedFrom: current.continuedFrom,
+        continuityNote: current.continuityNote,
+        art: { ...p.art, [art]: kept },
+        ...(label ? { generator: label } : {})
+      }
       this.change(
-        store.update(job.id, { state: next, step: next === 'conforming' && payload.music ? 'waiting for music' : null, progress: 0, payload, error: null, queuePosition: null, etaSeconds: null, remoteId: null })
+        store.update(job.id, {
+          state: next,
+          step: next === 'conforming' && payload.music ? 'waiting for music' : null,
+          progress: 0,
+          payload,
+          error: null,
+          queuePosition: null,
+          etaSeconds: null,
+          remoteId: null
+        })
       )
     }
     if ((job.state === 'queued' || job.state === 'running') && p.steps.video.backend === 'comfyui' && plan.endpoint) {
@@ -503,19 +570,34 @@ export class GenerationWorkers {
       if (p.continuity) {
         // Continuity was asked for, but this backend cannot start from an image: from text, and the take says so.
         const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
-        const what = p.steps.video.backend === 'offline' ? 'offline generator' : p.steps.video.backend === 'gradio' ? 'Gradio Space' : `${p.steps.video.backend} backend`
-        store.update(job.id, { payload: { ...current, continuityNote: `The ${what} has no start-image input here; started from text.` } })
+        const what =
+          p.steps.video.backend === 'offline'
+            ? 'offline generator'
+            : p.steps.video.backend === 'gradio'
+              ? 'Gradio Space'
+              : `${p.steps.video.backend} backend`
+        store.update(job.id, {
+          payload: { ...current, continuityNote: `The ${what} has no start-image input here; started from text.` }
+        })
       }
       const step = videoStep(p.steps, plan.space, await this.creds())
-      this.change(store.update(job.id, { state: 'running', step: `video: ${step.label}`, progress: 0, runsOn: plan.where }))
-      const out = await step.generate({ prompt: p.prompt, seed: p.seed }, { signal, onProgress, workDir: this.stepDir(job.id, 'video'), ...this.remote(job) })
+      this.change(
+        store.update(job.id, { state: 'running', step: `video: ${step.label}`, progress: 0, runsOn: plan.where })
+      )
+      const out = await step.generate(
+        { prompt: p.prompt, seed: p.seed },
+        { signal, onProgress, workDir: this.stepDir(job.id, 'video'), ...this.remote(job) }
+      )
       await advance('raw', out, 'video', step.label)
       return
     }
     if (job.state === 'upscaling') {
       const step = upscaleStep(p.steps, plan.space, await this.creds(), channel.format)
       this.change(store.update(job.id, { step: `upscale: ${step.label}`, progress: 0, runsOn: plan.where }))
-      const out = await step.upscale({ prompt: p.prompt, video: this.abs(p.art.raw!) }, { signal, onProgress, workDir: this.stepDir(job.id, 'upscale') })
+      const out = await step.upscale(
+        { prompt: p.prompt, video: this.abs(p.art.raw!) },
+        { signal, onProgress, workDir: this.stepDir(job.id, 'upscale') }
+      )
       await advance('upscaled', out, 'upscale')
       return
     }
@@ -523,7 +605,10 @@ export class GenerationWorkers {
       const step = interpolateStep(p.steps, plan.space, await this.creds(), channel.format.fps)
       this.change(store.update(job.id, { step: `interpolate: ${step.label}`, progress: 0, runsOn: plan.where }))
       const input = p.art.upscaled ?? p.art.raw!
-      const out = await step.interpolate({ video: this.abs(input) }, { signal, onProgress, workDir: this.stepDir(job.id, 'interpolate') })
+      const out = await step.interpolate(
+        { video: this.abs(input) },
+        { signal, onProgress, workDir: this.stepDir(job.id, 'interpolate') }
+      )
       await advance('interpolated', out, 'interpolate')
       return
     }
@@ -564,24 +649,35 @@ export class GenerationWorkers {
         continuedFrom = src.from
       }
     }
-    this.change(store.update(job.id, { state: 'running', step: `video: ComfyUI ${cfg.workflow} on ${endpoint}`, progress: 0 }))
+    this.change(
+      store.update(job.id, { state: 'running', step: `video: ComfyUI ${cfg.workflow} on ${endpoint}`, progress: 0 })
+    )
     const previous = (JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload).remote
     const r = await comfyVideo(
       cfg,
-      { endpoint, token: await this.comfyToken(endpoint), timeoutMs: p.steps.callTimeoutMs, previous, record: this.recordRemote(job.id) },
+      {
+        endpoint,
+        token: await this.comfyToken(endpoint),
+        timeoutMs: p.steps.callTimeoutMs,
+        previous,
+        record: this.recordRemote(job.id)
+      },
       { prompt: p.prompt, seed: p.seed, startImage },
       { signal, onProgress: this.progress(job.id), workDir }
     )
     // The take's record of how it was made (read back by generation.takes.origin).
     const latest = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
-    store.update(job.id, { payload: { ...latest, continuedFrom: r.usedImage ? continuedFrom : undefined, continuityNote } })
+    store.update(job.id, {
+      payload: { ...latest, continuedFrom: r.usedImage ? continuedFrom : undefined, continuityNote }
+    })
     await advance('raw', r.file, 'video', `comfyui:${r.workflow}@${endpoint}`)
   }
 
   /** A regeneration's clip goes in as a new take of the shot; the shot's own media is untouched. */
   private async conformTake(job: JobRow, p: ShotPayload, signal: AbortSignal): Promise<void> {
     const { store, lib } = this.deps
-    if (job.shot_id === null) throw new GenerationError('permanent', 'The shot of this job was deleted; no take to add.')
+    if (job.shot_id === null)
+      throw new GenerationError('permanent', 'The shot of this job was deleted; no take to add.')
     // Idempotent resume: the take was made before a crash, only the job row missed it.
     if (lib.takeOfJob(job.id)?.status === 'ready') return this.finish(job)
     const source = this.abs(p.art.interpolated ?? p.art.upscaled ?? p.art.raw!)
@@ -591,11 +687,17 @@ export class GenerationWorkers {
       await lib.ingestTake(
         job.shot_id,
         source,
-        { jobId: job.id, prompt: p.prompt, seed: p.seed, backend: p.steps.video.backend === 'offline' ? 'offline' : p.generator ?? 'gradio' },
+        {
+          jobId: job.id,
+          prompt: p.prompt,
+          seed: p.seed,
+          backend: p.steps.video.backend === 'offline' ? 'offline' : (p.generator ?? 'gradio')
+        },
         { signal, onProgress: (x) => onProgress({ percent: x.percent }) }
       )
     } catch (err) {
-      if (err instanceof StudioError && err.code === 'not_found') throw new GenerationError('permanent', 'The shot of this job was deleted; no take to add.')
+      if (err instanceof StudioError && err.code === 'not_found')
+        throw new GenerationError('permanent', 'The shot of this job was deleted; no take to add.')
       throw err
     }
     this.finish(job)
@@ -604,7 +706,8 @@ export class GenerationWorkers {
   private async conformShot(job: JobRow, p: ShotPayload, signal: AbortSignal): Promise<void> {
     const { store, lib } = this.deps
     if (p.asTake) return this.conformTake(job, p, signal)
-    if (job.shot_id === null) throw new GenerationError('permanent', 'The shot of this job was deleted; nothing to fill.')
+    if (job.shot_id === null)
+      throw new GenerationError('permanent', 'The shot of this job was deleted; nothing to fill.')
     let shot
     try {
       shot = lib.getShot(job.shot_id)
@@ -643,9 +746,14 @@ export class GenerationWorkers {
         jobId: job.id,
         prompt: p.prompt,
         seed: p.seed,
-        backend: p.steps.video.backend === 'offline' ? 'offline' : p.generator ?? 'gradio',
+        backend: p.steps.video.backend === 'offline' ? 'offline' : (p.generator ?? 'gradio'),
         sequenceId: job.sequence_id ?? undefined,
-        extra: { jobId: job.id, generator: p.generator ?? null, offline: p.steps.video.backend === 'offline', music: p.music }
+        extra: {
+          jobId: job.id,
+          generator: p.generator ?? null,
+          offline: p.steps.video.backend === 'offline',
+          music: p.music
+        }
       },
       { signal, onProgress: (x) => onProgress({ percent: x.percent }) }
     )
@@ -653,7 +761,14 @@ export class GenerationWorkers {
   }
 
   private finish(job: JobRow): void {
-    const row = this.deps.store.update(job.id, { state: 'ready', step: null, progress: 100, error: null, queuePosition: null, etaSeconds: null })
+    const row = this.deps.store.update(job.id, {
+      state: 'ready',
+      step: null,
+      progress: 100,
+      error: null,
+      queuePosition: null,
+      etaSeconds: null
+    })
     rmSync(this.jobDir(job.id), { recursive: true, force: true })
     this.change(row)
   }
@@ -671,7 +786,9 @@ export class GenerationWorkers {
       shots.push({ jobId: j.id, duration: sp.durationSeconds ?? (await probeDuration(this.abs(file), signal)) })
     }
     if (shots.length === 0) {
-      this.change(store.update(job.id, { state: 'canceled', error: 'No shot of the sequence got this far; no music made.' }))
+      this.change(
+        store.update(job.id, { state: 'canceled', error: 'No shot of the sequence got this far; no music made.' })
+      )
       return
     }
     const { segments, total } = planSegments(shots)
@@ -679,20 +796,58 @@ export class GenerationWorkers {
     let raw: string
     if (p.steps.music.backend === 'comfyui' && plan.endpoint) {
       const cfg = p.steps.music.comfyui ?? { workflow: 'ace-step' as const }
-      this.change(store.update(job.id, { state: 'running', step: `music: ComfyUI ${cfg.workflow} on ${plan.endpoint}`, progress: 0, runsOn: plan.where }))
+      this.change(
+        store.update(job.id, {
+          state: 'running',
+          step: `music: ComfyUI ${cfg.workflow} on ${plan.endpoint}`,
+          progress: 0,
+          runsOn: plan.where
+        })
+      )
       const previous = (JSON.parse(this.stillMine(job.id).payload_json) as MusicPayload).remote
-      const call = { endpoint: plan.endpoint, token: await this.comfyToken(plan.endpoint), timeoutMs: p.steps.callTimeoutMs, previous, record: this.recordRemote(job.id) }
-      raw = await comfyMusic(cfg, call, { prompt: p.prompt, seed: p.seed, durationSeconds: total }, { signal, onProgress: this.progress(job.id), workDir: dir })
+      const call = {
+        endpoint: plan.endpoint,
+        token: await this.comfyToken(plan.endpoint),
+        timeoutMs: p.steps.callTimeoutMs,
+        previous,
+        record: this.recordRemote(job.id)
+      }
+      raw = await comfyMusic(
+        cfg,
+        call,
+        { prompt: p.prompt, seed: p.seed, durationSeconds: total },
+        { signal, onProgress: this.progress(job.id), workDir: dir }
+      )
     } else {
       const step = musicStep(p.steps, plan.space, await this.creds())
-      this.change(store.update(job.id, { state: 'running', step: `music: ${step.label}`, progress: 0, runsOn: plan.where }))
-      raw = await step.compose({ prompt: p.prompt, seed: p.seed, durationSeconds: total }, { signal, onProgress: this.progress(job.id), workDir: dir, ...this.remote(job) })
+      this.change(
+        store.update(job.id, { state: 'running', step: `music: ${step.label}`, progress: 0, runsOn: plan.where })
+      )
+      raw = await step.compose(
+        { prompt: p.prompt, seed: p.seed, durationSeconds: total },
+        { signal, onProgress: this.progress(job.id), workDir: dir, ...this.remote(job) }
+      )
     }
     const shaped = join(dir, 'track.wav')
     await shapeTrack(raw, shaped, total, signal)
     this.stillMine(job.id)
     const track = this.keep(job.id, shaped, 'track')
     store.setSequenceMusic(job.sequence_id!, track)
-    this.change(store.update(job.id, { state: 'ready', step: null, progress: 100, error: null, remoteId: null, payload: { ...p, remote: (JSON.parse(this.stillMine(job.id).payload_json) as MusicPayload).remote, track, totalSeconds: total, segments } as MusicPayload }))
+    this.change(
+      store.update(job.id, {
+        state: 'ready',
+        step: null,
+        progress: 100,
+        error: null,
+        remoteId: null,
+        payload: {
+          ...p,
+          remote: (JSON.parse(this.stillMine(job.id).payload_json) as MusicPayload).remote,
+          track,
+          totalSeconds: total,
+          segments
+        } as MusicPayload
+      })
+    )
   }
 }

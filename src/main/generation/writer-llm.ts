@@ -17,9 +17,7 @@ export interface LlmSettings {
 
 const planSchema = z.object({
   style: z.string().min(3),
-  shots: z
-    .array(z.union([z.string().min(3), z.object({ prompt: z.string().min(3) }).loose()]))
-    .min(1)
+  shots: z.array(z.union([z.string().min(3), z.object({ prompt: z.string().min(3) }).loose()])).min(1)
 })
 
 /** The system prompt: the seed's prompting advice, asked for as JSON. */
@@ -93,7 +91,9 @@ export class LlmWriter implements Writer {
     const user = [
       `Theme: ${request.theme.trim()}`,
       request.style ? `Style and characters to keep: ${request.style.trim()}` : '',
-      request.variation ? `This is part ${request.variation + 1} of an ongoing programme on this theme: continue it with new moments, same style and characters.` : '',
+      request.variation
+        ? `This is part ${request.variation + 1} of an ongoing programme on this theme: continue it with new moments, same style and characters.`
+        : '',
       `Write ${request.count} shots.`
     ]
       .filter(Boolean)
@@ -105,7 +105,10 @@ export class LlmWriter implements Writer {
         { role: 'user', content: user }
       ]
       if (attempt === 2) {
-        messages.push({ role: 'user', content: `Your previous answer was unusable: ${lastProblem}. Reply with the JSON object only.` })
+        messages.push({
+          role: 'user',
+          content: `Your previous answer was unusable: ${lastProblem}. Reply with the JSON object only.`
+        })
       }
       const text = await this.complete(messages, opts.signal)
       try {
@@ -144,20 +147,28 @@ export class LlmWriter implements Writer {
     const clean = (s: string): string => redact(s, this.settings.apiKey ? [this.settings.apiKey] : [])
     if (err instanceof OpenAI.APIUserAbortError) return new GenerationError('canceled', 'Canceled.')
     if (err instanceof OpenAI.AuthenticationError || err instanceof OpenAI.PermissionDeniedError) {
-      return permanent(`${where} refused the key (${err.status}). Set a valid key in Settings → Writer, or with \`echo KEY | webtv backends set --channel NAME --llm-key-stdin\`.`)
+      return permanent(
+        `${where} refused the key (${err.status}). Set a valid key in Settings → Writer, or with \`echo KEY | webtv backends set --channel NAME --llm-key-stdin\`.`
+      )
     }
     if (err instanceof OpenAI.NotFoundError) {
-      return permanent(`${where} does not know the model "${this.settings.model}" (404). Check the model name and the base URL (it usually ends in /v1).`)
+      return permanent(
+        `${where} does not know the model "${this.settings.model}" (404). Check the model name and the base URL (it usually ends in /v1).`
+      )
     }
     if (err instanceof OpenAI.RateLimitError) {
-      return transient(`${where} is rate-limiting requests (429). It will be retried later; lower the autopilot's pace or check your plan's quota.`)
+      return transient(
+        `${where} is rate-limiting requests (429). It will be retried later; lower the autopilot's pace or check your plan's quota.`
+      )
     }
     if (err instanceof OpenAI.APIConnectionTimeoutError) return transient(`${where} did not answer in time.`)
-    if (err instanceof OpenAI.APIConnectionError) return transient(`${where} cannot be reached. Check the base URL and that the server is running.`)
+    if (err instanceof OpenAI.APIConnectionError)
+      return transient(`${where} cannot be reached. Check the base URL and that the server is running.`)
     if (err instanceof OpenAI.APIError && typeof err.status === 'number' && err.status >= 500) {
       return transient(`${where} failed with a server error (${err.status}). It will be retried later.`)
     }
-    if (err instanceof OpenAI.APIError) return permanent(clean(`${where} rejected the request (${err.status ?? '?'}): ${err.message}`))
+    if (err instanceof OpenAI.APIError)
+      return permanent(clean(`${where} rejected the request (${err.status ?? '?'}): ${err.message}`))
     return transient(clean(`${where}: ${err instanceof Error ? err.message : String(err)}`))
   }
 }

@@ -20,7 +20,13 @@ const SUBJECT_MOTION = [
   'rising slowly',
   'walking calmly forward'
 ]
-const LIGHT = ['golden hour light', 'soft overcast light', 'blue hour glow', 'warm evening light', 'misty morning light']
+const LIGHT = [
+  'golden hour light',
+  'soft overcast light',
+  'blue hour glow',
+  'warm evening light',
+  'misty morning light'
+]
 
 /**
  * The offline writer: no network, no key. Builds N prompts from the theme with the
@@ -33,7 +39,8 @@ export class TemplateWriter implements Writer {
   async write(request: WriteRequest): Promise<SequencePlan> {
     const theme = request.theme.trim().replace(/\s+/g, ' ')
     const rnd = seededRandom(hashText(`${theme}|${request.variation ?? 0}`))
-    const style = request.style?.trim() || `cinematic, ${LIGHT[Math.floor(rnd() * LIGHT.length)]}, consistent colour palette`
+    const style =
+      request.style?.trim() || `cinematic, ${LIGHT[Math.floor(rnd() * LIGHT.length)]}, consistent colour palette`
     const baseSeed = hashText(`${theme}|${style}|${request.variation ?? 0}`) % 2147483647
     // One random start per sequence, then step through the lists: neighbouring shots never repeat a move.
     const cameraStart = Math.floor(rnd() * CAMERA.length)

@@ -124,7 +124,8 @@ export class Library {
   addToPlaylist: Playlist['addToPlaylist'] = (channelId, shotIds, at) =>
     this.playlist.addToPlaylist(channelId, shotIds, at)
   movePlaylistItem: Playlist['movePlaylistItem'] = (itemId, to) => this.playlist.movePlaylistItem(itemId, to)
-  reorderPlaylist: Playlist['reorderPlaylist'] = (channelId, itemIds) => this.playlist.reorderPlaylist(channelId, itemIds)
+  reorderPlaylist: Playlist['reorderPlaylist'] = (channelId, itemIds) =>
+    this.playlist.reorderPlaylist(channelId, itemIds)
   removePlaylistItems: Playlist['removePlaylistItems'] = (itemIds) => this.playlist.removePlaylistItems(itemIds)
 
   // Settings and on-air marks across processes

@@ -144,15 +144,28 @@ export class Playlist {
         const known = new Set(current)
         const seen = new Set<number>()
         for (const id of itemIds) {
-          if (seen.has(id)) throw new StudioError('invalid_input', `Playlist item ${id} is listed twice; list each item once.`, 'itemIds')
+          if (seen.has(id))
+            throw new StudioError(
+              'invalid_input',
+              `Playlist item ${id} is listed twice; list each item once.`,
+              'itemIds'
+            )
           seen.add(id)
           if (!known.has(id)) {
-            throw new StudioError('conflict', `Playlist item ${id} is not in the playlist of "${channel.name}" (any more); reload the playlist and try again.`, 'itemIds')
+            throw new StudioError(
+              'conflict',
+              `Playlist item ${id} is not in the playlist of "${channel.name}" (any more); reload the playlist and try again.`,
+              'itemIds'
+            )
           }
         }
         const missing = current.filter((id) => !seen.has(id))
         if (missing.length > 0) {
-          throw new StudioError('conflict', `The new order leaves out ${missing.length} item(s) of the playlist of "${channel.name}" (e.g. item ${missing[0]}); reload the playlist and try again.`, 'itemIds')
+          throw new StudioError(
+            'conflict',
+            `The new order leaves out ${missing.length} item(s) of the playlist of "${channel.name}" (e.g. item ${missing[0]}); reload the playlist and try again.`,
+            'itemIds'
+          )
         }
         if (itemIds.every((id, i) => current[i] === id)) return false
         this.renumber(channelId, itemIds)

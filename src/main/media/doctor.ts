@@ -49,9 +49,19 @@ function toolCheck(tool: ToolName, env: NodeJS.ProcessEnv): { check: DoctorCheck
         }
       }
     }
-    return { check: { name: tool, ok: true, detail: `${found.path} (${version}, ${SOURCE_LABEL[found.source]})` }, path: found.path }
+    return {
+      check: { name: tool, ok: true, detail: `${found.path} (${version}, ${SOURCE_LABEL[found.source]})` },
+      path: found.path
+    }
   } catch (err) {
-    return { check: { name: tool, ok: false, detail: (err as Error).message, fix: `Install ffmpeg${tool === 'ffprobe' ? ' (it includes ffprobe)' : ''} or set WEBTV_${tool.toUpperCase()} to its path.` } }
+    return {
+      check: {
+        name: tool,
+        ok: false,
+        detail: (err as Error).message,
+        fix: `Install ffmpeg${tool === 'ffprobe' ? ' (it includes ffprobe)' : ''} or set WEBTV_${tool.toUpperCase()} to its path.`
+      }
+    }
   }
 }
 
@@ -65,12 +75,43 @@ function readsMpegTs(ffmpeg: string, ffprobe: string, dataDir: string): DoctorCh
   const file = join(dataDir, `doctor-check-${process.pid}.ts`)
   try {
     ensureWritableDir(dataDir)
-    const made = run(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'sine=d=0.1', '-c:a', 'aac', '-f', 'mpegts', file])
-    if (!made.ok) return { name, ok: false, detail: `could not make a test file with ffmpeg (${made.out.trim().split('\n')[0] ?? 'no output'})`, fix: 'Check the ffmpeg above.' }
-    const r = spawnSync(ffprobe, ['-v', 'error', '-show_entries', 'format=format_name', '-of', 'csv=p=0', file], { encoding: 'utf8', timeout: 15_000 })
+    const made = run(ffmpeg, [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=d=0.1',
+      '-c:a',
+      'aac',
+      '-f',
+      'mpegts',
+      file
+    ])
+    if (!made.ok)
+      return {
+        name,
+        ok: false,
+        detail: `could not make a test file with ffmpeg (${made.out.trim().split('\n')[0] ?? 'no output'})`,
+        fix: 'Check the ffmpeg above.'
+      }
+    const r = spawnSync(ffprobe, ['-v', 'error', '-show_entries', 'format=format_name', '-of', 'csv=p=0', file], {
+      encoding: 'utf8',
+      timeout: 15_000
+    })
     if (r.status === 0 && /mpegts/.test(r.stdout)) return { name, ok: true, detail: 'yes' }
-    const why = r.signal ? `it crashed (${r.signal})` : `exit ${r.status}: ${(r.stderr ?? '').trim().split('\n')[0] ?? ''}`
-    return { name, ok: false, detail: `${ffprobe} cannot read MPEG-TS: ${why}`, fix: 'Point WEBTV_FFPROBE at another ffprobe (e.g. the one from your ffmpeg package).' }
+    const why = r.signal
+      ? `it crashed (${r.signal})`
+      : `exit ${r.status}: ${(r.stderr ?? '').trim().split('\n')[0] ?? ''}`
+    return {
+      name,
+      ok: false,
+      detail: `${ffprobe} cannot read MPEG-TS: ${why}`,
+      fix: 'Point WEBTV_FFPROBE at another ffprobe (e.g. the one from your ffmpeg package).'
+    }
   } catch (err) {
     return { name, ok: false, detail: (err as Error).message }
   } finally {
@@ -114,7 +155,12 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorCheck[]> {
       checks.push(
         encoders.has(enc)
           ? { name: `encoder ${enc}`, ok: true, detail: `present (${why})` }
-          : { name: `encoder ${enc}`, ok: false, detail: `missing (${why})`, fix: 'Use an ffmpeg build with libx264 and aac (Debian/Ubuntu: apt-get install ffmpeg).' }
+          : {
+              name: `encoder ${enc}`,
+              ok: false,
+              detail: `missing (${why})`,
+              fix: 'Use an ffmpeg build with libx264 and aac (Debian/Ubuntu: apt-get install ffmpeg).'
+            }
       )
     }
   } else {
@@ -124,14 +170,24 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorCheck[]> {
     ensureWritableDir(opts.dataDir)
     checks.push({ name: 'data folder', ok: true, detail: `${opts.dataDir} is writable` })
   } catch (err) {
-    checks.push({ name: 'data folder', ok: false, detail: (err as Error).message, fix: 'Use --data-dir DIR or WEBTV_DATA_DIR with a folder you can write to.' })
+    checks.push({
+      name: 'data folder',
+      ok: false,
+      detail: (err as Error).message,
+      fix: 'Use --data-dir DIR or WEBTV_DATA_DIR with a folder you can write to.'
+    })
   }
   for (const p of opts.ports) {
     const free = await portFree(p.port)
     checks.push(
       free
         ? { name: `port ${p.port}`, ok: true, detail: `free (${p.what})` }
-        : { name: `port ${p.port}`, ok: false, detail: `in use (${p.what})`, fix: `Stop the program using it or change ${p.setting}.` }
+        : {
+            name: `port ${p.port}`,
+            ok: false,
+            detail: `in use (${p.what})`,
+            fix: `Stop the program using it or change ${p.setting}.`
+          }
     )
   }
   return checks

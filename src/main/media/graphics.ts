@@ -97,7 +97,9 @@ export function graphicsFilters(spec: GraphicsSpec, inV: string, outV: string, i
     const pos = corner(l.position, p, m, 'overlay_w', 'overlay_h')
     // The logo is converted to yuva420p once; overlay then blends in the main picture's own format
     // (format=auto re-converted every frame: +0.1 CPU-s per clip-second at 1024x576).
-    chains.push(`[${l.inputIndex}:v:0]scale=${w}:-2,format=rgba,colorchannelmixer=aa=${l.opacity.toFixed(3)},format=yuva420p[logo]`)
+    chains.push(
+      `[${l.inputIndex}:v:0]scale=${w}:-2,format=rgba,colorchannelmixer=aa=${l.opacity.toFixed(3)},format=yuva420p[logo]`
+    )
     chains.push(`${v}[logo]overlay=x=${pos.x}:y=${pos.y}:format=yuv420:eof_action=repeat[vlogo]`)
     v = '[vlogo]'
   }

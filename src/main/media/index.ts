@@ -1,6 +1,14 @@
 /** ffmpeg/ffprobe plumbing: probe, conform to a house format, thumbnails, progress. */
 export { toolPath, resolveTool, ToolNotFoundError } from './ffmpeg-path'
-export { probe, parseProbeJson, checkClip, explainProbeFailure, looksLikeMedia, videoDurationSec, MediaRejectedError } from './probe'
+export {
+  probe,
+  parseProbeJson,
+  checkClip,
+  explainProbeFailure,
+  looksLikeMedia,
+  videoDurationSec,
+  MediaRejectedError
+} from './probe'
 export type { ProbeInfo, VideoInfo, AudioInfo, RejectKind, ClipLimits } from './probe'
 export { conformArgs, planConform, tsRemuxArgs, POSTER_WIDTH, STRIP_TILES, STRIP_TILE_WIDTH } from './conform-args'
 export type { ConformOutputs, ConformPlan } from './conform-args'

@@ -38,14 +38,7 @@ export interface ProbeInfo {
 }
 
 export type RejectKind =
-  | 'missing'
-  | 'empty'
-  | 'not_media'
-  | 'corrupt'
-  | 'no_video'
-  | 'still_image'
-  | 'too_short'
-  | 'too_long'
+  'missing' | 'empty' | 'not_media' | 'corrupt' | 'no_video' | 'still_image' | 'too_short' | 'too_long'
 
 /** A file that cannot become a clip; `message` is plain words for the person who chose it. */
 export class MediaRejectedError extends Error {
@@ -58,7 +51,21 @@ export class MediaRejectedError extends Error {
   }
 }
 
-const IMAGE_CODECS = new Set(['png', 'mjpeg', 'jpeg2000', 'bmp', 'webp', 'tiff', 'gif', 'ppm', 'pgm', 'pam', 'targa', 'jpegls', 'qoi'])
+const IMAGE_CODECS = new Set([
+  'png',
+  'mjpeg',
+  'jpeg2000',
+  'bmp',
+  'webp',
+  'tiff',
+  'gif',
+  'ppm',
+  'pgm',
+  'pam',
+  'targa',
+  'jpegls',
+  'qoi'
+])
 
 function num(v: unknown): number | null {
   if (v === undefined || v === null || v === 'N/A' || v === '') return null
@@ -107,7 +114,7 @@ export function parseProbeJson(file: string, sizeBytes: number, json: string): P
     const tagRotation = num(v.tags?.rotate)
     // The display matrix counts counter-clockwise; the old `rotate` tag clockwise.
     let rotation = sideRotation !== undefined ? -sideRotation : (tagRotation ?? 0)
-    rotation = ((Math.round(rotation / 90) * 90) % 360 + 360) % 360
+    rotation = (((Math.round(rotation / 90) * 90) % 360) + 360) % 360
     const w = v.width ?? 0
     const h = v.height ?? 0
     const swap = rotation === 90 || rotation === 270
@@ -179,7 +186,10 @@ export function checkClip(info: ProbeInfo, limits: ClipLimits): number {
     )
   }
   if (duration === null) {
-    throw new MediaRejectedError('corrupt', `${name} does not say how long it is; it is probably truncated or corrupt. Re-export it and try again.`)
+    throw new MediaRejectedError(
+      'corrupt',
+      `${name} does not say how long it is; it is probably truncated or corrupt. Re-export it and try again.`
+    )
   }
   if (duration < limits.minSeconds) {
     throw new MediaRejectedError(
@@ -194,7 +204,10 @@ export function checkClip(info: ProbeInfo, limits: ClipLimits): number {
     )
   }
   if (info.video.width <= 0 || info.video.height <= 0) {
-    throw new MediaRejectedError('corrupt', `${name} has a video stream without a picture size; it is probably corrupt.`)
+    throw new MediaRejectedError(
+      'corrupt',
+      `${name} has a video stream without a picture size; it is probably corrupt.`
+    )
   }
   return duration
 }
@@ -221,13 +234,22 @@ export function looksLikeMedia(head: Uint8Array): boolean {
 export function explainProbeFailure(file: string, stderr: string, head: Uint8Array): MediaRejectedError {
   const name = basename(file)
   if (!looksLikeMedia(head)) {
-    return new MediaRejectedError('not_media', `${name} is not a media file ffmpeg can read. Import a video file (mp4, mov, webm, mkv…).`)
+    return new MediaRejectedError(
+      'not_media',
+      `${name} is not a media file ffmpeg can read. Import a video file (mp4, mov, webm, mkv…).`
+    )
   }
   if (/moov atom not found|partial file|Invalid NAL|end of file|truncat|EBML header parsing failed/i.test(stderr)) {
-    return new MediaRejectedError('corrupt', `${name} is truncated or corrupt (ffprobe: ${firstLine(stderr)}). Copy or export it again.`)
+    return new MediaRejectedError(
+      'corrupt',
+      `${name} is truncated or corrupt (ffprobe: ${firstLine(stderr)}). Copy or export it again.`
+    )
   }
   if (/Invalid data found when processing input|could not find codec parameters|Unknown format/i.test(stderr)) {
-    return new MediaRejectedError('not_media', `${name} is not a media file ffmpeg can read. Import a video file (mp4, mov, webm, mkv…).`)
+    return new MediaRejectedError(
+      'not_media',
+      `${name} is not a media file ffmpeg can read. Import a video file (mp4, mov, webm, mkv…).`
+    )
   }
   return new MediaRejectedError('corrupt', `${name} could not be read (ffprobe: ${firstLine(stderr)}).`)
 }
@@ -249,7 +271,11 @@ function readHead(file: string): Uint8Array {
 
 function firstLine(s: string): string {
   // Drop ffmpeg's "[mov,mp4 @ 0x…]" prefix and the file path, which carry nothing for a person.
-  const line = s.split('\n').map((l) => l.trim()).find(Boolean) ?? 'no details'
+  const line =
+    s
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean) ?? 'no details'
   return line.replace(/^\[[^\]]*\]\s*/, '').slice(0, 200)
 }
 

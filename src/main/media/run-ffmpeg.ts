@@ -42,7 +42,10 @@ const STDERR_KEEP = 16 * 1024
 export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<{ stderr: string }> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new AbortedError())
-    const child = spawnChild(toolPath('ffmpeg'), args, { stdio: ['ignore', 'pipe', 'pipe'], lowPriority: opts.lowPriority === true })
+    const child = spawnChild(toolPath('ffmpeg'), args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      lowPriority: opts.lowPriority === true
+    })
     const parser = new ProgressParser()
     let stderr = ''
     child.stdout!.setEncoding('utf8')

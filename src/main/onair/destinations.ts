@@ -34,17 +34,25 @@ export interface ParsedRtmpUrl {
 export function parseRtmpUrl(raw: string, field = 'url'): ParsedRtmpUrl {
   const text = raw.trim()
   const bad = (why: string): never => {
-    throw new StudioError('invalid_input', `That destination URL is not usable: ${why}. Expected rtmp://host[:port]/app/key or rtmps://…`, field)
+    throw new StudioError(
+      'invalid_input',
+      `That destination URL is not usable: ${why}. Expected rtmp://host[:port]/app/key or rtmps://…`,
+      field
+    )
   }
   if (/\s/.test(text)) bad('it contains spaces')
   const m = /^(rtmps?):\/\/([^/?#]+)(\/[^?#]*)?(\?[^#]*)?$/i.exec(text)
   if (!m) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) bad(`only rtmp:// and rtmps:// are supported, not ${text.split(':')[0]}://`)
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text))
+      bad(`only rtmp:// and rtmps:// are supported, not ${text.split(':')[0]}://`)
     bad('it does not start with rtmp:// or rtmps://')
   }
   const [, scheme, hostPort, path = '', query = ''] = m!
   // Never echo user:password@ back (errors reach logs and the UI).
-  if (hostPort!.includes('@')) bad('a user name or password in the URL (user:password@host) is not supported; put the credential in the stream key')
+  if (hostPort!.includes('@'))
+    bad(
+      'a user name or password in the URL (user:password@host) is not supported; put the credential in the stream key'
+    )
   const hp = /^([a-z0-9.-]+|\[[0-9a-f:]+\])(?::(\d{1,5}))?$/i.exec(hostPort!)
   if (!hp) bad(`"${hostPort}" is not a host name`)
   if (hp![2] !== undefined && (Number(hp![2]) < 1 || Number(hp![2]) > 65535)) bad(`port ${hp![2]} is out of range`)
@@ -56,9 +64,16 @@ export function parseRtmpUrl(raw: string, field = 'url'): ParsedRtmpUrl {
 }
 
 export function validateIngestHost(server: string): string {
-  const s = server.trim().replace(/^rtmps?:\/\//i, '').replace(/\/.*$/, '')
+  const s = server
+    .trim()
+    .replace(/^rtmps?:\/\//i, '')
+    .replace(/\/.*$/, '')
   if (!/^[a-z0-9.-]+(?::\d{1,5})?$/i.test(s)) {
-    throw new StudioError('invalid_input', `"${server}" is not an ingest server host name (e.g. ${TWITCH_DEFAULT_INGEST}).`, 'server')
+    throw new StudioError(
+      'invalid_input',
+      `"${server}" is not an ingest server host name (e.g. ${TWITCH_DEFAULT_INGEST}).`,
+      'server'
+    )
   }
   return s
 }
@@ -70,7 +85,8 @@ export function keySecretName(id: string): string {
 export function destinationUrl(d: DestinationConfig, key: string): string {
   if (d.kind === 'twitch') return `${d.secure ? 'rtmps' : 'rtmp'}://${d.target}/app/${key}`
   // SRT platforms take the stream key as the streamid.
-  if (d.kind === 'srt') return key ? `${d.target}${d.target.includes('?') ? '&' : '?'}streamid=${encodeURIComponent(key)}` : d.target
+  if (d.kind === 'srt')
+    return key ? `${d.target}${d.target.includes('?') ? '&' : '?'}streamid=${encodeURIComponent(key)}` : d.target
   // OBS appends the key after a slash even to YouTube's backup URL (…/live2?backup=1/KEY);
   // RTMP splits the app at the first slash, so the ingest reads app "live2?backup=1", stream KEY.
   return key.startsWith('?') ? `${d.target}${key}` : `${d.target}/${key}`
@@ -96,7 +112,10 @@ export class DestinationStore {
       const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as unknown
       return Array.isArray(parsed) ? (parsed as DestinationConfig[]) : []
     } catch {
-      throw new StudioError('internal', `The destinations file ${this.file} is corrupt; fix or remove it and add the destinations again.`)
+      throw new StudioError(
+        'internal',
+        `The destinations file ${this.file} is corrupt; fix or remove it and add the destinations again.`
+      )
     }
   }
 

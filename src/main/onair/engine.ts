@@ -334,9 +334,13 @@ export class OnAirEngine {
       sourceFlvUrl: `${server.flvUrl(run.stream)}?relay=${encodeURIComponent(config.id)}`,
       destinationUrl: async () => {
         const k = ephemeral ? key : ((await this.deps.secrets().get(keySecretName(config.id))) ?? null)
-        if (!k && config.kind !== 'srt') throw new Error(`No stream key is stored for ${config.name}; paste it with "set key" (onair.destinations.setKey).`)
+        if (!k && config.kind !== 'srt')
+          throw new Error(
+            `No stream key is stored for ${config.name}; paste it with "set key" (onair.destinations.setKey).`
+          )
         // Refuse before connecting what the platform would reject after (or drop mid-stream).
-        const problems = config.kind === 'rtmp' || config.kind === 'srt' ? [] : checkFormat(config.kind, run.channel.format)
+        const problems =
+          config.kind === 'rtmp' || config.kind === 'srt' ? [] : checkFormat(config.kind, run.channel.format)
         if (problems.length) throw new Error(`Not sent to ${config.name}: ${problems.join(' ')}`)
         if (config.kind === 'srt' && !ffmpegHasSrt()) throw new Error(SRT_MISSING)
         if (k) {
@@ -568,12 +572,22 @@ export class OnAirEngine {
     const preset = presetTarget(input.kind, input)
     const target = preset.target
     if (preset.key && key && preset.key !== key) {
-      throw new StudioError('invalid_input', 'The URL already ends with a stream key and a different key was given; give one or the other.', 'key')
+      throw new StudioError(
+        'invalid_input',
+        'The URL already ends with a stream key and a different key was given; give one or the other.',
+        'key'
+      )
     }
     key = key ?? preset.key
     if (key && /\s/.test(key)) throw new StudioError('invalid_input', 'A stream key cannot contain spaces.', 'key')
     const name = input.name ?? preset.name
-    const cfg = this.destinations.add({ channelId: input.channelId, kind: input.kind, name, target, enabled: input.enabled ?? true })
+    const cfg = this.destinations.add({
+      channelId: input.channelId,
+      kind: input.kind,
+      name,
+      target,
+      enabled: input.enabled ?? true
+    })
     if (key) {
       try {
         await this.deps.secrets().set(keySecretName(cfg.id), key)
@@ -617,11 +631,15 @@ export class OnAirEngine {
       patch.target = validateIngestHost(input.server)
     }
     if (input.url !== undefined) {
-      if (cur.kind === 'twitch') throw new StudioError('invalid_input', 'A Twitch destination takes an ingest server, not a URL.', 'url')
+      if (cur.kind === 'twitch')
+        throw new StudioError('invalid_input', 'A Twitch destination takes an ingest server, not a URL.', 'url')
       const parsed = presetTarget(cur.kind, { url: input.url })
       patch.target = parsed.target
       // A query alone keeps the stored key segment (see mergeKey); SRT's streamid is the whole key.
-      newKey = cur.kind === 'srt' ? parsed.key : mergeKey((await this.deps.secrets().get(keySecretName(cur.id))) ?? null, parsed.key)
+      newKey =
+        cur.kind === 'srt'
+          ? parsed.key
+          : mergeKey((await this.deps.secrets().get(keySecretName(cur.id))) ?? null, parsed.key)
     }
     if (newKey) {
       await this.deps.secrets().set(keySecretName(cur.id), newKey)

@@ -42,7 +42,11 @@ export interface TimelineSource {
  * removed, the first item at or after its old position (playlists renumber, so
  * the follower moves into the removed slot); past the end, the first.
  */
-export function nextInOrder(items: readonly AirItem[], cursor: AirCursor | null, skip: ReadonlySet<number> = new Set()): AirItem | null {
+export function nextInOrder(
+  items: readonly AirItem[],
+  cursor: AirCursor | null,
+  skip: ReadonlySet<number> = new Set()
+): AirItem | null {
   const usable = items.filter((i) => !skip.has(i.itemId))
   if (usable.length === 0) return null
   if (!cursor) return usable[0]!

@@ -32,7 +32,8 @@ export function maskSecret(value: string): string {
 const SECRET_NAME = /^[a-z0-9][a-z0-9._:-]{0,127}$/i
 
 function checkName(name: string): void {
-  if (!SECRET_NAME.test(name)) throw new Error(`Invalid secret name "${name}": use letters, digits, ".", "_", ":" or "-".`)
+  if (!SECRET_NAME.test(name))
+    throw new Error(`Invalid secret name "${name}": use letters, digits, ".", "_", ":" or "-".`)
 }
 
 /**
@@ -76,7 +77,8 @@ export class FileSecretStore implements SecretStore {
     const out: Record<string, StoredSecret> = {}
     if (!parsed || typeof parsed !== 'object') return out
     for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-      if (typeof v === 'string') out[k] = { enc: 'plain', v } // the first, untagged format
+      if (typeof v === 'string')
+        out[k] = { enc: 'plain', v } // the first, untagged format
       else if (v && typeof v === 'object' && typeof (v as StoredSecret).v === 'string') {
         out[k] = { enc: (v as StoredSecret).enc === 'os' ? 'os' : 'plain', v: (v as StoredSecret).v }
       }
@@ -109,7 +111,9 @@ export class FileSecretStore implements SecretStore {
   }
   async set(name: string, value: string): Promise<void> {
     checkName(name)
-    const entry: StoredSecret = this.cipher ? { enc: 'os', v: await this.cipher.encrypt(value) } : { enc: 'plain', v: value }
+    const entry: StoredSecret = this.cipher
+      ? { enc: 'os', v: await this.cipher.encrypt(value) }
+      : { enc: 'plain', v: value }
     const all = this.read()
     all[name] = entry
     this.write(all)

@@ -83,7 +83,11 @@ export function sendFile(
       res.end()
       return true
     }
-    res.writeHead(206, { ...common, 'Content-Length': String(end - start + 1), 'Content-Range': `bytes ${start}-${end}/${st.size}` })
+    res.writeHead(206, {
+      ...common,
+      'Content-Length': String(end - start + 1),
+      'Content-Range': `bytes ${start}-${end}/${st.size}`
+    })
     if (req.method === 'HEAD') res.end()
     else createReadStream(file, { start, end }).pipe(res)
     return true

@@ -252,7 +252,15 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       const list = onair()?.listPublic() ?? []
       const outputs = core.services.find(OUTPUTS)
       // hlsPath: for browsers without MSE (iPhone Safari); null while the channel airs no HLS.
-      return sendJson(res, 200, list.map((c) => ({ ...c, flvPath: `/live/${c.stream}.flv`, hlsPath: outputs?.hlsFolder(c.stream) ? `/hls/${c.stream}/index.m3u8` : null })))
+      return sendJson(
+        res,
+        200,
+        list.map((c) => ({
+          ...c,
+          flvPath: `/live/${c.stream}.flv`,
+          hlsPath: outputs?.hlsFolder(c.stream) ? `/hls/${c.stream}/index.m3u8` : null
+        }))
+      )
     }
     const live = /^\/live\/([A-Za-z0-9_-]+)\.flv$/.exec(path)
     if (live && method === 'GET') return proxyFlv(req, res, live[1]!)

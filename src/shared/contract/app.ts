@@ -16,7 +16,14 @@ export const appCalls = {
       platform: z.string(),
       startedAt: z.number(),
       /** The ffmpeg and ffprobe the core uses, and where each was found. */
-      tools: z.array(z.object({ name: z.string(), path: z.string().nullable(), source: z.string().nullable(), error: z.string().nullable() }))
+      tools: z.array(
+        z.object({
+          name: z.string(),
+          path: z.string().nullable(),
+          source: z.string().nullable(),
+          error: z.string().nullable()
+        })
+      )
     }),
     'Version, shell kind, data folder and media tools of the running core.'
   )

@@ -8,11 +8,7 @@ export interface CallSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType =
   summary: string
 }
 
-export function call<I extends z.ZodType, O extends z.ZodType>(
-  input: I,
-  output: O,
-  summary: string
-): CallSpec<I, O> {
+export function call<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, summary: string): CallSpec<I, O> {
   return { input, output, summary }
 }
 

@@ -10,7 +10,16 @@ import { comfyEndpointStatusSchema, comfyPoolSchema, comfyStepSchema, takeOrigin
 
 const id = z.number().int().positive()
 
-export const jobStateSchema = z.enum(['queued', 'running', 'upscaling', 'interpolating', 'conforming', 'ready', 'failed', 'canceled'])
+export const jobStateSchema = z.enum([
+  'queued',
+  'running',
+  'upscaling',
+  'interpolating',
+  'conforming',
+  'ready',
+  'failed',
+  'canceled'
+])
 export type JobState = z.infer<typeof jobStateSchema>
 
 export const presetIdSchema = z.enum(['zeroscope-v2', 'zeroscope-xl', 'film', 'musicgen', 'custom'])
@@ -28,7 +37,10 @@ const spaceRef = z
   .trim()
   .min(3)
   .max(500)
-  .refine((s) => /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(s) || /^https?:\/\/[^\s]+$/.test(s), 'use a Space id like "owner/name" or the app\'s http(s) URL')
+  .refine(
+    (s) => /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(s) || /^https?:\/\/[^\s]+$/.test(s),
+    'use a Space id like "owner/name" or the app\'s http(s) URL'
+  )
 
 /**
  * Backend kinds a step can run on. 'offline' and 'gradio' keep their settings on the
@@ -66,11 +78,17 @@ const gatewayUrl = z
   .refine((s) => {
     try {
       const u = new URL(s)
-      return (u.protocol === 'https:' || u.protocol === 'http:') && (u.pathname === '/' || u.pathname === '') && !u.search && !u.username && !u.password
+      return (
+        (u.protocol === 'https:' || u.protocol === 'http:') &&
+        (u.pathname === '/' || u.pathname === '') &&
+        !u.search &&
+        !u.username &&
+        !u.password
+      )
     } catch {
       return false
     }
-  }, 'use the gateway\'s origin only, like https://gateway.example.org (no path, no user:password)')
+  }, "use the gateway's origin only, like https://gateway.example.org (no path, no user:password)")
 
 export const HF_PROVIDERS = ['auto', 'fal-ai', 'replicate', 'novita', 'wavespeed', 'together', 'hf-inference'] as const
 
@@ -79,7 +97,10 @@ export const hfInferenceConfigSchema = z
   .object({
     kind: z.literal('hf-inference'),
     provider: z.enum(HF_PROVIDERS),
-    model: z.string().trim().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'use a model id like "Wan-AI/Wan2.2-TI2V-5B"'),
+    model: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'use a model id like "Wan-AI/Wan2.2-TI2V-5B"'),
     /** The preset it started from ("custom" when none). */
     preset: z.string().trim().min(1).max(64),
     params: modelParamsSchema,
@@ -100,7 +121,10 @@ export const falConfigSchema = z
     endpoint: z
       .string()
       .trim()
-      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'use an endpoint id like "fal-ai/wan/v2.2-5b/text-to-video"')
+      .regex(
+        /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/,
+        'use an endpoint id like "fal-ai/wan/v2.2-5b/text-to-video"'
+      )
       .max(200),
     preset: z.string().trim().min(1).max(64),
     params: modelParamsSchema,
@@ -238,7 +262,10 @@ export const generationCalls = {
         channelId: id,
         theme: z.string().trim().max(2000).default(''),
         style: z.string().trim().max(1000).default(''),
-        shots: z.array(z.object({ prompt, seed: z.number().int().min(0).max(2147483647).optional() }).strict()).min(1).max(100),
+        shots: z
+          .array(z.object({ prompt, seed: z.number().int().min(0).max(2147483647).optional() }).strict())
+          .min(1)
+          .max(100),
         backend: backendKindSchema.optional(),
         music: z.boolean().optional(),
         /** Each shot starts from the last frame of the previous shot's chosen take (image-to-video where the backend has it). */
@@ -278,10 +305,19 @@ export const generationCalls = {
     'Jobs, newest first.'
   ),
   'generation.jobs.cancel': call(z.object({ id }).strict(), jobSchema, 'Cancel a job (its pending shot is removed).'),
-  'generation.jobs.retry': call(z.object({ id }).strict(), jobSchema, 'Run a failed or canceled job again from its last finished step.'),
+  'generation.jobs.retry': call(
+    z.object({ id }).strict(),
+    jobSchema,
+    'Run a failed or canceled job again from its last finished step.'
+  ),
   'generation.backends.get': call(
     z.object({ channelId: id }).strict(),
-    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable(), falKey: z.string().nullable(), comfyuiToken: z.string().nullable().optional() }),
+    z.object({
+      settings: backendSettingsSchema,
+      hfToken: z.string().nullable(),
+      falKey: z.string().nullable(),
+      comfyuiToken: z.string().nullable().optional()
+    }),
     "A channel's backends per step (the HF token, fal key and ComfyUI token masked)."
   ),
   'generation.backends.set': call(
@@ -297,7 +333,12 @@ export const generationCalls = {
         comfyuiToken: z.string().max(2000).optional()
       })
       .strict(),
-    z.object({ settings: backendSettingsSchema, hfToken: z.string().nullable(), falKey: z.string().nullable(), comfyuiToken: z.string().nullable().optional() }),
+    z.object({
+      settings: backendSettingsSchema,
+      hfToken: z.string().nullable(),
+      falKey: z.string().nullable(),
+      comfyuiToken: z.string().nullable().optional()
+    }),
     "Change a channel's backends; only the fields given change."
   ),
   'generation.backends.test': call(
@@ -314,7 +355,9 @@ export const generationCalls = {
           problem: z.string().nullable(),
           message: z.string(),
           endpoints: z.array(z.string()),
-          parameters: z.array(z.object({ name: z.string(), type: z.string(), component: z.string(), hasDefault: z.boolean() }))
+          parameters: z.array(
+            z.object({ name: z.string(), type: z.string(), component: z.string(), hasDefault: z.boolean() })
+          )
         })
       )
     }),
@@ -328,7 +371,7 @@ export const generationCalls = {
   'generation.takes.origin': call(
     z.object({ shotId: id }).strict(),
     z.object({ origins: z.array(takeOriginSchema) }),
-    "Where each take of a shot was made: backend, workflow, server, and whether it continued from the previous shot."
+    'Where each take of a shot was made: backend, workflow, server, and whether it continued from the previous shot.'
   ),
   'generation.llm.get': call(
     z.object({}).strict(),
@@ -358,7 +401,11 @@ export const generationCalls = {
       .object({
         channelId: id,
         enabled: z.boolean().optional(),
-        minutesAhead: z.number().min(0.1).max(24 * 60).optional(),
+        minutesAhead: z
+          .number()
+          .min(0.1)
+          .max(24 * 60)
+          .optional(),
         shotsPerSequence: z.number().int().min(1).max(20).optional(),
         theme: z.string().trim().max(2000).optional(),
         reviewPolicy: z.enum(['auto', 'manual']).optional()

@@ -24,7 +24,11 @@ const channelName = z
   .refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20), 'control characters are not allowed in a channel name')
   .superRefine((s, ctx) => {
     const ch = invisibleCharacter(s)
-    if (ch) ctx.addIssue({ code: 'custom', message: `invisible or text-direction characters (${ch}) are not allowed in a channel name: it could look like another` })
+    if (ch)
+      ctx.addIssue({
+        code: 'custom',
+        message: `invisible or text-direction characters (${ch}) are not allowed in a channel name: it could look like another`
+      })
   })
   .transform(normalizeName)
 
@@ -134,8 +138,22 @@ export const lookPatchSchema = z
       .strict()
       .nullable()
       .optional(),
-    aiLabel: z.object({ enabled: z.boolean().optional(), text: z.string().max(200).optional(), position: cornerSchema.optional() }).strict().optional(),
-    lowerThird: z.object({ enabled: z.boolean().optional(), source: z.enum(['title', 'prompt']).optional(), seconds: z.number().optional() }).strict().optional(),
+    aiLabel: z
+      .object({
+        enabled: z.boolean().optional(),
+        text: z.string().max(200).optional(),
+        position: cornerSchema.optional()
+      })
+      .strict()
+      .optional(),
+    lowerThird: z
+      .object({
+        enabled: z.boolean().optional(),
+        source: z.enum(['title', 'prompt']).optional(),
+        seconds: z.number().optional()
+      })
+      .strict()
+      .optional(),
     dipSeconds: z.number().optional()
   })
   .strict()
@@ -251,7 +269,7 @@ export const libraryCalls = {
       .strict()
       .refine((v) => v.channelId !== undefined || v.channel !== undefined, 'give a channelId or a channel name'),
     z.object({ results: z.array(importResultSchema), requestId: z.string() }),
-    "Import video files into a channel, conformed to its house format; one result per file."
+    'Import video files into a channel, conformed to its house format; one result per file.'
   ),
   'library.playlist.get': call(z.object({ channelId: id }).strict(), playlistSchema, "A channel's playlist, in order."),
   'library.playlist.add': call(

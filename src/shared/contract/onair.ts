@@ -107,7 +107,11 @@ export const onairCalls = {
     }),
     'State, URLs, now/next and destinations of one channel (or of every channel on air).'
   ),
-  'onair.settings.get': call(z.object({}).strict(), onairSettingsSchema, 'Ports and LAN listening of the local server.'),
+  'onair.settings.get': call(
+    z.object({}).strict(),
+    onairSettingsSchema,
+    'Ports and LAN listening of the local server.'
+  ),
   'onair.settings.update': call(
     onairSettingsSchema.partial().strict(),
     onairSettingsSchema,
@@ -191,7 +195,13 @@ export const onairEvents = {
     next: clipRefSchema.nullable(),
     viewers: z.number().int(),
     destinations: z.array(
-      z.object({ id: z.string(), state: airStateSchema, kbps: z.number(), uptimeS: z.number(), attempt: z.number().int().optional() })
+      z.object({
+        id: z.string(),
+        state: airStateSchema,
+        kbps: z.number(),
+        uptimeS: z.number(),
+        attempt: z.number().int().optional()
+      })
     )
   }),
   /** A clip was queued into the encoder (the timeline was read), went on air, or was skipped as unreadable. */

@@ -12,7 +12,21 @@ describe('webtv demo (the main job) on a fresh data folder', () => {
     cleanups.push(t.cleanup)
     const [rtmpPort, flvPort] = [await freePort(), await freePort()]
     const child = spawnWebtv(
-      ['demo', '--data-dir', t.dir, '--count', '2', '--duration', '30', '--port', '0', '--rtmp-port', String(rtmpPort), '--flv-port', String(flvPort)],
+      [
+        'demo',
+        '--data-dir',
+        t.dir,
+        '--count',
+        '2',
+        '--duration',
+        '30',
+        '--port',
+        '0',
+        '--rtmp-port',
+        String(rtmpPort),
+        '--flv-port',
+        String(flvPort)
+      ],
       { stdio: ['pipe', 'pipe', 'pipe'] }
     )
     let out = ''

@@ -35,7 +35,10 @@ describe('webtv destinations', () => {
   let twitchId = ''
 
   it('adds a Twitch destination with the key from stdin and only ever shows it masked', async () => {
-    const r = await runWithStdin(['destinations', 'add', '--channel', 'news', '--twitch', '--key-stdin', '--json'], KEY + '\n')
+    const r = await runWithStdin(
+      ['destinations', 'add', '--channel', 'news', '--twitch', '--key-stdin', '--json'],
+      KEY + '\n'
+    )
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     expect(r.stdout).not.toContain(KEY)
@@ -52,7 +55,15 @@ describe('webtv destinations', () => {
   })
 
   it('moves a key given inside an RTMP URL into the secret store', async () => {
-    const r = await run(['destinations', 'add', '--channel', 'news', '--url', `rtmp://127.0.0.1:1936/app/${KEY}x`, '--json'])
+    const r = await run([
+      'destinations',
+      'add',
+      '--channel',
+      'news',
+      '--url',
+      `rtmp://127.0.0.1:1936/app/${KEY}x`,
+      '--json'
+    ])
     expect(r.code).toBe(0)
     expect(r.stdout).not.toContain(`${KEY}x`)
     const d = JSON.parse(r.stdout) as { target: string; keyMasked: string | null }
@@ -73,7 +84,10 @@ describe('webtv destinations', () => {
     const badUrl = await run(['destinations', 'add', '--channel', 'news', '--url', 'http://example.invalid/live'])
     expect(badUrl.code).toBe(1)
     expect(badUrl.stderr).toMatch(/rtmp/i)
-    const nul = await runWithStdin(['destinations', 'add', '--channel', 'news', '--twitch', '--key-stdin'], 'live_abc\u0000def')
+    const nul = await runWithStdin(
+      ['destinations', 'add', '--channel', 'news', '--twitch', '--key-stdin'],
+      'live_abc\u0000def'
+    )
     expect(nul.code).toBe(1)
     expect(nul.stderr).toMatch(/key: must not contain spaces or control characters/)
     expect(nul.stderr).not.toContain('live_abc')

@@ -11,7 +11,9 @@ afterEach(async () => {
 
 /** Start `webtv serve`, return the printed studio URL, then stop it. */
 async function serveOnce(dataDir: string, extra: string[] = []): Promise<string> {
-  const child = spawnWebtv(['serve', '--port', '0', '--data-dir', dataDir, ...extra], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawnWebtv(['serve', '--port', '0', '--data-dir', dataDir, ...extra], {
+    stdio: ['pipe', 'pipe', 'pipe']
+  })
   let out = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))

@@ -12,21 +12,43 @@ beforeAll(async () => {
   cleanup = t.cleanup
   expect((await run(['channel', 'create', 'takes', '--size', '320x180', '--fps', '12'])).code).toBe(0)
   // The offline generator makes short, small clips: cheap for a CLI test.
-  expect((await run(['backends', 'set', '--channel', 'takes', '--offline-seconds', '1', '--music', 'off'])).code).toBe(0)
+  expect((await run(['backends', 'set', '--channel', 'takes', '--offline-seconds', '1', '--music', 'off'])).code).toBe(
+    0
+  )
 }, 120_000)
 afterAll(() => cleanup())
 
 describe('webtv regenerate and webtv takes', () => {
   it('makes a new take of a shot, lists it, and chooses it', async () => {
-    const gen = await run(['generate', '--channel', 'takes', '--theme', 'a quiet harbour at dawn', '--count', '1', '--json'])
+    const gen = await run([
+      'generate',
+      '--channel',
+      'takes',
+      '--theme',
+      'a quiet harbour at dawn',
+      '--count',
+      '1',
+      '--json'
+    ])
     expect(gen.code, gen.stderr).toBe(0)
-    const shots = JSON.parse((await run(['shots', '--channel', 'takes', '--json'])).stdout) as { shots: Array<{ id: number; mp4Path: string }> }
+    const shots = JSON.parse((await run(['shots', '--channel', 'takes', '--json'])).stdout) as {
+      shots: Array<{ id: number; mp4Path: string }>
+    }
     const shot = shots.shots[0]!
-    const before = JSON.parse((await run(['takes', String(shot.id), '--json'])).stdout) as { takes: Array<{ id: number; chosen: boolean }> }
+    const before = JSON.parse((await run(['takes', String(shot.id), '--json'])).stdout) as {
+      takes: Array<{ id: number; chosen: boolean }>
+    }
     expect(before.takes).toHaveLength(1)
     expect(before.takes[0]!.chosen).toBe(true)
 
-    const regen = await run(['regenerate', String(shot.id), '--seed', '42', '--prompt', 'a quiet harbour at dawn, slow pan left'])
+    const regen = await run([
+      'regenerate',
+      String(shot.id),
+      '--seed',
+      '42',
+      '--prompt',
+      'a quiet harbour at dawn, slow pan left'
+    ])
     expect(regen.code, regen.stderr).toBe(0)
     const takeId = Number(/New take (\d+)/.exec(regen.stdout)?.[1])
     expect(takeId).toBeGreaterThan(before.takes[0]!.id)
@@ -36,7 +58,9 @@ describe('webtv regenerate and webtv takes', () => {
     expect(listed.stdout).toMatch(new RegExp(`^  take ${takeId} +ready +seed 42`, 'm'))
 
     expect((await run(['takes', 'choose', String(takeId)])).code).toBe(0)
-    const after = JSON.parse((await run(['shots', '--channel', 'takes', '--json'])).stdout) as { shots: Array<{ id: number; mp4Path: string; seed: number }> }
+    const after = JSON.parse((await run(['shots', '--channel', 'takes', '--json'])).stdout) as {
+      shots: Array<{ id: number; mp4Path: string; seed: number }>
+    }
     expect(after.shots[0]!.seed).toBe(42)
     expect(after.shots[0]!.mp4Path).not.toBe(shot.mp4Path)
   }, 180_000)

@@ -5,7 +5,9 @@ import { defaultHeadlessDataDir, resolveDataDir } from '../../../src/main/core/d
 
 describe('data folder', () => {
   it('prefers --data-dir, then WEBTV_DATA_DIR, then the shell default', () => {
-    expect(resolveDataDir({ flag: 'rel/dir', env: { WEBTV_DATA_DIR: '/env' }, shellDefault: '/shell' })).toBe(resolve('rel/dir'))
+    expect(resolveDataDir({ flag: 'rel/dir', env: { WEBTV_DATA_DIR: '/env' }, shellDefault: '/shell' })).toBe(
+      resolve('rel/dir')
+    )
     expect(resolveDataDir({ env: { WEBTV_DATA_DIR: '/env' }, shellDefault: '/shell' })).toBe('/env')
     expect(resolveDataDir({ env: {}, shellDefault: '/shell' })).toBe('/shell')
   })
@@ -14,6 +16,8 @@ describe('data folder', () => {
     expect(defaultHeadlessDataDir({ XDG_DATA_HOME: '/xdg' })).toBe('/xdg/webtv-studio')
     expect(defaultHeadlessDataDir({})).toBe(join(homedir(), '.local', 'share', 'webtv-studio'))
     // A relative XDG_DATA_HOME is invalid per the spec and ignored.
-    expect(defaultHeadlessDataDir({ XDG_DATA_HOME: 'relative' })).toBe(join(homedir(), '.local', 'share', 'webtv-studio'))
+    expect(defaultHeadlessDataDir({ XDG_DATA_HOME: 'relative' })).toBe(
+      join(homedir(), '.local', 'share', 'webtv-studio')
+    )
   })
 })

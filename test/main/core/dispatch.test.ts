@@ -12,7 +12,10 @@ describe('dispatchCall', () => {
   }
 
   it('runs a valid call', async () => {
-    expect(await dispatchCall(handlers, 'app.ping', { echo: 'x' })).toEqual({ ok: true, value: { echo: 'x', serverTime: 1 } })
+    expect(await dispatchCall(handlers, 'app.ping', { echo: 'x' })).toEqual({
+      ok: true,
+      value: { echo: 'x', serverTime: 1 }
+    })
   })
   it('treats a missing input as {}', async () => {
     expect(await dispatchCall(handlers, 'app.ping', undefined)).toMatchObject({ ok: true })
@@ -23,10 +26,16 @@ describe('dispatchCall', () => {
     if (!r.ok) expect(r.error.message).toMatch(/app\.ping.*echo/)
   })
   it('refuses unknown fields (strict inputs)', async () => {
-    expect(await dispatchCall(handlers, 'app.ping', { echo: 'a', nope: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await dispatchCall(handlers, 'app.ping', { echo: 'a', nope: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input' }
+    })
   })
   it('refuses non-object input', async () => {
-    expect(await dispatchCall(handlers, 'app.ping', 'hello')).toMatchObject({ ok: false, error: { code: 'invalid_input', field: '(input)' } })
+    expect(await dispatchCall(handlers, 'app.ping', 'hello')).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', field: '(input)' }
+    })
   })
   it('answers unknown and unavailable calls without throwing', async () => {
     expect(await dispatchCall(handlers, 'no.such', {})).toMatchObject({ ok: false, error: { code: 'unknown_call' } })
@@ -35,7 +44,13 @@ describe('dispatchCall', () => {
     expect(await dispatchCall(handlers, '__proto__', {})).toMatchObject({ ok: false, error: { code: 'unknown_call' } })
   })
   it('turns handler failures into typed errors', async () => {
-    expect(await dispatchCall(handlers, 'app.ping', { echo: 'missing' })).toEqual({ ok: false, error: { code: 'not_found', message: 'No such thing.' } })
-    expect(await dispatchCall(handlers, 'app.ping', { echo: 'boom' })).toEqual({ ok: false, error: { code: 'internal', message: 'kaboom' } })
+    expect(await dispatchCall(handlers, 'app.ping', { echo: 'missing' })).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: 'No such thing.' }
+    })
+    expect(await dispatchCall(handlers, 'app.ping', { echo: 'boom' })).toEqual({
+      ok: false,
+      error: { code: 'internal', message: 'kaboom' }
+    })
   })
 })

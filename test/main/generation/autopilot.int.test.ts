@@ -16,15 +16,33 @@ describe('autopilot', () => {
     cleanups.push(t.cleanup, () => core.close())
     const gen = core.services.get(GENERATION)
     const lib = core.services.get(LIBRARY)
-    const ch = await callCore(core, 'library.channels.create', { name: 'Auto', format: { width: 256, height: 144, fps: 24 } })
-    await callCore(core, 'generation.backends.set', { channelId: ch.id, settings: { offline: { seconds: 2, width: 256, height: 144 }, music: { enabled: false, backend: 'offline', preset: 'musicgen', spaces: [] } } })
+    const ch = await callCore(core, 'library.channels.create', {
+      name: 'Auto',
+      format: { width: 256, height: 144, fps: 24 }
+    })
+    await callCore(core, 'generation.backends.set', {
+      channelId: ch.id,
+      settings: {
+        offline: { seconds: 2, width: 256, height: 144 },
+        music: { enabled: false, backend: 'offline', preset: 'musicgen', spaces: [] }
+      }
+    })
 
     // no theme anywhere: a clear reason, nothing enqueued
-    await callCore(core, 'generation.autopilot.set', { channelId: ch.id, enabled: true, minutesAhead: 0.1, shotsPerSequence: 2 })
+    await callCore(core, 'generation.autopilot.set', {
+      channelId: ch.id,
+      enabled: true,
+      minutesAhead: 0.1,
+      shotsPerSequence: 2
+    })
     expect(await gen.autopilot.check(ch.id)).toBeUndefined()
     expect((await callCore(core, 'generation.autopilot.get', { channelId: ch.id })).lastError).toMatch(/needs a theme/)
 
-    const view = await callCore(core, 'generation.autopilot.set', { channelId: ch.id, theme: 'jellyfish in a dark sea', reviewPolicy: 'manual' })
+    const view = await callCore(core, 'generation.autopilot.set', {
+      channelId: ch.id,
+      theme: 'jellyfish in a dark sea',
+      reviewPolicy: 'manual'
+    })
     expect(view).toMatchObject({ enabled: true, reviewPolicy: 'manual', runwaySeconds: 0, lastError: null })
     const first = await gen.autopilot.check(ch.id)
     expect(first).toBeDefined()

@@ -16,10 +16,16 @@ describe('webtv generate / jobs / backends', () => {
     cleanups.push(t.cleanup)
     const good: FakeSpace = await startFakeSpace({ signature: 'zeroscope' })
     const old: FakeSpace = await startFakeSpace({ signature: 'zeroscope', scenario: 'gradio3' })
-    cleanups.push(() => good.close(), () => old.close())
+    cleanups.push(
+      () => good.close(),
+      () => old.close()
+    )
     const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
     const ch = await callCore(core, 'library.channels.create', { name: 'News' })
-    await callCore(core, 'generation.backends.set', { channelId: ch.id, settings: { video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [good.url, old.url] } } })
+    await callCore(core, 'generation.backends.set', {
+      channelId: ch.id,
+      settings: { video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [good.url, old.url] } }
+    })
     await core.close()
     const dd = ['--data-dir', t.dir]
 

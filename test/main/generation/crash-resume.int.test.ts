@@ -57,16 +57,26 @@ describe('crash and restart', () => {
     cleanups.push(() => fake.close())
     {
       const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
-      const ch = await callCore(core, 'library.channels.create', { name: 'Crash', format: { width: 256, height: 144, fps: 24 } })
+      const ch = await callCore(core, 'library.channels.create', {
+        name: 'Crash',
+        format: { width: 256, height: 144, fps: 24 }
+      })
       await callCore(core, 'generation.backends.set', {
         channelId: ch.id,
-        settings: { video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [fake.url] }, retryBaseMs: 100, offline: { seconds: 1, width: 256, height: 144 } }
+        settings: {
+          video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [fake.url] },
+          retryBaseMs: 100,
+          offline: { seconds: 1, width: 256, height: 144 }
+        }
       })
       await core.close()
     }
     const base = ['--data-dir', t.dir]
     // 1: killed while the Space renders the second shot (the first one's video is kept).
-    const first = await runAndKill(['generate', ...base, '--channel', 'Crash', '--theme', 'paper boats on a river', '--count', '3'], () => fake.stats.joins.length >= 2)
+    const first = await runAndKill(
+      ['generate', ...base, '--channel', 'Crash', '--theme', 'paper boats on a river', '--count', '3'],
+      () => fake.stats.joins.length >= 2
+    )
     expect(first.killed).toBe(true)
     expect(first.stdout).toMatch(/\[job 1\] shot 1\/3/)
     // 2: resumed, killed while converting a shot into the library.
@@ -97,13 +107,20 @@ describe('crash and restart', () => {
     // one job per shot, each shot filled by its own job
     expect(new Set(jobs.filter((j) => j.kind === 'shot').map((j) => j.shotId)).size).toBe(3)
     const playlist = lib.listPlaylist(channel.id)
-    expect(playlist.map((p) => p.shotId)).toEqual(jobs.filter((j) => j.kind === 'shot').sort((a, b) => a.index - b.index).map((j) => j.shotId))
+    expect(playlist.map((p) => p.shotId)).toEqual(
+      jobs
+        .filter((j) => j.kind === 'shot')
+        .sort((a, b) => a.index - b.index)
+        .map((j) => j.shotId)
+    )
     // the video of shot 1 finished before the first kill and was not asked for again
     const prompts = fake.stats.joins.map((j) => j.data[0])
     expect(prompts.filter((p) => p === shots.find((s) => s.id === playlist[0]!.shotId)!.prompt)).toHaveLength(1)
     // no two ready shots share the same media twice over
     expect(new Set(shots.map((s) => s.mp4Path)).size).toBeLessThanOrEqual(3)
-    const count = (lib.db.prepare('SELECT COUNT(*) AS n FROM shots WHERE channel_id = ?').get(channel.id) as { n: number }).n
+    const count = (
+      lib.db.prepare('SELECT COUNT(*) AS n FROM shots WHERE channel_id = ?').get(channel.id) as { n: number }
+    ).n
     expect(count).toBe(3)
   })
 })

@@ -24,7 +24,10 @@ beforeAll(() => {
 })
 afterAll(() => tmp.cleanup())
 
-function ctx(progress: StepProgress[] = [], signal = new AbortController().signal): { signal: AbortSignal; onProgress: (p: StepProgress) => void; workDir: string } {
+function ctx(
+  progress: StepProgress[] = [],
+  signal = new AbortController().signal
+): { signal: AbortSignal; onProgress: (p: StepProgress) => void; workDir: string } {
   return { signal, onProgress: (p) => progress.push(p), workDir: tmp.dir }
 }
 
@@ -39,7 +42,16 @@ describe('Gradio backend with the real @gradio/client against a local Gradio 5 a
   it('runs zeroscope /run and downloads the video', async () => {
     const s = await space({ signature: 'zeroscope' })
     const progress: StepProgress[] = []
-    const out = await runOnSpace({ space: s.url }, { mapping: zeroscope, values: { prompt: 'a red fox, slow pan left', seed: 42 }, timeoutMs: 20_000, outputName: 'v1' }, ctx(progress))
+    const out = await runOnSpace(
+      { space: s.url },
+      {
+        mapping: zeroscope,
+        values: { prompt: 'a red fox, slow pan left', seed: 42 },
+        timeoutMs: 20_000,
+        outputName: 'v1'
+      },
+      ctx(progress)
+    )
     expect(statSync(out).size).toBeGreaterThan(1000)
     expect(durationOf(out)).toBeCloseTo(1, 0)
     expect(s.stats.joins).toHaveLength(1)
@@ -49,18 +61,44 @@ describe('Gradio backend with the real @gradio/client against a local Gradio 5 a
 
   it('uploads the clip for the XL upscale and FILM, and picks the audio of MusicGen', async () => {
     const gen = await space({ signature: 'zeroscope' })
-    const clip = await runOnSpace({ space: gen.url }, { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'src' }, ctx())
+    const clip = await runOnSpace(
+      { space: gen.url },
+      { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'src' },
+      ctx()
+    )
     const xl = await space({ signature: 'zeroscope-xl' })
-    const up = await runOnSpace({ space: xl.url }, { mapping: PRESETS['zeroscope-xl'].mapping, values: { prompt: 'p', video: clip }, timeoutMs: 20_000, outputName: 'xl' }, ctx())
+    const up = await runOnSpace(
+      { space: xl.url },
+      {
+        mapping: PRESETS['zeroscope-xl'].mapping,
+        values: { prompt: 'p', video: clip },
+        timeoutMs: 20_000,
+        outputName: 'xl'
+      },
+      ctx()
+    )
     expect(xl.stats.uploads).toBe(1)
     expect(xl.stats.joins[0]!.data[0]).toBe('p')
     expect((xl.stats.joins[0]!.data[1] as { meta: { _type: string } }).meta._type).toBe('gradio.FileData')
     expect(durationOf(up)).toBeGreaterThan(0.5)
     const film = await space({ signature: 'film' })
-    await runOnSpace({ space: film.url }, { mapping: PRESETS.film.mapping, values: { video: up }, timeoutMs: 20_000, outputName: 'film' }, ctx())
+    await runOnSpace(
+      { space: film.url },
+      { mapping: PRESETS.film.mapping, values: { video: up }, timeoutMs: 20_000, outputName: 'film' },
+      ctx()
+    )
     expect(film.stats.uploads).toBe(1)
     const music = await space({ signature: 'musicgen' })
-    const track = await runOnSpace({ space: music.url }, { mapping: PRESETS.musicgen.mapping, values: { prompt: 'calm synth', duration: 3 }, timeoutMs: 20_000, outputName: 'music' }, ctx())
+    const track = await runOnSpace(
+      { space: music.url },
+      {
+        mapping: PRESETS.musicgen.mapping,
+        values: { prompt: 'calm synth', duration: 3 },
+        timeoutMs: 20_000,
+        outputName: 'music'
+      },
+      ctx()
+    )
     expect(track.endsWith('.wav')).toBe(true)
     expect(durationOf(track)).toBeCloseTo(3, 0)
   })
@@ -68,7 +106,11 @@ describe('Gradio backend with the real @gradio/client against a local Gradio 5 a
   it('reports queue positions and ETA while slow', async () => {
     const s = await space({ signature: 'zeroscope', scenario: 'slow', latencyMs: 250, jobsAhead: 2 })
     const progress: StepProgress[] = []
-    await runOnSpace({ space: s.url }, { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'slow' }, ctx(progress))
+    await runOnSpace(
+      { space: s.url },
+      { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'slow' },
+      ctx(progress)
+    )
     const positions = progress.map((p) => p.queuePosition).filter((p): p is number => p !== undefined)
     expect(Math.max(...positions)).toBe(2)
     expect(progress.some((p) => p.etaSeconds !== undefined)).toBe(true)
@@ -82,8 +124,16 @@ describe('Gradio backend with the real @gradio/client against a local Gradio 5 a
     ['sleeping', 'transient', /asleep or starting/],
     ['paused', 'permanent', /paused by its owner/]
   ] as const)('scenario %s fails as %s with a message saying what to do', async (scenario, kind, message) => {
-    const s = await space({ signature: 'zeroscope', scenario, ...(scenario === 'sleeping' ? { sleepingRequests: 5 } : {}) })
-    const err = await runOnSpace({ space: s.url }, { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'x' }, ctx()).catch((e: unknown) => e)
+    const s = await space({
+      signature: 'zeroscope',
+      scenario,
+      ...(scenario === 'sleeping' ? { sleepingRequests: 5 } : {})
+    })
+    const err = await runOnSpace(
+      { space: s.url },
+      { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'x' },
+      ctx()
+    ).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(GenerationError)
     expect((err as GenerationError).kind).toBe(kind)
     expect((err as GenerationError).message).toMatch(message)
@@ -93,14 +143,26 @@ describe('Gradio backend with the real @gradio/client against a local Gradio 5 a
     const token = 'hf_secret_abcdef123456'
     const s = await space({ signature: 'zeroscope', scenario: 'auth', token })
     // Off by default: a Space on another host than Hugging Face's (here 127.0.0.1) gets no token.
-    const refused = await runOnSpace({ space: s.url, token }, { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'off' }, ctx()).catch((e: Error) => e)
+    const refused = await runOnSpace(
+      { space: s.url, token },
+      { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'off' },
+      ctx()
+    ).catch((e: Error) => e)
     expect((refused as GenerationError).kind).toBe('permanent')
     expect((refused as Error).message).toMatch(/yours was not sent.*another host.*switch on/)
     expect(s.stats.authHeaders.filter(Boolean)).toEqual([])
-    const out = await runOnSpace({ space: s.url, token, tokenToCustomHost: true }, { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'auth' }, ctx())
+    const out = await runOnSpace(
+      { space: s.url, token, tokenToCustomHost: true },
+      { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'auth' },
+      ctx()
+    )
     expect(statSync(out).size).toBeGreaterThan(0)
     expect(s.stats.joins[0]!.authorization).toBe(`Bearer ${token}`)
-    const wrong = await runOnSpace({ space: s.url, token: 'hf_wrong_0000000000', tokenToCustomHost: true }, { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'a2' }, ctx()).catch((e: Error) => e)
+    const wrong = await runOnSpace(
+      { space: s.url, token: 'hf_wrong_0000000000', tokenToCustomHost: true },
+      { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'a2' },
+      ctx()
+    ).catch((e: Error) => e)
     expect((wrong as Error).message).not.toContain('hf_wrong_0000000000')
     expect((wrong as GenerationError).kind).toBe('permanent')
   })
@@ -108,7 +170,11 @@ describe('Gradio backend with the real @gradio/client against a local Gradio 5 a
   it('rejects wrong arguments (422) as permanent', async () => {
     const s = await space({ signature: 'zeroscope' })
     const bad: GradioMapping = { endpoint: '/run', args: ['{prompt}', 'not-a-number', 24, 35], outputIndex: 0 }
-    const err = (await runOnSpace({ space: s.url }, { mapping: bad, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'x' }, ctx()).catch((e: unknown) => e)) as GenerationError
+    const err = (await runOnSpace(
+      { space: s.url },
+      { mapping: bad, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'x' },
+      ctx()
+    ).catch((e: unknown) => e)) as GenerationError
     expect(err.kind).toBe('permanent')
     expect(err.message).toMatch(/rejected the arguments.*seed/)
   })
@@ -118,7 +184,11 @@ describe('Gradio backend with the real @gradio/client against a local Gradio 5 a
     const ac = new AbortController()
     const started = Date.now()
     setTimeout(() => ac.abort(), 300)
-    const err = (await runOnSpace({ space: s.url }, { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'x' }, ctx([], ac.signal)).catch((e: unknown) => e)) as GenerationError
+    const err = (await runOnSpace(
+      { space: s.url },
+      { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 20_000, outputName: 'x' },
+      ctx([], ac.signal)
+    ).catch((e: unknown) => e)) as GenerationError
     expect(err.kind).toBe('canceled')
     expect(Date.now() - started).toBeLessThan(2000)
     await new Promise((r) => setTimeout(r, 100))
@@ -127,7 +197,11 @@ describe('Gradio backend with the real @gradio/client against a local Gradio 5 a
 
   it('times out as transient', async () => {
     const s = await space({ signature: 'zeroscope', latencyMs: 3000 })
-    const err = (await runOnSpace({ space: s.url }, { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 300, outputName: 'x' }, ctx()).catch((e: unknown) => e)) as GenerationError
+    const err = (await runOnSpace(
+      { space: s.url },
+      { mapping: zeroscope, values: { prompt: 'p', seed: 1 }, timeoutMs: 300, outputName: 'x' },
+      ctx()
+    ).catch((e: unknown) => e)) as GenerationError
     expect(err.kind).toBe('transient')
     expect(err.message).toMatch(/did not finish within/)
   })
@@ -143,9 +217,24 @@ describe('test connection', () => {
   })
 
   it.each([
-    [{ signature: 'zeroscope', apiName: 'generate' }, zeroscope, 'missing-endpoint', /has no endpoint \/run.*\/generate/],
-    [{ signature: 'zeroscope' }, { endpoint: '/run', args: ['{prompt}', '{seed}', 24, 35, 7], outputIndex: 0 }, 'wrong-parameters', /takes 4 values .* sends 5/],
-    [{ signature: 'zeroscope-xl' }, { endpoint: '/zero_xl', args: ['{video}', '{prompt}', 0.66], outputIndex: 0 }, 'wrong-parameters', /\{video\} goes to "prompt"/],
+    [
+      { signature: 'zeroscope', apiName: 'generate' },
+      zeroscope,
+      'missing-endpoint',
+      /has no endpoint \/run.*\/generate/
+    ],
+    [
+      { signature: 'zeroscope' },
+      { endpoint: '/run', args: ['{prompt}', '{seed}', 24, 35, 7], outputIndex: 0 },
+      'wrong-parameters',
+      /takes 4 values .* sends 5/
+    ],
+    [
+      { signature: 'zeroscope-xl' },
+      { endpoint: '/zero_xl', args: ['{video}', '{prompt}', 0.66], outputIndex: 0 },
+      'wrong-parameters',
+      /\{video\} goes to "prompt"/
+    ],
     [{ signature: 'zeroscope', scenario: 'auth' }, zeroscope, 'unauthorized', /token/],
     [{ signature: 'zeroscope', scenario: 'gradio3' }, zeroscope, 'gradio3', /Gradio 3\.50\.2.*Gradio 4 or newer/],
     [{ signature: 'zeroscope', scenario: 'sleeping', sleepingRequests: 10 }, zeroscope, 'sleeping', /asleep/],

@@ -31,8 +31,15 @@ async function space(...args: Parameters<typeof startFakeSpace>): Promise<FakeSp
 
 /** A small house format and tiny offline clips keep conform cheap on 2 cores. */
 async function smallChannel(core: Core, name: string, reviewPolicy: 'auto' | 'manual' = 'auto'): Promise<number> {
-  const ch = await callCore(core, 'library.channels.create', { name, reviewPolicy, format: { width: 256, height: 144, fps: 24 } })
-  await callCore(core, 'generation.backends.set', { channelId: ch.id, settings: { offline: { seconds: 1, width: 256, height: 144 } } })
+  const ch = await callCore(core, 'library.channels.create', {
+    name,
+    reviewPolicy,
+    format: { width: 256, height: 144, fps: 24 }
+  })
+  await callCore(core, 'generation.backends.set', {
+    channelId: ch.id,
+    settings: { offline: { seconds: 1, width: 256, height: 144 } }
+  })
   return ch.id
 }
 
@@ -50,7 +57,11 @@ describe('generation pipeline through the contract', () => {
   it('opening a core starts no workers: an enqueued job waits until asked', async () => {
     const { core, gen } = await studio()
     const channelId = await smallChannel(core, 'Idle')
-    const r = await callCore(core, 'generation.enqueue', { channelId, shots: [{ prompt: 'a quiet pond, static shot' }], music: false })
+    const r = await callCore(core, 'generation.enqueue', {
+      channelId,
+      shots: [{ prompt: 'a quiet pond, static shot' }],
+      music: false
+    })
     await new Promise((res) => setTimeout(res, 1200))
     expect(gen.service.listJobs({ ids: r.jobIds })[0]!.state).toBe('queued')
     expect(gen.service.workers.started).toBe(false)
@@ -65,10 +76,21 @@ describe('generation pipeline through the contract', () => {
       channelId,
       theme: 'a forest at dawn',
       style: 'misty, soft green',
-      shots: [{ prompt: 'a forest at dawn, deer walking left, slow pan left, misty' }, { prompt: 'a forest at dawn, birds rising, static shot, misty' }]
+      shots: [
+        { prompt: 'a forest at dawn, deer walking left, slow pan left, misty' },
+        { prompt: 'a forest at dawn, birds rising, static shot, misty' }
+      ]
     })
-    const again = await callCore(core, 'generation.enqueue', { channelId, shots: [{ prompt: 'ignored, slow pan' }], requestId: 'x1' })
-    const repeat = await callCore(core, 'generation.enqueue', { channelId, shots: [{ prompt: 'ignored, slow pan' }], requestId: 'x1' })
+    const again = await callCore(core, 'generation.enqueue', {
+      channelId,
+      shots: [{ prompt: 'ignored, slow pan' }],
+      requestId: 'x1'
+    })
+    const repeat = await callCore(core, 'generation.enqueue', {
+      channelId,
+      shots: [{ prompt: 'ignored, slow pan' }],
+      requestId: 'x1'
+    })
     expect(repeat).toEqual({ ...again, duplicate: true })
     await callCore(core, 'generation.jobs.cancel', { id: again.jobIds[0]! })
     gen.start({ autopilot: false })
@@ -86,7 +108,9 @@ describe('generation pipeline through the contract', () => {
     const mp4 = lib.abs(shot.mp4Path!)
     expect(streams(mp4).sort()).toEqual(['audio', 'video'])
     expect(meanVolume(mp4)).toBeGreaterThan(-60) // the synthesised music, not the silence conform adds
-    const seq = lib.db.prepare('SELECT music_path FROM sequences WHERE id = ?').get(r.sequenceId) as { music_path: string }
+    const seq = lib.db.prepare('SELECT music_path FROM sequences WHERE id = ?').get(r.sequenceId) as {
+      music_path: string
+    }
     expect(statSync(join(lib.dataDir, seq.music_path)).size).toBeGreaterThan(1000)
     const states = events.filter((e) => e.jobId === r.jobIds[0]).map((e) => e.state)
     expect(states[0]).toBe('queued')
@@ -111,14 +135,24 @@ describe('generation pipeline through the contract', () => {
       hfToken: token,
       settings: {
         // The fake Spaces are on 127.0.0.1, not Hugging Face: the token goes there only with the switch on.
-        video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [a.url, b.url], tokenToCustomHost: true },
+        video: {
+          enabled: true,
+          backend: 'gradio',
+          preset: 'zeroscope-v2',
+          spaces: [a.url, b.url],
+          tokenToCustomHost: true
+        },
         music: { enabled: true, backend: 'gradio', preset: 'musicgen', spaces: [music.url], tokenToCustomHost: true },
         retryBaseMs: 50
       }
     })
     const got = await callCore(core, 'generation.backends.get', { channelId })
     expect(got.hfToken).toBe('••••••••3456')
-    const r = await callCore(core, 'generation.enqueue', { channelId, theme: 't', shots: [1, 2, 3, 4].map((i) => ({ prompt: `shot ${i}, slow pan left` })) })
+    const r = await callCore(core, 'generation.enqueue', {
+      channelId,
+      theme: 't',
+      shots: [1, 2, 3, 4].map((i) => ({ prompt: `shot ${i}, slow pan left` }))
+    })
     gen.start({ autopilot: false })
     const jobs = await gen.service.waitForJobs(r.jobIds, { pollMs: 100 })
     expect(jobs.map((j) => j.state)).toEqual(['ready', 'ready', 'ready', 'ready'])
@@ -130,7 +164,10 @@ describe('generation pipeline through the contract', () => {
     expect(music.stats.joins[0]!.data[3]).toBe('t, instrumental soundtrack')
     expect(lib.getShot(r.shotIds[0]!).backend).toMatch(/^http:\/\/127\.0\.0\.1:\d+ \/run$/)
     const db = readFileSync(join(dir, 'library.db'))
-    const wal = readdirSync(dir).filter((f) => f.startsWith('library.db')).map((f) => readFileSync(join(dir, f)).toString('latin1')).join('')
+    const wal = readdirSync(dir)
+      .filter((f) => f.startsWith('library.db'))
+      .map((f) => readFileSync(join(dir, f)).toString('latin1'))
+      .join('')
     expect(db.toString('latin1').includes(token) || wal.includes(token)).toBe(false)
     const stat = statSync(join(dir, 'secrets.json'))
     expect(stat.mode & 0o777).toBe(0o600)
@@ -140,8 +177,18 @@ describe('generation pipeline through the contract', () => {
     const { core, gen, lib } = await studio()
     const channelId = await smallChannel(core, 'Old')
     const old = await space({ signature: 'zeroscope', scenario: 'gradio3' })
-    await callCore(core, 'generation.backends.set', { channelId, settings: { video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [old.url] }, retryBaseMs: 50 } })
-    const r = await callCore(core, 'generation.enqueue', { channelId, shots: [{ prompt: 'a boat, slow pan left' }], music: false })
+    await callCore(core, 'generation.backends.set', {
+      channelId,
+      settings: {
+        video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [old.url] },
+        retryBaseMs: 50
+      }
+    })
+    const r = await callCore(core, 'generation.enqueue', {
+      channelId,
+      shots: [{ prompt: 'a boat, slow pan left' }],
+      music: false
+    })
     gen.start({ autopilot: false })
     const [job] = await gen.service.waitForJobs(r.jobIds, { pollMs: 100 })
     expect(job!.state).toBe('failed')
@@ -154,8 +201,19 @@ describe('generation pipeline through the contract', () => {
     const { core, gen } = await studio()
     const channelId = await smallChannel(core, 'Busy')
     const busy = await space({ signature: 'zeroscope', scenario: 'queue-full' })
-    await callCore(core, 'generation.backends.set', { channelId, settings: { video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [busy.url] }, retryBaseMs: 20, maxAttempts: 3 } })
-    const r = await callCore(core, 'generation.enqueue', { channelId, shots: [{ prompt: 'a boat, slow pan left' }], music: false })
+    await callCore(core, 'generation.backends.set', {
+      channelId,
+      settings: {
+        video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [busy.url] },
+        retryBaseMs: 20,
+        maxAttempts: 3
+      }
+    })
+    const r = await callCore(core, 'generation.enqueue', {
+      channelId,
+      shots: [{ prompt: 'a boat, slow pan left' }],
+      music: false
+    })
     gen.start({ autopilot: false })
     const [job] = await gen.service.waitForJobs(r.jobIds, { pollMs: 50 })
     expect(job!.state).toBe('failed')
@@ -173,8 +231,15 @@ describe('generation pipeline through the contract', () => {
     const { core, gen, lib } = await studio()
     const channelId = await smallChannel(core, 'Cancel')
     const slow = await space({ signature: 'zeroscope', latencyMs: 4000 })
-    await callCore(core, 'generation.backends.set', { channelId, settings: { video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [slow.url] } } })
-    const r = await callCore(core, 'generation.enqueue', { channelId, shots: [{ prompt: 'a boat, slow pan left' }], music: false })
+    await callCore(core, 'generation.backends.set', {
+      channelId,
+      settings: { video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [slow.url] } }
+    })
+    const r = await callCore(core, 'generation.enqueue', {
+      channelId,
+      shots: [{ prompt: 'a boat, slow pan left' }],
+      music: false
+    })
     gen.start({ autopilot: false })
     for (let i = 0; i < 50 && slow.stats.joins.length === 0; i++) await new Promise((res) => setTimeout(res, 100))
     const canceled = await callCore(core, 'generation.jobs.cancel', { id: r.jobIds[0]! })
@@ -188,23 +253,46 @@ describe('generation pipeline through the contract', () => {
   it('refuses bad input with the field named', async () => {
     const { core } = await studio()
     const channelId = await smallChannel(core, 'Bad')
-    await expect(callCore(core, 'generation.enqueue', { channelId, shots: [] })).rejects.toMatchObject({ code: 'invalid_input', field: 'shots' })
-    await expect(callCore(core, 'generation.enqueue', { channelId: 999, shots: [{ prompt: 'abc def' }] })).rejects.toMatchObject({ code: 'not_found' })
-    await expect(callCore(core, 'generation.enqueue', { channelId, shots: [{ prompt: 'abc def' }], backend: 'gradio' })).resolves.toBeTruthy()
+    await expect(callCore(core, 'generation.enqueue', { channelId, shots: [] })).rejects.toMatchObject({
+      code: 'invalid_input',
+      field: 'shots'
+    })
     await expect(
-      callCore(core, 'generation.backends.set', { channelId, settings: { video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [] } } })
+      callCore(core, 'generation.enqueue', { channelId: 999, shots: [{ prompt: 'abc def' }] })
+    ).rejects.toMatchObject({ code: 'not_found' })
+    await expect(
+      callCore(core, 'generation.enqueue', { channelId, shots: [{ prompt: 'abc def' }], backend: 'gradio' })
+    ).resolves.toBeTruthy()
+    await expect(
+      callCore(core, 'generation.backends.set', {
+        channelId,
+        settings: { video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [] } }
+      })
     ).rejects.toMatchObject({ code: 'invalid_input', field: 'settings.video.spaces' })
     await expect(
-      callCore(core, 'generation.backends.set', { channelId, settings: { upscale: { enabled: true, backend: 'gradio', preset: 'film', spaces: ['a/b'] } } })
+      callCore(core, 'generation.backends.set', {
+        channelId,
+        settings: { upscale: { enabled: true, backend: 'gradio', preset: 'film', spaces: ['a/b'] } }
+      })
     ).rejects.toThrow(/preset "film" is for the interpolate step/)
     await expect(
-      callCore(core, 'generation.backends.set', { channelId, settings: { video: { enabled: true, backend: 'gradio', preset: 'custom', spaces: ['a/b'] } } })
+      callCore(core, 'generation.backends.set', {
+        channelId,
+        settings: { video: { enabled: true, backend: 'gradio', preset: 'custom', spaces: ['a/b'] } }
+      })
     ).rejects.toThrow(/custom Space but has no mapping/)
-    await expect(callCore(core, 'generation.backends.set', { channelId, settings: { video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: ['not a space'] } } })).rejects.toMatchObject({ field: 'settings.video.spaces.0' })
+    await expect(
+      callCore(core, 'generation.backends.set', {
+        channelId,
+        settings: { video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: ['not a space'] } }
+      })
+    ).rejects.toMatchObject({ field: 'settings.video.spaces.0' })
     // nothing half-written: the settings are still the defaults
     const s = await callCore(core, 'generation.backends.get', { channelId })
     expect(s.settings.video.backend).toBe('offline')
-    await expect(callCore(core, 'generation.llm.set', { baseUrl: 'not a url' })).rejects.toMatchObject({ field: 'baseUrl' })
+    await expect(callCore(core, 'generation.llm.set', { baseUrl: 'not a url' })).rejects.toMatchObject({
+      field: 'baseUrl'
+    })
     const llm = await callCore(core, 'generation.llm.set', { apiKey: 'sk-abcdefghijklmnop', model: 'llama3' })
     expect(llm.apiKey).toBe('••••••••mnop')
     expect(llm.model).toBe('llama3')

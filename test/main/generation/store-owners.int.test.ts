@@ -16,7 +16,15 @@ describe('job ownership after a restart', () => {
       const channel = lib.createChannel({ name: 'pids' })
       const seq = store.insertSequence(channel.id, 'theme', '')
       const mk = (i: number): number =>
-        store.insert({ channelId: channel.id, shotId: null, sequenceId: seq, kind: 'music', index: i, payload: { prompt: 'x', seconds: 1 } as never, key: null })
+        store.insert({
+          channelId: channel.id,
+          shotId: null,
+          sequenceId: seq,
+          kind: 'music',
+          index: i,
+          payload: { prompt: 'x', seconds: 1 } as never,
+          key: null
+        })
       const [left, live, foreign] = [mk(0), mk(1), mk(2)]
       for (const id of [left, live]) expect(store.claim(id, process.pid)).toBe(true)
       // A dead process's claim (pid far above any real one) is released as before.

@@ -16,7 +16,9 @@ describe('prompt lint', () => {
     expect(words).toContain('drone footage')
     expect(w.some((x) => /camera motion/.test(x.message))).toBe(true)
     expect(lintPrompt('a castle at dusk, slow pan left')).toEqual([])
-    expect(lintShots(['a castle, slow pan left', 'IMAX castle, static shot'])).toEqual([expect.stringMatching(/^shot 2: "IMAX"/)])
+    expect(lintShots(['a castle, slow pan left', 'IMAX castle, static shot'])).toEqual([
+      expect.stringMatching(/^shot 2: "IMAX"/)
+    ])
   })
 })
 
@@ -39,7 +41,8 @@ describe('template writer', () => {
 
 describe('LLM reply parsing', () => {
   it('accepts fenced JSON and string shots, appends a forgotten style', () => {
-    const text = 'Here you go:\n```json\n{"style":"neon noir","shots":["a cat walks, slow pan left", {"prompt":"a cat jumps, neon noir, static shot"}]}\n```'
+    const text =
+      'Here you go:\n```json\n{"style":"neon noir","shots":["a cat walks, slow pan left", {"prompt":"a cat jumps, neon noir, static shot"}]}\n```'
     const plan = parsePlan(text, 2, 'm')
     expect(plan.shots[0]!.prompt).toBe('a cat walks, slow pan left, neon noir')
     expect(plan.shots[1]!.prompt).toBe('a cat jumps, neon noir, static shot')
@@ -58,7 +61,11 @@ describe('LLM reply parsing', () => {
 
 describe('Gradio mappings', () => {
   it('fills whole placeholders keeping their type and interpolates inside strings', () => {
-    const filled = fillTemplate(['{prompt}', '{seed}', 'music for {prompt}', '{video}', 3], { prompt: 'p', seed: 7, video: '/srv/x.mp4' }, (path) => ({ path }))
+    const filled = fillTemplate(
+      ['{prompt}', '{seed}', 'music for {prompt}', '{video}', 3],
+      { prompt: 'p', seed: 7, video: '/srv/x.mp4' },
+      (path) => ({ path })
+    )
     expect(filled).toEqual(['p', 7, 'music for p', { path: '/srv/x.mp4' }, 3])
     expect(() => fillTemplate(['{video}'], { prompt: 'p' }, (x) => x)).toThrow(/\{video\}/)
     expect([...placeholdersIn(PRESETS.musicgen.mapping.args)].sort()).toEqual(['duration', 'prompt'])
@@ -70,13 +77,27 @@ describe('Gradio mappings', () => {
     { name: 'num_frames', type: 'number', component: 'Slider', hasDefault: true }
   ]
   it('accepts a fitting mapping and explains what does not fit', () => {
-    expect(checkMapping({ endpoint: '/run', args: ['{prompt}', '{seed}'], outputIndex: 0 }, params, 'video')).toBeUndefined()
-    expect(checkMapping({ endpoint: '/run', args: { prompt: '{prompt}' }, outputIndex: 0 }, params, 'video')).toBeUndefined()
-    expect(checkMapping({ endpoint: '/run', args: ['{seed}', '{prompt}'], outputIndex: 0 }, params, 'video')).toMatch(/"prompt" expects text/)
-    expect(checkMapping({ endpoint: '/run', args: { text: '{prompt}' }, outputIndex: 0 }, params, 'video')).toMatch(/no parameter "text"/)
-    expect(checkMapping({ endpoint: '/run', args: { seed: '{seed}' }, outputIndex: 0 }, params, 'video')).toMatch(/needs "prompt"/)
-    expect(checkMapping({ endpoint: '/run', args: ['{video}'], outputIndex: 0 }, params, 'video')).toMatch(/cannot fill \{video\}/)
-    expect(checkMapping({ endpoint: '/run', args: [], outputIndex: 0 }, params, 'video')).toMatch(/"prompt" has no default/)
+    expect(
+      checkMapping({ endpoint: '/run', args: ['{prompt}', '{seed}'], outputIndex: 0 }, params, 'video')
+    ).toBeUndefined()
+    expect(
+      checkMapping({ endpoint: '/run', args: { prompt: '{prompt}' }, outputIndex: 0 }, params, 'video')
+    ).toBeUndefined()
+    expect(checkMapping({ endpoint: '/run', args: ['{seed}', '{prompt}'], outputIndex: 0 }, params, 'video')).toMatch(
+      /"prompt" expects text/
+    )
+    expect(checkMapping({ endpoint: '/run', args: { text: '{prompt}' }, outputIndex: 0 }, params, 'video')).toMatch(
+      /no parameter "text"/
+    )
+    expect(checkMapping({ endpoint: '/run', args: { seed: '{seed}' }, outputIndex: 0 }, params, 'video')).toMatch(
+      /needs "prompt"/
+    )
+    expect(checkMapping({ endpoint: '/run', args: ['{video}'], outputIndex: 0 }, params, 'video')).toMatch(
+      /cannot fill \{video\}/
+    )
+    expect(checkMapping({ endpoint: '/run', args: [], outputIndex: 0 }, params, 'video')).toMatch(
+      /"prompt" has no default/
+    )
   })
 
   it('sorts client errors into transient and permanent', () => {
@@ -87,7 +108,9 @@ describe('Gradio mappings', () => {
     expect(k('Could not resolve app config. (received status 404 when fetching the app config)')).toBe('permanent')
     expect(k('Login credentials are required to access this space.')).toBe('permanent')
     expect(k('This app appears to be running a legacy version of Gradio (3.x or earlier)')).toBe('permanent')
-    expect(classifySpaceError('s', Object.assign(new Error('bad'), { code: 'validation_error' })).kind).toBe('permanent')
+    expect(classifySpaceError('s', Object.assign(new Error('bad'), { code: 'validation_error' })).kind).toBe(
+      'permanent'
+    )
   })
 })
 
@@ -102,9 +125,19 @@ describe('retry backoff', () => {
 
 describe('music segments', () => {
   it('lays shots end to end', () => {
-    expect(planSegments([{ jobId: 1, duration: 2 }, { jobId: 2, duration: 1.5 }, { jobId: 5, duration: 3 }])).toEqual({
+    expect(
+      planSegments([
+        { jobId: 1, duration: 2 },
+        { jobId: 2, duration: 1.5 },
+        { jobId: 5, duration: 3 }
+      ])
+    ).toEqual({
       total: 6.5,
-      segments: [{ jobId: 1, offset: 0, duration: 2 }, { jobId: 2, offset: 2, duration: 1.5 }, { jobId: 5, offset: 3.5, duration: 3 }]
+      segments: [
+        { jobId: 1, offset: 0, duration: 2 },
+        { jobId: 2, offset: 2, duration: 1.5 },
+        { jobId: 5, offset: 3.5, duration: 3 }
+      ]
     })
   })
 })

@@ -34,7 +34,10 @@ describe('webtv channel / import / shots / playlist', () => {
     const bad = makeNotMedia(tmp.dir)
     r = await webtv('import', '--json', '--channel', name, good, bad)
     expect(r.code).toBe(1)
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; shotId?: number; error?: string })
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; shotId?: number; error?: string })
     expect(lines).toHaveLength(2)
     expect(lines[0]).toMatchObject({ file: good })
     expect(lines[0]!.shotId).toBeGreaterThan(0)
@@ -43,7 +46,17 @@ describe('webtv channel / import / shots / playlist', () => {
 
     r = await webtv('shots', '--json', '--channel', name)
     expect(r.code, r.stderr).toBe(0)
-    const page = JSON.parse(r.stdout) as { total: number; shots: Array<{ id: number; status: string; durationMs: number; mp4File: string; posterFile: string; mp4Path: string }> }
+    const page = JSON.parse(r.stdout) as {
+      total: number
+      shots: Array<{
+        id: number
+        status: string
+        durationMs: number
+        mp4File: string
+        posterFile: string
+        mp4Path: string
+      }>
+    }
     expect(page.total).toBe(1)
     expect(page.shots[0]).toMatchObject({ id: lines[0]!.shotId, status: 'ready', durationMs: 1000 })
     expect(existsSync(page.shots[0]!.mp4File)).toBe(true)

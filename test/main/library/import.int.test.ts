@@ -26,7 +26,10 @@ beforeAll(async () => {
     ctx.services.provide(ON_AIR_CHANNELS, { isOnAir: (id: number) => onAir.has(id) })
     return {}
   }
-  core = await Core.open({ dataDir: join(tmp.dir, 'data'), shell: 'headless', version: 'test' }, [onAirFeature, libraryFeature])
+  core = await Core.open({ dataDir: join(tmp.dir, 'data'), shell: 'headless', version: 'test' }, [
+    onAirFeature,
+    libraryFeature
+  ])
   core.bus.onAny((name, payload) => events.push({ name, payload }))
 })
 afterAll(async () => {
@@ -36,7 +39,11 @@ afterAll(async () => {
 
 describe('library.import through the contract', () => {
   it('refuses each class of bad file with its reason, imports the good ones, stores nothing for the bad', async () => {
-    const channel = await call('library.channels.create', { name: 'Rejects', maxClipSeconds: 3, format: { width: 320, height: 180, fps: 12 } })
+    const channel = await call('library.channels.create', {
+      name: 'Rejects',
+      maxClipSeconds: 3,
+      format: { width: 320, height: 180, fps: 12 }
+    })
     const files = {
       empty: makeEmpty(tmp.dir),
       notMedia: makeNotMedia(tmp.dir),
@@ -47,7 +54,7 @@ describe('library.import through the contract', () => {
       tooShort: makeClip(tmp.dir, { seconds: 0.3, name: 'short.mp4' }),
       tooLong: makeClip(tmp.dir, { width: 64, height: 64, seconds: 4, name: 'long.mp4' }),
       missing: join(tmp.dir, 'nowhere.mp4'),
-      good: makeClip(tmp.dir, { seconds: 1, audio: { rate: 44100 }, name: 'good clip “ünïcode” \'q\'.mp4' })
+      good: makeClip(tmp.dir, { seconds: 1, audio: { rate: 44100 }, name: "good clip “ünïcode” 'q'.mp4" })
     }
     const paths = Object.values(files)
     const { results } = await call('library.import', { channelId: channel.id, paths })
@@ -78,15 +85,21 @@ describe('library.import through the contract', () => {
     const list = await call('library.shots.list', { channelId: channel.id })
     expect(list.total).toBe(1)
     const dataDir = join(tmp.dir, 'data')
-    const originals = readdirSync(join(dataDir, 'originals'), { recursive: true }).filter((f) => String(f).includes('.'))
+    const originals = readdirSync(join(dataDir, 'originals'), { recursive: true }).filter((f) =>
+      String(f).includes('.')
+    )
     expect(originals).toHaveLength(1)
     expect(existsSync(join(dataDir, 'tmp')) ? readdirSync(join(dataDir, 'tmp')) : []).toEqual([])
 
     // progress events per file, and a change event
-    const progress = events.filter((e) => e.name === 'library.importProgress').map((e) => e.payload as { index: number; step: string })
+    const progress = events
+      .filter((e) => e.name === 'library.importProgress')
+      .map((e) => e.payload as { index: number; step: string })
     expect(new Set(progress.map((p) => p.index)).size).toBe(paths.length)
     expect(progress.some((p) => p.step === 'conform')).toBe(true)
-    expect(events.some((e) => e.name === 'library.changed' && (e.payload as { what: string }).what === 'shots')).toBe(true)
+    expect(events.some((e) => e.name === 'library.changed' && (e.payload as { what: string }).what === 'shots')).toBe(
+      true
+    )
   })
 
   it('validates inputs with the field named, and unknown channels with a hint', async () => {
@@ -101,7 +114,11 @@ describe('library.import through the contract', () => {
   })
 
   it('returns relative media paths and dense playlists through the contract', async () => {
-    const channel = await call('library.channels.create', { name: 'Contract', format: { width: 320, height: 180, fps: 12 }, reviewPolicy: 'manual' })
+    const channel = await call('library.channels.create', {
+      name: 'Contract',
+      format: { width: 320, height: 180, fps: 12 },
+      reviewPolicy: 'manual'
+    })
     const clip = makeClip(tmp.dir, { seconds: 1, name: 'contract.mp4' })
     const { results } = await call('library.import', { channel: 'contract', paths: [clip] })
     const r = results[0]!
@@ -121,7 +138,10 @@ describe('library.import through the contract', () => {
   })
 
   it('discards a browser upload once it is imported (or refused), keeping user files in place', async () => {
-    const channel = await call('library.channels.create', { name: 'Uploads', format: { width: 320, height: 180, fps: 12 } })
+    const channel = await call('library.channels.create', {
+      name: 'Uploads',
+      format: { width: 320, height: 180, fps: 12 }
+    })
     const uploadDir = join(core.dataDir, 'uploads', 'abc123')
     mkdirSync(uploadDir, { recursive: true })
     const uploaded = makeClip(uploadDir, { seconds: 1, name: 'up.mp4' })
@@ -140,10 +160,16 @@ describe('library.import through the contract', () => {
     const channel = await call('library.channels.create', { name: 'On Air' })
     onAir.add(channel.id)
     const refused = await core.dispatch('library.channels.delete', { id: channel.id })
-    expect(refused).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/"On Air" is on air\. Stop it/) } })
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', message: expect.stringMatching(/"On Air" is on air\. Stop it/) }
+    })
     expect((await call('library.channels.get', { id: channel.id })).name).toBe('On Air')
     onAir.delete(channel.id)
     expect(await call('library.channels.delete', { id: channel.id })).toMatchObject({ id: channel.id })
-    expect(await core.dispatch('library.channels.get', { id: channel.id })).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    expect(await core.dispatch('library.channels.get', { id: channel.id })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' }
+    })
   })
 })

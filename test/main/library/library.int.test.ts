@@ -74,12 +74,18 @@ describe('ingest and playlist', () => {
     const c = lib.createChannel({ name: 'Test', format: { width: 320, height: 180, fps: 12 } })
     const clip = makeClip(tmp.dir, { seconds: 1, audio: { rate: 48000 } })
     const steps: string[] = []
-    const shot = await lib.ingestFile(c.id, clip, { prompt: 'a red fox jumps', seed: 7, backend: 'test' }, { onProgress: (p) => steps.push(p.step) })
+    const shot = await lib.ingestFile(
+      c.id,
+      clip,
+      { prompt: 'a red fox jumps', seed: 7, backend: 'test' },
+      { onProgress: (p) => steps.push(p.step) }
+    )
     expect(shot.status).toBe('ready')
     expect(shot.approved).toBe(true)
     expect(shot.durationMs).toBe(1000)
     expect(shot.mp4Path).toMatch(/^media\/[0-9a-f]{2}\/[0-9a-f]{64}\.mp4$/)
-    for (const p of [shot.mp4Path, shot.tsPath, shot.posterPath, shot.stripPath]) expect(existsSync(lib.abs(p!))).toBe(true)
+    for (const p of [shot.mp4Path, shot.tsPath, shot.posterPath, shot.stripPath])
+      expect(existsSync(lib.abs(p!))).toBe(true)
     expect(steps).toContain('conform')
 
     const again = await lib.importFile(c.id, clip, {})
@@ -105,12 +111,20 @@ describe('ingest and playlist', () => {
     expect(pl.map((i) => i.shotId)).toEqual([shot.id, other.id, third.id])
     lib.removePlaylistItems([pl[1]!.itemId])
     pl = lib.listPlaylist(c.id)
-    expect(pl.map((i) => [i.position, i.shotId])).toEqual([[0, shot.id], [1, third.id]])
+    expect(pl.map((i) => [i.position, i.shotId])).toEqual([
+      [0, shot.id],
+      [1, third.id]
+    ])
     expect(() => lib.removePlaylistItems([pl[0]!.itemId, 99999])).toThrow(/does not exist/)
     expect(lib.listPlaylist(c.id)).toHaveLength(2)
 
     // full-text search over prompts, with FTS syntax in the input treated as text
-    expect(lib.listShots({ channelId: c.id, search: 'red' }).shots.map((s) => s.id).sort()).toEqual([shot.id, third.id].sort())
+    expect(
+      lib
+        .listShots({ channelId: c.id, search: 'red' })
+        .shots.map((s) => s.id)
+        .sort()
+    ).toEqual([shot.id, third.id].sort())
     expect(lib.listShots({ channelId: c.id, search: 'fox "(* -' }).total).toBe(1)
     expect(lib.listShots({ channelId: c.id, status: 'pending' }).total).toBe(2)
 
@@ -149,7 +163,7 @@ describe('format change', () => {
 })
 
 describe('shared media, cancel, generation hand-off', () => {
-  it("stores one copy for the same source and format, and never trashes a file another row still uses", async () => {
+  it('stores one copy for the same source and format, and never trashes a file another row still uses', async () => {
     const format = { width: 320, height: 180, fps: 12 }
     const a = lib.createChannel({ name: 'A', format })
     const b = lib.createChannel({ name: 'B', format })
@@ -169,7 +183,12 @@ describe('shared media, cancel, generation hand-off', () => {
     const c = lib.createChannel({ name: 'Cancel' })
     const clip = makeClip(tmp.dir, { width: 640, height: 360, seconds: 4 })
     const ac = new AbortController()
-    const p = lib.ingestFile(c.id, clip, {}, { signal: ac.signal, onProgress: (pr) => pr.step === 'conform' && ac.abort() })
+    const p = lib.ingestFile(
+      c.id,
+      clip,
+      {},
+      { signal: ac.signal, onProgress: (pr) => pr.step === 'conform' && ac.abort() }
+    )
     setTimeout(() => ac.abort(), 400)
     await expect(p).rejects.toThrow()
     expect(lib.listShots({ channelId: c.id }).total).toBe(0)
@@ -185,7 +204,14 @@ describe('shared media, cancel, generation hand-off', () => {
     expect(pending.approved).toBe(false)
     const clip = makeClip(tmp.dir, { seconds: 1 })
     const filled = await lib.ingestFile(c.id, clip, { shotId: pending.id, seed: 4 })
-    expect(filled).toMatchObject({ id: pending.id, status: 'ready', prompt: 'a heron at dawn', seed: 4, backend: 'zeroscope', approved: false })
+    expect(filled).toMatchObject({
+      id: pending.id,
+      status: 'ready',
+      prompt: 'a heron at dawn',
+      seed: 4,
+      backend: 'zeroscope',
+      approved: false
+    })
     // a second generation that happens to produce the same bytes still fills its own shot
     // (generated too: the "AI-generated" label is part of the media, so an imported twin would differ)
     const twin = lib.createShot(c.id, { prompt: 'a heron at dawn, again', backend: 'zeroscope' })

@@ -14,10 +14,22 @@ describe('upgrading a library made before takes existed (schema 2 → current)',
     cleanups.push(t.cleanup)
     mkdirSync(t.dir, { recursive: true })
     // A data folder as the previous release left it.
-    const old = openDatabase(join(t.dir, 'library.db'), migrations.filter((m) => m.version <= 2))
+    const old = openDatabase(
+      join(t.dir, 'library.db'),
+      migrations.filter((m) => m.version <= 2)
+    )
     const now = Date.now()
     old.prepare("INSERT INTO channels (id, name, format_json, created_at, updated_at) VALUES (1, 'old', ?, ?, ?)").run(
-      JSON.stringify({ width: 1024, height: 576, fps: 24, videoKbps: 2000, videoMaxKbps: 2500, audioKbps: 128, audioRate: 48000, gopSeconds: 2 }),
+      JSON.stringify({
+        width: 1024,
+        height: 576,
+        fps: 24,
+        videoKbps: 2000,
+        videoMaxKbps: 2500,
+        audioKbps: 128,
+        audioRate: 48000,
+        gopSeconds: 2
+      }),
       now,
       now
     )
@@ -26,7 +38,13 @@ describe('upgrading a library made before takes existed (schema 2 → current)',
        VALUES (1, 'ready', 1, 'a lighthouse', 7, 'offline', 'abc', 'media/ab/abc.mp4', 'media/ab/abc.ts', 'media/ab/abc.jpg', 'media/ab/abc.strip.jpg', 3000, 1024, 576, 1, ?, ?)`
     )
     const ready = Number(shot.run(now, now).lastInsertRowid)
-    const pending = Number(old.prepare("INSERT INTO shots (channel_id, status, prompt, created_at, updated_at) VALUES (1, 'pending', 'later', ?, ?)").run(now, now).lastInsertRowid)
+    const pending = Number(
+      old
+        .prepare(
+          "INSERT INTO shots (channel_id, status, prompt, created_at, updated_at) VALUES (1, 'pending', 'later', ?, ?)"
+        )
+        .run(now, now).lastInsertRowid
+    )
     expect(old.pragma('user_version', { simple: true })).toBe(2)
     old.close()
 
@@ -35,7 +53,14 @@ describe('upgrading a library made before takes existed (schema 2 → current)',
       expect(lib.db.pragma('user_version', { simple: true })).toBe(migrations[migrations.length - 1]!.version)
       const takes = lib.listTakes(ready)
       expect(takes).toHaveLength(1)
-      expect(takes[0]).toMatchObject({ chosen: true, status: 'ready', seed: 7, backend: 'offline', mp4Path: 'media/ab/abc.mp4', tsPath: 'media/ab/abc.ts' })
+      expect(takes[0]).toMatchObject({
+        chosen: true,
+        status: 'ready',
+        seed: 7,
+        backend: 'offline',
+        mp4Path: 'media/ab/abc.mp4',
+        tsPath: 'media/ab/abc.ts'
+      })
       expect(lib.listTakes(pending)).toEqual([])
       // The shot itself is untouched.
       expect(lib.getShot(ready)).toMatchObject({ status: 'ready', approved: true, prompt: 'a lighthouse' })

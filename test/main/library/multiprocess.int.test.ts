@@ -29,12 +29,18 @@ describe('several processes on one data folder', () => {
     const tsx = join(repoRoot, 'node_modules/tsx/dist/cli.mjs')
     const run = (seed: number): Promise<{ added: number; removed: number }> =>
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [tsx, editor, dataDir, String(c.id), '400', String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] })
+        const child = spawn(process.execPath, [tsx, editor, dataDir, String(c.id), '400', String(seed)], {
+          stdio: ['ignore', 'pipe', 'pipe']
+        })
         let out = ''
         let err = ''
         child.stdout.on('data', (d: Buffer) => (out += d.toString()))
         child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-        child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as { added: number; removed: number }) : reject(new Error(`editor exited ${code}: ${err}`))))
+        child.on('close', (code) =>
+          code === 0
+            ? resolve(JSON.parse(out) as { added: number; removed: number })
+            : reject(new Error(`editor exited ${code}: ${err}`))
+        )
       })
     const [a, b] = await Promise.all([run(1), run(2)])
     const check = openLibrary(dataDir)
@@ -72,7 +78,9 @@ describe('several processes on one data folder', () => {
     const hash = (): string => createHash('sha256').update(readFileSync(file)).digest('hex')
     const before = hash()
     expect(() => openLibrary(dataDir)).toThrow(SchemaTooNewError)
-    expect(() => openLibrary(dataDir)).toThrow(/newer WebTV Studio \(schema 999; this version knows up to \d+\)\. Nothing was changed/)
+    expect(() => openLibrary(dataDir)).toThrow(
+      /newer WebTV Studio \(schema 999; this version knows up to \d+\)\. Nothing was changed/
+    )
     expect(hash()).toBe(before)
     const cli = await runWebtv(['channel', 'list', '--data-dir', dataDir])
     expect(cli.code).toBe(1)
@@ -85,7 +93,10 @@ describe('several processes on one data folder', () => {
     const clip = makeClip(tmp.dir, { width: 1024, height: 576, seconds: 8, name: 'long take.mp4' })
     const setup = await runWebtv(['channel', 'create', 'Crash', '--data-dir', dataDir])
     expect(setup.code).toBe(0)
-    const child = spawnWebtv(['import', '--channel', 'Crash', clip, '--data-dir', dataDir], { detached: true, stdio: 'ignore' })
+    const child = spawnWebtv(['import', '--channel', 'Crash', clip, '--data-dir', dataDir], {
+      detached: true,
+      stdio: 'ignore'
+    })
     const db = (): Database.Database => new Database(join(dataDir, 'library.db'), { readonly: true })
     // Wait until the conform is under way (a row claimed and ffmpeg writing its temp MP4).
     const deadline = Date.now() + 60_000
@@ -103,7 +114,9 @@ describe('several processes on one data folder', () => {
     d1.close()
     expect(mid.map((r) => r.status)).toEqual(['conforming'])
 
-    const rerun = await runWebtv(['import', '--json', '--channel', 'Crash', clip, '--data-dir', dataDir], { timeoutMs: 120_000 })
+    const rerun = await runWebtv(['import', '--json', '--channel', 'Crash', clip, '--data-dir', dataDir], {
+      timeoutMs: 120_000
+    })
     expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0)
     const line = JSON.parse(rerun.stdout.trim()) as { file: string; shotId: number }
     expect(line.file).toBe(clip)

@@ -15,9 +15,22 @@ describe('a channel on air in another process', () => {
     const cli = (args: string[]) => runWebtv([...args, '--data-dir', t.dir])
     expect((await cli(['channel', 'create', 'busy', '--size', '320x180', '--fps', '12'])).code).toBe(0)
 
-    const air = spawnWebtv(['air', '--channel', 'busy', '--rtmp-port', String(await freePort()), '--flv-port', String(await freePort()), '--data-dir', t.dir], {
-      stdio: ['pipe', 'pipe', 'pipe']
-    })
+    const air = spawnWebtv(
+      [
+        'air',
+        '--channel',
+        'busy',
+        '--rtmp-port',
+        String(await freePort()),
+        '--flv-port',
+        String(await freePort()),
+        '--data-dir',
+        t.dir
+      ],
+      {
+        stdio: ['pipe', 'pipe', 'pipe']
+      }
+    )
     let out = ''
     air.stdout!.on('data', (d: Buffer) => (out += d.toString()))
     air.stderr!.on('data', (d: Buffer) => (out += d.toString()))
@@ -48,10 +61,23 @@ describe('a channel on air in another process', () => {
     cleanups.push(t.cleanup)
     const cli = (args: string[]) => runWebtv([...args, '--data-dir', t.dir])
     expect((await cli(['channel', 'create', 'crashed', '--size', '320x180', '--fps', '12'])).code).toBe(0)
-    const air = spawnWebtv(['air', '--channel', 'crashed', '--rtmp-port', String(await freePort()), '--flv-port', String(await freePort()), '--data-dir', t.dir], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true
-    })
+    const air = spawnWebtv(
+      [
+        'air',
+        '--channel',
+        'crashed',
+        '--rtmp-port',
+        String(await freePort()),
+        '--flv-port',
+        String(await freePort()),
+        '--data-dir',
+        t.dir
+      ],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true
+      }
+    )
     let out = ''
     air.stdout!.on('data', (d: Buffer) => (out += d.toString()))
     const exited = new Promise<void>((r) => air.on('exit', () => r()))

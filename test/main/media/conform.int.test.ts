@@ -36,7 +36,9 @@ function streams(file: string): { v: Stream; a: Stream } {
 
 /** Frame indexes of the keyframes (from packet flags, in decode order = display order: no B-frames cross a closed GOP). */
 function keyframeIndexes(file: string): number[] {
-  const lines = ffprobe(file, ['-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0']).trim().split('\n')
+  const lines = ffprobe(file, ['-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0'])
+    .trim()
+    .split('\n')
   const packets = lines.map((l) => {
     const [pts, flags] = l.split(',')
     return { pts: Number(pts), key: (flags ?? '').includes('K') }
@@ -51,7 +53,10 @@ beforeAll(() => {
 })
 afterAll(() => tmp.cleanup())
 
-async function conformAndCheck(input: string, format: HouseFormat = DEFAULT_HOUSE_FORMAT): Promise<{ v: Stream; a: Stream; keys: number[]; durationMs: number }> {
+async function conformAndCheck(
+  input: string,
+  format: HouseFormat = DEFAULT_HOUSE_FORMAT
+): Promise<{ v: Stream; a: Stream; keys: number[]; durationMs: number }> {
   const out = join(tmp.dir, `out-${Math.random().toString(36).slice(2)}`)
   const targets = { mp4: `${out}.mp4`, ts: `${out}.ts`, poster: `${out}.jpg`, strip: `${out}.strip.jpg` }
   const percents: number[] = []
@@ -107,7 +112,9 @@ describe('conform to the house format (checked with ffprobe)', () => {
   })
 
   it("Zeroscope's raw 576x320 at 8 fps", async () => {
-    const r = await conformAndCheck(makeClip(tmp.dir, { width: 576, height: 320, fps: 8, seconds: 1.5, audio: { rate: 48000 } }))
+    const r = await conformAndCheck(
+      makeClip(tmp.dir, { width: 576, height: 320, fps: 8, seconds: 1.5, audio: { rate: 48000 } })
+    )
     expect(r.durationMs).toBe(1500)
   })
 
@@ -123,14 +130,37 @@ describe('conform to the house format (checked with ffprobe)', () => {
   it('rotation metadata is honoured and a smaller channel format is respected', async () => {
     const raw = makeClip(tmp.dir, { width: 320, height: 180, seconds: 1, name: 'landscape.mp4' })
     const rotated = join(tmp.dir, 'rotated.mp4')
-    execFileSync(toolPath('ffmpeg'), ['-loglevel', 'error', '-y', '-i', raw, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated])
+    execFileSync(toolPath('ffmpeg'), [
+      '-loglevel',
+      'error',
+      '-y',
+      '-i',
+      raw,
+      '-c',
+      'copy',
+      '-metadata:s:v:0',
+      'rotate=90',
+      rotated
+    ])
     const format = { ...DEFAULT_HOUSE_FORMAT, width: 320, height: 180, fps: 12 }
     const out = join(tmp.dir, 'rot-out')
     await conformAndCheck(rotated, format)
     // The rotated picture is 180 wide on a 320 canvas: the left and right edges are black bars.
     const targets = { mp4: `${out}.mp4`, ts: `${out}.ts`, poster: `${out}.jpg`, strip: `${out}.strip.jpg` }
     await conform(rotated, targets, format)
-    const gray = execFileSync(toolPath('ffmpeg'), ['-loglevel', 'error', '-i', targets.mp4, '-frames:v', '1', '-vf', 'format=gray', '-f', 'rawvideo', '-'])
+    const gray = execFileSync(toolPath('ffmpeg'), [
+      '-loglevel',
+      'error',
+      '-i',
+      targets.mp4,
+      '-frames:v',
+      '1',
+      '-vf',
+      'format=gray',
+      '-f',
+      'rawvideo',
+      '-'
+    ])
     const row = gray.subarray(90 * 320, 91 * 320)
     expect(Math.max(...row.subarray(0, 60))).toBeLessThan(30)
     expect(Math.max(...row.subarray(100, 220))).toBeGreaterThan(60)
@@ -139,24 +169,32 @@ describe('conform to the house format (checked with ffprobe)', () => {
   // The same error whether the cancel lands while probing or while encoding, and no
   // wall-clock bound (it failed on a busy machine): what matters is that the result is
   // AbortedError and that no ffmpeg/ffprobe for this output is left running.
-  it.each(['probe', 'conform'] as const)('is cancelled by an AbortSignal during the %s step, with the same error, leaving no tool running', async (step) => {
-    const clip = makeClip(tmp.dir, { width: 320, height: 180, seconds: 4 })
-    const ac = new AbortController()
-    const out = join(tmp.dir, `cancel-${step}`)
-    const p = conform(clip, { mp4: `${out}.mp4`, ts: `${out}.ts`, poster: `${out}.jpg`, strip: `${out}.strip.jpg` }, DEFAULT_HOUSE_FORMAT, {
-      signal: ac.signal,
-      onProgress: (pr) => {
-        // 'probe' is reported just before ffprobe starts: abort once it runs.
-        if (pr.step === step) setImmediate(() => ac.abort())
-      }
-    })
-    const err = await p.then(
-      () => null,
-      (e: unknown) => e
-    )
-    expect(err).toBeInstanceOf(AbortedError)
-    expect((err as Error).message).toBe('cancelled')
-    expect(existsSync(`${out}.ts`)).toBe(false)
-    if (process.platform === 'linux') expect([...toolsMentioning(out), ...toolsMentioning(clip)]).toEqual([])
-  })
+  it.each(['probe', 'conform'] as const)(
+    'is cancelled by an AbortSignal during the %s step, with the same error, leaving no tool running',
+    async (step) => {
+      const clip = makeClip(tmp.dir, { width: 320, height: 180, seconds: 4 })
+      const ac = new AbortController()
+      const out = join(tmp.dir, `cancel-${step}`)
+      const p = conform(
+        clip,
+        { mp4: `${out}.mp4`, ts: `${out}.ts`, poster: `${out}.jpg`, strip: `${out}.strip.jpg` },
+        DEFAULT_HOUSE_FORMAT,
+        {
+          signal: ac.signal,
+          onProgress: (pr) => {
+            // 'probe' is reported just before ffprobe starts: abort once it runs.
+            if (pr.step === step) setImmediate(() => ac.abort())
+          }
+        }
+      )
+      const err = await p.then(
+        () => null,
+        (e: unknown) => e
+      )
+      expect(err).toBeInstanceOf(AbortedError)
+      expect((err as Error).message).toBe('cancelled')
+      expect(existsSync(`${out}.ts`)).toBe(false)
+      if (process.platform === 'linux') expect([...toolsMentioning(out), ...toolsMentioning(clip)]).toEqual([])
+    }
+  )
 })

@@ -39,7 +39,8 @@ describe('probe parsing (captured ffprobe output)', () => {
   })
 
   it('tells a cut-off MP4 from a text file, although ffprobe says the same of both', () => {
-    const stderr = '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x1] moov atom not found\nx.mp4: Invalid data found when processing input'
+    const stderr =
+      '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x1] moov atom not found\nx.mp4: Invalid data found when processing input'
     const mp4Head = Buffer.from('\0\0\0\x20ftypisom\0\0\0\0', 'latin1')
     expect(explainProbeFailure('x.mp4', stderr, mp4Head).kind).toBe('corrupt')
     expect(explainProbeFailure('x.mp4', stderr, Buffer.from('These are my notes')).kind).toBe('not_media')
@@ -62,7 +63,11 @@ describe('conform arguments', () => {
   })
   it('rounds the length to whole frames of the channel rate', () => {
     const odd = { ...info, video: { ...info.video!, durationSec: 2.99 } }
-    expect(planConform({ ...DEFAULT_HOUSE_FORMAT, fps: 8 }, odd)).toMatchObject({ frames: 24, durationSec: 3, audioSamples: 144000 })
+    expect(planConform({ ...DEFAULT_HOUSE_FORMAT, fps: 8 }, odd)).toMatchObject({
+      frames: 24,
+      durationSec: 3,
+      audioSamples: 144000
+    })
   })
   it('picks an H.264 level that fits the picture rate', () => {
     expect(h264Level(DEFAULT_HOUSE_FORMAT)).toBe('4.0')

@@ -24,12 +24,15 @@ describe('ffmpeg -progress parser', () => {
     const whole = parseProgress(captured).map((b) => b.outTimeUs)
     const p = new ProgressParser()
     const pieces: Array<number | null> = []
-    for (let i = 0; i < captured.length; i += 7) pieces.push(...p.push(captured.slice(i, i + 7)).map((b) => b.outTimeUs))
+    for (let i = 0; i < captured.length; i += 7)
+      pieces.push(...p.push(captured.slice(i, i + 7)).map((b) => b.outTimeUs))
     expect(pieces).toEqual(whole)
   })
 
   it('reads N/A, negative times and the hh:mm:ss fallback without crashing', () => {
-    const [a, b] = parseProgress('out_time_us=N/A\nout_time=-00:00:00.500000\nspeed=N/A\nprogress=continue\nout_time=00:01:02.500000\nprogress=continue\n')
+    const [a, b] = parseProgress(
+      'out_time_us=N/A\nout_time=-00:00:00.500000\nspeed=N/A\nprogress=continue\nout_time=00:01:02.500000\nprogress=continue\n'
+    )
     expect(a!.outTimeUs).toBe(0)
     expect(a!.speed).toBeNull()
     expect(b!.outTimeUs).toBe(62_500_000)

@@ -21,7 +21,10 @@ beforeAll(async () => {
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>studio</title>')
   writeFileSync(join(rendererDir, 'watch.html'), '<!doctype html><title>watch</title>')
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)')
-  core = await Core.open({ dataDir: join(t.dir, 'data'), shell: 'headless', version: '0.0.0-test' }, [secretsFeature, appFeature])
+  core = await Core.open({ dataDir: join(t.dir, 'data'), shell: 'headless', version: '0.0.0-test' }, [
+    secretsFeature,
+    appFeature
+  ])
   mkdirSync(join(core.dataDir, 'media'), { recursive: true })
   writeFileSync(join(core.dataDir, 'media', 'clip.mp4'), Buffer.alloc(1000, 7))
   writeFileSync(join(core.dataDir, 'library.db'), 'not for the web')
@@ -53,7 +56,9 @@ function openSocket(headers: Record<string, string>): Promise<WebSocket> {
 }
 
 function nextMessage(ws: WebSocket): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()) as Record<string, unknown>)))
+  return new Promise((resolve) =>
+    ws.once('message', (d) => resolve(JSON.parse(d.toString()) as Record<string, unknown>))
+  )
 }
 
 describe('headless studio server', () => {
@@ -97,7 +102,11 @@ describe('headless studio server', () => {
 
       reply = nextMessage(ws)
       ws.send(JSON.stringify({ t: 'call', id: 2, name: 'app.ping', input: { echo: 42 } }))
-      expect(await reply).toMatchObject({ t: 'result', id: 2, result: { ok: false, error: { code: 'invalid_input', field: 'echo' } } })
+      expect(await reply).toMatchObject({
+        t: 'result',
+        id: 2,
+        result: { ok: false, error: { code: 'invalid_input', field: 'echo' } }
+      })
 
       reply = nextMessage(ws)
       ws.send(JSON.stringify({ t: 'call', id: 3, name: 'app.nope', input: {} }))
@@ -145,7 +154,11 @@ describe('headless studio server', () => {
 
   it('refuses cross-origin and non-JSON calls even with the token', async () => {
     const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }
-    const evil = await fetch(`${server.baseUrl}/api/call/app.ping`, { method: 'POST', headers: { ...headers, origin: 'http://127.0.0.1:9999' }, body: '{}' })
+    const evil = await fetch(`${server.baseUrl}/api/call/app.ping`, {
+      method: 'POST',
+      headers: { ...headers, origin: 'http://127.0.0.1:9999' },
+      body: '{}'
+    })
     expect(evil.status).toBe(403)
     const form = await fetch(`${server.baseUrl}/api/call/app.ping`, {
       method: 'POST',
@@ -153,7 +166,11 @@ describe('headless studio server', () => {
       body: '{}'
     })
     expect(form.status).toBe(415)
-    const upload = await fetch(`${server.baseUrl}/api/upload?name=x.mp4`, { method: 'POST', headers: { ...headers, origin: 'http://evil.example' }, body: 'x' })
+    const upload = await fetch(`${server.baseUrl}/api/upload?name=x.mp4`, {
+      method: 'POST',
+      headers: { ...headers, origin: 'http://evil.example' },
+      body: 'x'
+    })
     expect(upload.status).toBe(403)
   })
 

@@ -10,7 +10,15 @@ import { redact } from '../../secrets'
 import { GenerationError, permanent, quota, transient } from '../errors'
 import { mayAttachToken, tokenDecision } from '../token-policy'
 import type { StepContext } from '../types'
-import { fillTemplate, placeholdersIn, type GradioMapping, type Placeholder, type StepName, type TemplateValues, STEP_VALUES } from './presets'
+import {
+  fillTemplate,
+  placeholdersIn,
+  type GradioMapping,
+  type Placeholder,
+  type StepName,
+  type TemplateValues,
+  STEP_VALUES
+} from './presets'
 
 export interface SpaceTarget {
   /** A Space id ("owner/name") or the app's URL. */
@@ -23,7 +31,9 @@ export interface SpaceTarget {
 /** The token for a request to `url`, when the token policy lets it go there. */
 export function tokenFor(target: SpaceTarget, url: string): string | undefined {
   if (!target.token) return undefined
-  return mayAttachToken(url, { service: 'huggingface', allowCustomHost: target.tokenToCustomHost }) ? target.token : undefined
+  return mayAttachToken(url, { service: 'huggingface', allowCustomHost: target.tokenToCustomHost })
+    ? target.token
+    : undefined
 }
 
 /** Where the client sends the token first: the Space's URL, or (for an "owner/name" id) huggingface.co, which resolves it. */
@@ -74,13 +84,17 @@ function messageOf(err: unknown): string {
 /** Turn anything the client threw into a transient or permanent failure that says what to do. */
 export function classifySpaceError(space: string, err: unknown, spaceStatus?: SpaceStatus): GenerationError {
   if (spaceStatus?.status === 'paused') {
-    return permanent(`The Space ${space} is paused by its owner. Duplicate it to your account (or pick another copy) and point the backend at the copy.`)
+    return permanent(
+      `The Space ${space} is paused by its owner. Duplicate it to your account (or pick another copy) and point the backend at the copy.`
+    )
   }
   if (err instanceof GenerationError) return err
   const msg = messageOf(err)
   const code = (err as { code?: unknown } | null)?.code
   if (code === 'validation_error') {
-    return permanent(`The Space ${space} rejected the arguments: ${msg}. Run "webtv backends test" to compare the mapping with what the Space expects.`)
+    return permanent(
+      `The Space ${space} rejected the arguments: ${msg}. Run "webtv backends test" to compare the mapping with what the Space expects.`
+    )
   }
   if (ZEROGPU.test(msg)) {
     const wait = /try again in (?:(\d+):)?(\d{1,2}):(\d{2})/i.exec(msg)
@@ -98,18 +112,24 @@ export function classifySpaceError(space: string, err: unknown, spaceStatus?: Sp
     )
   }
   if (UNAUTHORIZED.test(msg)) {
-    return permanent(`The Space ${space} needs a Hugging Face token (it answered 401). Set one with "webtv backends set --hf-token" or in Settings → Backends.`)
+    return permanent(
+      `The Space ${space} needs a Hugging Face token (it answered 401). Set one with "webtv backends set --hf-token" or in Settings → Backends.`
+    )
   }
   const status = CONFIG_STATUS.exec(msg)
   if (status) {
     const n = Number(status[1])
-    if (n === 503 || n === 502 || n === 504) return transient(`The Space ${space} is asleep or starting (HTTP ${n}); will retry.`)
+    if (n === 503 || n === 502 || n === 504)
+      return transient(`The Space ${space} is asleep or starting (HTTP ${n}); will retry.`)
     if (n >= 500) return transient(`The Space ${space} failed with HTTP ${n}; will retry.`)
-    if (n === 404) return permanent(`Nothing answers as a Gradio app at ${space} (HTTP 404). Check the Space id or URL.`)
+    if (n === 404)
+      return permanent(`Nothing answers as a Gradio app at ${space} (HTTP 404). Check the Space id or URL.`)
     return permanent(`The Space ${space} answered HTTP ${n} for its configuration. Check the Space id or URL.`)
   }
-  if (BROKEN.test(msg) || /could not parse server response/i.test(msg)) return transient(`The connection to ${space} broke; will retry.`)
-  if (UNREACHABLE.test(msg)) return transient(`Could not reach ${space} (${msg}); will retry. Check the URL if this persists.`)
+  if (BROKEN.test(msg) || /could not parse server response/i.test(msg))
+    return transient(`The connection to ${space} broke; will retry.`)
+  if (UNREACHABLE.test(msg))
+    return transient(`Could not reach ${space} (${msg}); will retry. Check the URL if this persists.`)
   if (/no endpoint matching/i.test(msg)) return permanent(`${msg} Fix the endpoint in the backend settings.`)
   // Anything the app itself raised (CUDA out of memory, GPU quota…): often passes, so retry within the attempt limit.
   return transient(`The Space ${space} reported an error: ${msg}`)
@@ -141,15 +161,23 @@ async function connect(target: SpaceTarget, events: Array<'data' | 'status' | 'l
     })
     return { client, spaceStatus }
   } catch (err) {
-    throw withheld(target, spaceStatusMessage(target.space, spaceStatus) ?? classifySpaceError(target.space, err, spaceStatus))
+    throw withheld(
+      target,
+      spaceStatusMessage(target.space, spaceStatus) ?? classifySpaceError(target.space, err, spaceStatus)
+    )
   }
 }
 
 /** A 401 from a Space we kept the token from (token-host policy): say why, and which switch sends it. */
 function withheld(target: SpaceTarget, e: GenerationError): GenerationError {
   if (!target.token || !UNAUTHORIZED_HINT.test(e.message) || tokenFor(target, connectUrl(target.space))) return e
-  const d = tokenDecision(connectUrl(target.space), { service: 'huggingface', allowCustomHost: target.tokenToCustomHost })
-  return permanent(`The Space ${target.space} answered 401: it needs a token, and yours was not sent. ${d.send ? '' : d.reason}`)
+  const d = tokenDecision(connectUrl(target.space), {
+    service: 'huggingface',
+    allowCustomHost: target.tokenToCustomHost
+  })
+  return permanent(
+    `The Space ${target.space} answered 401: it needs a token, and yours was not sent. ${d.send ? '' : d.reason}`
+  )
 }
 
 /** What a sleeping or paused Space answers on its own URL (the HF proxy's page), read without the client. */
@@ -195,12 +223,17 @@ function describeParams(params: EndpointParam[]): SpaceTestResult['parameters'] 
 const FILE_COMPONENTS = /video|file|audio|image|upload/i
 
 /** Compare a mapping with the endpoint's declared parameters; undefined when they fit. */
-export function checkMapping(mapping: GradioMapping, params: SpaceTestResult['parameters'], step: StepName): string | undefined {
+export function checkMapping(
+  mapping: GradioMapping,
+  params: SpaceTestResult['parameters'],
+  step: StepName
+): string | undefined {
   const sig = params.map((p) => `${p.name}: ${p.component === '?' ? p.type : p.component}`).join(', ')
   const used = placeholdersIn(mapping.args)
   const allowed = new Set<Placeholder>(STEP_VALUES[step])
   for (const p of used) {
-    if (!allowed.has(p)) return `The ${step} step cannot fill {${p}}; it provides ${[...allowed].map((a) => `{${a}}`).join(', ')}.`
+    if (!allowed.has(p))
+      return `The ${step} step cannot fill {${p}}; it provides ${[...allowed].map((a) => `{${a}}`).join(', ')}.`
   }
   const check = (value: unknown, param: SpaceTestResult['parameters'][number]): string | undefined => {
     if (value === '{video}' && !FILE_COMPONENTS.test(param.component) && param.type !== 'any') {
@@ -219,7 +252,8 @@ export function checkMapping(mapping: GradioMapping, params: SpaceTestResult['pa
       return `${mapping.endpoint} takes ${params.length} values (${sig}) but the mapping sends ${mapping.args.length}.`
     }
     for (let i = mapping.args.length; i < params.length; i++) {
-      if (!params[i]!.hasDefault) return `${mapping.endpoint} takes ${params.length} values (${sig}); the mapping sends ${mapping.args.length} and "${params[i]!.name}" has no default.`
+      if (!params[i]!.hasDefault)
+        return `${mapping.endpoint} takes ${params.length} values (${sig}); the mapping sends ${mapping.args.length} and "${params[i]!.name}" has no default.`
     }
     for (let i = 0; i < mapping.args.length; i++) {
       const problem = check(mapping.args[i], params[i]!)
@@ -252,14 +286,30 @@ export async function testSpace(target: SpaceTarget, mapping: GradioMapping, ste
     const e = err instanceof GenerationError ? err : classifySpaceError(target.space, err)
     const pause = /asleep|starting|HTTP 5\d\d|sleeping|building/.test(e.message) ? await probePause(target) : undefined
     if (pause === 'paused' || /paused/.test(e.message)) {
-      return { ...base, ok: false, problem: 'paused', message: `The Space ${target.space} is paused by its owner. Duplicate it to your account (or use another copy) and point the backend at the copy.` }
+      return {
+        ...base,
+        ok: false,
+        problem: 'paused',
+        message: `The Space ${target.space} is paused by its owner. Duplicate it to your account (or use another copy) and point the backend at the copy.`
+      }
     }
     if (pause === 'sleeping' || /asleep|sleeping|starting|building/.test(e.message)) {
-      return { ...base, ok: false, problem: 'sleeping', message: `The Space ${target.space} is asleep or starting up. Jobs sent to it wait and retry; test again in a minute or two.` }
+      return {
+        ...base,
+        ok: false,
+        problem: 'sleeping',
+        message: `The Space ${target.space} is asleep or starting up. Jobs sent to it wait and retry; test again in a minute or two.`
+      }
     }
-    const problem: SpaceProblem = /token|401/.test(e.message) ? 'unauthorized' : /Gradio 3/.test(e.message) ? 'gradio3' : 'unreachable'
+    const problem: SpaceProblem = /token|401/.test(e.message)
+      ? 'unauthorized'
+      : /Gradio 3/.test(e.message)
+        ? 'gradio3'
+        : 'unreachable'
     const message =
-      problem === 'unreachable' ? `Could not reach ${target.space}: ${messageOf(err)}. Check the Space id or URL and your connection.` : e.message
+      problem === 'unreachable'
+        ? `Could not reach ${target.space}: ${messageOf(err)}. Check the Space id or URL and your connection.`
+        : e.message
     return { ...base, ok: false, problem, message: clean(message) }
   }
   const { client } = connected
@@ -277,7 +327,13 @@ export async function testSpace(target: SpaceTarget, mapping: GradioMapping, ste
     }
     const info = client.api_info as { named_endpoints?: Record<string, { parameters?: EndpointParam[] }> } | undefined
     if (!info?.named_endpoints) {
-      return { ...base, ok: false, problem: 'no-api-info', gradioVersion: version, message: `${target.space} publishes no API description (its /info page). The Space may hide its API (show_api=False); use a copy that shows it.` }
+      return {
+        ...base,
+        ok: false,
+        problem: 'no-api-info',
+        gradioVersion: version,
+        message: `${target.space} publishes no API description (its /info page). The Space may hide its API (show_api=False); use a copy that shows it.`
+      }
     }
     const endpoints = Object.keys(info.named_endpoints)
     const name = mapping.endpoint.startsWith('/') ? mapping.endpoint : `/${mapping.endpoint}`
@@ -294,8 +350,15 @@ export async function testSpace(target: SpaceTarget, mapping: GradioMapping, ste
     }
     const parameters = describeParams(ep.parameters ?? [])
     const wrong = checkMapping(mapping, parameters, step)
-    if (wrong) return { ok: false, problem: 'wrong-parameters', gradioVersion: version, endpoints, parameters, message: wrong }
-    return { ok: true, gradioVersion: version, endpoints, parameters, message: `${target.space} ${name} is reachable and matches the mapping.` }
+    if (wrong)
+      return { ok: false, problem: 'wrong-parameters', gradioVersion: version, endpoints, parameters, message: wrong }
+    return {
+      ok: true,
+      gradioVersion: version,
+      endpoints,
+      parameters,
+      message: `${target.space} ${name} is reachable and matches the mapping.`
+    }
   } finally {
     client.close()
   }
@@ -334,7 +397,12 @@ export async function runOnSpace(target: SpaceTarget, opts: RunOnSpaceOptions, c
   } catch (err) {
     // A paused Space looks like a sleeping one (503) until its page is read; only the paused one is hopeless.
     if (err instanceof GenerationError && /HTTP 503/.test(err.message) && (await probePause(target)) === 'paused') {
-      throw classifySpaceError(target.space, err, { status: 'paused', load_status: 'error', message: 'paused', detail: 'PAUSED' } as SpaceStatus)
+      throw classifySpaceError(target.space, err, {
+        status: 'paused',
+        load_status: 'error',
+        message: 'paused',
+        detail: 'PAUSED'
+      } as SpaceStatus)
     }
     throw err
   }
@@ -360,7 +428,10 @@ export async function runOnSpace(target: SpaceTarget, opts: RunOnSpaceOptions, c
       const bytes = await readFile(String(values.video))
       const up = await client.upload_files(root, [new Blob([bytes])])
       if (up.error || !up.files?.[0]) {
-        throw classifySpaceError(target.space, new Error(`Uploading the clip failed: ${up.error ?? 'no file path returned'}`))
+        throw classifySpaceError(
+          target.space,
+          new Error(`Uploading the clip failed: ${up.error ?? 'no file path returned'}`)
+        )
       }
       values = { ...values, video: up.files[0] }
     }
@@ -374,11 +445,22 @@ export async function runOnSpace(target: SpaceTarget, opts: RunOnSpaceOptions, c
     for await (const msg of job) {
       if (msg.type === 'status') {
         const s = msg as Status & { type: 'status'; code?: string }
-        if (s.stage === 'error') throw Object.assign(new Error(typeof s.message === 'string' ? s.message : s.message ? JSON.stringify(s.message) : 'The Space reported an error.'), { code: s.code })
+        if (s.stage === 'error')
+          throw Object.assign(
+            new Error(
+              typeof s.message === 'string'
+                ? s.message
+                : s.message
+                  ? JSON.stringify(s.message)
+                  : 'The Space reported an error.'
+            ),
+            { code: s.code }
+          )
         if (s.stage === 'pending' || s.stage === 'generating') {
           const pd = s.progress_data?.find((p) => p.length && p.index != null)
           ctx.onProgress({
-            queuePosition: typeof s.position === 'number' && s.position > 0 ? s.position : s.position === 0 ? undefined : undefined,
+            queuePosition:
+              typeof s.position === 'number' && s.position > 0 ? s.position : s.position === 0 ? undefined : undefined,
             etaSeconds: typeof s.eta === 'number' ? Math.max(0, Math.round(s.eta)) : undefined,
             percent: pd && pd.length ? Math.round(((pd.index ?? 0) / pd.length) * 100) : undefined
           })
@@ -389,18 +471,31 @@ export async function runOnSpace(target: SpaceTarget, opts: RunOnSpaceOptions, c
       }
     }
     if (ctx.signal.aborted) throw new GenerationError('canceled', 'Canceled.')
-    if (timeout.aborted) throw transient(`The Space ${target.space} did not finish within ${Math.round(opts.timeoutMs / 1000)} s; will retry.`)
+    if (timeout.aborted)
+      throw transient(
+        `The Space ${target.space} did not finish within ${Math.round(opts.timeoutMs / 1000)} s; will retry.`
+      )
     if (!output) throw transient(`The Space ${target.space} ended the job without a result; will retry.`)
     const file = findFile(output[opts.mapping.outputIndex])
     if (!file) {
-      throw permanent(`The Space's output #${opts.mapping.outputIndex} is not a file (${JSON.stringify(output[opts.mapping.outputIndex])?.slice(0, 120)}). Fix the output index in the mapping.`)
+      throw permanent(
+        `The Space's output #${opts.mapping.outputIndex} is not a file (${JSON.stringify(output[opts.mapping.outputIndex])?.slice(0, 120)}). Fix the output index in the mapping.`
+      )
     }
     const prefix = (client as unknown as { api_prefix?: string }).api_prefix ?? ''
     const url = file.url ?? `${cfg.root}${prefix}/file=${file.path}`
-    return await download(target, url, join(ctx.workDir, opts.outputName + (extname(new URL(url).pathname) || extname(file.orig_name ?? '') || '.mp4')), ctx.signal)
+    return await download(
+      target,
+      url,
+      join(ctx.workDir, opts.outputName + (extname(new URL(url).pathname) || extname(file.orig_name ?? '') || '.mp4')),
+      ctx.signal
+    )
   } catch (err) {
     if (ctx.signal.aborted) throw new GenerationError('canceled', 'Canceled.')
-    if (timeout.aborted) throw transient(`The Space ${target.space} did not finish within ${Math.round(opts.timeoutMs / 1000)} s; will retry.`)
+    if (timeout.aborted)
+      throw transient(
+        `The Space ${target.space} did not finish within ${Math.round(opts.timeoutMs / 1000)} s; will retry.`
+      )
     throw withheld(target, classifySpaceError(target.space, err))
   } finally {
     stop.removeEventListener('abort', onStop)
@@ -425,8 +520,12 @@ async function download(target: SpaceTarget, url: string, out: string, signal: A
   const token = spaceOrigins(target.space).includes(new URL(url).origin) ? tokenFor(target, url) : undefined
   if (token) headers.Authorization = `Bearer ${token}`
   const res = await fetch(url, { headers, signal })
-  if (res.status === 401 || res.status === 403) throw permanent(`The Space ${target.space} refused the output download (${res.status}); it needs a Hugging Face token.`)
-  if (!res.ok || !res.body) throw transient(`Downloading the output from ${target.space} failed (HTTP ${res.status}); will retry.`)
+  if (res.status === 401 || res.status === 403)
+    throw permanent(
+      `The Space ${target.space} refused the output download (${res.status}); it needs a Hugging Face token.`
+    )
+  if (!res.ok || !res.body)
+    throw transient(`Downloading the output from ${target.space} failed (HTTP ${res.status}); will retry.`)
   await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream), createWriteStream(out))
   return out
 }

@@ -17,7 +17,10 @@ export function uploadFile(file: File, onProgress: (fraction: number) => void, b
     xhr.upload.onprogress = (ev) => {
       if (ev.lengthComputable && ev.total > 0) onProgress(ev.loaded / ev.total)
     }
-    xhr.onerror = () => reject(new Error(`Uploading ${file.name} failed: the studio could not be reached. Check that it is still running.`))
+    xhr.onerror = () =>
+      reject(
+        new Error(`Uploading ${file.name} failed: the studio could not be reached. Check that it is still running.`)
+      )
     xhr.onload = () => {
       let body: unknown = null
       try {
@@ -42,7 +45,11 @@ export function uploadFile(file: File, onProgress: (fraction: number) => void, b
  * A path the core can read for each file: in Electron the file is already on this
  * machine (the preload's pathForFile); in a browser it is uploaded first.
  */
-export async function pathForImport(client: Pick<StudioClient, 'pathForFile'>, file: File, onProgress: (fraction: number) => void): Promise<string> {
+export async function pathForImport(
+  client: Pick<StudioClient, 'pathForFile'>,
+  file: File,
+  onProgress: (fraction: number) => void
+): Promise<string> {
   if (client.pathForFile) {
     const p = client.pathForFile(file)
     if (p) {

@@ -1,4 +1,12 @@
-import type { CallInput, CallName, CallOutput, EventName, EventPayload, StudioBridge, StudioErrorShape } from '../../../shared/contract'
+import type {
+  CallInput,
+  CallName,
+  CallOutput,
+  EventName,
+  EventPayload,
+  StudioBridge,
+  StudioErrorShape
+} from '../../../shared/contract'
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected'
 
@@ -104,7 +112,8 @@ export class WsBridge implements StudioBridge {
   }
 
   invoke<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> {
-    if (this.closedByUser) return Promise.reject(new BridgeError('disconnected', `Cannot call ${name}: the studio connection was closed.`))
+    if (this.closedByUser)
+      return Promise.reject(new BridgeError('disconnected', `Cannot call ${name}: the studio connection was closed.`))
     const id = this.nextId++
     const frame = JSON.stringify({ t: 'call', id, name, input })
     return new Promise<CallOutput<K>>((resolve, reject) => {
@@ -194,7 +203,12 @@ export class WsBridge implements StudioBridge {
     for (const [id, p] of this.pending) {
       if (!p.sent) continue
       this.pending.delete(id)
-      p.reject(new BridgeError('disconnected', `${p.name} did not finish: ${why}. Check that the studio is running; the page reconnects by itself.`))
+      p.reject(
+        new BridgeError(
+          'disconnected',
+          `${p.name} did not finish: ${why}. Check that the studio is running; the page reconnects by itself.`
+        )
+      )
     }
   }
 

@@ -7,7 +7,14 @@ import { AddDestinationForm } from './AddDestinationForm'
 import { StreamKeyForm } from './StreamKeyForm'
 
 /** The local server and every remote destination of a channel, each with its state, key and actions. */
-const KIND_LABEL: Record<DestinationDto['kind'], string> = { twitch: 'Twitch', rtmp: 'RTMP', youtube: 'YouTube', facebook: 'Facebook', kick: 'Kick', srt: 'SRT' }
+const KIND_LABEL: Record<DestinationDto['kind'], string> = {
+  twitch: 'Twitch',
+  rtmp: 'RTMP',
+  youtube: 'YouTube',
+  facebook: 'Facebook',
+  kick: 'Kick',
+  srt: 'SRT'
+}
 
 export function DestinationList({
   air,

@@ -27,15 +27,29 @@ function AutopilotSwitches() {
   return (
     <section className="autopilot" aria-label="Autopilot">
       <label className="switch">
-        <input type="checkbox" checked={ap.enabled} onChange={(e) => void setAutopilot({ enabled: e.target.checked })} />
+        <input
+          type="checkbox"
+          checked={ap.enabled}
+          onChange={(e) => void setAutopilot({ enabled: e.target.checked })}
+        />
         <span>
           Autopilot <span className="muted">— keeps {ap.minutesAhead} min ready ahead of the air</span>
         </span>
       </label>
       <label className="switch">
-        <input type="checkbox" checked={ap.reviewPolicy === 'manual'} onChange={(e) => void setAutopilot({ reviewPolicy: e.target.checked ? 'manual' : 'auto' })} />
+        <input
+          type="checkbox"
+          checked={ap.reviewPolicy === 'manual'}
+          onChange={(e) => void setAutopilot({ reviewPolicy: e.target.checked ? 'manual' : 'auto' })}
+        />
         <span>
-          Hold new shots for review <span className="muted">— {ap.reviewPolicy === 'manual' ? 'you approve each shot before it airs' : 'shots air as soon as they are ready'}</span>
+          Hold new shots for review{' '}
+          <span className="muted">
+            —{' '}
+            {ap.reviewPolicy === 'manual'
+              ? 'you approve each shot before it airs'
+              : 'shots air as soon as they are ready'}
+          </span>
         </span>
       </label>
       <p className="muted small">
@@ -65,12 +79,24 @@ function WriteForm({ defaultTheme }: { defaultTheme: string }) {
     <form className="write-form" onSubmit={submit} aria-label="Write shot prompts">
       <label className="field">
         <span>Theme</span>
-        <textarea rows={2} value={theme} onChange={(e) => setTheme(e.target.value)} placeholder="e.g. a lighthouse keeper's night, stormy sea, warm lamp light" maxLength={2000} />
+        <textarea
+          rows={2}
+          value={theme}
+          onChange={(e) => setTheme(e.target.value)}
+          placeholder="e.g. a lighthouse keeper's night, stormy sea, warm lamp light"
+          maxLength={2000}
+        />
       </label>
       <div className="field-row">
         <label className="field compact">
           <span>Shots</span>
-          <input type="number" min={1} max={50} value={count} onChange={(e) => setCount(Math.max(1, Math.min(50, Number(e.target.value) || 1)))} />
+          <input
+            type="number"
+            min={1}
+            max={50}
+            value={count}
+            onChange={(e) => setCount(Math.max(1, Math.min(50, Number(e.target.value) || 1)))}
+          />
         </label>
         <label className="field compact grow">
           <span>Writer</span>
@@ -127,9 +153,19 @@ function DraftEditor() {
                 Shot {i + 1}
                 {s.seed !== undefined ? ` · seed ${s.seed}` : ''}
               </span>
-              <textarea rows={3} value={s.prompt} onChange={(e) => editShot(s.key, e.target.value)} aria-label={`Prompt of shot ${i + 1}`} />
+              <textarea
+                rows={3}
+                value={s.prompt}
+                onChange={(e) => editShot(s.key, e.target.value)}
+                aria-label={`Prompt of shot ${i + 1}`}
+              />
             </label>
-            <button type="button" className="btn small ghost" onClick={() => removeShot(s.key)} aria-label={`Remove shot ${i + 1}`}>
+            <button
+              type="button"
+              className="btn small ghost"
+              onClick={() => removeShot(s.key)}
+              aria-label={`Remove shot ${i + 1}`}
+            >
               Remove
             </button>
           </li>
@@ -155,7 +191,12 @@ function DraftEditor() {
       </div>
       {tooShort && <p className="warn-text">Every prompt needs a few words.</p>}
       <div className="field-row">
-        <button type="button" className="btn primary" disabled={sending || tooShort || draft.shots.length === 0} onClick={() => void send({ backend, music })}>
+        <button
+          type="button"
+          className="btn primary"
+          disabled={sending || tooShort || draft.shots.length === 0}
+          onClick={() => void send({ backend, music })}
+        >
           {sending ? 'Sending…' : `Send ${draft.shots.length} to the queue`}
         </button>
         <button type="button" className="btn ghost" onClick={discard}>
@@ -217,7 +258,11 @@ function JobRow({ job, now }: { job: JobDto; now: number }) {
                 {s.label}
               </span>
             ))}
-          <progress max={100} value={job.state === 'queued' ? 0 : job.percent} aria-label={`${job.step ?? job.state} ${Math.round(job.percent)} %`} />
+          <progress
+            max={100}
+            value={job.state === 'queued' ? 0 : job.percent}
+            aria-label={`${job.step ?? job.state} ${Math.round(job.percent)} %`}
+          />
           <span className="muted small">
             {job.state === 'queued'
               ? job.queuePosition !== null

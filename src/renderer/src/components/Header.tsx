@@ -12,7 +12,9 @@ export function Header({ view, onView }: { view: View; onView: (v: View) => void
   const select = useChannels((s) => s.select)
   const createChannel = useChannels((s) => s.create)
   // The library's unfiltered total is fresher than the channel list's count while imports run.
-  const liveCount = useLibrary((s) => (s.channelId === selectedId && !s.search.trim() && s.status === 'all' ? s.total : null))
+  const liveCount = useLibrary((s) =>
+    s.channelId === selectedId && !s.search.trim() && s.status === 'all' ? s.total : null
+  )
   const [creating, setCreating] = useState(false)
   const [name, setName] = useState('')
 
@@ -29,7 +31,10 @@ export function Header({ view, onView }: { view: View; onView: (v: View) => void
   return (
     <header className="app-header">
       <div className="brand" aria-label="WebTV Studio">
-        <span className="brand-mark" aria-hidden="true">▶</span> WebTV Studio
+        <span className="brand-mark" aria-hidden="true">
+          ▶
+        </span>{' '}
+        WebTV Studio
       </div>
       <div className="channel-switcher">
         <label htmlFor="channel-select">Channel</label>
@@ -48,7 +53,14 @@ export function Header({ view, onView }: { view: View; onView: (v: View) => void
         </select>
         {creating ? (
           <form onSubmit={submit} className="inline-form">
-            <input aria-label="New channel name" autoFocus value={name} onChange={(e) => setName(e.target.value)} placeholder="Channel name" maxLength={80} />
+            <input
+              aria-label="New channel name"
+              autoFocus
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="Channel name"
+              maxLength={80}
+            />
             <button type="submit" className="btn primary" disabled={!name.trim()}>
               Create
             </button>
@@ -63,10 +75,20 @@ export function Header({ view, onView }: { view: View; onView: (v: View) => void
         )}
       </div>
       <nav className="view-tabs" aria-label="Views">
-        <button type="button" className={view === 'studio' ? 'tab active' : 'tab'} aria-current={view === 'studio' ? 'page' : undefined} onClick={() => onView('studio')}>
+        <button
+          type="button"
+          className={view === 'studio' ? 'tab active' : 'tab'}
+          aria-current={view === 'studio' ? 'page' : undefined}
+          onClick={() => onView('studio')}
+        >
           Studio
         </button>
-        <button type="button" className={view === 'settings' ? 'tab active' : 'tab'} aria-current={view === 'settings' ? 'page' : undefined} onClick={() => onView('settings')}>
+        <button
+          type="button"
+          className={view === 'settings' ? 'tab active' : 'tab'}
+          aria-current={view === 'settings' ? 'page' : undefined}
+          onClick={() => onView('settings')}
+        >
           Settings
         </button>
       </nav>
@@ -84,7 +106,13 @@ function ConnectionIndicator() {
   const retryNow = useConnection((s) => s.retryNow)
   const label = state === 'connected' ? 'Connected' : state === 'connecting' ? 'Connecting…' : 'Disconnected'
   return (
-    <div className={`conn conn-${state}`} role="status" aria-live="polite" data-testid="connection-status" data-state={state}>
+    <div
+      className={`conn conn-${state}`}
+      role="status"
+      aria-live="polite"
+      data-testid="connection-status"
+      data-state={state}
+    >
       <span className="dot" aria-hidden="true" />
       <span>{label}</span>
       {state === 'connected' && pingMs !== null && <span className="muted">{pingMs} ms</span>}

@@ -87,7 +87,11 @@ export function LibraryPanel() {
           value={searchText}
           onChange={(e) => setSearchText(e.target.value)}
         />
-        <select aria-label="Filter by status" value={status} onChange={(e) => setStatus(e.target.value as StatusFilter)}>
+        <select
+          aria-label="Filter by status"
+          value={status}
+          onChange={(e) => setStatus(e.target.value as StatusFilter)}
+        >
           <option value="all">All</option>
           <option value="ready">Ready</option>
           <option value="unapproved">Awaiting review</option>
@@ -102,7 +106,11 @@ export function LibraryPanel() {
       {!channel ? (
         <p className="empty">Create a channel (top bar) to start a library.</p>
       ) : total === 0 ? (
-        <p className="empty">{search || status !== 'all' ? 'No shots match.' : 'No shots yet. Drop video files here, use Import…, or generate some.'}</p>
+        <p className="empty">
+          {search || status !== 'all'
+            ? 'No shots match.'
+            : 'No shots yet. Drop video files here, use Import…, or generate some.'}
+        </p>
       ) : (
         <LibraryGrid />
       )}
@@ -192,7 +200,14 @@ function LibraryGrid() {
   }, [firstRow, lastRow, columns, pages, ensureRange])
 
   function onKeyDown(e: KeyboardEvent) {
-    const delta = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns, Home: -Infinity, End: Infinity }[e.key]
+    const delta = {
+      ArrowRight: 1,
+      ArrowLeft: -1,
+      ArrowDown: columns,
+      ArrowUp: -columns,
+      Home: -Infinity,
+      End: Infinity
+    }[e.key]
     if (delta === undefined) return
     e.preventDefault()
     const next = Math.max(0, Math.min(total - 1, focusIndex + delta))
@@ -202,10 +217,26 @@ function LibraryGrid() {
   }
 
   return (
-    <div className="library-scroll" ref={scrollRef} role="grid" aria-label="Shots" aria-rowcount={rows} onKeyDown={onKeyDown}>
+    <div
+      className="library-scroll"
+      ref={scrollRef}
+      role="grid"
+      aria-label="Shots"
+      aria-rowcount={rows}
+      onKeyDown={onKeyDown}
+    >
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {virtualRows.map((row) => (
-          <div key={row.key} role="row" className="library-row" style={{ transform: `translateY(${row.start}px)`, height: rowH, gridTemplateColumns: `repeat(${columns}, 1fr)` }}>
+          <div
+            key={row.key}
+            role="row"
+            className="library-row"
+            style={{
+              transform: `translateY(${row.start}px)`,
+              height: rowH,
+              gridTemplateColumns: `repeat(${columns}, 1fr)`
+            }}
+          >
             {Array.from({ length: columns }, (_, c) => {
               const index = row.index * columns + c
               if (index >= total) return null
@@ -232,7 +263,21 @@ function LibraryGrid() {
   )
 }
 
-function ShotCard({ shot, index, tabbable, active, onOpen, onAdd }: { shot: ShotDto | undefined; index: number; tabbable: boolean; active: boolean; onOpen: () => void; onAdd: () => void }) {
+function ShotCard({
+  shot,
+  index,
+  tabbable,
+  active,
+  onOpen,
+  onAdd
+}: {
+  shot: ShotDto | undefined
+  index: number
+  tabbable: boolean
+  active: boolean
+  onOpen: () => void
+  onAdd: () => void
+}) {
   if (!shot) {
     return <div role="gridcell" className="shot-card loading" aria-busy="true" data-index={index} />
   }

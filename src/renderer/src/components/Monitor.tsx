@@ -9,7 +9,8 @@ import { playFlv, type PlayerPhase } from '../lib/flv-player'
  * 127.0.0.1 of the studio, so it uses the studio origin's /live/<stream>.flv proxy.
  */
 export function monitorUrl(stream: string, flvUrl: string | null): string | null {
-  const local = getClient().bridge.shell === 'electron' || ['127.0.0.1', 'localhost', '[::1]'].includes(window.location.hostname)
+  const local =
+    getClient().bridge.shell === 'electron' || ['127.0.0.1', 'localhost', '[::1]'].includes(window.location.hostname)
   if (local) return flvUrl
   return `/live/${encodeURIComponent(stream)}.flv`
 }
@@ -39,7 +40,14 @@ export function Monitor({ url, label }: { url: string | null; label: string }) {
 
   return (
     <div className="monitor">
-      <video ref={videoRef} muted playsInline aria-label={label} data-testid="monitor-video" data-phase={url ? phase : 'idle'} />
+      <video
+        ref={videoRef}
+        muted
+        playsInline
+        aria-label={label}
+        data-testid="monitor-video"
+        data-phase={url ? phase : 'idle'}
+      />
       <div className="monitor-overlay">
         {!url ? (
           <span className="monitor-msg">Off air</span>
@@ -48,7 +56,13 @@ export function Monitor({ url, label }: { url: string | null; label: string }) {
             {latency === null ? '' : `buffer ${latency.toFixed(1)} s`}
           </span>
         ) : (
-          <span className="monitor-msg">{phase === 'waiting' ? `Waiting for the stream… (${detail ?? ''})` : phase === 'unsupported' ? detail : 'Connecting…'}</span>
+          <span className="monitor-msg">
+            {phase === 'waiting'
+              ? `Waiting for the stream… (${detail ?? ''})`
+              : phase === 'unsupported'
+                ? detail
+                : 'Connecting…'}
+          </span>
         )}
       </div>
     </div>

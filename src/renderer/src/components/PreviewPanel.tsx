@@ -38,27 +38,60 @@ export function PreviewPanel() {
     <section className="panel preview" aria-label="Preview">
       <div className="panel-head">
         <h2>Preview</h2>
-        {shot && <span className={`badge inline status-${shot.status === 'ready' && !shot.approved ? 'review' : shot.status}`}>{review}</span>}
+        {shot && (
+          <span className={`badge inline status-${shot.status === 'ready' && !shot.approved ? 'review' : shot.status}`}>
+            {review}
+          </span>
+        )}
         <span className="muted">Shot {shotId}</span>
       </div>
       <ErrorNotice message={error} />
       <div className="preview-video">
         {src ? (
-          <video key={src} src={src} poster={poster} controls autoPlay muted playsInline loop data-testid="preview-video" aria-label={playing ? `Preview of take ${playing.id} of shot ${shotId}` : `Preview of shot ${shotId}`} data-take-id={playing?.id ?? ''} />
+          <video
+            key={src}
+            src={src}
+            poster={poster}
+            controls
+            autoPlay
+            muted
+            playsInline
+            loop
+            data-testid="preview-video"
+            aria-label={playing ? `Preview of take ${playing.id} of shot ${shotId}` : `Preview of shot ${shotId}`}
+            data-take-id={playing?.id ?? ''}
+          />
         ) : (
-          <div className="video-empty">{shot?.status === 'failed' ? 'This shot failed: no video.' : 'No video yet — the shot is still being made.'}</div>
+          <div className="video-empty">
+            {shot?.status === 'failed' ? 'This shot failed: no video.' : 'No video yet — the shot is still being made.'}
+          </div>
         )}
       </div>
       {shot && (
         <div className="preview-body">
           <div className="preview-actions">
-            <button type="button" className="btn approve" disabled={shot.status !== 'ready' || shot.approved} onClick={() => void setApproved(true)}>
+            <button
+              type="button"
+              className="btn approve"
+              disabled={shot.status !== 'ready' || shot.approved}
+              onClick={() => void setApproved(true)}
+            >
               ✓ Approve
             </button>
-            <button type="button" className="btn reject" disabled={shot.status !== 'ready' || !shot.approved} onClick={() => void setApproved(false)}>
+            <button
+              type="button"
+              className="btn reject"
+              disabled={shot.status !== 'ready' || !shot.approved}
+              onClick={() => void setApproved(false)}
+            >
               ✕ Reject
             </button>
-            <button type="button" className="btn" disabled={shot.status !== 'ready'} onClick={() => void insert([shot.id])}>
+            <button
+              type="button"
+              className="btn"
+              disabled={shot.status !== 'ready'}
+              onClick={() => void insert([shot.id])}
+            >
               Add to timeline
             </button>
           </div>
@@ -78,7 +111,10 @@ export function PreviewPanel() {
             {shot.status === 'ready' && (
               <>
                 <dt>Loudness</dt>
-                <dd data-testid="shot-loudness" title={shot.loudness ? `levelled to ${shot.loudness.targetLufs} LUFS at conform` : undefined}>
+                <dd
+                  data-testid="shot-loudness"
+                  title={shot.loudness ? `levelled to ${shot.loudness.targetLufs} LUFS at conform` : undefined}
+                >
                   {formatLoudness(shot.loudness)}
                 </dd>
               </>
@@ -93,7 +129,14 @@ export function PreviewPanel() {
             )}
           </dl>
           {shot.error && <p className="error-text">{shot.error}</p>}
-          <PromptEditor key={`${shot.id}:${shot.prompt}`} shotId={shot.id} prompt={shot.prompt} seed={shot.seed} backend={shot.backend} canRegenerate={shot.status === 'ready' || shot.status === 'failed'} />
+          <PromptEditor
+            key={`${shot.id}:${shot.prompt}`}
+            shotId={shot.id}
+            prompt={shot.prompt}
+            seed={shot.seed}
+            backend={shot.backend}
+            canRegenerate={shot.status === 'ready' || shot.status === 'failed'}
+          />
           <TakeList takes={takes} playingTakeId={playing?.id ?? null} />
         </div>
       )}
@@ -102,7 +145,19 @@ export function PreviewPanel() {
 }
 
 /** Keyed by shot and saved prompt, so it starts from the shot's prompt whenever either changes. */
-function PromptEditor({ shotId, prompt, seed, backend, canRegenerate }: { shotId: number; prompt: string; seed: number | null; backend: string | null; canRegenerate: boolean }) {
+function PromptEditor({
+  shotId,
+  prompt,
+  seed,
+  backend,
+  canRegenerate
+}: {
+  shotId: number
+  prompt: string
+  seed: number | null
+  backend: string | null
+  canRegenerate: boolean
+}) {
   const savePrompt = usePreview((s) => s.savePrompt)
   const regenerate = useGeneration((s) => s.regenerate)
   const [draft, setDraft] = useState(prompt)
@@ -129,7 +184,13 @@ function PromptEditor({ shotId, prompt, seed, backend, canRegenerate }: { shotId
           {draft === prompt ? 'Regenerate' : 'Regenerate with edited prompt'}
         </button>
         {seed !== null && draft === prompt && (
-          <button type="button" className="btn ghost" disabled={!canRegenerate} onClick={() => void regenerate(shotId, draft, seed === null ? engine : { ...engine, seed })} title="A new take with the same prompt and seed">
+          <button
+            type="button"
+            className="btn ghost"
+            disabled={!canRegenerate}
+            onClick={() => void regenerate(shotId, draft, seed === null ? engine : { ...engine, seed })}
+            title="A new take with the same prompt and seed"
+          >
             Same seed
           </button>
         )}
@@ -141,7 +202,9 @@ function PromptEditor({ shotId, prompt, seed, backend, canRegenerate }: { shotId
 function when(ms: number): string {
   const d = new Date(ms)
   const sameDay = d.toDateString() === new Date().toDateString()
-  return sameDay ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : d.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' })
+  return sameDay
+    ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+    : d.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' })
 }
 
 /** The shot's takes: play one in the preview, or use it (it airs from the next clip boundary). */
@@ -165,15 +228,27 @@ function TakeList({ takes, playingTakeId }: { takes: TakeDto[]; playingTakeId: n
           const ready = t.status === 'ready' && t.mp4Path !== null
           const label = `Take ${i + 1}`
           return (
-            <li key={t.id} className={`take${t.chosen ? ' chosen' : ''}${playingTakeId === t.id ? ' playing' : ''}`} data-testid="take" data-take-id={t.id} aria-current={t.chosen ? 'true' : undefined}>
-              {t.posterPath ? <img className="take-poster" src={getClient().bridge.mediaUrl(t.posterPath)} alt="" /> : <div className="take-poster empty" aria-hidden="true" />}
+            <li
+              key={t.id}
+              className={`take${t.chosen ? ' chosen' : ''}${playingTakeId === t.id ? ' playing' : ''}`}
+              data-testid="take"
+              data-take-id={t.id}
+              aria-current={t.chosen ? 'true' : undefined}
+            >
+              {t.posterPath ? (
+                <img className="take-poster" src={getClient().bridge.mediaUrl(t.posterPath)} alt="" />
+              ) : (
+                <div className="take-poster empty" aria-hidden="true" />
+              )}
               <div className="take-info">
                 <div>
                   <strong>{label}</strong> {t.chosen && <span className="badge inline take-chosen">in use</span>}
                   {!ready && <span className="badge inline status-conforming">{t.status}</span>}
                 </div>
                 <div className="muted" title={t.prompt}>
-                  seed {t.seed ?? '—'} · {t.backend ?? 'imported file'} · {t.loudness && !t.loudness.silent ? `${formatLoudness(t.loudness).split(' · ')[0]} · ` : ''}<time dateTime={new Date(t.createdAt).toISOString()}>{when(t.createdAt)}</time>
+                  seed {t.seed ?? '—'} · {t.backend ?? 'imported file'} ·{' '}
+                  {t.loudness && !t.loudness.silent ? `${formatLoudness(t.loudness).split(' · ')[0]} · ` : ''}
+                  <time dateTime={new Date(t.createdAt).toISOString()}>{when(t.createdAt)}</time>
                 </div>
                 <TakeOriginLine origin={origins[t.id]} />
               </div>
@@ -188,7 +263,13 @@ function TakeList({ takes, playingTakeId }: { takes: TakeDto[]; playingTakeId: n
                 >
                   ▶ Play
                 </button>
-                <button type="button" className="btn small" disabled={!ready || t.chosen} aria-label={`Use ${label.toLowerCase()}`} onClick={() => void chooseTake(t.id)}>
+                <button
+                  type="button"
+                  className="btn small"
+                  disabled={!ready || t.chosen}
+                  aria-label={`Use ${label.toLowerCase()}`}
+                  onClick={() => void chooseTake(t.id)}
+                >
                   Use this take
                 </button>
               </div>

@@ -18,7 +18,13 @@ export function SettingsView() {
   }, [channelId, load])
   return (
     <div className="settings-grid">
-      {channel ? <ChannelSettings key={`${channel.id}:${channel.updatedAt}`} channel={channel} /> : <section className="panel settings-card"><p className="empty">Create a channel to set its format and backends.</p></section>}
+      {channel ? (
+        <ChannelSettings key={`${channel.id}:${channel.updatedAt}`} channel={channel} />
+      ) : (
+        <section className="panel settings-card">
+          <p className="empty">Create a channel to set its format and backends.</p>
+        </section>
+      )}
       {channel && <ChannelLookSettings key={`look:${channel.id}:${channel.updatedAt}`} channel={channel} />}
       {channel && <BackendSettings channelId={channel.id} />}
       {channel && <ComfyServers channelId={channel.id} />}
@@ -49,7 +55,8 @@ function ChannelSettings({ channel }: { channel: Channel }) {
     const format: Partial<Channel['format']> = {}
     if (w !== channel.format.width || h !== channel.format.height) Object.assign(format, { width: w, height: h })
     if (fps !== channel.format.fps) format.fps = fps
-    if (kbps !== channel.format.videoKbps) Object.assign(format, { videoKbps: kbps, videoMaxKbps: Math.max(kbps, Math.round(kbps * 1.25)) })
+    if (kbps !== channel.format.videoKbps)
+      Object.assign(format, { videoKbps: kbps, videoMaxKbps: Math.max(kbps, Math.round(kbps * 1.25)) })
     void update(channel.id, {
       ...(name.trim() !== channel.name ? { name: name.trim() } : {}),
       ...(theme !== channel.theme ? { theme } : {}),
@@ -101,17 +108,37 @@ function ChannelSettings({ channel }: { channel: Channel }) {
           </label>
           <label className="field compact">
             <span>Video kb/s</span>
-            <input type="number" min={300} max={8000} step={100} value={kbps} onChange={(e) => setKbps(Number(e.target.value))} />
+            <input
+              type="number"
+              min={300}
+              max={8000}
+              step={100}
+              value={kbps}
+              onChange={(e) => setKbps(Number(e.target.value))}
+            />
           </label>
           <label className="field compact">
             <span>Longest clip (s)</span>
-            <input type="number" min={1} max={3600} value={maxClip} onChange={(e) => setMaxClip(Number(e.target.value))} />
+            <input
+              type="number"
+              min={1}
+              max={3600}
+              value={maxClip}
+              onChange={(e) => setMaxClip(Number(e.target.value))}
+            />
           </label>
         </div>
         <label className="switch">
-          <input type="checkbox" checked={review === 'manual'} onChange={(e) => setReview(e.target.checked ? 'manual' : 'auto')} /> Hold new shots for review before they air
+          <input
+            type="checkbox"
+            checked={review === 'manual'}
+            onChange={(e) => setReview(e.target.checked ? 'manual' : 'auto')}
+          />{' '}
+          Hold new shots for review before they air
         </label>
-        <p className="muted small">Changing the size or frame rate re-conforms every shot of the channel in the background.</p>
+        <p className="muted small">
+          Changing the size or frame rate re-conforms every shot of the channel in the background.
+        </p>
         <button type="submit" className="btn primary">
           Save channel
         </button>
@@ -120,12 +147,22 @@ function ChannelSettings({ channel }: { channel: Channel }) {
   )
 }
 
-const STEP_LABEL = { video: 'Text to video', upscale: 'Upscale', interpolate: 'Frame interpolation', music: 'Music' } as const
+const STEP_LABEL = {
+  video: 'Text to video',
+  upscale: 'Upscale',
+  interpolate: 'Frame interpolation',
+  music: 'Music'
+} as const
 type StepName = keyof typeof STEP_LABEL
 
 function BackendSettings({ channelId }: { channelId: number }) {
   const backends = useSettings((s) => s.backends)
-  if (!backends) return <section className="panel settings-card" aria-label="Backends"><p className="empty">Reading backends…</p></section>
+  if (!backends)
+    return (
+      <section className="panel settings-card" aria-label="Backends">
+        <p className="empty">Reading backends…</p>
+      </section>
+    )
   return <BackendForm key={JSON.stringify(backends)} channelId={channelId} />
 }
 
@@ -149,11 +186,13 @@ function BackendForm({ channelId }: { channelId: number }) {
   }
   function submit(e: FormEvent) {
     e.preventDefault()
-    void save({ channelId, settings: steps, ...(token ? { hfToken: token } : {}), ...(falKey ? { falKey } : {}) }).then((ok) => {
-      if (!ok) return
-      setToken('')
-      setFalKey('')
-    })
+    void save({ channelId, settings: steps, ...(token ? { hfToken: token } : {}), ...(falKey ? { falKey } : {}) }).then(
+      (ok) => {
+        if (!ok) return
+        setToken('')
+        setFalKey('')
+      }
+    )
   }
 
   return (
@@ -170,7 +209,12 @@ function BackendForm({ channelId }: { channelId: number }) {
               <div className="field-row wrap">
                 {step !== 'video' && (
                   <label className="switch small">
-                    <input type="checkbox" checked={b.enabled} onChange={(e) => patch(step, { enabled: e.target.checked })} /> Use
+                    <input
+                      type="checkbox"
+                      checked={b.enabled}
+                      onChange={(e) => patch(step, { enabled: e.target.checked })}
+                    />{' '}
+                    Use
                   </label>
                 )}
                 <label className="field compact">
@@ -181,7 +225,12 @@ function BackendForm({ channelId }: { channelId: number }) {
                     onChange={(e) => {
                       const backend = e.target.value as StepBackend['backend']
                       // ComfyUI needs a workflow: the shipped one for the step until the user picks another.
-                      patch(step, { backend, ...(backend === 'comfyui' && !b.comfyui ? { comfyui: { workflow: step === 'music' ? 'ace-step' : 'wan22-t2v' } } : {}) })
+                      patch(step, {
+                        backend,
+                        ...(backend === 'comfyui' && !b.comfyui
+                          ? { comfyui: { workflow: step === 'music' ? 'ace-step' : 'wan22-t2v' } }
+                          : {})
+                      })
                     }}
                   >
                     {kindOptions(step).map((o) => (
@@ -193,14 +242,23 @@ function BackendForm({ channelId }: { channelId: number }) {
                 </label>
               </div>
               <BackendKindFields step={step} value={b} onChange={(p) => patch(step, p)} />
-              {b.backend === 'comfyui' && <ComfyWorkflowField step={step} value={b.comfyui} onChange={(comfyui) => patch(step, { comfyui })} />}
+              {b.backend === 'comfyui' && (
+                <ComfyWorkflowField step={step} value={b.comfyui} onChange={(comfyui) => patch(step, { comfyui })} />
+              )}
               {b.backend === 'gradio' && (
                 <label className="field">
                   <span>Space ids or URLs (one per line; several copies run in parallel)</span>
                   <textarea
                     rows={2}
                     value={b.spaces.join('\n')}
-                    onChange={(e) => patch(step, { spaces: e.target.value.split('\n').map((s) => s.trim()).filter(Boolean) })}
+                    onChange={(e) =>
+                      patch(step, {
+                        spaces: e.target.value
+                          .split('\n')
+                          .map((s) => s.trim())
+                          .filter(Boolean)
+                      })
+                    }
                     placeholder="owner/space-name"
                   />
                 </label>
@@ -208,8 +266,20 @@ function BackendForm({ channelId }: { channelId: number }) {
             </fieldset>
           )
         })}
-        <SecretInput id="hf-token" label={`Hugging Face token${backends.hfToken ? ` (stored: ${backends.hfToken})` : ' (none stored)'}`} value={token} onChange={setToken} placeholder="hf_… (leave empty to keep)" />
-        <SecretInput id="fal-key" label={`fal key${backends.falKey ? ` (stored: ${backends.falKey})` : ' (none stored)'}`} value={falKey} onChange={setFalKey} placeholder="key id:secret (leave empty to keep)" />
+        <SecretInput
+          id="hf-token"
+          label={`Hugging Face token${backends.hfToken ? ` (stored: ${backends.hfToken})` : ' (none stored)'}`}
+          value={token}
+          onChange={setToken}
+          placeholder="hf_… (leave empty to keep)"
+        />
+        <SecretInput
+          id="fal-key"
+          label={`fal key${backends.falKey ? ` (stored: ${backends.falKey})` : ' (none stored)'}`}
+          value={falKey}
+          onChange={setFalKey}
+          placeholder="key id:secret (leave empty to keep)"
+        />
         <div className="field-row">
           <button type="submit" className="btn primary">
             Save backends
@@ -220,7 +290,9 @@ function BackendForm({ channelId }: { channelId: number }) {
         </div>
         {results && (
           <ul className="test-results" aria-label="Connection test results">
-            {results.length === 0 && <li className="muted">Nothing to connect to: every step runs on this computer.</li>}
+            {results.length === 0 && (
+              <li className="muted">Nothing to connect to: every step runs on this computer.</li>
+            )}
             {results.map((r, i) => (
               <li key={i} className={r.ok ? 'ok' : 'bad'}>
                 <strong>
@@ -262,17 +334,29 @@ function LlmForm() {
       </div>
       <div className="settings-body">
         <label className="switch">
-          <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Use an LLM to write prompts (otherwise the offline template)
+          <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Use an LLM to write
+          prompts (otherwise the offline template)
         </label>
         <label className="field">
           <span>Server URL (OpenAI, or a local Ollama / llama.cpp / LM Studio)</span>
-          <input type="url" value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} placeholder="http://127.0.0.1:11434/v1" />
+          <input
+            type="url"
+            value={baseUrl}
+            onChange={(e) => setBaseUrl(e.target.value)}
+            placeholder="http://127.0.0.1:11434/v1"
+          />
         </label>
         <label className="field">
           <span>Model</span>
           <input type="text" value={model} onChange={(e) => setModel(e.target.value)} />
         </label>
-        <SecretInput id="llm-key" label={`API key${llm.apiKey ? ` (stored: ${llm.apiKey})` : ' (none stored)'}`} value={key} onChange={setKey} placeholder="leave empty to keep" />
+        <SecretInput
+          id="llm-key"
+          label={`API key${llm.apiKey ? ` (stored: ${llm.apiKey})` : ' (none stored)'}`}
+          value={key}
+          onChange={setKey}
+          placeholder="leave empty to keep"
+        />
         <button type="submit" className="btn primary">
           Save writer
         </button>
@@ -293,7 +377,12 @@ function PortForm() {
   const [rtmpPort, setRtmp] = useState(ports.rtmpPort)
   const [httpPort, setHttp] = useState(ports.httpPort)
   const [lan, setLan] = useState(ports.listenOnLan)
-  const problem = rtmpPort === httpPort ? 'The RTMP and HTTP-FLV ports must differ.' : [rtmpPort, httpPort].some((p) => !Number.isInteger(p) || p < 1 || p > 65535) ? 'Ports are whole numbers from 1 to 65535.' : null
+  const problem =
+    rtmpPort === httpPort
+      ? 'The RTMP and HTTP-FLV ports must differ.'
+      : [rtmpPort, httpPort].some((p) => !Number.isInteger(p) || p < 1 || p > 65535)
+        ? 'Ports are whole numbers from 1 to 65535.'
+        : null
   return (
     <form
       className="panel settings-card"
@@ -310,15 +399,28 @@ function PortForm() {
         <div className="field-row wrap">
           <label className="field compact">
             <span>RTMP port</span>
-            <input type="number" min={1} max={65535} value={rtmpPort} onChange={(e) => setRtmp(Number(e.target.value))} />
+            <input
+              type="number"
+              min={1}
+              max={65535}
+              value={rtmpPort}
+              onChange={(e) => setRtmp(Number(e.target.value))}
+            />
           </label>
           <label className="field compact">
             <span>HTTP-FLV port</span>
-            <input type="number" min={1} max={65535} value={httpPort} onChange={(e) => setHttp(Number(e.target.value))} />
+            <input
+              type="number"
+              min={1}
+              max={65535}
+              value={httpPort}
+              onChange={(e) => setHttp(Number(e.target.value))}
+            />
           </label>
         </div>
         <label className="switch">
-          <input type="checkbox" checked={lan} onChange={(e) => setLan(e.target.checked)} /> Share on the local network (viewers on other machines can watch)
+          <input type="checkbox" checked={lan} onChange={(e) => setLan(e.target.checked)} /> Share on the local network
+          (viewers on other machines can watch)
         </label>
         {problem && <p className="error-text">{problem}</p>}
         <button type="submit" className="btn primary" disabled={problem !== null}>
@@ -330,7 +432,11 @@ function PortForm() {
 }
 
 /** Which ffmpeg/ffprobe the core resolved, and from where (bundled, PATH, WEBTV_*). */
-function ToolRow({ tool }: { tool: { name: string; path: string | null; source: string | null; error: string | null } }) {
+function ToolRow({
+  tool
+}: {
+  tool: { name: string; path: string | null; source: string | null; error: string | null }
+}) {
   return (
     <>
       <dt>{tool.name}</dt>
@@ -374,7 +480,9 @@ function StudioInfo() {
         ) : (
           <p className="muted">Waiting for the core…</p>
         )}
-        <p className="muted small">To use another data folder, start the studio with --data-dir DIR (or set WEBTV_DATA_DIR).</p>
+        <p className="muted small">
+          To use another data folder, start the studio with --data-dir DIR (or set WEBTV_DATA_DIR).
+        </p>
       </div>
     </section>
   )

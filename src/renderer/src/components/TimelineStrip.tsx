@@ -87,8 +87,10 @@ export function TimelineStrip() {
   }
 
   const announcements: Announcements = {
-    onDragStart: ({ active }) => `Picked up shot at position ${(positionOf.get(Number(active.id)) ?? 0) + 1}. Use the arrow keys to move, space to drop, escape to cancel.`,
-    onDragOver: ({ over }) => (over ? `Over position ${(positionOf.get(Number(over.id)) ?? 0) + 1}.` : 'Not over a position.'),
+    onDragStart: ({ active }) =>
+      `Picked up shot at position ${(positionOf.get(Number(active.id)) ?? 0) + 1}. Use the arrow keys to move, space to drop, escape to cancel.`,
+    onDragOver: ({ over }) =>
+      over ? `Over position ${(positionOf.get(Number(over.id)) ?? 0) + 1}.` : 'Not over a position.',
     onDragEnd: ({ over }) => (over ? `Dropped at position ${(positionOf.get(Number(over.id)) ?? 0) + 1}.` : 'Dropped.'),
     onDragCancel: () => 'Move cancelled.'
   }
@@ -119,7 +121,12 @@ export function TimelineStrip() {
             {selectedIds.length ? 'Insert preview after selection' : 'Append preview shot'}
           </button>
         )}
-        <button type="button" className="btn" disabled={selectedIds.length === 0} onClick={() => void remove(selectedIds)}>
+        <button
+          type="button"
+          className="btn"
+          disabled={selectedIds.length === 0}
+          onClick={() => void remove(selectedIds)}
+        >
           Remove{selectedIds.length > 1 ? ` ${selectedIds.length}` : ''}
         </button>
         <button type="button" className="btn ghost" disabled={selectedIds.length === 0} onClick={clearSelection}>
@@ -127,20 +134,42 @@ export function TimelineStrip() {
         </button>
       </div>
       {loaded && items.length === 0 ? (
-        <p className="empty">The timeline is empty. Add ready shots from the library (the + on a card, or A on a focused card).</p>
+        <p className="empty">
+          The timeline is empty. Add ready shots from the library (the + on a card, or A on a focused card).
+        </p>
       ) : (
-        <DndContext sensors={sensors} collisionDetection={closestCenter} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setActiveId(null)} accessibility={{ announcements }}>
+        <DndContext
+          sensors={sensors}
+          collisionDetection={closestCenter}
+          onDragStart={onDragStart}
+          onDragEnd={onDragEnd}
+          onDragCancel={() => setActiveId(null)}
+          accessibility={{ announcements }}
+        >
           <p className="sr-only" role="status" aria-live="assertive" data-testid="timeline-move-status">
-            {lifted ? `Moving shot from position ${(positionOf.get(lifted.itemId) ?? 0) + 1} to position ${lifted.target + 1} of ${items.length}. Arrow keys move, Space drops, Escape cancels.` : ''}
+            {lifted
+              ? `Moving shot from position ${(positionOf.get(lifted.itemId) ?? 0) + 1} to position ${lifted.target + 1} of ${items.length}. Arrow keys move, Space drops, Escape cancels.`
+              : ''}
           </p>
           <SortableContext items={ids} strategy={horizontalListSortingStrategy}>
-            <div className="timeline-scroll" ref={scrollRef} role="listbox" aria-multiselectable="true" aria-label="Timeline shots in air order" data-testid="timeline">
+            <div
+              className="timeline-scroll"
+              ref={scrollRef}
+              role="listbox"
+              aria-multiselectable="true"
+              aria-label="Timeline shots in air order"
+              data-testid="timeline"
+            >
               <div style={{ width: virtualizer.getTotalSize(), height: '100%', position: 'relative' }}>
                 {virtualizer.getVirtualItems().map((v) => {
                   const item = items[v.index]
                   if (!item) return null
                   return (
-                    <div key={item.itemId} className="timeline-slot" style={{ transform: `translateX(${v.start}px)`, width: ITEM_W }}>
+                    <div
+                      key={item.itemId}
+                      className="timeline-slot"
+                      style={{ transform: `translateX(${v.start}px)`, width: ITEM_W }}
+                    >
                       <TimelineCard
                         item={item}
                         index={v.index}
@@ -223,7 +252,10 @@ const TimelineCard = memo(function TimelineCard({
     } else if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
       // Arrow keys walk the strip when nothing is picked up; shift extends the selection.
       e.preventDefault()
-      const sib = e.currentTarget.parentElement?.[e.key === 'ArrowRight' ? 'nextElementSibling' : 'previousElementSibling']?.querySelector<HTMLElement>('.timeline-card')
+      const sib =
+        e.currentTarget.parentElement?.[
+          e.key === 'ArrowRight' ? 'nextElementSibling' : 'previousElementSibling'
+        ]?.querySelector<HTMLElement>('.timeline-card')
       sib?.focus()
       if (sib && e.shiftKey) select(Number(sib.dataset.itemId), 'range')
     }

@@ -75,7 +75,9 @@ export function playFlv(video: HTMLVideoElement, url: string, opts: FlvPlayerOpt
       }
     )
     player = p
-    p.on(mpegts.Events.ERROR, (type: string, detail: string) => scheduleRetry(`stream ${String(type).toLowerCase()}: ${detail}`))
+    p.on(mpegts.Events.ERROR, (type: string, detail: string) =>
+      scheduleRetry(`stream ${String(type).toLowerCase()}: ${detail}`)
+    )
     p.on(mpegts.Events.LOADING_COMPLETE, () => scheduleRetry('the stream ended'))
     p.attachMediaElement(video)
     p.load()

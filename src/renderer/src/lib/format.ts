@@ -53,7 +53,16 @@ export function formatUptime(ms: number | null | undefined): string {
 }
 
 /** A clip's measured loudness and what conform did about it, in one line ("−31.2 LUFS · LRA 4.1 LU · TP −12.0 dBTP → +17.2 dB"). */
-export function formatLoudness(l: { integratedLufs: number | null; lraLu: number | null; truePeakDb: number | null; gainDb: number; silent: boolean; limited: boolean } | null): string {
+export function formatLoudness(
+  l: {
+    integratedLufs: number | null
+    lraLu: number | null
+    truePeakDb: number | null
+    gainDb: number
+    silent: boolean
+    limited: boolean
+  } | null
+): string {
   if (!l) return 'not measured'
   const n = (v: number | null, digits = 1): string => (v === null ? '−∞' : v.toFixed(digits).replace('-', '−'))
   if (l.silent) return 'silent (left as is)'

@@ -15,7 +15,10 @@ interface ChannelsStore {
   create(name: string): Promise<Channel | null>
   update(
     id: number,
-    patch: Partial<Pick<Channel, 'name' | 'theme' | 'style' | 'reviewPolicy' | 'maxClipSeconds'>> & { format?: Partial<Channel['format']>; look?: LookPatchDto }
+    patch: Partial<Pick<Channel, 'name' | 'theme' | 'style' | 'reviewPolicy' | 'maxClipSeconds'>> & {
+      format?: Partial<Channel['format']>
+      look?: LookPatchDto
+    }
   ): Promise<boolean>
 }
 
@@ -66,7 +69,10 @@ export const useChannels = create<ChannelsStore>((set, get) => ({
     try {
       const { channel, reconforming } = await getClient().bridge.invoke('library.channels.update', { id, ...patch })
       set((s) => ({ channels: s.channels.map((c) => (c.id === id ? channel : c)) }))
-      if (reconforming > 0) useNotices.getState().push('info', `Re-conforming ${reconforming} shots to the new format or look in the background.`)
+      if (reconforming > 0)
+        useNotices
+          .getState()
+          .push('info', `Re-conforming ${reconforming} shots to the new format or look in the background.`)
       return true
     } catch (err) {
       notifyFailure('Channel not saved', err)

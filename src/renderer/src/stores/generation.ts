@@ -42,7 +42,13 @@ interface GenerationStore {
   cancel(id: number): Promise<void>
   retry(id: number): Promise<void>
   loadAutopilot(): Promise<void>
-  setAutopilot(patch: { enabled?: boolean; reviewPolicy?: 'auto' | 'manual'; minutesAhead?: number; theme?: string; shotsPerSequence?: number }): Promise<void>
+  setAutopilot(patch: {
+    enabled?: boolean
+    reviewPolicy?: 'auto' | 'manual'
+    minutesAhead?: number
+    theme?: string
+    shotsPerSequence?: number
+  }): Promise<void>
   onJob(e: EventPayload<'generation.job'>): void
 }
 
@@ -122,13 +128,20 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
         channelId,
         theme: draft.theme,
         style: draft.style,
-        shots: draft.shots.map((s) => (s.seed === undefined ? { prompt: s.prompt.trim() } : { prompt: s.prompt.trim(), seed: s.seed })),
+        shots: draft.shots.map((s) =>
+          s.seed === undefined ? { prompt: s.prompt.trim() } : { prompt: s.prompt.trim(), seed: s.seed }
+        ),
         ...(backend ? { backend } : {}),
         ...(music !== undefined ? { music } : {}),
         requestId
       })
       set({ draft: null })
-      useNotices.getState().push('info', `Queued ${out.jobIds.length} job${out.jobIds.length === 1 ? '' : 's'}; the shots join the timeline in order as they finish.`)
+      useNotices
+        .getState()
+        .push(
+          'info',
+          `Queued ${out.jobIds.length} job${out.jobIds.length === 1 ? '' : 's'}; the shots join the timeline in order as they finish.`
+        )
       void get().loadJobs()
       return true
     } catch (err) {
@@ -147,7 +160,9 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
         ...(backend ? { backend } : {}),
         requestId: `ui-regen-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
       })
-      useNotices.getState().push('info', `Making a new take of shot ${shotId} (job ${job.id}); it appears under Takes when ready.`)
+      useNotices
+        .getState()
+        .push('info', `Making a new take of shot ${shotId} (job ${job.id}); it appears under Takes when ready.`)
       void get().loadJobs()
       return true
     } catch (err) {
@@ -215,7 +230,20 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
       return
     }
     const j = jobs[idx]!
-    const next: JobDto = { ...j, state: e.state, step: e.step, percent: e.percent, queuePosition: e.queuePosition, etaSeconds: e.etaSeconds, error: e.error, attempts: e.attempts, shotId: e.shotId, endpoint: e.endpoint ?? j.endpoint, updatedAt: Date.now(), ...(e.runsOn !== undefined ? { runsOn: e.runsOn } : {}) }
+    const next: JobDto = {
+      ...j,
+      state: e.state,
+      step: e.step,
+      percent: e.percent,
+      queuePosition: e.queuePosition,
+      etaSeconds: e.etaSeconds,
+      error: e.error,
+      attempts: e.attempts,
+      shotId: e.shotId,
+      endpoint: e.endpoint ?? j.endpoint,
+      updatedAt: Date.now(),
+      ...(e.runsOn !== undefined ? { runsOn: e.runsOn } : {})
+    }
     const copy = [...jobs]
     copy[idx] = next
     set({ jobs: copy })

@@ -81,7 +81,11 @@ export const useLibrary = create<LibraryStore>((set, get) => {
     try {
       const { shots, total } = await getClient().bridge.invoke('library.shots.list', queryInput(s, page))
       if (get().queryId !== qid) return
-      set((st) => ({ total, pages: replace ? { ...st.pages, [page]: shots } : { ...st.pages, [page]: shots }, error: null }))
+      set((st) => ({
+        total,
+        pages: replace ? { ...st.pages, [page]: shots } : { ...st.pages, [page]: shots },
+        error: null
+      }))
     } catch (err) {
       if (get().queryId === qid) set({ error: errorMessage(err) })
     } finally {
@@ -173,17 +177,36 @@ export const useLibrary = create<LibraryStore>((set, get) => {
       if (ready.length === 0) return
       // The core tags this import's progress events with our id and the file's index.
       const requestId = `import-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
-      importRequests.set(requestId, ready.map((r) => r.key))
+      importRequests.set(
+        requestId,
+        ready.map((r) => r.key)
+      )
       try {
-        const { results } = await client.bridge.invoke('library.import', { channelId, paths: ready.map((r) => r.path), requestId })
+        const { results } = await client.bridge.invoke('library.import', {
+          channelId,
+          paths: ready.map((r) => r.path),
+          requestId
+        })
         results.forEach((r, i) => {
           const key = ready[i]?.key
           if (key === undefined) return
-          if (r.ok) patch(key, { phase: 'done', progress: 1, step: r.duplicate ? 'already in the library' : 'ready', shotId: r.shot.id })
+          if (r.ok)
+            patch(key, {
+              phase: 'done',
+              progress: 1,
+              step: r.duplicate ? 'already in the library' : 'ready',
+              shotId: r.shot.id
+            })
           else patch(key, { phase: 'failed', error: r.error })
         })
         const failed = results.filter((r) => !r.ok).length
-        if (failed > 0) useNotices.getState().push('warning', `${failed} of ${results.length} files could not be imported — see the import list for the reason.`)
+        if (failed > 0)
+          useNotices
+            .getState()
+            .push(
+              'warning',
+              `${failed} of ${results.length} files could not be imported — see the import list for the reason.`
+            )
       } catch (err) {
         for (const r of ready) patch(r.key, { phase: 'failed', error: errorMessage(err) })
       } finally {
@@ -209,14 +232,25 @@ export const useLibrary = create<LibraryStore>((set, get) => {
 const importRequests = new Map<string, number[]>()
 
 /** Route the core's import progress events to the entry they belong to (by request id and file index); others' imports are not ours to show. */
-export function onImportProgress(p: { requestId: string; index: number; percent: number; step: string; shotId?: number | undefined }): void {
+export function onImportProgress(p: {
+  requestId: string
+  index: number
+  percent: number
+  step: string
+  shotId?: number | undefined
+}): void {
   const key = importRequests.get(p.requestId)?.[p.index]
   if (key === undefined) return
   useLibrary.setState((s) => {
     const idx = s.imports.findIndex((e) => e.key === key && e.phase !== 'done' && e.phase !== 'failed')
     if (idx < 0) return s
     const imports = [...s.imports]
-    imports[idx] = { ...imports[idx]!, phase: 'importing', progress: Math.max(0, Math.min(1, p.percent / 100)), step: p.step }
+    imports[idx] = {
+      ...imports[idx]!,
+      phase: 'importing',
+      progress: Math.max(0, Math.min(1, p.percent / 100)),
+      step: p.step
+    }
     return { imports }
   })
 }

@@ -36,5 +36,7 @@ export const useNotices = create<NoticesState>((set) => ({
  */
 export function notifyFailure(what: string, err: unknown): void {
   const field = err && typeof err === 'object' && 'field' in err ? (err as { field: unknown }).field : undefined
-  useNotices.getState().push('error', `${what}: ${errorMessage(err)}${typeof field === 'string' && field ? ` (field: ${field})` : ''}`)
+  useNotices
+    .getState()
+    .push('error', `${what}: ${errorMessage(err)}${typeof field === 'string' && field ? ` (field: ${field})` : ''}`)
 }

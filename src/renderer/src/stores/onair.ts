@@ -111,7 +111,9 @@ export const useOnAir = create<OnAirStore>((set, get) => ({
       set((s) => {
         const cur = s.status[channelId]
         if (!cur) return s
-        return { status: { ...s.status, [channelId]: { ...cur, destinations: cur.destinations.filter((d) => d.id !== id) } } }
+        return {
+          status: { ...s.status, [channelId]: { ...cur, destinations: cur.destinations.filter((d) => d.id !== id) } }
+        }
       })
     } catch (err) {
       notifyFailure('Destination not removed', err)
@@ -167,7 +169,14 @@ export const useOnAir = create<OnAirStore>((set, get) => ({
       const cur = s.status[e.channelId]
       return {
         stats: { ...s.stats, [e.channelId]: e },
-        ...(cur ? { status: { ...s.status, [e.channelId]: { ...cur, now: e.now, next: e.next, viewers: e.viewers, uptimeS: e.uptimeS } } } : {})
+        ...(cur
+          ? {
+              status: {
+                ...s.status,
+                [e.channelId]: { ...cur, now: e.now, next: e.next, viewers: e.viewers, uptimeS: e.uptimeS }
+              }
+            }
+          : {})
       }
     })
   },

@@ -30,7 +30,12 @@ export const usePreview = create<PreviewStore>((set, get) => ({
   takes: [],
   playingTakeId: null,
   async open(shotId) {
-    set({ shotId, loading: true, error: null, ...(get().shot?.id === shotId ? {} : { shot: null, takes: [], playingTakeId: null }) })
+    set({
+      shotId,
+      loading: true,
+      error: null,
+      ...(get().shot?.id === shotId ? {} : { shot: null, takes: [], playingTakeId: null })
+    })
     await get().reload()
   },
   close() {
@@ -45,7 +50,9 @@ export const usePreview = create<PreviewStore>((set, get) => ({
       const shot = await getClient().bridge.invoke('library.takes.choose', { takeId })
       if (get().shotId === id) set({ shot, playingTakeId: null })
       await loadTakes(id)
-      useNotices.getState().push('info', `Shot ${shot.id} now uses the take you chose; it airs from the next clip boundary.`)
+      useNotices
+        .getState()
+        .push('info', `Shot ${shot.id} now uses the take you chose; it airs from the next clip boundary.`)
     } catch (err) {
       notifyFailure(`Could not use take ${takeId}`, err)
     }
@@ -58,7 +65,8 @@ export const usePreview = create<PreviewStore>((set, get) => ({
       if (get().shotId === id) set({ shot, loading: false, error: null })
       await loadTakes(id)
     } catch (err) {
-      if (get().shotId === id) set({ loading: false, error: errorMessage(err), ...(errorCode(err) === 'not_found' ? { shot: null } : {}) })
+      if (get().shotId === id)
+        set({ loading: false, error: errorMessage(err), ...(errorCode(err) === 'not_found' ? { shot: null } : {}) })
     }
   },
   async setApproved(approved) {

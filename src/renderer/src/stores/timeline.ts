@@ -46,7 +46,11 @@ function apply(p: PlaylistDto): Pick<TimelineStore, 'items' | 'revision' | 'load
 
 export const useTimeline = create<TimelineStore>((set, get) => {
   /** Run an edit optimistically: show `optimistic` now, put `snapshot` back and reload the truth if refused. */
-  async function edit(what: string, optimistic: TimelineItem[] | null, run: () => Promise<PlaylistDto>): Promise<boolean> {
+  async function edit(
+    what: string,
+    optimistic: TimelineItem[] | null,
+    run: () => Promise<PlaylistDto>
+  ): Promise<boolean> {
     const channelId = get().channelId
     const snapshot = get().items
     set((s) => ({ pendingEdits: s.pendingEdits + 1, ...(optimistic ? { items: optimistic } : {}) }))
@@ -57,7 +61,9 @@ export const useTimeline = create<TimelineStore>((set, get) => {
     } catch (err) {
       if (get().channelId === channelId) set({ items: snapshot })
       // Promise only what is true: the reload shows what the core kept.
-      useNotices.getState().push('error', `${what} was refused: ${errorMessage(err)} The timeline shows what the core kept.`)
+      useNotices
+        .getState()
+        .push('error', `${what} was refused: ${errorMessage(err)} The timeline shows what the core kept.`)
       reloadAfterEdit = true
       return false
     } finally {
@@ -154,7 +160,10 @@ export const useTimeline = create<TimelineStore>((set, get) => {
       const channelId = get().channelId
       if (channelId === null || shotIds.length === 0) return
       await edit('Adding to the timeline', null, () =>
-        getClient().bridge.invoke('library.playlist.add', atPosition === undefined ? { channelId, shotIds } : { channelId, shotIds, atPosition })
+        getClient().bridge.invoke(
+          'library.playlist.add',
+          atPosition === undefined ? { channelId, shotIds } : { channelId, shotIds, atPosition }
+        )
       )
     },
     select(itemId, mode) {

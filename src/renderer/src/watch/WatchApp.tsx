@@ -54,7 +54,8 @@ export function WatchApp() {
     }
   }, [refresh])
 
-  const current = channels?.find((c) => c.stream === selected) ?? channels?.find((c) => c.onAir) ?? channels?.[0] ?? null
+  const current =
+    channels?.find((c) => c.stream === selected) ?? channels?.find((c) => c.onAir) ?? channels?.[0] ?? null
 
   return (
     <div className="watch">
@@ -88,7 +89,9 @@ export function WatchApp() {
         {channels === null ? (
           <p className="watch-msg">Loading channels…</p>
         ) : channels.length === 0 ? (
-          <p className="watch-msg">Nothing is on air right now. This page starts playing as soon as a channel goes live.</p>
+          <p className="watch-msg">
+            Nothing is on air right now. This page starts playing as soon as a channel goes live.
+          </p>
         ) : current ? (
           <Player key={current.stream} channel={current} />
         ) : null}
@@ -109,7 +112,11 @@ function Player({ channel }: { channel: PublicChannel }) {
     const video = videoRef.current
     if (!video || !channel.onAir) return
     const flvPlayable = mpegts.isSupported() && mpegts.getFeatureList().mseLivePlayback
-    const chosen = chooseStreamKind({ ...browserStreamSupport(video, flvPlayable), hasHls: channel.hlsPath !== null, force: forcedPlayer() })
+    const chosen = chooseStreamKind({
+      ...browserStreamSupport(video, flvPlayable),
+      hasHls: channel.hlsPath !== null,
+      force: forcedPlayer()
+    })
     setKind(chosen)
     if (!chosen) {
       setPhase('unsupported')
@@ -117,7 +124,10 @@ function Player({ channel }: { channel: PublicChannel }) {
     }
     // Both players reconnect by themselves when the stream errors, ends or stalls (an encoder restart).
     const onPhase = (p: PlayerPhase) => setPhase(p)
-    const handle = chosen === 'flv' ? playFlv(video, channel.flvPath, { onPhase }) : playHls(video, channel.hlsPath!, chosen === 'hls-native', { onPhase })
+    const handle =
+      chosen === 'flv'
+        ? playFlv(video, channel.flvPath, { onPhase })
+        : playHls(video, channel.hlsPath!, chosen === 'hls-native', { onPhase })
     return () => {
       handle.destroy()
       setPhase('off')
@@ -138,7 +148,17 @@ function Player({ channel }: { channel: PublicChannel }) {
   const shown = channel.onAir ? phase : 'off'
   return (
     <div className="watch-player" ref={frameRef}>
-      <video ref={videoRef} muted playsInline autoPlay data-testid="watch-video" data-phase={shown} data-player={kind ?? ''} aria-label={`${channel.name} live`} onDoubleClick={fullscreen} />
+      <video
+        ref={videoRef}
+        muted
+        playsInline
+        autoPlay
+        data-testid="watch-video"
+        data-phase={shown}
+        data-player={kind ?? ''}
+        aria-label={`${channel.name} live`}
+        onDoubleClick={fullscreen}
+      />
       {shown !== 'playing' && (
         <div className="watch-overlay">
           {shown === 'off'
