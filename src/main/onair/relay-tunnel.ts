@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto'
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net'
-import { connect as tlsConnect } from 'node:tls'
+import { connect as tlsConnect, rootCertificates } from 'node:tls'
 
 /**
  * Keeps a destination's stream key out of every command line and environment.
@@ -135,7 +135,8 @@ export async function openRelayTunnel(opts: TunnelOptions): Promise<RelayTunnel>
       ? tlsConnect({
           host: target.host,
           port: target.port,
-          servername: /^[\d.]+$|:/.test(target.host) ? undefined : target.host
+          servername: /^[\d.]+$|:/.test(target.host) ? undefined : target.host,
+          ca: extraCa()
         })
       : netConnect({ host: target.host, port: target.port })
     upstream = up
@@ -386,4 +387,21 @@ function socketBelongsTo(pid: number, socket: Socket): boolean {
     }
   }
   return false
+}
+
+/**
+ * The ingest's certificate is always verified (the key goes inside that TLS). An
+ * RTMPS ingest behind a private CA (a self-hosted origin) is trusted by naming
+ * its CA's PEM file in WEBTV_TLS_CA_FILE, on top of Node's public roots.
+ */
+function extraCa(): string[] | undefined {
+  const file = process.env.WEBTV_TLS_CA_FILE
+  if (!file) return undefined
+  try {
+    return [...rootCertificates, readFileSync(file, 'utf8')]
+  } catch (err) {
+    throw new Error(
+      `WEBTV_TLS_CA_FILE names a file that cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}); point it at a PEM certificate or unset it.`
+    )
+  }
 }

@@ -9,7 +9,7 @@ import { mkdirSync, symlinkSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { runWebtv, spawnWebtv } from '../../helpers/cli'
 import { tempDir } from '../../helpers/tmp'
-import { toolsMentioning } from '../../helpers/procs'
+import { toolsUnder } from '../../helpers/procs'
 import { freePort } from '../../fixtures/rtmp'
 import { findOnPath } from '../../../src/main/media/ffmpeg-path'
 
@@ -95,7 +95,8 @@ describe('webtv air lifetime', () => {
         await new Promise((r) => setTimeout(r, 100))
       expect(stdout, stderr).toMatch(/^Long: live/m)
       unlinkSync(link)
-      const encoders = toolsMentioning(`:${rtmpPort}/`)
+      // The encoder publishes in-process (no URL on its command line): find it below `webtv air`.
+      const encoders = toolsUnder(child.pid!)
       expect(encoders.length).toBeGreaterThan(0)
       for (const p of encoders) process.kill(p.pid, 'SIGKILL')
       const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)

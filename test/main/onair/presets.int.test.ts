@@ -47,7 +47,9 @@ async function startTlsProxy(
       '-days',
       '1',
       '-subj',
-      '/CN=localhost'
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost'
     ],
     { stdio: 'ignore' }
   )
@@ -94,9 +96,12 @@ describe('destination presets against local receivers (RTMPS through TLS, SRT li
     await callCore(core, 'library.playlist.add', { channelId, shotIds: [results[0]!.shot.id] })
     remote = await startRemoteIngest({ requiredKey: FB_KEY })
     tls = await startTlsProxy(tmp.dir, remote.rtmpPort)
+    // The relay verifies the ingest's certificate; this one is self-signed, so trust it as a private CA.
+    process.env.WEBTV_TLS_CA_FILE = join(tmp.dir, 'cert.pem')
   }, 120_000)
 
   afterAll(async () => {
+    delete process.env.WEBTV_TLS_CA_FILE
     await core?.close()
     srt?.kill('SIGKILL')
     tls?.server.close()
