@@ -97,6 +97,14 @@ describe('floods from unauthenticated clients stay bounded', () => {
 
   it('the embedded RTMP/HTTP-FLV server: bounded log, sessions and connections; the channel stays live', async () => {
     const st = await callCore(core, 'onair.start', { channelId }) // an empty timeline airs the standby slate
+    // The channel's own readers (the HLS copy tap, on by default) join the stream
+    // just after Go Live: take the baseline once the session count has held for 3 s.
+    for (let last = -1, since = Date.now(), until = Date.now() + 20_000; Date.now() < until;) {
+      const n = nmsContext.sessions.size
+      if (n !== last) [last, since] = [n, Date.now()]
+      else if (Date.now() - since >= 3000) break
+      await new Promise((r) => setTimeout(r, 200))
+    }
     const logBefore = lines(engine.logFile)
     const sessionsBefore = nmsContext.sessions.size
     const broadcastsBefore = nmsContext.broadcasts.size
