@@ -16,6 +16,6 @@ export { houseEncoderArgs, h264Level, DEFAULT_TUNING, AIR_TS_MUX_ARGS } from './
 export type { EncoderTuning } from './house-encoder'
 export { conform, DEFAULT_LIMITS } from './conform'
 export type { ConformTargets, ConformProgress, ConformOptions, ConformResult } from './conform'
-export { ProgressParser, parseProgress, progressPercent } from './progress'
-export type { ProgressBlock } from './progress'
+export { ProgressParser, parseProgress, progressPercent } from './ffmpeg-progress'
+export type { ProgressBlock } from './ffmpeg-progress'
 export { runFfmpeg, FfmpegError, AbortedError } from './run-ffmpeg'

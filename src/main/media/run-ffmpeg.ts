@@ -1,6 +1,6 @@
 import { spawnChild } from '../process/spawn-child'
 import { toolPath } from './ffmpeg-path'
-import { ProgressParser, progressPercent } from './progress'
+import { ProgressParser, progressPercent } from './ffmpeg-progress'
 
 export class FfmpegError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { toolPath } from '../media/ffmpeg-path'
 import { Backoff } from '../core/backoff'
-import { LineSplitter, ProgressParser } from './progress'
+import { LineSplitter, EncoderProgressParser } from './encoder-progress'
 import type { OnAirLogger } from './redact-log'
 import { StateMachine, type StateChange } from './state'
 
@@ -138,7 +138,7 @@ export class CopyTap {
     })
     this.child = child
     child.stdin.on('error', () => {})
-    const progress = new ProgressParser((b) => {
+    const progress = new EncoderProgressParser((b) => {
       if (!this.upAt && b.outTimeUs > 0) {
         this.upAt = Date.now()
         if (this.state.state !== 'live' && this.state.canGo('live')) this.state.go('live')

@@ -4,7 +4,7 @@ import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:
 import { toolPath } from '../media/ffmpeg-path'
 import { Backoff } from '../core/backoff'
 import { playoutArgs } from './ffmpeg-args'
-import { LineSplitter, ProgressParser, type ProgressBlock } from './progress'
+import { LineSplitter, EncoderProgressParser, type EncoderProgress } from './encoder-progress'
 import type { OnAirLogger } from './redact-log'
 import type { PublisherSink } from './rtmp-server'
 import { StateMachine, type StateChange } from './state'
@@ -103,7 +103,7 @@ export class ChannelPlayout {
   private stopping = false
   private cursor: AirCursor | null = null
   private readonly queue: QueuedClip[] = []
-  private lastProgress: ProgressBlock | null = null
+  private lastProgress: EncoderProgress | null = null
   private prevProgress: { at: number; size: number } | null = null
   private kbps = 0
   private droppedBase = 0
@@ -231,7 +231,7 @@ export class ChannelPlayout {
       /* EPIPE when ffmpeg dies; the exit handler restarts it */
     })
     child.stdout.on('data', (d: Buffer) => sink.write(d))
-    const progress = new ProgressParser((b) => this.onProgress(b))
+    const progress = new EncoderProgressParser((b) => this.onProgress(b))
     const lines = new LineSplitter((line) => {
       if (PROGRESS_LINE.test(line)) return progress.push(line + '\n')
       this.stderrTail.push(line)
@@ -305,7 +305,7 @@ export class ChannelPlayout {
     }, delayMs)
   }
 
-  private onProgress(b: ProgressBlock): void {
+  private onProgress(b: EncoderProgress): void {
     const now = Date.now()
     if (this.prevProgress && now > this.prevProgress.at) {
       const inst = ((b.totalSize - this.prevProgress.size) * 8) / (now - this.prevProgress.at)

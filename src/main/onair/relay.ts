@@ -6,7 +6,7 @@ import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from '../core/backoff'
 import { relayArgs } from './ffmpeg-args'
 import { muxerFor } from './presets'
 import { directOutput, openRelayTunnel, tunnelTarget, type RelayTunnel } from './relay-tunnel'
-import { LineSplitter, ProgressParser } from './progress'
+import { LineSplitter, EncoderProgressParser } from './encoder-progress'
 import type { OnAirLogger } from './redact-log'
 import { StateMachine, type StateChange } from './state'
 
@@ -170,7 +170,7 @@ export class DestinationRelay {
     child.stdin.on('error', () => {
       /* EPIPE when ffmpeg exits first */
     })
-    const progress = new ProgressParser((b) => {
+    const progress = new EncoderProgressParser((b) => {
       const now = Date.now()
       if (now > this.lastSizeAt) {
         const inst = ((b.totalSize - this.lastSize) * 8) / (now - this.lastSizeAt)

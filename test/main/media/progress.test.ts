@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseProgress, ProgressParser, progressPercent } from '../../../src/main/media/progress'
+import { parseProgress, ProgressParser, progressPercent } from '../../../src/main/media/ffmpeg-progress'
 
 const captured = readFileSync(join(__dirname, '../../fixtures/ffmpeg/progress-2s.txt'), 'utf8')
 

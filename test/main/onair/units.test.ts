@@ -10,7 +10,7 @@ import {
   synthClipArgs,
   seedPlayoutArgs
 } from '../../../src/main/onair/ffmpeg-args'
-import { ProgressParser, type ProgressBlock, LineSplitter } from '../../../src/main/onair/progress'
+import { EncoderProgressParser, type EncoderProgress, LineSplitter } from '../../../src/main/onair/encoder-progress'
 import { parseRtmpUrl, validateIngestHost, destinationUrl } from '../../../src/main/onair/destinations'
 import { nextInOrder, streamNameFor, type AirItem } from '../../../src/main/onair/timeline'
 import { classifyRelayFailure } from '../../../src/main/onair/relay'
@@ -121,10 +121,10 @@ describe('ffmpeg argument builders', () => {
 describe('progress parsing (captured ffmpeg -progress output)', () => {
   const captured = readFileSync(join(repoRoot, 'test', 'fixtures', 'onair', 'playout-progress.txt'), 'utf8')
   it('yields one block per progress= line, in any chunking', () => {
-    const whole: ProgressBlock[] = []
-    new ProgressParser((b) => whole.push(b)).push(captured)
-    const bytewise: ProgressBlock[] = []
-    const p = new ProgressParser((b) => bytewise.push(b))
+    const whole: EncoderProgress[] = []
+    new EncoderProgressParser((b) => whole.push(b)).push(captured)
+    const bytewise: EncoderProgress[] = []
+    const p = new EncoderProgressParser((b) => bytewise.push(b))
     for (let i = 0; i < captured.length; i += 7) p.push(captured.slice(i, i + 7))
     expect(whole.length).toBe((captured.match(/^progress=/gm) ?? []).length)
     expect(bytewise).toEqual(whole)
