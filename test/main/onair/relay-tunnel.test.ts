@@ -98,4 +98,14 @@ describe('relay tunnel: swapping the stand-in for the key in the RTMP client str
     })
     expect(() => tunnelTarget('rtmp://host/app')).toThrow(/no stream key/)
   })
+
+  it("reads YouTube's backup ingest, whose query sits before the key, as ffmpeg does (app?backup=1, then the key)", () => {
+    expect(tunnelTarget('rtmps://b.rtmps.youtube.com:443/live2?backup=1/abcd-efgh')).toEqual({
+      secure: true,
+      host: 'b.rtmps.youtube.com',
+      port: 443,
+      app: 'live2?backup=1',
+      playpath: 'abcd-efgh'
+    })
+  })
 })
