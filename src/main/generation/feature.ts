@@ -103,40 +103,22 @@ export const generationFeature: Feature = (ctx) => {
     },
     'generation.backends.set': async ({ channelId, settings, hfToken, falKey, comfyuiToken }) => {
       lib.getChannel(channelId)
+      const given = { hfToken, falKey, comfyuiToken }
+      // Check everything before writing anything: a bad token changes nothing.
+      for (const f of WRITE_ONLY_SECRETS) {
+        const v = given[f.field]
+        if (v !== undefined && v !== '' && !/^\S{8,}$/.test(v))
+          throw new StudioError('invalid_input', `${f.looksWrong} ${f.copyFrom}`, f.field)
+      }
       if (settings) {
         const next = { ...getBackends(lib, channelId), ...settings } as BackendSettings
         checkBackends(next)
         setBackends(lib, channelId, settings)
       }
-      if (hfToken !== undefined) {
-        if (hfToken === '') await secrets.delete(HF_TOKEN_SECRET)
-        else if (!/^\S{8,}$/.test(hfToken))
-          throw new StudioError(
-            'invalid_input',
-            'That does not look like a token (no spaces, at least 8 characters). Copy it again from huggingface.co/settings/tokens.',
-            'hfToken'
-          )
-        else await secrets.set(HF_TOKEN_SECRET, hfToken)
-      }
-      if (falKey !== undefined) {
-        if (falKey === '') await secrets.delete(FAL_KEY_SECRET)
-        else if (!/^\S{8,}$/.test(falKey))
-          throw new StudioError(
-            'invalid_input',
-            'That does not look like a fal key (no spaces, at least 8 characters). Copy it again from fal.ai/dashboard/keys.',
-            'falKey'
-          )
-        else await secrets.set(FAL_KEY_SECRET, falKey)
-      }
-      if (comfyuiToken !== undefined) {
-        if (comfyuiToken === '') await secrets.delete(COMFYUI_TOKEN_SECRET)
-        else if (!/^\S{8,}$/.test(comfyuiToken))
-          throw new StudioError(
-            'invalid_input',
-            'That does not look like a token (no spaces, at least 8 characters). Copy it again from your GPU provider.',
-            'comfyuiToken'
-          )
-        else await secrets.set(COMFYUI_TOKEN_SECRET, comfyuiToken)
+      for (const f of WRITE_ONLY_SECRETS) {
+        const v = given[f.field]
+        if (v === '') await secrets.delete(f.secret)
+        else if (v !== undefined) await secrets.set(f.secret, v)
       }
       return {
         settings: getBackends(lib, channelId),
@@ -280,3 +262,25 @@ export const generationFeature: Feature = (ctx) => {
 }
 
 export { jobDto }
+
+/** The write-only secrets `generation.backends.set` takes ("" removes one). */
+const WRITE_ONLY_SECRETS = [
+  {
+    field: 'hfToken',
+    secret: HF_TOKEN_SECRET,
+    looksWrong: 'That does not look like a token (no spaces, at least 8 characters).',
+    copyFrom: 'Copy it again from huggingface.co/settings/tokens.'
+  },
+  {
+    field: 'falKey',
+    secret: FAL_KEY_SECRET,
+    looksWrong: 'That does not look like a fal key (no spaces, at least 8 characters).',
+    copyFrom: 'Copy it again from fal.ai/dashboard/keys.'
+  },
+  {
+    field: 'comfyuiToken',
+    secret: COMFYUI_TOKEN_SECRET,
+    looksWrong: 'That does not look like a token (no spaces, at least 8 characters).',
+    copyFrom: 'Copy it again from your GPU provider.'
+  }
+] as const
