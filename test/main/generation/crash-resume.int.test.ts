@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { callCore } from '../../../src/main/cli/open-core'
 import { startFakeSpace, type FakeSpace } from '../../fixtures/gradio-server'
-import { runWebtv, spawnWebtv } from '../../helpers/cli'
+import { runWebtv } from '../../helpers/cli'
+import { runAndKill } from '../../helpers/kill'
 import { tempDir } from '../../helpers/tmp'
 import { openStudio } from '../../../src/main/studio'
 import { GENERATION, LIBRARY } from '../../../src/main/services'
@@ -13,41 +13,6 @@ const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
-
-/** Run `webtv …` and SIGKILL it the moment `until` is true (checked on every output line and every 20 ms). */
-function runAndKill(args: string[], until: (stdout: string) => boolean): Promise<{ stdout: string; killed: boolean }> {
-  return new Promise((resolve, reject) => {
-    // tsx runs the CLI in a child of its own: kill the whole process group we started, or the worker lives on.
-    const child: ChildProcess = spawnWebtv(args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-    const killGroup = (): void => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL')
-      } catch {
-        /* already gone */
-      }
-    }
-    let stdout = ''
-    let killed = false
-    const check = (): void => {
-      if (!killed && until(stdout)) {
-        killed = true
-        killGroup()
-      }
-    }
-    const timer = setInterval(check, 20)
-    const limit = setTimeout(killGroup, 90_000)
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString()
-      check()
-    })
-    child.on('error', reject)
-    child.on('close', () => {
-      clearInterval(timer)
-      clearTimeout(limit)
-      resolve({ stdout, killed })
-    })
-  })
-}
 
 describe('crash and restart', () => {
   it('a worker killed mid-Space-call and again mid-conform resumes: every shot exactly once', async () => {
