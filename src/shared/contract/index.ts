@@ -9,6 +9,7 @@ import { libraryCalls, libraryEvents } from './library'
 import { generationCalls, generationEvents } from './generation'
 import { onairCalls, onairEvents } from './onair'
 import { outputsCalls, outputsEvents } from './outputs'
+import { notificationEvents } from './notifications'
 import type { CallSpec } from './define'
 
 export * from './define'
@@ -26,7 +27,8 @@ export const events = {
   ...libraryEvents,
   ...generationEvents,
   ...onairEvents,
-  ...outputsEvents
+  ...outputsEvents,
+  ...notificationEvents
 } satisfies Record<string, z.ZodType>
 
 export type Calls = typeof calls
