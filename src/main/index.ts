@@ -18,6 +18,8 @@ import {
 } from './ipc/app-protocol'
 import { safeStorageCipher } from './ipc/safe-storage'
 import { originOf } from './ipc/trust'
+import { lockDownPermissions } from './ipc/permissions'
+import { showDesktopNotifications } from './desktop/notifications'
 
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
 const trustedOrigins = [STUDIO_ORIGIN, ...(devServerUrl ? [originOf(devServerUrl) ?? ''] : [])].filter(Boolean)
@@ -32,6 +34,7 @@ if (!app.requestSingleInstanceLock()) {
   let core: Core | undefined
   let mainWindow: BrowserWindow | undefined
   let unbind: (() => void) | undefined
+  let stopNotifications: (() => void) | undefined
 
   const createWindow = (): BrowserWindow => {
     const win = new BrowserWindow({
@@ -82,10 +85,8 @@ if (!app.requestSingleInstanceLock()) {
   })
 
   const startStudio = async (): Promise<void> => {
-    // No camera, microphone, notifications or geolocation: the studio needs none.
-    session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) =>
-      callback(permission === 'fullscreen')
-    )
+    // Fullscreen, and notifications for our own pages; no camera, microphone or geolocation.
+    lockDownPermissions(session.defaultSession, trustedOrigins)
     const dataDir = resolveDataDir({ flag: argValue('--data-dir'), shellDefault: app.getPath('userData') })
     const secretCipher = await safeStorageCipher()
     core = await openStudio({
@@ -96,6 +97,7 @@ if (!app.requestSingleInstanceLock()) {
     })
     handleAppScheme({ rendererDir: rendererDirBesideMain(__dirname), dataDir })
     unbind = bindContract(core, () => BrowserWindow.getAllWindows(), trustedOrigins)
+    stopNotifications = showDesktopNotifications(core.bus, () => mainWindow)
     await core.startBackground()
     mainWindow = createWindow()
     app.on('activate', () => {
@@ -124,6 +126,7 @@ if (!app.requestSingleInstanceLock()) {
     event.preventDefault()
     quitting = true
     unbind?.()
+    stopNotifications?.()
     void core.close().finally(() => app.quit())
   })
 }
