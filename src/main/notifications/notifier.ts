@@ -57,7 +57,13 @@ export class Notifier {
 
   constructor(private readonly deps: NotifierDeps) {
     this.limiter = new NotificationLimiter(
-      (n) => this.deps.bus.emit('notifications.notification', notificationSchema.parse(n)),
+      (n) => {
+        // Checked against the contract before it goes out; a bad one is logged, never thrown
+        // (this may run from a timer, where a throw would take the process down).
+        const checked = notificationSchema.safeParse(n)
+        if (checked.success) this.deps.bus.emit('notifications.notification', checked.data)
+        else console.error('[webtv] notification dropped, not valid:', checked.error.issues[0]?.message)
+      },
       deps.windowMs ?? NOTIFY_WINDOW_MS,
       deps.clock
     )
