@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { EventBus } from '../../../src/main/core/events'
 import { Notifier, type NotifierEngine } from '../../../src/main/notifications/notifier'
 import type { EventPayload } from '../../../src/shared/contract'
@@ -102,5 +102,50 @@ describe('Notifier: which engine events are news', () => {
     await notifier.settled()
     expect(notes.at(-1)).toMatchObject({ action: 'clear', cause: 'job-failed:1:9' })
     notifier.close()
+  })
+})
+
+describe('Notifier: runway', () => {
+  it('warns once when the runway of a channel on air falls under two minutes, and clears when material is added', async () => {
+    vi.useFakeTimers()
+    try {
+      const bus = new EventBus()
+      let runway = 300
+      let total = 310
+      const engine: NotifierEngine = {
+        observe: () => [{ channelId: 4, name: 'Loop TV', now: { slate: false }, destinations: [] }],
+        runwaySeconds: () => runway,
+        redactor: { text: (s) => s }
+      }
+      const notifier = new Notifier({
+        bus,
+        onair: () => engine,
+        channelName: () => 'Loop TV',
+        airableSeconds: () => total,
+        secrets: async () => []
+      })
+      const notes: Array<EventPayload<'notifications.notification'>> = []
+      bus.on('notifications.notification', (n) => notes.push(n))
+      notifier.watchRunway(5000)
+      const tick = async () => {
+        await vi.advanceTimersByTimeAsync(5000)
+        await notifier.settled()
+      }
+      await tick()
+      runway = 100
+      await tick()
+      await tick()
+      expect(notes.map((n) => [n.action, n.cause, n.title])).toEqual([
+        ['raise', 'runway-low:4:-', 'Runway low on "Loop TV"']
+      ])
+      expect(notes[0]!.body).toMatch(/^1 min 40 s of new material left/)
+      runway = 500
+      total = 800
+      await tick()
+      expect(notes.at(-1)).toMatchObject({ action: 'clear', cause: 'runway-low:4:-' })
+      notifier.close()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
