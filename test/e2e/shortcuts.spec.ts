@@ -1,6 +1,7 @@
+import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { test, expect } from './fixtures'
-import { callCore, createChannelInUi, makeClips, openStudio } from './ui-helpers'
+import { callCore, createChannelInUi, makeClips, openStudio, screenshotDir } from './ui-helpers'
 
 interface ImportOut {
   results: { ok: boolean; shot?: { id: number }; error?: string }[]
@@ -167,6 +168,7 @@ test('keyboard shortcuts: review, add, play/pause, search, the ? overlay and Go 
   }
   await expect(help.locator('[data-shortcut-id="edit.redo"]')).toContainText('Ctrl')
   await expect(help.getByRole('button', { name: /Close/ })).toBeFocused()
+  await page.screenshot({ path: join(screenshotDir, 'shortcuts.png') })
   for (let i = 0; i < 3; i++) {
     await page.keyboard.press('Tab')
     expect(await help.evaluate((d) => d.contains(document.activeElement))).toBe(true)
@@ -199,6 +201,7 @@ test('keyboard shortcuts: review, add, play/pause, search, the ? overlay and Go 
   await expect(confirm).toBeVisible()
   await page.keyboard.press('Tab')
   await expect(confirm.getByRole('button', { name: 'Go Live' })).toBeFocused()
+  await page.screenshot({ path: join(screenshotDir, 'golive-confirm.png') })
   await page.keyboard.press('Enter')
   await expect.poll(airState, { timeout: 60_000 }).toBe('live')
   await expect(page.getByTestId('onair-badge')).toHaveAttribute('data-state', 'live')
