@@ -179,9 +179,15 @@ test('keyboard shortcuts: review, add, play/pause, search, the ? overlay and Go 
   expect(await activeShotId(page)).toBe(focusedBefore)
   expect(await approved(Number(focusedBefore))).toBe(true)
 
-  // Ctrl/Cmd+F also goes to the search.
+  // From Settings the review keys sleep, and Ctrl/Cmd+F comes back to the studio's search.
+  await page.getByRole('button', { name: 'Settings', exact: true }).focus()
+  await page.keyboard.press('Enter')
+  await expect(page.getByLabel('Search prompts')).toHaveCount(0)
+  await page.keyboard.press('x')
   await page.keyboard.press('ControlOrMeta+f')
   await expect(page.getByLabel('Search prompts')).toBeFocused()
+  expect(await approved(top)).toBe(true)
+  expect(await approved(other)).toBe(true)
 
   // Go Live asks first; Cancel (focused, so Enter cancels) leaves the channel off air.
   await tabToShotCard(page)

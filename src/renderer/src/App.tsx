@@ -110,7 +110,7 @@ export function App() {
       )}
       <StatusBar />
       <Notices />
-      <KeyboardShortcuts view={view} onView={setView} />
+      <KeyboardShortcuts inStudio={view === 'studio'} showStudio={() => setView('studio')} />
     </div>
   )
 }

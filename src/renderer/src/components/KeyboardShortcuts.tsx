@@ -11,7 +11,6 @@ import { useChannelAir, useOnAir } from '../stores/onair'
 import { usePreview } from '../stores/preview'
 import { useShortcutsUi } from '../stores/shortcuts'
 import { useTimeline } from '../stores/timeline'
-import type { View } from './Header'
 import { ModalDialog } from './ModalDialog'
 
 interface TargetShot {
@@ -66,12 +65,11 @@ function focusSearch(framesLeft = 10): void {
 }
 
 /** The studio's own shortcuts, the `?` overlay and the Go Live confirmation. Mounted once in App. */
-export function KeyboardShortcuts({ view, onView }: { view: View; onView: (v: View) => void }) {
+export function KeyboardShortcuts({ inStudio, showStudio }: { inStudio: boolean; showStudio: () => void }) {
   const helpOpen = useShortcutsUi((s) => s.helpOpen)
   const confirmAirFor = useShortcutsUi((s) => s.confirmAirFor)
   const announcement = useShortcutsUi((s) => s.announcement)
   const { setHelpOpen, askAir, announce } = useShortcutsUi.getState()
-  const inStudio = () => view === 'studio'
 
   // A timeline card picked up with Space owns the keys until it is dropped.
   useShortcutListener(() => useTimeline.getState().lifted !== null)
@@ -84,7 +82,7 @@ export function KeyboardShortcuts({ view, onView }: { view: View; onView: (v: Vi
       if (video.paused) void video.play().catch(() => {})
       else video.pause()
     },
-    () => inStudio() && previewVideo() !== null
+    () => inStudio && previewVideo() !== null
   )
   useShortcut(
     'shot.approve',
@@ -92,7 +90,7 @@ export function KeyboardShortcuts({ view, onView }: { view: View; onView: (v: Vi
       const shot = targetShot()
       if (shot) void setApproved(shot, true)
     },
-    () => inStudio() && targetShot()?.status === 'ready'
+    () => inStudio && targetShot()?.status === 'ready'
   )
   useShortcut(
     'shot.reject',
@@ -100,7 +98,7 @@ export function KeyboardShortcuts({ view, onView }: { view: View; onView: (v: Vi
       const shot = targetShot()
       if (shot) void setApproved(shot, false)
     },
-    () => inStudio() && targetShot()?.status === 'ready'
+    () => inStudio && targetShot()?.status === 'ready'
   )
   useShortcut(
     'shot.addToTimeline',
@@ -110,10 +108,10 @@ export function KeyboardShortcuts({ view, onView }: { view: View; onView: (v: Vi
       void useTimeline.getState().insert([shot.id])
       announce(`Shot ${shot.id} added to the end of the timeline`)
     },
-    () => inStudio() && targetShot()?.status === 'ready' && useTimeline.getState().channelId !== null
+    () => inStudio && targetShot()?.status === 'ready' && useTimeline.getState().channelId !== null
   )
   useShortcut('library.search', () => {
-    if (view !== 'studio') onView('studio')
+    if (!inStudio) showStudio()
     focusSearch()
   })
   useShortcut(
