@@ -3,7 +3,7 @@ import type { ShotStatus } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
 import { AIR_STATE_TEXT } from '../lib/air-text'
 import { SHORTCUTS, WIDGET_KEYS, formatChord, shortcuts, type ShortcutGroup } from '../lib/shortcuts'
-import { platform, useShortcut, useShortcutListener } from '../lib/use-shortcut'
+import { platform, useShortcut, useShortcutListener, useShortcuts } from '../lib/use-shortcut'
 import { useChannels } from '../stores/channels'
 import { shotAt, useLibrary } from '../stores/library'
 import { notifyFailure } from '../stores/notices'
@@ -110,10 +110,6 @@ export function KeyboardShortcuts({ inStudio, showStudio }: { inStudio: boolean;
     },
     () => inStudio && targetShot()?.status === 'ready' && useTimeline.getState().channelId !== null
   )
-  useShortcut('library.search', () => {
-    if (!inStudio) showStudio()
-    focusSearch()
-  })
   useShortcut(
     'air.toggle',
     () => askAir(useChannels.getState().selectedId),
@@ -122,7 +118,14 @@ export function KeyboardShortcuts({ inStudio, showStudio }: { inStudio: boolean;
       return id !== null && useOnAir.getState().status[id] !== undefined
     }
   )
-  useShortcut('help.shortcuts', () => setHelpOpen(!useShortcutsUi.getState().helpOpen))
+  // Available everywhere, Settings included.
+  useShortcuts({
+    'library.search': () => {
+      if (!inStudio) showStudio()
+      focusSearch()
+    },
+    'help.shortcuts': () => setHelpOpen(!useShortcutsUi.getState().helpOpen)
+  })
 
   return (
     <>

@@ -25,6 +25,27 @@ export function useShortcut(id: ShortcutId, handler: () => void, when?: () => bo
 }
 
 /**
+ * Bind several catalog shortcuts at once, each to its handler:
+ * `useShortcuts({ 'edit.undo': undo, 'edit.redo': redo })`.
+ */
+export function useShortcuts(handlers: Partial<Record<ShortcutId, () => void>>): void {
+  const latest = useRef(handlers)
+  useEffect(() => {
+    latest.current = handlers
+  })
+  const ids = (Object.keys(handlers) as ShortcutId[]).sort().join(' ')
+  useEffect(() => {
+    const unbinds = (ids ? (ids.split(' ') as ShortcutId[]) : []).map((id) =>
+      shortcuts.bind(id, {
+        handler: () => latest.current[id]?.(),
+        when: () => latest.current[id] !== undefined
+      })
+    )
+    return () => unbinds.forEach((unbind) => unbind())
+  }, [ids])
+}
+
+/**
  * The one keydown listener that feeds the registry (mounted once, by KeyboardShortcuts).
  * It listens on window in the bubble phase, after React's own handlers ran on the focused
  * element, so a key a widget handled (a timeline card's Space) arrives defaultPrevented and
