@@ -38,6 +38,17 @@ test('keyboard shortcuts: review, add, play/pause, search, the ? overlay and Go 
   studio
 }) => {
   test.setTimeout(240_000)
+  // The engine's "live" reports can be held back on their way to the page, to show that
+  // the UI never says LIVE before the engine does.
+  let holdLive = false
+  const held: Array<() => void> = []
+  await page.routeWebSocket(/\/api\/ws$/, (ws) => {
+    const server = ws.connectToServer()
+    server.onMessage((msg) => {
+      if (holdLive && String(msg).includes('"state":"live"')) held.push(() => ws.send(msg))
+      else ws.send(msg)
+    })
+  })
   await openStudio(page, studio.url)
   await createChannelInUi(page, 'Keys')
   const channelId = (
@@ -202,14 +213,22 @@ test('keyboard shortcuts: review, add, play/pause, search, the ? overlay and Go 
   expect(await airState()).toBe('offline')
   await expect(page.getByTestId('onair-badge')).toHaveAttribute('data-state', 'offline')
 
-  // Confirmed with the keyboard: the engine starts, and the badge says LIVE when it reports live.
+  // Confirmed with the keyboard: the engine starts; the badge says LIVE only once the engine's
+  // report reaches the page.
   await page.keyboard.press('ControlOrMeta+Shift+l')
   await expect(confirm).toBeVisible()
   await page.keyboard.press('Tab')
   await expect(confirm.getByRole('button', { name: 'Go Live' })).toBeFocused()
   await page.screenshot({ path: join(screenshotDir, 'golive-confirm.png') })
+  holdLive = true
   await page.keyboard.press('Enter')
+  await expect(confirm).toHaveCount(0)
   await expect.poll(airState, { timeout: 60_000 }).toBe('live')
+  await page.waitForTimeout(1000)
+  await expect(page.getByTestId('onair-badge')).not.toHaveAttribute('data-state', 'live')
+  expect(held.length).toBeGreaterThan(0)
+  holdLive = false
+  for (const send of held.splice(0)) send()
   await expect(page.getByTestId('onair-badge')).toHaveAttribute('data-state', 'live')
 
   // The same keys offer End Stream; Esc cancels it, confirming ends the stream.
