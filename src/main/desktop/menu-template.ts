@@ -58,11 +58,16 @@ export function buildMenuTemplate(o: MenuTemplateOptions): MenuItemConstructorOp
     submenu: mac ? [{ role: 'close' }] : [{ role: 'quit' }]
   }
 
+  // Undo/redo keys also drive the studio's own history (timeline and library edits).
+  // On macOS the page sees a key before the menu does, so its handler wins outside text
+  // fields. On Windows and Linux a registered menu accelerator would take Ctrl+Z/Ctrl+Y
+  // from the page, and text fields undo natively there anyway: show the keys, don't take them.
+  const historyKeys: Partial<MenuItemConstructorOptions> = mac ? {} : { registerAccelerator: false }
   const editMenu: MenuItemConstructorOptions = {
     label: 'Edit',
     submenu: [
-      { role: 'undo' },
-      { role: 'redo' },
+      { role: 'undo', ...historyKeys },
+      { role: 'redo', ...historyKeys },
       sep,
       { role: 'cut' },
       { role: 'copy' },

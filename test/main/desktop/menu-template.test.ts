@@ -71,6 +71,16 @@ describe('application menu template', () => {
     ])
   })
 
+  it('Windows/Linux leave Ctrl+Z and Ctrl+Y to the page (the studio’s own undo); macOS registers them', () => {
+    const edit = (p: NodeJS.Platform) => items(menu(build(p).template, 'Edit'))
+    for (const platform of ['win32', 'linux'] as const) {
+      const history = edit(platform).filter((i) => i.role === 'undo' || i.role === 'redo')
+      expect(history.map((i) => i.registerAccelerator)).toEqual([false, false])
+      expect(edit(platform).find((i) => i.role === 'paste')?.registerAccelerator).toBeUndefined()
+    }
+    expect(edit('darwin').filter((i) => i.registerAccelerator === false)).toEqual([])
+  })
+
   it('View: zoom and full screen always; reload and developer tools only unpacked', () => {
     const release = roles(menu(build('linux').template, 'View'))
     expect(release).toEqual(['resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen'])
