@@ -52,11 +52,9 @@ export function buildMenuTemplate(o: MenuTemplateOptions): MenuItemConstructorOp
     ]
   }
 
-  // Windows and Linux have no app menu: quitting lives in File.
-  const fileMenu: MenuItemConstructorOptions = {
-    label: 'File',
-    submenu: mac ? [{ role: 'close' }] : [{ role: 'quit' }]
-  }
+  // Windows and Linux have no app menu: quitting lives in File. On macOS the studio has
+  // no documents, so no File menu: Close Window (Cmd+W) is in Window, once.
+  const fileMenu: MenuItemConstructorOptions = { label: 'File', submenu: [{ role: 'quit' }] }
 
   // Undo/redo keys also drive the studio's own history (timeline and library edits).
   // On macOS the page sees a key before the menu does, so its handler wins outside text
@@ -122,5 +120,5 @@ export function buildMenuTemplate(o: MenuTemplateOptions): MenuItemConstructorOp
     ]
   }
 
-  return [...(mac ? [appMenu] : []), fileMenu, editMenu, viewMenu, windowMenu, helpMenu]
+  return [...(mac ? [appMenu] : [fileMenu]), editMenu, viewMenu, windowMenu, helpMenu]
 }
