@@ -73,10 +73,19 @@ export function startUpdater(deps: DesktopUpdaterDeps): DesktopUpdater {
       phase = { kind: 'checking', manual }
       deps.onChange()
     }
-    autoUpdater.checkForUpdates().catch((err: unknown) => {
-      // Also reported through the 'error' event; this only keeps the rejection handled.
-      deps.log(`[updater] check failed: ${updaterErrorLine(err)}`)
-    })
+    autoUpdater
+      .checkForUpdates()
+      .then((result) => {
+        // null: the updater declined to check (and emits nothing): don't stay "Checking…".
+        if (result === null && phase.kind === 'checking') {
+          phase = { kind: 'idle' }
+          deps.onChange()
+        }
+      })
+      .catch((err: unknown) => {
+        // Also reported through the 'error' event; this only keeps the rejection handled.
+        deps.log(`[updater] check failed: ${updaterErrorLine(err)}`)
+      })
   }
 
   if (!availability.enabled) {

@@ -10,7 +10,7 @@ const mocks = vi.hoisted(() => {
     autoDownload = false
     autoInstallOnAppQuit = false
     logger: unknown = null
-    checkForUpdates = vi.fn(() => Promise.resolve(null))
+    checkForUpdates = vi.fn((): Promise<unknown> => Promise.resolve({ isUpdateAvailable: false, updateInfo: {} }))
     quitAndInstall = vi.fn()
   }
   return {
@@ -123,6 +123,14 @@ describe('the desktop updater (electron-updater mocked)', () => {
     expect(lastDialog()).toMatchObject({ message: 'Could not check for updates.' })
     expect(lastDialog().detail).not.toMatch(/at stack/)
     expect(u.menuItem().enabled).toBe(true)
+  })
+
+  it('a check the updater declines (it returns null, emitting nothing) does not leave the item stuck', async () => {
+    const u = start()
+    up.checkForUpdates.mockImplementationOnce(() => Promise.resolve(null))
+    u.click()
+    expect(u.menuItem().enabled).toBe(false)
+    await vi.waitFor(() => expect(u.menuItem()).toEqual({ label: 'Check for Updates…', enabled: true }))
   })
 
   it('unpacked (development): off, with a clear log line, no listeners, no checks; clicking explains', () => {
