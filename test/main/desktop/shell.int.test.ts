@@ -97,6 +97,13 @@ vi.mock('electron', () => ({
   net: { fetch: vi.fn() },
   safeStorage: { isAsyncEncryptionAvailable: () => Promise.resolve(false) },
   shell: { openExternal: vi.fn(), openPath: vi.fn() },
+  // Desktop notifications (another part of the shell): present so the shell can start.
+  Notification: class {
+    static isSupported = () => false
+    show = vi.fn()
+    on = vi.fn()
+    close = vi.fn()
+  },
   screen: {
     getPrimaryDisplay: () => ({ id: 1 }),
     getAllDisplays: () => [{ id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1080 } }]
