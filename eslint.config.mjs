@@ -7,11 +7,15 @@ const noElectron = {
   paths: [
     {
       name: 'electron',
-      message: 'The studio core must run headless: import electron only in src/main/index.ts and src/main/ipc/.'
+      message:
+        'The studio core must run headless: import electron only in src/main/index.ts, src/main/ipc/ and src/main/desktop/.'
     }
   ],
   patterns: [
-    { group: ['electron/*'], message: 'Keep electron imports at the shell edge (src/main/index.ts, src/main/ipc/).' }
+    {
+      group: ['electron/*'],
+      message: 'Keep electron imports at the shell edge (src/main/index.ts, src/main/ipc/, src/main/desktop/).'
+    }
   ]
 }
 
