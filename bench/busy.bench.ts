@@ -14,7 +14,10 @@
  *   - background at normal priority: conform and generation children at nice 0
  *     instead of 10 (what lowering our own background work buys);
  *   - studio raised: the studio process and the playout ffmpeg at nice -10 (needs
- *     privileges: root or CAP_SYS_NICE; skipped where refused);
+ *     privileges: root or CAP_SYS_NICE; skipped where refused). On Linux this is
+ *     the main thread's nice, and what it spawns meanwhile inherits it (the CLI
+ *     edits here; background children still set their own nice 10) — as shipping
+ *     it would;
  * and an idle run (no load) for reference. Seconds per run: WEBTV_BUSY_S
  * (default 30); runs per case: WEBTV_BUSY_REPEAT (default 1).
  */
