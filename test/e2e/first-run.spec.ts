@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Page } from '@playwright/test'
-import { test, expect, type Studio } from './fixtures'
+import { test, expect, repoRoot, type Studio } from './fixtures'
 import { callCore, openStudio, screenshotDir } from './ui-helpers'
 
 /** What the library file holds, read straight from SQLite (not through the studio). */
@@ -30,7 +30,9 @@ async function cliChannels(studio: Studio): Promise<string[]> {
 }
 
 const wizard = (page: Page) => page.getByTestId('first-run')
-const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshotDir, `${name}.png`) })
+/** Every step, for people to look at, in the ignored test-results/ (the README shows one: see below). */
+const stepsDir = join(repoRoot, 'test-results', 'screenshots')
+const shot = (page: Page, name: string) => page.screenshot({ path: join(stepsDir, `${name}.png`) })
 
 test.describe('first run', () => {
   test('from an empty data folder to a playing watch page, on the offline generator', async ({ page, studio }) => {
@@ -50,6 +52,7 @@ test.describe('first run', () => {
     await expect(page.getByRole('radio', { name: /ComfyUI server/ })).not.toBeChecked()
     await expect(page.getByRole('radio', { name: /Built-in writer/ })).toBeChecked()
     await shot(page, 'first-run-2-backends')
+    await page.screenshot({ path: join(screenshotDir, 'first-run.png') })
     await page.getByRole('button', { name: 'Next' }).click()
 
     await expect(wizard(page)).toHaveAttribute('data-step', 'confirm')
@@ -90,7 +93,7 @@ test.describe('first run', () => {
       await viewer.waitForLoadState()
       expect(new URL(viewer.url()).pathname).toBe('/watch')
       // The state comes from the engine; LIVE only once it says so.
-      await expect(page.getByTestId('first-run-air')).toHaveAttribute('data-state', 'live', { timeout: 60_000 })
+      await expect(page.getByTestId('first-run-air')).toHaveAttribute('data-state', 'live', { timeout: 90_000 })
       await expect(page.getByTestId('first-run-watch-link')).toBeVisible()
       await shot(page, 'first-run-6-golive')
 
@@ -102,7 +105,7 @@ test.describe('first run', () => {
       await viewer.waitForTimeout(1500)
       expect(await video.evaluate((v) => (v as HTMLVideoElement).currentTime)).toBeGreaterThan(t0 + 0.5)
       await expect(viewer.getByRole('link', { name: /Forest TV/ })).toBeVisible()
-      await viewer.screenshot({ path: join(screenshotDir, 'first-run-7-watch.png') })
+      await viewer.screenshot({ path: join(stepsDir, 'first-run-7-watch.png') })
     } finally {
       await viewer.close()
     }
