@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Page } from '@playwright/test'
@@ -27,6 +28,17 @@ async function cliChannels(studio: Studio): Promise<string[]> {
   const r = await studio.runCli(['channel', 'list', '--json'])
   expect(r.code, r.stderr).toBe(0)
   return (JSON.parse(r.stdout) as { channels: Array<{ name: string }> }).channels.map((c) => c.name)
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
 }
 
 const wizard = (page: Page) => page.getByTestId('first-run')
@@ -86,6 +98,11 @@ test.describe('first run', () => {
     await page.getByRole('button', { name: 'Next' }).click()
 
     await expect(wizard(page)).toHaveAttribute('data-step', 'golive')
+    // Other studios may be on this machine: the local server on free ports (a setting, so after Create only).
+    await callCore(page.request, studio.baseUrl, 'onair.settings.update', {
+      rtmpPort: await freePort(),
+      httpPort: await freePort()
+    })
     const opened = page.context().waitForEvent('page')
     await page.getByRole('button', { name: 'Go Live locally' }).click()
     const viewer = await opened
@@ -136,6 +153,7 @@ test.describe('first run', () => {
     await expect(page.getByTestId('first-run-summary-name')).toHaveText('My first channel')
     await expect(wizard(page)).toContainText('Offline generator (this computer)')
     await expect(wizard(page)).toContainText('Built-in writer')
+    await expect(wizard(page)).toContainText('slow camera moves over misty forests at dawn')
     await page.getByRole('button', { name: 'Create channel' }).click()
     await expect(wizard(page)).toHaveAttribute('data-step', 'generate')
     await page.getByRole('button', { name: 'Skip this step' }).click()

@@ -2,7 +2,14 @@ import { useEffect, useState, type FormEvent, type ReactNode } from 'react'
 import { getClient } from '../api/bridge'
 import { useGeneration } from '../stores/generation'
 import { useChannelAir, useOnAir } from '../stores/onair'
-import { DEFAULT_CHANNEL_NAME, FIRST_RUN_STEPS, setupInput, useFirstRun, type FirstRunStep } from '../stores/firstrun'
+import {
+  DEFAULT_CHANNEL_NAME,
+  DEFAULT_THEME,
+  FIRST_RUN_STEPS,
+  setupInput,
+  useFirstRun,
+  type FirstRunStep
+} from '../stores/firstrun'
 import { JobList } from './GenerationPanel'
 import { SecretInput } from './SecretInput'
 import './FirstRun.css'
@@ -117,7 +124,7 @@ function ChannelStep() {
           rows={3}
           value={draft.theme}
           maxLength={2000}
-          placeholder="e.g. slow camera moves over misty forests at dawn"
+          placeholder={`e.g. ${DEFAULT_THEME}`}
           onChange={(e) => edit({ theme: e.target.value })}
         />
       </label>
@@ -276,7 +283,7 @@ function ConfirmStep() {
         <dt>Channel</dt>
         <dd data-testid="first-run-summary-name">{input.name}</dd>
         <dt>Theme</dt>
-        <dd>{input.theme || <span className="muted">none (the writer uses the channel name)</span>}</dd>
+        <dd>{input.theme}</dd>
         <dt>Video</dt>
         <dd>
           {input.video.kind === 'offline'
@@ -339,7 +346,7 @@ function GenerateStep() {
 
   async function generate() {
     const gen = useGeneration.getState()
-    await gen.write({ theme: draft.theme.trim() || setupInput(draft).name, count })
+    await gen.write({ theme: setupInput(draft).theme, count })
     if (!useGeneration.getState().draft) return
     await useGeneration.getState().send({})
   }

@@ -11,6 +11,8 @@ export const FIRST_RUN_STEPS = ['channel', 'backends', 'confirm', 'generate', 'p
 export type FirstRunStep = (typeof FIRST_RUN_STEPS)[number]
 
 export const DEFAULT_CHANNEL_NAME = 'My first channel'
+/** The theme a skipped or empty first step uses (the example its field shows). */
+export const DEFAULT_THEME = 'slow camera moves over misty forests at dawn'
 
 export interface FirstRunDraft {
   name: string
@@ -89,7 +91,7 @@ export function setupInput(d: FirstRunDraft): {
       : d.video === 'comfyui'
         ? { kind: 'comfyui', url: d.comfyUrl.trim() }
         : { kind: 'offline' }
-  return { name: d.name.trim() || DEFAULT_CHANNEL_NAME, theme: d.theme.trim(), writer, video }
+  return { name: d.name.trim() || DEFAULT_CHANNEL_NAME, theme: d.theme.trim() || DEFAULT_THEME, writer, video }
 }
 
 const stepAt = (i: number): FirstRunStep => FIRST_RUN_STEPS[Math.max(0, Math.min(FIRST_RUN_STEPS.length - 1, i))]!
