@@ -98,11 +98,27 @@ test.describe('first run', () => {
     await page.getByRole('button', { name: 'Next' }).click()
 
     await expect(wizard(page)).toHaveAttribute('data-step', 'golive')
-    // Other studios may be on this machine: the local server on free ports (a setting, so after Create only).
+    // A port another program holds: the engine refuses, and the step says so instead of claiming anything.
+    const squatter = createServer()
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', () => resolve()))
+    const heldPort = (squatter.address() as { port: number }).port
+    // (Ports are settings, so only after Create.)
     await callCore(page.request, studio.baseUrl, 'onair.settings.update', {
-      rtmpPort: await freePort(),
+      rtmpPort: heldPort,
       httpPort: await freePort()
     })
+    try {
+      const firstTab = page.context().waitForEvent('page')
+      await page.getByRole('button', { name: 'Go Live locally' }).click()
+      await expect(wizard(page).getByRole('alert')).toContainText('Could not go live')
+      await expect(page.getByTestId('first-run-air')).toHaveAttribute('data-state', 'offline')
+      await expect(page.getByText(`port ${heldPort}`)).toBeVisible()
+      await (await firstTab).close()
+    } finally {
+      squatter.close()
+    }
+    // Other studios may be on this machine too: free ports for the real start.
+    await callCore(page.request, studio.baseUrl, 'onair.settings.update', { rtmpPort: await freePort() })
     const opened = page.context().waitForEvent('page')
     await page.getByRole('button', { name: 'Go Live locally' }).click()
     const viewer = await opened

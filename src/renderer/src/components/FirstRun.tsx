@@ -466,12 +466,21 @@ function GoLiveStep() {
   const watchUrl = air ? `/watch#${encodeURIComponent(air.stream)}` : '/watch'
   const state = air?.state ?? 'offline'
   const onAir = state === 'live' || state === 'starting' || state === 'reconnecting'
+  // The engine refused (a port in use…): its reason is in the notice; say so here too.
+  const [failed, setFailed] = useState(false)
 
   function goLive() {
     if (channelId === null) return
     // Opened inside the click (a later, programmatic open would be blocked); the watch page picks the stream up when it starts.
     if (headless) window.open(watchUrl, '_blank', 'noopener')
-    void useOnAir.getState().start(channelId)
+    setFailed(false)
+    void useOnAir
+      .getState()
+      .start(channelId)
+      .then(() => {
+        const st = useOnAir.getState().status[channelId]?.state
+        setFailed(st === undefined || st === 'offline')
+      })
   }
 
   return (
@@ -491,6 +500,11 @@ function GoLiveStep() {
                 ? 'Reconnecting…'
                 : 'Off air.'}
       </p>
+      {failed && state === 'offline' && (
+        <p className="error-text" role="alert">
+          Could not go live: the notice says why and what to change. Then try again.
+        </p>
+      )}
       {onAir &&
         (headless ? (
           <p>
