@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react'
 import { getClient } from './api/bridge'
 import { Header, StatusBar, type View } from './components/Header'
 import { FirstRun } from './components/FirstRun'
+import { KeyboardShortcuts } from './components/KeyboardShortcuts'
 import { LibraryPanel } from './components/LibraryPanel'
 import { Notices } from './components/Notices'
 import { PreviewPanel } from './components/PreviewPanel'
@@ -114,6 +115,7 @@ export function App() {
       )}
       <StatusBar />
       <Notices />
+      <KeyboardShortcuts inStudio={view === 'studio' && !firstRun} showStudio={() => setView('studio')} />
     </div>
   )
 }

@@ -3,6 +3,7 @@ import { useChannels } from '../stores/channels'
 import { useConnection } from '../stores/connection'
 import { useLibrary } from '../stores/library'
 import { OnAirBadge } from './OnAirBadge'
+import { ShortcutsButton } from './KeyboardShortcuts'
 
 export type View = 'studio' | 'settings'
 
@@ -95,6 +96,7 @@ export function Header({ view, onView }: { view: View; onView: (v: View) => void
       <div className="header-right">
         <OnAirBadge />
         <ConnectionIndicator />
+        <ShortcutsButton />
       </div>
     </header>
   )
