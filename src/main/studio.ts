@@ -12,6 +12,7 @@ import { generationFeature } from './generation/feature'
 import { onairFeature } from './onair/feature'
 import { outputsFeature } from './onair/outputs-feature'
 import { notificationsFeature } from './notifications/feature'
+import { firstRunFeature } from './firstrun/feature'
 
 /** Every feature, in start-up order: a feature may use the services of those before it. */
 export const studioFeatures: readonly Feature[] = [
@@ -21,7 +22,8 @@ export const studioFeatures: readonly Feature[] = [
   generationFeature,
   onairFeature,
   outputsFeature,
-  notificationsFeature
+  notificationsFeature,
+  firstRunFeature
 ]
 
 export {
@@ -31,7 +33,8 @@ export {
   generationFeature,
   onairFeature,
   outputsFeature,
-  notificationsFeature
+  notificationsFeature,
+  firstRunFeature
 }
 
 export function openStudio(opts: CoreOptions, features: readonly Feature[] = studioFeatures): Promise<Core> {

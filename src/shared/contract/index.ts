@@ -10,6 +10,7 @@ import { generationCalls, generationEvents } from './generation'
 import { onairCalls, onairEvents } from './onair'
 import { outputsCalls, outputsEvents } from './outputs'
 import { notificationEvents } from './notifications'
+import { firstRunCalls, firstRunEvents } from './firstrun'
 import type { CallSpec } from './define'
 
 export * from './define'
@@ -19,7 +20,8 @@ export const calls = {
   ...libraryCalls,
   ...generationCalls,
   ...onairCalls,
-  ...outputsCalls
+  ...outputsCalls,
+  ...firstRunCalls
 } satisfies Record<string, CallSpec>
 
 export const events = {
@@ -28,7 +30,8 @@ export const events = {
   ...generationEvents,
   ...onairEvents,
   ...outputsEvents,
-  ...notificationEvents
+  ...notificationEvents,
+  ...firstRunEvents
 } satisfies Record<string, z.ZodType>
 
 export type Calls = typeof calls
