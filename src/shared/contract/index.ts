@@ -9,6 +9,7 @@ import { libraryCalls, libraryEvents } from './library'
 import { generationCalls, generationEvents } from './generation'
 import { onairCalls, onairEvents } from './onair'
 import { outputsCalls, outputsEvents } from './outputs'
+import { historyCalls, historyEvents } from './history'
 import type { CallSpec } from './define'
 
 export * from './define'
@@ -18,7 +19,8 @@ export const calls = {
   ...libraryCalls,
   ...generationCalls,
   ...onairCalls,
-  ...outputsCalls
+  ...outputsCalls,
+  ...historyCalls
 } satisfies Record<string, CallSpec>
 
 export const events = {
@@ -26,7 +28,8 @@ export const events = {
   ...libraryEvents,
   ...generationEvents,
   ...onairEvents,
-  ...outputsEvents
+  ...outputsEvents,
+  ...historyEvents
 } satisfies Record<string, z.ZodType>
 
 export type Calls = typeof calls
