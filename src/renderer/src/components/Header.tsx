@@ -3,6 +3,7 @@ import { useChannels } from '../stores/channels'
 import { useConnection } from '../stores/connection'
 import { useLibrary } from '../stores/library'
 import { OnAirBadge } from './OnAirBadge'
+import { UndoButtons } from './UndoButtons'
 
 export type View = 'studio' | 'settings'
 
@@ -93,6 +94,7 @@ export function Header({ view, onView }: { view: View; onView: (v: View) => void
         </button>
       </nav>
       <div className="header-right">
+        <UndoButtons />
         <OnAirBadge />
         <ConnectionIndicator />
       </div>
