@@ -15,16 +15,17 @@ export function isMac(platform: string = typeof navigator === 'undefined' ? '' :
  * must not reach the studio's.
  */
 export function isTypingTarget(target: EventTarget | null): boolean {
-  if (!target || typeof (target as Element).closest !== 'function') return false
-  const el = target as HTMLElement
-  if (el.isContentEditable) return true
-  if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return true
-  if (el instanceof HTMLInputElement) {
-    // Buttons, checkboxes and the like have no text to undo.
-    return !['button', 'submit', 'reset', 'checkbox', 'radio', 'range', 'color', 'file', 'image'].includes(el.type)
-  }
+  if (!target || typeof target !== 'object') return false
+  const el = target as Partial<HTMLElement> & { type?: string }
+  if (el.isContentEditable === true) return true
+  const tag = typeof el.tagName === 'string' ? el.tagName.toUpperCase() : ''
+  if (tag === 'TEXTAREA' || tag === 'SELECT') return true
+  // Buttons, checkboxes and the like have no text to undo.
+  if (tag === 'INPUT') return !NON_TEXT_INPUTS.has((el.type ?? 'text').toLowerCase())
   return false
 }
+
+const NON_TEXT_INPUTS = new Set(['button', 'submit', 'reset', 'checkbox', 'radio', 'range', 'color', 'file', 'image'])
 
 /**
  * Which history step a key press asks for: Ctrl/⌘+Z undo; Shift+Ctrl/⌘+Z redo; Ctrl+Y
