@@ -8,6 +8,7 @@ import { openLibrary, type Library } from '../../../src/main/library'
 import { libraryFeature } from '../../../src/main/library/feature'
 import { HISTORY_LIMIT } from '../../../src/main/library/history'
 import { LIBRARY } from '../../../src/main/services'
+import { LibraryTimelineSource } from '../../../src/main/onair/timeline'
 import { openStudio } from '../../../src/main/studio'
 import { StudioError } from '../../../src/shared/contract'
 import { makeClip } from '../../fixtures/media'
@@ -307,8 +308,12 @@ describe('undo/redo with real media', () => {
     expect(trashFiles(s.dir).length).toBeGreaterThan(0)
     expect((await callCore(s.core, 'history.get', { channelId })).undo?.label).toBe(`deletion of Shot ${shotId}`)
 
+    const air = new LibraryTimelineSource(s.lib, s.dir)
+    expect(air.airable(channelId)).toEqual([])
     await callCore(s.core, 'history.undo', { channelId })
     expect(s.lib.getShot(shotId)).toEqual(shot)
+    // Back on air from the next clip boundary.
+    expect(air.airable(channelId).map((i) => i.itemId)).toEqual([item.itemId])
     expect(s.lib.listTakes(shotId)).toEqual(takes)
     for (const p of [shot.mp4Path!, shot.tsPath!, shot.posterPath!]) expect(existsSync(s.lib.abs(p))).toBe(true)
     expect(trashFiles(s.dir)).toEqual([])
@@ -366,8 +371,12 @@ describe('undo/redo with real media', () => {
     expect(shot.prompt).toBe(first.prompt)
     expect(s.lib.listTakes(shotId).find((t) => t.chosen)?.id).toBe(firstTake.id)
     expect(s.lib.playlistRevision(channelId)).toBeGreaterThan(rev)
+    // What the playout reads at its next clip boundary is the first take's clip again.
+    const air = new LibraryTimelineSource(s.lib, s.dir)
+    expect(air.airable(channelId).map((i) => i.tsPath)).toEqual([s.lib.abs(first.tsPath!)])
     await callCore(s.core, 'history.redo', { channelId })
     expect(s.lib.getShot(shotId).mp4Path).toBe(second.mp4Path)
+    expect(air.airable(channelId).map((i) => i.tsPath)).toEqual([s.lib.abs(second.tsPath!)])
   })
 })
 
