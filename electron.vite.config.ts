@@ -35,6 +35,9 @@ export default defineConfig({
     plugins: [react()],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
+      // The renderer is also what `webtv serve` sends over the network to every
+      // viewer of the watch page: minified, it is a third of the size.
+      minify: 'esbuild',
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/renderer/index.html'),

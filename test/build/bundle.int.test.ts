@@ -100,4 +100,27 @@ describe('built bundles', () => {
     const { packages } = reachable(join(repoRoot, 'out', 'preload', 'index.js'))
     expect([...packages]).toEqual(['electron'])
   })
+
+  it('the watch page loads hls.js only when it needs it, and stays small for everyone else', () => {
+    // Every viewer downloads the watch page; hls.js is for browsers without MSE-FLV.
+    const html = readFileSync(join(repoRoot, 'out', 'renderer', 'watch.html'), 'utf8')
+    const entry = /<script[^>]*src="\.?\/?([^"]+\.js)"/.exec(html)?.[1]
+    expect(entry, 'watch.html has no module script').toBeTruthy()
+    const assets = join(repoRoot, 'out', 'renderer')
+    // Static imports only (`from "./x.js"`): a dynamic import() is fetched on demand.
+    const staticFiles = new Set<string>()
+    const queue = [join(assets, entry!)]
+    while (queue.length) {
+      const file = queue.pop()!
+      if (staticFiles.has(file)) continue
+      staticFiles.add(file)
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*["'](\.\/[^"']+\.js)["']/g)) {
+        queue.push(resolve(dirname(file), m[1]!))
+      }
+    }
+    const code = [...staticFiles].map((f) => readFileSync(f, 'utf8'))
+    expect(code.some((c) => c.includes('hlsManifestLoading'))).toBe(false)
+    const bytes = code.reduce((n, c) => n + Buffer.byteLength(c), 0)
+    expect(bytes, `the watch page's first load is ${bytes} bytes`).toBeLessThan(800_000)
+  })
 })

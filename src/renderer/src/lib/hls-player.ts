@@ -1,4 +1,4 @@
-import Hls from 'hls.js'
+import type Hls from 'hls.js'
 import type { FlvPlayerHandle, FlvPlayerOptions, PlayerPhase } from './flv-player'
 
 export type StreamKind = 'flv' | 'hls-native' | 'hls.js'
@@ -41,6 +41,7 @@ export function playHls(
   let destroyed = false
   let retryTimer: ReturnType<typeof setTimeout> | null = null
   let attempt = 0
+  let opened = 0
   let lastTime = -1
   let lastProgressAt = Date.now()
   const phase = (p: PlayerPhase, d?: string) => opts.onPhase?.(p, d)
@@ -77,20 +78,35 @@ export function playHls(
       video.src = url
       video.onerror = () => scheduleRetry('the stream failed')
     } else {
-      // No worker: the studio's CSP allows only its own scripts, not blob: workers.
-      const h = new Hls({
-        enableWorker: false,
-        lowLatencyMode: false,
-        liveSyncDurationCount: 3,
-        manifestLoadingMaxRetry: 2
-      })
-      hls = h
-      h.on(Hls.Events.ERROR, (_e, data) => {
-        if (data.fatal) scheduleRetry(`stream ${data.type}: ${data.details}`)
-      })
-      h.loadSource(url)
-      h.attachMedia(video)
+      // hls.js is most of the watch page's weight and only HLS viewers need it: it is
+      // fetched on first use, so FLV viewers (every desktop browser) never download it.
+      const opening = ++opened
+      void import('hls.js')
+        .then(({ default: HlsJs }) => {
+          // A retry or destroy while the chunk loaded: this attempt is stale.
+          if (destroyed || opening !== opened) return
+          attachHlsJs(HlsJs)
+        })
+        .catch((err: unknown) => scheduleRetry(`the HLS player did not load: ${String(err)}`))
     }
+    const played = video.play()
+    if (played && typeof played.catch === 'function') played.catch(() => {})
+  }
+
+  const attachHlsJs = (HlsJs: typeof Hls): void => {
+    // No worker: the studio's CSP allows only its own scripts, not blob: workers.
+    const h = new HlsJs({
+      enableWorker: false,
+      lowLatencyMode: false,
+      liveSyncDurationCount: 3,
+      manifestLoadingMaxRetry: 2
+    })
+    hls = h
+    h.on(HlsJs.Events.ERROR, (_e, data) => {
+      if (data.fatal) scheduleRetry(`stream ${data.type}: ${data.details}`)
+    })
+    h.loadSource(url)
+    h.attachMedia(video)
     const played = video.play()
     if (played && typeof played.catch === 'function') played.catch(() => {})
   }
@@ -125,5 +141,23 @@ export function browserStreamSupport(
   video: HTMLVideoElement,
   flvPlayable: boolean
 ): { flvPlayable: boolean; nativeHls: boolean; hlsJs: boolean } {
-  return { flvPlayable, nativeHls: video.canPlayType('application/vnd.apple.mpegurl') !== '', hlsJs: Hls.isSupported() }
+  return {
+    flvPlayable,
+    nativeHls: video.canPlayType('application/vnd.apple.mpegurl') !== '',
+    hlsJs: mediaSourcePlaysH264Aac()
+  }
+}
+
+/**
+ * The test hls.js's own isSupported() makes (Media Source, or iOS 17's Managed Media
+ * Source, able to play H.264 + AAC in fMP4), answered without loading hls.js.
+ */
+function mediaSourcePlaysH264Aac(): boolean {
+  const scope = globalThis as unknown as {
+    MediaSource?: { isTypeSupported(t: string): boolean }
+    ManagedMediaSource?: { isTypeSupported(t: string): boolean }
+  }
+  const ms = scope.ManagedMediaSource ?? scope.MediaSource
+  if (!ms || typeof ms.isTypeSupported !== 'function') return false
+  return ms.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"')
 }
