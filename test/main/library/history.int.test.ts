@@ -190,6 +190,27 @@ describe('undo/redo of timeline edits', () => {
     expect((await callCore(s.core, 'history.get', { channelId })).undo?.id).toBe(h.undo!.id)
   })
 
+  it("`webtv history`, `undo` and `redo` take the studio's steps from the command line, refused alike", async () => {
+    const s = await studio()
+    const { channelId, shotIds, itemIds } = await channelWithTimeline(s, 'From CLI', 2)
+    await callCore(s.core, 'library.playlist.move', { itemId: itemIds[0]!, toPosition: 1 })
+    const shown = await runWebtv(['history', '--channel', 'From CLI', '--data-dir', s.dir])
+    expect(shown.code, shown.stderr).toBe(0)
+    expect(shown.stdout).toBe(`Undo: move of Shot ${shotIds[0]}  (2 step(s))\nRedo: (nothing)  (0 step(s))\n`)
+    const undone = await runWebtv(['undo', '--channel', 'From CLI', '--data-dir', s.dir])
+    expect(undone.code, undone.stderr).toBe(0)
+    expect(undone.stdout).toBe(`Undid move of Shot ${shotIds[0]}.\n`)
+    expect(await order(s, channelId)).toEqual(shotIds)
+    // The studio sees the step as undone (the same history, in the same database).
+    expect((await callCore(s.core, 'history.get', { channelId })).redo?.label).toBe(`move of Shot ${shotIds[0]}`)
+    s.lib.removePlaylistItems([itemIds[1]!])
+    const redo = await runWebtv(['redo', '--channel', 'From CLI', '--data-dir', s.dir])
+    expect(redo.code).toBe(1)
+    expect(redo.stderr).toContain(
+      `Can't redo move of Shot ${shotIds[0]}: the timeline of "From CLI" was changed elsewhere since (Shot ${shotIds[1]} is no longer on it). Nothing was changed.`
+    )
+  })
+
   it('names what another process added to or removed from the timeline', async () => {
     const s = await studio()
     const { channelId, shotIds, itemIds } = await channelWithTimeline(s, 'Named', 3)
