@@ -404,7 +404,11 @@ export class EditHistory {
     ).map((r) => [r.id, r.shot_id, r.added_at])
   }
 
-  /** The timeline must be exactly as the step left it; otherwise say what differs. */
+  /**
+   * The timeline must be as the step left it; otherwise say what differs. Items
+   * appended at the end since (what the generator and autopilot do all day) don't
+   * count: the step's part of the timeline is untouched, and they stay where they are.
+   */
   private checkPlaylist(
     channel: Channel,
     diff: PlaylistDiff,
@@ -415,14 +419,15 @@ export class EditHistory {
     const current = this.items(channel.id)
     const ids = current.map((i) => i[0])
     const length = side === 'after' ? diff.lengthAfter : diff.lengthBefore
-    if (current.length === length && digest(ids) === (side === 'after' ? diff.digestAfter : diff.digestBefore)) return
+    const expectedDigest = side === 'after' ? diff.digestAfter : diff.digestBefore
+    if (current.length >= length && digest(ids.slice(0, length)) === expectedDigest) return
     const expected = side === 'after' ? diff.after : diff.before
     const onIt = new Set(current.map((i) => i[1]))
     const gone = expected.filter((i) => !onIt.has(i[1])).map((i) => i[1])
     let what: string
     if (gone.length > 0) what = `${shotsName(gone)} ${gone.length === 1 ? 'is' : 'are'} no longer on it`
-    else if (current.length > length) what = `${current.length - length} item(s) were added to it`
     else if (current.length < length) what = `${length - current.length} item(s) were removed from it`
+    else if (current.length > length) what = `items were added to it, not only at its end`
     else what = 'its order changed'
     this.refuse(direction, label, `the timeline of "${channel.name}" was changed elsewhere since (${what}).`)
   }

@@ -220,12 +220,26 @@ describe('undo/redo of timeline edits', () => {
     expect((await refused(callCore(s.core, 'history.undo', { channelId }))).message).toContain(
       `(Shot ${shotIds[0]} is no longer on it)`
     )
-    // Put back (as a new item) and one more added: the message counts what came.
+    // Put back (as a new item, so not the same timeline) and one more added at the front.
     other.addToPlaylist(channelId, [shotIds[0]!], 2)
-    other.addToPlaylist(channelId, [shotIds[1]!])
+    other.addToPlaylist(channelId, [shotIds[1]!], 0)
     expect((await refused(callCore(s.core, 'history.undo', { channelId }))).message).toContain(
-      '(1 item(s) were added to it)'
+      '(items were added to it, not only at its end)'
     )
+  })
+
+  it('lets items appended at the end since (the generator, autopilot) stay, and undoes around them', async () => {
+    const s = await studio()
+    const { channelId, shotIds, itemIds } = await channelWithTimeline(s, 'Growing', 3)
+    const [a, b, c] = shotIds as [number, number, number]
+    await callCore(s.core, 'library.playlist.move', { itemId: itemIds[2]!, toPosition: 0 })
+    expect(await order(s, channelId)).toEqual([c, a, b])
+    const fresh = s.lib.createShot(channelId, { prompt: 'new from the generator' }).id
+    elsewhere(s.dir).addToPlaylist(channelId, [fresh])
+    await callCore(s.core, 'history.undo', { channelId })
+    expect(await order(s, channelId)).toEqual([a, b, c, fresh])
+    await callCore(s.core, 'history.redo', { channelId })
+    expect(await order(s, channelId)).toEqual([c, a, b, fresh])
   })
 
   it('refuses a step the person did not see (another window moved the history on)', async () => {
