@@ -110,6 +110,19 @@ test.describe('undo and redo', () => {
     await page.getByRole('button', { name: `Undo rejection of Shot ${a}` }).click()
     await expect.poll(() => approved(a)).toBe(true)
 
+    // Another tab shows the same steps and takes them too; the first tab follows.
+    const other = await page.context().newPage()
+    await openStudio(other, studio.url)
+    await expect(other.getByTestId('undo-button')).toHaveAccessibleName(`Undo move of Shot ${c}`)
+    await other.getByTestId('undo-button').click()
+    await expect.poll(persisted).toEqual([a, b, c])
+    await expect(undoButton).toHaveAccessibleName(`Undo adding Shot ${c} to the timeline`)
+    await expect.poll(() => timelineShotIds(page)).toEqual([a, b, c])
+    await page.keyboard.press('Control+Shift+Z')
+    await expect.poll(persisted).toEqual([c, a, b])
+    await expect(other.getByTestId('undo-button')).toHaveAccessibleName(`Undo move of Shot ${c}`)
+    await other.close()
+
     // A reload keeps the history: main owns it.
     await page.reload()
     await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected')

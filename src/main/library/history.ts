@@ -38,6 +38,14 @@ interface PlaylistDiff {
   start: number
   before: ItemTuple[]
   after: ItemTuple[]
+  /**
+   * A single move: the window's first item went to its end ('toEnd') or its last to
+   * its front ('toStart'). Then before/after hold just the moved item and the window (of
+   * `length` items, all still on the timeline) is rotated back in place: moving one
+   * shot across a 100 000-item timeline stores a few hundred bytes, not megabytes.
+   */
+  slide?: 'toEnd' | 'toStart'
+  length?: number
   lengthBefore: number
   lengthAfter: number
   digestBefore: string
@@ -167,7 +175,7 @@ export class EditHistory {
         result,
         kind: 'playlist',
         label: label?.(before, after) ?? describePlaylistEdit(diff),
-        data: { kind: 'playlist', playlist: diff }
+        data: { kind: 'playlist', playlist: compactSlide(diff) }
       }
     })
   }
@@ -441,8 +449,17 @@ export class EditHistory {
     label: string
   ): void {
     const current = this.items(channel.id)
-    const [from, to] = side === 'before' ? [diff.after, diff.before] : [diff.before, diff.after]
-    const target = [...current.slice(0, diff.start), ...to, ...current.slice(diff.start + from.length)]
+    let target: ItemTuple[]
+    if (diff.slide) {
+      const end = diff.start + diff.length!
+      const w = current.slice(diff.start, end)
+      const firstToEnd = (diff.slide === 'toEnd') === (side === 'after')
+      const rotated = firstToEnd ? [...w.slice(1), w[0]!] : [w[w.length - 1]!, ...w.slice(0, -1)]
+      target = [...current.slice(0, diff.start), ...rotated, ...current.slice(end)]
+    } else {
+      const [from, to] = side === 'before' ? [diff.after, diff.before] : [diff.before, diff.after]
+      target = [...current.slice(0, diff.start), ...to, ...current.slice(diff.start + from.length)]
+    }
     const keep = new Set(target.map((i) => i[0]))
     const del = this.db.prepare('DELETE FROM playlist_items WHERE id = ?')
     for (const [id] of current) if (!keep.has(id)) del.run(id)
@@ -636,6 +653,29 @@ function diffPlaylist(before: ItemTuple[], after: ItemTuple[]): PlaylistDiff | n
   }
 }
 
+const SMALL_WINDOW = 64
+
+/** The compact form of a single move (see PlaylistDiff.slide); any other diff as it is. */
+function compactSlide(diff: PlaylistDiff): PlaylistDiff {
+  // Small windows are kept whole: a refusal can then name every shot that left the timeline.
+  if (diff.before.length <= SMALL_WINDOW) return diff
+  const slide = slideOf(diff.before, diff.after)
+  if (!slide) return diff
+  // Only the moved item is kept (to name it if it is gone when the step is undone).
+  const moved = slide === 'toEnd' ? diff.before[0]! : diff.before[diff.before.length - 1]!
+  return { ...diff, before: [moved], after: [moved], slide, length: diff.before.length }
+}
+
+/** Whether the after window is the before window with one end item moved to the other end. */
+function slideOf(before: ItemTuple[], after: ItemTuple[]): 'toEnd' | 'toStart' | null {
+  const n = before.length
+  if (n < 2 || after.length !== n) return null
+  if (before[0]![0] === after[n - 1]![0] && before.slice(1).every((x, i) => x[0] === after[i]![0])) return 'toEnd'
+  if (before[n - 1]![0] === after[0]![0] && before.slice(0, n - 1).every((x, i) => x[0] === after[i + 1]![0]))
+    return 'toStart'
+  return null
+}
+
 /** A delete that took nothing off the timeline. */
 function emptyDiff(items: ItemTuple[]): PlaylistDiff {
   const d = digest(items.map((i) => i[0]))
@@ -661,15 +701,10 @@ export function describePlaylistEdit(diff: PlaylistDiff): string {
   if (removed.length > 0 && added.length === 0) return `removal of ${shotsName(removed)} from the timeline`
   if (added.length > 0) return 'change of the timeline'
   // Same items, new order: one card moved if the window is that card plus a run that slid by one.
-  const n = before.length
-  if (n >= 2) {
-    const slidBack = before[0]![0] === after[n - 1]![0] && before.slice(1).every((x, i) => x[0] === after[i]![0])
-    if (slidBack) return `move of ${shotName(before[0]![1])}`
-    const slidForward =
-      before[n - 1]![0] === after[0]![0] && before.slice(0, n - 1).every((x, i) => x[0] === after[i + 1]![0])
-    if (slidForward) return `move of ${shotName(before[n - 1]![1])}`
-  }
-  return `reorder of ${n} shots`
+  const slide = slideOf(before, after)
+  if (slide === 'toEnd') return `move of ${shotName(before[0]![1])}`
+  if (slide === 'toStart') return `move of ${shotName(before[before.length - 1]![1])}`
+  return `reorder of ${before.length} shots`
 }
 
 const CHANNEL_FIELDS: Record<keyof ChannelState, string> = {

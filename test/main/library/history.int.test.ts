@@ -146,6 +146,40 @@ describe('undo/redo of timeline edits', () => {
     expect((await callCore(s.core, 'history.get', { channelId: other.channelId })).undoCount).toBe(1)
   })
 
+  it('stores a single move across a long timeline as a few hundred bytes, and undoes and redoes it both ways', async () => {
+    const s = await studio()
+    const { channelId, shotIds, itemIds } = await channelWithTimeline(s, 'Long', 300)
+    const stepBytes = (): number =>
+      (
+        s.lib.db
+          .prepare('SELECT length(data_json) AS n FROM edit_history WHERE channel_id = ? ORDER BY id DESC LIMIT 1')
+          .get(channelId) as { n: number }
+      ).n
+    // Last to the front, then (another step) the new first to the end.
+    await callCore(s.core, 'library.playlist.move', { itemId: itemIds[299]!, toPosition: 0 })
+    const once = [shotIds[299]!, ...shotIds.slice(0, 299)]
+    expect(await order(s, channelId)).toEqual(once)
+    expect((await callCore(s.core, 'history.get', { channelId })).undo?.label).toBe(`move of Shot ${shotIds[299]}`)
+    expect(stepBytes()).toBeLessThan(1000)
+    await callCore(s.core, 'library.playlist.move', { itemId: itemIds[0]!, toPosition: 299 })
+    const twice = [shotIds[299]!, ...shotIds.slice(1, 299), shotIds[0]!]
+    expect(await order(s, channelId)).toEqual(twice)
+    expect(stepBytes()).toBeLessThan(1000)
+
+    await callCore(s.core, 'history.undo', { channelId })
+    expect(await order(s, channelId)).toEqual(once)
+    await callCore(s.core, 'history.undo', { channelId })
+    expect(await order(s, channelId)).toEqual(shotIds)
+    await callCore(s.core, 'history.redo', { channelId })
+    expect(await order(s, channelId)).toEqual(once)
+    await callCore(s.core, 'history.redo', { channelId })
+    expect(await order(s, channelId)).toEqual(twice)
+    // A stranger's edit inside the window is still caught by the digest.
+    await callCore(s.core, 'history.undo', { channelId })
+    elsewhere(s.dir).movePlaylistItem(itemIds[10]!, 20)
+    expect((await refused(callCore(s.core, 'history.undo', { channelId }))).message).toContain('(its order changed)')
+  })
+
   it('keeps the history across a restart of the studio (it lives in the library database)', async () => {
     const first = await studio()
     const { channelId, shotIds, itemIds } = await channelWithTimeline(first, 'Kept', 2)
