@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { getClient } from './api/bridge'
 import { Header, StatusBar, type View } from './components/Header'
+import { KeyboardShortcuts } from './components/KeyboardShortcuts'
 import { LibraryPanel } from './components/LibraryPanel'
 import { Notices } from './components/Notices'
 import { PreviewPanel } from './components/PreviewPanel'
@@ -109,6 +110,7 @@ export function App() {
       )}
       <StatusBar />
       <Notices />
+      <KeyboardShortcuts inStudio={view === 'studio'} showStudio={() => setView('studio')} />
     </div>
   )
 }

@@ -4,6 +4,7 @@ import { useConnection } from '../stores/connection'
 import { useLibrary } from '../stores/library'
 import { OnAirBadge } from './OnAirBadge'
 import { UndoButtons } from './UndoButtons'
+import { ShortcutsButton } from './KeyboardShortcuts'
 
 export type View = 'studio' | 'settings'
 
@@ -97,6 +98,7 @@ export function Header({ view, onView }: { view: View; onView: (v: View) => void
         <UndoButtons />
         <OnAirBadge />
         <ConnectionIndicator />
+        <ShortcutsButton />
       </div>
     </header>
   )

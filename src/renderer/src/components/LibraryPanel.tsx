@@ -81,6 +81,7 @@ export function LibraryPanel() {
       <div className="panel-tools">
         <input
           type="search"
+          id="library-search"
           className="grow"
           aria-label="Search prompts"
           placeholder="Search prompts…"
@@ -292,9 +293,10 @@ function ShotCard({
       data-testid="shot-card"
       aria-label={`Shot ${shot.id}, ${status}, ${formatDuration(shot.durationMs)}: ${shot.prompt || shot.sourceName || ''}`}
       onClick={onOpen}
+      // A (add), P (approve), X (reject) and Space (play) come from the shortcut registry,
+      // which acts on the focused card (components/KeyboardShortcuts.tsx).
       onKeyDown={(e) => {
         if (e.key === 'Enter') onOpen()
-        else if (e.key === 'a' || e.key === 'A') onAdd()
       }}
     >
       <div className="thumb">

@@ -1,0 +1,22 @@
+import { create } from 'zustand'
+
+interface ShortcutsUiStore {
+  /** The `?` overlay is open. */
+  helpOpen: boolean
+  /** The channel whose Go Live / End Stream waits for a confirmation, if any. */
+  confirmAirFor: number | null
+  /** The last thing a shortcut did, for screen readers ("Shot 12 approved"). */
+  announcement: string
+  setHelpOpen(open: boolean): void
+  askAir(channelId: number | null): void
+  announce(text: string): void
+}
+
+export const useShortcutsUi = create<ShortcutsUiStore>((set) => ({
+  helpOpen: false,
+  confirmAirFor: null,
+  announcement: '',
+  setHelpOpen: (helpOpen) => set({ helpOpen }),
+  askAir: (confirmAirFor) => set({ confirmAirFor }),
+  announce: (announcement) => set({ announcement })
+}))
