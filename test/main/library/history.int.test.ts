@@ -287,6 +287,17 @@ describe('undo/redo of timeline edits', () => {
     expect((await callCore(s.core, 'history.get', { channelId })).undoCount).toBe(2)
   })
 
+  it('refuses bad input with the reason: an unknown channel, a step id that is not a positive whole number', async () => {
+    const s = await studio()
+    const unknown = await s.core.dispatch('history.undo', { channelId: 999 })
+    expect(unknown).toEqual({ ok: false, error: { code: 'not_found', message: 'Channel 999 does not exist.' } })
+    const bad = await s.core.dispatch('history.redo', { channelId: 1, entryId: -3 })
+    expect(bad.ok).toBe(false)
+    expect(!bad.ok && bad.error).toMatchObject({ code: 'invalid_input', field: 'entryId' })
+    const extra = await s.core.dispatch('history.get', { channelId: 1, all: true })
+    expect(!extra.ok && extra.error.code).toBe('invalid_input')
+  })
+
   it('records nothing in a one-off process (no background work started): that is the CLI', async () => {
     const t = tempDir()
     cleanups.push(t.cleanup)
