@@ -2,7 +2,7 @@
  * The Electron shell: app lifecycle, the locked-down window and the IPC binding.
  * Everything else is the plain-Node studio core, shared with the headless `webtv`.
  */
-import { app, BrowserWindow, dialog, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, session } from 'electron'
 import { join } from 'node:path'
 import type { Core } from './core/core'
 import { openStudio } from './studio'
@@ -18,6 +18,12 @@ import {
 } from './ipc/app-protocol'
 import { safeStorageCipher } from './ipc/safe-storage'
 import { originOf } from './ipc/trust'
+import { ONAIR } from './services'
+import { installAppMenu, openExternalSafely } from './desktop/menu'
+import { installQuitGuard } from './desktop/quit-guard'
+import { channelsOnAir } from './desktop/update-policy'
+import { startUpdater, type DesktopUpdater } from './desktop/updater'
+import { keepWindowState, MIN_WINDOW_SIZE, restoreWindowPlacement, showPlaced } from './desktop/window-state-keeper'
 
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
 const trustedOrigins = [STUDIO_ORIGIN, ...(devServerUrl ? [originOf(devServerUrl) ?? ''] : [])].filter(Boolean)
@@ -32,13 +38,29 @@ if (!app.requestSingleInstanceLock()) {
   let core: Core | undefined
   let mainWindow: BrowserWindow | undefined
   let unbind: (() => void) | undefined
+  let updater: DesktopUpdater | undefined
+  const log = (line: string): void => console.log(line)
+  const onAirNow = (): string[] => channelsOnAir(core?.services.find(ONAIR)?.observe() ?? [])
+  const quitGuard = installQuitGuard({
+    onAir: onAirNow,
+    pendingUpdate: () => updater?.pendingVersion(),
+    log,
+    shutdown: async () => {
+      // Stop relays, playout and workers cleanly before the process goes.
+      updater?.dispose()
+      unbind?.()
+      await core?.close()
+    }
+  })
 
-  const createWindow = (): BrowserWindow => {
+  const createWindow = (dataDir: string): BrowserWindow => {
+    const placement = restoreWindowPlacement(dataDir, log)
     const win = new BrowserWindow({
-      width: 1440,
-      height: 900,
-      minWidth: 1100,
-      minHeight: 680,
+      width: placement.width,
+      height: placement.height,
+      ...(placement.x !== undefined && placement.y !== undefined ? { x: placement.x, y: placement.y } : {}),
+      minWidth: MIN_WINDOW_SIZE.width,
+      minHeight: MIN_WINDOW_SIZE.height,
       show: false,
       backgroundColor: '#0f1115',
       title: 'WebTV Studio',
@@ -53,7 +75,9 @@ if (!app.requestSingleInstanceLock()) {
         spellcheck: false
       }
     })
-    win.once('ready-to-show', () => win.show())
+    win.once('ready-to-show', () => showPlaced(win, placement))
+    keepWindowState(win, dataDir, log)
+    quitGuard.guardWindow(win)
     void win.loadURL(studioEntryUrl(devServerUrl))
     return win
   }
@@ -68,8 +92,8 @@ if (!app.requestSingleInstanceLock()) {
   // Lock every web contents down: no new windows, no navigation away, no webviews.
   app.on('web-contents-created', (_event, contents) => {
     contents.setWindowOpenHandler(({ url }) => {
-      // Help links open in the user's browser; nothing opens inside the app.
-      if (url.startsWith('https://')) void shell.openExternal(url)
+      // Help links (and the local watch page) open in the user's browser; nothing opens inside the app.
+      openExternalSafely(url, log)
       return { action: 'deny' }
     })
     contents.on('will-navigate', (event, url) => {
@@ -97,9 +121,23 @@ if (!app.requestSingleInstanceLock()) {
     handleAppScheme({ rendererDir: rendererDirBesideMain(__dirname), dataDir })
     unbind = bindContract(core, () => BrowserWindow.getAllWindows(), trustedOrigins)
     await core.startBackground()
-    mainWindow = createWindow()
+    let refreshMenu = (): void => undefined
+    const shellUpdater = startUpdater({
+      onAir: onAirNow,
+      window: () => (mainWindow && !mainWindow.isDestroyed() ? mainWindow : undefined),
+      onChange: () => refreshMenu(),
+      log
+    })
+    updater = shellUpdater
+    refreshMenu = installAppMenu({
+      dataDir,
+      updateItem: () => shellUpdater.menuItem(),
+      checkForUpdates: () => shellUpdater.click(),
+      log
+    })
+    mainWindow = createWindow(dataDir)
     app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow()
+      if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow(dataDir)
     })
   }
 
@@ -115,16 +153,6 @@ if (!app.requestSingleInstanceLock()) {
 
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit()
-  })
-
-  let quitting = false
-  app.on('before-quit', (event) => {
-    if (quitting || !core) return
-    // Stop relays, playout and workers cleanly before the process goes.
-    event.preventDefault()
-    quitting = true
-    unbind?.()
-    void core.close().finally(() => app.quit())
   })
 }
 

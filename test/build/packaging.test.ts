@@ -1,8 +1,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- package.json is untyped JSON */
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { PROJECT_REPOSITORY } from '../../src/main/desktop/links'
 
 // Installers can't be built here (no Electron binary, no network); this checks
 // what electron-builder will need when they are.
@@ -23,6 +25,35 @@ describe('packaging config', () => {
     expect(cfg.mac.target).toContain('dmg')
     expect(cfg.win.target).toContain('nsis')
     expect(cfg.linux.target).toContain('AppImage')
+  })
+  it('is valid for electron-builder itself (its own schema), and would catch a bad publish entry', async () => {
+    // app-builder-lib is electron-builder's engine: reach it through electron-builder.
+    const req = createRequire(require.resolve('electron-builder'))
+    const { validateConfiguration } = req('app-builder-lib/out/util/config/config')
+    const { DebugLogger } = req('builder-util')
+    await expect(validateConfiguration(cfg, new DebugLogger(false))).resolves.toBeUndefined()
+    const bad = { ...cfg, publish: [{ provider: 'github', releaseType: 'sometimes' }] }
+    await expect(validateConfiguration(bad, new DebugLogger(false))).rejects.toThrow(/publish/)
+  }, 60_000) // loading electron-builder's engine takes a few CPU seconds
+  it('publishes to GitHub Releases, where the updater and the Help menu look', () => {
+    expect(cfg.publish).toEqual([
+      {
+        provider: 'github',
+        owner: PROJECT_REPOSITORY.split('/')[0],
+        repo: PROJECT_REPOSITORY.split('/')[1],
+        // A draft until a person publishes it: a half-uploaded release never reaches updaters.
+        releaseType: 'draft'
+      }
+    ])
+    expect(pkg.repository.url).toBe(`git+https://github.com/${PROJECT_REPOSITORY}.git`)
+    // electron-updater is a runtime dependency (it ships in the app), not a dev one.
+    expect(pkg.dependencies['electron-updater']).toBeDefined()
+    // Squirrel.Mac updates from a zip: without it the macOS updater fails ("ZIP file not provided").
+    expect(cfg.mac.target).toContain('zip')
+    // The Windows updater needs NSIS, the Linux one the AppImage — both already the targets.
+    expect(cfg.win.target).toEqual(['nsis'])
+    expect(cfg.linux.target).toEqual(['AppImage'])
+    expect(pkg.scripts.dist).toMatch(/node scripts\/dist\.mjs/)
   })
   it('ships the built app and resources, icons from build/', () => {
     expect(cfg.directories.buildResources).toBe('build')

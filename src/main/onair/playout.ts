@@ -4,6 +4,7 @@ import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:
 import { toolPath } from '../media/ffmpeg-path'
 import { Backoff } from '../core/backoff'
 import { playoutArgs } from './ffmpeg-args'
+import { BoundaryLog, type BoundaryStats } from './boundary-log'
 import { LineSplitter, EncoderProgressParser, type EncoderProgress } from './encoder-progress'
 import type { OnAirLogger } from './redact-log'
 import type { PublisherSink } from './rtmp-server'
@@ -41,7 +42,7 @@ export interface PlayoutOptions {
   realtime?: boolean
 }
 
-export interface PlayoutStats {
+export interface PlayoutStats extends BoundaryStats {
   uptimeS: number
   kbps: number
   speed: number
@@ -117,6 +118,12 @@ export class ChannelPlayout {
   private restartTimer: NodeJS.Timeout | null = null
   private liveWatch: NodeJS.Timeout | null = null
   private readonly backoff: Backoff
+  private readonly boundaries: BoundaryLog
+  /**
+   * When media time 0 of this encoder run was due on the wall clock (`-re`'s pace):
+   * the smallest (now − out_time) any progress report showed. Null until the first.
+   */
+  private paceAnchorMs: number | null = null
 
   private clipEvent(phase: ClipPhase, clip: ClipRef, reason?: string): void {
     if (!this.stopping) this.opts.onClip?.(phase, clip, reason)
@@ -129,6 +136,7 @@ export class ChannelPlayout {
     })
     this.backoff =
       opts.restartBackoff ?? new Backoff({ initialMs: 500, factor: 2, jitter: 0.05, maxMs: 10_000, stableMs: 30_000 })
+    this.boundaries = new BoundaryLog(opts.stream, opts.log)
   }
 
   get encoderPid(): number | undefined {
@@ -153,7 +161,8 @@ export class ChannelPlayout {
       kbps: Math.round(this.kbps),
       speed: p && Number.isFinite(p.speed) ? p.speed : 0,
       droppedFrames: this.droppedBase + (p?.dropFrames ?? 0),
-      restarts: this.restarts
+      restarts: this.restarts,
+      ...this.boundaries.stats
     }
   }
 
@@ -213,6 +222,7 @@ export class ChannelPlayout {
     this.queue.length = 0
     this.lastProgress = null
     this.prevProgress = null
+    this.paceAnchorMs = null
     let sink: PublisherSink
     try {
       sink = this.opts.target.openPublisher(this.opts.stream)
@@ -313,6 +323,10 @@ export class ChannelPlayout {
       this.kbps = this.kbps === 0 ? inst : this.kbps * 0.7 + inst * 0.3
     }
     this.prevProgress = { at: now, size: b.totalSize }
+    if (this.opts.realtime !== false && Number.isFinite(b.outTimeUs) && b.outTimeUs > 0) {
+      const anchor = now - b.outTimeUs / 1000
+      if (this.paceAnchorMs === null || anchor < this.paceAnchorMs) this.paceAnchorMs = anchor
+    }
     this.lastProgress = b
     this.advanceAiring(b.outTimeUs)
   }
@@ -375,10 +389,23 @@ export class ChannelPlayout {
         head.airStartUs = this.lastProgress?.outTimeUs ?? 0
         this.clipEvent('airing', head.clip)
       }
+      this.recordBoundary(clip)
       const result = await this.pump(enc, gen, path)
       if (result === 'read-error' && playable) this.skip(playable, 'the file could not be read to the end')
       if (playable) this.cursor = { itemId: playable.itemId, position: playable.position }
     }
+  }
+
+  /**
+   * The lead of the boundary into the clip just queued (see boundary-log.ts): its
+   * start in media time is the clip on air's start plus the lengths queued before it.
+   */
+  private recordBoundary(clip: ClipRef): void {
+    const head = this.queue[0]
+    if (this.queue.length < 2 || this.paceAnchorMs === null || !head || head.airStartUs === null) return
+    let startUs = head.airStartUs
+    for (const q of this.queue.slice(0, -1)) startUs += q.clip.durationMs * 1000
+    this.boundaries.record(this.paceAnchorMs + startUs / 1000 - Date.now(), clip.label)
   }
 
   private slateClip(): ClipRef {
@@ -460,6 +487,7 @@ export class ChannelPlayout {
     this.sink?.close()
     this.sink = null
     await this.feeder
+    this.boundaries.close()
     this.queue.length = 0
     this.go('offline')
   }

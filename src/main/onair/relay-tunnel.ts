@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto'
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net'
 import { connect as tlsConnect, rootCertificates } from 'node:tls'
+import { tcpSocketBelongsTo } from './socket-owner'
 
 /**
  * Keeps a destination's stream key out of every command line and environment.
@@ -119,7 +120,7 @@ export async function openRelayTunnel(opts: TunnelOptions): Promise<RelayTunnel>
     const from = socket.remoteAddress ?? ''
     const loopback = from === '::1' || from.startsWith('127.') || from.startsWith('::ffff:127.')
     // On Linux the connecting socket must be the relay ffmpeg's own (checked by pid).
-    const checked = process.platform !== 'linux' || (expectedPid !== null && socketBelongsTo(expectedPid, socket))
+    const checked = process.platform !== 'linux' || (expectedPid !== null && tcpSocketBelongsTo(expectedPid, socket))
     if (closed || client || !loopback || !checked) {
       socket.destroy()
       return
@@ -315,78 +316,6 @@ export class ClientStreamRewriter {
     }
     return raw
   }
-}
-
-/** `pid` and every process under it (a supervisor may sit between us and ffmpeg). */
-function withDescendants(pid: number): number[] {
-  const children = new Map<number, number[]>()
-  try {
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue
-      try {
-        const ppid = Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])
-        children.set(ppid, [...(children.get(ppid) ?? []), Number(d)])
-      } catch {
-        /* exited meanwhile */
-      }
-    }
-  } catch {
-    return [pid]
-  }
-  const out: number[] = []
-  const todo = [pid]
-  while (todo.length && out.length < 64) {
-    const p = todo.pop()!
-    out.push(p)
-    todo.push(...(children.get(p) ?? []))
-  }
-  return out
-}
-
-/**
- * Linux: does `socket` (accepted here) belong to process `pid` or one under it?
- * Finds the connecting end in /proc/net/tcp{,6} by its ports and looks for its
- * inode among the processes' open files.
- */
-function socketBelongsTo(pid: number, socket: Socket): boolean {
-  const peerPort = socket.remotePort
-  const localPort = socket.localPort
-  if (!peerPort || !localPort) return false
-  const hex = (p: number): string => p.toString(16).toUpperCase().padStart(4, '0')
-  let inode: string | null = null
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = ''
-    try {
-      text = readFileSync(table, 'utf8')
-    } catch {
-      continue
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/)
-      if (f.length < 10) continue
-      if (f[1]!.endsWith(`:${hex(peerPort)}`) && f[2]!.endsWith(`:${hex(localPort)}`)) {
-        inode = f[9]!
-        break
-      }
-    }
-    if (inode) break
-  }
-  if (!inode || inode === '0') return false
-  const link = `socket:[${inode}]`
-  for (const p of withDescendants(pid)) {
-    try {
-      for (const fd of readdirSync(`/proc/${p}/fd`)) {
-        try {
-          if (readlinkSync(`/proc/${p}/fd/${fd}`) === link) return true
-        } catch {
-          /* closed meanwhile */
-        }
-      }
-    } catch {
-      /* exited, or not ours */
-    }
-  }
-  return false
 }
 
 /**

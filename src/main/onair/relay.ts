@@ -6,6 +6,7 @@ import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from '../core/backoff'
 import { relayArgs } from './ffmpeg-args'
 import { muxerFor } from './presets'
 import { directOutput, openRelayTunnel, tunnelTarget, type RelayTunnel } from './relay-tunnel'
+import { openSrtTunnel, srtTunnelTarget } from './srt-tunnel'
 import { LineSplitter, EncoderProgressParser } from './encoder-progress'
 import type { OnAirLogger } from './redact-log'
 import { StateMachine, type StateChange } from './state'
@@ -127,19 +128,18 @@ export class DestinationRelay {
     }
     if (!this.wanted) return
     // The key never goes on ffmpeg's command line: ffmpeg publishes to a local
-    // tunnel, which opens the real connection and puts the key in (relay-tunnel.ts).
-    // SRT is not RTMP: there is no tunnel for it yet, so its streamid stays on the
-    // command line (a known gap, said in the README).
+    // tunnel, which opens the real connection and puts the key in (relay-tunnel.ts
+    // for RTMP, srt-tunnel.ts for SRT's streamid).
     const muxer = muxerFor(url)
     let tunnel: RelayTunnel
     try {
+      const onProblem = (m: string): void => this.opts.log('warn', `[dest ${this.opts.name}] tunnel: ${m}`)
       tunnel =
         muxer === 'mpegts'
-          ? directOutput(url)
-          : await openRelayTunnel({
-              target: tunnelTarget(url),
-              onProblem: (m) => this.opts.log('warn', `[dest ${this.opts.name}] tunnel: ${m}`)
-            })
+          ? /[?&]streamid=/.test(url)
+            ? await openSrtTunnel({ target: srtTunnelTarget(url), onProblem })
+            : directOutput(url)
+          : await openRelayTunnel({ target: tunnelTarget(url), onProblem })
     } catch (err) {
       return this.toError(
         `Could not prepare the connection to this destination: ${err instanceof Error ? err.message : String(err)}`

@@ -36,12 +36,12 @@ export interface SpawnChildOptions {
   lifeline?: 'watchdog' | 'stdin'
 }
 
-// Runs in the watchdog (plain JS, no imports beyond Node's): argv = [cmd, lowPriority, ...args].
+// Runs in the watchdog (plain JS, no imports beyond Node's): argv = [cmd, nice (0 = as is), ...args].
 const WATCHDOG_SOURCE = `
 const { spawn } = require('child_process');
 const os = require('os');
 const [cmd, low, ...args] = process.argv.slice(1);
-if (low === '1') { try { os.setPriority(10); } catch {} }
+if (Number(low) > 0) { try { os.setPriority(Number(low)); } catch {} }
 const env = { ...process.env };
 delete env.NODE_CHANNEL_FD; delete env.NODE_CHANNEL_SERIALIZATION_MODE; delete env.ELECTRON_RUN_AS_NODE;
 let child;
@@ -56,6 +56,17 @@ child.on('exit', (code, sig) => {
   process.exit(code === null ? 1 : code);
 });
 `
+
+/**
+ * The nice value of background work. 10 keeps conform and generation from taking
+ * CPU time the playout and the studio's own process need on a busy machine
+ * (bench/busy.bench.ts measures it against 0, which it sets through here).
+ */
+let backgroundNice = 10
+
+export function setBackgroundNice(nice: number): void {
+  backgroundNice = Math.max(0, Math.min(19, Math.round(nice)))
+}
 
 const useWatchdog = (lifeline: SpawnChildOptions['lifeline']): boolean =>
   lifeline !== 'stdin' && process.platform !== 'win32'
@@ -77,12 +88,16 @@ export function spawnChild(command: string, args: readonly string[], opts: Spawn
     child = spawn(command, [...args], { ...base, stdio })
     if (opts.lowPriority && child.pid !== undefined) renice(child.pid)
   } else {
-    child = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, '--', command, opts.lowPriority ? '1' : '0', ...args], {
-      ...base,
-      stdio: [...stdio, 'ipc'],
-      // In Electron, process.execPath is the app: this makes it a plain Node.
-      env: { ...(opts.env ?? process.env), ELECTRON_RUN_AS_NODE: '1' }
-    })
+    child = spawn(
+      process.execPath,
+      ['-e', WATCHDOG_SOURCE, '--', command, String(opts.lowPriority ? backgroundNice : 0), ...args],
+      {
+        ...base,
+        stdio: [...stdio, 'ipc'],
+        // In Electron, process.execPath is the app: this makes it a plain Node.
+        env: { ...(opts.env ?? process.env), ELECTRON_RUN_AS_NODE: '1' }
+      }
+    )
     const killWatchdog = child.kill.bind(child)
     // SIGKILL on the watchdog itself would orphan the tool: ask the watchdog to deliver it.
     child.kill = (sig?: NodeJS.Signals | number): boolean => {
@@ -130,8 +145,9 @@ function normaliseStdio(stdio: StdioOptions | undefined): Array<'pipe' | 'ignore
 }
 
 function renice(pid: number): void {
+  if (backgroundNice === 0) return
   try {
-    setPriority(pid, 10)
+    setPriority(pid, backgroundNice)
   } catch {
     /* not permitted here: it just runs at normal priority */
   }

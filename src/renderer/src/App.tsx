@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { getClient } from './api/bridge'
 import { Header, StatusBar, type View } from './components/Header'
+import { FirstRun } from './components/FirstRun'
 import { KeyboardShortcuts } from './components/KeyboardShortcuts'
 import { LibraryPanel } from './components/LibraryPanel'
 import { Notices } from './components/Notices'
@@ -9,6 +10,7 @@ import { SidePanel } from './components/SidePanel'
 import { SettingsView } from './components/SettingsView'
 import { TimelineStrip } from './components/TimelineStrip'
 import { useChannels } from './stores/channels'
+import { useFirstRunVisible } from './stores/firstrun'
 import { useConnection } from './stores/connection'
 import { onImportProgress, useLibrary } from './stores/library'
 import { useGeneration } from './stores/generation'
@@ -84,6 +86,7 @@ export function App() {
   useCoreEvents()
   const [view, setView] = useState<View>('studio')
   const selectedId = useChannels((s) => s.selectedId)
+  const firstRun = useFirstRunVisible()
 
   useEffect(() => {
     useLibrary.getState().setChannel(selectedId)
@@ -96,7 +99,9 @@ export function App() {
   return (
     <div className="app">
       <Header view={view} onView={setView} />
-      {view === 'studio' ? (
+      {view === 'studio' && firstRun ? (
+        <FirstRun />
+      ) : view === 'studio' ? (
         <main className="studio-grid">
           <LibraryPanel />
           <PreviewPanel />
@@ -110,7 +115,7 @@ export function App() {
       )}
       <StatusBar />
       <Notices />
-      <KeyboardShortcuts inStudio={view === 'studio'} showStudio={() => setView('studio')} />
+      <KeyboardShortcuts inStudio={view === 'studio' && !firstRun} showStudio={() => setView('studio')} />
     </div>
   )
 }

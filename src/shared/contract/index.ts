@@ -10,6 +10,7 @@ import { generationCalls, generationEvents } from './generation'
 import { onairCalls, onairEvents } from './onair'
 import { outputsCalls, outputsEvents } from './outputs'
 import { historyCalls, historyEvents } from './history'
+import { firstRunCalls, firstRunEvents } from './firstrun'
 import type { CallSpec } from './define'
 
 export * from './define'
@@ -20,7 +21,8 @@ export const calls = {
   ...generationCalls,
   ...onairCalls,
   ...outputsCalls,
-  ...historyCalls
+  ...historyCalls,
+  ...firstRunCalls
 } satisfies Record<string, CallSpec>
 
 export const events = {
@@ -29,7 +31,8 @@ export const events = {
   ...generationEvents,
   ...onairEvents,
   ...outputsEvents,
-  ...historyEvents
+  ...historyEvents,
+  ...firstRunEvents
 } satisfies Record<string, z.ZodType>
 
 export type Calls = typeof calls

@@ -9,6 +9,8 @@ import { ONAIR } from '../../../src/main/services'
 import { tempDir } from '../../helpers/tmp'
 import { freePort, startRemoteIngest, type RemoteIngest } from '../../fixtures/rtmp'
 import { allProcessText } from '../../fixtures/procs'
+import { startSrtIngest } from '../../fixtures/srt-ingest'
+import { ffmpegHasSrt } from '../../../src/main/onair/presets'
 
 /**
  * Issue 12 item 3: while relays run and reconnect, no destination key is in any
@@ -18,6 +20,8 @@ import { allProcessText } from '../../fixtures/procs'
  */
 const LONG_KEY = 'FB-' + 'a1B2c3D4e5'.repeat(14) + '_zz'
 const SHORT_KEY = 'live_9f8e7d6c5b4a'
+/** An SRT access-control streamid, as SRT platforms hand them out: '#', ':', '/', ',' and '=' included. */
+const SRT_KEY = '#!::r=live/srt_5f4e3d2c1b0a9988,m=publish'
 
 describe('on air: destination keys stay inside the studio process', () => {
   const tmp = tempDir()
@@ -125,4 +129,66 @@ describe('on air: destination keys stay inside the studio process', () => {
     expect(remoteShort.events.some((e) => e === `PUBLISH /app/${SHORT_KEY}`)).toBe(true)
     await callCore(core, 'onair.stop', { channelId })
   }, 120_000)
+
+  it.runIf(ffmpegHasSrt())(
+    'an SRT streamid stays off every command line and environment too, through a relay crash',
+    async () => {
+      const ingest = await startSrtIngest()
+      try {
+        // Only the SRT relay this time: the RTMP ones were checked above.
+        for (const d of (await callCore(core, 'onair.destinations.list', { channelId })).destinations)
+          await callCore(core, 'onair.destinations.remove', { id: d.id })
+        const dest = await callCore(core, 'onair.destinations.add', {
+          channelId,
+          kind: 'srt',
+          url: `${ingest.url(SRT_KEY)}&latency=200000`
+        })
+        const hits: string[] = []
+        let samples = 0
+        let relaysSeen = 0
+        const sampler = setInterval(() => {
+          samples += 1
+          for (const p of allProcessText()) {
+            if (/ffmpeg/.test(p.text) && /-f flv -i pipe:0/.test(p.text) && /srt:\/\//.test(p.text)) relaysSeen += 1
+            if (p.text.includes(SRT_KEY) || p.text.includes(encodeURIComponent(SRT_KEY)))
+              hits.push(`${p.pid}: ${p.text.slice(0, 300)}`)
+          }
+        }, 50)
+        try {
+          await callCore(core, 'onair.start', { channelId })
+          await expect.poll(() => ingest.received(), { timeout: 40_000, interval: 200 }).toBeGreaterThan(100_000)
+          expect(ingest.streamIds).toContain(SRT_KEY)
+          // Confirmed live first (a drop before that would count as a refused key, not be retried).
+          await expect
+            .poll(async () => (await callCore(core, 'onair.destinations.list', { channelId })).destinations[0]?.state, {
+              timeout: 40_000,
+              interval: 250
+            })
+            .toBe('live')
+          // The relay's ffmpeg dies: it reconnects, and the receiver gets the key again.
+          const pid = engine.relayPid(channelId, dest.id)!
+          expect(pid).toBeGreaterThan(0)
+          const listens = ingest.listens
+          process.kill(pid, 'SIGKILL')
+          await expect.poll(() => ingest.listens, { timeout: 20_000, interval: 100 }).toBeGreaterThan(listens)
+          const before = ingest.received()
+          await expect
+            .poll(() => ingest.received(), { timeout: 30_000, interval: 200 })
+            .toBeGreaterThan(before + 100_000)
+        } finally {
+          clearInterval(sampler)
+        }
+        expect(samples).toBeGreaterThan(20)
+        expect(relaysSeen).toBeGreaterThan(10)
+        expect(hits.slice(0, 3)).toEqual([])
+        // Every caller handshake the receiver saw carried the real streamid, never the stand-in.
+        expect(ingest.streamIds.length).toBeGreaterThanOrEqual(1)
+        expect(new Set(ingest.streamIds)).toEqual(new Set([SRT_KEY]))
+        await callCore(core, 'onair.stop', { channelId })
+      } finally {
+        await ingest.stop()
+      }
+    },
+    120_000
+  )
 })

@@ -215,7 +215,7 @@ const STEPS: Array<{ state: JobState; label: string }> = [
   { state: 'conforming', label: 'conform' }
 ]
 
-function JobList() {
+export function JobList() {
   const jobs = useGeneration((s) => s.jobs)
   const anyActive = jobs.some((j) => ACTIVE.includes(j.state))
   const now = useNow(1000, anyActive || jobs.some((j) => j.retryAt !== null))
