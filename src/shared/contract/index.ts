@@ -9,6 +9,7 @@ import { libraryCalls, libraryEvents } from './library'
 import { generationCalls, generationEvents } from './generation'
 import { onairCalls, onairEvents } from './onair'
 import { outputsCalls, outputsEvents } from './outputs'
+import { historyCalls, historyEvents } from './history'
 import { firstRunCalls, firstRunEvents } from './firstrun'
 import type { CallSpec } from './define'
 
@@ -20,6 +21,7 @@ export const calls = {
   ...generationCalls,
   ...onairCalls,
   ...outputsCalls,
+  ...historyCalls,
   ...firstRunCalls
 } satisfies Record<string, CallSpec>
 
@@ -29,6 +31,7 @@ export const events = {
   ...generationEvents,
   ...onairEvents,
   ...outputsEvents,
+  ...historyEvents,
   ...firstRunEvents
 } satisfies Record<string, z.ZodType>
 
