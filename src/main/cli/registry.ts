@@ -2,6 +2,7 @@ import type { CliCommand } from './command'
 import { serveCommand } from './serve'
 import { doctorCommand } from './doctor'
 import { libraryCommands } from './library-commands'
+import { historyCommands } from './history-commands'
 import { onairCommands } from './onair-commands'
 import { generationCommands } from './generation-commands'
 import { demoCommand } from './demo'
@@ -15,6 +16,7 @@ export const commands: CliCommand[] = [
   serveCommand,
   doctorCommand,
   ...libraryCommands,
+  ...historyCommands,
   ...generationCommands,
   comfyCommand,
   ...onairCommands,

@@ -8,6 +8,8 @@ import { LIBRARY, ON_AIR_CHANNELS } from '../services'
 import { channelDto, playlistDto, shotDto, takeDto } from './dto'
 import { openLibrary } from './library'
 import { applyLookPatch, renderLookPreview } from './look'
+import { historyHandlers } from './history-handlers'
+import { shotName } from './history'
 
 const EXTERNAL_CHANGE_POLL_MS = 1000
 
@@ -40,9 +42,12 @@ export const libraryFeature: Feature = (ctx) => {
   const lib = openLibrary(ctx.dataDir)
   ctx.services.provide(LIBRARY, lib)
   const unsubscribe = lib.onChange((c) => ctx.bus.emit('library.changed', c))
+  const unsubscribeHistory = lib.history.onChange((channelId) => ctx.bus.emit('history.changed', { channelId }))
   // Re-conform work left by a format change is picked up by long-running processes
   // (serve, air, demo, the desktop app) — a short CLI run never begins work it would abandon.
   ctx.onBackground(() => {
+    // The windows people edit in (desktop app, `webtv serve`) keep an undo history; a one-off CLI command doesn't.
+    lib.history.recording = true
     lib.kickWorker()
     sweepUploads(ctx.dataDir)
   })
@@ -60,6 +65,7 @@ export const libraryFeature: Feature = (ctx) => {
   ctx.onClose(async () => {
     clearInterval(watcher)
     unsubscribe()
+    unsubscribeHistory()
     await lib.close()
   })
   /** On air in this process (when the on-air feature is installed), or in another one on the same data folder. */
@@ -94,7 +100,9 @@ export const libraryFeature: Feature = (ctx) => {
           'format'
         )
       }
-      const { channel, reconforming } = lib.updateChannel(id, { ...patch, ...(look ? { look } : {}) })
+      const { channel, reconforming } = lib.history.trackChannel(id, () =>
+        lib.updateChannel(id, { ...patch, ...(look ? { look } : {}) })
+      )
       return { channel: channelDto(channel), reconforming }
     },
     'library.channels.previewLook': async ({ id, look: lookPatch }) => {
@@ -116,10 +124,32 @@ export const libraryFeature: Feature = (ctx) => {
       return { shots: shots.map(shotDto), total }
     },
     'library.shots.get': ({ id }) => shotDto(lib.getShot(id)),
-    'library.shots.update': ({ id, ...patch }) => shotDto(lib.updateShot(id, patch)),
-    'library.shots.delete': ({ ids }) => lib.deleteShots(ids),
+    'library.shots.update': ({ id, ...patch }) =>
+      shotDto(
+        lib.history.trackShots(
+          [id],
+          () => lib.updateShot(id, patch),
+          ([before], [after]) =>
+            before!.approved !== after!.approved
+              ? `${after!.approved ? 'approval' : 'rejection'} of ${shotName(id)}`
+              : `prompt edit of ${shotName(id)}`
+        )
+      ),
+    'library.shots.delete': ({ ids }) => {
+      const { deleted, trashedFiles } = lib.history.deleteShots(ids)
+      return { deleted, trashedFiles }
+    },
     'library.takes.list': ({ shotId }) => ({ shotId, takes: lib.listTakes(shotId).map(takeDto) }),
-    'library.takes.choose': ({ takeId }) => shotDto(lib.chooseTake(takeId)),
+    'library.takes.choose': ({ takeId }) => {
+      const shotId = lib.getTake(takeId).shotId
+      return shotDto(
+        lib.history.trackShots(
+          [shotId],
+          () => lib.chooseTake(takeId),
+          () => `choice of take ${takeId} for ${shotName(shotId)}`
+        )
+      )
+    },
     'library.import': async ({ channelId, channel, paths, approved, requestId = randomUUID() }) => {
       const target = channelId !== undefined ? lib.getChannel(channelId) : lib.getChannelByName(channel!)
       const results = []
@@ -160,14 +190,23 @@ export const libraryFeature: Feature = (ctx) => {
     },
     'library.playlist.get': ({ channelId }) => playlistDto(lib, channelId),
     'library.playlist.add': ({ channelId, shotIds, atPosition }) => {
-      lib.addToPlaylist(channelId, shotIds, atPosition)
+      lib.history.trackPlaylist(channelId, () => lib.addToPlaylist(channelId, shotIds, atPosition))
       return playlistDto(lib, channelId)
     },
-    'library.playlist.move': ({ itemId, toPosition }) => playlistDto(lib, lib.movePlaylistItem(itemId, toPosition)),
+    'library.playlist.move': ({ itemId, toPosition }) =>
+      playlistDto(
+        lib,
+        lib.history.trackPlaylist(lib.history.channelOfItems([itemId]), () => lib.movePlaylistItem(itemId, toPosition))
+      ),
     'library.playlist.reorder': ({ channelId, itemIds }) => {
-      lib.reorderPlaylist(channelId, itemIds)
+      lib.history.trackPlaylist(channelId, () => lib.reorderPlaylist(channelId, itemIds))
       return playlistDto(lib, channelId)
     },
-    'library.playlist.remove': ({ itemIds }) => playlistDto(lib, lib.removePlaylistItems(itemIds)[0]!)
+    'library.playlist.remove': ({ itemIds }) =>
+      playlistDto(
+        lib,
+        lib.history.trackPlaylist(lib.history.channelOfItems(itemIds), () => lib.removePlaylistItems(itemIds))[0]!
+      ),
+    ...historyHandlers(lib, isOnAir)
   }
 }

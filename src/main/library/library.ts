@@ -9,6 +9,7 @@ import { Shots } from './shots'
 import { LibraryStore } from './store'
 import { Takes } from './takes'
 import { MediaTrash } from './trash'
+import { EditHistory } from './history'
 
 export type {
   Channel,
@@ -44,6 +45,8 @@ export class Library {
   private readonly reconform: Reconform
   private readonly playlist: Playlist
   private readonly settings: LibrarySettings
+  /** Undo/redo of the studio's edits, per channel (see history.ts). */
+  readonly history: EditHistory
   private closed = false
 
   constructor(dataDir: string, options: LibraryOptions = {}) {
@@ -57,6 +60,7 @@ export class Library {
     this.reconform = new Reconform(store, ingest, trash)
     this.channels = new Channels(store, playlist, trash, this.reconform)
     this.settings = new LibrarySettings(store)
+    this.history = new EditHistory(store, playlist, this)
     ingest.recoverInterrupted()
   }
 

@@ -189,5 +189,24 @@ CREATE TABLE asrun (
 CREATE INDEX asrun_channel_time ON asrun(channel_id, started_at);
 CREATE INDEX asrun_time ON asrun(started_at);
 `
+  },
+  {
+    version: 7,
+    name: 'edit history: undo/redo of timeline and library edits, per channel, kept across restarts',
+    sql: `
+-- Each row is one edit the studio made, with the before/after state of exactly what it touched
+-- (JSON, see library/history.ts). 'done' rows are the undo stack, 'undone' rows the redo stack;
+-- every 'done' id of a channel is below every 'undone' one.
+CREATE TABLE edit_history (
+  id          INTEGER PRIMARY KEY,
+  channel_id  INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  state       TEXT NOT NULL CHECK (state IN ('done', 'undone')),
+  kind        TEXT NOT NULL,
+  label       TEXT NOT NULL,
+  data_json   TEXT NOT NULL,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX edit_history_channel ON edit_history(channel_id, state, id);
+`
   }
 ]

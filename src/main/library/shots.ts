@@ -1,7 +1,7 @@
 import { shotFromRow, type ListShotsQuery, type Shot, type ShotMeta, type ShotRow, type TakeRow } from './rows'
 import { ftsQuery } from './search'
 import type { LibraryStore } from './store'
-import type { MediaTrash } from './trash'
+import type { MediaTrash, TrashMove } from './trash'
 import type { Playlist } from './playlist'
 
 /** A channel's shots: create, list and search, edit, fail, delete (their unused media to the trash). */
@@ -122,7 +122,8 @@ export class Shots {
     return this.store.getShot(id)
   }
 
-  deleteShots(ids: number[]): { deleted: number; trashedFiles: number } {
+  /** `trashed` says where each file went, so an undo can bring it back. */
+  deleteShots(ids: number[]): { deleted: number; trashedFiles: number; trashed: TrashMove[] } {
     const { rows, files } = this.store.db
       .transaction(() => {
         const rows = ids.map((id) => this.store.shotRow(id))
@@ -135,11 +136,11 @@ export class Shots {
         return { rows, files: this.trash.unreferencedFiles([...rows, ...takes]) }
       })
       .immediate()
-    const trashed = this.trash.moveToTrash(files)
+    const trashed = this.trash.moveToTrashNoting(files)
     for (const c of new Set(rows.map((r) => r.channel_id))) {
       this.store.changed(c, 'shots')
       this.store.changed(c, 'playlist')
     }
-    return { deleted: rows.length, trashedFiles: trashed }
+    return { deleted: rows.length, trashedFiles: trashed.length, trashed }
   }
 }

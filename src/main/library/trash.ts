@@ -3,6 +3,12 @@ import { basename, join } from 'node:path'
 import type { MediaRefs, ShotRow } from './rows'
 import type { LibraryStore } from './store'
 
+/** A media file moved to the trash: its data-folder-relative path before and in the trash. */
+export interface TrashMove {
+  path: string
+  trashed: string
+}
+
 /**
  * Media files no row refers to any more go to a dated trash folder (never deleted
  * outright), and the check that every ready row's files are there.
@@ -36,17 +42,23 @@ export class MediaTrash {
   }
 
   moveToTrash(relPaths: string[]): number {
-    if (relPaths.length === 0) return 0
+    return this.moveToTrashNoting(relPaths).length
+  }
+
+  /** Like moveToTrash, and says where each file went (so an undo can bring it back). */
+  moveToTrashNoting(relPaths: string[]): TrashMove[] {
+    if (relPaths.length === 0) return []
     const stamp = new Date().toISOString().replace(/[:.]/g, '-')
     const dir = join(this.store.dataDir, 'trash', stamp)
     mkdirSync(dir, { recursive: true })
-    let moved = 0
+    const moved: TrashMove[] = []
     for (const p of relPaths) {
       const from = this.store.abs(p)
       if (!existsSync(from)) continue
+      const to = join(dir, basename(from))
       try {
-        renameSync(from, join(dir, basename(from)))
-        moved++
+        renameSync(from, to)
+        moved.push({ path: p, trashed: this.store.relPath(to) })
       } catch {
         /* another process trashed it first */
       }

@@ -10,6 +10,7 @@ import { generationCalls, generationEvents } from './generation'
 import { onairCalls, onairEvents } from './onair'
 import { outputsCalls, outputsEvents } from './outputs'
 import { notificationEvents } from './notifications'
+import { historyCalls, historyEvents } from './history'
 import { firstRunCalls, firstRunEvents } from './firstrun'
 import type { CallSpec } from './define'
 
@@ -21,6 +22,7 @@ export const calls = {
   ...generationCalls,
   ...onairCalls,
   ...outputsCalls,
+  ...historyCalls,
   ...firstRunCalls
 } satisfies Record<string, CallSpec>
 
@@ -31,6 +33,7 @@ export const events = {
   ...onairEvents,
   ...outputsEvents,
   ...notificationEvents,
+  ...historyEvents,
   ...firstRunEvents
 } satisfies Record<string, z.ZodType>
 

@@ -3,6 +3,7 @@ import { useChannels } from '../stores/channels'
 import { useConnection } from '../stores/connection'
 import { useLibrary } from '../stores/library'
 import { OnAirBadge } from './OnAirBadge'
+import { UndoButtons } from './UndoButtons'
 import { ShortcutsButton } from './KeyboardShortcuts'
 
 export type View = 'studio' | 'settings'
@@ -94,6 +95,7 @@ export function Header({ view, onView }: { view: View; onView: (v: View) => void
         </button>
       </nav>
       <div className="header-right">
+        <UndoButtons />
         <OnAirBadge />
         <ConnectionIndicator />
         <ShortcutsButton />
