@@ -18,6 +18,8 @@ import {
 } from './ipc/app-protocol'
 import { safeStorageCipher } from './ipc/safe-storage'
 import { originOf } from './ipc/trust'
+import { lockDownPermissions } from './ipc/permissions'
+import { showDesktopNotifications } from './desktop/notifications'
 import { ONAIR } from './services'
 import { installAppMenu, openExternalSafely } from './desktop/menu'
 import { installQuitGuard } from './desktop/quit-guard'
@@ -38,6 +40,7 @@ if (!app.requestSingleInstanceLock()) {
   let core: Core | undefined
   let mainWindow: BrowserWindow | undefined
   let unbind: (() => void) | undefined
+  let stopNotifications: (() => void) | undefined
   let updater: DesktopUpdater | undefined
   const log = (line: string): void => console.log(line)
   const onAirNow = (): string[] => channelsOnAir(core?.services.find(ONAIR)?.observe() ?? [])
@@ -49,6 +52,7 @@ if (!app.requestSingleInstanceLock()) {
       // Stop relays, playout and workers cleanly before the process goes.
       updater?.dispose()
       unbind?.()
+      stopNotifications?.()
       await core?.close()
     }
   })
@@ -106,10 +110,8 @@ if (!app.requestSingleInstanceLock()) {
   })
 
   const startStudio = async (): Promise<void> => {
-    // No camera, microphone, notifications or geolocation: the studio needs none.
-    session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) =>
-      callback(permission === 'fullscreen')
-    )
+    // Fullscreen, and notifications for our own pages; no camera, microphone or geolocation.
+    lockDownPermissions(session.defaultSession, trustedOrigins)
     const dataDir = resolveDataDir({ flag: argValue('--data-dir'), shellDefault: app.getPath('userData') })
     const secretCipher = await safeStorageCipher()
     core = await openStudio({
@@ -120,6 +122,7 @@ if (!app.requestSingleInstanceLock()) {
     })
     handleAppScheme({ rendererDir: rendererDirBesideMain(__dirname), dataDir })
     unbind = bindContract(core, () => BrowserWindow.getAllWindows(), trustedOrigins)
+    stopNotifications = showDesktopNotifications(core.bus, () => mainWindow)
     await core.startBackground()
     let refreshMenu = (): void => undefined
     const shellUpdater = startUpdater({

@@ -11,6 +11,7 @@ import { libraryFeature } from './library/feature'
 import { generationFeature } from './generation/feature'
 import { onairFeature } from './onair/feature'
 import { outputsFeature } from './onair/outputs-feature'
+import { notificationsFeature } from './notifications/feature'
 import { firstRunFeature } from './firstrun/feature'
 
 /** Every feature, in start-up order: a feature may use the services of those before it. */
@@ -21,10 +22,20 @@ export const studioFeatures: readonly Feature[] = [
   generationFeature,
   onairFeature,
   outputsFeature,
+  notificationsFeature,
   firstRunFeature
 ]
 
-export { secretsFeature, appFeature, libraryFeature, generationFeature, onairFeature, outputsFeature, firstRunFeature }
+export {
+  secretsFeature,
+  appFeature,
+  libraryFeature,
+  generationFeature,
+  onairFeature,
+  outputsFeature,
+  notificationsFeature,
+  firstRunFeature
+}
 
 export function openStudio(opts: CoreOptions, features: readonly Feature[] = studioFeatures): Promise<Core> {
   return Core.open(opts, features)

@@ -9,6 +9,7 @@ import { libraryCalls, libraryEvents } from './library'
 import { generationCalls, generationEvents } from './generation'
 import { onairCalls, onairEvents } from './onair'
 import { outputsCalls, outputsEvents } from './outputs'
+import { notificationEvents } from './notifications'
 import { historyCalls, historyEvents } from './history'
 import { firstRunCalls, firstRunEvents } from './firstrun'
 import type { CallSpec } from './define'
@@ -31,6 +32,7 @@ export const events = {
   ...generationEvents,
   ...onairEvents,
   ...outputsEvents,
+  ...notificationEvents,
   ...historyEvents,
   ...firstRunEvents
 } satisfies Record<string, z.ZodType>

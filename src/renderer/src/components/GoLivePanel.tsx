@@ -6,6 +6,7 @@ import { useChannelAir, useOnAir } from '../stores/onair'
 import { DestinationList } from './DestinationList'
 import { ErrorNotice } from './ErrorNotice'
 import { Monitor, monitorUrl } from './Monitor'
+import { NotificationPermission } from './NotificationPermission'
 
 export function GoLivePanel() {
   const channel = useSelectedChannel()
@@ -114,6 +115,7 @@ export function GoLivePanel() {
           </dl>
         )}
         <DestinationList air={air} now={now} onRetry={(id) => void retryNow(channel.id, id)} />
+        <NotificationPermission />
       </div>
     </div>
   )

@@ -10,7 +10,8 @@ export interface Notice {
 
 interface NoticesState {
   notices: Notice[]
-  push(level: Notice['level'], message: string): void
+  /** Returns the notice's id (to dismiss it when its cause is over). */
+  push(level: Notice['level'], message: string): number
   dismiss(id: number): void
 }
 
@@ -24,6 +25,7 @@ export const useNotices = create<NoticesState>((set) => ({
     // Keep the five most recent so a burst of failures can't cover the studio.
     set((s) => ({ notices: [...s.notices, n].slice(-5) }))
     if (level !== 'error') setTimeout(() => useNotices.getState().dismiss(n.id), 8000)
+    return n.id
   },
   dismiss(id) {
     set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }))

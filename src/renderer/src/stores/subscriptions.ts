@@ -2,6 +2,7 @@ import { getClient } from '../api/bridge'
 import { useGeneration } from './generation'
 import { useOnAir } from './onair'
 import { useOutputs } from './outputs'
+import { onNotification } from './notifications'
 
 /** Event subscriptions of the generation and on-air stores; each returns its unsubscribe functions. */
 export function startFeatureSubscriptions(): Array<() => void> {
@@ -14,6 +15,7 @@ export function startFeatureSubscriptions(): Array<() => void> {
     bridge.on('generation.job', (e) => useGeneration.getState().onJob(e)),
     bridge.on('outputs.asrun', (e) => useOutputs.getState().onAsrun(e)),
     bridge.on('outputs.state', (e) => useOutputs.getState().onState(e)),
+    bridge.on('notifications.notification', (n) => onNotification(n)),
     // The guide follows every timeline edit.
     bridge.on('library.changed', (e) => {
       if (e.what === 'playlist') void useOutputs.getState().reloadGuide()
