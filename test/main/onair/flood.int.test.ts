@@ -124,9 +124,15 @@ describe('floods from unauthenticated clients stay bounded', () => {
     // HTTP-FLV holds loopback to its total cap only (watch-page viewers come through the studio's proxy).
     expect(r.heldHttp).toBeLessThanOrEqual(1024)
     expect(r.heldRtmpAfterIdle).toBe(0)
-    // The log took a handful of lines, not one per refusal.
-    const logged = lines(engine.logFile) - logBefore
-    const added = readFileSync(engine.logFile, 'utf8').split('\n').filter(Boolean).slice(logBefore)
+    // The log took a handful of lines, not one per refusal. The channel's own playout
+    // lines (late clip boundaries on a machine this busy) are not the flood's: they are
+    // capped by the boundary log, tested on its own.
+    const added = readFileSync(engine.logFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .slice(logBefore)
+      .filter((l) => !l.includes(`[${st.stream}]`))
+    const logged = added.length
     expect(logged, added.slice(0, 20).join('\n')).toBeLessThanOrEqual(12)
     expect(LocalRtmpServer.current!.refusedCount).toBeGreaterThanOrEqual(FLOOD * 3)
     // Sessions and stream entries went back to what they were.
