@@ -39,16 +39,39 @@ test('keyboard shortcuts: review, add, play/pause, search, the ? overlay and Go 
 }) => {
   test.setTimeout(240_000)
   // The engine's "live" reports can be held back on their way to the page, to show that
-  // the UI never says LIVE before the engine does.
-  let holdLive = false
-  const held: Array<() => void> = []
-  await page.routeWebSocket(/\/api\/ws$/, (ws) => {
-    const server = ws.connectToServer()
-    server.onMessage((msg) => {
-      if (holdLive && String(msg).includes('"state":"live"')) held.push(() => ws.send(msg))
-      else ws.send(msg)
-    })
+  // the UI never says LIVE before the engine does. They are held inside the page (the
+  // socket's message handler), on the studio's own connection: a proxied socket
+  // (page.routeWebSocket) was dropped now and then, which lost key presses.
+  await page.addInitScript(() => {
+    const scope = window as unknown as { __holdLive: boolean; __held: Array<() => void> }
+    scope.__holdLive = false
+    scope.__held = []
+    const Native = window.WebSocket
+    class HoldingWebSocket extends Native {
+      override set onmessage(fn: ((this: WebSocket, ev: MessageEvent) => unknown) | null) {
+        super.onmessage = fn
+          ? (ev: MessageEvent) => {
+              if (scope.__holdLive && typeof ev.data === 'string' && ev.data.includes('"state":"live"'))
+                scope.__held.push(() => fn.call(this, ev))
+              else fn.call(this, ev)
+            }
+          : null
+      }
+      override get onmessage(): ((this: WebSocket, ev: MessageEvent) => unknown) | null {
+        return super.onmessage
+      }
+    }
+    window.WebSocket = HoldingWebSocket
   })
+  const holdLive = (on: boolean) =>
+    page.evaluate((hold) => {
+      ;(window as unknown as { __holdLive: boolean }).__holdLive = hold
+    }, on)
+  const heldCount = () => page.evaluate(() => (window as unknown as { __held: unknown[] }).__held.length)
+  const releaseHeld = () =>
+    page.evaluate(() => {
+      for (const send of (window as unknown as { __held: Array<() => void> }).__held.splice(0)) send()
+    })
   await openStudio(page, studio.url)
   await createChannelInUi(page, 'Keys')
   const channelId = (
@@ -220,15 +243,15 @@ test('keyboard shortcuts: review, add, play/pause, search, the ? overlay and Go 
   await page.keyboard.press('Tab')
   await expect(confirm.getByRole('button', { name: 'Go Live' })).toBeFocused()
   await page.screenshot({ path: join(screenshotDir, 'golive-confirm.png') })
-  holdLive = true
+  await holdLive(true)
   await page.keyboard.press('Enter')
   await expect(confirm).toHaveCount(0)
   await expect.poll(airState, { timeout: 60_000 }).toBe('live')
   await page.waitForTimeout(1000)
   await expect(page.getByTestId('onair-badge')).not.toHaveAttribute('data-state', 'live')
-  expect(held.length).toBeGreaterThan(0)
-  holdLive = false
-  for (const send of held.splice(0)) send()
+  expect(await heldCount()).toBeGreaterThan(0)
+  await holdLive(false)
+  await releaseHeld()
   await expect(page.getByTestId('onair-badge')).toHaveAttribute('data-state', 'live')
 
   // The same keys offer End Stream; Esc cancels it, confirming ends the stream.
