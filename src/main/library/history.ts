@@ -335,10 +335,7 @@ export class EditHistory {
             )
           }
           const data = JSON.parse(row.data_json) as EntryData
-          const next =
-            direction === 'undo'
-              ? this.applyUndo(channel, data, row.label, opts)
-              : this.applyRedo(channel, data, row.label, opts)
+          const next = this.applyStep(direction, channel, data, row.label, opts)
           this.db
             .prepare('UPDATE edit_history SET state = ?, data_json = ? WHERE id = ?')
             .run(direction === 'undo' ? 'undone' : 'done', JSON.stringify(next), row.id)
@@ -355,51 +352,46 @@ export class EditHistory {
     throw new StudioError('conflict', `Can't ${direction} ${label}: ${why} Nothing was changed.`, 'channelId')
   }
 
-  private applyUndo(channel: Channel, data: EntryData, label: string, opts: StepOptions): EntryData {
+  /**
+   * One step either way: the state must still be the side the step left (its "after"
+   * for an undo, its "before" for a redo), and the other side is put back.
+   */
+  private applyStep(
+    direction: 'undo' | 'redo',
+    channel: Channel,
+    data: EntryData,
+    label: string,
+    opts: StepOptions
+  ): EntryData {
+    const [current, wanted] = direction === 'undo' ? (['after', 'before'] as const) : (['before', 'after'] as const)
     switch (data.kind) {
       case 'playlist':
-        this.checkPlaylist(channel, data.playlist, 'after', 'undo', label)
-        this.restorePlaylist(channel, data.playlist, 'before', 'undo', label)
+        this.checkPlaylist(channel, data.playlist, current, direction, label)
+        this.restorePlaylist(channel, data.playlist, wanted, direction, label)
         return data
       case 'shot':
-        this.checkShots(data.after, 'undo', label)
-        this.applyShots(data.before, data.after)
+        this.checkShots(data[current], direction, label)
+        this.applyShots(data[wanted], data[current])
         return data
       case 'channel':
-        this.checkChannel(channel, data.after, 'undo', label)
-        this.applyChannel(channel, data.before, opts.isOnAir)
+        this.checkChannel(channel, data[current], direction, label)
+        this.applyChannel(channel, data[wanted], opts.isOnAir)
         return data
       case 'delete':
-        return this.restoreDeleted(channel, data, label)
+        return direction === 'undo' ? this.restoreDeleted(channel, data, label) : this.deleteAgain(channel, data, label)
     }
   }
 
-  private applyRedo(channel: Channel, data: EntryData, label: string, opts: StepOptions): EntryData {
-    switch (data.kind) {
-      case 'playlist':
-        this.checkPlaylist(channel, data.playlist, 'before', 'redo', label)
-        this.restorePlaylist(channel, data.playlist, 'after', 'redo', label)
-        return data
-      case 'shot':
-        this.checkShots(data.before, 'redo', label)
-        this.applyShots(data.after, data.before)
-        return data
-      case 'channel':
-        this.checkChannel(channel, data.before, 'redo', label)
-        this.applyChannel(channel, data.after, opts.isOnAir)
-        return data
-      case 'delete': {
-        for (const id of data.shotIds) {
-          const row = this.db.prepare('SELECT channel_id FROM shots WHERE id = ?').get(id) as
-            { channel_id: number } | undefined
-          if (!row || row.channel_id !== channel.id)
-            this.refuse('redo', label, `${shotName(id)} is no longer in the library of "${channel.name}".`)
-        }
-        this.checkPlaylist(channel, data.playlist, 'before', 'redo', label)
-        // Deleted again from what the rows are NOW (the background worker may have re-conformed them).
-        return this.deleteRecorded(channel.id, data.shotIds).data
-      }
+  private deleteAgain(channel: Channel, data: EntryData & { kind: 'delete' }, label: string): EntryData {
+    for (const id of data.shotIds) {
+      const row = this.db.prepare('SELECT channel_id FROM shots WHERE id = ?').get(id) as
+        { channel_id: number } | undefined
+      if (!row || row.channel_id !== channel.id)
+        this.refuse('redo', label, `${shotName(id)} is no longer in the library of "${channel.name}".`)
     }
+    this.checkPlaylist(channel, data.playlist, 'before', 'redo', label)
+    // Deleted again from what the rows are NOW (the background worker may have re-conformed them).
+    return this.deleteRecorded(channel.id, data.shotIds).data
   }
 
   // ------------------------------------------------------------ playlist
