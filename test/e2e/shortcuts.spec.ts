@@ -104,6 +104,10 @@ test('keyboard shortcuts: review, add, play/pause, search, the ? overlay and Go 
       (c) => c.channelId === channelId
     )?.state
   await expect(page.getByTestId('shot-card')).toHaveCount(2)
+  // The import has answered, but the grid follows the core's change events a moment later:
+  // until it shows both shots ready for review, P on a card that still says "conforming"
+  // rightly does nothing (this was the test's race, not the studio's).
+  await expect(page.locator('[data-testid="shot-card"] .badge.status-review')).toHaveCount(2)
   const libraryOrder = await page
     .getByTestId('shot-card')
     .evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.shotId)))
