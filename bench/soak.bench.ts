@@ -7,9 +7,10 @@
  * (goals: < 5 MB/h, no descriptor growth) and viewers dropped (goal 0). The
  * baseline is the same process's numbers at the start of the measured window.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { writeHeapSnapshot } from 'node:v8'
 import { callCore, openCore } from '../src/main/cli/open-core'
 import { ONAIR } from '../src/main/services'
 import { makeHouseClip } from '../src/main/onair/slate'
@@ -25,6 +26,29 @@ function fds(): number {
   } catch {
     return NaN // not Linux: descriptors not counted
   }
+}
+
+/** Least-squares slope of y over x (per unit of x); 0 with fewer than two points. */
+export function slope(points: { x: number; y: number }[]): number {
+  const n = points.length
+  if (n < 2) return 0
+  const mx = points.reduce((a, p) => a + p.x, 0) / n
+  const my = points.reduce((a, p) => a + p.y, 0) / n
+  let num = 0
+  let den = 0
+  for (const p of points) {
+    num += (p.x - mx) * (p.y - my)
+    den += (p.x - mx) ** 2
+  }
+  return den > 0 ? num / den : 0
+}
+
+/** WEBTV_SOAK_HEAPSNAP=<dir>: heap snapshots after the warm-up and at the end, to diff in DevTools. */
+function snapshot(label: string): void {
+  const dir = process.env.WEBTV_SOAK_HEAPSNAP
+  if (!dir) return
+  mkdirSync(dir, { recursive: true })
+  console.log(`[soak] heap snapshot ${writeHeapSnapshot(join(dir, `soak-${label}.heapsnapshot`))}`)
 }
 
 export async function run(): Promise<void> {
@@ -77,7 +101,7 @@ export async function run(): Promise<void> {
     })
     const st = await callCore(core, 'onair.start', { channelId: ch.id })
     const watch = (): Viewer => {
-      const v = startViewer(st.flvUrl!)
+      const v = startViewer(st.flvUrl!, { record: false })
       void v.exited.then(() => {
         if (viewer === v && !stopping) {
           dropped += 1
@@ -92,13 +116,28 @@ export async function run(): Promise<void> {
     let nextKill = t0 + killEveryMs
     let nextEdit = t0 + 10_000
     let start: { rss: number; fds: number; at: number } | null = null
+    // One sample a minute after the warm-up: the slope over all of them is steadier than end − start.
+    const rssSamples: { x: number; y: number }[] = []
+    const heapSamples: { x: number; y: number }[] = []
+    let nextSample = 0
     while (Date.now() - t0 < totalMs) {
       await sleep(1000)
       const now = Date.now()
       if (!start && now - t0 >= warmMs) {
         global.gc?.()
         start = { rss: process.memoryUsage().rss, fds: fds(), at: now }
-        console.log(`[soak] after warm-up: RSS ${(start.rss / MB).toFixed(1)} MB, ${start.fds} open fds`)
+        console.log(
+          `[soak] after warm-up: RSS ${(start.rss / MB).toFixed(1)} MB, heap ${(process.memoryUsage().heapUsed / MB).toFixed(1)} MB, ${start.fds} open fds`
+        )
+        snapshot('start')
+        nextSample = now
+      }
+      if (start && now >= nextSample) {
+        nextSample += 60_000
+        const m = process.memoryUsage()
+        const h = (now - start.at) / 3_600_000
+        rssSamples.push({ x: h, y: m.rss / MB })
+        heapSamples.push({ x: h, y: (m.heapUsed + m.external) / MB })
       }
       if (now >= nextEdit) {
         nextEdit += 10_000
@@ -122,6 +161,7 @@ export async function run(): Promise<void> {
     }
     global.gc?.()
     const end = { rss: process.memoryUsage().rss, fds: fds(), at: Date.now() }
+    snapshot('end')
     stopping = true
     const status = await callCore(core, 'onair.status', { channelId: ch.id })
     const s = start ?? end
@@ -130,11 +170,14 @@ export async function run(): Promise<void> {
     const destState = status.channels[0]?.destinations.find((d) => d.id === dest.id)?.state
     console.log(
       `[soak] end: RSS ${(end.rss / MB).toFixed(1)} MB, ${end.fds} open fds; channel ${status.channels[0]?.state}, relay ${destState}; ` +
-        `${relayKills} relay kills, ${edits} edits (${editErrors} refused), viewer packets ${viewer?.packets.length ?? 0}`
+        `${relayKills} relay kills, ${edits} edits (${editErrors} refused), viewer packets ${viewer?.received ?? 0}`
     )
     console.log(
       `[soak] RSS growth ${perHour >= 0 ? '+' : ''}${perHour.toFixed(2)} MB/h over ${(hours * 60).toFixed(1)} min measured (goal < 5 MB/h; ratio to start ${(end.rss / s.rss).toFixed(3)}), ` +
         `fds ${s.fds} → ${end.fds} (goal: no growth), dropped viewers ${dropped} (goal 0)`
+    )
+    console.log(
+      `[soak] fitted over ${rssSamples.length} one-minute samples: RSS ${slope(rssSamples).toFixed(2)} MB/h, JS heap + external ${slope(heapSamples).toFixed(2)} MB/h`
     )
     if (minutes < 10)
       console.log(
