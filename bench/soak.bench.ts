@@ -43,6 +43,14 @@ export function slope(points: { x: number; y: number }[]): number {
   return den > 0 ? num / den : 0
 }
 
+function seconds(name: string): number | null {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return null
+  const n = Number(raw)
+  if (!(n >= 1)) throw new Error(`${name} must be a number of seconds, 1 or more, not "${raw}"`)
+  return n * 1000
+}
+
 /** WEBTV_SOAK_HEAPSNAP=<dir>: heap snapshots after the warm-up and at the end, to diff in DevTools. */
 function snapshot(label: string): void {
   const dir = process.env.WEBTV_SOAK_HEAPSNAP
@@ -58,7 +66,10 @@ export async function run(): Promise<void> {
   const totalMs = minutes * 60_000
   // Warm-up (caches, JIT, first GOPs) is not growth: measure from 10 % in, at least 30 s.
   const warmMs = Math.min(Math.max(30_000, totalMs * 0.1), totalMs / 2)
-  const killEveryMs = Math.max(20_000, Math.min(3 * 60_000, totalMs / 4))
+  // WEBTV_SOAK_EDIT_S / WEBTV_SOAK_KILL_S speed the edits and relay kills up: growth that
+  // follows them (not the clock) then shows in a shorter run.
+  const editEveryMs = seconds('WEBTV_SOAK_EDIT_S') ?? 10_000
+  const killEveryMs = seconds('WEBTV_SOAK_KILL_S') ?? Math.max(20_000, Math.min(3 * 60_000, totalMs / 4))
   const dir = mkdtempSync(join(tmpdir(), 'webtv-bench-soak-'))
   const KEY = 'live_soak_0123456789'
   const remote = await startRemoteIngest({ requiredKey: KEY })
@@ -74,7 +85,7 @@ export async function run(): Promise<void> {
     await callCore(core, 'onair.settings.update', { rtmpPort: await freePort(), httpPort: await freePort() })
     const ch = await callCore(core, 'library.channels.create', { name: 'Soak' })
     console.log(
-      `[soak] ${minutes} min on air (WEBTV_SOAK_MIN), relay killed every ${Math.round(killEveryMs / 1000)} s, an edit every 10 s…`
+      `[soak] ${minutes} min on air (WEBTV_SOAK_MIN), relay killed every ${Math.round(killEveryMs / 1000)} s, an edit every ${editEveryMs / 1000} s…`
     )
     const clips = await Promise.all(
       [48, 60, 72, 84].map((frames, i) =>
@@ -114,7 +125,7 @@ export async function run(): Promise<void> {
 
     const t0 = Date.now()
     let nextKill = t0 + killEveryMs
-    let nextEdit = t0 + 10_000
+    let nextEdit = t0 + editEveryMs
     let start: { rss: number; fds: number; at: number } | null = null
     // One sample a minute after the warm-up: the slope over all of them is steadier than end − start.
     const rssSamples: { x: number; y: number }[] = []
@@ -140,7 +151,7 @@ export async function run(): Promise<void> {
         heapSamples.push({ x: h, y: (m.heapUsed + m.external) / MB })
       }
       if (now >= nextEdit) {
-        nextEdit += 10_000
+        nextEdit += editEveryMs
         try {
           const pl = await callCore(core, 'library.playlist.get', { channelId: ch.id })
           const last = pl.items[pl.items.length - 1]

@@ -277,8 +277,10 @@ export class DestinationRelay {
     if (classifyRelayFailure(stderr) === 'rejected') {
       return this.toError(`${this.opts.name} refused the stream — check the stream key (${why}).`)
     }
-    if (!this.everLive && upMs > 0) {
+    if (!this.everLive && upMs > 0 && signal === null) {
       // Accepted the connection, then closed it before it held: how ingests refuse a key.
+      // A relay killed by a signal (crash, OOM killer, someone's kill) was not refused by
+      // anyone: that one reconnects like any drop below.
       return this.toError(
         `${this.opts.name} closed the connection right after it started — the stream key was probably refused (${why}). Check the key, then retry.`
       )

@@ -202,6 +202,41 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
     }
   }, 60_000)
 
+  it('a relay killed before it was confirmed live reconnects; only the ingest closing on it reads as a refused key', async () => {
+    const KILL_KEY = 'live_killed_5e6f7a8b9c'
+    const ingest = await startRemoteIngest({ requiredKey: KILL_KEY })
+    const info = engine.serverInfo()
+    const changes: StateChange[] = []
+    const relay = new DestinationRelay({
+      id: 'killed',
+      name: 'Killed',
+      destinationUrl: async () => ingest.url(KILL_KEY),
+      sourceFlvUrl: `http://127.0.0.1:${info.httpPort}/live/relay-test.flv?relay=killed`,
+      log: () => undefined,
+      onState: (c) => changes.push(c),
+      // Still inside the confirmation window when it is killed.
+      confirmMs: 60_000
+    })
+    try {
+      relay.start()
+      await ingest.waitFor(new RegExp(`^PUBLISH /app/${KILL_KEY}`))
+      // Media flowing (ffmpeg reports progress every 0.5 s), so the connection was accepted.
+      await new Promise((r) => setTimeout(r, 3000))
+      const first = relay.pid!
+      process.kill(first, 'SIGKILL')
+      await expect.poll(() => changes.some((c) => c.to === 'reconnecting'), { timeout: 20_000 }).toBe(true)
+      // It comes back: a second publish from a new ffmpeg, and no error on the way.
+      await expect
+        .poll(() => ingest.events.filter((e) => e.startsWith(`PUBLISH /app/${KILL_KEY}`)).length, { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(2)
+      expect(relay.pid).not.toBe(first)
+      expect(changes.some((c) => c.to === 'error')).toBe(false)
+    } finally {
+      await relay.stop()
+      await ingest.kill()
+    }
+  }, 60_000)
+
   it('never lets a key or the publish secret reach the log, events, status or errors', async () => {
     const secrets = JSON.parse(readFileSync(join(tmp.dir, 'secrets.json'), 'utf8')) as Record<string, { v: string }>
     // Encoders publish in-process: no publish secret is stored any more.
