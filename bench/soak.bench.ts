@@ -7,7 +7,7 @@
  * (goals: < 5 MB/h, no descriptor growth) and viewers dropped (goal 0). The
  * baseline is the same process's numbers at the start of the measured window.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeHeapSnapshot } from 'node:v8'
@@ -19,6 +19,18 @@ import { freePort, startRemoteIngest, startViewer, type Viewer } from '../test/f
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 const MB = 1024 * 1024
+
+/** Anonymous and file-backed resident memory (Linux); null elsewhere. */
+function residentSplit(): { anon: number; file: number } | null {
+  try {
+    const text = readFileSync('/proc/self/smaps_rollup', 'utf8')
+    const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN)
+    const anon = kb('Anonymous')
+    return { anon: anon / 1024, file: (kb('Rss') - anon) / 1024 }
+  } catch {
+    return null
+  }
+}
 
 function fds(): number {
   try {
@@ -65,7 +77,13 @@ export async function run(): Promise<void> {
     throw new Error(`WEBTV_SOAK_MIN must be a positive number of minutes, not "${process.env.WEBTV_SOAK_MIN}"`)
   const totalMs = minutes * 60_000
   // Warm-up (caches, JIT, first GOPs) is not growth: measure from 10 % in, at least 30 s.
-  const warmMs = Math.min(Math.max(30_000, totalMs * 0.1), totalMs / 2)
+  // WEBTV_SOAK_WARM_MIN sets it: the first ~15 min settle a few MB of native memory once,
+  // which a short window would extrapolate into a per-hour figure.
+  const warmRaw = process.env.WEBTV_SOAK_WARM_MIN
+  const warmSet = warmRaw === undefined || warmRaw === '' ? null : Number(warmRaw)
+  if (warmSet !== null && !(warmSet >= 0 && warmSet * 60_000 < totalMs))
+    throw new Error(`WEBTV_SOAK_WARM_MIN must be minutes, 0 or more and under WEBTV_SOAK_MIN, not "${warmRaw}"`)
+  const warmMs = warmSet !== null ? warmSet * 60_000 : Math.min(Math.max(30_000, totalMs * 0.1), totalMs / 2)
   // WEBTV_SOAK_EDIT_S / WEBTV_SOAK_KILL_S speed the edits and relay kills up: growth that
   // follows them (not the clock) then shows in a shorter run.
   const editEveryMs = seconds('WEBTV_SOAK_EDIT_S') ?? 10_000
@@ -130,6 +148,10 @@ export async function run(): Promise<void> {
     // One sample a minute after the warm-up: the slope over all of them is steadier than end − start.
     const rssSamples: { x: number; y: number }[] = []
     const heapSamples: { x: number; y: number }[] = []
+    // Where RSS grows when the JS heap doesn't: V8's reserved heap, native anonymous memory, mapped files.
+    const heapTotalSamples: { x: number; y: number }[] = []
+    const anonSamples: { x: number; y: number }[] = []
+    const fileSamples: { x: number; y: number }[] = []
     let nextSample = 0
     while (Date.now() - t0 < totalMs) {
       await sleep(1000)
@@ -149,6 +171,12 @@ export async function run(): Promise<void> {
         const h = (now - start.at) / 3_600_000
         rssSamples.push({ x: h, y: m.rss / MB })
         heapSamples.push({ x: h, y: (m.heapUsed + m.external) / MB })
+        heapTotalSamples.push({ x: h, y: m.heapTotal / MB })
+        const split = residentSplit()
+        if (split) {
+          anonSamples.push({ x: h, y: split.anon })
+          fileSamples.push({ x: h, y: split.file })
+        }
       }
       if (now >= nextEdit) {
         nextEdit += editEveryMs
@@ -188,7 +216,10 @@ export async function run(): Promise<void> {
         `fds ${s.fds} → ${end.fds} (goal: no growth), dropped viewers ${dropped} (goal 0)`
     )
     console.log(
-      `[soak] fitted over ${rssSamples.length} one-minute samples: RSS ${slope(rssSamples).toFixed(2)} MB/h, JS heap + external ${slope(heapSamples).toFixed(2)} MB/h`
+      `[soak] fitted over ${rssSamples.length} one-minute samples: RSS ${slope(rssSamples).toFixed(2)} MB/h, JS heap + external ${slope(heapSamples).toFixed(2)} MB/h, V8 heap reserved ${slope(heapTotalSamples).toFixed(2)} MB/h` +
+        (anonSamples.length
+          ? `; resident anonymous ${slope(anonSamples).toFixed(2)} MB/h, file-backed ${slope(fileSamples).toFixed(2)} MB/h`
+          : '')
     )
     if (minutes < 10)
       console.log(
