@@ -44,6 +44,8 @@ export class Core implements CoreContext {
   readonly startedAt = Date.now()
   readonly services = new ServiceRegistry()
   private readonly handlers: Partial<Handlers> = {}
+  /** Which feature registered each handler, to name both sides of a clash. */
+  private readonly owners = new Map<string, string>()
   private readonly closers: Array<() => void | Promise<void>> = []
   private readonly background: Array<() => void | Promise<void>> = []
   private backgroundStarted = false
@@ -69,7 +71,7 @@ export class Core implements CoreContext {
     ensureWritableDir(opts.dataDir)
     const core = new Core(opts)
     try {
-      for (const feature of features) core.register(await feature(core))
+      for (const feature of features) core.register(await feature(core), feature.name || 'an unnamed feature')
     } catch (err) {
       await core.close()
       throw err
@@ -77,7 +79,19 @@ export class Core implements CoreContext {
     return core
   }
 
-  register(partial: PartialHandlers): void {
+  /**
+   * Add a feature's handlers. A name another feature already serves is refused — before
+   * any of this feature's handlers are added — instead of silently replacing the first.
+   */
+  register(partial: PartialHandlers, featureName = 'a feature'): void {
+    for (const name of Object.keys(partial)) {
+      const owner = this.owners.get(name)
+      if (owner !== undefined)
+        throw new Error(
+          `The handler "${name}" is registered twice: by ${owner} and by ${featureName}. Each call name must be served by one feature; rename or remove one of them.`
+        )
+    }
+    for (const name of Object.keys(partial)) this.owners.set(name, featureName)
     Object.assign(this.handlers, partial)
   }
 
