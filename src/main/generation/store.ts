@@ -1,5 +1,6 @@
 import type { BackendSettings, JobDto, JobState } from '../../shared/contract/generation'
 import type { Db } from '../db/database'
+import { isPidAlive } from '../process/pid-alive'
 import type { RemoteRef } from './comfyui/run'
 
 /** States a job can still leave; the rest are final. */
@@ -73,15 +74,6 @@ export interface JobRow {
   /** Provider request id of the step in progress (migration 4); null on rows from before it. */
   remote_id?: string | null
   runs_on?: string | null
-}
-
-export function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 export function backendLabel(kind: 'shot' | 'music', steps: BackendSettings): string {

@@ -4,8 +4,8 @@ import { StudioError } from '../../shared/contract/define'
 import type { ConformProgress } from '../media/conform'
 import { checkClip, MediaRejectedError, probe, type ProbeInfo } from '../media/probe'
 import { AbortedError } from '../media/run-ffmpeg'
+import { isPidAlive } from '../process/pid-alive'
 import {
-  isPidAlive,
   sha256File,
   type Channel,
   type IngestOptions,

@@ -26,7 +26,7 @@ export type {
   LibraryChange,
   LibraryOptions
 } from './rows'
-export { isPidAlive, sha256File } from './rows'
+export { sha256File } from './rows'
 export { MediaRejectedError } from '../media/probe'
 
 /**

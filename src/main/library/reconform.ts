@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { AbortedError } from '../media/run-ffmpeg'
-import { isPidAlive, type ShotRow } from './rows'
+import { isPidAlive } from '../process/pid-alive'
+import type { ShotRow } from './rows'
 import type { LibraryStore } from './store'
 import type { Ingest } from './ingest'
 import type { MediaTrash } from './trash'

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { createReadStream, readFileSync } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { StudioError } from '../../shared/contract/define'
 import type { ShotStatus } from '../../shared/contract/library'
 import { DEFAULT_HOUSE_FORMAT, type HouseFormat } from '../../shared/house-format'
@@ -339,25 +339,6 @@ export const loudnessFrom = (json: string | null): LoudnessInfo | null =>
 /** A shot's own title, when its generator gave one. */
 export function shotTitleOf(extra: Record<string, unknown> | null): string | undefined {
   return typeof extra?.title === 'string' ? extra.title : undefined
-}
-
-export function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-  // A killed process nobody has reaped yet (common in containers, whose init may not reap) still answers signal 0.
-  if (process.platform === 'linux') {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-      if (state === 'Z' || state === 'X') return false
-    } catch {
-      return false
-    }
-  }
-  return true
 }
 
 export async function sha256File(file: string, signal?: AbortSignal): Promise<string> {

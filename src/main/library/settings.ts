@@ -1,4 +1,4 @@
-import { isPidAlive } from './rows'
+import { isPidAlive } from '../process/pid-alive'
 import type { LibraryStore } from './store'
 
 /** Key/value settings kept with the library, and the cross-process on-air marks stored among them. */

@@ -2,9 +2,9 @@ import { EventEmitter } from 'node:events'
 import { mkdirSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { openDatabase, type Db } from '../db/database'
+import { isPidAlive } from '../process/pid-alive'
 import {
   channelFromRow,
-  isPidAlive,
   notFound,
   shotFromRow,
   type Channel,

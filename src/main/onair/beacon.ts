@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { isPidAlive } from '../process/pid-alive'
 import type { StudioSnapshot } from './snapshot'
 
 /** How often a process with channels on air refreshes its status file. */
@@ -58,15 +59,6 @@ export class StatusBeacon {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 export interface BeaconRead {
   pid: number
   snapshot: StudioSnapshot
@@ -83,7 +75,7 @@ export function readBeacons(dataDir: string, now = Date.now()): BeaconRead[] {
     if (!m) continue
     const pid = Number(m[1])
     const file = join(dir, name)
-    if (pid !== process.pid && !alive(pid)) {
+    if (pid !== process.pid && !isPidAlive(pid)) {
       rmSync(file, { force: true })
       continue
     }
