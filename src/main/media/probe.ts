@@ -280,7 +280,7 @@ function firstLine(s: string): string {
   return line.replace(/^\[[^\]]*\]\s*/, '').slice(0, 200)
 }
 
-/** ffprobe a file. Throws MediaRejectedError for missing, empty and unreadable files. */
+/** A refusal when the file is an image whose header declares more pixels than the studio reads. */
 function oversizeImageFile(file: string): MediaRejectedError | undefined {
   let header
   try {
@@ -289,10 +289,11 @@ function oversizeImageFile(file: string): MediaRejectedError | undefined {
     return undefined
   }
   const why = header && oversizeImage(header)
-  if (!why) return undefined
+  if (!header || !why) return undefined
   return new MediaRejectedError('still_image', `${basename(file)} ${why} (a ${header.format} image, refused unread).`)
 }
 
+/** ffprobe a file. Throws MediaRejectedError for missing, empty and unreadable files. */
 export function probe(file: string, signal?: AbortSignal): Promise<ProbeInfo> {
   let size: number
   try {
