@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { backendSettingsSchema, type BackendSettings } from '../../shared/contract/generation'
 import type { Library } from '../library'
+import { hasUrlCredentials, withoutCredentials } from '../../shared/user-url'
 
 /** Secret-store names. Tokens and keys live only there: never in SQLite, logs or errors. */
 export const HF_TOKEN_SECRET = 'generation.hf-token'
@@ -50,9 +51,59 @@ const backendsKey = (channelId: number): string => `generation.backends.${channe
 const autopilotKey = (channelId: number): string => `generation.autopilot.${channelId}`
 const LLM_KEY = 'generation.llm'
 
+/** Every string in a JSON value that is a URL with user:password@ in it, by its path ("video.spaces.0"). */
+function scrubUrls(value: unknown, path: string, dropped: string[]): unknown {
+  if (typeof value === 'string') {
+    if (!hasUrlCredentials(value)) return value
+    dropped.push(path)
+    return withoutCredentials(value)
+  }
+  if (Array.isArray(value)) return value.map((v, i) => scrubUrls(v, `${path}.${i}`, dropped))
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, scrubUrls(v, path ? `${path}.${k}` : k, dropped)])
+    )
+  return value
+}
+
+/**
+ * Settings written before URLs with user:password@ were refused (issue 19): the
+ * credentials are dropped from the stored value (it would stay in library.db in
+ * clear, and every `backends list` printed it), with a warning naming where — never
+ * what. The URL itself is kept; its secret belongs in the secret store.
+ */
+export function scrubStoredCredentials(lib: Library, key: string, raw: string): string {
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    return raw
+  }
+  const dropped: string[] = []
+  const clean = scrubUrls(value, '', dropped)
+  if (dropped.length === 0) return raw
+  const text = JSON.stringify(clean)
+  lib.setSetting(key, text)
+  process.emitWarning(
+    `Removed a user name/password stored inside ${dropped.length === 1 ? 'a URL' : `${dropped.length} URLs`} of the setting ${key} (${dropped.join(', ')}). Put the secret in the secret store instead (Settings, \`webtv backends set … --*-stdin\` or \`webtv comfy token\`).`,
+    { code: 'WEBTV_URL_CREDENTIALS' }
+  )
+  return text
+}
+
+/** Sweep every stored generation setting once (at start), so no old credential waits in library.db for a read. */
+export function scrubAllStoredCredentials(lib: Library): void {
+  const rows = lib.db.prepare("SELECT key, value FROM settings WHERE key LIKE 'generation.%'").all() as Array<{
+    key: string
+    value: string
+  }>
+  for (const r of rows) scrubStoredCredentials(lib, r.key, r.value)
+}
+
 function readJson<T>(lib: Library, key: string, schema: z.ZodType<T>, fallback: T): T {
-  const raw = lib.getSetting(key)
-  if (raw === undefined) return fallback
+  const stored = lib.getSetting(key)
+  if (stored === undefined) return fallback
+  const raw = scrubStoredCredentials(lib, key, stored)
   try {
     const parsed = schema.safeParse(JSON.parse(raw))
     // A setting written by another version that no longer fits: defaults rather than a broken channel.

@@ -68,6 +68,9 @@ export function tokenDecision(target: string | URL, route: TokenRoute): TokenDec
   } catch {
     return { send: false, reason: `The ${what} is not sent to "${String(target).slice(0, 80)}": not a valid URL.` }
   }
+  // A URL that carries its own user:password@ is refused everywhere; no token rides along with it either.
+  if (url.username || url.password)
+    return { send: false, reason: `The ${what} is not sent to a URL with a user name or password in it (${url.host}).` }
   const host = hostOf(url)
   const secure = url.protocol === 'https:' || url.protocol === 'wss:'
   const plain = url.protocol === 'http:' || url.protocol === 'ws:'

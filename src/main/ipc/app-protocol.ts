@@ -1,7 +1,7 @@
 import { net, protocol } from 'electron'
 import { pathToFileURL } from 'node:url'
 import { join } from 'node:path'
-import { resolveServedMedia, safeJoin } from '../server/static'
+import { resolveServedFile, resolveServedMedia } from '../server/static'
 import { studioCsp } from '../server/csp'
 
 /**
@@ -26,7 +26,7 @@ export function handleAppScheme(opts: { rendererDir: string; dataDir: string }):
     const url = new URL(request.url)
     if (url.host === 'studio') {
       const path = url.pathname === '/' ? '/index.html' : url.pathname
-      const file = safeJoin(opts.rendererDir, path)
+      const file = resolveServedFile([opts.rendererDir], path)
       if (!file) return new Response('Not found', { status: 404 })
       const res = await net.fetch(pathToFileURL(file).toString())
       const headers = new Headers(res.headers)

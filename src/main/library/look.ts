@@ -4,6 +4,7 @@
  * one clip. The burn-in itself is media/graphics.ts and media/loudness.ts.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { IMAGE_MAX_SIDE, readImageHeader } from '../media/image-header'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { StudioError } from '../../shared/contract/define'
@@ -35,7 +36,7 @@ export interface LookPatch {
 }
 
 export const LOGO_MAX_BYTES = 4 * 1024 * 1024
-export const LOGO_MAX_SIDE = 4096
+export const LOGO_MAX_SIDE = IMAGE_MAX_SIDE
 const LOGO_DEFAULTS = { position: 'top-right' as Corner, size: 0.12, margin: 0.04, opacity: 0.85 }
 /** Pixel formats ffprobe reports for PNGs that carry transparency. */
 const ALPHA_FORMATS = /^(rgba|rgba64|ya8|ya16|pal8|bgra|argb|abgr)/
@@ -77,6 +78,18 @@ export async function importLogo(dataDir: string, file: string): Promise<string>
       `The logo ${basename(file)} is not a PNG image. Export it as a PNG with a transparent background.`
     )
   }
+  // From the header, before anything decodes it: a small PNG may declare a gigabyte of pixels.
+  const header = readImageHeader(file)
+  if (!header)
+    throw invalid(
+      field,
+      `The logo ${basename(file)} could not be read as an image; it may be damaged. Export it again as PNG.`
+    )
+  if (header.width > LOGO_MAX_SIDE || header.height > LOGO_MAX_SIDE || header.width === 0 || header.height === 0)
+    throw invalid(
+      field,
+      `The logo ${basename(file)} is ${header.width}x${header.height}; keep it within ${LOGO_MAX_SIDE}x${LOGO_MAX_SIDE} pixels (a few hundred pixels wide is plenty).`
+    )
   let info
   try {
     info = await probe(file)

@@ -1,4 +1,5 @@
 import { execChild } from '../process/spawn-child'
+import { oversizeImage, readImageHeader } from './image-header'
 import { AbortedError } from './run-ffmpeg'
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { basename } from 'node:path'
@@ -279,6 +280,19 @@ function firstLine(s: string): string {
   return line.replace(/^\[[^\]]*\]\s*/, '').slice(0, 200)
 }
 
+/** A refusal when the file is an image whose header declares more pixels than the studio reads. */
+function oversizeImageFile(file: string): MediaRejectedError | undefined {
+  let header
+  try {
+    header = readImageHeader(file)
+  } catch {
+    return undefined
+  }
+  const why = header && oversizeImage(header)
+  if (!header || !why) return undefined
+  return new MediaRejectedError('still_image', `${basename(file)} ${why} (a ${header.format} image, refused unread).`)
+}
+
 /** ffprobe a file. Throws MediaRejectedError for missing, empty and unreadable files. */
 export function probe(file: string, signal?: AbortSignal): Promise<ProbeInfo> {
   let size: number
@@ -291,6 +305,9 @@ export function probe(file: string, signal?: AbortSignal): Promise<ProbeInfo> {
     return Promise.reject(new MediaRejectedError('missing', `${file} does not exist or cannot be read.`))
   }
   if (size === 0) return Promise.reject(new MediaRejectedError('empty', `${basename(file)} is empty (0 bytes).`))
+  // An image declaring a huge picture is refused from its header, before ffprobe decodes anything of it.
+  const oversize = oversizeImageFile(file)
+  if (oversize) return Promise.reject(oversize)
   return new Promise((resolve, reject) => {
     execChild(
       toolPath('ffprobe'),

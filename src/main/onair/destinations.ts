@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { credentialsRefusal, hasUrlCredentials } from '../../shared/user-url'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { StudioError } from '../../shared/contract'
@@ -49,10 +50,7 @@ export function parseRtmpUrl(raw: string, field = 'url'): ParsedRtmpUrl {
   }
   const [, scheme, hostPort, path = '', query = ''] = m!
   // Never echo user:password@ back (errors reach logs and the UI).
-  if (hostPort!.includes('@'))
-    bad(
-      'a user name or password in the URL (user:password@host) is not supported; put the credential in the stream key'
-    )
+  if (hasUrlCredentials(text)) bad(credentialsRefusal('destination'))
   const hp = /^([a-z0-9.-]+|\[[0-9a-f:]+\])(?::(\d{1,5}))?$/i.exec(hostPort!)
   if (!hp) bad(`"${hostPort}" is not a host name`)
   if (hp![2] !== undefined && (Number(hp![2]) < 1 || Number(hp![2]) > 65535)) bad(`port ${hp![2]} is out of range`)

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { OutputsService } from '../onair/outputs-service'
 import { PROMETHEUS_CONTENT_TYPE } from './metrics'
+import { readServedFile, resolveServedFile } from './static'
 
 const HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }
 
@@ -78,9 +77,12 @@ export async function handleOpsRoute(
     const playlist = hls[2] === 'index.m3u8'
     // Read whole (a segment is ~0.5 MB): ffmpeg deletes segments leaving the window at
     // any moment, and a stream opened just before that must not fail half-sent.
+    // Only a regular file whose real path is inside this stream's folder: a link planted there is refused.
     let body: Buffer
     try {
-      body = await readFile(join(folder, hls[2]!))
+      const file = resolveServedFile([folder], hls[2]!)
+      if (!file) throw new Error('not served')
+      body = readServedFile(file)
     } catch {
       send(
         res,

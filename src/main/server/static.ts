@@ -1,4 +1,13 @@
-import { createReadStream, realpathSync, statSync, type Stats } from 'node:fs'
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  fstatSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  type Stats
+} from 'node:fs'
 import { extname, resolve, sep } from 'node:path'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
@@ -27,7 +36,7 @@ export function contentType(file: string): string {
   return TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
 }
 
-/** Resolve a URL path under root, refusing anything that escapes it. */
+/** Resolve a URL path under root, refusing anything that escapes it or names a parent folder. */
 export function safeJoin(root: string, urlPath: string): string | undefined {
   let decoded: string
   try {
@@ -35,20 +44,66 @@ export function safeJoin(root: string, urlPath: string): string | undefined {
   } catch {
     return undefined
   }
-  if (decoded.includes('\0')) return undefined
+  if (decoded.includes('\0') || decoded.includes('\\')) return undefined
+  // No URL a page of ours makes has a ".." segment (browsers fold them before sending):
+  // one that arrives was written by hand, often encoded ("..%2f") to slip past the router.
+  if (decoded.split('/').includes('..')) return undefined
   const base = resolve(root)
   const full = resolve(base, '.' + (decoded.startsWith('/') ? decoded : '/' + decoded))
   if (full !== base && !full.startsWith(base + sep)) return undefined
   return full
 }
 
-function statFile(file: string): Stats | undefined {
-  try {
-    const s = statSync(file)
-    return s.isFile() ? s : undefined
-  } catch {
-    return undefined
+/**
+ * THE check every file route makes (/assets, /media, /hls, the desktop scheme): the
+ * file a URL path names under one of `roots`, or undefined unless it is a regular
+ * file whose real path (symlinks followed) lies inside the real path of one of the
+ * roots. A root may itself be a link the user made (say, to a bigger disk); a link
+ * planted inside one never leads to secrets.json, the serve token or /etc/passwd.
+ */
+export function resolveServedFile(roots: readonly string[], encodedRel: string): string | undefined {
+  for (const root of roots) {
+    const file = safeJoin(root, encodedRel.startsWith('/') ? encodedRel : '/' + encodedRel)
+    if (!file || file === resolve(root)) continue
+    try {
+      const real = realpathSync(file)
+      const realRoot = realpathSync(root)
+      if (!real.startsWith(realRoot + sep)) continue
+      const fd = openSync(real, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
+      try {
+        if (fstatSync(fd).isFile()) return real
+      } finally {
+        closeSync(fd)
+      }
+    } catch {
+      /* missing, a dangling link, or a link swapped in after the check */
+    }
   }
+  return undefined
+}
+
+/** Read a whole served file (already checked by resolveServedFile) without following a link swapped in since. */
+export function readServedFile(real: string): Buffer {
+  const fd = openSync(real, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
+  try {
+    if (!fstatSync(fd).isFile()) throw new Error('not a regular file')
+    return readFileSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function openRegular(file: string): { fd: number; st: Stats } | undefined {
+  let fd: number | undefined
+  try {
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
+    const st = fstatSync(fd)
+    if (st.isFile()) return { fd, st }
+  } catch {
+    /* missing or a link */
+  }
+  if (fd !== undefined) closeSync(fd)
+  return undefined
 }
 
 /**
@@ -61,8 +116,10 @@ export function sendFile(
   file: string,
   headers: Record<string, string> = {}
 ): boolean {
-  const st = statFile(file)
-  if (!st) return false
+  // Opened without following a final symlink, and sent from that descriptor: what was checked is what goes out.
+  const opened = openRegular(file)
+  if (!opened) return false
+  const { fd, st } = opened
   const type = contentType(file)
   const range = req.headers.range
   const common = { 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Last-Modified': st.mtime.toUTCString(), ...headers }
@@ -79,6 +136,7 @@ export function sendFile(
       }
     }
     if (!m || start > end || start >= st.size) {
+      closeSync(fd)
       res.writeHead(416, { 'Content-Range': `bytes */${st.size}` })
       res.end()
       return true
@@ -88,13 +146,17 @@ export function sendFile(
       'Content-Length': String(end - start + 1),
       'Content-Range': `bytes ${start}-${end}/${st.size}`
     })
-    if (req.method === 'HEAD') res.end()
-    else createReadStream(file, { start, end }).pipe(res)
+    if (req.method === 'HEAD') {
+      closeSync(fd)
+      res.end()
+    } else createReadStream('', { fd, start, end }).pipe(res)
     return true
   }
   res.writeHead(200, { ...common, 'Content-Length': String(st.size) })
-  if (req.method === 'HEAD') res.end()
-  else createReadStream(file).pipe(res)
+  if (req.method === 'HEAD') {
+    closeSync(fd)
+    res.end()
+  } else createReadStream('', { fd }).pipe(res)
   return true
 }
 
@@ -103,35 +165,13 @@ export const SERVED_MEDIA_FOLDERS = ['media', 'trash', 'slates', 'uploads'] as c
 
 /**
  * The file a media URL path names (relative to the data folder, still URL-encoded),
- * or undefined unless it lies inside one of the served media folders. Checked on
- * the resolved path, so encoded "..%2f" tricks cannot climb out to secrets.json.
+ * or undefined unless it lies inside one of the served media folders (resolveServedFile).
  */
 export function resolveServedMedia(dataDir: string, encodedRel: string): string | undefined {
-  const file = safeJoin(dataDir, encodedRel.startsWith('/') ? encodedRel : '/' + encodedRel)
-  if (!file) return undefined
-  const inside = SERVED_MEDIA_FOLDERS.some((folder) => file.startsWith(resolve(dataDir, folder) + sep))
-  return inside ? realMediaFile(dataDir, file) : undefined
-}
-
-/**
- * The same check on the resolved path: a symlink planted in media/ must not lead to
- * ~/.ssh or the secrets file. Only a regular file whose real path lies inside one of
- * the served folders' real paths (the folder itself may be a link the user made, say
- * to a bigger disk) is served.
- */
-function realMediaFile(dataDir: string, file: string): string | undefined {
-  try {
-    const real = realpathSync(file)
-    if (!statSync(real).isFile()) return undefined
-    const ok = SERVED_MEDIA_FOLDERS.some((folder) => {
-      try {
-        return real.startsWith(realpathSync(resolve(dataDir, folder)) + sep)
-      } catch {
-        return false
-      }
-    })
-    return ok ? real : undefined
-  } catch {
-    return undefined
-  }
+  const rel = encodedRel.startsWith('/') ? encodedRel.slice(1) : encodedRel
+  const slash = rel.indexOf('/')
+  if (slash <= 0) return undefined
+  const folder = rel.slice(0, slash)
+  if (!(SERVED_MEDIA_FOLDERS as readonly string[]).includes(folder)) return undefined
+  return resolveServedFile([resolve(dataDir, folder)], rel.slice(slash))
 }

@@ -7,7 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import type { Core } from '../core/core'
 import { ONAIR, OUTPUTS } from '../services'
 import { TOKEN_COOKIE, generateToken, isAuthorized, isLoopback } from './auth'
-import { resolveServedMedia, safeJoin, sendFile } from './static'
+import { resolveServedFile, resolveServedMedia, sendFile } from './static'
 import { studioCsp } from './csp'
 import { HOST_REFUSED, isAllowedHost } from './host-check'
 import { clientMessageSchema, type ServerMessage } from './ws-protocol'
@@ -240,7 +240,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       return
     }
     if (path.startsWith('/assets/') && (method === 'GET' || method === 'HEAD')) {
-      const file = safeJoin(rendererDir, path)
+      const file = resolveServedFile([join(rendererDir, 'assets')], path.slice('/assets'.length))
       if (
         !file ||
         !sendFile(req, res, file, { ...SECURITY_HEADERS, 'Cache-Control': 'public, max-age=31536000, immutable' })

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { userUrlSchema } from '../user-url'
 
 /**
  * ComfyUI backend settings: the GPU servers a channel may use (a pool) and, per
@@ -54,10 +55,11 @@ export const comfyStepSchema = z
   .strict()
 export type ComfyStep = z.infer<typeof comfyStepSchema>
 
-const endpointUrl = z
-  .string()
-  .trim()
-  .max(500)
+const endpointUrl = userUrlSchema({
+  kind: 'comfyui',
+  schemes: ['http:', 'https:'],
+  example: 'http://192.168.1.20:8188'
+})
   .refine(
     (s) => /^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(s),
     "use the server's http(s) address, e.g. http://192.168.1.20:8188"

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { call } from './define'
 import { comfyEndpointSchema } from './comfyui'
+import { llmUrlSchema } from './generation'
 import { channelSchema, libraryCalls } from './library'
 
 /**
@@ -29,7 +30,7 @@ export const firstRunWriterSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('llm'),
-      baseUrl: z.string().trim().url('use the server URL, e.g. http://127.0.0.1:11434/v1').max(500),
+      baseUrl: llmUrlSchema,
       model: z.string().trim().min(1, 'name the model, e.g. llama3.1 or gpt-4o-mini').max(200),
       /** Write-only; empty for a local server without a key. */
       apiKey: z.string().trim().max(500).optional()

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { userUrlProblem, userUrlSchema } from '../user-url'
 import { call } from './define'
 import { comfyEndpointStatusSchema, comfyPoolSchema, comfyStepSchema, takeOriginSchema } from './comfyui'
 
@@ -32,6 +33,10 @@ export const gradioMappingSchema = z
   })
   .strict()
 
+const HTTP = ['https:', 'http:'] as const
+/** The LLM server's URL (OpenAI-compatible; its key lives in the secret store). */
+export const llmUrlSchema = userUrlSchema({ kind: 'llm', schemes: HTTP, example: 'http://127.0.0.1:11434/v1' })
+
 const spaceRef = z
   .string()
   .trim()
@@ -41,6 +46,11 @@ const spaceRef = z
     (s) => /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(s) || /^https?:\/\/[^\s]+$/.test(s),
     'use a Space id like "owner/name" or the app\'s http(s) URL'
   )
+  .superRefine((s, ctx) => {
+    if (!/^https?:/i.test(s)) return
+    const problem = userUrlProblem(s, { kind: 'gradio', schemes: HTTP, example: 'https://owner-name.hf.space' })
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
 
 /**
  * Backend kinds a step can run on. 'offline' and 'gradio' keep their settings on the
@@ -71,24 +81,13 @@ export const modelParamsSchema = z
   .strict()
 export type ModelParams = z.infer<typeof modelParamsSchema>
 
-const gatewayUrl = z
-  .string()
-  .trim()
-  .max(500)
-  .refine((s) => {
-    try {
-      const u = new URL(s)
-      return (
-        (u.protocol === 'https:' || u.protocol === 'http:') &&
-        (u.pathname === '/' || u.pathname === '') &&
-        !u.search &&
-        !u.username &&
-        !u.password
-      )
-    } catch {
-      return false
-    }
-  }, "use the gateway's origin only, like https://gateway.example.org (no path, no user:password)")
+const gatewayUrl = userUrlSchema({ kind: 'gateway', schemes: HTTP, example: 'https://gateway.example.org' }).refine(
+  (s) => {
+    const u = new URL(s)
+    return (u.pathname === '/' || u.pathname === '') && !u.search
+  },
+  "use the gateway's origin only, like https://gateway.example.org (no path)"
+)
 
 export const HF_PROVIDERS = ['auto', 'fal-ai', 'replicate', 'novita', 'wavespeed', 'together', 'hf-inference'] as const
 
@@ -381,7 +380,7 @@ export const generationCalls = {
   'generation.llm.set': call(
     z
       .object({
-        baseUrl: z.string().trim().url('use the server URL, e.g. http://127.0.0.1:11434/v1').max(500).optional(),
+        baseUrl: llmUrlSchema.optional(),
         model: z.string().trim().min(1).max(200).optional(),
         /** Write-only; "" removes it. */
         apiKey: z.string().max(500).optional(),
