@@ -1,8 +1,6 @@
-import { execChild } from '../process/spawn-child'
-import { AbortedError } from './run-ffmpeg'
+import { AbortedError, execTool } from './ffmpeg-runner'
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { basename } from 'node:path'
-import { toolPath } from './ffmpeg-path'
 
 export interface VideoInfo {
   codec: string
@@ -292,8 +290,8 @@ export function probe(file: string, signal?: AbortSignal): Promise<ProbeInfo> {
   }
   if (size === 0) return Promise.reject(new MediaRejectedError('empty', `${basename(file)} is empty (0 bytes).`))
   return new Promise((resolve, reject) => {
-    execChild(
-      toolPath('ffprobe'),
+    execTool(
+      'ffprobe',
       ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '--', file],
       { signal, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 },
       (err, stdout, stderr) => {
