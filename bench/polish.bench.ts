@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { tempDir } from '../test/helpers/tmp'
 import { conform, type ClipLook } from '../src/main/media/conform'
 import { DEFAULT_TUNING, type EncoderTuning } from '../src/main/media/house-encoder'
-import { runFfmpeg } from '../src/main/media/run-ffmpeg'
+import { runFfmpeg } from '../src/main/media/ffmpeg-runner'
 import { toolPath } from '../src/main/media/ffmpeg-path'
 import { DEFAULT_HOUSE_FORMAT } from '../src/shared/house-format'
 

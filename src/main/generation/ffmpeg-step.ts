@@ -1,5 +1,5 @@
 import { probe, videoDurationSec } from '../media/probe'
-import { AbortedError, runFfmpeg as runMediaFfmpeg } from '../media/run-ffmpeg'
+import { AbortedError, ffmpegPreamble, runFfmpeg } from '../media/ffmpeg-runner'
 import { GenerationError } from './errors'
 
 export interface FfmpegRunOptions {
@@ -15,11 +15,11 @@ export interface FfmpegRunOptions {
  * and rejects with a 'canceled' GenerationError; a non-zero exit rejects with the
  * last lines ffmpeg printed.
  */
-export async function runFfmpeg(args: string[], opts: FfmpegRunOptions = {}): Promise<void> {
+export async function runFfmpegStep(args: string[], opts: FfmpegRunOptions = {}): Promise<void> {
   const durationSeconds = opts.durationSeconds
   const onPercent = opts.onPercent
   try {
-    await runMediaFfmpeg(['-hide_banner', '-nostdin', '-y', '-progress', 'pipe:1', '-nostats', ...args], {
+    await runFfmpeg([...ffmpegPreamble({ batch: true, progress: 'stdout' }), ...args], {
       signal: opts.signal,
       lowPriority: true,
       ...(durationSeconds && onPercent

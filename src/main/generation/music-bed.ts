@@ -1,4 +1,4 @@
-import { runFfmpeg } from './ffmpeg-step'
+import { runFfmpegStep } from './ffmpeg-step'
 
 /**
  * Music per sequence: ONE track as long as the whole sequence, faded in at its
@@ -34,7 +34,7 @@ export function planSegments(shots: Array<{ jobId: number; duration: number }>):
 export async function shapeTrack(raw: string, out: string, total: number, signal: AbortSignal): Promise<void> {
   const fadeOut = Math.min(FADE_OUT_SECONDS, total / 3)
   const fadeIn = Math.min(FADE_IN_SECONDS, total / 3)
-  await runFfmpeg(
+  await runFfmpegStep(
     [
       '-stream_loop',
       '-1',
@@ -64,7 +64,7 @@ export async function muxSegment(
   out: string,
   signal: AbortSignal
 ): Promise<void> {
-  await runFfmpeg(
+  await runFfmpegStep(
     [
       '-i',
       video,

@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { runFfmpeg } from './ffmpeg-step'
+import { runFfmpegStep } from './ffmpeg-step'
 import type { InterpolateStep, MusicStep, ShotPrompt, StepContext, UpscaleStep, VideoStep } from './types'
 
 /** 32-bit FNV-1a: a stable seed from a prompt, so the same prompt renders the same clip. */
@@ -135,7 +135,7 @@ export class OfflineVideo implements VideoStep {
       // A text file, not the text option: no escaping of the user's prompt into the filtergraph.
       writeFileSync(captionFile, captionFor(request.prompt))
     }
-    await runFfmpeg(this.buildArgs(request, out, captionFile), {
+    await runFfmpegStep(this.buildArgs(request, out, captionFile), {
       signal: ctx.signal,
       durationSeconds: this.durationSeconds,
       onPercent: (percent) => ctx.onProgress({ percent })
@@ -160,7 +160,7 @@ export class LocalUpscale implements UpscaleStep {
   ) {}
   async upscale(request: { prompt: string; video: string }, ctx: StepContext): Promise<string> {
     const out = join(ctx.workDir, 'upscaled.mp4')
-    await runFfmpeg(
+    await runFfmpegStep(
       [
         '-i',
         request.video,
@@ -187,7 +187,7 @@ export class LocalInterpolate implements InterpolateStep {
   constructor(private readonly fps = 24) {}
   async interpolate(request: { video: string }, ctx: StepContext): Promise<string> {
     const out = join(ctx.workDir, 'interpolated.mp4')
-    await runFfmpeg(
+    await runFfmpegStep(
       [
         '-i',
         request.video,
@@ -230,7 +230,7 @@ export class LocalMusic implements MusicStep {
     const out = join(ctx.workDir, 'music.wav')
     const d = request.durationSeconds
     const expr = this.buildExpression(request.prompt, request.seed)
-    await runFfmpeg(
+    await runFfmpegStep(
       ['-f', 'lavfi', '-i', `aevalsrc=${expr}|${expr}:s=48000:d=${d.toFixed(3)}`, '-c:a', 'pcm_s16le', out],
       { signal: ctx.signal, durationSeconds: d, onPercent: (percent) => ctx.onProgress({ percent }) }
     )

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path'
 import { StudioError } from '../../shared/contract/define'
 import type { ConformProgress } from '../media/conform'
 import { checkClip, MediaRejectedError, probe, type ProbeInfo } from '../media/probe'
-import { AbortedError } from '../media/run-ffmpeg'
+import { AbortedError } from '../media/ffmpeg-runner'
 import { isPidAlive } from '../process/pid-alive'
 import {
   sha256File,

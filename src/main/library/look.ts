@@ -13,7 +13,7 @@ import type { ClipLook } from '../media/conform'
 import { findFont, lookStillArgs } from '../media/graphics'
 import { checkTarget } from '../media/loudness'
 import { probe } from '../media/probe'
-import { runFfmpeg } from '../media/run-ffmpeg'
+import { runFfmpeg } from '../media/ffmpeg-runner'
 
 /** A change to a channel's look, as the contract carries it (every field optional). */
 export interface LookPatch {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { AbortedError } from '../media/run-ffmpeg'
+import { AbortedError } from '../media/ffmpeg-runner'
 import { isPidAlive } from '../process/pid-alive'
 import type { ShotRow } from './rows'
 import type { LibraryStore } from './store'

@@ -2,6 +2,7 @@ import type { HouseFormat } from '../../shared/house-format'
 import type { ProbeInfo } from './probe'
 import { videoDurationSec } from './probe'
 import { AIR_TS_MUX_ARGS, DEFAULT_TUNING, houseEncoderArgs, type EncoderTuning } from './house-encoder'
+import { ffmpegPreamble } from './ffmpeg-runner'
 import { graphicsFilters, pictureRect, type GraphicsSpec, type LogoSpec } from './graphics'
 
 /** The channel's look for one clip (see graphics.ts, loudness.ts); absent = a plain conform. */
@@ -86,7 +87,7 @@ export function conformArgs(
     (look?.audioFilters.length ? `${look.audioFilters.join(',')},` : '') +
     `apad,atrim=end_sample=${plan.audioSamples}[${look ? 'a0' : 'a'}]`
 
-  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-nostats', '-progress', 'pipe:1', '-i', input]
+  const args = [...ffmpegPreamble({ batch: true, loglevel: 'error', progress: 'stdout' }), '-i', input]
   if (!hasAudio) {
     args.push('-f', 'lavfi', '-i', `anullsrc=channel_layout=stereo:sample_rate=${format.audioRate}`)
   }

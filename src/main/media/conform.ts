@@ -15,7 +15,7 @@ import {
 } from './loudness'
 import type { Corner } from '../../shared/channel-look'
 import { checkClip, MediaRejectedError, probe, type ClipLimits, type ProbeInfo } from './probe'
-import { runFfmpeg, FfmpegError, AbortedError } from './run-ffmpeg'
+import { runFfmpeg, FfmpegError, AbortedError } from './ffmpeg-runner'
 
 export interface ConformTargets {
   mp4: string

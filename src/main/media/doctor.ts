@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
 import { resolveTool, SOURCE_LABEL, type ToolName } from './ffmpeg-path'
 import { ensureWritableDir } from '../core/data-dir'
+import { execToolResult } from './ffmpeg-runner'
 
 export interface DoctorCheck {
   name: string
@@ -29,30 +29,17 @@ export function parseEncoders(text: string): Set<string> {
   return names
 }
 
-function run(path: string, args: string[]): { ok: boolean; out: string } {
-  const r = spawnSync(path, args, { encoding: 'utf8', timeout: 15_000 })
-  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` }
+/** One bounded run of the binary the doctor found (which may not be the one the studio would use by default). */
+async function run(tool: ToolName, path: string, args: string[]): Promise<{ ok: boolean; out: string }> {
+  const r = await execToolResult(tool, args, { path, timeout: 15_000 })
+  const why = r.error && !r.stdout && !r.stderr ? r.error.message : ''
+  return { ok: r.ok, out: `${r.stdout}${r.stderr}${why}` }
 }
 
-function toolCheck(tool: ToolName, env: NodeJS.ProcessEnv): { check: DoctorCheck; path?: string } {
+async function toolCheck(tool: ToolName, env: NodeJS.ProcessEnv): Promise<{ check: DoctorCheck; path?: string }> {
+  let found: ReturnType<typeof resolveTool>
   try {
-    const found = resolveTool(tool, env)
-    const r = run(found.path, ['-hide_banner', '-version'])
-    const version = parseFfmpegVersion(r.out) ?? (r.ok ? 'unknown version' : undefined)
-    if (!version) {
-      return {
-        check: {
-          name: tool,
-          ok: false,
-          detail: `${found.path} did not run (${r.out.trim().split('\n')[0] ?? 'no output'})`,
-          fix: `Install a working ${tool} or point WEBTV_${tool.toUpperCase()} at one.`
-        }
-      }
-    }
-    return {
-      check: { name: tool, ok: true, detail: `${found.path} (${version}, ${SOURCE_LABEL[found.source]})` },
-      path: found.path
-    }
+    found = resolveTool(tool, env)
   } catch (err) {
     return {
       check: {
@@ -63,6 +50,22 @@ function toolCheck(tool: ToolName, env: NodeJS.ProcessEnv): { check: DoctorCheck
       }
     }
   }
+  const r = await run(tool, found.path, ['-hide_banner', '-version'])
+  const version = parseFfmpegVersion(r.out) ?? (r.ok ? 'unknown version' : undefined)
+  if (!version) {
+    return {
+      check: {
+        name: tool,
+        ok: false,
+        detail: `${found.path} did not run (${r.out.trim().split('\n')[0] || 'no output'})`,
+        fix: `Install a working ${tool} or point WEBTV_${tool.toUpperCase()} at one.`
+      }
+    }
+  }
+  return {
+    check: { name: tool, ok: true, detail: `${found.path} (${version}, ${SOURCE_LABEL[found.source]})` },
+    path: found.path
+  }
 }
 
 /**
@@ -70,12 +73,12 @@ function toolCheck(tool: ToolName, env: NodeJS.ProcessEnv): { check: DoctorCheck
  * was seen to crash on every TS file. A 0.1 s file made by our ffmpeg, in the data
  * folder (nothing is written outside it), probed, then removed.
  */
-function readsMpegTs(ffmpeg: string, ffprobe: string, dataDir: string): DoctorCheck {
+async function readsMpegTs(ffmpeg: string, ffprobe: string, dataDir: string): Promise<DoctorCheck> {
   const name = 'ffprobe reads MPEG-TS'
   const file = join(dataDir, `doctor-check-${process.pid}.ts`)
   try {
     ensureWritableDir(dataDir)
-    const made = run(ffmpeg, [
+    const made = await run('ffmpeg', ffmpeg, [
       '-hide_banner',
       '-loglevel',
       'error',
@@ -98,14 +101,15 @@ function readsMpegTs(ffmpeg: string, ffprobe: string, dataDir: string): DoctorCh
         detail: `could not make a test file with ffmpeg (${made.out.trim().split('\n')[0] ?? 'no output'})`,
         fix: 'Check the ffmpeg above.'
       }
-    const r = spawnSync(ffprobe, ['-v', 'error', '-show_entries', 'format=format_name', '-of', 'csv=p=0', file], {
-      encoding: 'utf8',
-      timeout: 15_000
-    })
-    if (r.status === 0 && /mpegts/.test(r.stdout)) return { name, ok: true, detail: 'yes' }
-    const why = r.signal
-      ? `it crashed (${r.signal})`
-      : `exit ${r.status}: ${(r.stderr ?? '').trim().split('\n')[0] ?? ''}`
+    const r = await execToolResult(
+      'ffprobe',
+      ['-v', 'error', '-show_entries', 'format=format_name', '-of', 'csv=p=0', file],
+      { path: ffprobe, timeout: 15_000 }
+    )
+    if (r.ok && /mpegts/.test(r.stdout)) return { name, ok: true, detail: 'yes' }
+    const why = r.error?.signal
+      ? `it crashed (${r.error.signal})`
+      : `exit ${r.error?.code ?? 0}: ${r.stderr.trim().split('\n')[0] ?? ''}`
     return {
       name,
       ok: false,
@@ -141,13 +145,13 @@ export interface DoctorOptions {
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorCheck[]> {
   const env = opts.env ?? process.env
   const checks: DoctorCheck[] = []
-  const ffmpeg = toolCheck('ffmpeg', env)
+  const ffmpeg = await toolCheck('ffmpeg', env)
   checks.push(ffmpeg.check)
-  const ffprobe = toolCheck('ffprobe', env)
+  const ffprobe = await toolCheck('ffprobe', env)
   checks.push(ffprobe.check)
-  if (ffmpeg.path && ffprobe.path) checks.push(readsMpegTs(ffmpeg.path, ffprobe.path, opts.dataDir))
+  if (ffmpeg.path && ffprobe.path) checks.push(await readsMpegTs(ffmpeg.path, ffprobe.path, opts.dataDir))
   if (ffmpeg.path) {
-    const encoders = parseEncoders(run(ffmpeg.path, ['-hide_banner', '-encoders']).out)
+    const encoders = parseEncoders((await run('ffmpeg', ffmpeg.path, ['-hide_banner', '-encoders'])).out)
     for (const [enc, why] of [
       ['libx264', 'H.264 video for conforming clips'],
       ['aac', 'AAC audio for conforming clips']

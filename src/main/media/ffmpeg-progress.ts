@@ -1,7 +1,9 @@
 /**
- * Parser for ffmpeg's `-progress pipe:1` output: blocks of key=value lines, each
- * block ending with `progress=continue` or `progress=end`. Pure: feed it text in
- * whatever chunks the pipe delivers and it hands back complete blocks.
+ * The studio's one decoder of ffmpeg's `-progress` output: blocks of key=value lines,
+ * each ending with `progress=continue` or `progress=end`. Pure: feed it text in
+ * whatever chunks the pipe delivers and it hands back complete blocks. Batch runs
+ * read a percentage from it; the on-air encoders and relays read the counters
+ * on-air stats show (`EncoderProgress`: dup/drop frames, bitrate, speed).
  */
 
 export interface ProgressBlock {
@@ -12,13 +14,18 @@ export interface ProgressBlock {
   /** e.g. 1.93 for "1.93x"; null when ffmpeg prints N/A. */
   speed: number | null
   totalSize: number | null
+  /** Frames ffmpeg duplicated / dropped to hold the output rate (encoders; 0 with -c copy). */
+  dupFrames: number | null
+  dropFrames: number | null
+  /** Average bitrate, kbit/s ("1234.5kbits/s"); null when N/A. */
+  bitrateKbps: number | null
   done: boolean
   raw: Record<string, string>
 }
 
 function num(v: string | undefined): number | null {
   if (v === undefined) return null
-  const n = Number(v.trim().replace(/x$/, ''))
+  const n = Number(v.trim().replace(/(x|kbits\/s)$/, ''))
   return Number.isFinite(n) ? n : null
 }
 
@@ -36,6 +43,9 @@ function toBlock(raw: Record<string, string>): ProgressBlock {
     fps: num(raw.fps),
     speed: num(raw.speed),
     totalSize: num(raw.total_size),
+    dupFrames: num(raw.dup_frames),
+    dropFrames: num(raw.drop_frames),
+    bitrateKbps: num(raw.bitrate),
     done: raw.progress === 'end',
     raw
   }
@@ -77,4 +87,66 @@ export function progressPercent(block: ProgressBlock, durationUs: number): numbe
   if (block.done) return 100
   if (block.outTimeUs === null || durationUs <= 0) return 0
   return Math.max(0, Math.min(99.9, (block.outTimeUs / durationUs) * 100))
+}
+
+/**
+ * What the on-air engine reads from its encoders' and relays' progress blocks: the
+ * counters on-air stats show, zeros where ffmpeg has not counted yet and NaN where
+ * it reports N/A (speed, bitrate).
+ */
+export interface EncoderProgress {
+  /** Packets (with -c copy) or frames written for the first video stream. */
+  frame: number
+  fps: number
+  /** Bytes written to the output so far. */
+  totalSize: number
+  /** Output time reached, in microseconds. */
+  outTimeUs: number
+  dupFrames: number
+  dropFrames: number
+  /** Realtime multiple (1 = real time); NaN while ffmpeg reports N/A. */
+  speed: number
+  /** Average bitrate ffmpeg reports, kbit/s; NaN when N/A. */
+  bitrateKbps: number
+  end: boolean
+}
+
+export function encoderProgress(block: ProgressBlock): EncoderProgress {
+  return {
+    frame: block.frame ?? 0,
+    fps: block.fps ?? 0,
+    totalSize: block.totalSize ?? 0,
+    outTimeUs: block.outTimeUs ?? 0,
+    dupFrames: block.dupFrames ?? 0,
+    dropFrames: block.dropFrames ?? 0,
+    speed: block.speed ?? NaN,
+    bitrateKbps: block.bitrateKbps ?? NaN,
+    end: block.done
+  }
+}
+
+/** Incremental: feed it output chunks, it calls back once per complete block. */
+export class EncoderProgressParser {
+  private readonly blocks = new ProgressParser()
+  constructor(private readonly onBlock: (progress: EncoderProgress) => void) {}
+
+  push(chunk: string | Buffer): void {
+    for (const block of this.blocks.push(chunk.toString())) this.onBlock(encoderProgress(block))
+  }
+}
+
+/** Splits a stream into lines (ffmpeg's stderr), keeping a partial last line until it completes. */
+export class LineSplitter {
+  private buffer = ''
+  constructor(private readonly onLine: (line: string) => void) {}
+  push(chunk: string | Buffer): void {
+    this.buffer += chunk.toString()
+    const parts = this.buffer.split(/\r?\n|\r/)
+    this.buffer = parts.pop() ?? ''
+    for (const p of parts) if (p.trim()) this.onLine(p)
+  }
+  flush(): void {
+    if (this.buffer.trim()) this.onLine(this.buffer)
+    this.buffer = ''
+  }
 }

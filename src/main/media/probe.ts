@@ -1,9 +1,7 @@
-import { execChild } from '../process/spawn-child'
+import { AbortedError, execTool } from './ffmpeg-runner'
 import { oversizeImage, readImageHeader } from './image-header'
-import { AbortedError } from './run-ffmpeg'
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { basename } from 'node:path'
-import { toolPath } from './ffmpeg-path'
 
 export interface VideoInfo {
   codec: string
@@ -309,8 +307,8 @@ export function probe(file: string, signal?: AbortSignal): Promise<ProbeInfo> {
   const oversize = oversizeImageFile(file)
   if (oversize) return Promise.reject(oversize)
   return new Promise((resolve, reject) => {
-    execChild(
-      toolPath('ffprobe'),
+    execTool(
+      'ffprobe',
       ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '--', file],
       { signal, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 },
       (err, stdout, stderr) => {

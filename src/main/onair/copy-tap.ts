@@ -1,12 +1,12 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { toolPath } from '../media/ffmpeg-path'
+import type { ChildProcessWithoutNullStreams } from 'node:child_process'
+import { ffmpegPreamble, startFfmpeg } from '../media/ffmpeg-runner'
 import { Backoff } from '../core/backoff'
-import { LineSplitter, EncoderProgressParser } from './encoder-progress'
+import { LineSplitter, EncoderProgressParser } from '../media/ffmpeg-progress'
 import type { OnAirLogger } from './redact-log'
 import { StateMachine, type StateChange } from './state'
 
 /** Quiet stderr and machine-readable progress, as the other long-running ffmpegs. */
-const HEADER = ['-hide_banner', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:1', '-stats_period', '1']
+const HEADER = ffmpegPreamble({ loglevel: 'warning', progress: 'stdout', statsPeriodS: 1 })
 
 /** 10 s without data from the local server means it is gone: exit and restart. */
 export const TAP_RW_TIMEOUT_US = 10_000_000
@@ -132,10 +132,11 @@ export class CopyTap {
     this.tail = []
     this.upAt = 0
     // TZ=UTC: recording files are named by strftime, which ffmpeg runs in local time.
-    const child = spawn(toolPath('ffmpeg'), this.opts.args(), {
+    const child = startFfmpeg(this.opts.args(), {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, TZ: 'UTC' }
-    })
+      env: { ...process.env, TZ: 'UTC' },
+      lifeline: 'input'
+    }) as ChildProcessWithoutNullStreams
     this.child = child
     child.stdin.on('error', () => {})
     const progress = new EncoderProgressParser((b) => {

@@ -1,5 +1,6 @@
 import { AIR_TS_MUX_ARGS, houseEncoderArgs } from '../media/house-encoder'
 import type { HouseFormat } from '../../shared/house-format'
+import { ffmpegPreamble } from '../media/ffmpeg-runner'
 
 /**
  * Argument builders for every ffmpeg the on-air engine runs. Pure functions so the
@@ -11,19 +12,18 @@ import type { HouseFormat } from '../../shared/house-format'
 export const PROGRESS_PERIOD_S = 0.5
 
 /** Quiet stderr (warnings only) and machine-readable progress on stdout, for the long-running ffmpegs. */
-const PROGRESS_HEADER: readonly string[] = [
-  '-hide_banner',
-  '-loglevel',
-  'warning',
-  '-nostats',
-  '-progress',
-  'pipe:1',
-  '-stats_period',
-  String(PROGRESS_PERIOD_S)
-]
+const PROGRESS_HEADER: readonly string[] = ffmpegPreamble({
+  loglevel: 'warning',
+  progress: 'stdout',
+  statsPeriodS: PROGRESS_PERIOD_S
+})
 
 /** As PROGRESS_HEADER, with progress on stderr: the playout's stdout carries its FLV. */
-const PROGRESS_ON_STDERR: readonly string[] = PROGRESS_HEADER.map((a) => (a === 'pipe:1' ? 'pipe:2' : a))
+const PROGRESS_ON_STDERR: readonly string[] = ffmpegPreamble({
+  loglevel: 'warning',
+  progress: 'stderr',
+  statsPeriodS: PROGRESS_PERIOD_S
+})
 
 /**
  * The channel's one long-running encoder: conformed MPEG-TS clips arrive on stdin
@@ -97,7 +97,7 @@ export function relayArgs(
 }
 
 /** The house encoder (see media/house-encoder.ts) muxed for air, for clips the on-air engine makes itself (the standby slate). */
-export function houseEncodeArgs(format: HouseFormat): string[] {
+export function airClipEncodeArgs(format: HouseFormat): string[] {
   return [...houseEncoderArgs(format), ...AIR_TS_MUX_ARGS]
 }
 
@@ -143,7 +143,7 @@ export function synthClipArgs(spec: SynthClipSpec): string[] {
     audio,
     // Both sources end at the same time; no -frames:v, which ended the output while
     // the audio was still queued and left each clip ~0.8 s short of sound.
-    ...houseEncodeArgs(format),
+    ...airClipEncodeArgs(format),
     spec.output
   ]
 }

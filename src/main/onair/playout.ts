@@ -1,11 +1,10 @@
 import { type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { spawnChild } from '../process/spawn-child'
+import { startFfmpeg } from '../media/ffmpeg-runner'
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs'
-import { toolPath } from '../media/ffmpeg-path'
 import { Backoff } from '../core/backoff'
 import { playoutArgs } from './ffmpeg-args'
 import { BoundaryLog, type BoundaryStats } from './boundary-log'
-import { LineSplitter, EncoderProgressParser, type EncoderProgress } from './encoder-progress'
+import { LineSplitter, EncoderProgressParser, type EncoderProgress } from '../media/ffmpeg-progress'
 import type { OnAirLogger } from './redact-log'
 import type { PublisherSink } from './rtmp-server'
 import { StateMachine, type StateChange } from './state'
@@ -232,7 +231,7 @@ export class ChannelPlayout {
       return
     }
     this.sink = sink
-    const child = spawnChild(toolPath('ffmpeg'), playoutArgs({ realtime: this.opts.realtime ?? true }), {
+    const child = startFfmpeg(playoutArgs({ realtime: this.opts.realtime ?? true }), {
       lifeline: 'stdin'
     }) as ChildProcessWithoutNullStreams
     this.encoder = child

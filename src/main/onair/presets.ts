@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process'
 import { StudioError } from '../../shared/contract'
 import type { HouseFormat } from '../../shared/house-format'
-import { toolPath } from '../media/ffmpeg-path'
+import { runToolSync } from '../media/ffmpeg-runner'
 import { TWITCH_DEFAULT_INGEST, parseRtmpUrl, validateIngestHost } from './destinations'
 
 /**
@@ -120,7 +119,7 @@ let srtSupport: boolean | null = null
 export function ffmpegHasSrt(): boolean {
   if (srtSupport !== null) return srtSupport
   try {
-    const text = execFileSync(toolPath('ffmpeg'), ['-hide_banner', '-protocols'], { encoding: 'utf8', timeout: 10_000 })
+    const text = runToolSync('ffmpeg', ['-hide_banner', '-protocols'], 10_000)
     const output = text.split(/^Output:\s*$/m)[1] ?? ''
     srtSupport = /^\s*srt\s*$/m.test(output)
   } catch {

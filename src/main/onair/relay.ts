@@ -1,13 +1,12 @@
 import { type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { spawnChild } from '../process/spawn-child'
+import { startFfmpeg } from '../media/ffmpeg-runner'
 import { get as httpGet, type ClientRequest } from 'node:http'
-import { toolPath } from '../media/ffmpeg-path'
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from '../core/backoff'
 import { relayArgs } from './ffmpeg-args'
 import { muxerFor } from './presets'
 import { directOutput, openRelayTunnel, tunnelTarget, type RelayTunnel } from './relay-tunnel'
 import { openSrtTunnel, srtTunnelTarget } from './srt-tunnel'
-import { LineSplitter, EncoderProgressParser } from './encoder-progress'
+import { LineSplitter, EncoderProgressParser } from '../media/ffmpeg-progress'
 import type { OnAirLogger } from './redact-log'
 import { StateMachine, type StateChange } from './state'
 
@@ -154,7 +153,7 @@ export class DestinationRelay {
     this.lastSizeAt = Date.now()
     let child: ChildProcessWithoutNullStreams
     try {
-      child = spawnChild(toolPath('ffmpeg'), relayArgs(tunnel.localUrl, tunnel.ffmpegOptions, muxer), {
+      child = startFfmpeg(relayArgs(tunnel.localUrl, tunnel.ffmpegOptions, muxer), {
         lifeline: 'stdin'
       }) as ChildProcessWithoutNullStreams
     } catch (err) {

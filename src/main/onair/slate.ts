@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { HouseFormat } from '../../shared/house-format'
-import { runFfmpeg } from '../media/run-ffmpeg'
+import { runFfmpeg } from '../media/ffmpeg-runner'
 import { synthClipArgs, type SynthClipSpec } from './ffmpeg-args'
 
 /**

@@ -19,7 +19,11 @@ import { setPriority } from 'node:os'
  *
  * A child whose only input is a pipe from us that it reads as media (the playout and
  * relay encoders: `-i pipe:0`) ends on its own when that pipe closes; those pass
- * `lifeline: 'stdin'` and are spawned directly.
+ * `lifeline: 'stdin'` and are spawned directly. So does a child whose only input is
+ * a server inside this process (the HLS and recording taps read the local HTTP-FLV,
+ * with a read timeout): our death closes its connection and it ends —
+ * `lifeline: 'input'`. Spawned directly, their `pid` is the tool's own, which the
+ * studio's CPU figures read.
  */
 export interface SpawnChildOptions {
   stdio?: StdioOptions
@@ -32,8 +36,9 @@ export interface SpawnChildOptions {
   /**
    * 'watchdog' (default): a watchdog process kills the child when we die.
    * 'stdin': the child reads its input from our pipe on stdin and exits at EOF.
+   * 'input': the child reads from a server in this process and exits when that connection ends.
    */
-  lifeline?: 'watchdog' | 'stdin'
+  lifeline?: 'watchdog' | 'stdin' | 'input'
 }
 
 // Runs in the watchdog (plain JS, no imports beyond Node's): argv = [cmd, nice (0 = as is), ...args].
@@ -69,7 +74,7 @@ export function setBackgroundNice(nice: number): void {
 }
 
 const useWatchdog = (lifeline: SpawnChildOptions['lifeline']): boolean =>
-  lifeline !== 'stdin' && process.platform !== 'win32'
+  lifeline !== 'stdin' && lifeline !== 'input' && process.platform !== 'win32'
 
 /**
  * spawn() with a lifeline. Returns the ChildProcess (of the watchdog, on POSIX):

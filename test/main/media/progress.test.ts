@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseProgress, ProgressParser, progressPercent } from '../../../src/main/media/ffmpeg-progress'
+import {
+  encoderProgress,
+  parseProgress,
+  ProgressParser,
+  progressPercent
+} from '../../../src/main/media/ffmpeg-progress'
 
 const captured = readFileSync(join(__dirname, '../../fixtures/ffmpeg/progress-2s.txt'), 'utf8')
 
@@ -37,5 +42,28 @@ describe('ffmpeg -progress parser', () => {
     expect(a!.speed).toBeNull()
     expect(b!.outTimeUs).toBe(62_500_000)
     expect(progressPercent(b!, 125_000_000)).toBeCloseTo(50)
+  })
+})
+
+describe('the on-air counters in the same decoder', () => {
+  it('reads dup/drop frames, bitrate and speed; zeros and NaN where ffmpeg has none yet', () => {
+    const [first, second] = parseProgress(
+      'frame=0\nfps=0.00\nbitrate=N/A\ntotal_size=0\nout_time_us=N/A\ndup_frames=0\ndrop_frames=0\nspeed=N/A\nprogress=continue\n' +
+        'frame=50\nfps=25.0\nbitrate=2540.3kbits/s\ntotal_size=635000\nout_time_us=2000000\ndup_frames=3\ndrop_frames=1\nspeed=1.01x\nprogress=end\n'
+    )
+    expect(encoderProgress(first!)).toMatchObject({ frame: 0, outTimeUs: 0, dupFrames: 0, dropFrames: 0, end: false })
+    expect(encoderProgress(first!).speed).toBeNaN()
+    expect(encoderProgress(first!).bitrateKbps).toBeNaN()
+    expect(encoderProgress(second!)).toEqual({
+      frame: 50,
+      fps: 25,
+      totalSize: 635000,
+      outTimeUs: 2_000_000,
+      dupFrames: 3,
+      dropFrames: 1,
+      speed: 1.01,
+      bitrateKbps: 2540.3,
+      end: true
+    })
   })
 })

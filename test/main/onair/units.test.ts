@@ -6,11 +6,11 @@ import { StateMachine } from '../../../src/main/onair/state'
 import {
   playoutArgs,
   relayArgs,
-  houseEncodeArgs,
+  airClipEncodeArgs,
   synthClipArgs,
   seedPlayoutArgs
 } from '../../../src/main/onair/ffmpeg-args'
-import { EncoderProgressParser, type EncoderProgress, LineSplitter } from '../../../src/main/onair/encoder-progress'
+import { EncoderProgressParser, type EncoderProgress, LineSplitter } from '../../../src/main/media/ffmpeg-progress'
 import { parseRtmpUrl, validateIngestHost, destinationUrl } from '../../../src/main/onair/destinations'
 import { nextInOrder, streamNameFor, type AirItem } from '../../../src/main/onair/timeline'
 import { classifyRelayFailure } from '../../../src/main/onair/relay'
@@ -91,7 +91,7 @@ describe('ffmpeg argument builders', () => {
     expect(a).not.toContain('-nostdin')
   })
   it('house encode: closed GOP of fps×2, capped rate, AAC 48 kHz stereo', () => {
-    const a = houseEncodeArgs({ ...DEFAULT_HOUSE_FORMAT, fps: 30 }).join(' ')
+    const a = airClipEncodeArgs({ ...DEFAULT_HOUSE_FORMAT, fps: 30 }).join(' ')
     expect(a).toContain('-g 60 -keyint_min 60 -sc_threshold 0')
     expect(a).toContain('-b:v 2000k -maxrate 2500k')
     expect(a).toContain('-c:a aac -b:a 128k -ar 48000 -ac 2 -max_delay 100000 -f mpegts')

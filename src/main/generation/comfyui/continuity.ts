@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Library } from '../../library'
-import { runFfmpeg } from '../ffmpeg-step'
+import { runFfmpegStep } from '../ffmpeg-step'
 import type { JobRow, JobStore, ShotPayload } from '../store'
 
 /**
@@ -54,6 +54,6 @@ export function continuitySource(lib: Library, store: JobStore, job: JobRow, abs
 export async function lastFrame(video: string, dir: string, signal?: AbortSignal): Promise<string> {
   const out = join(dir, 'start-frame.png')
   // -update 1 keeps overwriting one image: what remains is the clip's last decoded frame.
-  await runFfmpeg(['-sseof', '-1', '-i', video, '-an', '-update', '1', '-frames:v', '100', out], { signal })
+  await runFfmpegStep(['-sseof', '-1', '-i', video, '-an', '-update', '1', '-frames:v', '100', out], { signal })
   return out
 }
