@@ -35,13 +35,26 @@ export function openDatabase(file: string, list: Migration[] = defaultMigrations
     db.pragma('foreign_keys = ON')
     for (const m of list) {
       if (m.version <= found) continue
-      // IMMEDIATE: two processes opening a fresh folder at once must not both migrate.
-      db.transaction(() => {
-        const now = db.pragma('user_version', { simple: true }) as number
-        if (now >= m.version) return
-        db.exec(m.sql)
-        db.pragma(`user_version = ${m.version}`)
-      }).immediate()
+      // PRAGMA foreign_keys is a no-op inside a transaction: switched off before it (see SchemaStep).
+      if (m.rebuildsReferencedTable) db.pragma('foreign_keys = OFF')
+      try {
+        // IMMEDIATE: two processes opening a fresh folder at once must not both migrate.
+        db.transaction(() => {
+          const now = db.pragma('user_version', { simple: true }) as number
+          if (now >= m.version) return
+          db.exec(m.sql)
+          if (m.rebuildsReferencedTable) {
+            const broken = db.pragma('foreign_key_check') as unknown[]
+            if (broken.length > 0)
+              throw new Error(
+                `Migration ${m.version} (${m.name}) would leave ${broken.length} rows pointing at nothing; nothing was changed.`
+              )
+          }
+          db.pragma(`user_version = ${m.version}`)
+        }).immediate()
+      } finally {
+        if (m.rebuildsReferencedTable) db.pragma('foreign_keys = ON')
+      }
     }
     return db
   } catch (err) {

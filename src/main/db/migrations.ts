@@ -26,7 +26,13 @@ export function composeMigrations(parts: SchemaStep[][]): Migration[] {
   })
   return versions.map((version) => {
     const steps = byVersion.get(version)!
-    return { version, name: steps.map((s) => s.name).join('; '), sql: steps.map((s) => s.sql).join('\n') }
+    const rebuild = steps.some((s) => s.rebuildsReferencedTable)
+    return {
+      version,
+      name: steps.map((s) => s.name).join('; '),
+      sql: steps.map((s) => s.sql).join('\n'),
+      ...(rebuild ? { rebuildsReferencedTable: true } : {})
+    }
   })
 }
 

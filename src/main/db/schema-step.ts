@@ -3,6 +3,13 @@ export interface Migration {
   version: number
   name: string
   sql: string
+  /**
+   * Rebuilds a table others reference (SQLite's 12-step ALTER): foreign keys are
+   * switched off around the transaction — a DROP TABLE with them on would cascade
+   * into every referencing row — and `PRAGMA foreign_key_check` must come back
+   * empty before it commits.
+   */
+  rebuildsReferencedTable?: boolean
 }
 
 /** One owner's part of a numbered migration (library/schema.ts, generation/schema.ts…). */

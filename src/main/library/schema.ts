@@ -208,5 +208,44 @@ CREATE TABLE edit_history (
 );
 CREATE INDEX edit_history_channel ON edit_history(channel_id, state, id);
 `
+  },
+  {
+    version: 8,
+    name: 'channel ids are never reused (AUTOINCREMENT): a new channel never inherits what was keyed by a deleted one',
+    rebuildsReferencedTable: true,
+    sql: `
+-- SQLite's documented table rebuild (foreign keys off around it, checked before commit): only
+-- CREATE TABLE can add AUTOINCREMENT. Columns in their existing order (version 1, then 5).
+CREATE TABLE channels_v8 (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  name           TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  theme          TEXT NOT NULL DEFAULT '',
+  style          TEXT NOT NULL DEFAULT '',
+  format_json    TEXT NOT NULL,
+  format_rev     INTEGER NOT NULL DEFAULT 1,
+  review_policy  TEXT NOT NULL DEFAULT 'auto' CHECK (review_policy IN ('auto', 'manual')),
+  max_clip_ms    INTEGER NOT NULL DEFAULT 600000,
+  playlist_rev   INTEGER NOT NULL DEFAULT 0,
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  look_json      TEXT,
+  look_rev       INTEGER NOT NULL DEFAULT 1
+);
+INSERT INTO channels_v8 (id, name, theme, style, format_json, format_rev, review_policy, max_clip_ms, playlist_rev,
+    created_at, updated_at, look_json, look_rev)
+  SELECT id, name, theme, style, format_json, format_rev, review_policy, max_clip_ms, playlist_rev,
+    created_at, updated_at, look_json, look_rev FROM channels;
+DROP TABLE channels;
+ALTER TABLE channels_v8 RENAME TO channels;
+-- Ids already handed out to channels deleted before this version may still key data (as-run
+-- entries, settings): the sequence starts above every id seen anywhere.
+DELETE FROM sqlite_sequence WHERE name IN ('channels', 'channels_v8');
+INSERT INTO sqlite_sequence (name, seq) SELECT 'channels', MAX(n) FROM (
+  SELECT COALESCE(MAX(id), 0) AS n FROM channels
+  UNION ALL SELECT COALESCE(MAX(channel_id), 0) FROM asrun
+  UNION ALL SELECT COALESCE(MAX(CAST(substr(key, length(rtrim(key, '0123456789')) + 1) AS INTEGER)), 0) FROM settings
+    WHERE rtrim(key, '0123456789') IN ('generation.backends.', 'generation.autopilot.', 'onair.pid.')
+);
+`
   }
 ]
