@@ -208,5 +208,15 @@ CREATE TABLE edit_history (
 );
 CREATE INDEX edit_history_channel ON edit_history(channel_id, state, id);
 `
+  },
+  {
+    // Reserved as version 12 on main (the lead renumbers at merge); 8 here so this branch has no gap.
+    version: 8,
+    name: 'missing media: a ready shot whose files are gone is marked (by the background check), not waited for',
+    sql: `
+-- 1 when the background media check (or a re-conform) found the shot's clip missing or empty; 0 once it is back
+ALTER TABLE shots ADD COLUMN media_missing INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX shots_media_missing ON shots(channel_id, id) WHERE media_missing = 1;
+`
   }
 ]
