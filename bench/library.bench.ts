@@ -14,7 +14,7 @@ import { tempDir } from '../test/helpers/tmp'
 import { makeClip } from '../test/fixtures/media'
 import { openLibrary, type Library } from '../src/main/library'
 import { conform } from '../src/main/media/conform'
-import { runFfmpeg } from '../src/main/media/run-ffmpeg'
+import { runFfmpeg } from '../src/main/media/ffmpeg-runner'
 import { DEFAULT_HOUSE_FORMAT } from '../src/shared/house-format'
 
 const WORDS = (

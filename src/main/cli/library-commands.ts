@@ -119,7 +119,7 @@ export const importCommand: CliCommand = {
 // ------------------------------------------------------------------ shots
 
 const shotsUsage =
-  'webtv shots --channel NAME [--status pending|queued|conforming|ready|failed] [--search TEXT] [--limit N] [--offset N] [--json]'
+  'webtv shots --channel NAME [--status pending|queued|conforming|ready|failed] [--missing] [--search TEXT] [--limit N] [--offset N] [--json]'
 
 export const shotsCommand: CliCommand = {
   name: 'shots',
@@ -128,6 +128,7 @@ export const shotsCommand: CliCommand = {
   options: {
     channel: { type: 'string' },
     status: { type: 'string' },
+    missing: { type: 'boolean', default: false },
     search: { type: 'string' },
     limit: { type: 'string' },
     offset: { type: 'string' }
@@ -147,6 +148,7 @@ export const shotsCommand: CliCommand = {
         limit: intOpt(ctx, 'limit', 50),
         offset: intOpt(ctx, 'offset', 0),
         ...(status !== undefined ? { status: status as ShotOut['status'] } : {}),
+        ...(ctx.values.missing === true ? { missing: true } : {}),
         ...(search !== undefined ? { search } : {})
       })
       const abs = (rel: string | null): string | null => (rel === null ? null : join(dataDir, ...rel.split('/')))
@@ -161,13 +163,16 @@ export const shotsCommand: CliCommand = {
         return 0
       }
       if (page.shots.length === 0) {
-        ctx.io.out(`No shots${search ? ` matching "${search}"` : ''} in ${channel.name}.`)
+        ctx.io.out(
+          `No ${ctx.values.missing === true ? 'shots with missing media' : 'shots'}${search ? ` matching "${search}"` : ''} in ${channel.name}.`
+        )
         return 0
       }
       for (const s of page.shots) {
         ctx.io.out(
           `${String(s.id).padStart(6)}  ${s.status.padEnd(10)} ${s.approved ? 'approved' : 'unreviewed'}  ${seconds(s.durationMs).padStart(7)}  ${printable(s.prompt || s.sourceName || '')}`
         )
+        if (s.mediaMissing) ctx.io.out(`        media missing: ${abs(s.mp4Path) ?? '(no file)'} is gone or empty`)
         if (s.error) ctx.io.out(`        error: ${printable(s.error)}`)
       }
       ctx.io.out(`${page.shots.length} of ${page.total} shown.`)

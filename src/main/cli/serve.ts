@@ -35,7 +35,9 @@ export const serveCommand: CliCommand = {
       ctx.io.out(`  Studio: ${server.url}`)
       ctx.io.out(`  Watch:  ${server.watchUrl}${ctx.values.lan === true ? ' (shared on your LAN)' : ''}`)
       ctx.io.out('Press Ctrl-C to stop.')
-      await new Promise<void>((resolve) => ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true }))
+      // A stop asked for while starting has already fired: an 'abort' listener added now would never run.
+      if (!ctx.stopSignal.aborted)
+        await new Promise<void>((resolve) => ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true }))
       ctx.io.out('Stopping…')
       await server.close()
       return 0

@@ -39,6 +39,7 @@ export function shotDto(s: Shot): ShotDto {
     stripPath: s.stripPath,
     loudness: s.loudness,
     error: s.error,
+    mediaMissing: s.mediaMissing,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt
   }

@@ -48,6 +48,8 @@ export const libraryFeature: Feature = (ctx) => {
   ctx.onBackground(() => {
     // The windows people edit in (desktop app, `webtv serve`) keep an undo history; a one-off CLI command doesn't.
     lib.history.recording = true
+    // Not awaited: it runs in batches after the studio serves, its progress shown as it goes.
+    void lib.checkMedia((p) => ctx.bus.emit('library.mediaCheck', p))
     lib.kickWorker()
     sweepUploads(ctx.dataDir)
   })

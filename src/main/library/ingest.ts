@@ -243,7 +243,7 @@ export class Ingest {
         this.store.db
           .prepare(
             `UPDATE shots SET status = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?, duration_ms = ?,
-             width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, owner_pid = NULL, error = NULL, updated_at = ? WHERE id = ?`
+             width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, owner_pid = NULL, error = NULL, media_missing = 0, updated_at = ? WHERE id = ?`
           )
           .run(
             status,

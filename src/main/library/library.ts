@@ -10,6 +10,7 @@ import { LibraryStore } from './store'
 import { Takes } from './takes'
 import { MediaTrash } from './trash'
 import { EditHistory } from './history'
+import { checkMedia, type MediaCheckProgress } from './media-check'
 
 export type {
   Channel,
@@ -48,6 +49,9 @@ export class Library {
   /** Undo/redo of the studio's edits, per channel (see history.ts). */
   readonly history: EditHistory
   private closed = false
+  private readonly mediaCheckStop = new AbortController()
+  private mediaCheckRun: Promise<unknown> | null = null
+  private mediaCheckLast: MediaCheckProgress | null = null
 
   constructor(dataDir: string, options: LibraryOptions = {}) {
     const store = (this.store = new LibraryStore(dataDir, options))
@@ -141,9 +145,27 @@ export class Library {
   /** For diagnostics: every media file a ready row names that is missing or empty. */
   missingMedia: MediaTrash['missingMedia'] = () => this.trash.missingMedia()
 
+  /**
+   * Start the background check of every ready shot's media (once per process): batches that
+   * yield to the loop, missing files marked on their shots. Resolves when the pass is done.
+   */
+  checkMedia(onProgress: (p: MediaCheckProgress) => void = () => {}): Promise<unknown> {
+    this.mediaCheckRun ??= checkMedia(this.store, this.mediaCheckStop.signal, (p) => {
+      this.mediaCheckLast = p
+      onProgress(p)
+    }).catch((err: unknown) => {
+      if (!this.closed) console.error('[library] media check stopped:', err instanceof Error ? err.message : err)
+    })
+    return this.mediaCheckRun
+  }
+  /** Where the background media check is (null before it started). */
+  mediaCheckProgress = (): MediaCheckProgress | null => this.mediaCheckLast
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.mediaCheckStop.abort()
+    await this.mediaCheckRun
     await this.reconform.close()
     this.store.db.close()
   }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { AbortedError } from '../media/ffmpeg-runner'
 import { isPidAlive } from '../process/pid-alive'
 import type { ShotRow } from './rows'
@@ -55,7 +56,12 @@ export class Reconform {
   async drainQueue(signal: AbortSignal = this.worker.signal): Promise<number> {
     let done = 0
     const db = this.store.db
+    // Stale-look shots are walked in id order from a cursor, a page at a time: a library of shots
+    // that can't be redone (another process owns them) is one pass, not a rescan per shot.
+    let lookAfter = 0
     for (;;) {
+      // Give the loop back between shots: a shot that fails at once (its source is gone) never awaits anything else.
+      await yieldToLoop()
       if (signal.aborted) throw new AbortedError()
       const next = db
         .transaction(() => {
@@ -69,15 +75,18 @@ export class Reconform {
             )
             return { row: r, look: false }
           }
-          const stale = db
-            .prepare(
-              "SELECT s.* FROM shots s JOIN channels c ON c.id = s.channel_id WHERE s.status = 'ready' AND s.look_rev IS NOT c.look_rev ORDER BY s.id"
-            )
-            .all() as ShotRow[]
-          const l = stale.find((x) => !this.ownerAlive(x))
-          if (!l) return undefined
-          db.prepare('UPDATE shots SET owner_pid = ? WHERE id = ?').run(process.pid, l.id)
-          return { row: l, look: true }
+          const stalePage = db.prepare(
+            "SELECT s.* FROM shots s JOIN channels c ON c.id = s.channel_id WHERE s.status = 'ready' AND s.media_missing = 0 AND s.look_rev IS NOT c.look_rev AND s.id > ? ORDER BY s.id LIMIT 100"
+          )
+          for (;;) {
+            const stale = stalePage.all(lookAfter) as ShotRow[]
+            if (stale.length === 0) return undefined
+            const l = stale.find((x) => !this.ownerAlive(x))
+            lookAfter = (l ?? stale[stale.length - 1]!).id
+            if (!l) continue
+            db.prepare('UPDATE shots SET owner_pid = ? WHERE id = ?').run(process.pid, l.id)
+            return { row: l, look: true }
+          }
         })
         .immediate()
       if (!next) return done
@@ -90,7 +99,11 @@ export class Reconform {
             : row.mp4_path
               ? this.store.abs(row.mp4_path)
               : null
-        if (!source || !existsSync(source)) throw new Error('Its source file is gone; it cannot be re-conformed.')
+        if (!source || !existsSync(source)) {
+          // Marked, not retried: the background media check unmarks it when the file is back.
+          db.prepare('UPDATE shots SET media_missing = 1 WHERE id = ?').run(row.id)
+          throw new Error('Its source file is gone; it cannot be re-conformed.')
+        }
         const previous = row.media_hash
         const replaced = await this.ingest.conformInto(
           row.id,

@@ -66,6 +66,8 @@ export interface Shot {
   posterPath: string | null
   stripPath: string | null
   error: string | null
+  /** Ready, but its clip was found missing or empty (the background media check marks it; it can't air until back). */
+  mediaMissing: boolean
   extra: Record<string, unknown> | null
   formatRev: number | null
   /** Measured loudness of the source and the gain applied at conform (null: made before levelling, or no audio). */
@@ -150,6 +152,8 @@ export interface ListShotsQuery {
   channelId: number
   status?: ShotStatus | undefined
   approved?: boolean | undefined
+  /** Only shots whose media the background check found missing (true) or not (false). */
+  missing?: boolean | undefined
   search?: string | undefined
   limit?: number | undefined
   offset?: number | undefined
@@ -190,6 +194,7 @@ export interface ShotRow {
   loudness_json: string | null
   owner_pid: number | null
   error: string | null
+  media_missing: number
   created_at: number
   updated_at: number
 }
@@ -285,6 +290,7 @@ export function shotFromRow(r: ShotRow): Shot {
     posterPath: r.poster_path,
     stripPath: r.strip_path,
     error: r.error,
+    mediaMissing: r.media_missing === 1,
     extra: r.extra_json ? (JSON.parse(r.extra_json) as Record<string, unknown>) : null,
     formatRev: r.format_rev,
     loudness: loudnessFrom(r.loudness_json),

@@ -247,5 +247,14 @@ INSERT INTO sqlite_sequence (name, seq) SELECT 'channels', MAX(n) FROM (
     WHERE rtrim(key, '0123456789') IN ('generation.backends.', 'generation.autopilot.', 'onair.pid.')
 );
 `
+  },
+  {
+    version: 9,
+    name: 'missing media: a ready shot whose files are gone is marked (by the background check), not waited for',
+    sql: `
+-- 1 when the background media check (or a re-conform) found the shot's clip missing or empty; 0 once it is back
+ALTER TABLE shots ADD COLUMN media_missing INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX shots_media_missing ON shots(channel_id, id) WHERE media_missing = 1;
+`
   }
 ]

@@ -51,6 +51,10 @@ export class Shots {
       where.push('s.approved = @approved')
       params.approved = q.approved ? 1 : 0
     }
+    if (q.missing !== undefined) {
+      where.push('s.media_missing = @missing')
+      params.missing = q.missing ? 1 : 0
+    }
     let from = 'shots s'
     let order = 's.id'
     if (q.search !== undefined && q.search.trim() !== '') {

@@ -84,7 +84,7 @@ export class Takes {
           .prepare(
             `UPDATE shots SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
              duration_ms = ?, width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, seed = ?, backend = ?, prompt = ?,
-             error = NULL, owner_pid = NULL, approved = ?, updated_at = ? WHERE id = ?`
+             error = NULL, owner_pid = NULL, media_missing = 0, approved = ?, updated_at = ? WHERE id = ?`
           )
           .run(
             take.original_path,

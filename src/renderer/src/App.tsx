@@ -52,6 +52,7 @@ function useCoreEvents(): void {
         if (e.what === 'playlist') useTimeline.getState().onChanged()
       }),
       bridge.on('library.importProgress', (p) => onImportProgress(p)),
+      bridge.on('library.mediaCheck', (p) => useLibrary.setState({ mediaCheck: p })),
       ...startFeatureSubscriptions()
     ]
     // While the link is down the on-air state is unknown (never keep showing LIVE);

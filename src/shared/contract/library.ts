@@ -77,6 +77,8 @@ export const shotSchema = z.object({
   sourceName: z.string().nullable(),
   ...clipMediaFields,
   error: z.string().nullable(),
+  /** Ready, but the background media check found its clip missing or empty: it can't air until the file is back. */
+  mediaMissing: z.boolean(),
   createdAt: z.number(),
   updatedAt: z.number()
 })
@@ -227,6 +229,8 @@ export const libraryCalls = {
         channelId: id,
         status: shotStatusSchema.optional(),
         approved: z.boolean().optional(),
+        /** Only shots whose media is missing (true) or present (false). */
+        missing: z.boolean().optional(),
         search: z.string().max(500).optional(),
         limit: z.number().int().min(1).max(500).default(50),
         offset: z.number().int().min(0).default(0)
@@ -320,5 +324,13 @@ export const libraryEvents = {
     percent: z.number(),
     step: z.string(),
     shotId: z.number().int().optional()
+  }),
+  /** The background check of every ready shot's media (started with a long-running studio), batch by batch. */
+  'library.mediaCheck': z.object({
+    checked: z.number().int(),
+    total: z.number().int(),
+    /** Shots found missing so far in this pass. */
+    missing: z.number().int(),
+    done: z.boolean()
   })
 }

@@ -9,6 +9,25 @@ import { useSelectedChannel } from '../stores/channels'
 import { Poster } from './Poster'
 import { ErrorNotice } from './ErrorNotice'
 
+/** The background media check: progress while it runs, then how many shots' files are missing (if any). */
+function MediaCheckLine() {
+  const check = useLibrary((s) => s.mediaCheck)
+  const setStatus = useLibrary((s) => s.setStatus)
+  if (!check || (check.done && check.missing === 0)) return null
+  return (
+    <p className="media-check muted" data-testid="media-check" role="status">
+      {check.done
+        ? `${check.missing} shot${check.missing === 1 ? '' : 's'} with missing media. `
+        : `Checking media: ${check.checked} of ${check.total} shots${check.missing ? `, ${check.missing} missing` : ''}… `}
+      {check.missing > 0 && (
+        <button type="button" className="link" onClick={() => setStatus('missing')}>
+          Show them
+        </button>
+      )}
+    </p>
+  )
+}
+
 const CARD_MIN_W = 118
 const GAP = 8
 /** Caption (two lines of prompt) plus the row gap, under a 16:9 poster. */
@@ -100,9 +119,11 @@ export function LibraryPanel() {
           <option value="queued">Queued</option>
           <option value="pending">Pending</option>
           <option value="failed">Failed</option>
+          <option value="missing">Media missing</option>
         </select>
       </div>
       <ImportList />
+      <MediaCheckLine />
       <ErrorNotice message={error} />
       {!channel ? (
         <p className="empty">Create a channel (top bar) to start a library.</p>
@@ -291,7 +312,7 @@ function ShotCard({
       data-index={index}
       data-shot-id={shot.id}
       data-testid="shot-card"
-      aria-label={`Shot ${shot.id}, ${status}, ${formatDuration(shot.durationMs)}: ${shot.prompt || shot.sourceName || ''}`}
+      aria-label={`Shot ${shot.id}, ${status}${shot.mediaMissing ? ', file missing' : ''}, ${formatDuration(shot.durationMs)}: ${shot.prompt || shot.sourceName || ''}`}
       onClick={onOpen}
       // A (add), P (approve), X (reject) and Space (play) come from the shortcut registry,
       // which acts on the focused card (components/KeyboardShortcuts.tsx).
@@ -303,6 +324,15 @@ function ShotCard({
         <Poster path={shot.posterPath} alt="" />
         <span className={`badge status-${status}`}>{status === 'review' ? 'review' : shot.status}</span>
         <span className="badge duration">{formatDuration(shot.durationMs)}</span>
+        {shot.mediaMissing && (
+          <span
+            className="badge media-missing"
+            data-testid="media-missing"
+            title="Its clip is missing or empty on disk"
+          >
+            file missing
+          </span>
+        )}
         {shot.status === 'ready' && (
           <button
             type="button"

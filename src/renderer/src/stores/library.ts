@@ -6,7 +6,7 @@ import { notifyFailure, useNotices } from './notices'
 
 export const LIBRARY_PAGE = 200
 
-export type StatusFilter = 'all' | ShotStatus | 'unapproved'
+export type StatusFilter = 'all' | ShotStatus | 'unapproved' | 'missing'
 
 export interface ImportEntry {
   key: number
@@ -20,6 +20,13 @@ export interface ImportEntry {
   shotId: number | null
 }
 
+export interface MediaCheck {
+  checked: number
+  total: number
+  missing: number
+  done: boolean
+}
+
 interface LibraryStore {
   channelId: number | null
   search: string
@@ -30,6 +37,8 @@ interface LibraryStore {
   queryId: number
   error: string | null
   imports: ImportEntry[]
+  /** The core's background check of every ready shot's media (null until it reports). */
+  mediaCheck: MediaCheck | null
   setChannel(id: number | null): void
   setSearch(text: string): void
   setStatus(s: StatusFilter): void
@@ -52,11 +61,15 @@ function queryInput(s: LibraryStore, page: number) {
     search?: string
     status?: ShotStatus
     approved?: boolean
+    missing?: boolean
   } = { channelId: s.channelId!, limit: LIBRARY_PAGE, offset: page * LIBRARY_PAGE }
   if (s.search.trim()) input.search = s.search.trim()
   if (s.status === 'unapproved') {
     input.status = 'ready'
     input.approved = false
+  } else if (s.status === 'missing') {
+    input.status = 'ready'
+    input.missing = true
   } else if (s.status !== 'all') input.status = s.status
   return input
 }
@@ -108,6 +121,7 @@ export const useLibrary = create<LibraryStore>((set, get) => {
     queryId: 0,
     error: null,
     imports: [],
+    mediaCheck: null,
     setChannel(id) {
       if (id === get().channelId) return
       newQuery({ channelId: id })
