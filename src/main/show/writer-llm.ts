@@ -45,7 +45,10 @@ export class LlmShowWriter implements ShowWriter {
     this.id = `llm:${settings.model}`
   }
 
-  async write(req: ShowRequest, opts: { signal?: AbortSignal | undefined } = {}): Promise<{ plan: ShowPlan; tokens: number }> {
+  async write(
+    req: ShowRequest,
+    opts: { signal?: AbortSignal | undefined } = {}
+  ): Promise<{ plan: ShowPlan; tokens: number }> {
     let problem = ''
     let tokens = 0
     for (let attempt = 1; attempt <= 2; attempt++) {
