@@ -75,6 +75,8 @@ export function parsePlan(text: string, count: number, model: string): SequenceP
 export class LlmWriter implements Writer {
   readonly id: string
   private readonly client: OpenAI
+  /** Tokens the server billed for the last completion (usage.total_tokens; 0 when it did not say). */
+  lastTokens = 0
 
   constructor(private readonly settings: LlmSettings) {
     this.id = `llm:${settings.model}`
@@ -123,12 +125,14 @@ export class LlmWriter implements Writer {
     )
   }
 
-  private async complete(messages: OpenAI.Chat.ChatCompletionMessageParam[], signal?: AbortSignal): Promise<string> {
+  /** One JSON-mode chat completion; errors say what to do (the show writer uses it too). */
+  async complete(messages: OpenAI.Chat.ChatCompletionMessageParam[], signal?: AbortSignal): Promise<string> {
     try {
       const res = await this.client.chat.completions.create(
         { model: this.settings.model, messages, temperature: 0.8, response_format: { type: 'json_object' } },
         { signal }
       )
+      this.lastTokens = (res as { usage?: { total_tokens?: number } }).usage?.total_tokens ?? 0
       // A proxy or a non-OpenAI API can answer 200 with anything: check the shape.
       const content = (res as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message?.content
       if (typeof content === 'string') return content

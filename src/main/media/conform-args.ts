@@ -10,6 +10,16 @@ export interface ConformLook extends Pick<GraphicsSpec, 'label' | 'lowerThird' |
   /** Loudness gain + limiter filters (loudness.ts gainFilters). */
   audioFilters: string[]
   logo?: (Omit<LogoSpec, 'inputIndex'> & { file: string }) | undefined
+  /** Burned-in captions: the drawtext filters for the cues (sound/captions.ts), on the aired picture only. */
+  captionFilters?: string[] | undefined
+}
+
+/** The sound chain's part of a conform (sound/mix.ts): the mixed audio and the extended length. */
+export interface ConformSound {
+  /** A WAV that replaces the clip's own audio (it already holds it, mixed). */
+  audioFile: string
+  /** The picture is extended to at least this long by holding its last frame. */
+  holdToSec: number
 }
 
 export interface ConformOutputs {
@@ -33,8 +43,8 @@ export const STRIP_TILE_WIDTH = 160
 export const STRIP_TILES = 8
 
 /** The output's length and thumbnail picks, decided from the probe alone. */
-export function planConform(format: HouseFormat, info: ProbeInfo): ConformPlan {
-  const src = videoDurationSec(info) ?? 0
+export function planConform(format: HouseFormat, info: ProbeInfo, holdToSec = 0): ConformPlan {
+  const src = Math.max(videoDurationSec(info) ?? 0, holdToSec)
   const frames = Math.max(1, Math.round(src * format.fps))
   const durationSec = frames / format.fps
   // A poster from about a second in (first frames are often black or fading in).
@@ -66,9 +76,12 @@ export function conformArgs(
   format: HouseFormat,
   info: ProbeInfo,
   tuning: EncoderTuning = DEFAULT_TUNING,
-  look?: ConformLook
+  look?: ConformLook,
+  sound?: ConformSound
 ): string[] {
-  const plan = planConform(format, info)
+  const plan = planConform(format, info, sound?.holdToSec)
+  // Held last frame: enough to cover rounding, plus whatever a narration line needs beyond the picture.
+  const hold = 1 + Math.max(0, (sound?.holdToSec ?? 0) - (videoDurationSec(info) ?? 0))
   const { width: W, height: H, fps } = format
   const posterH = Math.round((POSTER_WIDTH * H) / W / 2) * 2
   const tileH = Math.round((STRIP_TILE_WIDTH * H) / W / 2) * 2
@@ -77,24 +90,25 @@ export function conformArgs(
     `scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2${tuning.scaleFlags ? `:flags=${tuning.scaleFlags}` : ''},` +
     `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p,` +
     // Hold the last frame a little so rounding never leaves us short, then cut exactly.
-    `tpad=stop_mode=clone:stop_duration=1,trim=end_frame=${plan.frames},setpts=PTS-STARTPTS,split=3[${look ? 'v0' : 'v'}][p0][s0]`
+    `tpad=stop_mode=clone:stop_duration=${hold.toFixed(3)},trim=end_frame=${plan.frames},setpts=PTS-STARTPTS,split=3[${look ? 'v0' : 'v'}][p0][s0]`
   const poster = `[p0]trim=start_frame=${plan.posterFrame}:end_frame=${plan.posterFrame + 1},scale=${POSTER_WIDTH}:${posterH}[p]`
   const strip = `[s0]select='not(mod(n\\,${plan.stripStep}))',scale=${STRIP_TILE_WIDTH}:${tileH},tile=${plan.stripTiles}x1[s]`
-  const hasAudio = info.audio !== null
-  const audioIn = hasAudio ? '[0:a:0]asetpts=PTS-STARTPTS,' : '[1:a]'
+  const hasAudio = info.audio !== null || sound !== undefined
+  const audioIn = sound ? '[1:a:0]asetpts=PTS-STARTPTS,' : hasAudio ? '[0:a:0]asetpts=PTS-STARTPTS,' : '[1:a]'
   const audio =
     `${audioIn}aresample=${format.audioRate},aformat=sample_fmts=fltp:channel_layouts=stereo,` +
     (look?.audioFilters.length ? `${look.audioFilters.join(',')},` : '') +
     `apad,atrim=end_sample=${plan.audioSamples}[${look ? 'a0' : 'a'}]`
 
   const args = [...ffmpegPreamble({ batch: true, loglevel: 'error', progress: 'stdout' }), '-i', input]
-  if (!hasAudio) {
+  if (sound) args.push('-i', sound.audioFile)
+  else if (!hasAudio) {
     args.push('-f', 'lavfi', '-i', `anullsrc=channel_layout=stereo:sample_rate=${format.audioRate}`)
   }
   const graph = [video, poster, strip, audio]
   if (look) {
     // Graphics go on the aired picture only: the poster and filmstrip show the shot itself.
-    const logoIndex = hasAudio ? 1 : 2
+    const logoIndex = hasAudio && !sound ? 1 : 2
     if (look.logo) args.push('-i', look.logo.file)
     const picture = info.video
       ? pictureRect(W, H, info.video.displayWidth, info.video.displayHeight)
@@ -116,7 +130,12 @@ export function conformArgs(
       fontFile: look.fontFile,
       dipSeconds: look.dipSeconds
     }
-    graph.push(...graphicsFilters(spec, '[v0]', '[v]', '[a0]', '[a]'))
+    let v0 = '[v0]'
+    if (look.captionFilters?.length) {
+      graph.push(`[v0]${look.captionFilters.join(',')}[vcap]`)
+      v0 = '[vcap]'
+    }
+    graph.push(...graphicsFilters(spec, v0, '[v]', '[a0]', '[a]'))
   }
   args.push('-filter_complex', graph.join(';'))
   args.push(

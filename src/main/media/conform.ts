@@ -1,9 +1,19 @@
-import { existsSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { HouseFormat } from '../../shared/house-format'
-import { conformArgs, planConform, tsRemuxArgs, type ConformLook, type ConformPlan } from './conform-args'
+import {
+  conformArgs,
+  planConform,
+  tsRemuxArgs,
+  type ConformLook,
+  type ConformPlan,
+  type ConformSound
+} from './conform-args'
 import { DEFAULT_TUNING, type EncoderTuning } from './house-encoder'
-import { findFont } from './graphics'
+import { escapeFilterValue, findFont, pictureRect } from './graphics'
+import { renderMix, type ClipSound } from '../sound/mix'
+import { captionFilters, writeCaptionFiles } from '../sound/captions'
+import type { Cue } from '../voice/narrate'
 import {
   decideGain,
   gainFilters,
@@ -37,6 +47,8 @@ export interface ClipLook {
   label?: { text: string; position: Corner } | undefined
   lowerThird?: { text: string; seconds: number } | undefined
   dipSeconds: number
+  /** Captions burned in (the take's cues); absent = captions off. */
+  captions?: Cue[] | undefined
 }
 
 export interface ConformOptions {
@@ -48,6 +60,8 @@ export interface ConformOptions {
   probeInfo?: ProbeInfo
   /** Loudness, graphics and dips; absent = a plain conform. */
   look?: ClipLook | undefined
+  /** The sound chain: narration, model audio, effect and ducked music mixed into one track first (sound/mix.ts). */
+  sound?: ClipSound | undefined
 }
 
 export interface ConformResult {
@@ -56,6 +70,8 @@ export interface ConformResult {
   durationMs: number
   /** What the meter measured and the gain applied; null when not levelled (no look, no audio). */
   loudness: LoudnessDecision | null
+  /** The layers mixed (speech, model, effect, music) when a sound chain ran. */
+  mixed?: string[] | undefined
 }
 
 /** Measure the clip's audio as the conform will see it (EBU R128 integrated, range, true peak). */
@@ -75,12 +91,14 @@ async function prepareLook(
   format: HouseFormat,
   look: ClipLook,
   workDir: string,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  mixed?: { measurement: LoudnessMeasurement | null }
 ): Promise<{ conformLook: ConformLook; loudness: LoudnessDecision | null }> {
   let loudness: LoudnessDecision | null = null
   let audioFilters: string[] = []
-  if (look.loudness && info.audio) {
-    const m = await measureLoudness(input, format.audioRate, signal)
+  if (look.loudness && (info.audio || mixed)) {
+    // A mixed track was metered while it was rendered: no second pass.
+    const m = mixed ? mixed.measurement : await measureLoudness(input, format.audioRate, signal)
     if (!m) throw new FfmpegError('ffmpeg measured the audio but printed no loudness summary', 0, '')
     loudness = decideGain(m, look.loudness)
     audioFilters = gainFilters(loudness, look.loudness)
@@ -90,15 +108,28 @@ async function prepareLook(
     writeFileSync(file, value.replace(/[\r\n\t]+/g, ' ').trim(), 'utf8')
     return file
   }
-  const needsFont = look.label !== undefined || look.lowerThird !== undefined
+  const needsFont = look.label !== undefined || look.lowerThird !== undefined || !!look.captions?.length
+  const fontFile = needsFont ? findFont() : null
+  let captions: string[] | undefined
+  if (look.captions?.length) {
+    const { width: W, height: H } = format
+    const picture = info.video
+      ? pictureRect(W, H, info.video.displayWidth, info.video.displayHeight)
+      : pictureRect(W, H, W, H)
+    const spec = { cues: look.captions, lowerThirdSeconds: look.lowerThird?.seconds }
+    const files = writeCaptionFiles(spec, picture, workDir)
+    const font = fontFile ? `fontfile=${escapeFilterValue(fontFile)}` : 'font=Sans'
+    captions = captionFilters(spec, files, picture, font, escapeFilterValue)
+  }
   const conformLook: ConformLook = {
+    captionFilters: captions,
     audioFilters,
     logo: look.logo,
     label: look.label ? { textFile: text('label.txt', look.label.text), position: look.label.position } : undefined,
     lowerThird: look.lowerThird
       ? { textFile: text('lower-third.txt', look.lowerThird.text), seconds: look.lowerThird.seconds }
       : undefined,
-    fontFile: needsFont ? findFont() : null,
+    fontFile,
     dipSeconds: look.dipSeconds
   }
   return { conformLook, loudness }
@@ -134,17 +165,25 @@ export async function conform(
     }))
   if (opts.signal?.aborted) throw new AbortedError()
   checkClip(info, opts.limits ?? DEFAULT_LIMITS)
-  const plan = planConform(format, info)
+  const plan = planConform(format, info, opts.sound?.holdToSec)
   const durationUs = plan.durationSec * 1e6
+  let sound: ConformSound | undefined
+  let mixed: { measurement: LoudnessMeasurement | null; layers: string[] } | undefined
+  if (opts.sound) {
+    report({ percent: 1, step: 'measure' })
+    const audioFile = join(dirname(targets.mp4), 'mix.wav')
+    mixed = await renderMix(input, info.audio !== null, opts.sound, plan.durationSec, audioFile, opts.signal)
+    sound = { audioFile, holdToSec: opts.sound.holdToSec }
+  }
   let prepared: { conformLook: ConformLook; loudness: LoudnessDecision | null } | undefined
   if (opts.look) {
     report({ percent: 1, step: 'measure' })
-    prepared = await prepareLook(input, info, format, opts.look, dirname(targets.mp4), opts.signal)
+    prepared = await prepareLook(input, info, format, opts.look, dirname(targets.mp4), opts.signal, mixed)
   }
   let stderr: string
   try {
     ;({ stderr } = await runFfmpeg(
-      conformArgs(input, targets, format, info, opts.tuning ?? DEFAULT_TUNING, prepared?.conformLook),
+      conformArgs(input, targets, format, info, opts.tuning ?? DEFAULT_TUNING, prepared?.conformLook, sound),
       {
         signal: opts.signal,
         durationUs,
@@ -176,5 +215,12 @@ export async function conform(
   report({ percent: 95, step: 'remux' })
   await runFfmpeg(tsRemuxArgs(targets.mp4, targets.ts), { signal: opts.signal, lowPriority: true })
   report({ percent: 100, step: 'done' })
-  return { probe: info, plan, durationMs: Math.round(plan.durationSec * 1000), loudness: prepared?.loudness ?? null }
+  if (sound) rmSync(sound.audioFile, { force: true })
+  return {
+    probe: info,
+    plan,
+    durationMs: Math.round(plan.durationSec * 1000),
+    loudness: prepared?.loudness ?? null,
+    mixed: mixed?.layers
+  }
 }

@@ -1,0 +1,36 @@
+/**
+ * Text to speech. Each provider is a row of the table in registry.ts (one file each):
+ * the OS's own voice run as a separate program (espeak-ng, say, System.Speech), or an
+ * OpenAI-compatible /v1/audio/speech server. A provider writes one audio file per call;
+ * narrate.ts splits lines into sentences, measures them and builds the speech track.
+ */
+export interface SpeechRequest {
+  text: string
+  /** Provider-specific voice id; '' = the provider's default. */
+  voice: string
+  /** Speaking rate, 1 = normal. */
+  rate: number
+}
+
+export interface VoiceProvider {
+  readonly id: VoiceProviderId
+  readonly label: string
+  /** null when usable here, else what is missing and how to get it. */
+  unavailable(): Promise<string | null>
+  /** Speak `req.text` into an audio file inside `workDir`; returns its path. */
+  speak(req: SpeechRequest, workDir: string, signal?: AbortSignal): Promise<string>
+}
+
+export type VoiceProviderId = 'os' | 'openai'
+
+export interface VoiceSettings {
+  provider: VoiceProviderId
+  /** OpenAI-compatible speech server (Kokoro-FastAPI, LocalAI, api.openai.com). */
+  openai?: { baseUrl: string; model: string; apiKey?: string | undefined } | undefined
+  rate?: number | undefined
+}
+
+/** A voice id as providers accept them: letters, digits and + - _ . only (it goes into an argv or a JSON field). */
+export const VOICE_ID = /^[A-Za-z0-9+_.-]{0,60}$/
+
+export class VoiceError extends Error {}
