@@ -1,4 +1,4 @@
-import type { BackendConfig, ModelParams, StepBackend } from './contract/generation'
+import type { BackendConfig, ModelParams, StepBackend, StepName } from './contract/generation'
 
 /**
  * Presets for the provider kinds (HF Inference Providers, fal): the open models
@@ -114,29 +114,64 @@ export const GRADIO_PRESET_INFO: Record<string, { label: string; legacy: boolean
   custom: { label: 'Custom mapping', legacy: false, note: 'any Gradio ≥ 4 app' }
 }
 
-/** A starting point for a provider kind on a step: the first preset made for that step. */
-export function defaultBackendConfig(
-  kind: 'hf-inference' | 'fal',
-  step: 'video' | 'upscale' | 'interpolate' | 'music'
-): BackendConfig {
-  const preset = MODEL_PRESETS.find((p) => p.step === (step === 'music' ? 'music' : 'video')) ?? MODEL_PRESETS[0]!
-  if (kind === 'hf-inference')
+type ConfigKind = BackendConfig['kind']
+
+/**
+ * A starting point for each kind that keeps its settings in the step's `configs`.
+ * RunPod's has no endpoint id yet: saving it that way is refused with what to fill in.
+ */
+const CONFIG_DEFAULTS: { [K in ConfigKind]: (step: StepName) => Extract<BackendConfig, { kind: K }> } = {
+  'hf-inference': (step) => {
+    const preset = firstPreset(step)
     return {
-      kind,
+      kind: 'hf-inference',
       provider: 'fal-ai',
       model: preset.hfModel,
       preset: preset.id,
       params: { ...preset.params },
       concurrency: 2
     }
-  return { kind, endpoint: preset.falEndpoint, preset: preset.id, params: { ...preset.params }, concurrency: 2 }
+  },
+  fal: (step) => {
+    const preset = firstPreset(step)
+    return {
+      kind: 'fal',
+      endpoint: preset.falEndpoint,
+      preset: preset.id,
+      params: { ...preset.params },
+      concurrency: 2
+    }
+  },
+  runpod: (step) => ({
+    kind: 'runpod',
+    endpointId: '',
+    comfyui: { workflow: step === 'music' ? 'ace-step' : 'wan22-t2v' },
+    concurrency: 1
+  })
+}
+
+function firstPreset(step: StepName): ModelPreset {
+  return MODEL_PRESETS.find((p) => p.step === (step === 'music' ? 'music' : 'video')) ?? MODEL_PRESETS[0]!
+}
+
+/** Whether a kind keeps its settings in the step's `configs` (the newer kinds). */
+export function hasConfig(kind: string): kind is ConfigKind {
+  return kind in CONFIG_DEFAULTS
+}
+
+/** A starting point for a provider kind on a step: the first preset made for that step. */
+export function defaultBackendConfig<K extends ConfigKind>(
+  kind: K,
+  step: StepName
+): Extract<BackendConfig, { kind: K }> {
+  return CONFIG_DEFAULTS[kind](step)
 }
 
 /** A step's settings for one provider kind: its stored entry, else that kind's default. */
-export function backendConfigOf<K extends 'hf-inference' | 'fal'>(
+export function backendConfigOf<K extends ConfigKind>(
   step: StepBackend,
   kind: K,
-  name: 'video' | 'upscale' | 'interpolate' | 'music'
+  name: StepName
 ): Extract<BackendConfig, { kind: K }> {
   const found = step.configs?.find((c) => c.kind === kind)
   return (found ?? defaultBackendConfig(kind, name)) as Extract<BackendConfig, { kind: K }>

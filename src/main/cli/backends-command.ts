@@ -5,20 +5,32 @@ import { parseStrictDecimal } from '../../shared/strict-number'
 import type { Core } from '../core/core'
 import { StudioError } from '../../shared/contract'
 import {
-  backendKindSchema,
+  BACKEND_KEYS,
+  backendConfigSchema,
   HF_PROVIDERS,
+  kindsForStep,
   presetIdSchema,
+  STEP_NAMES,
   type BackendConfig,
   type BackendKind,
   type BackendSettings,
   type ModelParams,
-  type StepBackend
+  type StepBackend,
+  type StepName
 } from '../../shared/contract/generation'
-import { backendConfigOf, GRADIO_PRESET_INFO, MODEL_PRESETS, modelPreset } from '../../shared/backend-presets'
+import {
+  backendConfigOf,
+  GRADIO_PRESET_INFO,
+  hasConfig,
+  MODEL_PRESETS,
+  modelPreset
+} from '../../shared/backend-presets'
+import { backendFor } from '../generation/backends'
 
-type StepName = 'video' | 'upscale' | 'interpolate' | 'music'
-const STEPS: StepName[] = ['video', 'upscale', 'interpolate', 'music']
-const PROVIDER_STEPS: StepName[] = ['video', 'music']
+const STEPS = STEP_NAMES
+
+/** "runpodKey" → "runpod-key-stdin": each kind's key has its flag. */
+const keyFlag = (field: string): string => `${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}-stdin`
 
 async function channelId(core: Core, name: string): Promise<number> {
   try {
@@ -33,26 +45,9 @@ async function channelId(core: Core, name: string): Promise<number> {
 /** "fal · fal-ai/wan/… (81 frames, 16 fps)" — one line per step. */
 export function describeStep(name: StepName, s: StepBackend): string {
   if (!s.enabled) return 'off'
-  if (s.backend === 'offline') return 'local (ffmpeg)'
-  if (s.backend === 'gradio') {
-    const info = GRADIO_PRESET_INFO[s.preset]
-    const hostSwitch = s.tokenToCustomHost ? ' · token to self-hosted Spaces: on' : ''
-    return `gradio ${s.preset}${info?.legacy ? ' (legacy)' : ''} → ${s.spaces.join(', ') || '(no Space)'}${hostSwitch}`
-  }
-  if (s.backend === 'comfyui')
-    return `comfyui ${s.comfyui?.workflow ?? '(default workflow)'} on the channel's ComfyUI servers`
-  const c = s.configs?.find((x) => x.kind === s.backend)
-  if (!c) return `${s.backend} (defaults; run webtv backends set to choose a model)`
-  const params = Object.entries(c.params)
-    .filter(([k]) => k !== 'extra')
-    .map(([k, v]) => `${k} ${String(v)}`)
-    .join(', ')
-  const gw = c.gateway
-    ? ` via ${c.gateway} (key ${(c.kind === 'fal' ? c.keyToGateway : c.tokenToGateway) ? 'sent' : 'not sent'})`
-    : ''
-  const what = c.kind === 'fal' ? `fal ${c.endpoint}` : `hf-inference ${c.provider} · ${c.model}`
-  void name
-  return `${what} [${c.preset}]${params ? ` (${params})` : ''} · ${c.concurrency} at once${gw}`
+  if (hasConfig(s.backend) && !s.configs?.some((x) => x.kind === s.backend))
+    return `${s.backend} (defaults; run webtv backends set to choose a model)`
+  return backendFor(s).describe?.(s, name) ?? s.backend
 }
 
 const PARAM_KEYS: Record<string, keyof ModelParams> = {
@@ -130,22 +125,25 @@ export function stepPatch(ctx: CliContext, name: StepName, current: StepBackend)
     '-param',
     '-gateway',
     '-token-to-host',
-    '-concurrency'
+    '-concurrency',
+    '-config'
   ].map((f) => `${name}${f}`)
   if (flags.every((f) => ctx.values[f] === undefined)) return undefined
   const next: StepBackend = { ...current, configs: [...(current.configs ?? [])] }
   const mode = stringOpt(ctx, name)
   if (mode !== undefined) {
-    const kinds = name === 'video' || name === 'music' ? backendKindSchema.options : (['offline', 'gradio'] as const)
+    const kinds = kindsForStep(name, { pickable: true })
     const allowed = [...(name === 'video' ? [] : ['off']), 'local', ...kinds]
     if (!allowed.includes(mode)) throw new UsageError(`--${name} must be ${allowed.join(', ')}, got "${mode}".`)
     next.enabled = mode !== 'off'
     if (mode !== 'off') next.backend = (mode === 'local' ? 'offline' : mode) as BackendKind
   }
   const kind = next.backend
+  const config = stringOpt(ctx, `${name}-config`)
+  if (config !== undefined) return withConfigJson(next, name, config)
   const isProvider = kind === 'hf-inference' || kind === 'fal'
-  // ComfyUI's own settings (servers, workflow) are not set here; the kind is.
-  if (kind === 'comfyui') return next
+  // Other kinds' own settings (ComfyUI's servers and workflow, RunPod's endpoint) are set with -config or elsewhere; the kind is set here.
+  if (!isProvider && kind !== 'gradio' && kind !== 'offline') return next
   const preset = stringOpt(ctx, `${name}-preset`)
   const providerOnly = ['model', 'provider', 'endpoint', 'param', 'gateway', 'concurrency'].filter(
     (f) => ctx.values[`${name}-${f}`] !== undefined
@@ -184,7 +182,8 @@ export function stepPatch(ctx: CliContext, name: StepName, current: StepBackend)
     if (sw !== undefined) next.tokenToCustomHost = sw
     return next
   }
-  if (!PROVIDER_STEPS.includes(name)) throw new UsageError(`The ${name} step runs locally or on a Space only.`)
+  if (kind !== 'hf-inference' && kind !== 'fal')
+    throw new UsageError(`The ${name} step runs locally or on a Space only.`)
   let cfg: BackendConfig = backendConfigOf(next, kind, name)
   if (preset !== undefined) {
     const p = modelPreset(preset)
@@ -234,6 +233,27 @@ export function stepPatch(ctx: CliContext, name: StepName, current: StepBackend)
   return next
 }
 
+/** `--<step>-config JSON`: the settings of the step's kind, over its current (or default) ones, checked by the contract. */
+function withConfigJson(next: StepBackend, name: StepName, raw: string): StepBackend {
+  const kind = next.backend
+  if (!hasConfig(kind))
+    throw new UsageError(`--${name}-config is for the kinds with settings of their own; ${kind} has none.`)
+  let patch: unknown
+  try {
+    patch = JSON.parse(raw)
+  } catch (err) {
+    throw new UsageError(`--${name}-config must be JSON: ${err instanceof Error ? err.message : String(err)}`)
+  }
+  if (!patch || typeof patch !== 'object' || Array.isArray(patch))
+    throw new UsageError(`--${name}-config must be a JSON object, e.g. {"endpointId":"abc123"}.`)
+  const parsed = backendConfigSchema.safeParse({ ...backendConfigOf(next, kind, name), ...patch, kind })
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!
+    throw new UsageError(`--${name}-config: ${i.path.join('.') || 'value'}: ${i.message}`)
+  }
+  return { ...next, configs: [...(next.configs ?? []).filter((c) => c.kind !== kind), parsed.data] }
+}
+
 const stepOptions = Object.fromEntries(
   STEPS.flatMap((n) => [
     [n, { type: 'string' }],
@@ -246,22 +266,23 @@ const stepOptions = Object.fromEntries(
     [`${n}-param`, { type: 'string', multiple: true }],
     [`${n}-gateway`, { type: 'string' }],
     [`${n}-token-to-host`, { type: 'string' }],
-    [`${n}-concurrency`, { type: 'string' }]
+    [`${n}-concurrency`, { type: 'string' }],
+    [`${n}-config`, { type: 'string' }]
   ])
 ) as NonNullable<CliCommand['options']>
 
 export const backendsCommand: CliCommand = {
   name: 'backends',
-  summary:
-    "List, set or test a channel's generation backends (local ffmpeg, Gradio Spaces, HF Inference Providers, fal; the LLM writer)",
+  summary: `List, set or test a channel's generation backends (${kindsForStep('video').join(', ')}; the LLM writer)`,
   usage:
     'webtv backends [list|set|test|presets] --channel NAME\n' +
-    '  set: --video offline|gradio|hf-inference|fal  --music off|local|gradio|hf-inference|fal  --upscale/--interpolate off|local|gradio\n' +
+    `  set: --video ${kindsForStep('video', { pickable: true }).join('|')}  --music off|local|${kindsForStep('music', { pickable: true }).join('|')}  --upscale/--interpolate off|local|${kindsForStep('upscale', { pickable: true }).join('|')}\n` +
     '       per step (e.g. --video-…): -preset P  -space ID|URL …  -mapping JSON  (gradio)\n' +
     '                                  -preset P  -model ID  -provider auto|fal-ai|replicate|novita|wavespeed|together|hf-inference  (hf-inference)\n' +
     '                                  -preset P  -endpoint fal-ai/…  (fal)\n' +
     '                                  -param NAME=VALUE …  -concurrency N  -gateway URL  -token-to-host on|off\n' +
-    '       --hf-token-stdin  --fal-key-stdin  --concurrency N (per Space copy)  --offline-seconds S\n' +
+    '                                  -config JSON  (the kind\'s own settings, e.g. runpod: {"endpointId":"…"})\n' +
+    `       ${BACKEND_KEYS.map((k) => `--${keyFlag(k.field)}`).join('  ')}  --concurrency N (per Space copy)  --offline-seconds S\n` +
     '       --llm-url URL  --llm-model M  --llm-key-stdin  --writer llm|template\n' +
     '  test: [--step video|upscale|interpolate|music]',
   allowPositionals: true,
@@ -270,8 +291,7 @@ export const backendsCommand: CliCommand = {
     ...stepOptions,
     concurrency: { type: 'string' },
     'offline-seconds': { type: 'string' },
-    'hf-token-stdin': { type: 'boolean', default: false },
-    'fal-key-stdin': { type: 'boolean', default: false },
+    ...Object.fromEntries(BACKEND_KEYS.map((k) => [keyFlag(k.field), { type: 'boolean', default: false }])),
     'llm-url': { type: 'string' },
     'llm-model': { type: 'string' },
     'llm-key-stdin': { type: 'boolean', default: false },
@@ -302,6 +322,8 @@ export const backendsCommand: CliCommand = {
           for (const n of STEPS) ctx.io.out(`${n.padEnd(12)}${describeStep(n, b.settings[n])}`)
           ctx.io.out(`HF token    ${b.hfToken ?? '(none)'}`)
           ctx.io.out(`fal key     ${b.falKey ?? '(none)'}`)
+          for (const k of BACKEND_KEYS.filter((x) => !['hfToken', 'falKey'].includes(x.field)))
+            if (b.keys?.[k.field]) ctx.io.out(`${k.label.padEnd(11)} ${b.keys[k.field]}`)
           ctx.io.out(
             `writer      ${llm.enabled ? `LLM ${llm.model} at ${llm.baseUrl} (key ${llm.apiKey ?? 'none'})` : 'template (offline)'}`
           )
@@ -334,19 +356,18 @@ export const backendsCommand: CliCommand = {
           if (n === undefined) throw new UsageError(`--offline-seconds must be a number, got "${secs}".`)
           patch.offline = { ...current.offline, seconds: n }
         }
-        if (ctx.values['hf-token-stdin'] === true && ctx.values['fal-key-stdin'] === true)
-          throw new UsageError('Give one secret per call on stdin: --hf-token-stdin or --fal-key-stdin.')
-        const hfToken =
-          ctx.values['hf-token-stdin'] === true
-            ? readSecretFromStdin('webtv backends set … --hf-token-stdin')
-            : undefined
-        const falKey =
-          ctx.values['fal-key-stdin'] === true ? readSecretFromStdin('webtv backends set … --fal-key-stdin') : undefined
+        const asked = BACKEND_KEYS.filter((k) => ctx.values[keyFlag(k.field)] === true)
+        if (asked.length > 1)
+          throw new UsageError(
+            `Give one secret per call on stdin: ${asked.map((k) => `--${keyFlag(k.field)}`).join(' or ')}.`
+          )
+        const keys = Object.fromEntries(
+          asked.map((k) => [k.field, readSecretFromStdin(`webtv backends set … --${keyFlag(k.field)}`)])
+        )
         const b = await callCore(core, 'generation.backends.set', {
           channelId: id,
           ...(Object.keys(patch).length ? { settings: patch } : {}),
-          ...(hfToken !== undefined ? { hfToken } : {}),
-          ...(falKey !== undefined ? { falKey } : {})
+          ...(Object.keys(keys).length ? { keys } : {})
         })
         const writer = stringOpt(ctx, 'writer')
         if (writer !== undefined && writer !== 'llm' && writer !== 'template')

@@ -1,6 +1,7 @@
 import type { Library } from '../library'
 import { getAutopilot, getBackends, autopilotChannels, setAutopilot } from './settings'
 import type { GenerationService } from './service'
+import { backendFor } from './backends'
 
 /**
  * What the on-air engine may offer: seconds of airable material after the clip on
@@ -41,7 +42,7 @@ export class Autopilot {
   /** Seconds the jobs in flight will add once ready (estimated from the clip length). */
   pendingSeconds(channelId: number): number {
     const s = getBackends(this.lib, channelId)
-    const perShot = s.video.backend === 'offline' ? s.offline.seconds : 3
+    const perShot = backendFor(s.video).clipSeconds?.(s) ?? 3
     return this.generation.store.activeCount(channelId) * perShot
   }
 

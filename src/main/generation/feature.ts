@@ -1,30 +1,22 @@
 import type { Feature } from '../core/core'
 import { StudioError } from '../../shared/contract/define'
-import type { BackendSettings } from '../../shared/contract/generation'
+import {
+  BACKEND_KIND_NAMES,
+  BACKEND_KINDS,
+  STEP_NAMES,
+  type BackendKeyInfo,
+  type BackendSettings
+} from '../../shared/contract/generation'
 import { maskSecret } from '../secrets'
 import { GENERATION, LIBRARY, ONAIR, SECRETS } from '../services'
 import { Autopilot } from './autopilot'
 import type { GenerationHandle } from './handle'
-import { testSpace } from './gradio/space'
 import { GenerationService } from './service'
-import { testComfy } from './comfyui/health'
 import { takeOrigins } from './comfyui/origin'
-import { tokenAllowed } from './comfyui/token'
-import {
-  COMFYUI_TOKEN_SECRET,
-  FAL_KEY_SECRET,
-  getAutopilot,
-  getBackends,
-  getLlm,
-  HF_TOKEN_SECRET,
-  LLM_KEY_SECRET,
-  setAutopilot,
-  setBackends,
-  setLlm
-} from './settings'
+import { getAutopilot, getBackends, getLlm, LLM_KEY_SECRET, setAutopilot, setBackends, setLlm } from './settings'
 import { scrubAllStoredCredentials } from './settings'
-import { checkBackends, configOf, mappingFor } from './steps'
-import { testFal, testHfInference } from './health'
+import { checkBackends } from './steps'
+import { BACKENDS, backendFor } from './backends'
 import { jobDto } from './store'
 
 export { GenerationService } from './service'
@@ -70,6 +62,17 @@ export const generationFeature: Feature = (ctx) => {
     const v = await secrets.get(name)
     return v ? maskSecret(v) : null
   }
+  /** Every key masked: the first kinds' under their own fields (hfToken, falKey, comfyuiToken), all of them in `keys`. */
+  const maskedKeys = async () => {
+    const keys: Record<string, string | null> = {}
+    for (const k of KEYS) keys[k.field] = await masked(k.secret)
+    return {
+      hfToken: keys.hfToken ?? null,
+      falKey: keys.falKey ?? null,
+      comfyuiToken: keys.comfyuiToken ?? null,
+      keys
+    }
+  }
   const autopilotView = (channelId: number) => {
     const cfg = getAutopilot(lib, channelId)
     const channel = lib.getChannel(channelId)
@@ -96,142 +99,44 @@ export const generationFeature: Feature = (ctx) => {
     'generation.jobs.retry': ({ id }) => service.retry(id),
     'generation.backends.get': async ({ channelId }) => {
       lib.getChannel(channelId)
-      return {
-        settings: getBackends(lib, channelId),
-        hfToken: await masked(HF_TOKEN_SECRET),
-        falKey: await masked(FAL_KEY_SECRET),
-        comfyuiToken: await masked(COMFYUI_TOKEN_SECRET)
-      }
+      return { settings: getBackends(lib, channelId), ...(await maskedKeys()) }
     },
-    'generation.backends.set': async ({ channelId, settings, hfToken, falKey, comfyuiToken }) => {
+    'generation.backends.set': async ({ channelId, settings, keys, ...top }) => {
       lib.getChannel(channelId)
-      const given = { hfToken, falKey, comfyuiToken }
-      // Check everything before writing anything: a bad token changes nothing.
-      for (const f of WRITE_ONLY_SECRETS) {
-        const v = given[f.field]
+      const given: Record<string, string | undefined> = { ...keys, ...top }
+      // Check everything before writing anything: a bad key changes nothing.
+      for (const field of Object.keys(given)) {
+        const k = KEYS.find((x) => x.field === field)
+        if (!k) throw new StudioError('invalid_input', `No backend takes a key named "${field}".`, `keys.${field}`)
+        const v = given[field]
         if (v !== undefined && v !== '' && !/^\S{8,}$/.test(v))
-          throw new StudioError('invalid_input', `${f.looksWrong} ${f.copyFrom}`, f.field)
+          throw new StudioError(
+            'invalid_input',
+            `That does not look like a ${k.label} (no spaces, at least 8 characters). ${k.copyFrom}`,
+            field
+          )
       }
       if (settings) {
         const next = { ...getBackends(lib, channelId), ...settings } as BackendSettings
         checkBackends(next)
         setBackends(lib, channelId, settings)
       }
-      for (const f of WRITE_ONLY_SECRETS) {
-        const v = given[f.field]
-        if (v === '') await secrets.delete(f.secret)
-        else if (v !== undefined) await secrets.set(f.secret, v)
+      for (const k of KEYS) {
+        const v = given[k.field]
+        if (v === '') await secrets.delete(k.secret)
+        else if (v !== undefined) await secrets.set(k.secret, v)
       }
-      return {
-        settings: getBackends(lib, channelId),
-        hfToken: await masked(HF_TOKEN_SECRET),
-        falKey: await masked(FAL_KEY_SECRET),
-        comfyuiToken: await masked(COMFYUI_TOKEN_SECRET)
-      }
+      return { settings: getBackends(lib, channelId), ...(await maskedKeys()) }
     },
     'generation.backends.test': async ({ channelId, step }) => {
       lib.getChannel(channelId)
       const s = getBackends(lib, channelId)
-      const token = await secrets.get(HF_TOKEN_SECRET)
       const results = []
-      for (const name of ['video', 'upscale', 'interpolate', 'music'] as const) {
+      for (const name of STEP_NAMES) {
         if (step && step !== name) continue
         const cfg = s[name]
         if (!cfg.enabled && !step) continue
-        if (cfg.backend === 'comfyui') {
-          const comfyToken = await secrets.get(COMFYUI_TOKEN_SECRET)
-          for (const e of s.comfyui.endpoints) {
-            const r = await testComfy(
-              e,
-              cfg.comfyui ?? { workflow: name === 'music' ? 'ace-step' : 'wan22-t2v' },
-              e.sendToken && tokenAllowed(e.url) ? comfyToken : undefined
-            )
-            if (r.ok) service.workers.comfyPool.ok(e.url)
-            else if (r.problem === 'unreachable') service.workers.comfyPool.down(e.url, r.message)
-            results.push({
-              step: name,
-              kind: 'comfyui',
-              space: e.url,
-              ok: r.ok,
-              problem: r.problem,
-              message: r.message,
-              endpoints: [],
-              parameters: []
-            })
-          }
-          if (s.comfyui.endpoints.length === 0)
-            results.push({
-              step: name,
-              kind: 'comfyui',
-              space: 'ComfyUI',
-              ok: false,
-              problem: 'no_server',
-              message: 'No ComfyUI server is listed: add one (e.g. http://127.0.0.1:8188).',
-              endpoints: [],
-              parameters: []
-            })
-          continue
-        }
-        if (cfg.backend === 'hf-inference') {
-          const c = configOf(cfg, 'hf-inference', name)
-          const r = await testHfInference(c, token, name === 'music' ? 'text-to-audio' : 'text-to-video')
-          results.push({
-            step: name,
-            kind: 'hf-inference',
-            space: `${c.provider} · ${c.model}`,
-            ok: r.ok,
-            problem: r.problem,
-            message: r.message,
-            endpoints: [],
-            parameters: []
-          })
-          continue
-        }
-        if (cfg.backend === 'fal') {
-          const c = configOf(cfg, 'fal', name)
-          const r = await testFal(c, await secrets.get(FAL_KEY_SECRET))
-          results.push({
-            step: name,
-            kind: 'fal',
-            space: c.endpoint,
-            ok: r.ok,
-            problem: r.problem,
-            message: r.message,
-            endpoints: [],
-            parameters: []
-          })
-          continue
-        }
-        if (cfg.backend !== 'gradio') {
-          results.push({
-            step: name,
-            kind: 'offline',
-            space: 'local ffmpeg',
-            ok: true,
-            problem: null,
-            message: `The ${name} step runs locally with ffmpeg; nothing to connect to.`,
-            endpoints: [],
-            parameters: []
-          })
-          continue
-        }
-        for (const space of cfg.spaces) {
-          const r = await testSpace(
-            { space, token, tokenToCustomHost: cfg.tokenToCustomHost === true },
-            mappingFor(cfg, name),
-            name
-          )
-          results.push({
-            step: name,
-            kind: 'gradio',
-            space,
-            ok: r.ok,
-            problem: r.problem ?? null,
-            message: r.message,
-            endpoints: r.endpoints,
-            parameters: r.parameters
-          })
-        }
+        results.push(...(await backendFor(cfg).test({ step: cfg, settings: s, name, host: service.workers.host })))
       }
       return { results }
     },
@@ -265,24 +170,9 @@ export const generationFeature: Feature = (ctx) => {
 
 export { jobDto }
 
-/** The write-only secrets `generation.backends.set` takes ("" removes one). */
-const WRITE_ONLY_SECRETS = [
-  {
-    field: 'hfToken',
-    secret: HF_TOKEN_SECRET,
-    looksWrong: 'That does not look like a token (no spaces, at least 8 characters).',
-    copyFrom: 'Copy it again from huggingface.co/settings/tokens.'
-  },
-  {
-    field: 'falKey',
-    secret: FAL_KEY_SECRET,
-    looksWrong: 'That does not look like a fal key (no spaces, at least 8 characters).',
-    copyFrom: 'Copy it again from fal.ai/dashboard/keys.'
-  },
-  {
-    field: 'comfyuiToken',
-    secret: COMFYUI_TOKEN_SECRET,
-    looksWrong: 'That does not look like a token (no spaces, at least 8 characters).',
-    copyFrom: 'Copy it again from your GPU provider.'
-  }
-] as const
+/** The write-only keys `generation.backends.set` takes ("" removes one): each kind's key (contract) in its row's secret. */
+const KEYS = BACKEND_KIND_NAMES.flatMap((kind) => {
+  const key = (BACKEND_KINDS[kind] as { key?: BackendKeyInfo }).key
+  const secret = BACKENDS[kind].secret
+  return key && secret ? [{ ...key, secret }] : []
+})

@@ -7,9 +7,9 @@ import type { EventBus } from '../core/events'
 import type { Library } from '../library'
 import type { SecretStore } from '../secrets'
 import { hashText } from './offline'
-import { FAL_KEY_SECRET, getBackends, getLlm, LLM_KEY_SECRET } from './settings'
-import { checkBackends, configOf } from './steps'
-import { cancelFal } from './fal/queue'
+import { getBackends, getLlm, LLM_KEY_SECRET } from './settings'
+import { checkBackends } from './steps'
+import { backendFor } from './backends'
 import {
   ACTIVE_STATES,
   FINAL_STATES,
@@ -144,13 +144,6 @@ export class GenerationService {
     const channel = this.lib.getChannel(req.channelId)
     const base = getBackends(this.lib, channel.id)
     const steps: BackendSettings = withVideoBackend(base, req.backend)
-    if (req.backend === 'gradio' && steps.video.spaces.length === 0) {
-      throw new StudioError(
-        'invalid_input',
-        'No Space is set for the video step. Set one first (webtv backends set --channel NAME --video-space owner/name).',
-        'backend'
-      )
-    }
     checkBackends(steps)
     const music = req.music ?? steps.music.enabled
     const keyOf = (i: number): string | null => (req.requestId ? `${channel.id}:${req.requestId}:${i}` : null)
@@ -179,7 +172,7 @@ export class GenerationService {
             backend: steps.video.backend,
             sequenceId,
             approved: channel.reviewPolicy === 'auto',
-            extra: { generating: true, offline: steps.video.backend === 'offline' }
+            extra: { generating: true, offline: backendFor(steps.video).local === true }
           })
           const payload: ShotPayload = {
             prompt: s.prompt,
@@ -250,13 +243,6 @@ export class GenerationService {
       throw new StudioError('invalid_input', `Shot ${shot.id} has no prompt to regenerate from; give one.`, 'prompt')
     const base = getBackends(this.lib, channel.id)
     const steps: BackendSettings = withVideoBackend(base, req.backend)
-    if (steps.video.backend === 'gradio' && steps.video.spaces.length === 0) {
-      throw new StudioError(
-        'invalid_input',
-        'No Space is set for the video step. Set one first (webtv backends set --channel NAME --video-space owner/name).',
-        'backend'
-      )
-    }
     checkBackends(steps)
     const key = req.requestId ? `${channel.id}:regen:${req.requestId}` : null
     const { row, duplicate } = this.lib.db
@@ -341,8 +327,7 @@ export class GenerationService {
       .immediate()
     this.workers.abortLocal(id)
     // A provider request nobody here follows (no worker, or one in another process that may be gone): cancel it at the provider too.
-    if (row.remote_id && !this.workers.isRunning(id)) void this.cancelRemote(row)
-    if (!this.workers.isRunning(id)) void this.workers.cancelComfyPrompt(row)
+    if (!this.workers.isRunning(id)) void this.workers.cancelRemote(row)
     // A canceled regeneration leaves its shot alone; a first generation's pending shot goes.
     if (row.shot_id !== null && !isTakeJob(row)) {
       try {
@@ -419,22 +404,6 @@ export class GenerationService {
     return jobDto(updated)
   }
 
-  /** Best-effort cancel at the provider of a job's request (fal); the row is already canceled. */
-  private async cancelRemote(row: JobRow): Promise<void> {
-    const requestId = row.remote_id
-    if (!requestId) return
-    this.store.update(row.id, { remoteId: null })
-    try {
-      const steps = (JSON.parse(row.payload_json) as { steps: BackendSettings }).steps
-      const step = row.kind === 'music' ? steps.music : steps.video
-      if (step.backend !== 'fal') return
-      const key = await this.secrets.get(FAL_KEY_SECRET)
-      await cancelFal({ config: configOf(step, 'fal', row.kind === 'music' ? 'music' : 'video'), key }, requestId)
-    } catch {
-      /* no key, or unreachable: the request ends at fal on its own */
-    }
-  }
-
   /**
    * Resolve when every listed job is final (ready, failed or canceled). Works
    * whether this process or another one runs the workers.
@@ -471,7 +440,5 @@ function isTakeJob(row: JobRow): boolean {
 function withVideoBackend(base: BackendSettings, backend: BackendKind | undefined): BackendSettings {
   if (!backend) return base
   const video = { ...base.video, backend }
-  // Asked for ComfyUI without a workflow chosen yet: the shipped Wan 2.2 one.
-  if (backend === 'comfyui' && !video.comfyui) video.comfyui = { workflow: 'wan22-t2v' }
-  return { ...base, video }
+  return { ...base, video: backendFor(video).complete?.(video, 'video') ?? video }
 }

@@ -1,3 +1,4 @@
+import { backendFor } from './backends'
 import type { BackendSettings, JobDto, JobState } from '../../shared/contract/generation'
 import type { Db } from '../db/database'
 import { isPidAlive } from '../process/pid-alive'
@@ -77,14 +78,8 @@ export interface JobRow {
 }
 
 export function backendLabel(kind: 'shot' | 'music', steps: BackendSettings): string {
-  const step = kind === 'shot' ? steps.video : steps.music
-  if (step.backend === 'offline') return 'offline'
-  if (step.backend === 'gradio') return `gradio:${step.spaces[0] ?? '?'}`
-  if (step.backend === 'comfyui') return `comfyui:${step.comfyui?.workflow ?? '?'}`
-  const cfg = step.configs?.find((c) => c.kind === step.backend)
-  if (cfg?.kind === 'hf-inference') return `hf-inference:${cfg.provider}:${cfg.model}`
-  if (cfg?.kind === 'fal') return `fal:${cfg.endpoint}`
-  return step.backend
+  const name = kind === 'shot' ? 'video' : 'music'
+  return backendFor(steps[name]).engine(steps[name], name)
 }
 
 export function jobDto(r: JobRow): JobDto {

@@ -10,8 +10,17 @@
  *   it only when the user switched that on for that backend (off by default), and
  *   even then never over plain http unless the host is this machine (loopback).
  */
-/** 'self-hosted': a token of the user's own server (a ComfyUI gateway…): no host is its own, the user's switch decides. */
-export type TokenService = 'huggingface' | 'fal' | 'self-hosted'
+/**
+ * 'self-hosted': a token of the user's own server (a ComfyUI gateway…): no host is its own, the user's switch decides.
+ * A backend kind added later names its own service in its folder ({ what, domains }), without an edit here.
+ */
+export interface TokenServiceSpec {
+  /** "RunPod API key" */
+  what: string
+  /** Its own domains: the domain itself and its subdomains. */
+  domains: string[]
+}
+export type TokenService = 'huggingface' | 'fal' | 'self-hosted' | TokenServiceSpec
 
 export interface TokenRoute {
   service: TokenService
@@ -21,16 +30,24 @@ export interface TokenRoute {
 
 export type TokenDecision = { send: true } | { send: false; reason: string }
 
-const SERVICE_NAME: Record<TokenService, string> = {
+const SERVICE_NAME: Record<Extract<TokenService, string>, string> = {
   huggingface: 'Hugging Face token',
   fal: 'fal key',
   'self-hosted': 'token'
 }
 
-const OWN_DOMAINS: Record<TokenService, string[]> = {
+const OWN_DOMAINS: Record<Extract<TokenService, string>, string[]> = {
   huggingface: ['huggingface.co', 'hf.space'],
   fal: ['fal.ai', 'fal.run'],
   'self-hosted': []
+}
+
+function nameOf(service: TokenService): string {
+  return typeof service === 'string' ? SERVICE_NAME[service] : service.what
+}
+
+function domainsOf(service: TokenService): string[] {
+  return typeof service === 'string' ? OWN_DOMAINS[service] : service.domains
 }
 
 function hostOf(url: URL): string {
@@ -57,11 +74,11 @@ export function isLoopbackHost(hostname: string): boolean {
 export function isServiceHost(service: TokenService, hostname: string): boolean {
   const h = hostname.replace(/\.$/, '').toLowerCase()
   // "hf.space" alone is not a Space; a Space is <name>.hf.space.
-  return OWN_DOMAINS[service].some((d) => (d === 'hf.space' ? h.endsWith(`.${d}`) : h === d || h.endsWith(`.${d}`)))
+  return domainsOf(service).some((d) => (d === 'hf.space' ? h.endsWith(`.${d}`) : h === d || h.endsWith(`.${d}`)))
 }
 
 export function tokenDecision(target: string | URL, route: TokenRoute): TokenDecision {
-  const what = SERVICE_NAME[route.service]
+  const what = nameOf(route.service)
   let url: URL
   try {
     url = typeof target === 'string' ? new URL(target) : target
@@ -85,8 +102,8 @@ export function tokenDecision(target: string | URL, route: TokenRoute): TokenDec
     return {
       send: false,
       reason:
-        OWN_DOMAINS[route.service].length > 0
-          ? `The ${what} goes only to ${OWN_DOMAINS[route.service].join(' / ')}; ${url.host} is another host. If it is your own server, switch on "send my token to this host" for this backend.`
+        domainsOf(route.service).length > 0
+          ? `The ${what} goes only to ${domainsOf(route.service).join(' / ')}; ${url.host} is another host. If it is your own server, switch on "send my token to this host" for this backend.`
           : `The ${what} is sent to ${url.host} only when "send token" is switched on for it.`
     }
   }

@@ -10,17 +10,15 @@ import { asGenerationError, GenerationError } from './errors'
 import { probeDuration } from './ffmpeg-step'
 import { backoffDelay } from '../core/backoff'
 import { muxSegment, planSegments, shapeTrack, type Segment } from './music-bed'
-import { COMFYUI_TOKEN_SECRET, FAL_KEY_SECRET, getBackends, HF_TOKEN_SECRET } from './settings'
-import { EndpointDownError } from './comfyui/errors'
+import { getBackends } from './settings'
 import { EndpointPool } from './comfyui/pool'
-import { ComfyClient } from './comfyui/client'
-import type { RemoteRef } from './comfyui/run'
-import { comfyMusic, comfyVideo, tokenAllowed } from './comfyui/step'
+import { comfyToken } from './comfyui/backend'
 import { continuitySource, lastFrame } from './comfyui/continuity'
-import { offersImageInput } from './comfyui/workflows'
-import type { ComfyEndpoint, ComfyEndpointStatus } from '../../shared/contract/comfyui'
-import { configOf, interpolateStep, musicStep, upscaleStep, videoStep, whereFor, type Credentials } from './steps'
-import type { StepName } from './gradio/presets'
+import type { RemoteRef } from './comfyui/run'
+import type { ComfyEndpointStatus } from '../../shared/contract/comfyui'
+import type { StepName } from '../../shared/contract/generation'
+import type { Plan, StepInput, StepOutput, WorkerHost } from './backend'
+import { backendFor } from './backends'
 import { FINAL_STATES, type JobRow, type JobStore, type MusicPayload, type ShotPayload } from './store'
 import { STOP_CANCEL, STOP_SHUTDOWN, type StepProgress } from './types'
 
@@ -31,17 +29,6 @@ export interface WorkerDeps {
   secrets: SecretStore
   /** Called after every change of a job (state, step, progress). */
   onJobChange(job: JobRow): void
-}
-
-interface Plan {
-  resource: string
-  limit: number
-  /** The Space copy this run uses (gradio steps). */
-  space?: string | undefined
-  /** Where it runs, for the jobs list. */
-  where: string
-  /** The ComfyUI server this run uses (comfyui steps). */
-  endpoint?: string | undefined
 }
 
 /** Thrown by a step that must wait (e.g. the library is still converting): back to the queue without costing an attempt. */
@@ -93,57 +80,36 @@ export class GenerationWorkers {
   /** Health of the ComfyUI servers: a dead one is taken out and probed back. */
   readonly comfyPool = new EndpointPool(
     () => this.wake(),
-    (url) => this.comfyToken(url)
+    (url) => comfyToken(this.deps.lib, this.deps.secrets, url)
   )
+  /** What the backends' rows see of this queue. */
+  readonly host: WorkerHost
 
-  constructor(private readonly deps: WorkerDeps) {}
-
-  /** The channel's ComfyUI servers now (servers added after a job was queued serve it too). */
-  private comfyEndpoints(channelId: number, snapshot: BackendSettings): ComfyEndpoint[] {
-    try {
-      const now = getBackends(this.deps.lib, channelId).comfyui.endpoints
-      return now.length > 0 ? now : snapshot.comfyui.endpoints
-    } catch {
-      return snapshot.comfyui.endpoints
+  constructor(private readonly deps: WorkerDeps) {
+    this.host = {
+      lib: deps.lib,
+      secrets: deps.secrets,
+      used: (resource) => this.used(resource),
+      cooling: (resource) => (this.coolUntil.get(resource) ?? 0) > Date.now(),
+      comfyPool: this.comfyPool
     }
   }
 
-  /** Stop a job's prompt on its ComfyUI server when nobody here follows it (canceled while this process was not running it). */
-  async cancelComfyPrompt(row: JobRow): Promise<void> {
-    const ref = (JSON.parse(row.payload_json) as { remote?: RemoteRef }).remote
-    if (!ref) return
+  /** Stop, at its provider, the request of a job nobody here follows (canceled while this process was not running it). */
+  async cancelRemote(row: JobRow): Promise<void> {
+    const steps = (JSON.parse(row.payload_json) as { steps: BackendSettings }).steps
+    const name = stepOfRow(row)
+    if (row.remote_id) this.deps.store.update(row.id, { remoteId: null })
     try {
-      const client = new ComfyClient(ref.endpoint, await this.comfyToken(ref.endpoint))
-      // Stopped before the prompt id came back: the prompt is found by the client id sent with it.
-      const promptId = ref.promptId || (await client.findByClient(ref.clientId))?.promptId
-      if (promptId) await client.cancel(promptId)
+      await backendFor(steps[name]).cancelRemote?.(row, steps[name], name, this.host)
     } catch {
-      /* the server is gone: so is the prompt */
+      /* no key, or unreachable: the request ends there on its own */
     }
   }
 
   comfyStatus(channelId: number): ComfyEndpointStatus[] {
     const endpoints = getBackends(this.deps.lib, channelId).comfyui.endpoints
     return this.comfyPool.status(endpoints, (url) => this.used(`comfyui:${url}`))
-  }
-
-  private async comfyToken(url: string): Promise<string | undefined> {
-    const all = this.deps.lib.db
-      .prepare("SELECT value FROM settings WHERE key LIKE 'generation.backends.%'")
-      .all() as Array<{ value: string }>
-    const marked = all.some((r) => {
-      try {
-        return (
-          (JSON.parse(r.value) as Partial<BackendSettings>).comfyui?.endpoints.some(
-            (e) => e.url === url && e.sendToken
-          ) ?? false
-        )
-      } catch {
-        return false
-      }
-    })
-    if (!marked || !tokenAllowed(url)) return undefined
-    return this.deps.secrets.get(COMFYUI_TOKEN_SECRET)
   }
 
   get started(): boolean {
@@ -228,40 +194,7 @@ export class GenerationWorkers {
   }
 
   private stepPlan(step: StepBackend, s: BackendSettings, name: StepName, job?: JobRow): Plan | null {
-    const now = Date.now()
-    if (step.backend === 'comfyui' && job) {
-      const remote = (JSON.parse(job.payload_json) as { remote?: RemoteRef }).remote
-      const e = this.comfyPool.pick(
-        this.comfyEndpoints(job.channel_id, s),
-        (url) => this.used(`comfyui:${url}`),
-        remote?.endpoint
-      )
-      return e
-        ? { resource: `comfyui:${e.url}`, limit: e.concurrency, endpoint: e.url, where: `comfyui · ${e.url}` }
-        : null
-    }
-    if (step.backend === 'hf-inference' || step.backend === 'fal') {
-      // One provider backend = one resource with its own concurrency (what the account / provider allows at once).
-      const cfg = configOf(step, step.backend, name)
-      const resource = cfg.kind === 'fal' ? `fal:${cfg.endpoint}` : `hf:${cfg.provider}:${cfg.model}`
-      if ((this.coolUntil.get(resource) ?? 0) > now) return null
-      return this.used(resource) < cfg.concurrency
-        ? { resource, limit: cfg.concurrency, where: whereFor(step, name, undefined) }
-        : null
-    }
-    if (step.backend === 'offline' || step.spaces.length === 0) {
-      return this.used('local') < s.localConcurrency
-        ? { resource: 'local', limit: s.localConcurrency, where: 'local' }
-        : null
-    }
-    // Several copies of a Space: the first with a free slot.
-    for (const space of step.spaces) {
-      const resource = `gradio:${space}`
-      if ((this.coolUntil.get(resource) ?? 0) > now) continue
-      if (this.used(resource) < s.concurrencyPerCopy)
-        return { resource, limit: s.concurrencyPerCopy, space, where: whereFor(step, name, space) }
-    }
-    return null
+    return backendFor(step).plan({ step, settings: s, name, job, host: this.host })
   }
 
   private plan(job: JobRow): Plan | null {
@@ -280,8 +213,7 @@ export class GenerationWorkers {
         if (
           p.continuity &&
           !p.art.raw &&
-          p.steps.video.backend === 'comfyui' &&
-          offersImageInput(p.steps.video.comfyui ?? { workflow: 'wan22-t2v' }) &&
+          backendFor(p.steps.video).imageInput?.(p.steps.video, 'video') === true &&
           continuitySource(this.deps.lib, this.deps.store, job, (r) => this.abs(r)).kind === 'wait'
         )
           return null
@@ -341,8 +273,8 @@ export class GenerationWorkers {
     try {
       if (job.kind === 'music') await this.runMusic(job, plan, controller.signal)
       else await this.runShotStep(job, plan, controller.signal)
-      if (plan.space) this.copyFailures.delete(plan.resource)
-      if (plan.endpoint) this.comfyPool.ok(plan.endpoint)
+      if (plan.retry === 'copy') this.copyFailures.delete(plan.resource)
+      plan.onSuccess?.()
     } catch (err) {
       const reason: unknown = controller.signal.reason
       if (controller.signal.aborted && reason === SHUTDOWN) return // resumes on the next start
@@ -352,12 +284,12 @@ export class GenerationWorkers {
         this.change(store.update(jobId, { notBefore: Date.now() + err.retryInMs }))
         return
       }
-      if (err instanceof EndpointDownError && plan.endpoint) {
-        // The server's fault, not the job's: take the server out and hand the job to another, without spending an attempt.
-        this.comfyPool.down(plan.endpoint, err.message)
+      const serverDown = plan.serverDown?.(err)
+      if (serverDown !== undefined) {
+        // The server's fault, not the job's: the job goes to another, without spending an attempt.
         this.change(
           store.update(jobId, {
-            error: `${redact(err.message, await this.secretValues())} Moving to another server.`,
+            error: redact(serverDown, await this.secretValues()),
             queuePosition: null,
             etaSeconds: null
           })
@@ -390,10 +322,10 @@ export class GenerationWorkers {
     const attempts = job.attempts + 1
     if (g.kind === 'transient' && attempts < steps.maxAttempts) {
       let wait = backoffMs(steps.retryBaseMs, attempts)
-      if (plan.endpoint) {
+      if (plan.retry === 'now') {
         // Out of memory or a lost prompt: the job may run again at once on any free server.
         wait = 0
-      } else if (plan.space) {
+      } else if (plan.retry === 'copy') {
         // The copy is what is busy or down: the job may go to another copy at once, and the copy rests once it
         // failed twice in a row (longer each time) — one refusal alone says little about the next call.
         const failures = (this.copyFailures.get(plan.resource) ?? 0) + 1
@@ -493,13 +425,6 @@ export class GenerationWorkers {
     return this.rel(target)
   }
 
-  private async creds(): Promise<Credentials> {
-    return {
-      hfToken: await this.deps.secrets.get(HF_TOKEN_SECRET),
-      falKey: await this.deps.secrets.get(FAL_KEY_SECRET)
-    }
-  }
-
   /** What a step needs to resume a provider request and to record the one it starts (on the job row, at once). */
   private remote(job: JobRow): { remoteId?: string | undefined; onRemoteId(id: string | null): void } {
     return {
@@ -526,93 +451,132 @@ export class GenerationWorkers {
   }
 
   private async runShotStep(job: JobRow, plan: Plan, signal: AbortSignal): Promise<void> {
-    const { store, lib } = this.deps
     const p = this.payloadOf(job)
-    const channel = lib.getChannel(job.channel_id)
-    const onProgress = this.progress(job.id)
-    const advance = async (
-      art: keyof ShotPayload['art'],
-      produced: string,
-      done: 'video' | 'upscale' | 'interpolate',
-      label?: string
-    ): Promise<void> => {
-      this.stillMine(job.id)
+    if (job.state === 'conforming') return this.conformShot(job, p, signal)
+    const name = stepOfRow(job)
+    if (name === 'music') return
+    const out = await this.runStep(job, plan, name, p.steps, signal, (ctx) =>
+      name === 'video'
+        ? this.startImage(job, p, ctx.workDir, signal)
+        : { video: this.abs(name === 'interpolate' ? (p.art.upscaled ?? p.art.raw!) : p.art.raw!) }
+    )
+    this.advance(job, p, name, out.file, name === 'video' ? out.generator : undefined)
+  }
+
+  /**
+   * One step of a job on the backend its settings name: the row prepares the runner for the planned
+   * slot; the job row shows what runs where; a provider's request id or a server's prompt is recorded on it.
+   */
+  private async runStep(
+    job: JobRow,
+    plan: Plan,
+    name: StepName,
+    steps: BackendSettings,
+    signal: AbortSignal,
+    input: (ctx: { workDir: string }) => Promise<Partial<StepInputExtra>> | Partial<StepInputExtra>
+  ): Promise<StepOutput & { generator: string }> {
+    const { store, lib } = this.deps
+    const step = steps[name]
+    const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload | MusicPayload
+    const prepared = await backendFor(step).prepare({
+      step,
+      settings: steps,
+      name,
+      plan,
+      host: this.host,
+      payloadRemote: { previous: current.remote, record: (ref) => this.recordRemote(job.id)(ref as RemoteRef | null) }
+    })
+    const workDir = this.stepDir(job.id, name)
+    const extra = await input({ workDir })
+    this.change(
+      store.update(job.id, {
+        ...(name === 'video' || name === 'music' ? { state: 'running' as const } : {}),
+        step: `${name}: ${prepared.label}`,
+        progress: 0,
+        runsOn: plan.where
+      })
+    )
+    const p = JSON.parse(job.payload_json) as { prompt: string; seed: number }
+    const out = await prepared.run(
+      { prompt: p.prompt, seed: p.seed, format: lib.getChannel(job.channel_id).format, ...extra },
+      { signal, onProgress: this.progress(job.id), workDir, ...this.remote(job) }
+    )
+    if (extra.startImage !== undefined && !out.usedImage) {
+      // The backend did not use the frame after all: the take does not claim it continued.
+      const latest = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
+      store.update(job.id, { payload: { ...latest, continuedFrom: undefined } })
+    }
+    return { ...out, generator: out.generator ?? prepared.label }
+  }
+
+  /**
+   * Continuity: the previous shot's last frame for a backend that can start from an image; otherwise
+   * the take says why it started from text. Waits (back to the queue) until the previous shot exists.
+   */
+  private async startImage(
+    job: JobRow,
+    p: ShotPayload,
+    workDir: string,
+    signal: AbortSignal
+  ): Promise<Partial<StepInputExtra>> {
+    if (!p.continuity) return {}
+    const backend = backendFor(p.steps.video)
+    const note = (continuityNote: string | undefined, continuedFrom?: ShotPayload['continuedFrom']): void => {
       const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
-      const kept = this.keep(job.id, produced, art)
-      const next = this.nextAfter(p, done)
-      const payload: ShotPayload = {
-        ...p,
-        remote: current.remote,
-        continuedFrom: current.continuedFrom,
-        continuityNote: current.continuityNote,
-        art: { ...p.art, [art]: kept },
-        ...(label ? { generator: label } : {})
-      }
-      this.change(
-        store.update(job.id, {
-          state: next,
-          step: next === 'conforming' && payload.music ? 'waiting for music' : null,
-          progress: 0,
-          payload,
-          error: null,
-          queuePosition: null,
-          etaSeconds: null,
-          remoteId: null
-        })
-      )
+      this.deps.store.update(job.id, { payload: { ...current, continuityNote, continuedFrom } })
     }
-    if ((job.state === 'queued' || job.state === 'running') && p.steps.video.backend === 'comfyui' && plan.endpoint) {
-      store.update(job.id, { runsOn: plan.where })
-      await this.runComfyVideo(job, p, plan.endpoint, signal, advance)
-      return
+    if (!backend.imageInput) {
+      // Continuity was asked for, but this backend cannot start from an image: from text, and the take says so.
+      note(`The ${backend.noun} has no start-image input here; started from text.`)
+      return {}
     }
-    if (job.state === 'queued' || job.state === 'running') {
-      if (p.continuity) {
-        // Continuity was asked for, but this backend cannot start from an image: from text, and the take says so.
-        const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
-        const what =
-          p.steps.video.backend === 'offline'
-            ? 'offline generator'
-            : p.steps.video.backend === 'gradio'
-              ? 'Gradio Space'
-              : `${p.steps.video.backend} backend`
-        store.update(job.id, {
-          payload: { ...current, continuityNote: `The ${what} has no start-image input here; started from text.` }
-        })
-      }
-      const step = videoStep(p.steps, plan.space, await this.creds())
-      this.change(
-        store.update(job.id, { state: 'running', step: `video: ${step.label}`, progress: 0, runsOn: plan.where })
-      )
-      const out = await step.generate(
-        { prompt: p.prompt, seed: p.seed },
-        { signal, onProgress, workDir: this.stepDir(job.id, 'video'), ...this.remote(job) }
-      )
-      await advance('raw', out, 'video', step.label)
-      return
+    const src = continuitySource(this.deps.lib, this.deps.store, job, (r) => this.abs(r))
+    if (src.kind === 'wait') throw new NotYet(1000)
+    if (src.kind === 'text') {
+      note(src.note)
+      return {}
     }
-    if (job.state === 'upscaling') {
-      const step = upscaleStep(p.steps, plan.space, await this.creds(), channel.format)
-      this.change(store.update(job.id, { step: `upscale: ${step.label}`, progress: 0, runsOn: plan.where }))
-      const out = await step.upscale(
-        { prompt: p.prompt, video: this.abs(p.art.raw!) },
-        { signal, onProgress, workDir: this.stepDir(job.id, 'upscale') }
-      )
-      await advance('upscaled', out, 'upscale')
-      return
+    if (!backend.imageInput(p.steps.video, 'video')) {
+      note('This workflow has no start-image input; started from text.')
+      return {}
     }
-    if (job.state === 'interpolating') {
-      const step = interpolateStep(p.steps, plan.space, await this.creds(), channel.format.fps)
-      this.change(store.update(job.id, { step: `interpolate: ${step.label}`, progress: 0, runsOn: plan.where }))
-      const input = p.art.upscaled ?? p.art.raw!
-      const out = await step.interpolate(
-        { video: this.abs(input) },
-        { signal, onProgress, workDir: this.stepDir(job.id, 'interpolate') }
-      )
-      await advance('interpolated', out, 'interpolate')
-      return
+    const startImage = await lastFrame(src.video, workDir, signal)
+    note(undefined, src.from)
+    return { startImage }
+  }
+
+  /** A step's output kept next to the job's other artefacts; the job moves on to its next state. */
+  private advance(
+    job: JobRow,
+    p: ShotPayload,
+    done: 'video' | 'upscale' | 'interpolate',
+    produced: string,
+    label?: string
+  ): void {
+    const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
+    const art = ART_OF[done]
+    const kept = this.keep(job.id, produced, art)
+    const next = this.nextAfter(p, done)
+    const payload: ShotPayload = {
+      ...p,
+      remote: current.remote,
+      continuedFrom: current.continuedFrom,
+      continuityNote: current.continuityNote,
+      art: { ...p.art, [art]: kept },
+      ...(label ? { generator: label } : {})
     }
-    if (job.state === 'conforming') await this.conformShot(job, p, signal)
+    this.change(
+      this.deps.store.update(job.id, {
+        state: next,
+        step: next === 'conforming' && payload.music ? 'waiting for music' : null,
+        progress: 0,
+        payload,
+        error: null,
+        queuePosition: null,
+        etaSeconds: null,
+        remoteId: null
+      })
+    )
   }
 
   /** Persist (or clear) the prompt a job has on a ComfyUI server, on top of the row's current payload. */
@@ -624,53 +588,6 @@ export class GenerationWorkers {
       else delete payload.remote
       this.change(this.deps.store.update(jobId, { payload }))
     }
-  }
-
-  private async runComfyVideo(
-    job: JobRow,
-    p: ShotPayload,
-    endpoint: string,
-    signal: AbortSignal,
-    advance: (art: keyof ShotPayload['art'], produced: string, done: 'video', label?: string) => Promise<void>
-  ): Promise<void> {
-    const { store } = this.deps
-    const cfg = p.steps.video.comfyui ?? { workflow: 'wan22-t2v' as const }
-    const workDir = this.stepDir(job.id, 'video')
-    let startImage: string | undefined
-    let continuedFrom: ShotPayload['continuedFrom']
-    let continuityNote: string | undefined
-    if (p.continuity) {
-      const src = continuitySource(this.deps.lib, store, job, (r) => this.abs(r))
-      if (src.kind === 'wait') throw new NotYet(1000)
-      if (src.kind === 'text') continuityNote = src.note
-      else if (!offersImageInput(cfg)) continuityNote = 'This workflow has no start-image input; started from text.'
-      else {
-        startImage = await lastFrame(src.video, workDir, signal)
-        continuedFrom = src.from
-      }
-    }
-    this.change(
-      store.update(job.id, { state: 'running', step: `video: ComfyUI ${cfg.workflow} on ${endpoint}`, progress: 0 })
-    )
-    const previous = (JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload).remote
-    const r = await comfyVideo(
-      cfg,
-      {
-        endpoint,
-        token: await this.comfyToken(endpoint),
-        timeoutMs: p.steps.callTimeoutMs,
-        previous,
-        record: this.recordRemote(job.id)
-      },
-      { prompt: p.prompt, seed: p.seed, startImage },
-      { signal, onProgress: this.progress(job.id), workDir }
-    )
-    // The take's record of how it was made (read back by generation.takes.origin).
-    const latest = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
-    store.update(job.id, {
-      payload: { ...latest, continuedFrom: r.usedImage ? continuedFrom : undefined, continuityNote }
-    })
-    await advance('raw', r.file, 'video', `comfyui:${r.workflow}@${endpoint}`)
   }
 
   /** A regeneration's clip goes in as a new take of the shot; the shot's own media is untouched. */
@@ -691,7 +608,7 @@ export class GenerationWorkers {
           jobId: job.id,
           prompt: p.prompt,
           seed: p.seed,
-          backend: p.steps.video.backend === 'offline' ? 'offline' : (p.generator ?? 'gradio')
+          backend: backendFor(p.steps.video).local ? 'offline' : (p.generator ?? 'gradio')
         },
         { signal, onProgress: (x) => onProgress({ percent: x.percent }) }
       )
@@ -746,12 +663,12 @@ export class GenerationWorkers {
         jobId: job.id,
         prompt: p.prompt,
         seed: p.seed,
-        backend: p.steps.video.backend === 'offline' ? 'offline' : (p.generator ?? 'gradio'),
+        backend: backendFor(p.steps.video).local ? 'offline' : (p.generator ?? 'gradio'),
         sequenceId: job.sequence_id ?? undefined,
         extra: {
           jobId: job.id,
           generator: p.generator ?? null,
-          offline: p.steps.video.backend === 'offline',
+          offline: backendFor(p.steps.video).local === true,
           music: p.music
         }
       },
@@ -792,42 +709,8 @@ export class GenerationWorkers {
       return
     }
     const { segments, total } = planSegments(shots)
-    const dir = this.stepDir(job.id, 'music')
-    let raw: string
-    if (p.steps.music.backend === 'comfyui' && plan.endpoint) {
-      const cfg = p.steps.music.comfyui ?? { workflow: 'ace-step' as const }
-      this.change(
-        store.update(job.id, {
-          state: 'running',
-          step: `music: ComfyUI ${cfg.workflow} on ${plan.endpoint}`,
-          progress: 0,
-          runsOn: plan.where
-        })
-      )
-      const previous = (JSON.parse(this.stillMine(job.id).payload_json) as MusicPayload).remote
-      const call = {
-        endpoint: plan.endpoint,
-        token: await this.comfyToken(plan.endpoint),
-        timeoutMs: p.steps.callTimeoutMs,
-        previous,
-        record: this.recordRemote(job.id)
-      }
-      raw = await comfyMusic(
-        cfg,
-        call,
-        { prompt: p.prompt, seed: p.seed, durationSeconds: total },
-        { signal, onProgress: this.progress(job.id), workDir: dir }
-      )
-    } else {
-      const step = musicStep(p.steps, plan.space, await this.creds())
-      this.change(
-        store.update(job.id, { state: 'running', step: `music: ${step.label}`, progress: 0, runsOn: plan.where })
-      )
-      raw = await step.compose(
-        { prompt: p.prompt, seed: p.seed, durationSeconds: total },
-        { signal, onProgress: this.progress(job.id), workDir: dir, ...this.remote(job) }
-      )
-    }
+    const { file: raw } = await this.runStep(job, plan, 'music', p.steps, signal, () => ({ durationSeconds: total }))
+    const dir = join(this.jobDir(job.id), 'music')
     const shaped = join(dir, 'track.wav')
     await shapeTrack(raw, shaped, total, signal)
     this.stillMine(job.id)
@@ -850,4 +733,17 @@ export class GenerationWorkers {
       })
     )
   }
+}
+
+/** The extra inputs a step's runner takes beyond the prompt (see StepInput). */
+type StepInputExtra = Pick<StepInput, 'video' | 'durationSeconds' | 'startImage'>
+
+const ART_OF = { video: 'raw', upscale: 'upscaled', interpolate: 'interpolated' } as const
+
+/** The step a job row is at: music jobs make music; a shot's state names its step. */
+function stepOfRow(row: JobRow): StepName {
+  if (row.kind === 'music') return 'music'
+  if (row.state === 'upscaling') return 'upscale'
+  if (row.state === 'interpolating') return 'interpolate'
+  return 'video'
 }

@@ -52,14 +52,83 @@ const spaceRef = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem })
   })
 
+/** The generation steps of a shot (video, optional upscale and interpolation) and of a sequence (music). The one list. */
+export const STEP_NAMES = ['video', 'upscale', 'interpolate', 'music'] as const
+export const stepNameSchema = z.enum(STEP_NAMES)
+export type StepName = z.infer<typeof stepNameSchema>
+
+/** A write-only key a backend kind owns, as `generation.backends.get/set` name it (`keys.<field>`). */
+export interface BackendKeyInfo {
+  field: string
+  /** "RunPod API key" */
+  label: string
+  /** Where the user gets one (shown when a pasted one looks wrong). */
+  copyFrom: string
+}
+
 /**
- * Backend kinds a step can run on. 'offline' and 'gradio' keep their settings on the
- * step itself (the first shape); every newer kind has one entry of its own in the
- * step's `configs` (a union discriminated by `kind`), so a new kind slots in by adding
- * its schema to `backendConfigSchema` and its name here.
+ * What the renderer and the CLI know about each backend kind: its label, the steps
+ * it can run, the key it owns. The main process's table (generation/backends.ts)
+ * holds the rest of each kind (runners, scheduling, health) and reads this row.
+ * 'offline' and 'gradio' keep their settings on the step itself (the first shape);
+ * every newer kind has one entry of its own in the step's `configs` (a union
+ * discriminated by `kind`, `backendConfigSchema` below): a new kind is one row here,
+ * one schema in that union, one folder in generation/ and one row in its table.
  */
-export const backendKindSchema = z.enum(['offline', 'gradio', 'hf-inference', 'fal', 'comfyui'])
-export type BackendKind = z.infer<typeof backendKindSchema>
+export const BACKEND_KINDS = {
+  offline: { label: 'This computer (offline)', steps: STEP_NAMES },
+  gradio: { label: 'Gradio Space', steps: STEP_NAMES },
+  'hf-inference': {
+    label: 'Hugging Face Inference Providers',
+    steps: ['video', 'music'],
+    key: {
+      field: 'hfToken',
+      label: 'Hugging Face token',
+      copyFrom: 'Copy it again from huggingface.co/settings/tokens.'
+    }
+  },
+  fal: {
+    label: 'fal',
+    steps: ['video', 'music'],
+    key: { field: 'falKey', label: 'fal key', copyFrom: 'Copy it again from fal.ai/dashboard/keys.' }
+  },
+  // Listed for upscale/interpolate too: ComfyUI refuses those itself, with its own words (comfyui/settings.ts).
+  comfyui: {
+    label: 'ComfyUI servers',
+    steps: STEP_NAMES,
+    pick: ['video', 'music'],
+    key: { field: 'comfyuiToken', label: 'ComfyUI token', copyFrom: 'Copy it again from your GPU provider.' }
+  },
+  runpod: {
+    label: 'RunPod Serverless (ComfyUI)',
+    steps: ['video', 'music'],
+    key: {
+      field: 'runpodKey',
+      label: 'RunPod API key',
+      copyFrom: 'Copy it again from runpod.io → Settings → API Keys.'
+    }
+  }
+} as const satisfies Record<
+  string,
+  { label: string; steps: readonly StepName[]; pick?: readonly StepName[]; key?: BackendKeyInfo }
+>
+export type BackendKind = keyof typeof BACKEND_KINDS
+export const BACKEND_KIND_NAMES = Object.keys(BACKEND_KINDS) as [BackendKind, ...BackendKind[]]
+export const backendKindSchema = z.enum(BACKEND_KIND_NAMES)
+
+/** The kinds a step can be set to (what the settings' "Runs on" picker and the CLI offer). */
+export function kindsForStep(step: StepName, opts: { pickable?: boolean } = {}): BackendKind[] {
+  return BACKEND_KIND_NAMES.filter((k) => {
+    const info = BACKEND_KINDS[k] as { steps: readonly StepName[]; pick?: readonly StepName[] }
+    return (opts.pickable && info.pick ? info.pick : info.steps).includes(step)
+  })
+}
+
+/** Every write-only key the backend kinds own. */
+export const BACKEND_KEYS: BackendKeyInfo[] = BACKEND_KIND_NAMES.flatMap((k) => {
+  const info = BACKEND_KINDS[k] as { key?: BackendKeyInfo }
+  return info.key ? [info.key] : []
+})
 
 /** A model's knobs, named once for every provider (each kind maps them to its wire names). */
 export const modelParamsSchema = z
@@ -138,7 +207,34 @@ export const falConfigSchema = z
   .strict()
 export type FalConfig = z.infer<typeof falConfigSchema>
 
-export const backendConfigSchema = z.discriminatedUnion('kind', [hfInferenceConfigSchema, falConfigSchema])
+/** RunPod Serverless running worker-comfyui: one RunPod API key (secret store), an endpoint id and a ComfyUI workflow. */
+export const runpodConfigSchema = z
+  .object({
+    kind: z.literal('runpod'),
+    /** The serverless endpoint's id (runpod.io → Serverless → the endpoint → its id). */
+    endpointId: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'use the endpoint id shown on RunPod (letters, digits, - and _)'),
+    /** The API-format workflow it runs (the shipped ones or a custom export), as for ComfyUI servers. */
+    comfyui: comfyStepSchema,
+    concurrency: z.number().int().min(1).max(16),
+    /**
+     * Another address for RunPod's API (default https://api.runpod.ai), for tests and development:
+     * the key goes there only when it is this machine (loopback); any other host is refused.
+     */
+    baseUrl: gatewayUrl.optional(),
+    /** How often the job status is asked for, ms. */
+    pollMs: z.number().int().min(100).max(60_000).optional()
+  })
+  .strict()
+export type RunpodConfig = z.infer<typeof runpodConfigSchema>
+
+export const backendConfigSchema = z.discriminatedUnion('kind', [
+  hfInferenceConfigSchema,
+  falConfigSchema,
+  runpodConfigSchema
+])
 export type BackendConfig = z.infer<typeof backendConfigSchema>
 
 /** One step's backend: local (ffmpeg, no network), a Gradio Space with one or more parallel copies, or a provider kind. */
@@ -315,9 +411,11 @@ export const generationCalls = {
       settings: backendSettingsSchema,
       hfToken: z.string().nullable(),
       falKey: z.string().nullable(),
-      comfyuiToken: z.string().nullable().optional()
+      comfyuiToken: z.string().nullable().optional(),
+      /** Every backend kind's key by its field (BACKEND_KEYS), masked. */
+      keys: z.record(z.string(), z.string().nullable()).optional()
     }),
-    "A channel's backends per step (the HF token, fal key and ComfyUI token masked)."
+    "A channel's backends per step (the HF token, fal key, ComfyUI token and the other kinds' keys masked)."
   ),
   'generation.backends.set': call(
     z
@@ -329,19 +427,22 @@ export const generationCalls = {
         /** Write-only; "" removes it. */
         falKey: z.string().max(500).optional(),
         /** Write-only; "" removes it. Sent only to ComfyUI servers marked "send token", over https or to this machine. */
-        comfyuiToken: z.string().max(2000).optional()
+        comfyuiToken: z.string().max(2000).optional(),
+        /** Write-only keys of the other kinds by field (BACKEND_KEYS, e.g. runpodKey); "" removes one. */
+        keys: z.record(z.string().max(64), z.string().max(2000)).optional()
       })
       .strict(),
     z.object({
       settings: backendSettingsSchema,
       hfToken: z.string().nullable(),
       falKey: z.string().nullable(),
-      comfyuiToken: z.string().nullable().optional()
+      comfyuiToken: z.string().nullable().optional(),
+      keys: z.record(z.string(), z.string().nullable()).optional()
     }),
     "Change a channel's backends; only the fields given change."
   ),
   'generation.backends.test': call(
-    z.object({ channelId: id, step: z.enum(['video', 'upscale', 'interpolate', 'music']).optional() }).strict(),
+    z.object({ channelId: id, step: stepNameSchema.optional() }).strict(),
     z.object({
       results: z.array(
         z.object({
