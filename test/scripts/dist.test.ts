@@ -48,7 +48,9 @@ const macCert = { CSC_LINK: 'base64-p12-value', CSC_KEY_PASSWORD: 'p12-password-
 const notary = { APPLE_ID: 'me@example.com', APPLE_APP_SPECIFIC_PASSWORD: 'abcd-efgh-value', APPLE_TEAM_ID: 'TEAM123' }
 const winCert = { WIN_CSC_LINK: 'base64-pfx-value', WIN_CSC_KEY_PASSWORD: 'pfx-password-value' }
 
-describe('scripts/dist.mjs (what each release runner builds and signs)', () => {
+// Each case starts node on the script (one to five times): on a loaded 2-core machine one start
+// alone can take seconds, past vitest's 5 s default (seen failing under load), so the limit is wider.
+describe('scripts/dist.mjs (what each release runner builds and signs)', { timeout: 60_000 }, () => {
   it('builds its own platform’s target and publishes only when asked', () => {
     expect(dryRun('darwin', unset).args).toEqual(['--mac', '--publish', 'always'])
     expect(dryRun('win32', unset).args).toEqual(['--win', '--publish', 'always'])
