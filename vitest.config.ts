@@ -12,7 +12,10 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.int.test.ts', 'test/e2e/**', 'node_modules/**'],
-          environment: 'node'
+          environment: 'node',
+          // Some unit tests start node or git once; on a busy 2-core machine one start can take
+          // seconds. A limit is a hang guard, not a speed goal (those live in bench/).
+          testTimeout: 30_000
         }
       },
       {
