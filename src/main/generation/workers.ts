@@ -443,7 +443,7 @@ export class GenerationWorkers {
 
   private nextAfter(
     p: ShotPayload,
-    done: 'video' | 'upscale' | 'interpolate'
+    done: ShotStep
   ): 'upscaling' | 'interpolating' | 'conforming' {
     if (done === 'video' && p.steps.upscale.enabled) return 'upscaling'
     if (done !== 'interpolate' && p.steps.interpolate.enabled) return 'interpolating'
@@ -549,7 +549,7 @@ export class GenerationWorkers {
   private advance(
     job: JobRow,
     p: ShotPayload,
-    done: 'video' | 'upscale' | 'interpolate',
+    done: ShotStep,
     produced: string,
     label?: string
   ): void {
@@ -747,3 +747,6 @@ function stepOfRow(row: JobRow): StepName {
   if (row.state === 'interpolating') return 'interpolate'
   return 'video'
 }
+
+/** The steps of a shot (music belongs to the sequence). */
+type ShotStep = Exclude<StepName, 'music'>
