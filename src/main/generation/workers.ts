@@ -441,10 +441,7 @@ export class GenerationWorkers {
     return row
   }
 
-  private nextAfter(
-    p: ShotPayload,
-    done: 'video' | 'upscale' | 'interpolate'
-  ): 'upscaling' | 'interpolating' | 'conforming' {
+  private nextAfter(p: ShotPayload, done: ShotStep): 'upscaling' | 'interpolating' | 'conforming' {
     if (done === 'video' && p.steps.upscale.enabled) return 'upscaling'
     if (done !== 'interpolate' && p.steps.interpolate.enabled) return 'interpolating'
     return 'conforming'
@@ -546,13 +543,7 @@ export class GenerationWorkers {
   }
 
   /** A step's output kept next to the job's other artefacts; the job moves on to its next state. */
-  private advance(
-    job: JobRow,
-    p: ShotPayload,
-    done: 'video' | 'upscale' | 'interpolate',
-    produced: string,
-    label?: string
-  ): void {
+  private advance(job: JobRow, p: ShotPayload, done: ShotStep, produced: string, label?: string): void {
     const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
     const art = ART_OF[done]
     const kept = this.keep(job.id, produced, art)
@@ -747,3 +738,6 @@ function stepOfRow(row: JobRow): StepName {
   if (row.state === 'interpolating') return 'interpolate'
   return 'video'
 }
+
+/** The steps of a shot (music belongs to the sequence). */
+type ShotStep = Exclude<StepName, 'music'>

@@ -64,6 +64,10 @@ export interface BackendKeyInfo {
   label: string
   /** Where the user gets one (shown when a pasted one looks wrong). */
   copyFrom: string
+  /** What the settings' field shows while empty. */
+  placeholder?: string
+  /** Entered in another card of the settings (ComfyUI's servers), not with the backends. */
+  elsewhere?: boolean
 }
 
 /**
@@ -90,14 +94,24 @@ export const BACKEND_KINDS = {
   fal: {
     label: 'fal',
     steps: ['video', 'music'],
-    key: { field: 'falKey', label: 'fal key', copyFrom: 'Copy it again from fal.ai/dashboard/keys.' }
+    key: {
+      field: 'falKey',
+      label: 'fal key',
+      copyFrom: 'Copy it again from fal.ai/dashboard/keys.',
+      placeholder: 'key id:secret (leave empty to keep)'
+    }
   },
   // Listed for upscale/interpolate too: ComfyUI refuses those itself, with its own words (comfyui/settings.ts).
   comfyui: {
     label: 'ComfyUI servers',
     steps: STEP_NAMES,
     pick: ['video', 'music'],
-    key: { field: 'comfyuiToken', label: 'ComfyUI token', copyFrom: 'Copy it again from your GPU provider.' }
+    key: {
+      field: 'comfyuiToken',
+      label: 'ComfyUI token',
+      copyFrom: 'Copy it again from your GPU provider.',
+      elsewhere: true
+    }
   },
   runpod: {
     label: 'RunPod Serverless (ComfyUI)',

@@ -34,7 +34,7 @@ function config(s: FakeRunpod, patch: Partial<RunpodConfig> = {}): RunpodConfig 
     comfyui: { workflow: 'wan22-t2v', seconds: 1 },
     concurrency: 2,
     baseUrl: s.url,
-    pollMs: 50,
+    pollMs: 100,
     ...patch
   }
 }
@@ -204,7 +204,10 @@ describe('RunPod Serverless (worker-comfyui) through the job queue, against a lo
       music: false
     })
     first.gen.start({ autopilot: false })
-    const id = await until('the job id on the row', () => first.gen.service.store.get(r.jobIds[0]!)?.remote_id)
+    const id = await until('the job id on the row', () => {
+      const v = first.gen.service.store.get(r.jobIds[0]!)?.remote_id
+      return v && !v.startsWith('submitting:') ? v : undefined
+    })
     expect(id).toBe([...s.jobs.keys()][0])
     await first.close()
     expect(s.stats.cancels).toEqual([])
@@ -255,6 +258,14 @@ describe('RunPod Serverless (worker-comfyui) through the job queue, against a lo
       shots: [{ prompt: 'x y z' }],
       music: false
     })
+    st.gen.start({ autopilot: false })
+    const [j1] = await st.gen.service.waitForJobs(r1.jobIds, { pollMs: 50 })
+    expect(j1!.state).toBe('failed')
+    expect(j1!.error).toMatch(/RunPod did not accept the key \(401\).*runpod\.io → Settings → API Keys/)
+    expect(j1!.attempts).toBe(1)
+    const t1 = await callCore(st.core, 'generation.backends.test', { channelId: ch401, step: 'video' })
+    expect(t1.results[0]).toMatchObject({ kind: 'runpod', ok: false, problem: 'unauthorized' })
+    // The right key (one key for every channel), on an account with no credit left.
     const broke = await runpod({ refuseRun: { status: 402, body: { error: 'insufficient balance' } } })
     const ch402 = await channelOnRunpod(st, broke)
     const r2 = await callCore(st.core, 'generation.enqueue', {
@@ -262,20 +273,14 @@ describe('RunPod Serverless (worker-comfyui) through the job queue, against a lo
       shots: [{ prompt: 'x y z' }],
       music: false
     })
-    st.gen.start({ autopilot: false })
-    const [j1] = await st.gen.service.waitForJobs(r1.jobIds, { pollMs: 50 })
     const [j2] = await st.gen.service.waitForJobs(r2.jobIds, { pollMs: 50 })
-    expect(j1!.state).toBe('failed')
-    expect(j1!.error).toMatch(/RunPod did not accept the key \(401\).*runpod\.io → Settings → API Keys/)
-    expect(j1!.attempts).toBe(1)
     expect(j2!.state).toBe('failed')
     expect(j2!.error).toMatch(/RunPod refused the job for billing.*Add credit at runpod\.io/)
     // Nothing about the key itself in what the user reads.
     expect(`${j1!.error}${j2!.error}`.includes('WRONGKEY')).toBe(false)
-    const t1 = await callCore(st.core, 'generation.backends.test', { channelId: ch401, step: 'video' })
-    expect(t1.results[0]).toMatchObject({ kind: 'runpod', ok: false, problem: 'unauthorized' })
     const t2 = await callCore(st.core, 'generation.backends.test', { channelId: ch402, step: 'video' })
     expect(t2.results[0]).toMatchObject({ kind: 'runpod', ok: true })
+    expect(broke.stats.submits).toHaveLength(0)
   })
 
   it('a result far larger than the clip can be is not kept: the partial file is deleted and the job says why', async () => {

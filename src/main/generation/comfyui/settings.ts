@@ -1,10 +1,10 @@
 import { StudioError } from '../../../shared/contract/define'
-import type { BackendSettings } from '../../../shared/contract/generation'
+import type { BackendSettings, StepName } from '../../../shared/contract/generation'
 import { checkTokenPolicy } from './token'
 import { checkComfyStep } from './workflows'
 
 /** A step set to ComfyUI that cannot work, refused when saved. */
-export function checkComfyBackend(s: BackendSettings, name: 'video' | 'upscale' | 'interpolate' | 'music'): void {
+export function checkComfyBackend(s: BackendSettings, name: StepName): void {
   if (name === 'upscale' || name === 'interpolate') {
     throw new StudioError(
       'invalid_input',

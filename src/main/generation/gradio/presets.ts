@@ -7,7 +7,8 @@
  * "{duration}" are replaced whole (keeping their type); inside a longer string
  * they are interpolated as text. Anything else is sent as written.
  */
-export type StepName = 'video' | 'upscale' | 'interpolate' | 'music'
+export type { StepName } from '../../../shared/contract/generation'
+import type { StepName } from '../../../shared/contract/generation'
 export type PresetId = 'zeroscope-v2' | 'zeroscope-xl' | 'film' | 'musicgen' | 'custom'
 
 export interface GradioMapping {

@@ -1,22 +1,17 @@
-import type { BackendConfig, ModelParams, StepBackend } from '../../../shared/contract/generation'
-import { HF_PROVIDERS } from '../../../shared/contract/generation'
-import { backendConfigOf, GRADIO_PRESET_INFO, MODEL_PRESETS, modelPreset } from '../../../shared/backend-presets'
+import { useState } from 'react'
+import type { BackendConfig, ModelParams, StepBackend, StepName } from '../../../shared/contract/generation'
+import { BACKEND_KINDS, backendConfigSchema, HF_PROVIDERS, kindsForStep } from '../../../shared/contract/generation'
+import {
+  backendConfigOf,
+  GRADIO_PRESET_INFO,
+  hasConfig,
+  MODEL_PRESETS,
+  modelPreset
+} from '../../../shared/backend-presets'
 
-type StepName = 'video' | 'upscale' | 'interpolate' | 'music'
-
-/** The kinds a step can run on, as the "Runs on" picker shows them. */
+/** The kinds a step can run on, as the "Runs on" picker shows them (from the contract's table of kinds). */
 export function kindOptions(step: StepName): Array<{ value: StepBackend['backend']; label: string }> {
-  const base = [
-    { value: 'offline' as const, label: 'This computer (offline)' },
-    { value: 'gradio' as const, label: 'Gradio Space' }
-  ]
-  if (step === 'upscale' || step === 'interpolate') return base
-  return [
-    ...base,
-    { value: 'hf-inference' as const, label: 'Hugging Face Inference Providers' },
-    { value: 'fal' as const, label: 'fal' },
-    { value: 'comfyui' as const, label: 'ComfyUI servers' }
-  ]
+  return kindsForStep(step, { pickable: true }).map((k) => ({ value: k, label: BACKEND_KINDS[k].label }))
 }
 
 /** Replace (or add) the entry of one kind in a step's configs. */
@@ -81,7 +76,12 @@ export function BackendKindFields({
       </>
     )
   }
-  if (value.backend !== 'hf-inference' && value.backend !== 'fal') return null
+  if (value.backend !== 'hf-inference' && value.backend !== 'fal') {
+    // A newer kind without a form of its own: its settings as JSON, checked against the contract's schema.
+    return hasConfig(value.backend) ? (
+      <ConfigJsonField key={value.backend} step={step} value={value} onChange={onChange} />
+    ) : null
+  }
   const cfg = backendConfigOf(value, value.backend, step)
   const set = (c: BackendConfig): void => onChange(withConfig(value, c))
   const presets = MODEL_PRESETS.filter((p) => p.step === (step === 'music' ? 'music' : 'video'))
@@ -235,5 +235,62 @@ export function BackendKindFields({
         </label>
       </details>
     </div>
+  )
+}
+
+/** The settings of a kind that keeps them in `configs` and has no form of its own (e.g. RunPod), edited as JSON. */
+function ConfigJsonField({
+  step,
+  value,
+  onChange
+}: {
+  step: StepName
+  value: StepBackend
+  onChange: (p: Partial<StepBackend>) => void
+}) {
+  const kind = value.backend
+  const cfg = hasConfig(kind) ? backendConfigOf(value, kind, step) : undefined
+  const [text, setText] = useState(() => {
+    if (!cfg) return ''
+    const { kind: _kind, ...rest } = cfg
+    void _kind
+    return JSON.stringify(rest, null, 2)
+  })
+  const [problem, setProblem] = useState<string | null>(null)
+  if (!cfg) return null
+  function edit(next: string) {
+    setText(next)
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(next)
+    } catch (err) {
+      setProblem(`Not JSON: ${err instanceof Error ? err.message : String(err)}`)
+      return
+    }
+    const ok = backendConfigSchema.safeParse({ ...(parsed as object), kind })
+    if (!ok.success) {
+      const i = ok.error.issues[0]!
+      setProblem(`${i.path.join('.') || 'value'}: ${i.message}`)
+      return
+    }
+    setProblem(null)
+    onChange(withConfig(value, ok.data))
+  }
+  return (
+    <label className="field">
+      <span>{BACKEND_KINDS[kind].label} settings (JSON)</span>
+      <textarea
+        rows={6}
+        aria-label={`${step} ${kind} settings`}
+        value={text}
+        spellCheck={false}
+        onChange={(e) => edit(e.target.value)}
+      />
+      {problem && (
+        <span className="field-error" role="alert">
+          {problem}
+        </span>
+      )}
+    </label>
   )
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import type { ComfyEndpoint, ComfyStep, ComfyWorkflowId, TakeOrigin } from '../../../shared/contract/comfyui'
+import type { StepName } from '../../../shared/contract/generation'
 import { useComfy } from '../stores/comfy'
 import { SecretInput } from './SecretInput'
 
@@ -148,7 +149,7 @@ export function ComfyWorkflowField({
   value,
   onChange
 }: {
-  step: 'video' | 'upscale' | 'interpolate' | 'music'
+  step: StepName
   value: ComfyStep | undefined
   onChange: (v: ComfyStep) => void
 }) {

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import type { ChannelDto as Channel } from '../../../shared/contract/library'
-import type { StepBackend } from '../../../shared/contract/generation'
+import { BACKEND_KEYS, STEP_NAMES, type StepBackend, type StepName } from '../../../shared/contract/generation'
 import { useChannels, useSelectedChannel } from '../stores/channels'
 import { useConnection } from '../stores/connection'
 import { useSettings } from '../stores/settings'
@@ -147,13 +147,12 @@ function ChannelSettings({ channel }: { channel: Channel }) {
   )
 }
 
-const STEP_LABEL = {
+const STEP_LABEL: Record<StepName, string> = {
   video: 'Text to video',
   upscale: 'Upscale',
   interpolate: 'Frame interpolation',
   music: 'Music'
-} as const
-type StepName = keyof typeof STEP_LABEL
+}
 
 function BackendSettings({ channelId }: { channelId: number }) {
   const backends = useSettings((s) => s.backends)
@@ -178,21 +177,18 @@ function BackendForm({ channelId }: { channelId: number }) {
     interpolate: backends.settings.interpolate,
     music: backends.settings.music
   })
-  const [token, setToken] = useState('')
-  const [falKey, setFalKey] = useState('')
+  // Typed keys, by field (BACKEND_KEYS); sent only when typed, then cleared.
+  const [keys, setKeys] = useState<Record<string, string>>({})
 
   function patch(step: StepName, p: Partial<StepBackend>) {
     setSteps((s) => ({ ...s, [step]: { ...s[step], ...p } }))
   }
   function submit(e: FormEvent) {
     e.preventDefault()
-    void save({ channelId, settings: steps, ...(token ? { hfToken: token } : {}), ...(falKey ? { falKey } : {}) }).then(
-      (ok) => {
-        if (!ok) return
-        setToken('')
-        setFalKey('')
-      }
-    )
+    const typed = Object.fromEntries(Object.entries(keys).filter(([, v]) => v !== ''))
+    void save({ channelId, settings: steps, ...(Object.keys(typed).length ? { keys: typed } : {}) }).then((ok) => {
+      if (ok) setKeys({})
+    })
   }
 
   return (
@@ -201,7 +197,7 @@ function BackendForm({ channelId }: { channelId: number }) {
         <h2>Backends</h2>
       </div>
       <div className="settings-body">
-        {(Object.keys(STEP_LABEL) as StepName[]).map((step) => {
+        {STEP_NAMES.map((step) => {
           const b = steps[step]
           return (
             <fieldset key={step} className="step-backend">
@@ -266,20 +262,19 @@ function BackendForm({ channelId }: { channelId: number }) {
             </fieldset>
           )
         })}
-        <SecretInput
-          id="hf-token"
-          label={`Hugging Face token${backends.hfToken ? ` (stored: ${backends.hfToken})` : ' (none stored)'}`}
-          value={token}
-          onChange={setToken}
-          placeholder="hf_… (leave empty to keep)"
-        />
-        <SecretInput
-          id="fal-key"
-          label={`fal key${backends.falKey ? ` (stored: ${backends.falKey})` : ' (none stored)'}`}
-          value={falKey}
-          onChange={setFalKey}
-          placeholder="key id:secret (leave empty to keep)"
-        />
+        {BACKEND_KEYS.filter((k) => !k.elsewhere).map((k) => {
+          const stored = backends.keys?.[k.field]
+          return (
+            <SecretInput
+              key={k.field}
+              id={`key-${k.field}`}
+              label={`${k.label}${stored ? ` (stored: ${stored})` : ' (none stored)'}`}
+              value={keys[k.field] ?? ''}
+              onChange={(v) => setKeys((x) => ({ ...x, [k.field]: v }))}
+              placeholder={k.placeholder ?? '(leave empty to keep)'}
+            />
+          )
+        })}
         <div className="field-row">
           <button type="submit" className="btn primary">
             Save backends
