@@ -94,8 +94,6 @@ export function setAutopilot(lib: Library, channelId: number, patch: Partial<Aut
 }
 
 export function autopilotChannels(lib: Library): number[] {
-  const rows = lib.db.prepare("SELECT key FROM settings WHERE key LIKE 'generation.autopilot.%'").all() as Array<{
-    key: string
-  }>
+  const rows = lib.settingsWithPrefix('generation.autopilot.')
   return rows.map((r) => Number(r.key.split('.').pop())).filter((n) => Number.isInteger(n) && n > 0)
 }

@@ -128,9 +128,7 @@ export class GenerationWorkers {
   }
 
   private async comfyToken(url: string): Promise<string | undefined> {
-    const all = this.deps.lib.db
-      .prepare("SELECT value FROM settings WHERE key LIKE 'generation.backends.%'")
-      .all() as Array<{ value: string }>
+    const all = this.deps.lib.settingsWithPrefix('generation.backends.')
     const marked = all.some((r) => {
       try {
         return (
