@@ -14,6 +14,7 @@
 import { join } from 'node:path'
 import { tempDir } from '../test/helpers/tmp'
 import { openLibrary, type Library } from '../src/main/library'
+import { openLibraryDb } from '../test/fixtures/library-db'
 
 function cpuMs(fn: () => void): number {
   const start = process.cpuUsage()
@@ -30,13 +31,13 @@ function median(xs: number[]): number {
 function timeline(lib: Library, name: string, n: number): { channelId: number; items: number[] } {
   const channel = lib.createChannel({ name })
   const now = Date.now()
-  const shot = lib.db.prepare(
+  const shot = openLibraryDb(lib.dataDir).prepare(
     "INSERT INTO shots (channel_id, status, approved, prompt, created_at, updated_at) VALUES (?, 'pending', 1, '', ?, ?)"
   )
-  const item = lib.db.prepare(
+  const item = openLibraryDb(lib.dataDir).prepare(
     'INSERT INTO playlist_items (channel_id, shot_id, position, added_at) VALUES (?, ?, ?, ?)'
   )
-  lib.db.transaction(() => {
+  openLibraryDb(lib.dataDir).transaction(() => {
     for (let i = 0; i < n; i++) item.run(channel.id, Number(shot.run(channel.id, now, now).lastInsertRowid), i, now)
   })()
   return { channelId: channel.id, items: lib.listPlaylist(channel.id).map((i) => i.itemId) }
@@ -44,7 +45,7 @@ function timeline(lib: Library, name: string, n: number): { channelId: number; i
 
 function lastStepBytes(lib: Library, channelId: number): number {
   return (
-    lib.db
+    openLibraryDb(lib.dataDir)
       .prepare('SELECT length(data_json) AS n FROM edit_history WHERE channel_id = ? ORDER BY id DESC LIMIT 1')
       .get(channelId) as { n: number }
   ).n

@@ -16,6 +16,7 @@ import { openLibrary, type Library } from '../src/main/library'
 import { conform } from '../src/main/media/conform'
 import { runFfmpeg } from '../src/main/media/ffmpeg-runner'
 import { DEFAULT_HOUSE_FORMAT } from '../src/shared/house-format'
+import { openLibraryDb } from '../test/fixtures/library-db'
 
 const WORDS = (
   'whale ocean drone footage neon city night rain forest fox red blue sunset mountain river desert robot astronaut ' +
@@ -40,11 +41,11 @@ function* prompts(n: number): Generator<string> {
 
 function fill(lib: Library, channelId: number, n: number): void {
   const now = Date.now()
-  const insert = lib.db.prepare(
+  const insert = openLibraryDb(lib.dataDir).prepare(
     `INSERT INTO shots (channel_id, status, approved, prompt, seed, backend, mp4_path, ts_path, poster_path, strip_path, duration_ms, created_at, updated_at)
      VALUES (?, 'ready', 1, ?, ?, 'bench', 'media/x.mp4', 'media/x.ts', 'media/x.jpg', 'media/x.strip.jpg', 3000, ?, ?)`
   )
-  lib.db.transaction(() => {
+  openLibraryDb(lib.dataDir).transaction(() => {
     let i = 0
     for (const p of prompts(n)) insert.run(channelId, p, i++, now, now)
   })()

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Page } from 'playwright-core'
 import { openLibrary } from '../src/main/library'
+import { openLibraryDb } from '../test/fixtures/library-db'
 
 const repoRoot = join(__dirname, '..')
 const SIZES = [200, 2000] as const
@@ -38,11 +39,11 @@ function fillLibrary(dataDir: string): Record<number, number> {
     for (const n of LIBRARY_SIZES) {
       const ch = lib.createChannel({ name: `library-${n}` })
       const now = Date.now()
-      const insert = lib.db.prepare(
+      const insert = openLibraryDb(lib.dataDir).prepare(
         `INSERT INTO shots (channel_id, status, approved, prompt, seed, backend, mp4_path, ts_path, poster_path, strip_path, duration_ms, created_at, updated_at)
          VALUES (?, 'ready', 1, ?, ?, 'bench', 'media/bench/x.mp4', 'media/bench/x.ts', ?, NULL, 3000, ?, ?)`
       )
-      lib.db.transaction(() => {
+      openLibraryDb(lib.dataDir).transaction(() => {
         for (let i = 0; i < n; i++)
           insert.run(ch.id, `bench shot ${i}: slow pan over a neon city at night, rain`, i, posterRel, now + i, now + i)
       })()

@@ -27,7 +27,7 @@ export function firstRunStatus(lib: Library): FirstRunStatus {
 
 export function dismissFirstRun(lib: Library, dismissed: boolean): FirstRunStatus {
   if (dismissed) lib.setSetting(DISMISSED_KEY, '1')
-  else lib.db.prepare('DELETE FROM settings WHERE key = ?').run(DISMISSED_KEY)
+  else lib.deleteSetting(DISMISSED_KEY)
   return firstRunStatus(lib)
 }
 
@@ -71,12 +71,12 @@ export async function setupFirstRun(
   if (backends) checkBackends({ ...DEFAULT_BACKENDS, ...backends })
 
   const llmBefore = lib.getSetting(LLM_SETTING)
-  const channel = lib.db.transaction(() => {
+  const channel = lib.transaction(() => {
     const ch = lib.createChannel({ name, theme, reviewPolicy: 'auto' })
     if (backends) setBackends(lib, ch.id, backends)
     if (writer.kind === 'llm') setLlm(lib, { baseUrl: writer.baseUrl, model: writer.model, enabled: true })
     return ch
-  })()
+  })
 
   const toStore: Array<[string, string]> = []
   if (video.kind === 'hf-inference') toStore.push([HF_TOKEN_SECRET, video.hfToken])
@@ -90,8 +90,8 @@ export async function setupFirstRun(
   } catch (err) {
     // Undo this call: the channel (with its backends) and the writer, and any secret already replaced.
     lib.deleteChannel(channel.id)
-    lib.db.prepare('DELETE FROM settings WHERE key = ?').run(backendsSetting(channel.id))
-    if (llmBefore === undefined) lib.db.prepare('DELETE FROM settings WHERE key = ?').run(LLM_SETTING)
+    lib.deleteSetting(backendsSetting(channel.id))
+    if (llmBefore === undefined) lib.deleteSetting(LLM_SETTING)
     else lib.setSetting(LLM_SETTING, llmBefore)
     for (const [key, value] of before) {
       if (value === undefined) await secrets.delete(key).catch(() => undefined)

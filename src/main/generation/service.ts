@@ -69,7 +69,7 @@ export class GenerationService {
     private readonly bus: EventBus,
     readonly dataDir: string
   ) {
-    this.store = new JobStore(lib.db)
+    this.store = new JobStore(lib.featureDatabase('generation'))
     this.workers = new GenerationWorkers({
       lib,
       store: this.store,
@@ -147,77 +147,75 @@ export class GenerationService {
     checkBackends(steps)
     const music = req.music ?? steps.music.enabled
     const keyOf = (i: number): string | null => (req.requestId ? `${channel.id}:${req.requestId}:${i}` : null)
-    const result = this.lib.db
-      .transaction((): EnqueueResult => {
-        const first = keyOf(0) ? this.store.byKey(keyOf(0)!) : undefined
-        if (first) {
-          const jobs = this.store.siblings(first.sequence_id!).filter((j) => j.kind === 'shot')
-          return {
-            sequenceId: first.sequence_id!,
-            jobIds: jobs.map((j) => j.id),
-            shotIds: jobs.map((j) => j.shot_id).filter((x): x is number => x !== null),
-            duplicate: true
-          }
+    const result = this.lib.transaction((): EnqueueResult => {
+      const first = keyOf(0) ? this.store.byKey(keyOf(0)!) : undefined
+      if (first) {
+        const jobs = this.store.siblings(first.sequence_id!).filter((j) => j.kind === 'shot')
+        return {
+          sequenceId: first.sequence_id!,
+          jobIds: jobs.map((j) => j.id),
+          shotIds: jobs.map((j) => j.shot_id).filter((x): x is number => x !== null),
+          duplicate: true
         }
-        const theme = req.theme ?? ''
-        const style = req.style ?? ''
-        const sequenceId = this.store.insertSequence(channel.id, theme, style)
-        const jobIds: number[] = []
-        const shotIds: number[] = []
-        req.shots.forEach((s, i) => {
-          const seed = s.seed ?? hashText(`${s.prompt}|${sequenceId}|${i}`) % 2147483647
-          const shot = this.lib.createShot(channel.id, {
-            prompt: s.prompt,
-            seed,
-            backend: steps.video.backend,
-            sequenceId,
-            approved: channel.reviewPolicy === 'auto',
-            extra: { generating: true, offline: backendFor(steps.video).local === true }
-          })
-          const payload: ShotPayload = {
-            prompt: s.prompt,
-            seed,
-            style,
-            theme,
-            steps,
-            music,
-            art: {},
-            ...(req.continuity && i > 0 ? { continuity: true } : {})
-          }
-          jobIds.push(
-            this.store.insert({
-              channelId: channel.id,
-              shotId: shot.id,
-              sequenceId,
-              kind: 'shot',
-              index: i,
-              payload,
-              key: keyOf(i)
-            })
-          )
-          shotIds.push(shot.id)
+      }
+      const theme = req.theme ?? ''
+      const style = req.style ?? ''
+      const sequenceId = this.store.insertSequence(channel.id, theme, style)
+      const jobIds: number[] = []
+      const shotIds: number[] = []
+      req.shots.forEach((s, i) => {
+        const seed = s.seed ?? hashText(`${s.prompt}|${sequenceId}|${i}`) % 2147483647
+        const shot = this.lib.createShot(channel.id, {
+          prompt: s.prompt,
+          seed,
+          backend: steps.video.backend,
+          sequenceId,
+          approved: channel.reviewPolicy === 'auto',
+          extra: { generating: true, offline: backendFor(steps.video).local === true }
         })
-        if (music) {
-          const payload: MusicPayload = {
-            prompt: `${[theme, style].filter(Boolean).join(', ') || req.shots[0]!.prompt}, instrumental soundtrack`,
-            seed: hashText(`music|${sequenceId}`) % 2147483647,
-            steps
-          }
+        const payload: ShotPayload = {
+          prompt: s.prompt,
+          seed,
+          style,
+          theme,
+          steps,
+          music,
+          art: {},
+          ...(req.continuity && i > 0 ? { continuity: true } : {})
+        }
+        jobIds.push(
           this.store.insert({
             channelId: channel.id,
-            shotId: null,
+            shotId: shot.id,
             sequenceId,
-            kind: 'music',
-            index: req.shots.length,
+            kind: 'shot',
+            index: i,
             payload,
-            key: keyOf(-1)
+            key: keyOf(i)
           })
-        }
-        // The sequence joins the timeline now, in order; its shots air once ready (and approved).
-        this.lib.addToPlaylist(channel.id, shotIds)
-        return { sequenceId, jobIds, shotIds, duplicate: false }
+        )
+        shotIds.push(shot.id)
       })
-      .immediate()
+      if (music) {
+        const payload: MusicPayload = {
+          prompt: `${[theme, style].filter(Boolean).join(', ') || req.shots[0]!.prompt}, instrumental soundtrack`,
+          seed: hashText(`music|${sequenceId}`) % 2147483647,
+          steps
+        }
+        this.store.insert({
+          channelId: channel.id,
+          shotId: null,
+          sequenceId,
+          kind: 'music',
+          index: req.shots.length,
+          payload,
+          key: keyOf(-1)
+        })
+      }
+      // The sequence joins the timeline now, in order; its shots air once ready (and approved).
+      this.lib.addToPlaylist(channel.id, shotIds)
+      return { sequenceId, jobIds, shotIds, duplicate: false }
+    })
     if (!result.duplicate) for (const id of result.jobIds) this.announce(this.store.get(id)!)
     this.workers.wake()
     return result
@@ -245,24 +243,22 @@ export class GenerationService {
     const steps: BackendSettings = withVideoBackend(base, req.backend)
     checkBackends(steps)
     const key = req.requestId ? `${channel.id}:regen:${req.requestId}` : null
-    const { row, duplicate } = this.lib.db
-      .transaction(() => {
-        const existing = key ? this.store.byKey(key) : undefined
-        if (existing) return { row: existing, duplicate: true }
-        const seed = req.seed ?? randomInt(0, 2147483647)
-        const payload: ShotPayload = { prompt, seed, style: '', theme: '', steps, music: false, art: {}, asTake: true }
-        const id = this.store.insert({
-          channelId: channel.id,
-          shotId: shot.id,
-          sequenceId: null,
-          kind: 'shot',
-          index: 0,
-          payload,
-          key
-        })
-        return { row: this.store.get(id)!, duplicate: false }
+    const { row, duplicate } = this.lib.transaction(() => {
+      const existing = key ? this.store.byKey(key) : undefined
+      if (existing) return { row: existing, duplicate: true }
+      const seed = req.seed ?? randomInt(0, 2147483647)
+      const payload: ShotPayload = { prompt, seed, style: '', theme: '', steps, music: false, art: {}, asTake: true }
+      const id = this.store.insert({
+        channelId: channel.id,
+        shotId: shot.id,
+        sequenceId: null,
+        kind: 'shot',
+        index: 0,
+        payload,
+        key
       })
-      .immediate()
+      return { row: this.store.get(id)!, duplicate: false }
+    })
     if (!duplicate) this.announce(row)
     this.workers.wake()
     return jobDto(row)
@@ -303,6 +299,11 @@ export class GenerationService {
     return this.store.list(q).map(jobDto)
   }
 
+  /** How many jobs are in each state (the status snapshot). */
+  jobCounts(): Record<string, number> {
+    return this.store.countByState()
+  }
+
   getJob(id: number): JobRow {
     const row = this.store.get(id)
     if (!row) throw new StudioError('not_found', `Job ${id} does not exist.`)
@@ -313,18 +314,16 @@ export class GenerationService {
     const row = this.getJob(id)
     if (FINAL_STATES.includes(row.state))
       throw new StudioError('conflict', `Job ${id} is already ${row.state}; nothing to cancel.`)
-    const updated = this.lib.db
-      .transaction(() => {
-        const r = this.store.update(id, {
-          state: 'canceled',
-          error: 'Canceled by the user.',
-          queuePosition: null,
-          etaSeconds: null,
-          notBefore: 0
-        })
-        return r
+    const updated = this.lib.transaction(() => {
+      const r = this.store.update(id, {
+        state: 'canceled',
+        error: 'Canceled by the user.',
+        queuePosition: null,
+        etaSeconds: null,
+        notBefore: 0
       })
-      .immediate()
+      return r
+    })
     this.workers.abortLocal(id)
     // A provider request nobody here follows (no worker, or one in another process that may be gone): cancel it at the provider too.
     if (!this.workers.isRunning(id)) void this.workers.cancelRemote(row)
@@ -348,57 +347,54 @@ export class GenerationService {
     }
     const abs = (rel: string | undefined): boolean =>
       rel !== undefined && existsSync(join(this.dataDir, ...rel.split('/')))
-    const updated = this.lib.db
-      .transaction(() => {
-        // A retry is the user's explicit go: a request left half-sent by a crash is sent anew.
-        if (row.kind === 'music')
-          return this.store.update(id, {
-            state: 'queued',
-            step: null,
-            attempts: 0,
-            error: null,
-            notBefore: 0,
-            progress: 0,
-            remoteId: null
-          })
-        const p = JSON.parse(row.payload_json) as ShotPayload
-        // Resume after the last step whose output survived.
-        let state: JobState = 'queued'
-        if (abs(p.art.interpolated)) state = 'conforming'
-        else if (abs(p.art.upscaled)) state = p.steps.interpolate.enabled ? 'interpolating' : 'conforming'
-        else if (abs(p.art.raw))
-          state = p.steps.upscale.enabled ? 'upscaling' : p.steps.interpolate.enabled ? 'interpolating' : 'conforming'
-        if (state === 'queued') p.art = {}
-        let shotId = row.shot_id
-        const shotExists =
-          shotId !== null && this.lib.db.prepare('SELECT 1 FROM shots WHERE id = ?').get(shotId) !== undefined
-        if (!shotExists && p.asTake)
-          throw new StudioError('not_found', `The shot job ${id} was regenerating no longer exists.`)
-        if (!shotExists) {
-          const channel = this.lib.getChannel(row.channel_id)
-          const shot = this.lib.createShot(row.channel_id, {
-            prompt: p.prompt,
-            seed: p.seed,
-            backend: p.steps.video.backend,
-            sequenceId: row.sequence_id ?? undefined,
-            approved: channel.reviewPolicy === 'auto'
-          })
-          shotId = shot.id
-          this.lib.addToPlaylist(row.channel_id, [shot.id])
-          this.lib.db.prepare('UPDATE jobs SET shot_id = ? WHERE id = ?').run(shotId, id)
-        }
+    const updated = this.lib.transaction(() => {
+      // A retry is the user's explicit go: a request left half-sent by a crash is sent anew.
+      if (row.kind === 'music')
         return this.store.update(id, {
-          state,
+          state: 'queued',
           step: null,
           attempts: 0,
           error: null,
           notBefore: 0,
           progress: 0,
-          payload: p,
           remoteId: null
         })
+      const p = JSON.parse(row.payload_json) as ShotPayload
+      // Resume after the last step whose output survived.
+      let state: JobState = 'queued'
+      if (abs(p.art.interpolated)) state = 'conforming'
+      else if (abs(p.art.upscaled)) state = p.steps.interpolate.enabled ? 'interpolating' : 'conforming'
+      else if (abs(p.art.raw))
+        state = p.steps.upscale.enabled ? 'upscaling' : p.steps.interpolate.enabled ? 'interpolating' : 'conforming'
+      if (state === 'queued') p.art = {}
+      let shotId = row.shot_id
+      const shotExists = shotId !== null && this.lib.shotExists(shotId)
+      if (!shotExists && p.asTake)
+        throw new StudioError('not_found', `The shot job ${id} was regenerating no longer exists.`)
+      if (!shotExists) {
+        const channel = this.lib.getChannel(row.channel_id)
+        const shot = this.lib.createShot(row.channel_id, {
+          prompt: p.prompt,
+          seed: p.seed,
+          backend: p.steps.video.backend,
+          sequenceId: row.sequence_id ?? undefined,
+          approved: channel.reviewPolicy === 'auto'
+        })
+        shotId = shot.id
+        this.lib.addToPlaylist(row.channel_id, [shot.id])
+        this.store.setShot(id, shotId)
+      }
+      return this.store.update(id, {
+        state,
+        step: null,
+        attempts: 0,
+        error: null,
+        notBefore: 0,
+        progress: 0,
+        payload: p,
+        remoteId: null
       })
-      .immediate()
+    })
     this.announce(updated)
     this.workers.wake()
     return jobDto(updated)

@@ -93,10 +93,7 @@ export function scrubStoredCredentials(lib: Library, key: string, raw: string): 
 
 /** Sweep every stored generation setting once (at start), so no old credential waits in library.db for a read. */
 export function scrubAllStoredCredentials(lib: Library): void {
-  const rows = lib.db.prepare("SELECT key, value FROM settings WHERE key LIKE 'generation.%'").all() as Array<{
-    key: string
-    value: string
-  }>
+  const rows = lib.settingsWithPrefix('generation.')
   for (const r of rows) scrubStoredCredentials(lib, r.key, r.value)
 }
 
@@ -145,8 +142,6 @@ export function setAutopilot(lib: Library, channelId: number, patch: Partial<Aut
 }
 
 export function autopilotChannels(lib: Library): number[] {
-  const rows = lib.db.prepare("SELECT key FROM settings WHERE key LIKE 'generation.autopilot.%'").all() as Array<{
-    key: string
-  }>
+  const rows = lib.settingsWithPrefix('generation.autopilot.')
   return rows.map((r) => Number(r.key.split('.').pop())).filter((n) => Number.isInteger(n) && n > 0)
 }

@@ -292,6 +292,20 @@ export class JobStore {
     return this.get(id)!
   }
 
+  /** A job's shot, when a retry made it a new one. */
+  setShot(id: number, shotId: number): void {
+    this.db.prepare('UPDATE jobs SET shot_id = ? WHERE id = ?').run(shotId, id)
+  }
+
+  /** How many jobs are in each state (status pages). */
+  countByState(): Record<string, number> {
+    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as Array<{
+      state: string
+      n: number
+    }>
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]))
+  }
+
   siblings(sequenceId: number): JobRow[] {
     return this.db
       .prepare(`SELECT * FROM jobs WHERE sequence_id = ? ORDER BY seq_index, id`)

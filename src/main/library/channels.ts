@@ -28,6 +28,14 @@ export class Channels {
     return rows.map((r) => channelFromRow(r))
   }
 
+  /** Every channel's id and name, by id: the light read status pages and guides need. */
+  channelNames(): Array<{ id: number; name: string }> {
+    return this.store.db.prepare('SELECT id, name FROM channels ORDER BY id').all() as Array<{
+      id: number
+      name: string
+    }>
+  }
+
   getChannelByName(name: string): Channel {
     const row = this.store.db.prepare(`${CHANNEL_SELECT} WHERE c.name = ?`).get(name.trim()) as ChannelRow | undefined
     if (!row) {

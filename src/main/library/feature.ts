@@ -7,7 +7,7 @@ import { MediaRejectedError } from '../media/probe'
 import { LIBRARY, ON_AIR_CHANNELS } from '../services'
 import { channelDto, playlistDto, shotDto, takeDto } from './dto'
 import { openLibrary } from './library'
-import { applyLookPatch, renderLookPreview } from './look'
+import { applyLookPatch } from './look'
 import { historyHandlers } from './history-handlers'
 import { shotName } from './history'
 
@@ -111,7 +111,7 @@ export const libraryFeature: Feature = (ctx) => {
       const channel = lib.getChannel(id)
       try {
         const look = lookPatch ? await applyLookPatch(ctx.dataDir, channel.look, lookPatch) : channel.look
-        return await renderLookPreview(lib.db, ctx.dataDir, channel, look)
+        return await lib.previewLook(channel, look)
       } finally {
         if (lookPatch?.logo?.path) discardUpload(ctx.dataDir, resolve(lookPatch.logo.path))
       }

@@ -11,6 +11,7 @@ import { Takes } from './takes'
 import { MediaTrash } from './trash'
 import { EditHistory } from './history'
 import { checkMedia, type MediaCheckProgress } from './media-check'
+import { renderLookPreview } from './look'
 
 export type {
   Channel,
@@ -68,8 +69,22 @@ export class Library {
     ingest.recoverInterrupted()
   }
 
-  get db(): LibraryStore['db'] {
+  /**
+   * The connection to this data folder's database, for a feature's OWN tables that
+   * live in the same file (generation's jobs and sequences, on-air's as-run log), so
+   * that their writes and the library's can share one transaction. The library's
+   * tables (channels, shots, takes, playlist_items, settings, edit_history) are read
+   * and written only through the methods below; test/main/library/no-side-door.test.ts
+   * fails when SQL outside library/ names one.
+   */
+  featureDatabase(owner: 'generation' | 'asrun'): LibraryStore['db'] {
+    void owner
     return this.store.db
+  }
+
+  /** Run `fn` as one IMMEDIATE transaction (nested calls become savepoints): library calls and a feature's own writes commit together or not at all. */
+  transaction<T>(fn: () => T): T {
+    return this.store.db.transaction(fn).immediate()
   }
   get dataDir(): string {
     return this.store.dataDir
@@ -93,6 +108,14 @@ export class Library {
   createChannel: Channels['createChannel'] = (input) => this.channels.createChannel(input)
   updateChannel: Channels['updateChannel'] = (id, patch) => this.channels.updateChannel(id, patch)
   deleteChannel: Channels['deleteChannel'] = (id, opts) => this.channels.deleteChannel(id, opts)
+  channelNames: Channels['channelNames'] = () => this.channels.channelNames()
+
+  /** A still of the channel's look over one of its shots (see look.ts). */
+  previewLook = (
+    channel: Parameters<typeof renderLookPreview>[2],
+    look: Parameters<typeof renderLookPreview>[3],
+    signal?: AbortSignal
+  ): ReturnType<typeof renderLookPreview> => renderLookPreview(this.store.db, this.store.dataDir, channel, look, signal)
 
   // Shots
   getShot: LibraryStore['getShot'] = (id) => this.store.getShot(id)
@@ -101,6 +124,8 @@ export class Library {
   updateShot: Shots['updateShot'] = (id, patch) => this.shots.updateShot(id, patch)
   failShot: Shots['failShot'] = (id, error) => this.shots.failShot(id, error)
   deleteShots: Shots['deleteShots'] = (ids) => this.shots.deleteShots(ids)
+  shotExists: Shots['shotExists'] = (id) => this.shots.shotExists(id)
+  pendingConformCount: Shots['pendingConformCount'] = () => this.shots.pendingConformCount()
 
   // Ingest
   ingestFile: Ingest['ingestFile'] = (channelId, path, meta, opts) =>
@@ -135,10 +160,14 @@ export class Library {
   reorderPlaylist: Playlist['reorderPlaylist'] = (channelId, itemIds) =>
     this.playlist.reorderPlaylist(channelId, itemIds)
   removePlaylistItems: Playlist['removePlaylistItems'] = (itemIds) => this.playlist.removePlaylistItems(itemIds)
+  playlistShotIds: Playlist['playlistShotIds'] = (channelId) => this.playlist.playlistShotIds(channelId)
+  itemShotAndTake: Playlist['itemShotAndTake'] = (itemId) => this.playlist.itemShotAndTake(itemId)
 
   // Settings and on-air marks across processes
   getSetting: LibrarySettings['getSetting'] = (key) => this.settings.getSetting(key)
   setSetting: LibrarySettings['setSetting'] = (key, value) => this.settings.setSetting(key, value)
+  deleteSetting: LibrarySettings['deleteSetting'] = (key) => this.settings.deleteSetting(key)
+  settingsWithPrefix: LibrarySettings['settingsWithPrefix'] = (prefix) => this.settings.settingsWithPrefix(prefix)
   markOnAir: LibrarySettings['markOnAir'] = (channelId, pid) => this.settings.markOnAir(channelId, pid)
   onAirElsewhere: LibrarySettings['onAirElsewhere'] = (channelId) => this.settings.onAirElsewhere(channelId)
 

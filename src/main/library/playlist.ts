@@ -18,6 +18,25 @@ export class Playlist {
     ).map((r) => r.id)
   }
 
+  /** Which shot each of this channel's playlist items plays: item id → shot id. */
+  playlistShotIds(channelId: number): Map<number, number> {
+    const rows = this.store.db
+      .prepare('SELECT id, shot_id FROM playlist_items WHERE channel_id = ?')
+      .all(channelId) as Array<{ id: number; shot_id: number }>
+    return new Map(rows.map((r) => [r.id, r.shot_id]))
+  }
+
+  /** The shot a playlist item plays and that shot's chosen take (what the as-run log records); null when the item is gone. */
+  itemShotAndTake(itemId: number): { shotId: number; takeId: number | null } | null {
+    const row = this.store.db
+      .prepare(
+        `SELECT p.shot_id AS shot_id, (SELECT t.id FROM takes t WHERE t.shot_id = p.shot_id AND t.chosen = 1 ORDER BY t.id DESC LIMIT 1) AS take_id
+         FROM playlist_items p WHERE p.id = ?`
+      )
+      .get(itemId) as { shot_id: number; take_id: number | null } | undefined
+    return row ? { shotId: row.shot_id, takeId: row.take_id } : null
+  }
+
   /** Rewrite positions to 0..n-1 in the given order (inside a transaction). */
   renumber(channelId: number, ids: number[]): void {
     // Move everything out of the way first: UNIQUE(channel_id, position) is checked row by row.

@@ -16,6 +16,17 @@ export class LibrarySettings {
       .run(key, value)
   }
 
+  deleteSetting(key: string): void {
+    this.store.db.prepare('DELETE FROM settings WHERE key = ?').run(key)
+  }
+
+  /** Every setting whose key starts with `prefix` (taken literally: no LIKE wildcards), by key. */
+  settingsWithPrefix(prefix: string): Array<{ key: string; value: string }> {
+    return this.store.db
+      .prepare('SELECT key, value FROM settings WHERE substr(key, 1, length(?)) = ? ORDER BY key')
+      .all(prefix, prefix) as Array<{ key: string; value: string }>
+  }
+
   /**
    * The on-air engine records which process airs a channel, so every process on
    * this data folder (a CLI next to `webtv air`, the desktop app) can refuse edits
@@ -23,7 +34,7 @@ export class LibrarySettings {
    */
   markOnAir(channelId: number, pid: number | null): void {
     const key = `onair.pid.${channelId}`
-    if (pid === null) this.store.db.prepare('DELETE FROM settings WHERE key = ?').run(key)
+    if (pid === null) this.deleteSetting(key)
     else this.setSetting(key, String(pid))
   }
 

@@ -40,6 +40,18 @@ export class Shots {
     return this.store.getShot(Number(r.lastInsertRowid))
   }
 
+  shotExists(id: number): boolean {
+    return this.store.db.prepare('SELECT 1 FROM shots WHERE id = ?').get(id) !== undefined
+  }
+
+  /** Shots waiting for or in conversion to the house format, across channels (the conform backlog). */
+  pendingConformCount(): number {
+    const row = this.store.db
+      .prepare("SELECT COUNT(*) AS n FROM shots WHERE status IN ('queued', 'conforming')")
+      .get() as { n: number }
+    return row.n
+  }
+
   listShots(q: ListShotsQuery): { shots: Shot[]; total: number } {
     const where = ['s.channel_id = @channelId']
     const params: Record<string, unknown> = { channelId: q.channelId, limit: q.limit ?? 50, offset: q.offset ?? 0 }

@@ -63,8 +63,18 @@ export interface AiredClip {
  * the channel stops. Shot and take are resolved when the clip starts, so a later
  * edit or a new take does not rewrite history.
  */
+/** The library's answer for a playlist item: its shot and that shot's chosen take. */
+export type ItemSource = (itemId: number) => { shotId: number; takeId: number | null } | null
+
+/**
+ * The as-run log's own store: it writes only its table and asks the library (through
+ * `itemSource`) which shot and take an item played.
+ */
 export class AsRunLog {
-  constructor(private readonly db: AsrunDb) {}
+  constructor(
+    private readonly db: AsrunDb,
+    private readonly itemSource: ItemSource
+  ) {}
 
   /** Rows a crashed process left open end at their clip's expected end (or now, if sooner). */
   closeDangling(channelId: number, now = Date.now()): void {
@@ -79,14 +89,9 @@ export class AsRunLog {
     let shotId: number | null = null
     let takeId: number | null = null
     if (c.itemId !== null) {
-      const row = this.db
-        .prepare(
-          `SELECT p.shot_id AS shot_id, (SELECT t.id FROM takes t WHERE t.shot_id = p.shot_id AND t.chosen = 1 ORDER BY t.id DESC LIMIT 1) AS take_id
-           FROM playlist_items p WHERE p.id = ?`
-        )
-        .get(c.itemId) as { shot_id: number; take_id: number | null } | undefined
-      shotId = row?.shot_id ?? null
-      takeId = row?.take_id ?? null
+      const source = this.itemSource(c.itemId)
+      shotId = source?.shotId ?? null
+      takeId = source?.takeId ?? null
     }
     const info = this.db
       .prepare(

@@ -3,10 +3,11 @@ import type { AsrunEntry, Guide } from '../../shared/contract/outputs'
 import type { CoreContext, Feature } from '../core/core'
 import { healthOf } from '../server/health'
 import { renderPrometheus } from '../server/metrics'
-import { AsRunLog, type AsrunDb } from './asrun'
+import { AsRunLog } from './asrun'
 import { StatusBeacon } from './beacon'
 import type { OnAirEngine } from './engine'
-import { LIBRARY, ONAIR, OUTPUTS } from '../services'
+import { GENERATION, LIBRARY, ONAIR, OUTPUTS } from '../services'
+import type { Library } from '../library/library'
 import type { OutputsService } from './outputs-service'
 import { timelineFor } from './feature'
 import { DEFAULT_GUIDE_HOURS, projectGuide, toXmltv } from './guide'
@@ -14,14 +15,6 @@ import { ChannelOutputs } from './outputs'
 import { PRESETS, SRT_MISSING, checkFormat, ffmpegHasSrt, type PresetId } from './presets'
 import { collectSnapshot, type StudioSnapshot } from './snapshot'
 import { streamNameFor, type AirChannel } from './timeline'
-
-interface LibraryForOutputs {
-  db: AsrunDb & { prepare(sql: string): { all(...args: unknown[]): unknown[]; get(...args: unknown[]): unknown } }
-}
-
-function isOutputsLibrary(v: unknown): v is LibraryForOutputs {
-  return !!v && typeof (v as LibraryForOutputs).db?.prepare === 'function'
-}
 
 /**
  * Outputs and operations: HLS and recording taps for every channel on air, the
@@ -31,12 +24,9 @@ function isOutputsLibrary(v: unknown): v is LibraryForOutputs {
  */
 export const outputsFeature: Feature = (ctx: CoreContext) => {
   const engine = (): OnAirEngine | undefined => ctx.services.find(ONAIR)
-  const lib = (): LibraryForOutputs | undefined => {
-    const l: unknown = ctx.services.find(LIBRARY)
-    return isOutputsLibrary(l) ? l : undefined
-  }
+  const lib = (): Library | undefined => ctx.services.find(LIBRARY)
   const l0 = lib()
-  const asrun = l0 ? new AsRunLog(l0.db) : null
+  const asrun = l0 ? new AsRunLog(l0.featureDatabase('asrun'), (itemId) => l0.itemShotAndTake(itemId)) : null
   const log = (level: 'debug' | 'info' | 'warn' | 'error', line: string): void => engine()?.log(level, line)
   const outputs = new ChannelOutputs({
     dataDir: ctx.dataDir,
@@ -51,7 +41,14 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
       })
   })
   const snapshot = (): StudioSnapshot =>
-    collectSnapshot({ version: ctx.version, startedAt: ctx.startedAt, onair: engine(), library: lib(), outputs })
+    collectSnapshot({
+      version: ctx.version,
+      startedAt: ctx.startedAt,
+      onair: engine(),
+      library: lib(),
+      generation: ctx.services.find(GENERATION)?.service,
+      outputs
+    })
   const beacon = new StatusBeacon(ctx.dataDir, snapshot)
   /** When the clip on air began (wall clock), per channel: the guide's "now". */
   const airingSince = new Map<
@@ -123,14 +120,8 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
     const onAir = !!obs && obs.state !== 'offline'
     const source = timelineFor(ctx)
     const items = withProgrammes ? source.airable(channelId) : []
-    const shots = new Map<number, number>()
-    const db = lib()?.db
-    if (db && withProgrammes) {
-      for (const r of db
-        .prepare('SELECT id, shot_id FROM playlist_items WHERE channel_id = ?')
-        .all(channelId) as Array<{ id: number; shot_id: number }>)
-        shots.set(r.id, r.shot_id)
-    }
+    const library = lib()
+    const shots = library && withProgrammes ? library.playlistShotIds(channelId) : new Map<number, number>()
     const now = onAir ? (airingSince.get(channelId) ?? null) : null
     return projectGuide({
       channelId,
@@ -159,10 +150,10 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
         ?.observe()
         .find((o) => o.stream === stream)
       if (live) return guide(live.channelId)
-      const db = lib()?.db
-      if (!db) return undefined
+      const library = lib()
+      if (!library) return undefined
       // A channel off air keeps its guide URL: it answers with no programmes.
-      for (const r of db.prepare('SELECT id, name FROM channels').all() as Array<{ id: number; name: string }>) {
+      for (const r of library.channelNames()) {
         if (streamNameFor(r) === stream) return guide(r.id, 0, false)
       }
       return undefined

@@ -1,3 +1,4 @@
+import type { Library } from '../library/library'
 import { readFileSync } from 'node:fs'
 import type { AirStateDto } from '../../shared/contract/onair'
 import type { ChannelObservation } from './engine'
@@ -74,7 +75,9 @@ export interface SnapshotSources {
         redactor: { text(s: string): string }
       }
     | undefined
-  library?: { db: { prepare(sql: string): { all(...args: unknown[]): unknown[] } } } | undefined
+  library?: Pick<Library, 'channelNames' | 'pendingConformCount'> | undefined
+  /** Job counts by state (the generation feature). */
+  generation?: { jobCounts(): Record<string, number> } | undefined
   /** HLS and recording per channel (the outputs feature). */
   outputs?:
     | { observe(channelId: number): { hls: OutputSnapshot | null; recording: OutputSnapshot | null; pids: number[] } }
@@ -115,21 +118,10 @@ export function collectSnapshot(src: SnapshotSources): StudioSnapshot {
   let jobs: Record<string, number> = {}
   let conformBacklog = 0
   if (src.library) {
-    const db = src.library.db
-    for (const r of db.prepare('SELECT id, name FROM channels ORDER BY id').all() as Array<{
-      id: number
-      name: string
-    }>)
-      known.set(r.id, r.name)
-    jobs = Object.fromEntries(
-      (
-        db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as Array<{ state: string; n: number }>
-      ).map((r) => [r.state, r.n])
-    )
-    const row = db.prepare("SELECT COUNT(*) AS n FROM shots WHERE status IN ('queued', 'conforming')").all()[0] as
-      { n: number } | undefined
-    conformBacklog = row?.n ?? 0
+    for (const r of src.library.channelNames()) known.set(r.id, r.name)
+    conformBacklog = src.library.pendingConformCount()
   }
+  if (src.generation) jobs = src.generation.jobCounts()
   for (const o of observed) known.set(o.channelId, o.name)
   const channels: ChannelSnapshot[] = [...known.entries()].map(([id, name]) => {
     const o = byId.get(id)

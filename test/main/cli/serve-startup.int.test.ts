@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { runWebtv, spawnWebtv } from '../../helpers/cli'
 import { tempDir } from '../../helpers/tmp'
 import { openLibrary } from '../../../src/main/library'
+import { openLibraryDb } from '../../fixtures/library-db'
 
 const cleanups: Array<() => void | Promise<void>> = []
 afterEach(async () => {
@@ -15,12 +16,12 @@ async function restoredLibrary(dataDir: string, n: number): Promise<void> {
   const lib = openLibrary(dataDir)
   try {
     const ch = lib.createChannel({ name: 'Restored' })
-    const insert = lib.db.prepare(
+    const insert = openLibraryDb(dataDir).prepare(
       // look_rev NULL: made with an earlier look, so the re-conform worker wants every one of them too
       `INSERT INTO shots (channel_id, status, approved, prompt, mp4_path, ts_path, poster_path, duration_ms, created_at, updated_at)
        VALUES (?, 'ready', 1, ?, ?, ?, ?, 3000, 0, 0)`
     )
-    lib.db.transaction(() => {
+    openLibraryDb(dataDir).transaction(() => {
       for (let i = 0; i < n; i++)
         insert.run(ch.id, `shot ${i}`, `media/r/${i}.mp4`, `media/r/${i}.ts`, `media/r/${i}.jpg`)
     })()

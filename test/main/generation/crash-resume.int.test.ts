@@ -8,6 +8,7 @@ import { runAndKill } from '../../helpers/kill'
 import { tempDir } from '../../helpers/tmp'
 import { openStudio } from '../../../src/main/studio'
 import { GENERATION, LIBRARY } from '../../../src/main/services'
+import { openLibraryDb } from '../../fixtures/library-db'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -84,7 +85,9 @@ describe('crash and restart', () => {
     // no two ready shots share the same media twice over
     expect(new Set(shots.map((s) => s.mp4Path)).size).toBeLessThanOrEqual(3)
     const count = (
-      lib.db.prepare('SELECT COUNT(*) AS n FROM shots WHERE channel_id = ?').get(channel.id) as { n: number }
+      openLibraryDb(lib.dataDir).prepare('SELECT COUNT(*) AS n FROM shots WHERE channel_id = ?').get(channel.id) as {
+        n: number
+      }
     ).n
     expect(count).toBe(3)
   })

@@ -294,7 +294,12 @@ describe('fal through the job queue', () => {
     const db = readFileSync(join(lib.dataDir, 'library.db')).toString('latin1')
     expect(db.includes(KEY)).toBe(false)
     expect(
-      (lib.db.prepare('SELECT COUNT(*) AS n FROM jobs WHERE remote_id IS NOT NULL').get() as { n: number }).n
+      (
+        lib
+          .featureDatabase('generation')
+          .prepare('SELECT COUNT(*) AS n FROM jobs WHERE remote_id IS NOT NULL')
+          .get() as { n: number }
+      ).n
     ).toBe(0)
   })
 

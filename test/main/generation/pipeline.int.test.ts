@@ -108,7 +108,10 @@ describe('generation pipeline through the contract', () => {
     const mp4 = lib.abs(shot.mp4Path!)
     expect(streams(mp4).sort()).toEqual(['audio', 'video'])
     expect(meanVolume(mp4)).toBeGreaterThan(-60) // the synthesised music, not the silence conform adds
-    const seq = lib.db.prepare('SELECT music_path FROM sequences WHERE id = ?').get(r.sequenceId) as {
+    const seq = lib
+      .featureDatabase('generation')
+      .prepare('SELECT music_path FROM sequences WHERE id = ?')
+      .get(r.sequenceId) as {
       music_path: string
     }
     expect(statSync(join(lib.dataDir, seq.music_path)).size).toBeGreaterThan(1000)

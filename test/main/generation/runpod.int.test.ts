@@ -12,6 +12,7 @@ import { tokenDecision } from '../../../src/main/generation/token-policy'
 import { RUNPOD_SERVICE } from '../../../src/main/generation/runpod/run'
 import { startFakeRunpod, type FakeRunpod, type FakeRunpodOptions } from '../../fixtures/runpod-server'
 import { tempDir } from '../../helpers/tmp'
+import { openLibraryDb } from '../../fixtures/library-db'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -136,7 +137,11 @@ describe('RunPod Serverless (worker-comfyui) through the job queue, against a lo
     // The key lives in the secret store only; no request id is left on a finished job.
     expect(readFileSync(join(st.dir, 'library.db')).toString('latin1').includes(KEY)).toBe(false)
     expect(
-      (st.lib.db.prepare('SELECT COUNT(*) AS n FROM jobs WHERE remote_id IS NOT NULL').get() as { n: number }).n
+      (
+        openLibraryDb(st.dir).prepare('SELECT COUNT(*) AS n FROM jobs WHERE remote_id IS NOT NULL').get() as {
+          n: number
+        }
+      ).n
     ).toBe(0)
   })
 

@@ -12,7 +12,7 @@ describe('job ownership after a restart', () => {
     cleanups.push(t.cleanup)
     const lib = openLibrary(t.dir)
     try {
-      const store = new JobStore(lib.db)
+      const store = new JobStore(lib.featureDatabase('generation'))
       const channel = lib.createChannel({ name: 'pids' })
       const seq = store.insertSequence(channel.id, 'theme', '')
       const mk = (i: number): number =>

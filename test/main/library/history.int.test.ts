@@ -14,6 +14,7 @@ import { StudioError } from '../../../src/shared/contract'
 import { makeClip } from '../../fixtures/media'
 import { runWebtv } from '../../helpers/cli'
 import { tempDir } from '../../helpers/tmp'
+import { openLibraryDb } from '../../fixtures/library-db'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -151,7 +152,7 @@ describe('undo/redo of timeline edits', () => {
     const { channelId, shotIds, itemIds } = await channelWithTimeline(s, 'Long', 300)
     const stepBytes = (): number =>
       (
-        s.lib.db
+        openLibraryDb(s.lib.dataDir)
           .prepare('SELECT length(data_json) AS n FROM edit_history WHERE channel_id = ? ORDER BY id DESC LIMIT 1')
           .get(channelId) as { n: number }
       ).n

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { tempDir } from '../../helpers/tmp'
 import { makeClip } from '../../fixtures/media'
 import { openLibrary, type Library } from '../../../src/main/library'
-import { applyLookPatch, LOGO_MAX_BYTES, renderLookPreview } from '../../../src/main/library/look'
+import { applyLookPatch, LOGO_MAX_BYTES } from '../../../src/main/library/look'
 import { toolPath } from '../../../src/main/media/ffmpeg-path'
 import { StudioError } from '../../../src/shared/contract'
 
@@ -210,7 +210,7 @@ describe('look change re-conforms in the background', () => {
 
   it('renders a preview still of a real shot with the look, and says so when there is no shot yet', async () => {
     const c = lib.createChannel({ name: 'Preview', format: SMALL })
-    const empty = await renderLookPreview(lib.db, lib.dataDir, c, c.look)
+    const empty = await lib.previewLook(c, c.look)
     expect(empty.path).toBeNull()
     expect(empty.message).toMatch(/No shot to preview yet/)
     const shot = await lib.ingestFile(c.id, makeClip(tmp.dir, { width: 320, height: 240, seconds: 1 }), {
@@ -221,7 +221,7 @@ describe('look change re-conforms in the background', () => {
     const look = await applyLookPatch(lib.dataDir, c.look, {
       logo: { path: logo, position: 'bottom-left', size: 0.2, opacity: 1 }
     })
-    const pv = await renderLookPreview(lib.db, lib.dataDir, c, look)
+    const pv = await lib.previewLook(c, look)
     expect(pv.shotId).toBe(shot.id)
     expect(pv.path).toMatch(/^media\/previews\/.+\.png$/)
     const rgb = ffmpeg(['-i', lib.abs(pv.path!), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'])

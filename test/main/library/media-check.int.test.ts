@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../helpers/tmp'
 import { openLibrary, type Library } from '../../../src/main/library'
+import { openLibraryDb } from '../../fixtures/library-db'
 
 let tmp: ReturnType<typeof tempDir>
 let lib: Library
@@ -18,11 +19,11 @@ afterEach(async () => {
 
 /** Ready rows written straight into the library; shot i has its own (absent) clip. */
 function readyShots(channelId: number, n: number): void {
-  const insert = lib.db.prepare(
+  const insert = openLibraryDb(join(tmp.dir, 'data')).prepare(
     `INSERT INTO shots (channel_id, status, approved, prompt, mp4_path, ts_path, poster_path, duration_ms, look_rev, created_at, updated_at)
      VALUES (?, 'ready', 1, ?, ?, ?, 'media/t/poster.jpg', 3000, 1, 0, 0)`
   )
-  lib.db.transaction(() => {
+  openLibraryDb(join(tmp.dir, 'data')).transaction(() => {
     for (let i = 0; i < n; i++) insert.run(channelId, `shot ${i}`, `media/t/${i}.mp4`, `media/t/${i}.ts`)
   })()
 }
@@ -82,7 +83,7 @@ describe('background media check', () => {
   it('a re-conform whose source is gone marks its shot instead of retrying, without blocking the loop', async () => {
     const ch = lib.createChannel({ name: 'Stale' })
     // look_rev NULL: made with an earlier look, so the worker tries to redo every one of them
-    const insert = lib.db.prepare(
+    const insert = openLibraryDb(join(tmp.dir, 'data')).prepare(
       `INSERT INTO shots (channel_id, status, approved, prompt, mp4_path, ts_path, poster_path, duration_ms, created_at, updated_at)
        VALUES (?, 'ready', 1, 'old', 'media/gone.mp4', 'media/gone.ts', 'media/gone.jpg', 3000, 0, 0)`
     )

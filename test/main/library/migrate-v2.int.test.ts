@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../src/main/db/database'
 import { migrations, openLibrary } from '../../../src/main/library'
 import { tempDir } from '../../helpers/tmp'
+import { openLibraryDb } from '../../fixtures/library-db'
 
 const cleanups: Array<() => void> = []
 afterEach(() => cleanups.splice(0).forEach((c) => c()))
@@ -50,7 +51,9 @@ describe('upgrading a library made before takes existed (schema 2 → current)',
 
     const lib = openLibrary(t.dir)
     try {
-      expect(lib.db.pragma('user_version', { simple: true })).toBe(migrations[migrations.length - 1]!.version)
+      expect(openLibraryDb(lib.dataDir).pragma('user_version', { simple: true })).toBe(
+        migrations[migrations.length - 1]!.version
+      )
       const takes = lib.listTakes(ready)
       expect(takes).toHaveLength(1)
       expect(takes[0]).toMatchObject({

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../src/main/db/database'
 import { migrations, openLibrary } from '../../../src/main/library'
 import { tempDir } from '../../helpers/tmp'
+import { openLibraryDb } from '../../fixtures/library-db'
 
 const cleanups: Array<() => void> = []
 afterEach(() => cleanups.splice(0).forEach((c) => c()))
@@ -86,12 +87,15 @@ describe('upgrading a library made by schema 7 (channel ids reused) to schema 8'
 
     const lib = openLibrary(t.dir)
     try {
-      expect(lib.db.pragma('user_version', { simple: true })).toBe(migrations[migrations.length - 1]!.version)
-      expect(counts(lib.db)).toEqual(before)
-      expect(lib.db.pragma('foreign_key_check')).toEqual([])
-      expect(lib.db.pragma('foreign_keys', { simple: true })).toBe(1)
-      const schema = (lib.db.prepare("SELECT sql FROM sqlite_master WHERE name = 'channels'").get() as { sql: string })
-        .sql
+      expect(openLibraryDb(t.dir).pragma('user_version', { simple: true })).toBe(
+        migrations[migrations.length - 1]!.version
+      )
+      expect(counts(openLibraryDb(t.dir))).toEqual(before)
+      expect(openLibraryDb(t.dir).pragma('foreign_key_check')).toEqual([])
+      expect(openLibraryDb(t.dir).pragma('foreign_keys', { simple: true })).toBe(1)
+      const schema = (
+        openLibraryDb(t.dir).prepare("SELECT sql FROM sqlite_master WHERE name = 'channels'").get() as { sql: string }
+      ).sql
       expect(schema).toMatch(/AUTOINCREMENT/)
       expect(lib.getChannel(1)).toMatchObject({ name: 'One' })
       expect(lib.getChannel(2).look.dipSeconds).toBe(0.5)
@@ -102,7 +106,13 @@ describe('upgrading a library made by schema 7 (channel ids reused) to schema 8'
       expect(lib.createChannel({ name: 'Fresher' }).id).toBe(7)
       // The cascades still work on the rebuilt table.
       lib.deleteChannel(1)
-      expect(counts(lib.db)).toMatchObject({ channels: 2, shots: 1, sequences: 1, playlist_items: 1, jobs: 1 })
+      expect(counts(openLibraryDb(t.dir))).toMatchObject({
+        channels: 2,
+        shots: 1,
+        sequences: 1,
+        playlist_items: 1,
+        jobs: 1
+      })
     } finally {
       await lib.close()
     }

@@ -10,6 +10,7 @@ import { tempDir } from '../../helpers/tmp'
 import type { Core } from '../../../src/main/core/core'
 import { openStudio } from '../../../src/main/studio'
 import { GENERATION, LIBRARY } from '../../../src/main/services'
+import { openLibraryDb } from '../../fixtures/library-db'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -140,7 +141,10 @@ describe('takes', () => {
     expect((await callCore(core, 'library.takes.choose', { takeId: firstTakes[0]!.id })).tsPath).toBe(before.tsPath)
 
     // a restart after the take was made but before the job row said so: the resumed job makes no second take
-    lib.db.prepare("UPDATE jobs SET state = 'conforming', owner_pid = NULL WHERE id = ?").run(job.id)
+    lib
+      .featureDatabase('generation')
+      .prepare("UPDATE jobs SET state = 'conforming', owner_pid = NULL WHERE id = ?")
+      .run(job.id)
     gen.service.workers.wake()
     const [resumed] = await gen.service.waitForJobs([job.id], { pollMs: 100 })
     expect(resumed!.state).toBe('ready')
@@ -162,7 +166,7 @@ describe('takes', () => {
     // an imported clip has no prompt to regenerate from unless one is given
     expect((await refused(callCore(core, 'generation.regenerate', { shotId: shot!.id }))).code).toBe('invalid_input')
     const pending = Number(
-      lib.db
+      openLibraryDb(lib.dataDir)
         .prepare(
           "INSERT INTO takes (shot_id, job_id, chosen, status, prompt, owner_pid, created_at) VALUES (?, NULL, 0, 'conforming', 'x', ?, ?)"
         )
@@ -184,7 +188,7 @@ describe('takes', () => {
     const clip = makeClip(dir, { width: 256, height: 144, seconds: 1 })
     const jobId = 4242
     // a process that died mid-conform left the job's take 'conforming'
-    lib.db
+    openLibraryDb(lib.dataDir)
       .prepare(
         "INSERT INTO takes (shot_id, job_id, chosen, status, prompt, owner_pid, created_at) VALUES (?, ?, 0, 'conforming', 'p', 999999999, ?)"
       )

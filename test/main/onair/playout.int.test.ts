@@ -176,9 +176,15 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     await callCore(core, 'library.shots.update', { id: wouldBeShot, approved: true })
     expectations.push({ doneAt: Date.now(), expectItem: await followerOf(q.clip.itemId!), what: 're-approve' })
 
-    // Keep airing until the viewer has seen at least 20 boundaries.
+    // Keep airing until the viewer has seen at least 20 boundaries and a clip was picked
+    // after the last edit (on a loaded machine the CLI above can take longer than 20 boundaries).
+    const lastEditAt = expectations[expectations.length - 1]!.doneAt
     const deadline = Date.now() + 60_000
-    while (keyframeIntervals(viewer.packets, FPS).length < 22 && Date.now() < deadline)
+    while (
+      (keyframeIntervals(viewer.packets, FPS).length < 22 ||
+        !clipEvents.some((e) => e.phase === 'queued' && e.at > lastEditAt)) &&
+      Date.now() < deadline
+    )
       await new Promise((r) => setTimeout(r, 250))
 
     const picks = clipEvents.filter((e) => e.phase === 'queued' || (e.phase === 'airing' && e === clipEvents[0]))

@@ -29,9 +29,7 @@ export function comfyEndpoints(lib: Library, channelId: number, snapshot: Backen
 
 /** The ComfyUI token, for a server some channel marked "send token" and that the token policy allows. */
 export async function comfyToken(lib: Library, secrets: SecretStore, url: string): Promise<string | undefined> {
-  const all = lib.db.prepare("SELECT value FROM settings WHERE key LIKE 'generation.backends.%'").all() as Array<{
-    value: string
-  }>
+  const all = lib.settingsWithPrefix('generation.backends.')
   const marked = all.some((r) => {
     try {
       return (
