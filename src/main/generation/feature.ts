@@ -22,7 +22,7 @@ import {
   setBackends,
   setLlm
 } from './settings'
-import { scrubAllStoredCredentials } from './settings'
+import { forgetDeletedChannelSettings, scrubAllStoredCredentials } from './settings'
 import { checkBackends, configOf, mappingFor } from './steps'
 import { testFal, testHfInference } from './health'
 import { jobDto } from './store'
@@ -35,6 +35,8 @@ export const generationFeature: Feature = (ctx) => {
   const lib = ctx.services.get(LIBRARY, 'generation')
   const secrets = ctx.services.get(SECRETS, 'generation')
   scrubAllStoredCredentials(lib)
+  forgetDeletedChannelSettings(lib, () => lib.channelIds())
+  ctx.onClose(lib.onChannelDeleted(({ liveIds }) => forgetDeletedChannelSettings(lib, liveIds)))
   const service = new GenerationService(lib, secrets, ctx.bus, ctx.dataDir)
   // The autopilot measures the runway of what airs when the on-air feature is installed.
   const autopilot = new Autopilot(lib, service, () => ctx.services.find(ONAIR))

@@ -150,3 +150,16 @@ export function autopilotChannels(lib: Library): number[] {
   }>
   return rows.map((r) => Number(r.key.split('.').pop())).filter((n) => Number.isInteger(n) && n > 0)
 }
+
+/** A deleted channel's backend (ComfyUI servers included) and autopilot settings go with it (library/channel-forget.ts). */
+export function forgetDeletedChannelSettings(lib: Library, liveIds: () => Set<number>): void {
+  const rows = lib.db
+    .prepare("SELECT key FROM settings WHERE key LIKE 'generation.backends.%' OR key LIKE 'generation.autopilot.%'")
+    .all() as Array<{ key: string }>
+  const live = liveIds()
+  const del = lib.db.prepare('DELETE FROM settings WHERE key = ?')
+  for (const { key } of rows) {
+    const m = /^generation\.(?:backends|autopilot)\.(\d+)$/.exec(key)
+    if (m && !live.has(Number(m[1]))) del.run(key)
+  }
+}
