@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
+import { WORKFLOW_MAX_BYTES } from '../../shared/contract/comfyui'
 import type { CliCommand } from './command'
 import { intOpt, readSecretFromStdin, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
@@ -28,6 +29,17 @@ async function channelId(core: Core, name: string): Promise<number> {
 const WORKFLOWS = new Set(['wan22-t2v', 'wan22-i2v', 'ace-step', 'custom'])
 
 function readJsonFile(path: string, what: string): unknown {
+  // Checked before reading: a 50 MB file is refused without loading it.
+  let size = 0
+  try {
+    size = statSync(path).size
+  } catch {
+    /* missing: the read below says so */
+  }
+  if (size > WORKFLOW_MAX_BYTES)
+    throw new UsageError(
+      `The ${what} ${path} is ${Math.round(size / 1024)} KB; at most ${WORKFLOW_MAX_BYTES / 1024} KB is accepted (an API export is usually under 100 KB).`
+    )
   try {
     return JSON.parse(readFileSync(path, 'utf8'))
   } catch (err) {

@@ -33,6 +33,9 @@ export function openDatabase(file: string, list: Migration[] = defaultMigrations
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
+    // Deleted rows are zeroed, not left in free pages: a deleted channel's settings (ComfyUI servers, gateway
+    // hosts) must not stay readable in library.db (issue 19).
+    db.pragma('secure_delete = ON')
     for (const m of list) {
       if (m.version <= found) continue
       // PRAGMA foreign_keys is a no-op inside a transaction: switched off before it (see SchemaStep).

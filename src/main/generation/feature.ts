@@ -14,7 +14,7 @@ import type { GenerationHandle } from './handle'
 import { GenerationService } from './service'
 import { takeOrigins } from './comfyui/origin'
 import { getAutopilot, getBackends, getLlm, LLM_KEY_SECRET, setAutopilot, setBackends, setLlm } from './settings'
-import { scrubAllStoredCredentials } from './settings'
+import { forgetDeletedChannelSettings, scrubAllStoredCredentials } from './settings'
 import { checkBackends } from './steps'
 import { BACKENDS, backendFor } from './backends'
 import { jobDto } from './store'
@@ -27,6 +27,8 @@ export const generationFeature: Feature = (ctx) => {
   const lib = ctx.services.get(LIBRARY, 'generation')
   const secrets = ctx.services.get(SECRETS, 'generation')
   scrubAllStoredCredentials(lib)
+  forgetDeletedChannelSettings(lib, () => lib.channelIds())
+  ctx.onClose(lib.onChannelDeleted(({ liveIds }) => forgetDeletedChannelSettings(lib, liveIds)))
   const service = new GenerationService(lib, secrets, ctx.bus, ctx.dataDir)
   // The autopilot measures the runway of what airs when the on-air feature is installed.
   const autopilot = new Autopilot(lib, service, () => ctx.services.find(ONAIR))

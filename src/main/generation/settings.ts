@@ -145,3 +145,13 @@ export function autopilotChannels(lib: Library): number[] {
   const rows = lib.settingsWithPrefix('generation.autopilot.')
   return rows.map((r) => Number(r.key.split('.').pop())).filter((n) => Number.isInteger(n) && n > 0)
 }
+
+/** A deleted channel's backend (ComfyUI servers included) and autopilot settings go with it (library/channel-forget.ts). */
+export function forgetDeletedChannelSettings(lib: Library, liveIds: () => Set<number>): void {
+  const rows = [...lib.settingsWithPrefix('generation.backends.'), ...lib.settingsWithPrefix('generation.autopilot.')]
+  const live = liveIds()
+  for (const { key } of rows) {
+    const m = /^generation\.(?:backends|autopilot)\.(\d+)$/.exec(key)
+    if (m && !live.has(Number(m[1]))) lib.deleteSetting(key)
+  }
+}

@@ -183,6 +183,7 @@ export class Channels {
           .prepare('SELECT t.* FROM takes t JOIN shots s ON s.id = t.shot_id WHERE s.channel_id = ?')
           .all(id) as TakeRow[]
         this.store.db.prepare('DELETE FROM channels WHERE id = ?').run(id)
+        this.store.db.prepare('DELETE FROM settings WHERE key = ?').run(`onair.pid.${id}`)
         return this.trash.unreferencedFiles([...rows, ...takes])
       })
       .immediate()

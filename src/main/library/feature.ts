@@ -116,8 +116,11 @@ export const libraryFeature: Feature = (ctx) => {
         if (lookPatch?.logo?.path) discardUpload(ctx.dataDir, resolve(lookPatch.logo.path))
       }
     },
-    'library.channels.delete': ({ id }) => {
+    'library.channels.delete': async ({ id }) => {
+      const { name } = lib.getChannel(id)
       const { trashedFiles } = lib.deleteChannel(id, { isOnAir })
+      // Destinations, keys, backend/ComfyUI/output settings, stream folders: nothing left for a later channel.
+      await lib.forgetDeletedChannels({ id, name })
       return { id, trashedFiles }
     },
     'library.shots.list': (q) => {

@@ -1,4 +1,5 @@
 import { Channels } from './channels'
+import { ChannelForgetters, type ChannelForgetter, type DeletedChannel } from './channel-forget'
 import { Ingest } from './ingest'
 import { MediaFiles } from './media-files'
 import { Playlist } from './playlist'
@@ -49,6 +50,7 @@ export class Library {
   private readonly settings: LibrarySettings
   /** Undo/redo of the studio's edits, per channel (see history.ts). */
   readonly history: EditHistory
+  private readonly forgetters = new ChannelForgetters()
   private closed = false
   private readonly mediaCheckStop = new AbortController()
   private mediaCheckRun: Promise<unknown> | null = null
@@ -116,6 +118,14 @@ export class Library {
     look: Parameters<typeof renderLookPreview>[3],
     signal?: AbortSignal
   ): ReturnType<typeof renderLookPreview> => renderLookPreview(this.store.db, this.store.dataDir, channel, look, signal)
+  /** Ids of every channel that exists now. */
+  channelIds = (): Set<number> =>
+    new Set((this.store.db.prepare('SELECT id FROM channels').all() as Array<{ id: number }>).map((r) => r.id))
+  /** A feature that keeps data by channel id elsewhere says how to forget a deleted channel's (channel-forget.ts). */
+  onChannelDeleted = (fn: ChannelForgetter): (() => void) => this.forgetters.add(fn)
+  /** Run every registered forgetter: after deleting `deleted`, or as a sweep (null). */
+  forgetDeletedChannels = (deleted: DeletedChannel | null): Promise<void> =>
+    this.forgetters.run({ liveIds: () => this.channelIds(), deleted })
 
   // Shots
   getShot: LibraryStore['getShot'] = (id) => this.store.getShot(id)

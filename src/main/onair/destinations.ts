@@ -151,6 +151,15 @@ export class DestinationStore {
     return list[i]!
   }
 
+  /** Removes every destination of a channel not in `liveIds` (read after this file); returns what it removed. */
+  removeDeletedChannels(liveIds: () => Set<number>): DestinationConfig[] {
+    const list = this.all()
+    const live = liveIds()
+    const gone = list.filter((d) => !live.has(d.channelId))
+    if (gone.length > 0) this.save(list.filter((d) => live.has(d.channelId)))
+    return gone
+  }
+
   remove(id: string): boolean {
     const list = this.all()
     const next = list.filter((x) => x.id !== id)

@@ -659,6 +659,12 @@ export class OnAirEngine {
     return this.toDto(cfg, this.runOf(cfg.id))
   }
 
+  /** A deleted channel's destinations and their stream keys (library/channel-forget.ts). */
+  async forgetDeletedChannels(liveIds: () => Set<number>): Promise<void> {
+    for (const d of this.destinations.removeDeletedChannels(liveIds))
+      await this.deps.secrets().delete(keySecretName(d.id))
+  }
+
   async removeDestination(id: string): Promise<{ id: string; removed: boolean }> {
     const cfg = this.destinations.get(id)
     const run = this.runOf(id)

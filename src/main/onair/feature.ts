@@ -34,6 +34,13 @@ export const onairFeature: Feature = (ctx) => {
     else if (e.state === 'offline') lib.markOnAir(e.channelId, null)
   })
   ctx.onClose(unmark)
+  const lib = ctx.services.find(LIBRARY)
+  if (lib) {
+    const forget = ({ liveIds }: { liveIds: () => Set<number> }): Promise<void> => engine.forgetDeletedChannels(liveIds)
+    ctx.onClose(lib.onChannelDeleted(forget))
+    // Left by a process that deleted a channel before this cleanup existed, or crashed halfway.
+    void forget({ liveIds: () => lib.channelIds() }).catch(() => undefined)
+  }
   ctx.onClose(() => engine.close())
   return {
     'onair.start': ({ channelId, to }) => engine.start(channelId, to ? { to } : {}),

@@ -11,7 +11,7 @@ import type { Library } from '../library/library'
 import type { OutputsService } from './outputs-service'
 import { timelineFor } from './feature'
 import { DEFAULT_GUIDE_HOURS, projectGuide, toXmltv } from './guide'
-import { ChannelOutputs } from './outputs'
+import { ChannelOutputs, forgetStreamFolders } from './outputs'
 import { PRESETS, SRT_MISSING, checkFormat, ffmpegHasSrt, type PresetId } from './presets'
 import { collectSnapshot, type StudioSnapshot } from './snapshot'
 import { streamNameFor, type AirChannel } from './timeline'
@@ -165,6 +165,21 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
     outputs
   }
   ctx.services.provide(OUTPUTS, service)
+
+  // A deleted channel's output settings and stream folders (library/channel-forget.ts); a sweep at start.
+  const library = ctx.services.find(LIBRARY)
+  if (library) {
+    outputs.settings.forgetDeletedChannels(() => library.channelIds())
+    ctx.onClose(
+      library.onChannelDeleted(({ liveIds, deleted }) => {
+        outputs.settings.forgetDeletedChannels(liveIds)
+        const stream = deleted && streamNameFor(deleted)
+        // Two names can make one stream name ("News!" and "News?"): a live channel's folders stay.
+        if (stream && !library.listChannels().some((c) => streamNameFor(c) === stream))
+          forgetStreamFolders(ctx.dataDir, stream)
+      })
+    )
+  }
 
   const needAsrun = (): AsRunLog => {
     if (!asrun)

@@ -26,6 +26,20 @@ export function recordingsDir(dataDir: string, stream: string): string {
   return join(dataDir, 'recordings', stream)
 }
 
+/**
+ * A deleted channel's stream folders: its HLS window is removed, its recordings go
+ * to a dated trash folder like its clips (a channel created later under the same
+ * name, hence the same stream name, starts with neither).
+ */
+export function forgetStreamFolders(dataDir: string, stream: string): void {
+  rmSync(hlsDir(dataDir, stream), { recursive: true, force: true })
+  const rec = recordingsDir(dataDir, stream)
+  if (!existsSync(rec)) return
+  const dir = join(dataDir, 'trash', new Date().toISOString().replace(/[:.]/g, '-'))
+  mkdirSync(dir, { recursive: true })
+  renameSync(rec, join(dir, `recordings-${stream}`))
+}
+
 /** Per-channel settings in <dataDir>/onair/outputs.json, written atomically. */
 export class OutputSettingsStore {
   private readonly file: string
@@ -48,14 +62,29 @@ export class OutputSettingsStore {
     return parsed.success ? parsed.data : DEFAULT_OUTPUT_SETTINGS
   }
 
-  update(channelId: number, patch: Partial<OutputSettings>): OutputSettings {
-    const next = outputSettingsSchema.parse({ ...this.get(channelId), ...patch })
+  /** Drops the settings of every channel not in `liveIds` (read after this file). */
+  forgetDeletedChannels(liveIds: () => Set<number>): void {
+    if (!existsSync(this.file)) return
     const all = this.all()
-    all[String(channelId)] = next
+    const live = liveIds()
+    const gone = Object.keys(all).filter((k) => !live.has(Number(k)))
+    if (gone.length === 0) return
+    for (const k of gone) delete all[k]
+    this.write(all)
+  }
+
+  private write(all: Record<string, Partial<OutputSettings>>): void {
     mkdirSync(join(this.file, '..'), { recursive: true })
     const tmp = `${this.file}.${process.pid}.tmp`
     writeFileSync(tmp, JSON.stringify(all, null, 1))
     renameSync(tmp, this.file)
+  }
+
+  update(channelId: number, patch: Partial<OutputSettings>): OutputSettings {
+    const next = outputSettingsSchema.parse({ ...this.get(channelId), ...patch })
+    const all = this.all()
+    all[String(channelId)] = next
+    this.write(all)
     return next
   }
 }

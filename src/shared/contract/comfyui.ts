@@ -32,10 +32,32 @@ export type ComfyMapping = z.infer<typeof comfyMappingSchema>
 export const comfyWorkflowIdSchema = z.enum(['wan22-t2v', 'wan22-i2v', 'ace-step', 'custom'])
 export type ComfyWorkflowId = z.infer<typeof comfyWorkflowIdSchema>
 
-const graphSchema = z.record(
-  z.string(),
-  z.object({ class_type: z.string().min(1), inputs: z.record(z.string(), z.unknown()) }).passthrough()
-)
+/**
+ * A workflow the user gives is kept in the channel's settings and read on every
+ * `backends list`: bounded (an "Export (API)" file is typically 5–100 KB).
+ */
+export const WORKFLOW_MAX_BYTES = 1024 * 1024
+export const WORKFLOW_MAX_NODES = 2000
+
+const graphSchema = z
+  .record(
+    z.string(),
+    z.object({ class_type: z.string().min(1), inputs: z.record(z.string(), z.unknown()) }).passthrough()
+  )
+  .superRefine((g, ctx) => {
+    const nodes = Object.keys(g).length
+    if (nodes > WORKFLOW_MAX_NODES)
+      return ctx.addIssue({
+        code: 'custom',
+        message: `the workflow has ${nodes} nodes; at most ${WORKFLOW_MAX_NODES} are accepted`
+      })
+    const bytes = Buffer.byteLength(JSON.stringify(g))
+    if (bytes > WORKFLOW_MAX_BYTES)
+      ctx.addIssue({
+        code: 'custom',
+        message: `the workflow is ${Math.round(bytes / 1024)} KB; at most ${WORKFLOW_MAX_BYTES / 1024} KB is accepted (an API export is usually under 100 KB)`
+      })
+  })
 
 export const comfyCustomWorkflowSchema = z.object({ graph: graphSchema, mapping: comfyMappingSchema }).strict()
 

@@ -1,12 +1,10 @@
-import { createWriteStream, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import WebSocket from 'ws'
 import { GenerationError, permanent } from '../errors'
 import { describeValidation, EndpointDownError } from './errors'
 import type { ComfyGraph } from './workflows'
+import { saveBounded } from '../download'
 
 /**
  * ComfyUI's own HTTP + WebSocket API, as its server.py / execution.py speak it:
@@ -183,9 +181,7 @@ export class ComfyClient {
     const res = await this.request(`/view?${q.toString()}`, { signal, timeoutMs: 10 * 60_000 })
     if (!res.ok || !res.body)
       throw new GenerationError('transient', `ComfyUI /view answered ${res.status} for ${ref.filename}.`)
-    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), createWriteStream(dest), {
-      signal
-    })
+    await saveBounded(res, dest, { server: `the ComfyUI server at ${this.url}`, signal })
   }
 
   /** Stop a prompt: delete it if still waiting, interrupt it if it runs (and only then: /interrupt stops whatever runs). */

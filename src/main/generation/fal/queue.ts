@@ -1,9 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
 import { extname, join } from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { ApiError, createFalClient, type FalClient, type QueueStatus } from '@fal-ai/client'
 import type { FalConfig, ModelParams } from '../../../shared/contract/generation'
 import { modelPreset } from '../../../shared/backend-presets'
@@ -11,6 +7,7 @@ import { GenerationError, permanent, transient } from '../errors'
 import { classifyNetworkError, classifyProviderAnswer } from '../provider-errors'
 import { policedFetch, tokenDecision, type TokenRoute } from '../token-policy'
 import { STOP_SHUTDOWN, type StepContext } from '../types'
+import { saveBounded } from '../download'
 
 /**
  * fal through @fal-ai/client's queue API: submit once, keep the request id on the
@@ -265,6 +262,5 @@ export async function download(url: string, out: string, signal: AbortSignal): P
     throw transient(`Downloading the result failed (${(err as Error).message}); will retry.`)
   }
   if (!res.ok || !res.body) throw transient(`Downloading the result failed (HTTP ${res.status}); will retry.`)
-  await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream), createWriteStream(out))
-  return out
+  return saveBounded(res, out, { server: `fal (${new URL(url).host})`, signal })
 }

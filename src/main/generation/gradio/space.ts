@@ -1,15 +1,12 @@
-import { createWriteStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { Client } from '@gradio/client'
 import type { SpaceStatus, Status } from '@gradio/client'
 import { redact } from '../../secrets'
 import { GenerationError, permanent, quota, transient } from '../errors'
 import { mayAttachToken, tokenDecision } from '../token-policy'
 import type { StepContext } from '../types'
+import { saveBounded } from '../download'
 import {
   fillTemplate,
   placeholdersIn,
@@ -526,6 +523,5 @@ async function download(target: SpaceTarget, url: string, out: string, signal: A
     )
   if (!res.ok || !res.body)
     throw transient(`Downloading the output from ${target.space} failed (HTTP ${res.status}); will retry.`)
-  await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream), createWriteStream(out))
-  return out
+  return saveBounded(res, out, { server: `the Space ${target.space}`, signal })
 }
