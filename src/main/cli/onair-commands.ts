@@ -1,5 +1,6 @@
 import type { CliCommand, CliContext } from './command'
 import { UsageError, intOpt, requireStringOpt, stringOpt } from './command'
+import { ONAIR } from '../services'
 import { callCore, openCore } from './open-core'
 import { MAX_DURATION_SECONDS, sleepUntil } from './deadline'
 
@@ -50,8 +51,9 @@ export const airCommand: CliCommand = {
     const print = (obj: Record<string, unknown>, text: string): void => ctx.io.out(json ? JSON.stringify(obj) : text)
     try {
       const channel = await callCore(core, 'library.channels.get', { name })
+      // Ports from the command line are this process's own: never stored for the folder.
       if (rtmpPort !== undefined || httpPort !== undefined) {
-        await callCore(core, 'onair.settings.update', {
+        core.services.get(ONAIR).usePorts({
           ...(rtmpPort !== undefined ? { rtmpPort } : {}),
           ...(httpPort !== undefined ? { httpPort } : {})
         })
