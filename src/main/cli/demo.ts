@@ -1,5 +1,6 @@
 import type { CliCommand, CliContext } from './command'
 import { intOpt, stringOpt, UsageError } from './command'
+import { ONAIR } from '../services'
 import { callCore, openCore } from './open-core'
 import { startStudioServer, type StudioServer } from '../server/studio-server'
 import { findRendererDir } from '../server/renderer-dir'
@@ -66,8 +67,9 @@ export const demoCommand: CliCommand = {
 
       const rtmpPort = stringOpt(ctx, 'rtmp-port') === undefined ? undefined : intOpt(ctx, 'rtmp-port', 0)
       const httpPort = stringOpt(ctx, 'flv-port') === undefined ? undefined : intOpt(ctx, 'flv-port', 0)
+      // Ports from the command line are this process's own: never stored for the folder.
       if (rtmpPort !== undefined || httpPort !== undefined) {
-        await callCore(core, 'onair.settings.update', {
+        core.services.get(ONAIR).usePorts({
           ...(rtmpPort !== undefined ? { rtmpPort } : {}),
           ...(httpPort !== undefined ? { httpPort } : {})
         })

@@ -5,8 +5,9 @@ import { printable } from './printable'
 
 /**
  * The studio's undo history from the command line: the same steps the studio's
- * Undo/Redo buttons take (this process's own edits are not steps of it), refused
- * alike when their target was changed elsewhere since.
+ * Undo/Redo buttons take — edits made in its windows and by earlier `webtv` commands
+ * (`webtv playlist move …` then `webtv undo` moves it back) — refused alike when
+ * their target was changed elsewhere since.
  */
 
 const historyUsage = 'webtv history --channel NAME [--json]'
@@ -30,7 +31,7 @@ async function withChannel<T>(
 
 export const historyCommand: CliCommand = {
   name: 'history',
-  summary: "Show a channel's undo and redo steps (the studio's edits)",
+  summary: "Show a channel's undo and redo steps (edits in the studio and by webtv commands)",
   usage: historyUsage,
   options: { channel: { type: 'string' } },
   run: (ctx) =>
@@ -50,7 +51,7 @@ function stepCommand(direction: 'undo' | 'redo', usage: string): CliCommand {
     name: direction,
     summary:
       direction === 'undo'
-        ? "Undo a channel's last studio edit (refused if changed since)"
+        ? "Undo a channel's last edit, made in the studio or by a webtv command (refused if changed since)"
         : 'Redo the last undone edit',
     usage,
     options: { channel: { type: 'string' } },

@@ -59,20 +59,34 @@ function describeChannel(c: ChannelOut): string {
 
 // ------------------------------------------------------------------ import
 
-const importUsage = 'webtv import --channel NAME [--manual] [--json] FILE...'
+const importUsage = 'webtv import --channel NAME [--title TEXT] [--add [--at POSITION]] [--manual] [--json] FILE...'
 
 export const importCommand: CliCommand = {
   name: 'import',
-  summary: "Import video files into a channel's library (conformed to its format)",
+  summary: "Import video files into a channel's library (conformed to its format); --add puts them on the timeline",
   usage: importUsage,
   allowPositionals: true,
-  options: { channel: { type: 'string' }, manual: { type: 'boolean', default: false } },
+  options: {
+    channel: { type: 'string' },
+    manual: { type: 'boolean', default: false },
+    title: { type: 'string' },
+    add: { type: 'boolean', default: false },
+    at: { type: 'string' }
+  },
   async run(ctx) {
     const channelName = requireStringOpt(ctx, 'channel', importUsage)
     if (ctx.positionals.length === 0) throw new UsageError(`give at least one FILE.\nUsage: ${importUsage}`)
+    const title = stringOpt(ctx, 'title')
+    if (title !== undefined && (ctx.positionals.length !== 1 || title.trim() === ''))
+      throw new UsageError(`--title names one clip: give one FILE and a non-empty title.\nUsage: ${importUsage}`)
+    const add = ctx.values.add === true
+    if (!add && stringOpt(ctx, 'at') !== undefined)
+      throw new UsageError(`--at goes with --add (where on the timeline to put the clips).\nUsage: ${importUsage}`)
+    const at = add ? positionOpt(ctx) : undefined
     return withCore(ctx, async (core) => {
       const channel = await channelByName(core, channelName)
       const files = ctx.positionals
+      const imported: number[] = []
       const tty = !ctx.global.json && process.stderr.isTTY
       const stopProgress = core.bus.on('library.importProgress', (p) => {
         if (tty)
@@ -91,15 +105,17 @@ export const importCommand: CliCommand = {
           const { results } = await callCore(core, 'library.import', {
             channelId: channel.id,
             paths: [file],
+            ...(title !== undefined ? { title } : {}),
             ...(ctx.values.manual === true ? { approved: false } : {})
           })
           if (tty) process.stderr.write('\r\x1b[K')
           const r = results[0]!
           if (r.ok) {
+            imported.push(r.shot.id)
             if (ctx.global.json) ctx.io.out(JSON.stringify({ file, shotId: r.shot.id, duplicate: r.duplicate }))
             else
               ctx.io.out(
-                `[${i + 1}/${files.length}] ok    ${printable(file)} → shot ${r.shot.id} (${seconds(r.shot.durationMs)}${r.duplicate ? ', already in the library' : ''})`
+                `[${i + 1}/${files.length}] ok    ${printable(file)} → shot ${r.shot.id} "${printable(r.shot.prompt)}" (${seconds(r.shot.durationMs)}${r.duplicate ? ', already in the library' : ''})`
               )
           } else {
             failed++
@@ -111,6 +127,25 @@ export const importCommand: CliCommand = {
         stopProgress()
       }
       if (!ctx.global.json && files.length > 1) ctx.io.err(`${files.length - failed} imported, ${failed} failed.`)
+      if (imported.length > 0 && add) {
+        const before = await callCore(core, 'library.playlist.get', { channelId: channel.id })
+        const pl = await callCore(core, 'library.playlist.add', {
+          channelId: channel.id,
+          shotIds: imported,
+          ...(at !== undefined ? { atPosition: at } : {})
+        })
+        const first = (at ?? before.items.length) + 1
+        if (ctx.global.json) ctx.io.out(JSON.stringify({ added: imported, atPosition: first, playlist: pl }))
+        else
+          ctx.io.out(
+            `Added ${shotList(imported)} to the timeline of "${printable(channel.name)}" at position ${first}${imported.length > 1 ? `–${first + imported.length - 1}` : ''}.`
+          )
+      } else if (imported.length > 0 && !ctx.global.json) {
+        // An import fills the library; what airs is the timeline. Say so, and how.
+        ctx.io.out(
+          `In the library, not on the timeline. To air: webtv playlist add --channel "${printable(channel.name)}" ${imported.join(' ')} (or import with --add).`
+        )
+      }
       return failed > 0 ? 1 : 0
     })
   }
@@ -292,8 +327,54 @@ const playlistUsage = [
   'webtv playlist --channel NAME [--json]',
   '       webtv playlist add --channel NAME [--at POSITION] SHOT_ID...',
   '       webtv playlist move --channel NAME ITEM_ID POSITION',
-  '       webtv playlist remove --channel NAME ITEM_ID...'
+  '       webtv playlist remove --channel NAME ITEM_ID...',
+  '  POSITION counts from 1 (the first clip), as in the studio; ITEM_ID is a place on the timeline',
+  '  (a shot can be on it more than once), SHOT_ID a clip of the library (webtv shots).',
+  '  --json prints the playlist as the contract gives it (positions from 0), for scripts.'
 ].join('\n')
+
+/** A 1-based POSITION from the command line, as the contract's 0-based one. */
+function parsePosition(v: string, what: string): number {
+  const n = parseStrictInt(v)
+  if (n === undefined || n < 1)
+    throw new UsageError(`${what} counts from 1 (the first clip), got "${v}".\nUsage: ${playlistUsage}`)
+  return n - 1
+}
+
+function positionOpt(ctx: CliContext): number | undefined {
+  const v = stringOpt(ctx, 'at')
+  return v === undefined ? undefined : parsePosition(v, '--at')
+}
+
+function shotList(ids: number[]): string {
+  return ids.length === 1 ? `shot ${ids[0]}` : `shots ${ids.join(', ')}`
+}
+
+type PlaylistItemOut = CallOutput<'library.playlist.get'>['items'][number]
+
+/** The name a clip goes by everywhere: its title (an imported file's name), else "Shot N" as in the studio. */
+function titleOf(i: PlaylistItemOut): string {
+  return i.prompt || `Shot ${i.shotId}`
+}
+
+function printPlaylist(ctx: CliContext, channelName: string, items: PlaylistItemOut[]): void {
+  if (items.length === 0) {
+    ctx.io.out(
+      `The playlist of ${printable(channelName)} is empty. Add shots: webtv playlist add --channel "${printable(channelName)}" SHOT_ID...`
+    )
+    return
+  }
+  const total = items.reduce((t, i) => t + (i.durationMs ?? 0), 0)
+  ctx.io.out(`Playlist of "${printable(channelName)}": ${items.length} clip(s), ${seconds(total)}`)
+  ctx.io.out(
+    `${'POS'.padStart(4)}  ${'ITEM ID'.padEnd(8)} ${'SHOT ID'.padEnd(8)} ${'STATUS'.padEnd(10)} ${'REVIEW'.padEnd(10)} ${'LENGTH'.padStart(7)}  TITLE`
+  )
+  for (const i of items) {
+    ctx.io.out(
+      `${String(i.position + 1).padStart(4)}  ${String(i.itemId).padEnd(8)} ${String(i.shotId).padEnd(8)} ${i.status.padEnd(10)} ${(i.approved ? 'approved' : 'unreviewed').padEnd(10)} ${seconds(i.durationMs).padStart(7)}  ${printable(titleOf(i))}`
+    )
+  }
+}
 
 function ids(values: string[], what: string): number[] {
   return values.map((v) => {
@@ -316,6 +397,8 @@ export const playlistCommand: CliCommand = {
     return withCore(ctx, async (core) => {
       const channel = await channelByName(core, channelName)
       let playlist: CallOutput<'library.playlist.get'>
+      /** What the edit did, in words (printed above the playlist). */
+      let did = ''
       switch (verb) {
         case undefined:
         case 'show':
@@ -323,29 +406,36 @@ export const playlistCommand: CliCommand = {
           break
         case 'add': {
           if (args.length === 0) throw new UsageError(`give at least one SHOT_ID.\nUsage: ${playlistUsage}`)
-          const at = stringOpt(ctx, 'at') !== undefined ? intOpt(ctx, 'at', 0) : undefined
+          const at = positionOpt(ctx)
+          const shotIds = ids(args, 'SHOT_IDs')
+          const before = await callCore(core, 'library.playlist.get', { channelId: channel.id })
           playlist = await callCore(core, 'library.playlist.add', {
             channelId: channel.id,
-            shotIds: ids(args, 'SHOT_IDs'),
+            shotIds,
             ...(at !== undefined ? { atPosition: at } : {})
           })
+          const first = Math.min(at ?? before.items.length, before.items.length) + 1
+          did = `Added ${shotList(shotIds)} at position ${first}${shotIds.length > 1 ? `–${first + shotIds.length - 1}` : ''}.`
           break
         }
         case 'move': {
           if (args.length !== 2) throw new UsageError(`give ITEM_ID and POSITION.\nUsage: ${playlistUsage}`)
           const [itemId] = ids([args[0]!], 'ITEM_ID')
-          const position = parseStrictInt(args[1]!)
-          if (position === undefined || position < 0)
-            throw new UsageError(`POSITION must be 0 or more, got "${args[1]}".`)
-          await assertItemsInChannel(core, channel, [itemId!])
+          const position = parsePosition(args[1]!, 'POSITION')
+          const before = await assertItemsInChannel(core, channel, [itemId!])
+          const item = before.find((i) => i.itemId === itemId)!
           playlist = await callCore(core, 'library.playlist.move', { itemId: itemId!, toPosition: position })
+          const now = playlist.items.find((i) => i.itemId === itemId)
+          did = `Moved item ${itemId} (${printable(titleOf(item))}) from position ${item.position + 1} to ${(now?.position ?? position) + 1}.`
           break
         }
         case 'remove': {
           if (args.length === 0) throw new UsageError(`give at least one ITEM_ID.\nUsage: ${playlistUsage}`)
           const itemIds = ids(args, 'ITEM_IDs')
-          await assertItemsInChannel(core, channel, itemIds)
+          const before = await assertItemsInChannel(core, channel, itemIds)
           playlist = await callCore(core, 'library.playlist.remove', { itemIds })
+          const gone = before.filter((i) => itemIds.includes(i.itemId))
+          did = `Removed ${gone.map((i) => `item ${i.itemId} (${printable(titleOf(i))}, position ${i.position + 1})`).join(', ')}.`
           break
         }
         default:
@@ -355,22 +445,15 @@ export const playlistCommand: CliCommand = {
         ctx.io.out(JSON.stringify(playlist))
         return 0
       }
-      if (playlist.items.length === 0)
-        ctx.io.out(
-          `The playlist of ${channel.name} is empty. Add shots: webtv playlist add --channel "${channel.name}" SHOT_ID...`
-        )
-      for (const i of playlist.items) {
-        ctx.io.out(
-          `${String(i.position).padStart(4)}  item ${String(i.itemId).padEnd(6)} shot ${String(i.shotId).padEnd(6)} ${i.status.padEnd(10)} ${i.approved ? 'approved  ' : 'unreviewed'} ${seconds(i.durationMs).padStart(7)}  ${printable(i.prompt)}`
-        )
-      }
+      if (did) ctx.io.out(did)
+      printPlaylist(ctx, channel.name, playlist.items)
       return 0
     })
   }
 }
 
 /** The CLI names a channel; refuse item ids from another channel's playlist rather than edit it silently. */
-async function assertItemsInChannel(core: Core, channel: ChannelOut, itemIds: number[]): Promise<void> {
+async function assertItemsInChannel(core: Core, channel: ChannelOut, itemIds: number[]): Promise<PlaylistItemOut[]> {
   const { items } = await callCore(core, 'library.playlist.get', { channelId: channel.id })
   const known = new Set(items.map((i) => i.itemId))
   const stray = itemIds.filter((id) => !known.has(id))
@@ -379,6 +462,7 @@ async function assertItemsInChannel(core: Core, channel: ChannelOut, itemIds: nu
       `item(s) ${stray.join(', ')} are not in the playlist of "${channel.name}". See: webtv playlist --channel "${channel.name}"`
     )
   }
+  return items
 }
 
 export const libraryCommands: CliCommand[] = [channelCommand, importCommand, shotsCommand, playlistCommand]

@@ -1,10 +1,18 @@
 import type { CliCommand, CliContext } from './command'
-import { UsageError, intOpt, requireStringOpt, stringOpt } from './command'
+import { UsageError, intOpt, readSecretFromStdin, requireStringOpt, stringOpt } from './command'
+import { ONAIR } from '../services'
 import { callCore, openCore } from './open-core'
 import { MAX_DURATION_SECONDS, sleepUntil } from './deadline'
 
-const airUsage =
-  'webtv air --channel NAME [--to rtmp://host/app/KEY]... [--duration SECONDS] [--rtmp-port N] [--flv-port N] [--data-dir DIR] [--json]'
+const airUsage = [
+  'webtv air --channel NAME [--to-stdin] [--duration SECONDS] [--rtmp-port N] [--flv-port N] [--data-dir DIR] [--json]',
+  "  Airs to the channel's saved destinations; save one once, its key read from stdin:",
+  '    echo "$KEY" | webtv destinations add --channel NAME --url rtmp://host/app --key-stdin',
+  '  For this run only, pipe destination URLs in, one per line (the key stays off the command line):',
+  '    echo "rtmp://host/app/$KEY" | webtv air --channel NAME --to-stdin',
+  '  --to rtmp://host/app/KEY also works, but puts the key in the process list and shell history.',
+  "  --rtmp-port/--flv-port: the local server's ports for this process only (not stored)."
+].join('\n')
 
 function portOpt(ctx: CliContext, name: string): number | undefined {
   if (stringOpt(ctx, name) === undefined) return undefined
@@ -29,6 +37,7 @@ export const airCommand: CliCommand = {
   options: {
     channel: { type: 'string' },
     to: { type: 'string', multiple: true },
+    'to-stdin': { type: 'boolean', default: false },
     duration: { type: 'string' },
     'rtmp-port': { type: 'string' },
     'flv-port': { type: 'string' }
@@ -43,6 +52,15 @@ export const airCommand: CliCommand = {
       )
     }
     const to = (ctx.values.to as string[] | undefined) ?? []
+    if (ctx.values['to-stdin'] === true) {
+      const piped = readSecretFromStdin('webtv air --channel NAME --to-stdin')
+      to.push(
+        ...piped
+          .split(/\r?\n/)
+          .map((l) => l.trim())
+          .filter(Boolean)
+      )
+    }
     const rtmpPort = portOpt(ctx, 'rtmp-port')
     const httpPort = portOpt(ctx, 'flv-port')
     const core = await openCore(ctx.global.dataDir)
@@ -50,8 +68,9 @@ export const airCommand: CliCommand = {
     const print = (obj: Record<string, unknown>, text: string): void => ctx.io.out(json ? JSON.stringify(obj) : text)
     try {
       const channel = await callCore(core, 'library.channels.get', { name })
+      // Ports from the command line are this process's own: never stored for the folder.
       if (rtmpPort !== undefined || httpPort !== undefined) {
-        await callCore(core, 'onair.settings.update', {
+        core.services.get(ONAIR).usePorts({
           ...(rtmpPort !== undefined ? { rtmpPort } : {}),
           ...(httpPort !== undefined ? { httpPort } : {})
         })

@@ -4,10 +4,16 @@ import { resolveDataDir } from '../core/data-dir'
 import type { CallName, CallInput, CallOutput } from '../../shared/contract'
 import { StudioError } from '../../shared/contract'
 import { STUDIO_VERSION } from '../core/version'
+import { LIBRARY } from '../services'
 
 export async function openCore(dataDirFlag: string | undefined, features?: Feature[]): Promise<Core> {
   const dataDir = resolveDataDir({ flag: dataDirFlag })
-  return openStudio({ dataDir, shell: 'headless', version: STUDIO_VERSION }, features)
+  const core = await openStudio({ dataDir, shell: 'headless', version: STUDIO_VERSION }, features)
+  // An edit typed at the command line (`webtv playlist move …`) is a person's edit like
+  // one made in a window: a step of the same undo history, so `webtv undo` reverses it.
+  const lib = core.services.find(LIBRARY)
+  if (lib) lib.history.recording = true
+  return core
 }
 
 /** Call the contract from the CLI exactly as a UI would; errors become StudioError. */

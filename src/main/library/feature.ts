@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { dirname, join, resolve, sep } from 'node:path'
+import { basename, dirname, join, resolve, sep } from 'node:path'
 import type { Feature } from '../core/core'
 import { StudioError } from '../../shared/contract/define'
 import { MediaRejectedError } from '../media/probe'
@@ -155,7 +155,7 @@ export const libraryFeature: Feature = (ctx) => {
         )
       )
     },
-    'library.import': async ({ channelId, channel, paths, approved, requestId = randomUUID() }) => {
+    'library.import': async ({ channelId, channel, paths, approved, title, requestId = randomUUID() }) => {
       const target = channelId !== undefined ? lib.getChannel(channelId) : lib.getChannelByName(channel!)
       const results = []
       for (const [index, path] of paths.entries()) {
@@ -174,7 +174,8 @@ export const libraryFeature: Feature = (ctx) => {
           const { shot, duplicate } = await lib.importFile(
             target.id,
             file,
-            { approved },
+            // One name everywhere (library, timeline, CLI): the file's name unless the person gave a title.
+            { approved, prompt: title ?? basename(file) },
             { onProgress: (p) => emit(p.percent, p.step) }
           )
           emit(100, duplicate ? 'duplicate' : 'done', shot.id)

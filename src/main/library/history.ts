@@ -133,9 +133,10 @@ function sameJson(a: unknown, b: unknown): boolean {
 export class EditHistory {
   private readonly events = new EventEmitter()
   /**
-   * Only the studio's long-running processes (the desktop app, `webtv serve`) record:
-   * their windows are where people edit. A one-off `webtv` command is an edit from
-   * elsewhere — not recorded, but respected (an undo over it is refused).
+   * Set where people edit: the studio's long-running processes (the desktop app,
+   * `webtv serve`) and every `webtv` command (its edits are undo steps too). A process
+   * that does not record (a script on the library) edits from elsewhere — respected
+   * (an undo over it is refused) but not undoable.
    */
   recording = false
 

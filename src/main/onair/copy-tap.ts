@@ -89,6 +89,11 @@ export interface CopyTapOptions {
   onState?: (c: StateChange) => void
   /** Runs before each (re)start (e.g. make the folder). */
   prepare?: () => void
+  /**
+   * Runs after each ffmpeg exit, once nothing writes any more and before a restart
+   * or the stop returns (e.g. remove a recording file left unfinished).
+   */
+  afterExit?: () => Promise<unknown>
 }
 
 /**
@@ -171,9 +176,19 @@ export class CopyTap {
       this.state.go('reconnecting', { attempt, nextRetryAt: Date.now() + delayMs, message: why })
     this.timer = setTimeout(() => {
       this.timer = null
-      if (this.wanted && this.state.canGo('starting')) this.state.go('starting')
-      this.spawn()
+      void this.afterExit().then(() => {
+        if (this.wanted && this.state.canGo('starting')) this.state.go('starting')
+        this.spawn()
+      })
     }, delayMs)
+  }
+
+  private async afterExit(): Promise<void> {
+    try {
+      await this.opts.afterExit?.()
+    } catch (err) {
+      this.opts.log('warn', `[${this.opts.name}] ${err instanceof Error ? err.message : String(err)}`)
+    }
   }
 
   async stop(): Promise<void> {
@@ -192,6 +207,7 @@ export class CopyTap {
       clearTimeout(t)
     }
     this.child = null
+    await this.afterExit()
     if (this.state.canGo('offline')) this.state.go('offline')
   }
 }

@@ -132,7 +132,11 @@ export class OnAirEngine {
     return join(this.deps.dataDir, 'onair', 'settings.json')
   }
 
-  settings(): OnairSettings {
+  /** Ports given to this process only (e.g. `webtv air --rtmp-port`): never stored, never read by another process. */
+  private processPorts: Partial<Pick<OnairSettings, 'rtmpPort' | 'httpPort'>> = {}
+
+  /** The folder's stored settings, shared by every process on it. */
+  private storedSettings(): OnairSettings {
     let stored: Partial<OnairSettings> = {}
     if (existsSync(this.settingsFile)) {
       try {
@@ -145,8 +149,26 @@ export class OnAirEngine {
     return merged.success ? merged.data : DEFAULT_SETTINGS
   }
 
-  updateSettings(patch: Partial<OnairSettings>): OnairSettings {
-    const next = { ...this.settings(), ...patch }
+  /** The settings this process uses: the stored ones, with this process's own ports over them. */
+  settings(): OnairSettings {
+    return { ...this.storedSettings(), ...this.processPorts }
+  }
+
+  /**
+   * Ports for this process only, kept in memory: several processes on one data folder
+   * (one per channel, started together at boot) each listen where they were told,
+   * whatever the others were given. Must come before the local server starts.
+   */
+  usePorts(ports: Partial<Pick<OnairSettings, 'rtmpPort' | 'httpPort'>>): OnairSettings {
+    if (this.server || this.serverStarting)
+      throw new StudioError('conflict', 'The local server is already running; give the ports before going on air.')
+    const next = { ...this.settings(), ...ports }
+    this.checkPorts(next)
+    this.processPorts = { ...this.processPorts, ...ports }
+    return next
+  }
+
+  private checkPorts(next: OnairSettings): void {
     if (next.rtmpPort === next.httpPort) {
       throw new StudioError(
         'invalid_input',
@@ -154,11 +176,16 @@ export class OnAirEngine {
         'httpPort'
       )
     }
+  }
+
+  updateSettings(patch: Partial<OnairSettings>): OnairSettings {
+    const next = { ...this.storedSettings(), ...patch }
+    this.checkPorts(next)
     mkdirSync(join(this.deps.dataDir, 'onair'), { recursive: true })
     const tmp = `${this.settingsFile}.${process.pid}.tmp`
     writeFileSync(tmp, JSON.stringify(next, null, 1))
     renameSync(tmp, this.settingsFile)
-    return next
+    return { ...next, ...this.processPorts }
   }
 
   // ---- server ---------------------------------------------------------------

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { StudioError } from '../../shared/contract'
 import { outputSettingsSchema, type OutputSettings } from '../../shared/contract/outputs'
 import { CopyTap, hlsArgs, recordArgs } from './copy-tap'
+import { RECORDING_FILE, finishRecordings } from './recording-files'
 import type { OnAirLogger } from './redact-log'
 import type { OutputSnapshot } from './snapshot'
 import type { AirState } from './state'
@@ -111,8 +112,6 @@ function listFiles(dir: string, pattern: RegExp): FileInfo[] {
   return out.sort((a, b) => a.name.localeCompare(b.name))
 }
 
-const RECORDING_FILE = /^\d{8}T\d{6}Z\.ts$/
-
 /**
  * Removes the oldest recordings first until the channel's folder is under its size
  * limit and nothing is older than the age limit. The newest file (being written)
@@ -201,11 +200,15 @@ export class ChannelOutputs {
     }
     const dir = recordingsDir(this.deps.dataDir, c.stream)
     if (s.record && !c.rec) {
+      // What an earlier run of this channel left unfinished (a crash, a kill) goes first.
+      await this.finish(c.stream)
+      if (c.rec || this.channels.get(c.channelId) !== c) return
       c.rec = new CopyTap({
         name: `recording ${c.stream}`,
         args: () =>
           recordArgs(this.tapUrl(c, 'recording'), dir, this.settings.get(c.channelId).recordSegmentMinutes * 60),
         prepare: () => mkdirSync(dir, { recursive: true }),
+        afterExit: () => this.finish(c.stream),
         log: this.deps.log,
         onState: (ch) => this.deps.onState(c.channelId, 'recording', ch.to, ch.message)
       })
@@ -220,6 +223,16 @@ export class ChannelOutputs {
       await tap.stop()
     }
     if (c.rec) this.prune(c)
+  }
+
+  /** Removes the empty or undecodable file a stop, crash or restart of the recorder left. */
+  private async finish(stream: string): Promise<void> {
+    const removed = await finishRecordings(recordingsDir(this.deps.dataDir, stream))
+    if (removed.length)
+      this.deps.log(
+        'info',
+        `[recording ${stream}] removed unfinished file(s) ${removed.join(', ')} (nothing decodable)`
+      )
   }
 
   prune(c: { channelId: number; stream: string }): string[] {

@@ -267,11 +267,17 @@ export const libraryCalls = {
         channel: z.string().optional(),
         paths: z.array(z.string().min(1)).min(1, 'give at least one file').max(500),
         approved: z.boolean().optional(),
+        /** The clip's title (its prompt field); the file's name when absent. Only with one file. */
+        title: z.string().trim().min(1).max(4000).optional(),
         /** Chosen by the caller so it can match the progress events of THIS import (made up when absent). */
         requestId: z.string().min(1).max(100).optional()
       })
       .strict()
-      .refine((v) => v.channelId !== undefined || v.channel !== undefined, 'give a channelId or a channel name'),
+      .refine((v) => v.channelId !== undefined || v.channel !== undefined, 'give a channelId or a channel name')
+      .refine(
+        (v) => v.title === undefined || v.paths.length === 1,
+        'a title names one file: import the files one by one'
+      ),
     z.object({ results: z.array(importResultSchema), requestId: z.string() }),
     'Import video files into a channel, conformed to its house format; one result per file.'
   ),

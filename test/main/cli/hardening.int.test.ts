@@ -35,7 +35,8 @@ describe('webtv CLI hardening', () => {
     const file = process.platform === 'win32' ? plain : evil
     r = await webtv('import', '--channel', 'Esc', file)
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout.trim().split('\n')).toHaveLength(1)
+    // The result line, then where the clip is (the library, not the timeline).
+    expect(r.stdout.trim().split('\n')).toHaveLength(2)
     expect(hasEscapes(r.stdout + r.stderr)).toBe(false)
     expect(r.stdout).toContain('evil\\n[2] ok    forged.mp4 → shot 99\\e]0;pwned\\x07\\e[2J.mp4')
     r = await webtv('shots', '--channel', 'Esc')

@@ -72,7 +72,7 @@ describe('webtv channel / import / shots / playlist', () => {
     r = await webtv('playlist', '--json', '--channel', name)
     const pl = JSON.parse(r.stdout) as { items: Array<{ itemId: number; position: number; tsPath: string }> }
     expect(pl.items.map((i) => i.position)).toEqual([0, 1])
-    r = await webtv('playlist', 'move', '--channel', name, String(pl.items[1]!.itemId), '0')
+    r = await webtv('playlist', 'move', '--channel', name, String(pl.items[1]!.itemId), '1')
     expect(r.code, r.stderr).toBe(0)
     r = await webtv('playlist', 'remove', '--channel', name, '99999')
     expect(r.code).toBe(2)

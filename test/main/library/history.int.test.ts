@@ -195,10 +195,11 @@ describe('undo/redo of timeline edits', () => {
     expect(await order(again, channelId)).toEqual(shotIds)
   })
 
-  it('refuses an undo whose timeline the real `webtv` CLI changed meanwhile, and does not record the CLI edit', async () => {
+  it('records an edit typed at the real `webtv` CLI as a step of the same history: `webtv undo` reverses it', async () => {
     const s = await studio()
     const { channelId, shotIds, itemIds } = await channelWithTimeline(s, 'Shared', 3)
     await callCore(s.core, 'library.playlist.move', { itemId: itemIds[0]!, toPosition: 2 })
+    const afterStudioMove = await order(s, channelId)
     const h = await callCore(s.core, 'history.get', { channelId })
 
     const cli = await runWebtv([
@@ -212,17 +213,21 @@ describe('undo/redo of timeline edits', () => {
       s.dir
     ])
     expect(cli.code, cli.stderr).toBe(0)
-    const now = await order(s, channelId)
-    // The CLI's edit is not a step of the studio's history…
-    expect(await callCore(s.core, 'history.get', { channelId })).toEqual(h)
-    // …and the studio's undo does not run over it.
-    const err = await refused(callCore(s.core, 'history.undo', { channelId }))
-    expect(err.code).toBe('conflict')
-    expect(err.message).toBe(
-      `Can't undo move of Shot ${shotIds[0]}: the timeline of "Shared" was changed elsewhere since (its order changed). Nothing was changed.`
-    )
-    expect(await order(s, channelId)).toEqual(now)
+    expect(await order(s, channelId)).not.toEqual(afterStudioMove)
+    // The CLI's edit is the newest step, seen by the studio too…
+    const withCli = await callCore(s.core, 'history.get', { channelId })
+    expect(withCli.undoCount).toBe(h.undoCount + 1)
+    expect(withCli.undo!.label).toBe(`move of Shot ${shotIds[1]}`)
+    // …and `webtv undo` (another one-off process) moves it back.
+    const undo = await runWebtv(['undo', '--channel', 'Shared', '--data-dir', s.dir])
+    expect(undo.code, undo.stderr).toBe(0)
+    expect(undo.stdout).toContain(`Undid ${withCli.undo!.label}.`)
+    expect(await order(s, channelId)).toEqual(afterStudioMove)
+    // The studio's own step is next, as before the CLI edit.
     expect((await callCore(s.core, 'history.get', { channelId })).undo?.id).toBe(h.undo!.id)
+    const redo = await runWebtv(['redo', '--channel', 'Shared', '--data-dir', s.dir])
+    expect(redo.code, redo.stderr).toBe(0)
+    expect(await order(s, channelId)).not.toEqual(afterStudioMove)
   })
 
   it("`webtv history`, `undo` and `redo` take the studio's steps from the command line, refused alike", async () => {

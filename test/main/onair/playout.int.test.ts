@@ -164,7 +164,7 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     //    The CLI takes a few seconds to start, so the check is: every pick after it
     //    finished follows the new timeline, and the new clip airs within one loop.
     const cli = await runWebtv(
-      ['playlist', 'add', '--channel', 'Edits Test', '--at', '0', String(shotByFrames.get(39)!), '--data-dir', tmp.dir],
+      ['playlist', 'add', '--channel', 'Edits Test', '--at', '1', String(shotByFrames.get(39)!), '--data-dir', tmp.dir],
       {
         timeoutMs: 60_000
       }
