@@ -210,7 +210,7 @@ export const shotsCommand: CliCommand = {
         if (s.mediaMissing) ctx.io.out(`        media missing: ${abs(s.mp4Path) ?? '(no file)'} is gone or empty`)
         if (s.error) ctx.io.out(`        error: ${printable(s.error)}`)
       }
-      ctx.io.out(`${page.shots.length} of ${page.total} shown.`)
+      ctx.io.out(`${page.shots.length} of ${page.total}${page.totalCapped ? '+' : ''} shown.`)
       return 0
     })
   }

@@ -69,8 +69,8 @@ export function takeDto(t: Take): TakeDto {
 }
 
 export function playlistDto(lib: Library, channelId: number): PlaylistDto {
-  const { revision, items } = lib.readPlaylist(channelId)
-  const rel = (p: string | null): string | null => (p === null ? null : lib.relPath(p))
+  // Stored paths are already data-folder-relative: no resolve/relative per item (seconds at 30,000 items).
+  const { revision, items } = lib.readPlaylistRelative(channelId)
   return {
     channelId,
     revision,
@@ -81,9 +81,9 @@ export function playlistDto(lib: Library, channelId: number): PlaylistDto {
       status: i.status,
       approved: i.approved,
       durationMs: i.durationMs,
-      mp4Path: rel(i.mp4Path),
-      tsPath: rel(i.tsPath),
-      posterPath: rel(i.posterPath),
+      mp4Path: i.mp4Path,
+      tsPath: i.tsPath,
+      posterPath: i.posterPath,
       prompt: i.prompt
     }))
   }

@@ -125,8 +125,8 @@ export const libraryFeature: Feature = (ctx) => {
     },
     'library.shots.list': (q) => {
       lib.getChannel(q.channelId)
-      const { shots, total } = lib.listShots(q)
-      return { shots: shots.map(shotDto), total }
+      const { shots, total, totalCapped } = lib.listShots(q)
+      return { shots: shots.map(shotDto), total, totalCapped }
     },
     'library.shots.get': ({ id }) => shotDto(lib.getShot(id)),
     'library.shots.update': ({ id, ...patch }) =>

@@ -164,6 +164,7 @@ export class Library {
   playlistRevision: Playlist['playlistRevision'] = (channelId) => this.playlist.playlistRevision(channelId)
   listPlaylist: Playlist['listPlaylist'] = (channelId) => this.playlist.listPlaylist(channelId)
   readPlaylist: Playlist['readPlaylist'] = (channelId) => this.playlist.readPlaylist(channelId)
+  readPlaylistRelative: Playlist['readPlaylistRelative'] = (channelId) => this.playlist.readPlaylistRelative(channelId)
   addToPlaylist: Playlist['addToPlaylist'] = (channelId, shotIds, at) =>
     this.playlist.addToPlaylist(channelId, shotIds, at)
   movePlaylistItem: Playlist['movePlaylistItem'] = (itemId, to) => this.playlist.movePlaylistItem(itemId, to)

@@ -37,12 +37,23 @@ export class Playlist {
     return row ? { shotId: row.shot_id, takeId: row.take_id } : null
   }
 
-  /** Rewrite positions to 0..n-1 in the given order (inside a transaction). */
+  /** Rewrite positions to 0..n-1 in the given order (inside a transaction), touching only the rows that move. */
   renumber(channelId: number, ids: number[]): void {
-    // Move everything out of the way first: UNIQUE(channel_id, position) is checked row by row.
-    this.store.db.prepare('UPDATE playlist_items SET position = -1 - position WHERE channel_id = ?').run(channelId)
+    const now = new Map(
+      (
+        this.store.db.prepare('SELECT id, position FROM playlist_items WHERE channel_id = ?').all(channelId) as Array<{
+          id: number
+          position: number
+        }>
+      ).map((r) => [r.id, r.position])
+    )
+    // A move or an append changes a few positions of a long playlist: rewriting all 30,000 took seconds.
+    const moved = ids.flatMap((id, i) => (now.get(id) === i ? [] : [{ id, i }]))
+    // Out of the way first (UNIQUE(channel_id, position) is checked row by row): -1-k is below every
+    // position kept and above the temporary ones addToPlaylist gives new rows.
     const set = this.store.db.prepare('UPDATE playlist_items SET position = ? WHERE id = ?')
-    ids.forEach((id, i) => set.run(i, id))
+    moved.forEach((m, k) => set.run(-1 - k, m.id))
+    for (const m of moved) set.run(m.i, m.id)
     this.bumpPlaylist(channelId)
   }
 
@@ -67,8 +78,20 @@ export class Playlist {
     return this.readPlaylist(channelId).items
   }
 
-  /** The playlist and its revision, read in one snapshot. */
+  /** The playlist and its revision, read in one snapshot (media paths absolute: what the playout opens). */
   readPlaylist(channelId: number): { revision: number; items: PlaylistItem[] } {
+    return this.readWith(channelId, (rel) => this.store.abs(rel))
+  }
+
+  /** The same, with the stored data-folder-relative paths (what the contract carries: no path work per item). */
+  readPlaylistRelative(channelId: number): { revision: number; items: PlaylistItem[] } {
+    return this.readWith(channelId, (rel) => rel)
+  }
+
+  private readWith(
+    channelId: number,
+    path: (rel: string | null) => string | null
+  ): { revision: number; items: PlaylistItem[] } {
     return this.store.db.transaction(() => {
       const channel = this.store.getChannel(channelId)
       const rows = this.store.db
@@ -97,9 +120,9 @@ export class Playlist {
         approved: r.approved === 1,
         airable: r.status === 'ready' && r.approved === 1 && r.format_rev === channel.formatRev,
         durationMs: r.duration_ms,
-        tsPath: this.store.abs(r.ts_path),
-        mp4Path: this.store.abs(r.mp4_path),
-        posterPath: this.store.abs(r.poster_path),
+        tsPath: path(r.ts_path),
+        mp4Path: path(r.mp4_path),
+        posterPath: path(r.poster_path),
         prompt: r.prompt
       }))
       return { revision: channel.playlistRevision, items }

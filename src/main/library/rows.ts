@@ -157,6 +157,8 @@ export interface ListShotsQuery {
   search?: string | undefined
   limit?: number | undefined
   offset?: number | undefined
+  /** Keyset paging: the page of shots older than this id (instead of offset). */
+  beforeId?: number | undefined
 }
 
 export interface LibraryChange {

@@ -4,6 +4,16 @@ import type { LibraryStore } from './store'
 import type { MediaTrash, TrashMove } from './trash'
 import type { Playlist } from './playlist'
 
+/** A search's total is counted up to this many matches (more: `totalCapped`, "1000+"). */
+export const SEARCH_COUNT_CAP = 1000
+
+/** The named parameters a statement does not use (better-sqlite3 refuses unknown ones). */
+function stripUnused(params: Record<string, unknown>, names: string[]): Record<string, unknown> {
+  const out = { ...params }
+  for (const n of names) delete out[n]
+  return out
+}
+
 /** A channel's shots: create, list and search, edit, fail, delete (their unused media to the trash). */
 export class Shots {
   constructor(
@@ -52,7 +62,7 @@ export class Shots {
     return row.n
   }
 
-  listShots(q: ListShotsQuery): { shots: Shot[]; total: number } {
+  listShots(q: ListShotsQuery): { shots: Shot[]; total: number; totalCapped: boolean } {
     const where = ['s.channel_id = @channelId']
     const params: Record<string, unknown> = { channelId: q.channelId, limit: q.limit ?? 50, offset: q.offset ?? 0 }
     if (q.status !== undefined) {
@@ -69,23 +79,38 @@ export class Shots {
     }
     let from = 'shots s'
     let order = 's.id'
+    let countCap: number | null = null
     if (q.search !== undefined && q.search.trim() !== '') {
       const match = ftsQuery(q.search)
-      if (match === null) return { shots: [], total: 0 }
-      // Driving the query from the FTS index (rowid order) is ~5x faster than `id IN (MATCH …)` at 100k rows.
-      from = 'shots_fts f JOIN shots s ON s.id = f.rowid'
+      if (match === null) return { shots: [], total: 0, totalCapped: false }
+      // The FTS index drives (rowid order, newest first), each match looked up in shots by primary key:
+      // CROSS JOIN keeps that order whatever the planner's statistics say.
+      from = 'shots_fts f CROSS JOIN shots s ON s.id = f.rowid'
       order = 'f.rowid'
       where.unshift('shots_fts MATCH @match')
       params.match = match
+      // Counting every match costs one row lookup each (200 ms for "whale" at a million shots):
+      // a search counts up to a cap and says so.
+      countCap = SEARCH_COUNT_CAP
     }
     const cond = where.join(' AND ')
+    // Keyset paging: "older than this id" reads one page whatever its depth (OFFSET walks every row before it).
+    const keyset = q.beforeId !== undefined ? ` AND ${order} < @beforeId` : ''
+    if (q.beforeId !== undefined) params.beforeId = q.beforeId
     const rows = this.store.db
-      .prepare(`SELECT s.* FROM ${from} WHERE ${cond} ORDER BY ${order} DESC LIMIT @limit OFFSET @offset`)
-      .all(params) as ShotRow[]
-    const { total } = this.store.db.prepare(`SELECT COUNT(*) AS total FROM ${from} WHERE ${cond}`).get(params) as {
+      .prepare(
+        `SELECT s.* FROM ${from} WHERE ${cond}${keyset} ORDER BY ${order} DESC LIMIT @limit${q.beforeId !== undefined ? '' : ' OFFSET @offset'}`
+      )
+      .all(q.beforeId !== undefined ? stripUnused(params, ['offset']) : params) as ShotRow[]
+    const countSql =
+      countCap === null
+        ? `SELECT COUNT(*) AS total FROM ${from} WHERE ${cond}`
+        : `SELECT COUNT(*) AS total FROM (SELECT 1 FROM ${from} WHERE ${cond} LIMIT ${countCap + 1})`
+    const { total } = this.store.db.prepare(countSql).get(stripUnused(params, ['limit', 'offset', 'beforeId'])) as {
       total: number
     }
-    return { shots: rows.map((r) => shotFromRow(r)), total }
+    const capped = countCap !== null && total > countCap
+    return { shots: rows.map((r) => shotFromRow(r)), total: capped ? countCap! : total, totalCapped: capped }
   }
 
   updateShot(

@@ -53,6 +53,8 @@ interface ChannelRun {
   playout: ChannelPlayout
   relays: Map<string, RelayRun>
   stats: NodeJS.Timeout | null
+  /** Stops telling the playout about timeline edits. */
+  unwatch: () => void
 }
 
 export interface ChannelObservation {
@@ -318,7 +320,18 @@ export class OnAirEngine {
           at: Date.now()
         })
     })
-    const run: ChannelRun = { channel, stream, playout, relays: new Map(), stats: null }
+    // "Next" follows edits by event: the library's changes (this process's, and other processes' seen by
+    // the library feature's watcher) arrive on the bus; a file playlist says so itself.
+    const changed = (id: number | null): void => {
+      if (id === null || id === channelId) playout.timelineChanged()
+    }
+    const offBus = this.deps.bus.on('library.changed', (c) => changed(c.channelId))
+    const offSource = source.onChange?.(changed)
+    const unwatch = (): void => {
+      offBus()
+      offSource?.()
+    }
+    const run: ChannelRun = { channel, stream, playout, relays: new Map(), stats: null, unwatch }
     this.runs.set(channelId, run)
     // Make the slate before going live so an empty timeline airs at once.
     try {
@@ -327,6 +340,7 @@ export class OnAirEngine {
     } catch (err) {
       const message = this.redactor.text(err instanceof Error ? err.message : String(err))
       await playout.stop().catch(() => {})
+      unwatch()
       this.runs.delete(channelId)
       throw new StudioError('unavailable', `Channel "${channel.name}" could not go live: ${message}`)
     }
@@ -404,6 +418,7 @@ export class OnAirEngine {
       return this.status(channelId)
     }
     if (run.stats) clearInterval(run.stats)
+    run.unwatch()
     await Promise.all([...run.relays.values()].map((r) => r.relay.stop()))
     await run.playout.stop()
     this.runs.delete(channelId)

@@ -102,6 +102,8 @@ export class ChannelPlayout {
   private markEncoderReady: () => void = () => {}
   private stopping = false
   private cursor: AirCursor | null = null
+  /** "Next" as the timeline said it at the last change or boundary; undefined: to be read again. */
+  private nextFromTimeline: ClipRef | null | undefined = undefined
   private readonly queue: QueuedClip[] = []
   private lastProgress: EncoderProgress | null = null
   private prevProgress: { at: number; size: number } | null = null
@@ -149,8 +151,23 @@ export class ChannelPlayout {
   /** The clip already queued behind the one on air, or the one the timeline says comes next. */
   get next(): ClipRef | null {
     if (this.queue[1]) return this.queue[1].clip
-    const item = nextInOrder(this.safeAirable(), this.cursor)
-    return item ? this.clipOf(item) : null
+    // Read from the timeline once per change (an edit, a clip boundary), not at every status or stats tick.
+    if (this.nextFromTimeline === undefined) {
+      const item = nextInOrder(this.safeAirable(), this.cursor)
+      this.nextFromTimeline = item ? this.clipOf(item) : null
+    }
+    return this.nextFromTimeline
+  }
+
+  /** The timeline changed (an edit here or in another process): "next" is read again when it is next asked for. */
+  timelineChanged(): void {
+    this.nextFromTimeline = undefined
+  }
+
+  /** Where the last pick was; moving it is a clip boundary, so "next" is read again. */
+  private moveCursor(item: AirItem): void {
+    this.cursor = { itemId: item.itemId, position: item.position }
+    this.nextFromTimeline = undefined
   }
 
   stats(): PlayoutStats {
@@ -369,7 +386,7 @@ export class ChannelPlayout {
       const problem = item ? checkTsFile(item.tsPath) : null
       if (item && problem) {
         this.skip(item, problem)
-        this.cursor = { itemId: item.itemId, position: item.position }
+        this.moveCursor(item)
         skippedInRow.add(item.itemId)
         // Pick again at once, unless every airable item has failed: then the slate, not a spin.
         if (skippedInRow.size < 50) continue
@@ -391,7 +408,7 @@ export class ChannelPlayout {
       this.recordBoundary(clip)
       const result = await this.pump(enc, gen, path)
       if (result === 'read-error' && playable) this.skip(playable, 'the file could not be read to the end')
-      if (playable) this.cursor = { itemId: playable.itemId, position: playable.position }
+      if (playable) this.moveCursor(playable)
     }
   }
 

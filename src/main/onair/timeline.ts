@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  watch,
+  writeFileSync,
+  type FSWatcher
+} from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { DEFAULT_HOUSE_FORMAT, houseFormatSchema, type HouseFormat } from '../../shared/house-format'
 
@@ -35,6 +44,11 @@ export interface TimelineSource {
   airable(channelId: number): AirItem[]
   /** A clip could not be read: remember it so it is not picked again until fixed. */
   markUnplayable(channelId: number, itemId: number, reason: string): void
+  /**
+   * Calls back when a channel's timeline may have changed (null: any channel), for sources that know
+   * it themselves; returns the unsubscribe. (The library's edits come on the core's bus instead.)
+   */
+  onChange?(listener: (channelId: number | null) => void): () => void
 }
 
 /**
@@ -94,7 +108,42 @@ interface FileChannel {
 }
 
 export class FilePlaylistSource implements TimelineSource {
+  private readonly listeners = new Set<(channelId: number | null) => void>()
+  private watcher: FSWatcher | null = null
+
   constructor(readonly dir: string) {}
+
+  /** Writes through this object are told at once; a file replaced by another process, through a watch on the folder. */
+  onChange(listener: (channelId: number | null) => void): () => void {
+    this.listeners.add(listener)
+    if (!this.watcher) {
+      try {
+        mkdirSync(this.dir, { recursive: true })
+        this.watcher = watch(this.dir, (_, name) => {
+          const m = name ? /^channel-(\d+)\.json$/.exec(String(name)) : null
+          if (name && !m) return // a temp file being written: its rename reports the channel
+          this.emitChange(m ? Number(m[1]) : null)
+        })
+        this.watcher.on('error', () => this.stopWatching())
+        this.watcher.unref()
+      } catch {
+        /* no watch here: in-process writes still tell, and the feeder reads the file at every boundary */
+      }
+    }
+    return () => {
+      this.listeners.delete(listener)
+      if (this.listeners.size === 0) this.stopWatching()
+    }
+  }
+
+  private stopWatching(): void {
+    this.watcher?.close()
+    this.watcher = null
+  }
+
+  private emitChange(channelId: number | null): void {
+    for (const l of [...this.listeners]) l(channelId)
+  }
 
   private file(id: number): string {
     return join(this.dir, `channel-${id}.json`)
@@ -117,6 +166,7 @@ export class FilePlaylistSource implements TimelineSource {
     const tmp = `${f}.${process.pid}.tmp`
     writeFileSync(tmp, JSON.stringify(channel, null, 1))
     renameSync(tmp, f)
+    this.emitChange(channel.id)
   }
 
   getChannel(ref: { id?: number; name?: string }): AirChannel | null {

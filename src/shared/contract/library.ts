@@ -233,11 +233,18 @@ export const libraryCalls = {
         missing: z.boolean().optional(),
         search: z.string().max(500).optional(),
         limit: z.number().int().min(1).max(500).default(50),
-        offset: z.number().int().min(0).default(0)
+        offset: z.number().int().min(0).default(0),
+        /** Keyset paging: the page of shots older than this shot id (offset is then ignored); constant cost at any depth. */
+        beforeId: id.optional()
       })
       .strict(),
-    z.object({ shots: z.array(shotSchema), total: z.number().int() }),
-    "A page of a channel's shots, newest first; search is full text over prompts."
+    z.object({
+      shots: z.array(shotSchema),
+      total: z.number().int(),
+      /** A search counts its matches up to a cap: true when there are more than `total`. */
+      totalCapped: z.boolean()
+    }),
+    "A page of a channel's shots, newest first; search is full text over prompts (its total capped at 1,000)."
   ),
   'library.shots.get': call(z.object({ id }).strict(), shotSchema, 'One shot.'),
   'library.shots.update': call(

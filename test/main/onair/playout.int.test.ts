@@ -13,7 +13,7 @@ import type { EventPayload } from '../../../src/shared/contract'
 import { tempDir } from '../../helpers/tmp'
 import { runWebtv } from '../../helpers/cli'
 import { dtsReport, freePort, keyframeIntervals, startViewer, isRunning, type Viewer } from '../../fixtures/rtmp'
-import { ONAIR } from '../../../src/main/services'
+import { LIBRARY, ONAIR } from '../../../src/main/services'
 
 const FPS = DEFAULT_HOUSE_FORMAT.fps
 const FRAME_S = 1 / FPS
@@ -233,6 +233,34 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
       return
     }
     throw new Error('could not observe a stable clip on air')
+  })
+
+  it('learns "next" from edits and clip boundaries: asking for the status does not re-read the timeline', async () => {
+    const lib = core.services.get(LIBRARY)
+    const real = lib.listPlaylist
+    let reads = 0
+    // Counts the timeline reads (the real read still happens).
+    lib.listPlaylist = (id) => {
+      reads++
+      return real(id)
+    }
+    const queued = (): number => clipEvents.filter((e) => e.phase === 'queued').length
+    try {
+      const picksBefore = queued()
+      for (let i = 0; i < 50; i++) await callCore(core, 'onair.status', { channelId })
+      // The feeder reads once per pick, and "next" once after each boundary — never once per status (was 50).
+      expect(reads).toBeLessThanOrEqual(2 * (queued() - picksBefore) + 2)
+
+      // An edit is an event: "next" is read again once, however often the status is asked for after it.
+      const last = (await playlist()).items.at(-1)!
+      await callCore(core, 'library.playlist.move', { itemId: last.itemId, toPosition: last.position })
+      reads = 0
+      const picksAfterEdit = queued()
+      for (let i = 0; i < 50; i++) await callCore(core, 'onair.status', { channelId })
+      expect(reads).toBeLessThanOrEqual(2 * (queued() - picksAfterEdit) + 1)
+    } finally {
+      lib.listPlaylist = real
+    }
   })
 
   it('restarts a killed playout ffmpeg and the local viewer keeps receiving, DTS still monotonic', async () => {

@@ -38,6 +38,7 @@ export function LibraryPanel() {
   const search = useLibrary((s) => s.search)
   const status = useLibrary((s) => s.status)
   const total = useLibrary((s) => s.total)
+  const totalCapped = useLibrary((s) => s.totalCapped)
   const error = useLibrary((s) => s.error)
   const setSearch = useLibrary((s) => s.setSearch)
   const setStatus = useLibrary((s) => s.setStatus)
@@ -78,7 +79,7 @@ export function LibraryPanel() {
       <div className="panel-head">
         <h2>Library</h2>
         <span className="muted" data-testid="library-total">
-          {total === null ? '' : `${total} shot${total === 1 ? '' : 's'}`}
+          {total === null ? '' : `${total}${totalCapped ? '+' : ''} shot${total === 1 && !totalCapped ? '' : 's'}`}
         </span>
         <button type="button" className="btn primary" disabled={!channel} onClick={() => fileInput.current?.click()}>
           Import…

@@ -32,6 +32,8 @@ interface LibraryStore {
   search: string
   status: StatusFilter
   total: number | null
+  /** A search found more than `total` (its count stops at a cap): shown as "1000+". */
+  totalCapped: boolean
   pages: Record<number, ShotDto[]>
   /** Bumped whenever the query changes so late answers to an old query are dropped. */
   queryId: number
@@ -92,10 +94,11 @@ export const useLibrary = create<LibraryStore>((set, get) => {
     inflight.add(key)
     const qid = s.queryId
     try {
-      const { shots, total } = await getClient().bridge.invoke('library.shots.list', queryInput(s, page))
+      const { shots, total, totalCapped } = await getClient().bridge.invoke('library.shots.list', queryInput(s, page))
       if (get().queryId !== qid) return
       set((st) => ({
         total,
+        totalCapped,
         pages: replace ? { ...st.pages, [page]: shots } : { ...st.pages, [page]: shots },
         error: null
       }))
@@ -117,6 +120,7 @@ export const useLibrary = create<LibraryStore>((set, get) => {
     search: '',
     status: 'all',
     total: null,
+    totalCapped: false,
     pages: {},
     queryId: 0,
     error: null,
