@@ -1,3 +1,4 @@
+import { captionsOf, type ShotSound } from '../show/sound'
 /**
  * A channel's look (loudness, logo, AI label, lower third, dips): validating a
  * change, importing the logo into the data folder, and resolving the look for
@@ -191,6 +192,8 @@ export interface ClipFacts {
   backend: string | null
   prompt: string
   title?: string | undefined
+  /** The shot's line, narration and music (show/sound.ts): mixed, captioned and keyed into the media. */
+  sound?: ShotSound | null | undefined
 }
 
 /** A shot's title: its own, else the first sentence of its prompt, kept short. */
@@ -209,14 +212,16 @@ export function clipLook(look: ChannelLook, dataDir: string, facts: ClipFacts): 
     label: look.aiLabel.enabled && generated ? { text: look.aiLabel.text, position: look.aiLabel.position } : undefined,
     lowerThird:
       look.lowerThird.enabled && lowerText ? { text: lowerText, seconds: look.lowerThird.seconds } : undefined,
-    dipSeconds: look.dipSeconds
+    dipSeconds: look.dipSeconds,
+    captions: captionsOf(facts.sound ?? null, look)
   }
 }
 
 /** What the media key depends on: the clip's look with files named by content, not location. */
 export function clipLookKey(look: ChannelLook, facts: ClipFacts): string {
   const c = clipLook({ ...look, logo: look.logo }, '', facts)
-  return JSON.stringify({ ...c, logo: look.logo ?? null })
+  // The narration and music files are named by content (voice/<sha>.wav), so their names key the media.
+  return JSON.stringify({ ...c, logo: look.logo ?? null, sound: facts.sound ?? null, mix: look.mix ?? null })
 }
 
 /** What `renderLookPreview` made: a PNG in the data folder (served as media), from which shot. */
