@@ -10,6 +10,7 @@ import { asGenerationError, GenerationError } from './errors'
 import { probeDuration } from './ffmpeg-step'
 import { backoffDelay } from '../core/backoff'
 import { muxSegment, planSegments, shapeTrack, type Segment } from './music-bed'
+import { layMusicUnder } from '../show/sound'
 import { COMFYUI_TOKEN_SECRET, FAL_KEY_SECRET, getBackends, HF_TOKEN_SECRET } from './settings'
 import { EndpointDownError } from './comfyui/errors'
 import { EndpointPool } from './comfyui/pool'
@@ -723,7 +724,13 @@ export class GenerationWorkers {
       const music = this.musicJobOf(job)
       const mp = music ? (JSON.parse(music.payload_json) as MusicPayload & { segments?: Segment[] }) : undefined
       const segment = mp?.segments?.find((s) => s.jobId === job.id)
-      if (music?.state === 'ready' && mp?.track && segment) {
+      // A narrated shot gets its segment in its sound instead: the conform ducks it under the line (show/sound.ts).
+      if (
+        music?.state === 'ready' &&
+        mp?.track &&
+        segment &&
+        !layMusicUnder(lib.db, job.shot_id, mp.track, segment.offset)
+      ) {
         if (!p.art.muxed || !existsSync(this.abs(p.art.muxed))) {
           this.change(store.update(job.id, { step: 'laying music', progress: 0 }))
           const dir = this.stepDir(job.id, 'mux')

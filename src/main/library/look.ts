@@ -1,3 +1,4 @@
+import { DEFAULT_MIX_LEVELS } from '../sound/mix'
 import { captionsOf, type ShotSound } from '../show/sound'
 /**
  * A channel's look (loudness, logo, AI label, lower third, dips): validating a
@@ -33,6 +34,15 @@ export interface LookPatch {
   lowerThird?:
     { enabled?: boolean | undefined; source?: 'title' | 'prompt' | undefined; seconds?: number | undefined } | undefined
   dipSeconds?: number | undefined
+  captions?: 'off' | 'burned' | undefined
+  mix?:
+    | {
+        speechDb?: number | undefined
+        modelDb?: number | undefined
+        effectDb?: number | undefined
+        musicDb?: number | undefined
+      }
+    | undefined
 }
 
 export const LOGO_MAX_BYTES = 4 * 1024 * 1024
@@ -175,6 +185,13 @@ export async function applyLookPatch(dataDir: string, current: ChannelLook, patc
       ...Object.fromEntries(Object.entries(patch.lowerThird).filter(([, v]) => v !== undefined))
     }
   if (patch.dipSeconds !== undefined) next.dipSeconds = patch.dipSeconds
+  if (patch.captions !== undefined) next.captions = patch.captions
+  if (patch.mix)
+    next.mix = {
+      ...DEFAULT_MIX_LEVELS,
+      ...(next.mix ?? {}),
+      ...Object.fromEntries(Object.entries(patch.mix).filter(([, v]) => v !== undefined))
+    }
   const parsed = channelLookSchema.safeParse(next)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { z } from 'zod'
 import type { ChannelLook } from '../../shared/channel-look'
@@ -45,4 +46,21 @@ export function clipSoundOf(sound: ShotSound | null, dataDir: string, look: Chan
 /** The captions to burn, when the channel burns them and the shot speaks. */
 export function captionsOf(sound: ShotSound | null, look: ChannelLook): Cue[] | undefined {
   return look.captions === 'burned' && sound?.narration?.cues.length ? sound.narration.cues : undefined
+}
+
+/**
+ * Put the sequence's music segment into a narrated shot's sound (data-folder-relative
+ * track, offset in seconds). Returns false for a shot without sound: the caller lays
+ * the music under the clip itself, as before.
+ */
+export function layMusicUnder(db: Database.Database, shotId: number, track: string, offsetSec: number): boolean {
+  const row = db.prepare('SELECT sound_json FROM shots WHERE id = ?').get(shotId) as
+    { sound_json: string | null } | undefined
+  const sound = parseShotSound(row?.sound_json)
+  if (!sound) return false
+  db.prepare('UPDATE shots SET sound_json = ? WHERE id = ?').run(
+    JSON.stringify({ ...sound, music: { file: track, offsetSec } }),
+    shotId
+  )
+  return true
 }
