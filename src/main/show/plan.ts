@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import type { z } from 'zod'
 
 /**
  * A show is data: a bible (setting, recurring characters with fixed looks and
