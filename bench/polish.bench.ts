@@ -23,7 +23,7 @@ import { toolPath } from '../src/main/media/ffmpeg-path'
 import { DEFAULT_HOUSE_FORMAT } from '../src/shared/house-format'
 
 /** CPU time (user+system, s) of this process's finished children. Linux: /proc; elsewhere null. */
-function childrenCpuSeconds(): number | null {
+export function childrenCpuSeconds(): number | null {
   try {
     const stat = readFileSync('/proc/self/stat', 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')

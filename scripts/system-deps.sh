@@ -1,15 +1,15 @@
 #!/bin/sh
 # The system packages the studio needs, with apt-get (Debian, Ubuntu), for the
 # README's commands and CI alike:
-#   sh scripts/system-deps.sh demo   ffmpeg and a caption font (the headless demo)
-#   sh scripts/system-deps.sh test   also Chromium, a caption font and nginx-rtmp (npm test)
+#   sh scripts/system-deps.sh demo   ffmpeg, a caption font and espeak-ng (the offline voice; run as a program)
+#   sh scripts/system-deps.sh test   also Chromium and nginx-rtmp (npm test)
 # Works as root without sudo (containers, fresh servers) and as a user with sudo.
 # Nothing is installed when every package is already there, so a re-run needs no root.
 set -eu
 
 case "${1:-}" in
-  demo) PACKAGES="ffmpeg fonts-dejavu-core" ;;
-  test) PACKAGES="ffmpeg chromium fonts-dejavu-core nginx libnginx-mod-rtmp" ;;
+  demo) PACKAGES="ffmpeg fonts-dejavu-core espeak-ng" ;;
+  test) PACKAGES="ffmpeg chromium fonts-dejavu-core espeak-ng nginx libnginx-mod-rtmp" ;;
   *)
     echo "usage: sh scripts/system-deps.sh demo|test" >&2
     exit 2

@@ -13,6 +13,7 @@ import { onairFeature } from './onair/feature'
 import { outputsFeature } from './onair/outputs-feature'
 import { notificationsFeature } from './notifications/feature'
 import { firstRunFeature } from './firstrun/feature'
+import { showFeature } from './show/feature'
 
 /** Every feature, in start-up order: a feature may use the services of those before it. */
 export const studioFeatures: readonly Feature[] = [
@@ -20,6 +21,7 @@ export const studioFeatures: readonly Feature[] = [
   appFeature,
   libraryFeature,
   generationFeature,
+  showFeature,
   onairFeature,
   outputsFeature,
   notificationsFeature,
@@ -34,7 +36,8 @@ export {
   onairFeature,
   outputsFeature,
   notificationsFeature,
-  firstRunFeature
+  firstRunFeature,
+  showFeature
 }
 
 export function openStudio(opts: CoreOptions, features: readonly Feature[] = studioFeatures): Promise<Core> {

@@ -62,7 +62,19 @@ export const channelLookSchema = z
       })
       .strict(),
     /** Fade from and to black (and audio fade in/out) at each clip's head and tail; 0 = hard cuts. */
-    dipSeconds: z.number().min(0).max(2)
+    dipSeconds: z.number().min(0).max(2),
+    /** Captions of narrated shots: off, or burned into the picture at conform. Absent = off. */
+    captions: z.enum(['off', 'burned']).optional(),
+    /** Levels of the mix at conform, dB (absent = the defaults: speech 0, model audio −6, effects −8, music −8). */
+    mix: z
+      .object({
+        speechDb: z.number().min(-40).max(12),
+        modelDb: z.number().min(-40).max(12),
+        effectDb: z.number().min(-40).max(12),
+        musicDb: z.number().min(-40).max(12)
+      })
+      .strict()
+      .optional()
   })
   .strict()
 export type ChannelLook = z.infer<typeof channelLookSchema>

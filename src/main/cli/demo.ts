@@ -75,25 +75,6 @@ export const demoCommand: CliCommand = {
         })
       }
 
-      // 2. Shots: written by the template writer, rendered by the offline generator.
-      //    A rerun on the same data folder reuses what the first run made.
-      const { total } = await callCore(core, 'library.shots.list', { channelId: channel.id, limit: 1 })
-      if (total < count) {
-        const plan = await callCore(core, 'generation.write', {
-          channelId: channel.id,
-          theme,
-          count: count - total,
-          writer: 'template'
-        })
-        const queued = await callCore(core, 'generation.enqueue', {
-          channelId: channel.id,
-          theme,
-          shots: plan.shots.map((s) => ({ prompt: s.prompt })),
-          backend: 'offline',
-          requestId: `demo-${channel.id}-${total}`
-        })
-        io.out(`Generating ${queued.jobIds.length} job(s) with the offline generator…`)
-      }
       let lastLine = ''
       unsubscribe.push(
         core.bus.on('generation.job', (j) => {
@@ -121,6 +102,31 @@ export const demoCommand: CliCommand = {
       io.out(`  Studio:   ${server.url}`)
       io.out(`  Watch:    ${server.watchUrl}`)
       io.out(durationS ? `Airing for ${durationS} s (Ctrl-C stops sooner).` : 'Press Ctrl-C to stop.')
+
+      // 5. A narrated sequence (after going live: speaking the lines takes a moment, the slate airs meanwhile): the template writer plans a show (bible, lines), the offline
+      //    voice speaks the lines, the offline generator renders the shots, and the conform
+      //    mixes speech over the music bed and burns in the captions. A rerun on the same
+      //    data folder reuses what the first run made.
+      const { total } = await callCore(core, 'library.shots.list', { channelId: channel.id, limit: 1 })
+      if (total < count) {
+        if (channel.look.captions !== 'burned')
+          await callCore(core, 'library.channels.update', { id: channel.id, look: { captions: 'burned' } })
+        const show = await callCore(core, 'show.write', {
+          channelId: channel.id,
+          theme,
+          sequences: 1,
+          shotsPerSequence: count - total,
+          writer: 'template'
+        })
+        const planned = show.sequences[0]!
+        io.out(
+          `Show plan: "${planned.title}", ${planned.shots.length} shot(s), ${planned.shots.filter((s) => s.line).length} with a narrator line.`
+        )
+        const produced = await callCore(core, 'show.produce', { channelId: channel.id, id: planned.id })
+        if (produced.voiceWarning) io.out(`No offline voice: ${produced.voiceWarning}`)
+        else io.out(`Narrated ${produced.narrated} line(s) with the offline voice; captions are burned in.`)
+        io.out(`Generating ${produced.jobIds.length} job(s) with the offline generator…`)
+      }
 
       await new Promise<void>((resolve) => {
         const timer = durationS ? setTimeout(resolve, durationS * 1000) : undefined

@@ -9,6 +9,7 @@ import { demoCommand } from './demo'
 import { destinationsCommand } from './destination-commands'
 import { comfyCommand } from './comfy-commands'
 import { statusCommands } from './status-commands'
+import { showCommand } from './show-commands'
 
 /** Every `webtv` subcommand, in the order `webtv --help` lists them. Features append theirs. */
 export const commands: CliCommand[] = [
@@ -18,6 +19,7 @@ export const commands: CliCommand[] = [
   ...libraryCommands,
   ...historyCommands,
   ...generationCommands,
+  showCommand,
   comfyCommand,
   ...onairCommands,
   destinationsCommand,

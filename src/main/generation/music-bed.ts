@@ -1,4 +1,5 @@
 import { runFfmpegStep } from './ffmpeg-step'
+import { probe } from '../media/probe'
 
 /**
  * Music per sequence: ONE track as long as the whole sequence, faded in at its
@@ -56,7 +57,11 @@ export async function shapeTrack(raw: string, out: string, total: number, signal
   )
 }
 
-/** Put the segment [offset, offset+duration) of the track under the clip (video copied, not re-encoded). */
+/**
+ * Put the segment [offset, offset+duration) of the track under the clip (video copied,
+ * not re-encoded). The clip's own audio (what the video model made with the picture)
+ * is kept, mixed over the music; a clip without audio gets the music alone.
+ */
 export async function muxSegment(
   video: string,
   track: string,
@@ -64,6 +69,19 @@ export async function muxSegment(
   out: string,
   signal: AbortSignal
 ): Promise<void> {
+  const info = await probe(video, signal)
+  const stereo = 'aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo'
+  const audio = info.audio
+    ? [
+        '-filter_complex',
+        `[0:a:0]asetpts=PTS-STARTPTS,${stereo}[own];[1:a:0]${stereo},volume=${MUSIC_UNDER_MODEL_DB}dB[bed];` +
+          '[own][bed]amix=inputs=2:duration=longest:normalize=0[a]',
+        '-map',
+        '0:v:0',
+        '-map',
+        '[a]'
+      ]
+    : ['-map', '0:v:0', '-map', '1:a:0']
   await runFfmpegStep(
     [
       '-i',
@@ -74,10 +92,7 @@ export async function muxSegment(
       segment.duration.toFixed(3),
       '-i',
       track,
-      '-map',
-      '0:v:0',
-      '-map',
-      '1:a:0',
+      ...audio,
       '-c:v',
       'copy',
       '-c:a',
@@ -95,3 +110,6 @@ export async function muxSegment(
     { signal }
   )
 }
+
+/** The music under a clip that has its own sound, dB. */
+export const MUSIC_UNDER_MODEL_DB = -8

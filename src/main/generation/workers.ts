@@ -11,6 +11,7 @@ import { probeDuration } from './ffmpeg-step'
 import { backoffDelay } from '../core/backoff'
 import { muxSegment, planSegments, shapeTrack, type Segment } from './music-bed'
 import { getBackends } from './settings'
+import { layMusicUnder } from '../show/sound'
 import { EndpointPool } from './comfyui/pool'
 import { comfyToken } from './comfyui/backend'
 import { continuitySource, lastFrame } from './comfyui/continuity'
@@ -631,7 +632,13 @@ export class GenerationWorkers {
       const music = this.musicJobOf(job)
       const mp = music ? (JSON.parse(music.payload_json) as MusicPayload & { segments?: Segment[] }) : undefined
       const segment = mp?.segments?.find((s) => s.jobId === job.id)
-      if (music?.state === 'ready' && mp?.track && segment) {
+      // A narrated shot gets its segment in its sound instead: the conform ducks it under the line (show/sound.ts).
+      if (
+        music?.state === 'ready' &&
+        mp?.track &&
+        segment &&
+        !layMusicUnder(lib, job.shot_id, mp.track, segment.offset)
+      ) {
         if (!p.art.muxed || !existsSync(this.abs(p.art.muxed))) {
           this.change(store.update(job.id, { step: 'laying music', progress: 0 }))
           const dir = this.stepDir(job.id, 'mux')

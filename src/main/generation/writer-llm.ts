@@ -78,7 +78,7 @@ export class LlmWriter implements Writer {
   /** Tokens the server billed for the last completion (usage.total_tokens; 0 when it did not say). */
   lastTokens = 0
 
-  constructor(private readonly settings: LlmSettings) {
+  constructor(readonly settings: LlmSettings) {
     this.id = `llm:${settings.model}`
     this.client = new OpenAI({
       baseURL: settings.baseUrl,

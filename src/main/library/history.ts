@@ -24,7 +24,7 @@ import type { TrashMove } from './trash'
 /** How many undo steps each channel keeps; older ones are dropped as new edits come. */
 export const HISTORY_LIMIT = 100
 
-export type EditKind = 'playlist' | 'shot' | 'delete' | 'channel'
+export type EditKind = 'playlist' | 'shot' | 'delete' | 'channel' | 'state'
 
 /** One playlist item as the history keeps it: [itemId, shotId, addedAt]. */
 type ItemTuple = [number, number, number]
@@ -73,6 +73,8 @@ type EntryData =
   | { kind: 'playlist'; playlist: PlaylistDiff }
   | { kind: 'shot'; before: ShotState[]; after: ShotState[] }
   | { kind: 'channel'; before: ChannelState; after: ChannelState }
+  /** A state another feature owns and registered (registerState), e.g. the show plan. */
+  | { kind: 'state'; name: string; before: unknown; after: unknown }
   | {
       kind: 'delete'
       shotIds: number[]
@@ -130,8 +132,17 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
 }
 
+/** How the history reads and puts back a state another feature owns (one row per state name). */
+export interface TrackedState {
+  /** What it is, for refusals: "the show plan". */
+  what: string
+  read(channelId: number): unknown
+  write(channelId: number, state: unknown): void
+}
+
 export class EditHistory {
   private readonly events = new EventEmitter()
+  private readonly states = new Map<string, TrackedState>()
   /**
    * Set where people edit: the studio's long-running processes (the desktop app,
    * `webtv serve`) and every `webtv` command (its edits are undo steps too). A process
@@ -208,6 +219,24 @@ export class EditHistory {
         label: describeChannelEdit(before, after),
         data: { kind: 'channel', before, after }
       }
+    })
+  }
+
+  /** Let a feature's own state (stored in its tables) be undone like the library's edits. */
+  registerState(name: string, state: TrackedState): void {
+    this.states.set(name, state)
+  }
+
+  /** An edit of a registered state: its whole value before and after is kept. */
+  trackState<R>(channelId: number, name: string, label: string, edit: () => R): R {
+    const state = this.states.get(name)
+    if (!this.recording || !state) return edit()
+    return this.track(channelId, () => {
+      const before = state.read(channelId)
+      const result = edit()
+      const after = state.read(channelId)
+      if (sameJson(before, after)) return { result }
+      return { result, kind: 'state', label, data: { kind: 'state', name, before, after } }
     })
   }
 
@@ -380,6 +409,14 @@ export class EditHistory {
         return data
       case 'delete':
         return direction === 'undo' ? this.restoreDeleted(channel, data, label) : this.deleteAgain(channel, data, label)
+      case 'state': {
+        const state = this.states.get(data.name)
+        if (!state) this.refuse(direction, label, `this process does not know "${data.name}".`)
+        if (!sameJson(state.read(channel.id), data[current]))
+          this.refuse(direction, label, `${state.what} of "${channel.name}" was changed elsewhere since.`)
+        state.write(channel.id, data[wanted])
+        return data
+      }
     }
   }
 

@@ -1,3 +1,4 @@
+import { parseShotSound } from '../show/sound'
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { StudioError } from '../../shared/contract/define'
@@ -221,7 +222,8 @@ export class Ingest {
     const facts: ClipFacts = {
       backend: row.backend,
       prompt: row.prompt,
-      title: shotTitleOf(row.extra_json ? (JSON.parse(row.extra_json) as Record<string, unknown>) : null)
+      title: shotTitleOf(row.extra_json ? (JSON.parse(row.extra_json) as Record<string, unknown>) : null),
+      sound: parseShotSound((row as ShotRow & { sound_json?: string | null }).sound_json)
     }
     const { mediaHash, finals, durationMs, loudness } = await this.media.produceMedia(
       input,

@@ -79,7 +79,7 @@ export class Library {
    * and written only through the methods below; test/main/library/no-side-door.test.ts
    * fails when SQL outside library/ names one.
    */
-  featureDatabase(owner: 'generation' | 'asrun'): LibraryStore['db'] {
+  featureDatabase(owner: 'generation' | 'asrun' | 'show'): LibraryStore['db'] {
     void owner
     return this.store.db
   }
@@ -135,6 +135,8 @@ export class Library {
   failShot: Shots['failShot'] = (id, error) => this.shots.failShot(id, error)
   deleteShots: Shots['deleteShots'] = (ids) => this.shots.deleteShots(ids)
   shotExists: Shots['shotExists'] = (id) => this.shots.shotExists(id)
+  shotSoundJson: Shots['shotSoundJson'] = (id) => this.shots.shotSoundJson(id)
+  setShotSoundJson: Shots['setShotSoundJson'] = (id, json) => this.shots.setShotSoundJson(id, json)
   pendingConformCount: Shots['pendingConformCount'] = () => this.shots.pendingConformCount()
 
   // Ingest

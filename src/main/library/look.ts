@@ -1,3 +1,5 @@
+import { DEFAULT_MIX_LEVELS } from '../sound/mix'
+import { captionsOf, type ShotSound } from '../show/sound'
 /**
  * A channel's look (loudness, logo, AI label, lower third, dips): validating a
  * change, importing the logo into the data folder, and resolving the look for
@@ -33,6 +35,15 @@ export interface LookPatch {
   lowerThird?:
     { enabled?: boolean | undefined; source?: 'title' | 'prompt' | undefined; seconds?: number | undefined } | undefined
   dipSeconds?: number | undefined
+  captions?: 'off' | 'burned' | undefined
+  mix?:
+    | {
+        speechDb?: number | undefined
+        modelDb?: number | undefined
+        effectDb?: number | undefined
+        musicDb?: number | undefined
+      }
+    | undefined
 }
 
 export const LOGO_MAX_BYTES = 4 * 1024 * 1024
@@ -187,6 +198,13 @@ export async function applyLookPatch(dataDir: string, current: ChannelLook, patc
       ...Object.fromEntries(Object.entries(patch.lowerThird).filter(([, v]) => v !== undefined))
     }
   if (patch.dipSeconds !== undefined) next.dipSeconds = patch.dipSeconds
+  if (patch.captions !== undefined) next.captions = patch.captions
+  if (patch.mix)
+    next.mix = {
+      ...DEFAULT_MIX_LEVELS,
+      ...(next.mix ?? {}),
+      ...Object.fromEntries(Object.entries(patch.mix).filter(([, v]) => v !== undefined))
+    }
   const parsed = channelLookSchema.safeParse(next)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
@@ -204,6 +222,8 @@ export interface ClipFacts {
   backend: string | null
   prompt: string
   title?: string | undefined
+  /** The shot's line, narration and music (show/sound.ts): mixed, captioned and keyed into the media. */
+  sound?: ShotSound | null | undefined
 }
 
 /** A shot's title: its own, else the first sentence of its prompt, kept short. */
@@ -222,14 +242,16 @@ export function clipLook(look: ChannelLook, dataDir: string, facts: ClipFacts): 
     label: look.aiLabel.enabled && generated ? { text: look.aiLabel.text, position: look.aiLabel.position } : undefined,
     lowerThird:
       look.lowerThird.enabled && lowerText ? { text: lowerText, seconds: look.lowerThird.seconds } : undefined,
-    dipSeconds: look.dipSeconds
+    dipSeconds: look.dipSeconds,
+    captions: captionsOf(facts.sound ?? null, look)
   }
 }
 
 /** What the media key depends on: the clip's look with files named by content, not location. */
 export function clipLookKey(look: ChannelLook, facts: ClipFacts): string {
   const c = clipLook({ ...look, logo: look.logo }, '', facts)
-  return JSON.stringify({ ...c, logo: look.logo ?? null })
+  // The narration and music files are named by content (voice/<sha>.wav), so their names key the media.
+  return JSON.stringify({ ...c, logo: look.logo ?? null, sound: facts.sound ?? null, mix: look.mix ?? null })
 }
 
 /** What `renderLookPreview` made: a PNG in the data folder (served as media), from which shot. */

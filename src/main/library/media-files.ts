@@ -1,3 +1,4 @@
+import { clipSoundOf } from '../show/sound'
 import { createHash, randomBytes } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { extname, join } from 'node:path'
@@ -109,6 +110,7 @@ export class MediaFiles {
         ...(probeInfo ? { probeInfo } : {}),
         limits: { minSeconds: 0.5, maxSeconds: channel.maxClipSeconds },
         look: clipLook(channel.look, this.store.dataDir, facts),
+        sound: clipSoundOf(facts.sound ?? null, this.store.dataDir, channel.look) ?? undefined,
         ...(this.store.options.tuning ? { tuning: this.store.options.tuning } : {})
       })
       mkdirSync(this.store.abs(`media/${mediaHash.slice(0, 2)}`), { recursive: true })

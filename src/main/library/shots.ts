@@ -50,6 +50,17 @@ export class Shots {
     return this.store.getShot(Number(r.lastInsertRowid))
   }
 
+  /** The shot's planned sound as stored (show/sound.ts reads it), or null. */
+  shotSoundJson(id: number): string | null {
+    const row = this.store.db.prepare('SELECT sound_json FROM shots WHERE id = ?').get(id) as
+      { sound_json: string | null } | undefined
+    return row?.sound_json ?? null
+  }
+
+  setShotSoundJson(id: number, json: string | null): void {
+    this.store.db.prepare('UPDATE shots SET sound_json = ? WHERE id = ?').run(json, id)
+  }
+
   shotExists(id: number): boolean {
     return this.store.db.prepare('SELECT 1 FROM shots WHERE id = ?').get(id) !== undefined
   }

@@ -5,8 +5,8 @@ import type { Cue } from '../voice/narrate'
 
 /**
  * Captions burned in at conform: one drawtext per cue, shown exactly between its
- * start and end, centred at the bottom of the title-safe area (the picture's inner
- * 90 %), white with a dark outline. Lines are wrapped to at most 60 % of the picture's
+ * start and end, centred low in the title-safe area (the picture's inner 90 %), white
+ * with a dark outline. Lines are wrapped to at most 60 % of the picture's
  * width, so they stay clear of the logo and the label in the corners; while the lower
  * third is up, captions move above it.
  */
@@ -55,10 +55,10 @@ export function captionFilters(
   escape: (v: string) => string
 ): string[] {
   const size = captionFontSize(p)
-  const bottom = p.y + p.h - Math.round(p.h * 0.07)
-  // The lower third's box sits at 90 % of the picture's height, about 1.9 of its font tall.
-  const aboveLowerThird =
-    p.y + p.h - Math.round(p.h * 0.1) - Math.round(Math.max(12, p.h * 0.045) * 1.9) - Math.round(p.h * 0.02)
+  // Bottom edge at 80 % of the picture: inside the title-safe area and above the lower
+  // third's band (90 % less its box); while the lower third is up, higher still.
+  const bottom = p.y + Math.round(p.h * 0.8)
+  const aboveLowerThird = p.y + Math.round(p.h * 0.72)
   return spec.cues.map((cue, i) => {
     const lt = spec.lowerThirdSeconds ?? 0
     const y = cue.start < lt ? aboveLowerThird : bottom

@@ -12,6 +12,7 @@ import { outputsCalls, outputsEvents } from './outputs'
 import { notificationEvents } from './notifications'
 import { historyCalls, historyEvents } from './history'
 import { firstRunCalls, firstRunEvents } from './firstrun'
+import { showCalls } from './show'
 import type { CallSpec } from './define'
 
 export * from './define'
@@ -23,7 +24,8 @@ export const calls = {
   ...onairCalls,
   ...outputsCalls,
   ...historyCalls,
-  ...firstRunCalls
+  ...firstRunCalls,
+  ...showCalls
 } satisfies Record<string, CallSpec>
 
 export const events = {

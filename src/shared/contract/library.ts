@@ -156,7 +156,19 @@ export const lookPatchSchema = z
       })
       .strict()
       .optional(),
-    dipSeconds: z.number().optional()
+    dipSeconds: z.number().optional(),
+    /** Captions of narrated shots: off, or burned in at conform. */
+    captions: z.enum(['off', 'burned']).optional(),
+    /** Mix levels at conform, dB (each optional). */
+    mix: z
+      .object({
+        speechDb: z.number().optional(),
+        modelDb: z.number().optional(),
+        effectDb: z.number().optional(),
+        musicDb: z.number().optional()
+      })
+      .strict()
+      .optional()
   })
   .strict()
 export type LookPatchDto = z.infer<typeof lookPatchSchema>

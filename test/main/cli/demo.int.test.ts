@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { spawnWebtv, runWebtv } from '../../helpers/cli'
 import { tempDir } from '../../helpers/tmp'
@@ -19,7 +21,8 @@ describe('webtv demo (the main job) on a fresh data folder', () => {
         '--count',
         '2',
         '--duration',
-        '30',
+        // Narration adds a voice pass and a mix pass per shot: measured ~40 s to both shots ready on a busy 2-core machine.
+        '50',
         '--port',
         '0',
         '--rtmp-port',
@@ -71,5 +74,25 @@ describe('webtv demo (the main job) on a fresh data folder', () => {
     expect(rows).toHaveLength(2)
     expect(rows.every((r) => r.status === 'ready')).toBe(true)
     expect(rows.every((r) => /offline/i.test(r.backend))).toBe(true)
+
+    // Narrated: the plan's first shot has a narrator line, spoken offline, captioned, and never cut.
+    expect(out).toMatch(/Show plan: ".+", 2 shot\(s\), 1 with a narrator line/)
+    expect(out).toMatch(/Narrated 1 line\(s\) with the offline voice; captions are burned in/)
+    const db = new Database(join(t.dir, 'library.db'), { readonly: true })
+    try {
+      const narrated = db
+        .prepare('SELECT sound_json, duration_ms, mp4_path FROM shots WHERE sound_json LIKE ? ORDER BY id LIMIT 1')
+        .get('%"narration":{%') as { sound_json: string; duration_ms: number; mp4_path: string }
+      const sound = JSON.parse(narrated.sound_json) as {
+        narration: { endSec: number; cues: unknown[] }
+        music: unknown
+      }
+      expect(sound.narration.cues.length).toBeGreaterThan(0)
+      expect(narrated.duration_ms / 1000).toBeGreaterThanOrEqual(sound.narration.endSec + 0.3 - 0.05)
+      // The music bed was laid into the sound (ducked at conform), not muxed over the clip.
+      expect(sound.music).toEqual({ file: expect.stringMatching(/\.wav$/), offsetSec: 0 })
+    } finally {
+      db.close()
+    }
   })
 })

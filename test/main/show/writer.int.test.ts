@@ -59,9 +59,10 @@ describe('show plan from an OpenAI-compatible LLM', () => {
       llm.setScenario(scenario)
       const before = llm.requests.length
       const writer = new LlmShowWriter({ baseUrl: llm.url, model: 'plan-model' })
-      const err = await writer
-        .write({ theme: 'x', sequences: 1, shotsPerSequence: 2 })
-        .then(() => null, (e: unknown) => e)
+      const err = await writer.write({ theme: 'x', sequences: 1, shotsPerSequence: 2 }).then(
+        () => null,
+        (e: unknown) => e
+      )
       expect(err).toBeInstanceOf(GenerationError)
       expect((err as Error).message).toMatch(/twice returned an unusable show plan/)
       expect((err as Error).message).toMatch(scenario === 'malformed' ? /not valid JSON/ : /bible/)
@@ -75,7 +76,9 @@ describe('show plan schema', () => {
   it('names an unknown speaker or character', () => {
     const plan = {
       bible: { setting: 'a town', style: 'pastel', characters: [{ name: 'Ann', look: 'red coat' }] },
-      sequences: [{ title: 'One', shots: [{ action: 'walks', characters: ['Bob'], line: { speaker: 'Cid', text: 'Hi.' } }] }]
+      sequences: [
+        { title: 'One', shots: [{ action: 'walks', characters: ['Bob'], line: { speaker: 'Cid', text: 'Hi.' } }] }
+      ]
     }
     expect(() => parseShowPlan(plan)).toThrow(/"Bob" is not a character of the bible.*"Cid" is not the narrator/)
     expect(() => parseShowPlan({ bible: { setting: 'a' }, sequences: [] })).toThrow(/bible\.style/)

@@ -1,0 +1,62 @@
+import type { Feature } from '../core/core'
+import { StudioError } from '../../shared/contract/define'
+import { GenerationError } from '../generation/errors'
+import { LlmWriter } from '../generation/writer-llm'
+import { GENERATION, LIBRARY, SECRETS } from '../services'
+import { voiceProvider } from '../voice/registry'
+import { produceSequence } from './produce'
+import { ShowStore } from './store'
+import { getVoiceSettings, VOICE_KEY_SECRET } from './voice-settings'
+import { LlmShowWriter } from './writer-llm'
+import { TemplateShowWriter } from './writer-template'
+import type { ShowWriter } from './writer'
+
+/** The show plan: bible and sequences per channel, written, edited (undoable) and produced into generation. */
+export const showFeature: Feature = (ctx) => {
+  const lib = ctx.services.get(LIBRARY, 'show')
+  const secrets = ctx.services.get(SECRETS, 'show')
+  const show = new ShowStore(lib.featureDatabase('show'), lib.history)
+
+  const writerFor = async (which: 'template' | 'llm'): Promise<ShowWriter> => {
+    if (which === 'template') return new TemplateShowWriter()
+    const llm = await ctx.services.get(GENERATION, 'show').service.writer('llm')
+    if (!(llm instanceof LlmWriter)) return new TemplateShowWriter()
+    return new LlmShowWriter(llm.settings)
+  }
+  const voice = async () => {
+    const settings = getVoiceSettings(lib)
+    const apiKey = settings.provider === 'openai' ? await secrets.get(VOICE_KEY_SECRET) : undefined
+    return voiceProvider(settings.openai ? { ...settings, openai: { ...settings.openai, apiKey } } : settings)
+  }
+
+  return {
+    'show.get': ({ channelId }) => {
+      lib.getChannel(channelId)
+      return show.get(channelId)
+    },
+    'show.write': async ({ channelId, theme, sequences, shotsPerSequence, writer, keepBible }) => {
+      const channel = lib.getChannel(channelId)
+      const w = await writerFor(writer)
+      const subject = theme?.trim() || channel.theme.trim()
+      if (!subject)
+        throw new StudioError('invalid_input', 'Give a theme (--theme) or set the channel theme first.', 'theme')
+      const bible = keepBible ? (show.get(channelId).bible ?? undefined) : undefined
+      try {
+        const { plan, tokens } = await w.write({ theme: subject, sequences, shotsPerSequence, bible })
+        return { ...show.replacePlan(channelId, plan), writer: w.id, tokens }
+      } catch (err) {
+        if (err instanceof GenerationError)
+          throw new StudioError(err.kind === 'permanent' ? 'invalid_input' : 'unavailable', err.message)
+        throw err
+      }
+    },
+    'show.bible.set': ({ channelId, bible }) => show.setBible(channelId, bible),
+    'show.sequence.update': ({ channelId, id, title, synopsis, shots }) =>
+      show.updateSequence(channelId, id, { title, synopsis, shots }),
+    'show.produce': async ({ channelId, id }) => {
+      lib.getChannel(channelId)
+      const gen = ctx.services.get(GENERATION, 'show').service
+      return produceSequence({ lib, gen, show, voice: await voice() }, channelId, id)
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod'
+import { call } from './define'
+import { bibleSchema, plannedShotSchema } from '../show-plan'
+
+/**
+ * The show plan of a channel: its bible (setting, characters with fixed looks and
+ * voices, style, narrator) and planned sequences of shots, written from a theme by
+ * the offline template or the channel's LLM, edited by people, undoable; a planned
+ * sequence is produced into generation jobs whose prompts are built from the bible.
+ */
+const id = z.number().int().positive()
+
+export const storedSequenceSchema = z.object({
+  id,
+  position: z.number().int(),
+  title: z.string(),
+  synopsis: z.string(),
+  shots: z.array(plannedShotSchema),
+  sequenceId: id.nullable()
+})
+
+export const showSchema = z.object({
+  channelId: id,
+  bible: bibleSchema.nullable(),
+  sequences: z.array(storedSequenceSchema)
+})
+export type ShowDto = z.infer<typeof showSchema>
+
+export const showCalls = {
+  'show.get': call(z.object({ channelId: id }).strict(), showSchema, "A channel's show plan: bible and sequences."),
+  'show.write': call(
+    z
+      .object({
+        channelId: id,
+        /** Default: the channel's theme. */
+        theme: z.string().trim().max(2000).optional(),
+        sequences: z.number().int().min(1).max(20).default(1),
+        shotsPerSequence: z.number().int().min(1).max(30).default(4),
+        writer: z.enum(['template', 'llm']).default('template'),
+        /** Keep the channel's bible and write new sequences with it. */
+        keepBible: z.boolean().default(false)
+      })
+      .strict(),
+    showSchema.extend({ writer: z.string(), tokens: z.number().int().nonnegative() }),
+    "Write a show plan from a theme (replacing the channel's plan; undoable)."
+  ),
+  'show.bible.set': call(
+    z.object({ channelId: id, bible: bibleSchema }).strict(),
+    showSchema,
+    "Replace the channel's bible."
+  ),
+  'show.sequence.update': call(
+    z
+      .object({
+        channelId: id,
+        id,
+        title: z.string().max(120).optional(),
+        synopsis: z.string().max(600).optional(),
+        shots: z.array(plannedShotSchema).min(1).max(60).optional()
+      })
+      .strict(),
+    showSchema,
+    'Edit a planned sequence: title, synopsis, shots (action, characters, line, effect, seconds).'
+  ),
+  'show.produce': call(
+    z.object({ channelId: id, id }).strict(),
+    z.object({
+      sequenceId: id,
+      shotIds: z.array(id),
+      jobIds: z.array(id),
+      narrated: z.number().int(),
+      voiceWarning: z.string().nullable()
+    }),
+    'Generate a planned sequence: prompts built from the bible, lines spoken by the channel voice, captions and mix at conform.'
+  )
+}
