@@ -292,18 +292,23 @@ export class LocalRtmpServer extends EventEmitter {
    * WebSocket plays) of `/live/<a stream we carry>.flv` reach it.
    */
   private guard(tcp: NetServer, http: HttpServer): void {
-    const limit = (what: string, loopbackExempt = false): ConnectionLimit =>
+    const limit = (what: string, studioExempt = false): ConnectionLimit =>
       new ConnectionLimit({
-        maxTotal: this.options.maxConnections ?? (loopbackExempt ? 1024 : 256),
+        maxTotal: this.options.maxConnections ?? (studioExempt ? 768 : 256),
         maxPerAddress: this.options.maxConnectionsPerAddress ?? 32,
-        perAddressExempt: loopbackExempt ? isLoopbackAddress : undefined,
+        perAddressExempt: studioExempt ? isStudioAddress : undefined,
+        // HTTP-FLV: 256 more for the studio's own address only, so other local users or
+        // addresses cannot take every slot from the watch page's proxy and the taps.
+        ...(studioExempt ? { reserve: 256, reserveFor: isStudioAddress } : {}),
         onRefused: (address, why) =>
           this.refuse(`${what} connections over the cap`, `refused a ${what} connection from ${address}: ${why}`)
       })
     const rtmpLimit = limit('RTMP')
     // Every viewer of the studio's watch page arrives through its proxy from
-    // loopback, as do relays, the HLS/recording taps and the monitor: on HTTP-FLV,
-    // loopback is held to the total cap only, or the 33rd watcher would be refused.
+    // 127.0.0.1, as do relays, the HLS/recording taps and the monitor: on HTTP-FLV that
+    // address is held to the total cap only (or the 33rd watcher would be refused) and
+    // has a reserve of its own; every other address, other loopback ones included, has
+    // 32 at most — a viewer elsewhere gets a fair share, not whatever a flood left.
     const httpLimit = limit('HTTP-FLV', true)
     this.limits.push(rtmpLimit, httpLimit)
     rtmpLimit.attach(tcp)
@@ -552,6 +557,7 @@ function nmsRefusalReason(line: string): string {
   return 'other server errors'
 }
 
-function isLoopbackAddress(address: string): boolean {
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.')
+/** The address the studio's own clients (watch-page proxy, relays, taps) connect from. */
+function isStudioAddress(address: string): boolean {
+  return address === '127.0.0.1' || address === '::ffff:127.0.0.1' || address === '::1'
 }

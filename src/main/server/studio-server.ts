@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse, type Server } from 'node:http'
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs'
+import type { Socket } from 'node:net'
 import { join, basename } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
@@ -27,9 +28,13 @@ export interface StudioServerOptions {
   token?: string
   /** Largest upload accepted (bytes). */
   maxUploadBytes?: number
-  /** Connections held at once, in all and per address (defaults 512 and 64): a flood cannot grow the studio. */
+  /** Connections held at once, in all and per address (defaults 512 and 32): a flood cannot grow the studio. */
   maxConnections?: number
   maxConnectionsPerAddress?: number
+  /** Kept above maxConnections for requests that carry the studio token (default 32). */
+  reservedConnections?: number
+  /** A client must have sent its request headers within this (default 10 s, checked every second). */
+  headersTimeoutMs?: number
   /** Host names answered besides localhost/loopback (and the machine's own when on the LAN). */
   allowedHosts?: readonly string[]
 }
@@ -302,26 +307,54 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     sendText(res, 404, 'Not found.')
   }
 
-  const server: Server = createServer((req, res) => {
-    listener(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) })
-      else res.destroy()
-    })
-  })
+  // Node checks headersTimeout only every connectionsCheckingInterval (30 s by default): a
+  // slow-header client held its slot three times longer than the timeout said. Check every second.
+  const headersTimeout = opts.headersTimeoutMs ?? 10_000
+  const server: Server = createServer(
+    { connectionsCheckingInterval: 1000, headersTimeout, requestTimeout: Math.max(headersTimeout, 300_000) },
+    (req, res) => {
+      if (limit.isReserve(req.socket)) {
+        // A reserve slot serves only the studio's own token-bearing requests (the UI while a flood holds the rest).
+        if (!isAuthorized(req, new URL(req.url ?? '/', 'http://localhost'), token)) {
+          res.writeHead(503, { ...SECURITY_HEADERS, Connection: 'close', 'Retry-After': '5' })
+          return void res.end('The studio is busy; try again shortly.')
+        }
+      }
+      clearTimeout(headerDeadline.get(req.socket))
+      listener(req, res).catch((err: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) })
+        else res.destroy()
+      })
+    }
+  )
 
   // Anyone who can reach the port (the watch page is public on the LAN) can open
-  // connections: cap them, and give slow senders 10 s for their headers.
-  new ConnectionLimit({
+  // connections: cap them in all and per address (lower, so a few addresses cannot
+  // fill it), and keep a reserve above the cap that only token-bearing requests may
+  // use — a reserve socket that has not shown the token within 2 s is closed.
+  const headerDeadline = new WeakMap<Socket, NodeJS.Timeout>()
+  const limit = new ConnectionLimit({
     maxTotal: opts.maxConnections ?? 512,
-    maxPerAddress: opts.maxConnectionsPerAddress ?? 64,
+    maxPerAddress: opts.maxConnectionsPerAddress ?? 32,
+    reserve: opts.reservedConnections ?? 32,
     onRefused: () => {}
-  }).attach(server)
-  server.headersTimeout = 10_000
+  })
+  limit.attach(server)
+  // Our own deadline for the first request's headers as well (Node's check is not reliable
+  // everywhere: under some runners it never fired); a reserve socket gets 2 s.
+  server.on('connection', (socket: Socket) => {
+    const ms = limit.isReserve(socket) ? Math.min(2000, headersTimeout) : headersTimeout
+    const t = setTimeout(() => socket.destroy(), ms)
+    t.unref()
+    headerDeadline.set(socket, t)
+    socket.once('close', () => clearTimeout(t))
+  })
 
   // WebSocket: the contract for the browser UI.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * 1024 * 1024 })
   const sockets = new Set<WebSocket>()
   server.on('upgrade', (req, socket, head) => {
+    clearTimeout(headerDeadline.get(req.socket))
     const url = new URL(req.url ?? '/', 'http://localhost')
     // Cookies ride along on cross-site WebSocket requests: insist on our own origin.
     if (
