@@ -4,6 +4,7 @@ import type { ChannelDto as Channel, LookPatchDto } from '../../../shared/contra
 import { errorMessage, getClient } from '../api/bridge'
 import { pathForImport } from '../api/import'
 import { useChannels } from '../stores/channels'
+import { ErrorNotice } from './ErrorNotice'
 
 const CORNERS: Array<[Corner, string]> = [
   ['top-left', 'Top left'],
@@ -245,11 +246,7 @@ export function ChannelLookSettings({ channel }: { channel: Channel }) {
             />
           </label>
         </div>
-        {problem && (
-          <p className="error-text small" role="alert">
-            {problem}
-          </p>
-        )}
+        <ErrorNotice message={problem} small />
         <p className="muted small">
           Burned into every clip when it is conformed, so airing stays a copy. Saving redoes the channel&apos;s shots in
           the background; each keeps airing as it is until its new version is ready.

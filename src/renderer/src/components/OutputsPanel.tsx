@@ -1,6 +1,7 @@
 import { useEffect } from 'react'
 import { useSelectedChannel } from '../stores/channels'
 import { useOutputs } from '../stores/outputs'
+import { ErrorNotice } from './ErrorNotice'
 
 function time(ms: number): string {
   return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
@@ -19,11 +20,7 @@ export function OutputsPanel() {
   if (!channel) return <p className="muted">Create a channel first.</p>
   return (
     <div className="outputs" data-testid="outputs-panel">
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       <h3>Outputs</h3>
       {settings && (
         <div className="outputs-settings">

@@ -1,48 +1,38 @@
-import { useState } from 'react'
+import { useState, type ComponentType } from 'react'
 import { GenerationPanel } from './GenerationPanel'
 import { GoLivePanel } from './GoLivePanel'
 import { OutputsPanel } from './OutputsPanel'
 
-type Tab = 'onair' | 'generate' | 'outputs'
+/** The side panel's tabs, in order: adding a panel is one row. */
+const TABS = [
+  { id: 'onair', label: 'On Air', region: 'On air', Panel: GoLivePanel },
+  { id: 'generate', label: 'Generate', region: 'Generate', Panel: GenerationPanel },
+  { id: 'outputs', label: 'Outputs', region: 'Outputs', Panel: OutputsPanel }
+] as const satisfies ReadonlyArray<{ id: string; label: string; region: string; Panel: ComponentType }>
+
+type TabId = (typeof TABS)[number]['id']
 
 export function SidePanel() {
-  const [tab, setTab] = useState<Tab>('onair')
+  const [tabId, setTab] = useState<TabId>(TABS[0].id)
+  const tab = TABS.find((t) => t.id === tabId) ?? TABS[0]
   return (
-    <section
-      className="panel side"
-      aria-label={tab === 'onair' ? 'On air' : tab === 'outputs' ? 'Outputs' : 'Generate'}
-    >
+    <section className="panel side" aria-label={tab.region}>
       <div className="side-tabs" role="tablist" aria-label="Side panel">
-        <button
-          type="button"
-          role="tab"
-          aria-selected={tab === 'onair'}
-          className={tab === 'onair' ? 'tab active' : 'tab'}
-          onClick={() => setTab('onair')}
-        >
-          On Air
-        </button>
-        <button
-          type="button"
-          role="tab"
-          aria-selected={tab === 'generate'}
-          className={tab === 'generate' ? 'tab active' : 'tab'}
-          onClick={() => setTab('generate')}
-        >
-          Generate
-        </button>
-        <button
-          type="button"
-          role="tab"
-          aria-selected={tab === 'outputs'}
-          className={tab === 'outputs' ? 'tab active' : 'tab'}
-          onClick={() => setTab('outputs')}
-        >
-          Outputs
-        </button>
+        {TABS.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            aria-selected={t.id === tab.id}
+            className={t.id === tab.id ? 'tab active' : 'tab'}
+            onClick={() => setTab(t.id)}
+          >
+            {t.label}
+          </button>
+        ))}
       </div>
       <div className="side-body" role="tabpanel">
-        {tab === 'onair' ? <GoLivePanel /> : tab === 'outputs' ? <OutputsPanel /> : <GenerationPanel />}
+        <tab.Panel />
       </div>
     </section>
   )

@@ -1,7 +1,7 @@
 import { create } from 'zustand'
 import type { ChannelDto as Channel, LookPatchDto } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
-import { notifyFailure, useNotices } from './notices'
+import { attempt, useNotices } from './notices'
 
 const SELECTED_KEY = 'webtv.selectedChannel'
 
@@ -55,29 +55,24 @@ export const useChannels = create<ChannelsStore>((set, get) => ({
     set({ selectedId: id })
   },
   async create(name) {
-    try {
+    let made: Channel | null = null
+    await attempt(`Could not create channel “${name}”`, async () => {
       const ch = await getClient().bridge.invoke('library.channels.create', { name })
       await get().load()
       get().select(ch.id)
-      return ch
-    } catch (err) {
-      notifyFailure(`Could not create channel “${name}”`, err)
-      return null
-    }
+      made = ch
+    })
+    return made
   },
   async update(id, patch) {
-    try {
+    return attempt('Channel not saved', async () => {
       const { channel, reconforming } = await getClient().bridge.invoke('library.channels.update', { id, ...patch })
       set((s) => ({ channels: s.channels.map((c) => (c.id === id ? channel : c)) }))
       if (reconforming > 0)
         useNotices
           .getState()
           .push('info', `Re-conforming ${reconforming} shots to the new format or look in the background.`)
-      return true
-    } catch (err) {
-      notifyFailure('Channel not saved', err)
-      return false
-    }
+    })
   }
 }))
 

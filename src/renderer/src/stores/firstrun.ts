@@ -4,7 +4,7 @@ import type { ShotDto } from '../../../shared/contract/library'
 import type { FirstRunVideo, FirstRunWriter } from '../../../shared/contract/firstrun'
 import { errorMessage, getClient } from '../api/bridge'
 import { useChannels } from './channels'
-import { notifyFailure } from './notices'
+import { attempt } from './notices'
 
 /** The first run's steps, in order; the first three only collect, `confirm` creates. */
 export const FIRST_RUN_STEPS = ['channel', 'backends', 'confirm', 'generate', 'preview', 'golive'] as const
@@ -141,12 +141,10 @@ export const useFirstRun = create<FirstRunStore>((set, get) => ({
     set({ step: 'channel', draft: EMPTY_DRAFT, error: null, errorField: null })
   },
   async dismiss() {
-    try {
+    await attempt('Could not hide the first run', async () => {
       const s = await getClient().bridge.invoke('firstrun.dismiss', { dismissed: true })
       set({ offer: s.offer, active: false })
-    } catch (err) {
-      notifyFailure('Could not hide the first run', err)
-    }
+    })
   },
   async confirm() {
     if (get().creating) return false
@@ -169,12 +167,10 @@ export const useFirstRun = create<FirstRunStore>((set, get) => ({
   async loadShots() {
     const channelId = get().channelId
     if (channelId === null) return
-    try {
+    await attempt('Could not list the new shots', async () => {
       const { shots } = await getClient().bridge.invoke('library.shots.list', { channelId, limit: 50 })
       if (get().channelId === channelId) set({ shots: [...shots].reverse() })
-    } catch (err) {
-      notifyFailure('Could not list the new shots', err)
-    }
+    })
   },
   finish() {
     set({ active: false, step: 'channel', draft: EMPTY_DRAFT, shots: [] })

@@ -2,7 +2,7 @@ import { create } from 'zustand'
 import type { CallOutput, EventPayload } from '../../../shared/contract'
 import type { BackendKind, JobDto } from '../../../shared/contract/generation'
 import { errorMessage, getClient } from '../api/bridge'
-import { notifyFailure, useNotices } from './notices'
+import { attempt, useNotices } from './notices'
 
 export type Autopilot = CallOutput<'generation.autopilot.get'>
 
@@ -123,7 +123,7 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
     set({ sending: true })
     // One id per send: if the answer is lost and the user presses again, the core returns the first call's jobs.
     const requestId = `ui-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
-    try {
+    const sent = await attempt('Not sent', async () => {
       const out = await getClient().bridge.invoke('generation.enqueue', {
         channelId,
         theme: draft.theme,
@@ -143,16 +143,12 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
           `Queued ${out.jobIds.length} job${out.jobIds.length === 1 ? '' : 's'}; the shots join the timeline in order as they finish.`
         )
       void get().loadJobs()
-      return true
-    } catch (err) {
-      notifyFailure('Not sent', err)
-      return false
-    } finally {
-      set({ sending: false })
-    }
+    })
+    set({ sending: false })
+    return sent
   },
   async regenerate(shotId, prompt, { seed, backend }) {
-    try {
+    return attempt('Could not regenerate', async () => {
       const job = await getClient().bridge.invoke('generation.regenerate', {
         shotId,
         prompt: prompt.trim(),
@@ -164,57 +160,43 @@ export const useGeneration = create<GenerationStore>((set, get) => ({
         .getState()
         .push('info', `Making a new take of shot ${shotId} (job ${job.id}); it appears under Takes when ready.`)
       void get().loadJobs()
-      return true
-    } catch (err) {
-      notifyFailure('Could not regenerate', err)
-      return false
-    }
+    })
   },
   async loadJobs() {
     const channelId = get().channelId
     if (channelId === null) return
-    try {
+    await attempt('Could not list jobs', async () => {
       const { jobs } = await getClient().bridge.invoke('generation.jobs.list', { channelId, limit: 200 })
       if (get().channelId === channelId) set({ jobs })
-    } catch (err) {
-      notifyFailure('Could not list jobs', err)
-    }
+    })
   },
   async cancel(id) {
-    try {
+    await attempt(`Could not cancel job ${id}`, async () => {
       const job = await getClient().bridge.invoke('generation.jobs.cancel', { id })
       set((s) => ({ jobs: s.jobs.map((j) => (j.id === id ? job : j)) }))
-    } catch (err) {
-      notifyFailure(`Could not cancel job ${id}`, err)
-    }
+    })
   },
   async retry(id) {
-    try {
+    await attempt(`Could not retry job ${id}`, async () => {
       const job = await getClient().bridge.invoke('generation.jobs.retry', { id })
       set((s) => ({ jobs: s.jobs.map((j) => (j.id === id ? job : j)) }))
-    } catch (err) {
-      notifyFailure(`Could not retry job ${id}`, err)
-    }
+    })
   },
   async loadAutopilot() {
     const channelId = get().channelId
     if (channelId === null) return
-    try {
+    await attempt('Could not read the autopilot', async () => {
       const autopilot = await getClient().bridge.invoke('generation.autopilot.get', { channelId })
       if (get().channelId === channelId) set({ autopilot })
-    } catch (err) {
-      notifyFailure('Could not read the autopilot', err)
-    }
+    })
   },
   async setAutopilot(patch) {
     const channelId = get().channelId
     if (channelId === null) return
-    try {
+    await attempt('Autopilot not changed', async () => {
       const autopilot = await getClient().bridge.invoke('generation.autopilot.set', { channelId, ...patch })
       if (get().channelId === channelId) set({ autopilot })
-    } catch (err) {
-      notifyFailure('Autopilot not changed', err)
-    }
+    })
   },
   onJob(e) {
     if (e.channelId !== get().channelId) return

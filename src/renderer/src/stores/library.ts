@@ -2,7 +2,7 @@ import { create } from 'zustand'
 import type { ShotDto, ShotStatus } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
 import { pathForImport } from '../api/import'
-import { notifyFailure, useNotices } from './notices'
+import { attempt, useNotices } from './notices'
 
 export const LIBRARY_PAGE = 200
 
@@ -236,12 +236,10 @@ export const useLibrary = create<LibraryStore>((set, get) => {
       set((s) => ({ imports: s.imports.filter((e) => e.phase !== 'done' && e.phase !== 'failed') }))
     },
     async deleteShots(ids) {
-      try {
+      await attempt('Could not delete', async () => {
         await getClient().bridge.invoke('library.shots.delete', { ids })
         get().refresh()
-      } catch (err) {
-        notifyFailure('Could not delete', err)
-      }
+      })
     }
   }
 })

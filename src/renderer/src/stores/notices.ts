@@ -42,3 +42,18 @@ export function notifyFailure(what: string, err: unknown): void {
     .getState()
     .push('error', `${what}: ${errorMessage(err)}${typeof field === 'string' && field ? ` (field: ${field})` : ''}`)
 }
+
+/**
+ * A store action's call to the core, reported alike everywhere: run it; if it fails,
+ * say so with notifyFailure and answer false (a form keeps what the user typed).
+ * True when it went through.
+ */
+export async function attempt(what: string, call: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await call()
+    return true
+  } catch (err) {
+    notifyFailure(what, err)
+    return false
+  }
+}

@@ -2,7 +2,7 @@ import { create } from 'zustand'
 import type { CallInput, CallOutput, EventPayload } from '../../../shared/contract'
 import type { ChannelAirStatus, DestinationDto, AirStateDto } from '../../../shared/contract/onair'
 import { errorMessage, getClient } from '../api/bridge'
-import { notifyFailure } from './notices'
+import { attempt } from './notices'
 import { useTimeline } from './timeline'
 
 export type AirStats = EventPayload<'onair.stats'>
@@ -63,50 +63,36 @@ export const useOnAir = create<OnAirStore>((set, get) => ({
   },
   async start(channelId) {
     set((s) => ({ requesting: { ...s.requesting, [channelId]: 'start' } }))
-    try {
+    const done = await attempt('Could not go live', async () => {
       const st = await bridge().invoke('onair.start', { channelId })
       set((s) => ({ status: { ...s.status, [channelId]: st } }))
-    } catch (err) {
-      notifyFailure('Could not go live', err)
-      void get().load(channelId)
-    } finally {
-      set((s) => ({ requesting: { ...s.requesting, [channelId]: undefined } }))
-    }
+    })
+    if (!done) void get().load(channelId)
+    set((s) => ({ requesting: { ...s.requesting, [channelId]: undefined } }))
   },
   async stop(channelId) {
     set((s) => ({ requesting: { ...s.requesting, [channelId]: 'stop' } }))
-    try {
+    const done = await attempt('Could not end the stream', async () => {
       const st = await bridge().invoke('onair.stop', { channelId })
       set((s) => ({ status: { ...s.status, [channelId]: st } }))
-    } catch (err) {
-      notifyFailure('Could not end the stream', err)
-      void get().load(channelId)
-    } finally {
-      set((s) => ({ requesting: { ...s.requesting, [channelId]: undefined } }))
-    }
+    })
+    if (!done) void get().load(channelId)
+    set((s) => ({ requesting: { ...s.requesting, [channelId]: undefined } }))
   },
   async addDestination(input) {
-    try {
+    return attempt('Destination not added', async () => {
       const d = await bridge().invoke('onair.destinations.add', input)
       set((s) => putDestination(s, input.channelId, d))
-      return true
-    } catch (err) {
-      notifyFailure('Destination not added', err)
-      return false
-    }
+    })
   },
   async updateDestination(input) {
-    try {
+    return attempt('Destination not saved', async () => {
       const d = await bridge().invoke('onair.destinations.update', input)
       set((s) => putDestination(s, d.channelId, d))
-      return true
-    } catch (err) {
-      notifyFailure('Destination not saved', err)
-      return false
-    }
+    })
   },
   async removeDestination(channelId, id) {
-    try {
+    await attempt('Destination not removed', async () => {
       await bridge().invoke('onair.destinations.remove', { id })
       set((s) => {
         const cur = s.status[channelId]
@@ -115,27 +101,19 @@ export const useOnAir = create<OnAirStore>((set, get) => ({
           status: { ...s.status, [channelId]: { ...cur, destinations: cur.destinations.filter((d) => d.id !== id) } }
         }
       })
-    } catch (err) {
-      notifyFailure('Destination not removed', err)
-    }
+    })
   },
   async setKey(channelId, id, key) {
-    try {
+    return attempt('Stream key not saved', async () => {
       const d = await bridge().invoke('onair.destinations.setKey', { id, key })
       set((s) => putDestination(s, channelId, d))
-      return true
-    } catch (err) {
-      notifyFailure('Stream key not saved', err)
-      return false
-    }
+    })
   },
   async retryNow(channelId, id) {
-    try {
+    await attempt('Retry failed', async () => {
       const d = await bridge().invoke('onair.destinations.retryNow', { id })
       set((s) => putDestination(s, channelId, d))
-    } catch (err) {
-      notifyFailure('Retry failed', err)
-    }
+    })
   },
   onState(e) {
     const cur = get().status[e.channelId]

@@ -1,7 +1,7 @@
 import { create } from 'zustand'
 import type { ShotDto, TakeDto } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
-import { notifyFailure, useNotices } from './notices'
+import { attempt, useNotices } from './notices'
 
 interface PreviewStore {
   shotId: number | null
@@ -46,16 +46,14 @@ export const usePreview = create<PreviewStore>((set, get) => ({
   },
   async chooseTake(takeId) {
     const id = get().shotId
-    try {
+    await attempt(`Could not use take ${takeId}`, async () => {
       const shot = await getClient().bridge.invoke('library.takes.choose', { takeId })
       if (get().shotId === id) set({ shot, playingTakeId: null })
       await loadTakes(id)
       useNotices
         .getState()
         .push('info', `Shot ${shot.id} now uses the take you chose; it airs from the next clip boundary.`)
-    } catch (err) {
-      notifyFailure(`Could not use take ${takeId}`, err)
-    }
+    })
   },
   async reload() {
     const id = get().shotId
@@ -72,24 +70,18 @@ export const usePreview = create<PreviewStore>((set, get) => ({
   async setApproved(approved) {
     const shot = get().shot
     if (!shot) return
-    try {
+    await attempt(`Could not ${approved ? 'approve' : 'reject'} the shot`, async () => {
       const updated = await getClient().bridge.invoke('library.shots.update', { id: shot.id, approved })
       if (get().shotId === shot.id) set({ shot: updated })
-    } catch (err) {
-      notifyFailure(`Could not ${approved ? 'approve' : 'reject'} the shot`, err)
-    }
+    })
   },
   async savePrompt(prompt) {
     const shot = get().shot
     if (!shot) return false
-    try {
+    return attempt('The prompt was not saved', async () => {
       const updated = await getClient().bridge.invoke('library.shots.update', { id: shot.id, prompt })
       if (get().shotId === shot.id) set({ shot: updated })
-      return true
-    } catch (err) {
-      notifyFailure('The prompt was not saved', err)
-      return false
-    }
+    })
   }
 }))
 
