@@ -7,10 +7,23 @@ import { findRendererDir } from '../server/renderer-dir'
 import { serveToken } from '../server/auth'
 import { DEFAULT_SERVE_PORT } from './serve'
 import type { Core } from '../core/core'
+import { dirname, join } from 'node:path'
+import { defaultHeadlessDataDir } from '../core/data-dir'
 
 export const DEMO_CHANNEL = 'demo'
 export const DEMO_THEME =
   'A calm nature channel: slow camera moves over misty forests, lakes at dawn and drifting clouds, in soft pastel colours'
+
+/**
+ * The demo's own data folder beside the studio's default one (…/webtv-studio-demo),
+ * so a demo never fills the folder a later `webtv serve` or the desktop app opens
+ * (whose first run would then never show). --data-dir or WEBTV_DATA_DIR still win.
+ */
+export function demoDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (flag || env.WEBTV_DATA_DIR) return flag
+  const studio = defaultHeadlessDataDir(env)
+  return join(dirname(studio), 'webtv-studio-demo')
+}
 
 async function startServerWithFallback(core: Core, port: number, io: CliContext['io']): Promise<StudioServer> {
   const rendererDir = findRendererDir()
@@ -52,7 +65,12 @@ export const demoCommand: CliCommand = {
     const port = intOpt(ctx, 'port', DEFAULT_SERVE_PORT)
     const { io } = ctx
 
-    const core = await openCore(ctx.global.dataDir)
+    const ownFolder = !ctx.global.dataDir && !process.env.WEBTV_DATA_DIR
+    const core = await openCore(demoDataDir(ctx.global.dataDir))
+    if (ownFolder)
+      io.out(
+        `The demo keeps its data in its own folder, ${core.dataDir} (remove it when done); your studio's, ${defaultHeadlessDataDir()}, is left alone.`
+      )
     let server: StudioServer | undefined
     const unsubscribe: Array<() => void> = []
     try {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { spawnWebtv, runWebtv } from '../../helpers/cli'
@@ -95,4 +96,37 @@ describe('webtv demo (the main job) on a fresh data folder', () => {
       db.close()
     }
   })
+})
+
+describe('webtv demo without --data-dir (issue 23 item 6)', () => {
+  it("keeps its data in its own folder, says where, and leaves the studio's default folder (and its first run) alone", async () => {
+    const t = tempDir()
+    cleanups.push(t.cleanup)
+    const xdg = join(t.dir, 'xdg')
+    const r = await runWebtv(
+      [
+        'demo',
+        '--count',
+        '1',
+        '--duration',
+        '3',
+        '--port',
+        '0',
+        '--rtmp-port',
+        String(await freePort()),
+        '--flv-port',
+        String(await freePort())
+      ],
+      { env: { XDG_DATA_HOME: xdg, WEBTV_DATA_DIR: '' }, timeoutMs: 240_000 }
+    )
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    const demoDir = join(xdg, 'webtv-studio-demo')
+    const studioDir = join(xdg, 'webtv-studio')
+    expect(r.stdout).toContain(`The demo keeps its data in its own folder, ${demoDir}`)
+    expect(existsSync(join(demoDir, 'library.db'))).toBe(true)
+    // Nothing in the default folder: a later `webtv serve` there starts with the first run.
+    expect(existsSync(studioDir)).toBe(false)
+    const status = await runWebtv(['channel', 'list', '--json'], { env: { XDG_DATA_HOME: xdg, WEBTV_DATA_DIR: '' } })
+    expect((JSON.parse(status.stdout) as { channels: unknown[] }).channels).toEqual([])
+  }, 300_000)
 })
