@@ -13,12 +13,14 @@ import { openLibrary } from '../src/main/library'
 import { openLibraryDb } from '../test/fixtures/library-db'
 
 const repoRoot = join(__dirname, '..')
-const SIZES = [200, 2000, 30_000] as const
+/** Timeline sizes; the first is the baseline (WEBTV_BENCH_UI_SIZES=200,30000 for a shorter run). */
+const SIZES = (process.env.WEBTV_BENCH_UI_SIZES ?? '200,2000,30000').split(',').map(Number)
 /** A day of 3-s shots: first render ≤ 100 ms, scroll and drag without dropped frames. */
 const DAY = 30_000
 /** A frame counts as dropped when it took longer than this (60 Hz: 16.7 ms, with slack for timer jitter). */
 const DROPPED_MS = 25
-const LIBRARY_SIZES = [2_000, 20_000] as const
+/** Library grid sizes (WEBTV_BENCH_UI_LIBRARY=0 leaves the grid out). */
+const LIBRARY_SIZES = process.env.WEBTV_BENCH_UI_LIBRARY === '0' ? [] : ([2_000, 20_000] as const)
 const REPS = 5
 
 /** Synthetic ready shots written straight into the library (the grid's cost is per row, not per file). */
@@ -367,7 +369,7 @@ export default async function run(): Promise<void> {
       lib[n] = await timeLibraryJumps(page, n)
     }
 
-    const small = SIZES[0]
+    const small = SIZES[0]!
     const frames = (f: Frames): string =>
       `p95 ${f.p95.toFixed(1)} ms, ${f.dropped} of ${f.count} frames over ${DROPPED_MS} ms`
     console.log(`timeline render (median of ${REPS}, Chromium, 1280x720; goal at ${DAY}: ≤ 100 ms):`)
@@ -391,18 +393,20 @@ export default async function run(): Promise<void> {
           (n === small ? '' : `, ratio ${(reorder[n]! / reorder[small]!).toFixed(2)}x`)
       )
     const [libSmall, libBig] = LIBRARY_SIZES
-    console.log(
-      'library grid (jump to a point in the list until every visible card is filled, median of 10; smooth scroll p95 frame):'
-    )
-    console.log(
-      `  ${libSmall} shots: jump ${lib[libSmall]!.jump.toFixed(1)} ms, frame p95 ${lib[libSmall]!.frameP95.toFixed(1)} ms`
-    )
-    console.log(
-      `  ${libBig} shots: jump ${lib[libBig]!.jump.toFixed(1)} ms, frame p95 ${lib[libBig]!.frameP95.toFixed(1)} ms`
-    )
-    console.log(
-      `  ratio ${libBig}/${libSmall}: jump ${(lib[libBig]!.jump / lib[libSmall]!.jump).toFixed(2)}x, frame p95 ${(lib[libBig]!.frameP95 / lib[libSmall]!.frameP95).toFixed(2)}x`
-    )
+    if (libSmall !== undefined && libBig !== undefined) {
+      console.log(
+        'library grid (jump to a point in the list until every visible card is filled, median of 10; smooth scroll p95 frame):'
+      )
+      console.log(
+        `  ${libSmall} shots: jump ${lib[libSmall]!.jump.toFixed(1)} ms, frame p95 ${lib[libSmall]!.frameP95.toFixed(1)} ms`
+      )
+      console.log(
+        `  ${libBig} shots: jump ${lib[libBig]!.jump.toFixed(1)} ms, frame p95 ${lib[libBig]!.frameP95.toFixed(1)} ms`
+      )
+      console.log(
+        `  ratio ${libBig}/${libSmall}: jump ${(lib[libBig]!.jump / lib[libSmall]!.jump).toFixed(2)}x, frame p95 ${(lib[libBig]!.frameP95 / lib[libSmall]!.frameP95).toFixed(2)}x`
+      )
+    }
   } finally {
     await browser?.close()
     if (child) await stopServe(child)
