@@ -1,3 +1,4 @@
+import { checksSchema } from '../checks/schema'
 import { generationSchema } from '../generation/schema'
 import { librarySchema } from '../library/schema'
 import type { Migration, SchemaStep } from './schema-step'
@@ -13,7 +14,7 @@ import type { Migration, SchemaStep } from './schema-step'
 export type { Migration, SchemaStep }
 
 /** In dependency order: a table's references point at tables of owners listed before it. */
-const owners: SchemaStep[][] = [librarySchema, generationSchema]
+const owners: SchemaStep[][] = [librarySchema, generationSchema, checksSchema]
 
 export function composeMigrations(parts: SchemaStep[][]): Migration[] {
   const byVersion = new Map<number, SchemaStep[]>()

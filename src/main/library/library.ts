@@ -3,7 +3,7 @@ import { Ingest } from './ingest'
 import { MediaFiles } from './media-files'
 import { Playlist } from './playlist'
 import { Reconform } from './reconform'
-import type { LibraryOptions } from './rows'
+import type { LibraryOptions, TakeGate } from './rows'
 import { LibrarySettings } from './settings'
 import { Shots } from './shots'
 import { LibraryStore } from './store'
@@ -24,7 +24,10 @@ export type {
   PlaylistItem,
   ListShotsQuery,
   LibraryChange,
-  LibraryOptions
+  LibraryOptions,
+  GateInput,
+  GateVerdict,
+  TakeGate
 } from './rows'
 export { isPidAlive, sha256File } from './rows'
 export { MediaRejectedError } from '../media/probe'
@@ -115,6 +118,11 @@ export class Library {
     return shot
   }
   ingestTake: Takes['ingestTake'] = (shotId, path, meta, opts) => this.takes.ingestTake(shotId, path, meta, opts)
+
+  /** Attach the quality gate every new take passes after conform (src/main/checks). */
+  setGate(gate: TakeGate | null): void {
+    this.store.gate = gate
+  }
 
   // Background re-conform
   kickWorker: Reconform['kickWorker'] = () => this.reconform.kickWorker()

@@ -21,7 +21,9 @@ describe('quality checks on the generated corpus', () => {
     dir = mkdtempSync(join(tmpdir(), 'webtv-checks-corpus-'))
     made = await makeCorpus(dir, process.env.WEBTV_CORPUS_ONLY ? (c) => c.name.startsWith(process.env.WEBTV_CORPUS_ONLY!) : undefined)
     for (const m of made) results.set(m.clip.name, await runChecks(m.take, { tmpRoot: join(dir, 'tmp') }))
-  }, 240_000)
+    if (process.env.WEBTV_CORPUS_REPORT)
+      for (const m of made) console.log(m.clip.name, JSON.stringify(results.get(m.clip.name)!.filter((r) => r.verdict === 'fail').map((r) => r.reason)))
+  }, 900_000)
 
   afterAll(async () => {
     await closeOcr()
