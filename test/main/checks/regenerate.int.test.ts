@@ -95,7 +95,8 @@ describe('quality gate policy', () => {
     expect(store.forTake(takes[0]!.id).find((c) => c.check === 'text')!.verdict).toBe('fail')
     expect(store.forTake(chosen.id).every((c) => c.verdict !== 'fail')).toBe(true)
     expect(space.stats.completed).toBe(2)
-  })
+    // Two generations, two conforms and two checks in a row: generous for a loaded 2-core machine.
+  }, 400_000)
 
   it('a good first take costs exactly one generation', async () => {
     const { core, space, channelId } = await setup([good], { maxTries: 2, takesPerHour: 5 })
