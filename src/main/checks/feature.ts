@@ -18,7 +18,18 @@ export const checksFeature: Feature = (ctx) => {
   const off = gate.onEvent((e) => {
     const gen = ctx.services.find(GENERATION)
     try {
-      applyPolicy(lib, store, gen ? gen.service : { regenerate: () => { throw new Error('generation is not running here') } }, e)
+      applyPolicy(
+        lib,
+        store,
+        gen
+          ? gen.service
+          : {
+              regenerate: () => {
+                throw new Error('generation is not running here')
+              }
+            },
+        e
+      )
     } catch (err) {
       console.error('quality gate:', err instanceof Error ? err.message : err)
     }

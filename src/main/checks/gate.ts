@@ -40,7 +40,8 @@ export function planOf(extra: Record<string, unknown> | null): { expectsAudio: b
   const e = extra ?? {}
   const text = (v: unknown): boolean => typeof v === 'string' && v.trim().length > 0
   const expectsAudio = e.expectsAudio === true || text(e.narration) || text(e.dialogue) || text(e.speech)
-  const planned = [e.plannedSeconds, e.durationSeconds].find((v) => typeof v === 'number' && v > 0) as number | undefined
+  const planned = [e.plannedSeconds, e.durationSeconds].find((v) => typeof v === 'number' && v > 0) as
+    number | undefined
   return planned === undefined ? { expectsAudio } : { expectsAudio, plannedSeconds: planned }
 }
 
@@ -90,14 +91,19 @@ export class QualityGate implements TakeGate {
     if (!policy.enabled) return { pass: true, reasons: [], details: { results: [], failed: [] } }
     let results: CheckResult[]
     try {
-      results = await runChecks(takeUnderCheck(input, this.lib.dataDir), { tmpRoot: join(this.lib.dataDir, 'tmp'), signal })
+      results = await runChecks(takeUnderCheck(input, this.lib.dataDir), {
+        tmpRoot: join(this.lib.dataDir, 'tmp'),
+        signal
+      })
     } catch (err) {
       if (signal?.aborted) throw err
       // The checks themselves broke: nobody vouched for this clip, so a person looks at it.
       const reason = `The quality checks could not run (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); review it by eye.`
       results = [{ check: 'checks', verdict: 'fail', score: 1, frames: [], reason }]
     }
-    const failed = results.filter((r) => r.verdict === 'fail' && (r.check === 'checks' || policy.checks.includes(r.check)))
+    const failed = results.filter(
+      (r) => r.verdict === 'fail' && (r.check === 'checks' || policy.checks.includes(r.check))
+    )
     return {
       pass: failed.length === 0,
       reasons: failed.map((r) => r.reason),

@@ -51,15 +51,20 @@ export interface MeasurePlan {
 /** The studio's regions painted out as blank paper, in the OCR frame's pixels. */
 function boxesOf(masks: Rect[], k: number): string {
   return masks
-    .map((m) => `drawbox=x=${Math.round(m.x * k)}:y=${Math.round(m.y * k)}:w=${Math.round(m.w * k)}:h=${Math.round(m.h * k)}:color=white:t=fill`)
+    .map(
+      (m) =>
+        `drawbox=x=${Math.round(m.x * k)}:y=${Math.round(m.y * k)}:w=${Math.round(m.w * k)}:h=${Math.round(m.h * k)}:color=white:t=fill`
+    )
     .join(',')
 }
 
 export function measureArgs(plan: MeasurePlan): string[] {
   const chains: string[] = []
   const ocr = plan.framesDir !== null && plan.times.length > 0
-  chains.push(`[0:v:0]${ocr ? 'split=2[dv][ov];[dv]' : ''}scale=${DETECT_WIDTH}:-2,format=gray,` +
-    `blackdetect=d=${BLACK_MIN_SEC}:pix_th=0.10:pic_th=0.97,freezedetect=n=-50dB:d=${FREEZE_MIN_SEC}[det]`)
+  chains.push(
+    `[0:v:0]${ocr ? 'split=2[dv][ov];[dv]' : ''}scale=${DETECT_WIDTH}:-2,format=gray,` +
+      `blackdetect=d=${BLACK_MIN_SEC}:pix_th=0.10:pic_th=0.97,freezedetect=n=-50dB:d=${FREEZE_MIN_SEC}[det]`
+  )
   if (ocr) {
     // select by time: each sampled time picks the first frame at or after it.
     const window = 0.5 / plan.fps
@@ -75,7 +80,14 @@ export function measureArgs(plan: MeasurePlan): string[] {
       `${boxes ? `,${boxes}` : ''}[${to}]`
     const halve = (m: Rect): Rect => ({ x: m.x / 2, y: m.y / 2, w: m.w / 2 + 1, h: m.h / 2 + 1 })
     chains.push(`[ov]select='${pick}',format=gray${scale},split[ocrf][ocrh]`)
-    chains.push(highpass('[ocrf]', HIGHPASS_SIGMA, 'ocr', boxesOf(plan.masks, plan.width > OCR_MAX_WIDTH ? OCR_MAX_WIDTH / plan.width : 1)))
+    chains.push(
+      highpass(
+        '[ocrf]',
+        HIGHPASS_SIGMA,
+        'ocr',
+        boxesOf(plan.masks, plan.width > OCR_MAX_WIDTH ? OCR_MAX_WIDTH / plan.width : 1)
+      )
+    )
     chains.push(
       highpass(
         '[ocrh]scale=iw/2:-2,',
@@ -99,8 +111,28 @@ export function measureArgs(plan: MeasurePlan): string[] {
     chains.join(';'),
     ...(ocr
       ? [
-          ...['-map', '[ocr]', '-fps_mode', 'passthrough', '-c:v', 'pgm', '-f', 'image2', join(plan.framesDir!, 'f%03d.pgm')],
-          ...['-map', '[ocrhalf]', '-fps_mode', 'passthrough', '-c:v', 'pgm', '-f', 'image2', join(plan.framesDir!, 'h%03d.pgm')]
+          ...[
+            '-map',
+            '[ocr]',
+            '-fps_mode',
+            'passthrough',
+            '-c:v',
+            'pgm',
+            '-f',
+            'image2',
+            join(plan.framesDir!, 'f%03d.pgm')
+          ],
+          ...[
+            '-map',
+            '[ocrhalf]',
+            '-fps_mode',
+            'passthrough',
+            '-c:v',
+            'pgm',
+            '-f',
+            'image2',
+            join(plan.framesDir!, 'h%03d.pgm')
+          ]
         ]
       : []),
     '-map',
@@ -180,11 +212,25 @@ export async function measureTake(
   const dir = opts.ocr ? mkdtempSync(join(tmpRoot, `${process.pid}-checks-`)) : null
   try {
     const { stderr } = await runFfmpeg(
-      measureArgs({ input: input.mp4, width: input.width, height: input.height, fps: info.video?.fps ?? 24, durationSec, hasAudio, masks: input.masks, framesDir: dir, times }),
+      measureArgs({
+        input: input.mp4,
+        width: input.width,
+        height: input.height,
+        fps: info.video?.fps ?? 24,
+        durationSec,
+        hasAudio,
+        masks: input.masks,
+        framesDir: dir,
+        times
+      }),
       { signal: opts.signal, lowPriority: true }
     )
     const parsed = parseMeasure(stderr, durationSec)
-    const files = dir ? readdirSync(dir).filter((f) => f.endsWith('.pgm')).sort() : []
+    const files = dir
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith('.pgm'))
+          .sort()
+      : []
     // f001…, h001…: the nth frame of either size was sampled at times[n-1].
     const frames = files.map((f) => ({ file: join(dir!, f), at: times[Number(f.slice(1, 4)) - 1] ?? 0 }))
     return { ...parsed, durationSec, hasAudio, dir, frames }

@@ -22,7 +22,11 @@ export function entryRegExp(entry: string): RegExp {
     try {
       return new RegExp(m[1]!, m[2]!.includes('i') ? m[2] : `${m[2]}i`)
     } catch (err) {
-      throw new StudioError('invalid_input', `The pattern ${entry} is not a valid regular expression (${(err as Error).message}).`, 'entry')
+      throw new StudioError(
+        'invalid_input',
+        `The pattern ${entry} is not a valid regular expression (${(err as Error).message}).`,
+        'entry'
+      )
     }
   }
   const word = entry.trim()
@@ -60,7 +64,10 @@ export function checkBlocklist(lib: SettingsLike, channelId: number, text: strin
   for (const scope of ['global', channelId] as const) {
     for (const entry of readBlocklist(lib, scope)) {
       if (entryRegExp(entry).test(text))
-        return { allowed: false, reason: `"${text.slice(0, 80)}" matches the ${scope === 'global' ? 'global' : "channel's"} blocklist entry ${entry}.` }
+        return {
+          allowed: false,
+          reason: `"${text.slice(0, 80)}" matches the ${scope === 'global' ? 'global' : "channel's"} blocklist entry ${entry}.`
+        }
     }
   }
   return { allowed: true }
@@ -95,8 +102,14 @@ export async function moderate(
     const cats = Object.entries(hit.categories as unknown as Record<string, boolean>)
       .filter(([, v]) => v)
       .map(([k]) => k)
-    return { allowed: false, reason: `The moderation service flagged "${text.slice(0, 80)}" (${cats.join(', ') || 'flagged'}).` }
+    return {
+      allowed: false,
+      reason: `The moderation service flagged "${text.slice(0, 80)}" (${cats.join(', ') || 'flagged'}).`
+    }
   } catch (err) {
-    return { allowed: false, reason: `The moderation service could not be asked (${err instanceof Error ? err.message : String(err)}); the line was not sent.` }
+    return {
+      allowed: false,
+      reason: `The moderation service could not be asked (${err instanceof Error ? err.message : String(err)}); the line was not sent.`
+    }
   }
 }

@@ -7,16 +7,22 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
+import type { Worker } from 'tesseract.js'
 import type { SeenWord } from './types'
 
-type TesseractWorker = import('tesseract.js').Worker
+type TesseractWorker = Worker
 
 const IDLE_CLOSE_MS = 60_000
 /**
  * Sparse text (scene text anywhere in the frame); the frames arrive as dark strokes on white
  * (measure.ts), so plain Otsu thresholding and no inverted second pass.
  */
-const PARAMS = { tessedit_pageseg_mode: '11', thresholding_method: '0', tessedit_do_invert: '0', user_defined_dpi: '96' }
+const PARAMS = {
+  tessedit_pageseg_mode: '11',
+  thresholding_method: '0',
+  tessedit_do_invert: '0',
+  user_defined_dpi: '96'
+}
 
 let starting: Promise<TesseractWorker> | null = null
 let idleTimer: NodeJS.Timeout | null = null

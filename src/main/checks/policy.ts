@@ -40,11 +40,19 @@ export function readPolicy(lib: SettingsLike, channelId: number): GatePolicy {
 export function writePolicy(lib: SettingsLike, channelId: number, patch: Partial<GatePolicy>): GatePolicy {
   const unknown = (patch.checks ?? []).filter((c) => !checkNames.includes(c))
   if (unknown.length)
-    throw new StudioError('invalid_input', `Unknown check ${unknown.join(', ')}; the checks are ${checkNames.join(', ')}.`, 'checks')
+    throw new StudioError(
+      'invalid_input',
+      `Unknown check ${unknown.join(', ')}; the checks are ${checkNames.join(', ')}.`,
+      'checks'
+    )
   const parsed = gatePolicySchema.safeParse({ ...readPolicy(lib, channelId), ...patch })
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
-    throw new StudioError('invalid_input', `gate policy ${issue.path.join('.')}: ${issue.message}`, issue.path.join('.'))
+    throw new StudioError(
+      'invalid_input',
+      `gate policy ${issue.path.join('.')}: ${issue.message}`,
+      issue.path.join('.')
+    )
   }
   lib.setSetting(key(channelId), JSON.stringify(parsed.data))
   return parsed.data

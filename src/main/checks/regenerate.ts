@@ -48,8 +48,7 @@ export function applyPolicy(lib: RegenLibrary, store: CheckStore, gen: Regenerat
   const reasons = e.verdict.reasons.join(' ')
   if (!e.generated) return store.log(e.channelId, 'held', ids, reasons)
   const tries = store.triesOf(e.shotId)
-  if (tries >= policy.maxTries)
-    return store.log(e.channelId, 'held', ids, `${tries + 1} takes failed: ${reasons}`)
+  if (tries >= policy.maxTries) return store.log(e.channelId, 'held', ids, `${tries + 1} takes failed: ${reasons}`)
   if (budgetLeft(lib, store, e.channelId) <= 0)
     return store.log(e.channelId, 'held', ids, `no budget left this hour (${policy.takesPerHour} takes): ${reasons}`)
   const prompt = rewritePrompt(e.prompt, e.verdict.details.failed)
@@ -57,6 +56,11 @@ export function applyPolicy(lib: RegenLibrary, store: CheckStore, gen: Regenerat
     gen.regenerate({ shotId: e.shotId, prompt, seed: randomInt(0, 2147483647) })
     store.log(e.channelId, 'regenerated', ids, e.verdict.details.failed.join(','))
   } catch (err) {
-    store.log(e.channelId, 'held', ids, `could not regenerate (${err instanceof Error ? err.message : String(err)}): ${reasons}`)
+    store.log(
+      e.channelId,
+      'held',
+      ids,
+      `could not regenerate (${err instanceof Error ? err.message : String(err)}): ${reasons}`
+    )
   }
 }

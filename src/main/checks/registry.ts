@@ -79,7 +79,8 @@ export const checkRows: CheckRow[] = [
     run: (m) => {
       const t = total(m.frozen)
       const longest = Math.max(0, ...m.frozen.map((s) => s.end - s.start))
-      if (longest <= FROZEN_MAX_SEC && t <= FROZEN_MAX_SHARE * m.durationSec) return pass('The picture moves.', clamp01(t / Math.max(1, m.durationSec)))
+      if (longest <= FROZEN_MAX_SEC && t <= FROZEN_MAX_SHARE * m.durationSec)
+        return pass('The picture moves.', clamp01(t / Math.max(1, m.durationSec)))
       return {
         verdict: 'fail',
         score: clamp01(t / Math.max(1, m.durationSec)),
@@ -93,10 +94,13 @@ export const checkRows: CheckRow[] = [
     title: 'Silence where the shot has sound',
     needs: ['pass'],
     run: (m, take) => {
-      if (!take.expectsAudio) return { verdict: 'skip', score: 0, frames: [], reason: 'The shot plans no speech or sound.' }
+      if (!take.expectsAudio)
+        return { verdict: 'skip', score: 0, frames: [], reason: 'The shot plans no speech or sound.' }
       const t = m.hasAudio ? total(m.silence) : m.durationSec
-      const silentAll = !m.hasAudio || m.integratedLufs === -Infinity || (m.integratedLufs !== null && m.integratedLufs < -60)
-      if (!silentAll && t <= SILENT_MAX_SHARE * m.durationSec) return pass('The planned sound is there.', clamp01(t / Math.max(1, m.durationSec)))
+      const silentAll =
+        !m.hasAudio || m.integratedLufs === -Infinity || (m.integratedLufs !== null && m.integratedLufs < -60)
+      if (!silentAll && t <= SILENT_MAX_SHARE * m.durationSec)
+        return pass('The planned sound is there.', clamp01(t / Math.max(1, m.durationSec)))
       return {
         verdict: 'fail',
         score: clamp01(t / Math.max(0.1, m.durationSec)),
@@ -110,7 +114,8 @@ export const checkRows: CheckRow[] = [
     title: 'Length against the plan',
     needs: [],
     run: (m, take) => {
-      if (take.plannedSeconds === undefined) return { verdict: 'skip', score: 0, frames: [], reason: 'The plan gives no length.' }
+      if (take.plannedSeconds === undefined)
+        return { verdict: 'skip', score: 0, frames: [], reason: 'The plan gives no length.' }
       const off = Math.abs(m.durationSec - take.plannedSeconds)
       const allowed = Math.max(DURATION_TOLERANCE.seconds, DURATION_TOLERANCE.share * take.plannedSeconds)
       const score = clamp01(off / Math.max(1, take.plannedSeconds))
@@ -133,7 +138,8 @@ export const checkRows: CheckRow[] = [
       if (!m.hasAudio || i === null || !Number.isFinite(i) || i < -60)
         return { verdict: 'skip', score: 0, frames: [], reason: 'No sound to measure.' }
       const off = Math.abs(i - take.loudnessTargetLufs)
-      if (off <= LOUDNESS_TOLERANCE_LU) return pass(`${i.toFixed(1)} LUFS (target ${take.loudnessTargetLufs}).`, clamp01(off / 20))
+      if (off <= LOUDNESS_TOLERANCE_LU)
+        return pass(`${i.toFixed(1)} LUFS (target ${take.loudnessTargetLufs}).`, clamp01(off / 20))
       return {
         verdict: 'fail',
         score: clamp01(off / 20),

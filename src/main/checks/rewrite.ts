@@ -6,7 +6,7 @@
 
 /** Camera, lens, format and brand words that models tend to write into the picture. */
 export const TEXT_PRONE_TERMS: RegExp[] = [
-  /\b(shot|filmed|captured) (on|with) (an? )?[\w-]+( [\w-]+)?/gi,
+  /\b(shot|filmed|captured) (on|with) (an? )?[\w-]+( [\w-]+){0,2}/gi,
   /\b(canon|nikon|sony|fujifilm|fuji|leica|panasonic|lumix|olympus|hasselblad|blackmagic|arri|alexa|red komodo|red|panavision|kodak|gopro|dji|iphone|pixel|samsung|insta360)( [a-z]*\d[\w-]*| eos| alpha| hero| mavic| a\d+\w*)?\b/gi,
   /\b(imax|dolby( vision)?|hdr10?\+?|4k|8k|uhd|ultra hd|full hd|1080p|720p|2160p|60 ?fps|24 ?fps)\b/gi,
   /\b(drone footage|stock footage|footage|watermark(ed)?|logo|caption(ed)?|subtitles?|title card|text overlay|signage)\b/gi,
@@ -26,9 +26,9 @@ function tidy(s: string): string {
 /** `prompt` without the words that get painted in as text; quoted words the shot asks to show stay. */
 export function dropTextProneWords(prompt: string): string {
   const quoted: string[] = []
-  let s = prompt.replace(/(["“][^"”]*["”])/g, (q) => `\u0000${quoted.push(q) - 1}\u0000`)
+  let s = prompt.replace(/(["“][^"”]*["”])/g, (q) => `\u2063${quoted.push(q) - 1}\u2063`)
   for (const re of TEXT_PRONE_TERMS) s = s.replace(re, ' ')
-  s = s.replace(/\u0000(\d+)\u0000/g, (_, i: string) => quoted[Number(i)]!)
+  s = s.replace(/\u2063(\d+)\u2063/g, (_, i: string) => quoted[Number(i)]!)
   return tidy(s)
 }
 
@@ -44,7 +44,8 @@ export function rewritePrompt(prompt: string, failed: string[]): string {
   let next = failed.includes('text') ? dropTextProneWords(prompt) : prompt.trim()
   for (const f of failed) {
     const advice = ADVICE[f]
-    if (advice && !next.toLowerCase().includes(advice)) next = `${next.replace(/[.\s]+$/, '')}. ${advice[0]!.toUpperCase()}${advice.slice(1)}.`
+    if (advice && !next.toLowerCase().includes(advice))
+      next = `${next.replace(/[.\s]+$/, '')}. ${advice[0]!.toUpperCase()}${advice.slice(1)}.`
   }
   return next
 }

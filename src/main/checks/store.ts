@@ -35,17 +35,17 @@ export class CheckStore {
   }
 
   forTake(takeId: number): StoredCheck[] {
-    return (this.db.prepare('SELECT * FROM take_checks WHERE take_id = ? ORDER BY rowid').all(takeId) as CheckRowDb[]).map(
-      (r) => ({
-        takeId: r.take_id,
-        check: r.check_name,
-        verdict: r.verdict,
-        score: r.score,
-        frames: JSON.parse(r.frames_json) as number[],
-        reason: r.reason,
-        checkedAt: r.checked_at
-      })
-    )
+    return (
+      this.db.prepare('SELECT * FROM take_checks WHERE take_id = ? ORDER BY rowid').all(takeId) as CheckRowDb[]
+    ).map((r) => ({
+      takeId: r.take_id,
+      check: r.check_name,
+      verdict: r.verdict,
+      score: r.score,
+      frames: JSON.parse(r.frames_json) as number[],
+      reason: r.reason,
+      checkedAt: r.checked_at
+    }))
   }
 
   /** Shots of a channel whose chosen take has `check` with `verdict` (the library's filter by check). */
@@ -60,7 +60,12 @@ export class CheckStore {
     ).map((r) => r.id)
   }
 
-  log(channelId: number, kind: GateLogKind, ids: { shotId?: number | null; takeId?: number | null }, reason = ''): void {
+  log(
+    channelId: number,
+    kind: GateLogKind,
+    ids: { shotId?: number | null; takeId?: number | null },
+    reason = ''
+  ): void {
     this.db
       .prepare('INSERT INTO gate_log (channel_id, shot_id, take_id, kind, reason, at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(channelId, ids.shotId ?? null, ids.takeId ?? null, kind, reason, Date.now())
@@ -69,7 +74,9 @@ export class CheckStore {
   /** How many `kind` events a channel had since `since` (ms). */
   count(channelId: number, kind: GateLogKind, since = 0): number {
     return (
-      this.db.prepare('SELECT COUNT(*) AS n FROM gate_log WHERE channel_id = ? AND kind = ? AND at >= ?').get(channelId, kind, since) as {
+      this.db
+        .prepare('SELECT COUNT(*) AS n FROM gate_log WHERE channel_id = ? AND kind = ? AND at >= ?')
+        .get(channelId, kind, since) as {
         n: number
       }
     ).n
@@ -78,14 +85,19 @@ export class CheckStore {
   /** Regenerations the gate already asked for this shot. */
   triesOf(shotId: number): number {
     return (
-      this.db.prepare("SELECT COUNT(*) AS n FROM gate_log WHERE shot_id = ? AND kind = 'regenerated'").get(shotId) as { n: number }
+      this.db.prepare("SELECT COUNT(*) AS n FROM gate_log WHERE shot_id = ? AND kind = 'regenerated'").get(shotId) as {
+        n: number
+      }
     ).n
   }
 
   /** Totals for the metrics: per kind, and failures per check name (the log's reason holds the check names). */
   totals(): { byKind: Record<string, number>; failedBy: Record<string, number> } {
     const byKind: Record<string, number> = {}
-    for (const r of this.db.prepare('SELECT kind, COUNT(*) AS n FROM gate_log GROUP BY kind').all() as Array<{ kind: string; n: number }>)
+    for (const r of this.db.prepare('SELECT kind, COUNT(*) AS n FROM gate_log GROUP BY kind').all() as Array<{
+      kind: string
+      n: number
+    }>)
       byKind[r.kind] = r.n
     const failedBy: Record<string, number> = {}
     for (const r of this.db

@@ -19,10 +19,22 @@ describe('quality checks on the generated corpus', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'webtv-checks-corpus-'))
-    made = await makeCorpus(dir, process.env.WEBTV_CORPUS_ONLY ? (c) => c.name.startsWith(process.env.WEBTV_CORPUS_ONLY!) : undefined)
+    made = await makeCorpus(
+      dir,
+      process.env.WEBTV_CORPUS_ONLY ? (c) => c.name.startsWith(process.env.WEBTV_CORPUS_ONLY!) : undefined
+    )
     for (const m of made) results.set(m.clip.name, await runChecks(m.take, { tmpRoot: join(dir, 'tmp') }))
     if (process.env.WEBTV_CORPUS_REPORT)
-      for (const m of made) console.log(m.clip.name, JSON.stringify(results.get(m.clip.name)!.filter((r) => r.verdict === 'fail').map((r) => r.reason)))
+      for (const m of made)
+        console.log(
+          m.clip.name,
+          JSON.stringify(
+            results
+              .get(m.clip.name)!
+              .filter((r) => r.verdict === 'fail')
+              .map((r) => r.reason)
+          )
+        )
   }, 900_000)
 
   afterAll(async () => {
@@ -42,8 +54,12 @@ describe('quality checks on the generated corpus', () => {
       }
     }
     expect(wrong).toEqual([])
-    expect(made.filter((m) => m.clip.expect !== 'clean').length).toBeGreaterThanOrEqual(process.env.WEBTV_CORPUS_ONLY ? 0 : 40)
-    expect(made.filter((m) => m.clip.expect === 'clean').length).toBeGreaterThanOrEqual(process.env.WEBTV_CORPUS_ONLY ? 0 : 20)
+    expect(made.filter((m) => m.clip.expect !== 'clean').length).toBeGreaterThanOrEqual(
+      process.env.WEBTV_CORPUS_ONLY ? 0 : 40
+    )
+    expect(made.filter((m) => m.clip.expect === 'clean').length).toBeGreaterThanOrEqual(
+      process.env.WEBTV_CORPUS_ONLY ? 0 : 20
+    )
   })
 
   it('names the failing frames of a text clip', () => {

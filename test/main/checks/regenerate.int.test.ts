@@ -33,7 +33,10 @@ function clip(dir: string, name: string, text: string | null): string {
   return out
 }
 
-async function setup(clips: string[], policy: { maxTries: number; takesPerHour: number }): Promise<{
+async function setup(
+  clips: string[],
+  policy: { maxTries: number; takesPerHour: number }
+): Promise<{
   core: Core
   space: FakeSpace
   channelId: number
@@ -43,10 +46,16 @@ async function setup(clips: string[], policy: { maxTries: number; takesPerHour: 
   cleanups.push(t.cleanup, () => core.close())
   const space = await startFakeSpace({ signature: 'zeroscope', clips })
   cleanups.push(() => space.close())
-  const ch = await callCore(core, 'library.channels.create', { name: 'Gate', format: { width: 640, height: 360, fps: 8 } })
+  const ch = await callCore(core, 'library.channels.create', {
+    name: 'Gate',
+    format: { width: 640, height: 360, fps: 8 }
+  })
   await callCore(core, 'generation.backends.set', {
     channelId: ch.id,
-    settings: { video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [space.url] }, retryBaseMs: 50 }
+    settings: {
+      video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [space.url] },
+      retryBaseMs: 50
+    }
   })
   writePolicy(core.services.get(LIBRARY), ch.id, { enabled: true, ...policy })
   return { core, space, channelId: ch.id }
@@ -102,7 +111,11 @@ describe('quality gate policy', () => {
     const { core, space, channelId } = await setup([good], { maxTries: 2, takesPerHour: 5 })
     const gen = core.services.get(GENERATION)
     const lib = core.services.get(LIBRARY)
-    const r = await callCore(core, 'generation.enqueue', { channelId, shots: [{ prompt: 'a quiet field' }], music: false })
+    const r = await callCore(core, 'generation.enqueue', {
+      channelId,
+      shots: [{ prompt: 'a quiet field' }],
+      music: false
+    })
     gen.start({ autopilot: false })
     await gen.service.waitForJobs(r.jobIds, { pollMs: 100 })
     const store = new CheckStore(lib.db)
