@@ -101,12 +101,12 @@ async function listAndSearch(): Promise<void> {
         // The previous shape of a "whale" page: matches joined in the planner's order, every match counted.
         oldWhale: timePage(() => {
           const q = { c: c.id, m: '"whale"*' }
-          lib.db
+          openLibraryDb(lib.dataDir)
             .prepare(
               'SELECT s.* FROM shots_fts f JOIN shots s ON s.id = f.rowid WHERE shots_fts MATCH @m AND s.channel_id = @c ORDER BY f.rowid DESC LIMIT 50'
             )
             .all(q)
-          lib.db
+          openLibraryDb(lib.dataDir)
             .prepare(
               'SELECT COUNT(*) AS total FROM shots_fts f JOIN shots s ON s.id = f.rowid WHERE shots_fts MATCH @m AND s.channel_id = @c'
             )

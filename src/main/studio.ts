@@ -9,6 +9,7 @@ import { appFeature } from './app/feature'
 import { secretsFeature } from './secrets/feature'
 import { libraryFeature } from './library/feature'
 import { generationFeature } from './generation/feature'
+import { checksFeature } from './checks/feature'
 import { onairFeature } from './onair/feature'
 import { outputsFeature } from './onair/outputs-feature'
 import { notificationsFeature } from './notifications/feature'
@@ -22,6 +23,7 @@ export const studioFeatures: readonly Feature[] = [
   libraryFeature,
   generationFeature,
   showFeature,
+  checksFeature,
   onairFeature,
   outputsFeature,
   notificationsFeature,
@@ -33,6 +35,7 @@ export {
   appFeature,
   libraryFeature,
   generationFeature,
+  checksFeature,
   onairFeature,
   outputsFeature,
   notificationsFeature,

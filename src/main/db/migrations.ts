@@ -1,3 +1,4 @@
+import { checksSchema } from '../checks/schema'
 import { generationSchema } from '../generation/schema'
 import { librarySchema } from '../library/schema'
 import { showSchema } from '../show/schema'
@@ -14,7 +15,7 @@ import type { Migration, SchemaStep } from './schema-step'
 export type { Migration, SchemaStep }
 
 /** In dependency order: a table's references point at tables of owners listed before it. */
-const owners: SchemaStep[][] = [librarySchema, generationSchema, showSchema]
+const owners: SchemaStep[][] = [librarySchema, generationSchema, showSchema, checksSchema]
 
 export function composeMigrations(parts: SchemaStep[][]): Migration[] {
   const byVersion = new Map<number, SchemaStep[]>()

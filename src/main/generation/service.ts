@@ -1,3 +1,4 @@
+import { checkBlocklist } from '../checks/moderation'
 import { randomInt } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -145,6 +146,12 @@ export class GenerationService {
     const base = getBackends(this.lib, channel.id)
     const steps: BackendSettings = withVideoBackend(base, req.backend)
     checkBackends(steps)
+    // Nothing the owner blocked reaches a generator (the quality gate's moderation, src/main/checks).
+    for (const s of req.shots) {
+      const verdict = checkBlocklist(this.lib, channel.id, s.prompt)
+      if (!verdict.allowed)
+        throw new StudioError('invalid_input', `Refused: ${verdict.reason} Write another line.`, 'shots')
+    }
     const music = req.music ?? steps.music.enabled
     const keyOf = (i: number): string | null => (req.requestId ? `${channel.id}:${req.requestId}:${i}` : null)
     const result = this.lib.transaction((): EnqueueResult => {

@@ -11,6 +11,7 @@ import {
   type Channel,
   type IngestOptions,
   type IngestResult,
+  type GateInput,
   type Shot,
   type ShotMeta,
   type ShotRow,
@@ -234,6 +235,24 @@ export class Ingest {
       facts,
       probeInfo
     )
+    // The quality gate looks at new material only (not a re-conform of what already aired).
+    const gateInput: GateInput | null =
+      this.store.gate && expectMediaHash === undefined
+        ? {
+            channel,
+            shotId,
+            mp4: this.store.abs(finals.mp4),
+            durationMs,
+            sourceSize: probeInfo?.video
+              ? { width: probeInfo.video.displayWidth, height: probeInfo.video.displayHeight }
+              : null,
+            prompt: row.prompt,
+            title: facts.title,
+            backend: row.backend,
+            extra: row.extra_json ? (JSON.parse(row.extra_json) as Record<string, unknown>) : null
+          }
+        : null
+    const verdict = gateInput ? await this.store.gate!.inspect(gateInput, signal) : null
     const replaced = this.store.db
       .transaction(() => {
         const current = this.store.db.prepare('SELECT media_hash FROM shots WHERE id = ?').get(shotId) as
@@ -263,7 +282,15 @@ export class Ingest {
             Date.now(),
             shotId
           )
+        // A clip the gate failed is held for review: it never airs on its own.
+        if (verdict && !verdict.pass) this.store.db.prepare('UPDATE shots SET approved = 0 WHERE id = ?').run(shotId)
         this.takes.syncChosenTake(shotId, jobId)
+        if (gateInput && verdict) {
+          const chosen = this.store.db
+            .prepare('SELECT id FROM takes WHERE shot_id = ? AND chosen = 1 ORDER BY id DESC LIMIT 1')
+            .get(shotId) as { id: number }
+          this.store.gate!.record(chosen.id, gateInput, verdict)
+        }
         this.playlist.bumpPlaylistIfListed(shotId, channelId)
         return true
       })

@@ -4,7 +4,7 @@ import { Ingest } from './ingest'
 import { MediaFiles } from './media-files'
 import { Playlist } from './playlist'
 import { Reconform } from './reconform'
-import type { LibraryOptions } from './rows'
+import type { LibraryOptions, TakeGate } from './rows'
 import { LibrarySettings } from './settings'
 import { Shots } from './shots'
 import { LibraryStore } from './store'
@@ -27,7 +27,10 @@ export type {
   PlaylistItem,
   ListShotsQuery,
   LibraryChange,
-  LibraryOptions
+  LibraryOptions,
+  GateInput,
+  GateVerdict,
+  TakeGate
 } from './rows'
 export { sha256File } from './rows'
 export { MediaRejectedError } from '../media/probe'
@@ -79,7 +82,7 @@ export class Library {
    * and written only through the methods below; test/main/library/no-side-door.test.ts
    * fails when SQL outside library/ names one.
    */
-  featureDatabase(owner: 'generation' | 'asrun' | 'show'): LibraryStore['db'] {
+  featureDatabase(owner: 'generation' | 'asrun' | 'show' | 'checks'): LibraryStore['db'] {
     void owner
     return this.store.db
   }
@@ -156,6 +159,11 @@ export class Library {
     return shot
   }
   ingestTake: Takes['ingestTake'] = (shotId, path, meta, opts) => this.takes.ingestTake(shotId, path, meta, opts)
+
+  /** Attach the quality gate every new take passes after conform (src/main/checks). */
+  setGate(gate: TakeGate | null): void {
+    this.store.gate = gate
+  }
 
   // Background re-conform
   kickWorker: Reconform['kickWorker'] = () => this.reconform.kickWorker()

@@ -170,6 +170,40 @@ export interface LibraryOptions {
   tuning?: EncoderTuning
 }
 
+/** A freshly conformed clip, before its row turns ready: what the quality gate (src/main/checks) looks at. */
+export interface GateInput {
+  channel: Channel
+  shotId: number
+  /** Absolute path of the conformed MP4. */
+  mp4: string
+  durationMs: number
+  /** The source picture's size as shown (where the look placed its graphics); null if unknown. */
+  sourceSize: { width: number; height: number } | null
+  prompt: string
+  title?: string | undefined
+  /** null for an imported clip. */
+  backend: string | null
+  extra: Record<string, unknown> | null
+}
+
+/** What the gate decided about a clip; `details` is the gate's own record, stored with the take by `record`. */
+export interface GateVerdict {
+  /** false: the clip is held for review (never airs on its own). */
+  pass: boolean
+  reasons: string[]
+  details: unknown
+}
+
+/**
+ * The quality gate, attached by the checks feature. The library calls `inspect` after
+ * conform and before the row turns ready (a failing shot turns ready unapproved, in the
+ * same transaction), then `record` once the take's id is known.
+ */
+export interface TakeGate {
+  inspect(input: GateInput, signal?: AbortSignal): Promise<GateVerdict>
+  record(takeId: number, input: GateInput, verdict: GateVerdict): void
+}
+
 export interface ShotRow {
   id: number
   channel_id: number

@@ -12,7 +12,8 @@ import {
   type LibraryChange,
   type LibraryOptions,
   type Shot,
-  type ShotRow
+  type ShotRow,
+  type TakeGate
 } from './rows'
 
 const DB_FILE = 'library.db'
@@ -33,6 +34,8 @@ export class LibraryStore {
   readonly working = new Set<number>()
   /** Takes this process is converting right now. */
   readonly workingTakes = new Set<number>()
+  /** The quality gate every new take passes (none until the checks feature attaches it). */
+  gate: TakeGate | null = null
 
   constructor(
     readonly dataDir: string,

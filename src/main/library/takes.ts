@@ -4,6 +4,7 @@ import {
   notFound,
   sha256File,
   takeFromRow,
+  type GateInput,
   type IngestOptions,
   type Shot,
   type Take,
@@ -157,6 +158,20 @@ export class Takes {
         facts,
         info
       )
+      const gateInput: GateInput | null = this.store.gate
+        ? {
+            channel,
+            shotId,
+            mp4: this.store.abs(media.finals.mp4),
+            durationMs: media.durationMs,
+            sourceSize: info.video ? { width: info.video.displayWidth, height: info.video.displayHeight } : null,
+            prompt: facts.prompt,
+            title: facts.title,
+            backend: meta.backend,
+            extra: shot.extra
+          }
+        : null
+      const verdict = gateInput ? await this.store.gate!.inspect(gateInput, opts.signal) : null
       const { changes } = this.store.db
         .prepare(
           `UPDATE takes SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
@@ -191,6 +206,7 @@ export class Takes {
         this.trash.moveToTrash(this.trash.unreferencedFiles([made]))
         throw new StudioError('not_found', `Shot ${shotId} was deleted while its new take was being made.`, 'shotId')
       }
+      if (gateInput && verdict) this.store.gate!.record(claim.id, gateInput, verdict)
       this.store.changed(channel.id, 'shots')
       return this.getTake(claim.id)
     } catch (err) {

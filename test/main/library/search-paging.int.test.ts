@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../helpers/tmp'
 import { openLibrary, type Library } from '../../../src/main/library'
+import { openLibraryDb } from '../../fixtures/library-db'
 
 let tmp: ReturnType<typeof tempDir>
 let lib: Library
@@ -16,11 +17,11 @@ afterEach(async () => {
 })
 
 function shots(channelId: number, prompts: string[]): void {
-  const insert = lib.db.prepare(
+  const insert = openLibraryDb(lib.dataDir).prepare(
     `INSERT INTO shots (channel_id, status, approved, prompt, mp4_path, ts_path, poster_path, duration_ms, look_rev, created_at, updated_at)
      VALUES (?, 'ready', 1, ?, 'media/x.mp4', 'media/x.ts', 'media/x.jpg', 3000, 1, 0, 0)`
   )
-  lib.db.transaction(() => {
+  openLibraryDb(lib.dataDir).transaction(() => {
     for (const p of prompts) insert.run(channelId, p)
   })()
 }

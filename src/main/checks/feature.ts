@@ -1,0 +1,43 @@
+/**
+ * The quality gate as a studio feature: attaches the gate to the library (every new
+ * take is checked after conform) and applies each channel's policy through the
+ * generation service. Installed after the library and generation features.
+ */
+import type { Feature } from '../core/core'
+import { GENERATION, LIBRARY } from '../services'
+import { QualityGate } from './gate'
+import { closeOcr } from './ocr'
+import { applyPolicy } from './regenerate'
+import { CheckStore } from './store'
+
+export const checksFeature: Feature = (ctx) => {
+  const lib = ctx.services.get(LIBRARY, 'checks')
+  const store = new CheckStore(lib.featureDatabase('checks'))
+  const gate = new QualityGate(lib, store)
+  lib.setGate(gate)
+  const off = gate.onEvent((e) => {
+    const gen = ctx.services.find(GENERATION)
+    try {
+      applyPolicy(
+        lib,
+        store,
+        gen
+          ? gen.service
+          : {
+              regenerate: () => {
+                throw new Error('generation is not running here')
+              }
+            },
+        e
+      )
+    } catch (err) {
+      console.error('quality gate:', err instanceof Error ? err.message : err)
+    }
+  })
+  ctx.onClose(async () => {
+    off()
+    lib.setGate(null)
+    await closeOcr()
+  })
+  return {}
+}

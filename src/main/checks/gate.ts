@@ -1,0 +1,134 @@
+/**
+ * The quality gate the library calls for every new take (library/rows.ts TakeGate):
+ * run the checks on the conformed clip with the channel's own graphics masked,
+ * decide by the channel's policy, store the results with the take, and tell the
+ * listeners (the regenerator in feature.ts) what happened.
+ */
+import { join } from 'node:path'
+import type { Channel, GateInput, GateVerdict, TakeGate } from '../library/rows'
+import { clipLook } from '../library/look'
+import { pictureRect } from '../media/graphics'
+import { askedWords, studioMasks } from './masks'
+import { readPolicy } from './policy'
+import { runChecks } from './run'
+import type { CheckStore } from './store'
+import type { CheckResult, TakeUnderCheck } from './types'
+
+export interface GateDetails {
+  results: CheckResult[]
+  /** Failing checks that decide under the channel's policy. */
+  failed: string[]
+}
+
+export interface GateEvent {
+  channelId: number
+  shotId: number
+  takeId: number
+  generated: boolean
+  verdict: GateVerdict & { details: GateDetails }
+  prompt: string
+}
+
+interface GateLibrary {
+  dataDir: string
+  getSetting(key: string): string | undefined
+  setSetting(key: string, value: string): void
+}
+
+/** What the shot's plan says about sound and length (another feature writes the plan into `extra`). */
+export function planOf(extra: Record<string, unknown> | null): { expectsAudio: boolean; plannedSeconds?: number } {
+  const e = extra ?? {}
+  const text = (v: unknown): boolean => typeof v === 'string' && v.trim().length > 0
+  const expectsAudio = e.expectsAudio === true || text(e.narration) || text(e.dialogue) || text(e.speech)
+  const planned = [e.plannedSeconds, e.durationSeconds].find((v) => typeof v === 'number' && v > 0) as
+    number | undefined
+  return planned === undefined ? { expectsAudio } : { expectsAudio, plannedSeconds: planned }
+}
+
+/** The take as the checks see it: the channel's graphics for this clip become masks. */
+export function takeUnderCheck(input: GateInput, dataDir: string): TakeUnderCheck {
+  const c: Channel = input.channel
+  const { width: W, height: H } = c.format
+  const look = clipLook(c.look, dataDir, { backend: input.backend, prompt: input.prompt, title: input.title })
+  const src = input.sourceSize
+  const plan = planOf(input.extra)
+  return {
+    mp4: input.mp4,
+    width: W,
+    height: H,
+    durationMs: input.durationMs,
+    expectsAudio: plan.expectsAudio,
+    plannedSeconds: plan.plannedSeconds,
+    loudnessTargetLufs: c.look.loudness.targetLufs,
+    masks: studioMasks({
+      frameW: W,
+      frameH: H,
+      picture: src ? pictureRect(W, H, src.width, src.height) : undefined,
+      look,
+      // The offline stand-in writes its prompt along the bottom, like captions.
+      captions: input.extra?.captions === true || Array.isArray(input.extra?.cues) || input.backend === 'offline'
+    }),
+    allowedWords: askedWords(input.prompt)
+  }
+}
+
+export class QualityGate implements TakeGate {
+  private readonly listeners = new Set<(e: GateEvent) => void>()
+
+  constructor(
+    private readonly lib: GateLibrary,
+    private readonly store: CheckStore
+  ) {}
+
+  onEvent(listener: (e: GateEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  async inspect(input: GateInput, signal?: AbortSignal): Promise<GateVerdict & { details: GateDetails }> {
+    const policy = readPolicy(this.lib, input.channel.id)
+    // A channel with the gate off pays nothing for it.
+    if (!policy.enabled) return { pass: true, reasons: [], details: { results: [], failed: [] } }
+    let results: CheckResult[]
+    try {
+      results = await runChecks(takeUnderCheck(input, this.lib.dataDir), {
+        tmpRoot: join(this.lib.dataDir, 'tmp'),
+        signal
+      })
+    } catch (err) {
+      if (signal?.aborted) throw err
+      // The checks themselves broke: nobody vouched for this clip, so a person looks at it.
+      const reason = `The quality checks could not run (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); review it by eye.`
+      results = [{ check: 'checks', verdict: 'fail', score: 1, frames: [], reason }]
+    }
+    const failed = results.filter(
+      (r) => r.verdict === 'fail' && (r.check === 'checks' || policy.checks.includes(r.check))
+    )
+    return {
+      pass: failed.length === 0,
+      reasons: failed.map((r) => r.reason),
+      details: { results, failed: failed.map((r) => r.check) }
+    }
+  }
+
+  record(takeId: number, input: GateInput, verdict: GateVerdict): void {
+    const details = verdict.details as GateDetails
+    if (details.results.length === 0) return
+    this.store.save(takeId, details.results)
+    const ids = { shotId: input.shotId, takeId }
+    this.store.log(input.channel.id, 'checked', ids)
+    if (details.failed.length) this.store.log(input.channel.id, 'failed', ids, details.failed.join(','))
+    const event: GateEvent = {
+      channelId: input.channel.id,
+      shotId: input.shotId,
+      takeId,
+      generated: input.backend !== null,
+      verdict: verdict as GateEvent['verdict'],
+      prompt: input.prompt
+    }
+    // After the library's transaction has committed (record runs inside it).
+    setImmediate(() => {
+      for (const l of this.listeners) l(event)
+    })
+  }
+}

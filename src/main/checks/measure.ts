@@ -1,0 +1,241 @@
+/**
+ * The one ffmpeg pass behind the filter checks: blackdetect and freezedetect on a
+ * small copy of the picture, silencedetect and an EBU R128 meter on the sound, and
+ * a few frames (studio graphics painted out, grey) written for OCR. Pure argument
+ * building and stderr parsing, plus the run itself.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { probe } from '../media/probe'
+import { runFfmpeg } from '../media/ffmpeg-runner'
+import type { Rect, Stretch } from './types'
+
+/** Shortest black stretch that counts: longer than the look's dips (≤ 2 × 0.25 s at a cut by default). */
+export const BLACK_MIN_SEC = 0.8
+/** Shortest still stretch that counts (a slow shot still moves within this). */
+export const FREEZE_MIN_SEC = 1.2
+/** Quieter than this (dBFS) is silence. */
+export const SILENCE_DB = -50
+export const SILENCE_MIN_SEC = 0.5
+/** Width the detectors look at: enough to see black and stillness, cheap to scan. */
+const DETECT_WIDTH = 192
+/** Blur radius of the high-pass that lifts text off the picture (px): wider than a stroke. */
+const HIGHPASS_SIGMA = 12
+/** Differences below this are film grain and texture, not strokes. */
+const GRAIN_CUT = 20
+/** OCR frames are at most this wide. */
+const OCR_MAX_WIDTH = 960
+
+/** When to sample frames for OCR: every ~2 s, skipping the head and tail dips; at least three. */
+export function sampleTimes(durationSec: number): number[] {
+  const head = Math.min(0.4, durationSec / 4)
+  const usable = Math.max(0, durationSec - 2 * head)
+  const n = Math.max(3, Math.min(15, Math.ceil(usable / 2)))
+  const step = usable / n
+  return Array.from({ length: n }, (_, i) => Math.round((head + step * (i + 0.5)) * 1000) / 1000)
+}
+
+export interface MeasurePlan {
+  input: string
+  width: number
+  height: number
+  fps: number
+  durationSec: number
+  hasAudio: boolean
+  masks: Rect[]
+  /** Where the OCR frames go (`f%03d.pgm`); null: no OCR frames. */
+  framesDir: string | null
+  times: number[]
+}
+
+/** The studio's regions painted out as blank paper, in the OCR frame's pixels. */
+function boxesOf(masks: Rect[], k: number): string {
+  return masks
+    .map(
+      (m) =>
+        `drawbox=x=${Math.round(m.x * k)}:y=${Math.round(m.y * k)}:w=${Math.round(m.w * k)}:h=${Math.round(m.h * k)}:color=white:t=fill`
+    )
+    .join(',')
+}
+
+export function measureArgs(plan: MeasurePlan): string[] {
+  const chains: string[] = []
+  const ocr = plan.framesDir !== null && plan.times.length > 0
+  chains.push(
+    `[0:v:0]${ocr ? 'split=2[dv][ov];[dv]' : ''}scale=${DETECT_WIDTH}:-2,format=gray,` +
+      `blackdetect=d=${BLACK_MIN_SEC}:pix_th=0.10:pic_th=0.97,freezedetect=n=-50dB:d=${FREEZE_MIN_SEC}[det]`
+  )
+  if (ocr) {
+    // select by time: each sampled time picks the first frame at or after it.
+    const window = 0.5 / plan.fps
+    const pick = plan.times.map((t) => `lt(abs(t-${t.toFixed(3)})\\,${window.toFixed(4)})`).join('+')
+    const scale = plan.width > OCR_MAX_WIDTH ? `,scale=${OCR_MAX_WIDTH}:-2` : ''
+    // Text as OCR likes it, whatever its colour and the picture behind it: the frame minus its blur
+    // (a high-pass: strokes stand out, smooth picture goes flat), grain cut, inverted to dark on white.
+    // The studio's own graphics are then painted out as blank paper.
+    // Twice: at full size for small words, at half size for big ones (whose inside the high-pass would hollow).
+    const highpass = (from: string, sigma: number, to: string, boxes: string): string =>
+      `${from}split[${to}1][${to}2];[${to}2]gblur=sigma=${sigma}[${to}b];` +
+      `[${to}1][${to}b]blend=all_mode=difference,lutyuv=y='if(lt(val\\,${GRAIN_CUT})\\,0\\,min(255\\,(val-${GRAIN_CUT})*4))',negate` +
+      `${boxes ? `,${boxes}` : ''}[${to}]`
+    const halve = (m: Rect): Rect => ({ x: m.x / 2, y: m.y / 2, w: m.w / 2 + 1, h: m.h / 2 + 1 })
+    chains.push(`[ov]select='${pick}',format=gray${scale},split[ocrf][ocrh]`)
+    chains.push(
+      highpass(
+        '[ocrf]',
+        HIGHPASS_SIGMA,
+        'ocr',
+        boxesOf(plan.masks, plan.width > OCR_MAX_WIDTH ? OCR_MAX_WIDTH / plan.width : 1)
+      )
+    )
+    chains.push(
+      highpass(
+        '[ocrh]scale=iw/2:-2,',
+        HIGHPASS_SIGMA / 2,
+        'ocrhalf',
+        boxesOf(plan.masks.map(halve), plan.width > OCR_MAX_WIDTH ? OCR_MAX_WIDTH / plan.width : 1)
+      )
+    )
+  }
+  if (plan.hasAudio)
+    chains.push(`[0:a:0]silencedetect=n=${SILENCE_DB}dB:d=${SILENCE_MIN_SEC},ebur128=peak=none:framelog=verbose[aud]`)
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'info',
+    '-i',
+    plan.input,
+    '-filter_complex',
+    chains.join(';'),
+    ...(ocr
+      ? [
+          ...[
+            '-map',
+            '[ocr]',
+            '-fps_mode',
+            'passthrough',
+            '-c:v',
+            'pgm',
+            '-f',
+            'image2',
+            join(plan.framesDir!, 'f%03d.pgm')
+          ],
+          ...[
+            '-map',
+            '[ocrhalf]',
+            '-fps_mode',
+            'passthrough',
+            '-c:v',
+            'pgm',
+            '-f',
+            'image2',
+            join(plan.framesDir!, 'h%03d.pgm')
+          ]
+        ]
+      : []),
+    '-map',
+    '[det]',
+    ...(plan.hasAudio ? ['-map', '[aud]'] : []),
+    '-f',
+    'null',
+    '-'
+  ]
+}
+
+function num(s: string | undefined): number {
+  return s === undefined ? NaN : Number(s)
+}
+
+/** Stretches from `<name>_start: T` / `<name>_end: T` lines (a start without an end runs to the end). */
+function stretches(lines: string[], start: RegExp, end: RegExp, durationSec: number): Stretch[] {
+  const out: Stretch[] = []
+  let open: number | null = null
+  for (const line of lines) {
+    const s = start.exec(line)
+    if (s) open = num(s[1])
+    const e = end.exec(line)
+    if (e && open !== null) {
+      out.push({ start: open, end: num(e[1]) })
+      open = null
+    }
+  }
+  if (open !== null) out.push({ start: open, end: durationSec })
+  return out
+}
+
+export interface ParsedPass {
+  black: Stretch[]
+  frozen: Stretch[]
+  silence: Stretch[]
+  integratedLufs: number | null
+}
+
+export function parseMeasure(stderr: string, durationSec: number): ParsedPass {
+  const lines = stderr.split(/\r?\n/)
+  const black: Stretch[] = []
+  for (const line of lines) {
+    const m = /black_start:\s*([\d.]+)\s+black_end:\s*([\d.]+)/.exec(line)
+    if (m) black.push({ start: num(m[1]), end: num(m[2]) })
+  }
+  // blackdetect reports a stretch still black at the end only at EOF, as above; freeze/silence as start/end pairs.
+  const frozen = stretches(lines, /freeze_start:\s*([\d.]+)/, /freeze_end:\s*([\d.]+)/, durationSec)
+  const silence = stretches(lines, /silence_start:\s*(-?[\d.]+)/, /silence_end:\s*([\d.]+)/, durationSec).map((s) => ({
+    start: Math.max(0, s.start),
+    end: s.end
+  }))
+  const at = stderr.lastIndexOf('Summary:')
+  const i = at < 0 ? null : /I:\s*(-?[\d.]+|-inf)\s*LUFS/.exec(stderr.slice(at))
+  const integratedLufs = i ? (i[1] === '-inf' ? -Infinity : Number(i[1])) : null
+  return { black, frozen, silence, integratedLufs }
+}
+
+export interface PassResult extends ParsedPass {
+  durationSec: number
+  hasAudio: boolean
+  /** PGM frames for OCR, in sampled order, with their times; the caller removes `dir`. */
+  frames: Array<{ file: string; at: number }>
+  dir: string | null
+}
+
+/** Run the pass over a conformed take. Frames go to a fresh folder under `tmpRoot`. */
+export async function measureTake(
+  input: { mp4: string; width: number; height: number; durationMs: number; masks: Rect[] },
+  tmpRoot: string,
+  opts: { ocr: boolean; signal?: AbortSignal | undefined }
+): Promise<PassResult> {
+  const info = await probe(input.mp4, opts.signal)
+  const durationSec = input.durationMs / 1000
+  const hasAudio = info.audio !== null && info.audio !== undefined
+  const times = opts.ocr ? sampleTimes(durationSec) : []
+  const dir = opts.ocr ? mkdtempSync(join(tmpRoot, `${process.pid}-checks-`)) : null
+  try {
+    const { stderr } = await runFfmpeg(
+      measureArgs({
+        input: input.mp4,
+        width: input.width,
+        height: input.height,
+        fps: info.video?.fps ?? 24,
+        durationSec,
+        hasAudio,
+        masks: input.masks,
+        framesDir: dir,
+        times
+      }),
+      { signal: opts.signal, lowPriority: true }
+    )
+    const parsed = parseMeasure(stderr, durationSec)
+    const files = dir
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith('.pgm'))
+          .sort()
+      : []
+    // f001…, h001…: the nth frame of either size was sampled at times[n-1].
+    const frames = files.map((f) => ({ file: join(dir!, f), at: times[Number(f.slice(1, 4)) - 1] ?? 0 }))
+    return { ...parsed, durationSec, hasAudio, dir, frames }
+  } catch (err) {
+    if (dir) rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+}

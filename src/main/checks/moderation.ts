@@ -1,0 +1,115 @@
+/**
+ * Moderation of every line bound for a generator or the air: the owner's blocklist
+ * (words and /patterns/, global and per channel, in the settings table) and an
+ * optional OpenAI-compatible /v1/moderations endpoint through the `openai` client.
+ */
+import OpenAI from 'openai'
+import { StudioError } from '../../shared/contract/define'
+
+interface SettingsLike {
+  getSetting(key: string): string | undefined
+  setSetting(key: string, value: string): void
+}
+
+export type BlockScope = 'global' | number
+
+const key = (scope: BlockScope): string => `moderation.blocklist.${scope}`
+
+/** A `/pattern/flags` entry as a RegExp, a word as a whole-word case-insensitive match. */
+export function entryRegExp(entry: string): RegExp {
+  const m = /^\/(.+)\/([a-z]*)$/.exec(entry)
+  if (m) {
+    try {
+      return new RegExp(m[1]!, m[2]!.includes('i') ? m[2] : `${m[2]}i`)
+    } catch (err) {
+      throw new StudioError(
+        'invalid_input',
+        `The pattern ${entry} is not a valid regular expression (${(err as Error).message}).`,
+        'entry'
+      )
+    }
+  }
+  const word = entry.trim()
+  if (!word) throw new StudioError('invalid_input', 'Give a word or a /pattern/ to block.', 'entry')
+  return new RegExp(`(?<![\\p{L}\\p{N}])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'iu')
+}
+
+export function readBlocklist(lib: SettingsLike, scope: BlockScope): string[] {
+  const raw = lib.getSetting(key(scope))
+  return raw ? (JSON.parse(raw) as string[]) : []
+}
+
+export function addBlocked(lib: SettingsLike, scope: BlockScope, entry: string): string[] {
+  entryRegExp(entry)
+  const list = readBlocklist(lib, scope)
+  if (!list.includes(entry)) list.push(entry)
+  lib.setSetting(key(scope), JSON.stringify(list))
+  return list
+}
+
+export function removeBlocked(lib: SettingsLike, scope: BlockScope, entry: string): string[] {
+  const list = readBlocklist(lib, scope).filter((e) => e !== entry)
+  lib.setSetting(key(scope), JSON.stringify(list))
+  return list
+}
+
+export interface ModerationVerdict {
+  allowed: boolean
+  /** Why a line was refused, in words for the owner. */
+  reason?: string
+}
+
+/** The blocklist alone (synchronous): global entries, then the channel's. */
+export function checkBlocklist(lib: SettingsLike, channelId: number, text: string): ModerationVerdict {
+  for (const scope of ['global', channelId] as const) {
+    for (const entry of readBlocklist(lib, scope)) {
+      if (entryRegExp(entry).test(text))
+        return {
+          allowed: false,
+          reason: `"${text.slice(0, 80)}" matches the ${scope === 'global' ? 'global' : "channel's"} blocklist entry ${entry}.`
+        }
+    }
+  }
+  return { allowed: true }
+}
+
+export interface ModerationEndpoint {
+  baseURL: string
+  apiKey?: string | undefined
+  model?: string | undefined
+  timeoutMs?: number | undefined
+}
+
+/** Blocklist, then (when configured) the moderation endpoint. A failing endpoint refuses: nothing unvetted goes out. */
+export async function moderate(
+  lib: SettingsLike,
+  channelId: number,
+  text: string,
+  endpoint?: ModerationEndpoint | null
+): Promise<ModerationVerdict> {
+  const local = checkBlocklist(lib, channelId, text)
+  if (!local.allowed || !endpoint) return local
+  const client = new OpenAI({
+    baseURL: endpoint.baseURL,
+    apiKey: endpoint.apiKey ?? 'none',
+    timeout: endpoint.timeoutMs ?? 15_000,
+    maxRetries: 1
+  })
+  try {
+    const r = await client.moderations.create({ input: text, ...(endpoint.model ? { model: endpoint.model } : {}) })
+    const hit = r.results.find((x) => x.flagged)
+    if (!hit) return { allowed: true }
+    const cats = Object.entries(hit.categories as unknown as Record<string, boolean>)
+      .filter(([, v]) => v)
+      .map(([k]) => k)
+    return {
+      allowed: false,
+      reason: `The moderation service flagged "${text.slice(0, 80)}" (${cats.join(', ') || 'flagged'}).`
+    }
+  } catch (err) {
+    return {
+      allowed: false,
+      reason: `The moderation service could not be asked (${err instanceof Error ? err.message : String(err)}); the line was not sent.`
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Run every check of the registry over one conformed take: one ffmpeg pass for
+ * the filter checks, OCR of the few frames it wrote, then each row judges.
+ */
+import { mkdirSync, rmSync } from 'node:fs'
+import { measureTake } from './measure'
+import { readWords } from './ocr'
+import { checkRows } from './registry'
+import type { CheckResult, Measurements, TakeUnderCheck } from './types'
+
+export interface RunOptions {
+  /** A folder for the frames (inside the data folder); they are removed when done. */
+  tmpRoot: string
+  signal?: AbortSignal | undefined
+  /** Only these checks (default: every row). */
+  only?: string[] | undefined
+}
+
+export async function runChecks(take: TakeUnderCheck, opts: RunOptions): Promise<CheckResult[]> {
+  const rows = opts.only ? checkRows.filter((r) => opts.only!.includes(r.name)) : checkRows
+  const ocr = rows.some((r) => r.needs.includes('ocr'))
+  mkdirSync(opts.tmpRoot, { recursive: true })
+  const pass = await measureTake(take, opts.tmpRoot, { ocr, signal: opts.signal })
+  try {
+    const words = ocr ? await readWords(pass.frames) : []
+    const m: Measurements = {
+      durationSec: pass.durationSec,
+      black: pass.black,
+      frozen: pass.frozen,
+      silence: pass.silence,
+      hasAudio: pass.hasAudio,
+      integratedLufs: pass.integratedLufs,
+      sampled: pass.frames.map((f) => f.at),
+      words
+    }
+    return rows.map((r) => ({ check: r.name, ...r.run(m, take) }))
+  } finally {
+    if (pass.dir) rmSync(pass.dir, { recursive: true, force: true })
+  }
+}
+
+/** The failing results, for a one-line reason. */
+export function failures(results: CheckResult[]): CheckResult[] {
+  return results.filter((r) => r.verdict === 'fail')
+}

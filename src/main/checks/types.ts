@@ -1,0 +1,70 @@
+/** What the checks know about one take, and what each check says about it. */
+export type Verdict = 'pass' | 'fail' | 'skip'
+
+/** A rectangle of the frame, in pixels of the conformed picture. */
+export interface Rect {
+  x: number
+  y: number
+  w: number
+  h: number
+}
+
+/** One conformed take, as the checks see it. */
+export interface TakeUnderCheck {
+  /** The conformed MP4 (absolute path). */
+  mp4: string
+  width: number
+  height: number
+  durationMs: number
+  /** The shot has speech or sound (narration planned, an import with sound…): silence is a failure. */
+  expectsAudio?: boolean | undefined
+  /** The plan's length; absent = no duration check. */
+  plannedSeconds?: number | undefined
+  /** The channel's loudness target (the conform levels to it). */
+  loudnessTargetLufs: number
+  /** Regions the studio draws itself (logo, AI label, lower third, captions): never read as stray text. */
+  masks: Rect[]
+  /** Words the shot asked for (quoted in its prompt: a sign reading "OPEN"); seen in the picture they are fine. */
+  allowedWords: string[]
+}
+
+/** What one check found. */
+export interface CheckResult {
+  check: string
+  verdict: Verdict
+  /** 0 (clean) … 1 (certainly bad): how strongly the check fired. */
+  score: number
+  /** Seconds into the take of the frames that failed (start of each bad stretch). */
+  frames: number[]
+  /** Plain words for a person: what is wrong, or why it passed/was skipped. */
+  reason: string
+}
+
+/** A stretch [start, end) in seconds. */
+export interface Stretch {
+  start: number
+  end: number
+}
+
+/** A word OCR read in a sampled frame. */
+export interface SeenWord {
+  text: string
+  confidence: number
+  at: number
+  /** Where, as shares of the frame's width and height (frames are read at more than one size). */
+  box: { x0: number; y0: number; x1: number; y1: number }
+}
+
+/** Everything the one measuring pass (plus OCR) learnt; each check reads its part. */
+export interface Measurements {
+  durationSec: number
+  black: Stretch[]
+  frozen: Stretch[]
+  silence: Stretch[]
+  hasAudio: boolean
+  /** Integrated loudness, LUFS; null when not measurable. */
+  integratedLufs: number | null
+  /** Times of the frames sampled for OCR. */
+  sampled: number[]
+  words: SeenWord[]
+}

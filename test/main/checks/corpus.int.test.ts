@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { closeOcr } from '../../../src/main/checks/ocr'
+import { runChecks } from '../../../src/main/checks/run'
+import type { CheckResult } from '../../../src/main/checks/types'
+import { makeCorpus, type MadeClip } from '../../fixtures/check-corpus'
+
+/**
+ * The gate against its corpus: every bad clip flagged for the right reason, no
+ * clean clip flagged. Clips are made by the test (ffmpeg lavfi) and conformed
+ * with the channel's look first, as takes are.
+ */
+describe('quality checks on the generated corpus', () => {
+  let dir: string
+  let made: MadeClip[]
+  const results = new Map<string, CheckResult[]>()
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'webtv-checks-corpus-'))
+    made = await makeCorpus(
+      dir,
+      process.env.WEBTV_CORPUS_ONLY ? (c) => c.name.startsWith(process.env.WEBTV_CORPUS_ONLY!) : undefined
+    )
+    for (const m of made) results.set(m.clip.name, await runChecks(m.take, { tmpRoot: join(dir, 'tmp') }))
+    if (process.env.WEBTV_CORPUS_REPORT)
+      for (const m of made)
+        console.log(
+          m.clip.name,
+          JSON.stringify(
+            results
+              .get(m.clip.name)!
+              .filter((r) => r.verdict === 'fail')
+              .map((r) => r.reason)
+          )
+        )
+  }, 900_000)
+
+  afterAll(async () => {
+    await closeOcr()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('flags every bad clip with its reason and no clean clip', () => {
+    const wrong: string[] = []
+    for (const m of made) {
+      const failed = results.get(m.clip.name)!.filter((r) => r.verdict === 'fail')
+      const names = failed.map((r) => r.check)
+      if (m.clip.expect === 'clean') {
+        if (failed.length) wrong.push(`${m.clip.name} (clean) flagged: ${failed.map((r) => r.reason).join(' | ')}`)
+      } else if (!names.includes(m.clip.expect)) {
+        wrong.push(`${m.clip.name} not flagged as ${m.clip.expect}; got [${names.join(', ')}]`)
+      }
+    }
+    expect(wrong).toEqual([])
+    expect(made.filter((m) => m.clip.expect !== 'clean').length).toBeGreaterThanOrEqual(
+      process.env.WEBTV_CORPUS_ONLY ? 0 : 40
+    )
+    expect(made.filter((m) => m.clip.expect === 'clean').length).toBeGreaterThanOrEqual(
+      process.env.WEBTV_CORPUS_ONLY ? 0 : 20
+    )
+  })
+
+  it('names the failing frames of a text clip', () => {
+    const text = [...results.entries()].find(([n]) => n.startsWith('text-'))
+    if (!text) return
+    const r = text[1].find((x) => x.check === 'text')!
+    expect(r.frames.length).toBeGreaterThan(0)
+    expect(r.frames.every((t) => t >= 0 && t <= 3)).toBe(true)
+  })
+})

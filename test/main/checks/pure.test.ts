@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest'
+import { askedWords, studioMasks } from '../../../src/main/checks/masks'
+import { parseMeasure, sampleTimes } from '../../../src/main/checks/measure'
+import { checkRows, isWordLike } from '../../../src/main/checks/registry'
+import { dropTextProneWords, rewritePrompt } from '../../../src/main/checks/rewrite'
+import { planOf } from '../../../src/main/checks/gate'
+import type { Measurements } from '../../../src/main/checks/types'
+
+describe('prompt rewrite after stray text', () => {
+  it('drops camera, format and brand words, keeps the scene and quoted text', () => {
+    expect(dropTextProneWords('A harbour at dawn, shot on Canon EOS R5, IMAX, 35mm lens, drone footage')).toBe(
+      'A harbour at dawn'
+    )
+    expect(dropTextProneWords('A shop sign reading "Nikon repairs", 4K')).toBe('A shop sign reading "Nikon repairs"')
+    expect(rewritePrompt('A llama by a fire, GoPro HERO', ['text'])).toBe(
+      'A llama by a fire. No text, no letters, no captions, no logos.'
+    )
+    expect(rewritePrompt('A field.', ['frozen'])).toBe('A field. Continuous motion throughout.')
+  })
+})
+
+describe('check rows', () => {
+  const base: Measurements = {
+    durationSec: 4,
+    black: [],
+    frozen: [],
+    silence: [],
+    hasAudio: true,
+    integratedLufs: -14,
+    sampled: [1, 3],
+    words: []
+  }
+  const take = {
+    mp4: '',
+    width: 640,
+    height: 360,
+    durationMs: 4000,
+    loudnessTargetLufs: -14,
+    masks: [],
+    allowedWords: ['OPEN']
+  }
+  const run = (
+    name: string,
+    m: Partial<Measurements>,
+    t: Partial<typeof take> & { expectsAudio?: boolean; plannedSeconds?: number } = {}
+  ) => checkRows.find((r) => r.name === name)!.run({ ...base, ...m }, { ...take, ...t })
+  it('judges each measurement', () => {
+    expect(run('black', { black: [{ start: 0, end: 0.25 }] }).verdict).toBe('pass')
+    expect(run('black', { black: [{ start: 1, end: 2.5 }] })).toMatchObject({ verdict: 'fail', frames: [1] })
+    expect(run('frozen', { frozen: [{ start: 0.3, end: 3.7 }] }).verdict).toBe('fail')
+    expect(run('silence', { silence: [{ start: 0, end: 4 }], integratedLufs: -Infinity }).verdict).toBe('skip')
+    expect(
+      run('silence', { silence: [{ start: 0, end: 4 }], integratedLufs: -Infinity }, { expectsAudio: true }).verdict
+    ).toBe('fail')
+    expect(run('duration', {}, { plannedSeconds: 8 }).verdict).toBe('fail')
+    expect(run('duration', {}, { plannedSeconds: 4.5 }).verdict).toBe('pass')
+    expect(run('loudness', { integratedLufs: -24 }).verdict).toBe('fail')
+    const word = (text: string, confidence: number, at: number) => ({
+      text,
+      confidence,
+      at,
+      box: { x0: 0.1, y0: 0.1, x1: 0.3, y1: 0.2 }
+    })
+    expect(run('text', { words: [word('OPEN', 95, 1)] }).verdict).toBe('pass')
+    expect(run('text', { words: [word('IMAX', 90, 1)] })).toMatchObject({ verdict: 'fail', frames: [1] })
+    expect(run('text', { words: [word('CTNEMATEC', 4, 1), word('CINEMATIC', 30, 3)] }).verdict).toBe('fail')
+    expect(run('text', { words: [word('Seat', 40, 1)] }).verdict).toBe('pass')
+  })
+  it('tells words from texture', () => {
+    expect(isWordLike('EOS')).toBe(true)
+    expect(isWordLike('==')).toBe(false)
+    expect(isWordLike('5%')).toBe(false)
+    expect(isWordLike('(Nikon,')).toBe(true)
+  })
+})
+
+describe('measuring pass', () => {
+  it('parses blackdetect, freezedetect, silencedetect and the R128 summary', () => {
+    const stderr = [
+      '[blackdetect @ 0x1] black_start:0 black_end:1.5 black_duration:1.5',
+      '[freezedetect @ 0x2] lavfi.freezedetect.freeze_start: 0.5',
+      '[freezedetect @ 0x2] lavfi.freezedetect.freeze_end: 2.5',
+      '[freezedetect @ 0x2] lavfi.freezedetect.freeze_start: 3.1',
+      '[silencedetect @ 0x3] silence_start: -0.002',
+      '[silencedetect @ 0x3] silence_end: 1.2 | silence_duration: 1.2',
+      '[Parsed_ebur128_1 @ 0x4] Summary:',
+      '  Integrated loudness:',
+      '    I:         -14.2 LUFS'
+    ].join('\n')
+    expect(parseMeasure(stderr, 4)).toEqual({
+      black: [{ start: 0, end: 1.5 }],
+      frozen: [
+        { start: 0.5, end: 2.5 },
+        { start: 3.1, end: 4 }
+      ],
+      silence: [{ start: 0, end: 1.2 }],
+      integratedLufs: -14.2
+    })
+  })
+  it('samples at least three frames inside the dips', () => {
+    const t = sampleTimes(3)
+    expect(t.length).toBe(3)
+    expect(t[0]).toBeGreaterThan(0.25)
+    expect(t[2]).toBeLessThan(2.75)
+  })
+})
+
+describe('masks and the plan', () => {
+  it('covers the logo, label, lower third and captions of the look', () => {
+    const masks = studioMasks({
+      frameW: 640,
+      frameH: 360,
+      look: {
+        logo: { file: 'x', position: 'top-right', size: 0.1, margin: 0.04, opacity: 1 },
+        label: { text: 'AI-generated', position: 'top-left' },
+        lowerThird: { text: 'Morning', seconds: 5 }
+      },
+      captions: true
+    })
+    expect(masks).toHaveLength(4)
+    for (const m of masks) {
+      expect(m.x).toBeGreaterThanOrEqual(0)
+      expect(m.x + m.w).toBeLessThanOrEqual(640)
+      expect(m.y + m.h).toBeLessThanOrEqual(360)
+    }
+    expect(masks[0]!.x + masks[0]!.w).toBeGreaterThan(600)
+  })
+  it('reads quoted words and the plan', () => {
+    expect(askedWords('a sign reading "OPEN LATE"')).toEqual(['OPEN', 'LATE'])
+    expect(planOf({ narration: 'Hello', durationSeconds: 6 })).toEqual({ expectsAudio: true, plannedSeconds: 6 })
+    expect(planOf(null)).toEqual({ expectsAudio: false })
+  })
+})

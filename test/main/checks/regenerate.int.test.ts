@@ -1,0 +1,144 @@
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { callCore } from '../../../src/main/cli/open-core'
+import { writePolicy } from '../../../src/main/checks/policy'
+import { CheckStore } from '../../../src/main/checks/store'
+import type { Core } from '../../../src/main/core/core'
+import { toolPath } from '../../../src/main/media/ffmpeg-path'
+import { GENERATION, LIBRARY } from '../../../src/main/services'
+import { openStudio } from '../../../src/main/studio'
+import { startFakeSpace, type FakeSpace } from '../../fixtures/gradio-server'
+import { tempDir } from '../../helpers/tmp'
+
+/**
+ * The gate's policy end to end: a local Gradio Space (real wire protocol, driven by
+ * @gradio/client) answers with a take that has words burned in, then a clean one.
+ */
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+function clip(dir: string, name: string, text: string | null): string {
+  const out = join(dir, name)
+  const draw = text
+    ? `,drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='${text}':fontsize=40:fontcolor=white:x=(w-tw)/2:y=(h-th)/2`
+    : ''
+  execFileSync(toolPath('ffmpeg'), [
+    ...['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi'],
+    ...['-i', `gradients=s=640x360:r=8:speed=0.05:seed=3,format=yuv420p,noise=alls=12:allf=t+u${draw}`],
+    ...['-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', out]
+  ])
+  return out
+}
+
+async function setup(
+  clips: string[],
+  policy: { maxTries: number; takesPerHour: number }
+): Promise<{
+  core: Core
+  space: FakeSpace
+  channelId: number
+}> {
+  const t = tempDir()
+  const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
+  cleanups.push(t.cleanup, () => core.close())
+  const space = await startFakeSpace({ signature: 'zeroscope', clips })
+  cleanups.push(() => space.close())
+  const ch = await callCore(core, 'library.channels.create', {
+    name: 'Gate',
+    format: { width: 640, height: 360, fps: 8 }
+  })
+  await callCore(core, 'generation.backends.set', {
+    channelId: ch.id,
+    settings: {
+      video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [space.url] },
+      retryBaseMs: 50
+    }
+  })
+  writePolicy(core.services.get(LIBRARY), ch.id, { enabled: true, ...policy })
+  return { core, space, channelId: ch.id }
+}
+
+async function until(what: () => boolean, ms = 240_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!what()) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+describe('quality gate policy', () => {
+  const dir = tempDir()
+  let bad = ''
+  let good = ''
+  beforeAll(() => {
+    bad = clip(dir.dir, 'bad.mp4', 'Canon EOS')
+    good = clip(dir.dir, 'good.mp4', null)
+  })
+  afterAll(() => dir.cleanup())
+
+  it('a failed take is regenerated with a new seed and a rewritten prompt; the good one airs', async () => {
+    const { core, space, channelId } = await setup([bad, good], { maxTries: 2, takesPerHour: 5 })
+    const gen = core.services.get(GENERATION)
+    const lib = core.services.get(LIBRARY)
+    const r = await callCore(core, 'generation.enqueue', {
+      channelId,
+      shots: [{ prompt: 'a harbour at dawn, shot on Canon EOS, IMAX' }],
+      music: false
+    })
+    gen.start({ autopilot: false })
+    const shotId = r.shotIds[0]!
+    const store = new CheckStore(lib.featureDatabase('checks'))
+    await until(() => store.count(channelId, 'chosen') === 1 || store.count(channelId, 'held') > 0)
+    const shot = lib.getShot(shotId)
+    expect(store.count(channelId, 'held')).toBe(0)
+    expect(shot.approved).toBe(true)
+    const takes = lib.listTakes(shotId)
+    expect(takes).toHaveLength(2)
+    const chosen = takes.find((t) => t.chosen)!
+    expect(chosen.id).toBe(takes[1]!.id)
+    expect(chosen.prompt).not.toMatch(/Canon|IMAX/)
+    expect(chosen.seed).not.toBe(takes[0]!.seed)
+    expect(store.forTake(takes[0]!.id).find((c) => c.check === 'text')!.verdict).toBe('fail')
+    expect(store.forTake(chosen.id).every((c) => c.verdict !== 'fail')).toBe(true)
+    expect(space.stats.completed).toBe(2)
+    // Two generations, two conforms and two checks in a row: generous for a loaded 2-core machine.
+  }, 400_000)
+
+  it('a good first take costs exactly one generation', async () => {
+    const { core, space, channelId } = await setup([good], { maxTries: 2, takesPerHour: 5 })
+    const gen = core.services.get(GENERATION)
+    const lib = core.services.get(LIBRARY)
+    const r = await callCore(core, 'generation.enqueue', {
+      channelId,
+      shots: [{ prompt: 'a quiet field' }],
+      music: false
+    })
+    gen.start({ autopilot: false })
+    await gen.service.waitForJobs(r.jobIds, { pollMs: 100 })
+    const store = new CheckStore(lib.featureDatabase('checks'))
+    await until(() => store.count(channelId, 'checked') === 1)
+    await new Promise((res) => setTimeout(res, 500))
+    expect(lib.getShot(r.shotIds[0]!).approved).toBe(true)
+    expect(store.count(channelId, 'regenerated')).toBe(0)
+    expect(space.stats.completed).toBe(1)
+  })
+
+  it('no budget left: the failed take is held for review with its reason and never regenerated', async () => {
+    const { core, space, channelId } = await setup([bad, good], { maxTries: 2, takesPerHour: 0 })
+    const gen = core.services.get(GENERATION)
+    const lib = core.services.get(LIBRARY)
+    const r = await callCore(core, 'generation.enqueue', { channelId, shots: [{ prompt: 'a harbour' }], music: false })
+    gen.start({ autopilot: false })
+    const store = new CheckStore(lib.featureDatabase('checks'))
+    await until(() => store.count(channelId, 'held') === 1)
+    expect(lib.getShot(r.shotIds[0]!).approved).toBe(false)
+    expect(space.stats.completed).toBe(1)
+    const held = lib.featureDatabase('checks').prepare("SELECT reason FROM gate_log WHERE kind = 'held'").get() as {
+      reason: string
+    }
+    expect(held.reason).toMatch(/budget.*Text in the picture/)
+  })
+})
