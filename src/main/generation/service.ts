@@ -243,6 +243,13 @@ export class GenerationService {
         'shotId'
       )
     }
+    // An imported clip's "prompt" is its title (the file name): never a thing to generate from.
+    if (shot.backend === null && req.prompt === undefined)
+      throw new StudioError(
+        'invalid_input',
+        `Shot ${shot.id} is an imported clip: its title is not a prompt. Give a prompt to regenerate it.`,
+        'prompt'
+      )
     const prompt = (req.prompt ?? shot.prompt).trim()
     if (prompt.length < 3)
       throw new StudioError('invalid_input', `Shot ${shot.id} has no prompt to regenerate from; give one.`, 'prompt')

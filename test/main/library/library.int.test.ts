@@ -57,7 +57,7 @@ describe('channels', () => {
     expect(lib.listShots({ channelId: c.id, search: 'cafe creme' }).total).toBe(1) // accents folded
     lib.deleteShots([s.id])
     expect(lib.listShots({ channelId: c.id, search: 'windmill' }).total).toBe(0)
-    expect(lib.listShots({ channelId: c.id, search: '"*()' })).toEqual({ shots: [], total: 0 })
+    expect(lib.listShots({ channelId: c.id, search: '"*()' })).toEqual({ shots: [], total: 0, totalCapped: false })
   })
 
   it('refuses to delete a channel that is on air', () => {
