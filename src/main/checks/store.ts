@@ -108,7 +108,9 @@ export class CheckStore {
       .all() as Array<{ channel_id: number; kind: string; n: number }>)
       of(r.channel_id).byKind[r.kind] = r.n
     for (const r of this.db
-      .prepare("SELECT channel_id, reason, COUNT(*) AS n FROM gate_log WHERE kind = 'failed' GROUP BY channel_id, reason")
+      .prepare(
+        "SELECT channel_id, reason, COUNT(*) AS n FROM gate_log WHERE kind = 'failed' GROUP BY channel_id, reason"
+      )
       .all() as Array<{ channel_id: number; reason: string; n: number }>) {
       const t = of(r.channel_id)
       for (const check of r.reason.split(',').filter(Boolean)) t.failedBy[check] = (t.failedBy[check] ?? 0) + r.n

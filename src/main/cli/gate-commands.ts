@@ -78,7 +78,8 @@ const set: Verb = (ctx, args) => {
     ?.split(',')
     .map((c) => c.trim())
     .filter(Boolean)
-  if (checks && checks.length === 0) throw new UsageError('--checks needs at least one check name, e.g. --checks text,black.')
+  if (checks && checks.length === 0)
+    throw new UsageError('--checks needs at least one check name, e.g. --checks text,black.')
   const patch = {
     ...(ctx.values.on === true ? { enabled: true } : ctx.values.off === true ? { enabled: false } : {}),
     ...(maxTries !== undefined ? { maxTries } : {}),
@@ -86,7 +87,9 @@ const set: Verb = (ctx, args) => {
     ...(checks ? { checks } : {})
   }
   if (Object.keys(patch).length === 0)
-    throw new UsageError(`nothing to change: give --on, --off, --max-tries, --takes-per-hour or --checks.\nUsage: ${gateUsage}`)
+    throw new UsageError(
+      `nothing to change: give --on, --off, --max-tries, --takes-per-hour or --checks.\nUsage: ${gateUsage}`
+    )
   return withCore(ctx, async (core) => {
     const s = await callCore(core, 'gate.policy.set', { channelId: await channelId(core, name), ...patch })
     if (ctx.global.json) ctx.io.out(JSON.stringify(s))

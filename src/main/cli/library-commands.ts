@@ -201,8 +201,11 @@ export const shotsCommand: CliCommand = {
     const byGate = check !== undefined || ctx.values.failed === true
     const search = stringOpt(ctx, 'search')
     if (byGate && search !== undefined)
-      throw new UsageError(`--search cannot be combined with --check or --failed; use one of them.\nUsage: ${shotsUsage}`)
-    if (check !== undefined && check.trim() === '') throw new UsageError('--check needs a check name, e.g. --check text.')
+      throw new UsageError(
+        `--search cannot be combined with --check or --failed; use one of them.\nUsage: ${shotsUsage}`
+      )
+    if (check !== undefined && check.trim() === '')
+      throw new UsageError('--check needs a check name, e.g. --check text.')
     const limit = intOpt(ctx, 'limit', 50)
     const offset = intOpt(ctx, 'offset', 0)
     if (limit < 1 || limit > 500) throw new UsageError(`--limit must be from 1 to 500, got ${limit}.`)

@@ -83,7 +83,11 @@ export const gateCalls = {
     blocklistState,
     'Block a word or /pattern/ (global, or for one channel); a bad pattern is refused.'
   ),
-  'gate.blocklist.remove': call(blockEdit, blocklistState, 'Remove a blocklist entry; an entry not on the list is refused.'),
+  'gate.blocklist.remove': call(
+    blockEdit,
+    blocklistState,
+    'Remove a blocklist entry; an entry not on the list is refused.'
+  ),
   'gate.shots.checks': call(
     z.object({ shotIds: z.array(id).max(500) }).strict(),
     z.object({
@@ -94,6 +98,6 @@ export const gateCalls = {
   'gate.shots.failing': call(
     z.object({ channelId: id, check: z.string().optional() }).strict(),
     z.object({ shotIds: z.array(id) }),
-    "Shots of a channel whose chosen take failed a check (the named one, or any), newest first."
+    'Shots of a channel whose chosen take failed a check (the named one, or any), newest first.'
   )
 }
