@@ -10,6 +10,7 @@ import type { Library } from './library/library'
 import type { OnAirEngine } from './onair/engine'
 import type { GenerationHandle } from './generation/handle'
 import type { OutputsService } from './onair/outputs-service'
+import type { GateService } from './checks/service'
 
 /** Provided by secretsFeature: API keys, tokens and stream keys. */
 export const SECRETS = serviceKey<SecretStore>('secrets')
@@ -27,6 +28,9 @@ export const GENERATION = serviceKey<GenerationHandle>('generation')
 
 /** Provided by outputsFeature: HLS/recording, as-run log, guide, status (metrics, /health). */
 export const OUTPUTS = serviceKey<OutputsService>('outputs')
+
+/** Provided by checksFeature: the quality gate's counts and budgets (the metrics read them). */
+export const GATE = serviceKey<GateService>('gate')
 
 export interface OnAirChannels {
   isOnAir(channelId: number): boolean

@@ -4,10 +4,12 @@
  * generation service. Installed after the library and generation features.
  */
 import type { Feature } from '../core/core'
-import { GENERATION, LIBRARY } from '../services'
+import { GATE, GENERATION, LIBRARY } from '../services'
 import { QualityGate } from './gate'
 import { closeOcr } from './ocr'
-import { applyPolicy } from './regenerate'
+import { gateHandlers } from './handlers'
+import { readPolicy } from './policy'
+import { applyPolicy, budgetLeft } from './regenerate'
 import { CheckStore } from './store'
 
 export const checksFeature: Feature = (ctx) => {
@@ -34,10 +36,17 @@ export const checksFeature: Feature = (ctx) => {
       console.error('quality gate:', err instanceof Error ? err.message : err)
     }
   })
+  ctx.services.provide(GATE, {
+    totals: () => store.totals(),
+    channel: (channelId) => ({
+      enabled: readPolicy(lib, channelId).enabled,
+      budgetLeft: budgetLeft(lib, store, channelId)
+    })
+  })
   ctx.onClose(async () => {
     off()
     lib.setGate(null)
     await closeOcr()
   })
-  return {}
+  return gateHandlers(lib, store)
 }

@@ -60,8 +60,9 @@ export interface ModerationVerdict {
 }
 
 /** The blocklist alone (synchronous): global entries, then the channel's. */
-export function checkBlocklist(lib: SettingsLike, channelId: number, text: string): ModerationVerdict {
-  for (const scope of ['global', channelId] as const) {
+export function checkBlocklist(lib: SettingsLike, channelId: number | null, text: string): ModerationVerdict {
+  const scopes: BlockScope[] = channelId === null ? ['global'] : ['global', channelId]
+  for (const scope of scopes) {
     for (const entry of readBlocklist(lib, scope)) {
       if (entryRegExp(entry).test(text))
         return {
@@ -71,6 +72,28 @@ export function checkBlocklist(lib: SettingsLike, channelId: number, text: strin
     }
   }
   return { allowed: true }
+}
+
+/**
+ * Text a person types for air (a channel's name, the AI label, a prompt the lower
+ * third shows) passes the blocklist before it is saved; a refusal names the field,
+ * the entry it matched and what to do. `channelId` null: a channel not yet created.
+ */
+export function refuseBlocked(
+  lib: SettingsLike,
+  channelId: number | null,
+  field: string,
+  what: string,
+  text: string | undefined
+): void {
+  if (text === undefined || text === '') return
+  const v = checkBlocklist(lib, channelId, text)
+  if (!v.allowed)
+    throw new StudioError(
+      'invalid_input',
+      `The ${what} is refused: ${v.reason} Change the text, or remove the entry with webtv gate blocklist remove.`,
+      field
+    )
 }
 
 export interface ModerationEndpoint {

@@ -91,19 +91,52 @@ export class CheckStore {
     ).n
   }
 
-  /** Totals for the metrics: per kind, and failures per check name (the log's reason holds the check names). */
-  totals(): { byKind: Record<string, number>; failedBy: Record<string, number> } {
-    const byKind: Record<string, number> = {}
-    for (const r of this.db.prepare('SELECT kind, COUNT(*) AS n FROM gate_log GROUP BY kind').all() as Array<{
-      kind: string
-      n: number
-    }>)
-      byKind[r.kind] = r.n
-    const failedBy: Record<string, number> = {}
+  /**
+   * Totals for the metrics, per channel: events per kind, and failures per check name
+   * (from the log, whose `failed` rows name the deciding checks, so the counts survive
+   * deleted takes and only ever grow, as Prometheus counters must).
+   */
+  totals(): Map<number, { byKind: Record<string, number>; failedBy: Record<string, number> }> {
+    const out = new Map<number, { byKind: Record<string, number>; failedBy: Record<string, number> }>()
+    const of = (channelId: number) => {
+      let t = out.get(channelId)
+      if (!t) out.set(channelId, (t = { byKind: {}, failedBy: {} }))
+      return t
+    }
     for (const r of this.db
-      .prepare("SELECT check_name, COUNT(*) AS n FROM take_checks WHERE verdict = 'fail' GROUP BY check_name")
-      .all() as Array<{ check_name: string; n: number }>)
-      failedBy[r.check_name] = r.n
-    return { byKind, failedBy }
+      .prepare('SELECT channel_id, kind, COUNT(*) AS n FROM gate_log GROUP BY channel_id, kind')
+      .all() as Array<{ channel_id: number; kind: string; n: number }>)
+      of(r.channel_id).byKind[r.kind] = r.n
+    for (const r of this.db
+      .prepare(
+        "SELECT channel_id, reason, COUNT(*) AS n FROM gate_log WHERE kind = 'failed' GROUP BY channel_id, reason"
+      )
+      .all() as Array<{ channel_id: number; reason: string; n: number }>) {
+      const t = of(r.channel_id)
+      for (const check of r.reason.split(',').filter(Boolean)) t.failedBy[check] = (t.failedBy[check] ?? 0) + r.n
+    }
+    return out
+  }
+
+  /** Each shot's chosen take and that take's results (none when the take was never checked). */
+  chosenChecks(shotIds: number[]): Array<{ shotId: number; takeId: number | null; checks: StoredCheck[] }> {
+    const chosen = this.db.prepare('SELECT id FROM takes WHERE shot_id = ? AND chosen = 1')
+    return shotIds.map((shotId) => {
+      const row = chosen.get(shotId) as { id: number } | undefined
+      return { shotId, takeId: row?.id ?? null, checks: row ? this.forTake(row.id) : [] }
+    })
+  }
+
+  /** Shots of a channel whose chosen take failed `check` (any check when absent), newest first. */
+  shotsFailing(channelId: number, check?: string): number[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT DISTINCT s.id FROM shots s JOIN takes t ON t.shot_id = s.id AND t.chosen = 1
+           JOIN take_checks c ON c.take_id = t.id
+           WHERE s.channel_id = ? AND c.verdict = 'fail' AND (? IS NULL OR c.check_name = ?) ORDER BY s.id DESC`
+        )
+        .all(channelId, check ?? null, check ?? null) as Array<{ id: number }>
+    ).map((r) => r.id)
   }
 }

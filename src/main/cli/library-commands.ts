@@ -154,17 +154,40 @@ export const importCommand: CliCommand = {
 // ------------------------------------------------------------------ shots
 
 const shotsUsage =
-  'webtv shots --channel NAME [--status pending|queued|conforming|ready|failed] [--missing] [--search TEXT] [--limit N] [--offset N] [--json]'
+  'webtv shots --channel NAME [--status pending|queued|conforming|ready|failed] [--missing] [--search TEXT] [--check NAME | --failed] [--limit N] [--offset N] [--json]'
+
+type ShotPage = { shots: ShotOut[]; total: number; totalCapped: boolean }
+
+/**
+ * `--check NAME` / `--failed`: the shots whose chosen take failed that check (any
+ * check), from the gate, then the other filters applied to those shots.
+ */
+async function failingPage(
+  core: Core,
+  channelId: number,
+  check: string | undefined,
+  q: { status?: string | undefined; missing: boolean; limit: number; offset: number }
+): Promise<ShotPage> {
+  const { shotIds } = await callCore(core, 'gate.shots.failing', { channelId, ...(check ? { check } : {}) })
+  const all: ShotOut[] = []
+  for (const id of shotIds) {
+    const shot = await callCore(core, 'library.shots.get', { id })
+    if ((q.status === undefined || shot.status === q.status) && (!q.missing || shot.mediaMissing)) all.push(shot)
+  }
+  return { shots: all.slice(q.offset, q.offset + q.limit), total: all.length, totalCapped: false }
+}
 
 export const shotsCommand: CliCommand = {
   name: 'shots',
-  summary: "List or search a channel's shots",
+  summary: "List or search a channel's shots (--check / --failed: those the quality gate failed)",
   usage: shotsUsage,
   options: {
     channel: { type: 'string' },
     status: { type: 'string' },
     missing: { type: 'boolean', default: false },
     search: { type: 'string' },
+    check: { type: 'string' },
+    failed: { type: 'boolean', default: false },
     limit: { type: 'string' },
     offset: { type: 'string' }
   },
@@ -174,33 +197,62 @@ export const shotsCommand: CliCommand = {
     if (status !== undefined && !shotStatusSchema.safeParse(status).success) {
       throw new UsageError(`--status must be one of ${shotStatusSchema.options.join(', ')}, got "${status}".`)
     }
+    const check = stringOpt(ctx, 'check')
+    const byGate = check !== undefined || ctx.values.failed === true
+    const search = stringOpt(ctx, 'search')
+    if (byGate && search !== undefined)
+      throw new UsageError(
+        `--search cannot be combined with --check or --failed; use one of them.\nUsage: ${shotsUsage}`
+      )
+    if (check !== undefined && check.trim() === '')
+      throw new UsageError('--check needs a check name, e.g. --check text.')
+    const limit = intOpt(ctx, 'limit', 50)
+    const offset = intOpt(ctx, 'offset', 0)
+    if (limit < 1 || limit > 500) throw new UsageError(`--limit must be from 1 to 500, got ${limit}.`)
+    if (offset < 0) throw new UsageError(`--offset must be 0 or more, got ${offset}.`)
     return withCore(ctx, async (core) => {
       const channel = await channelByName(core, channelName)
       const { dataDir } = await callCore(core, 'app.info', {})
-      const search = stringOpt(ctx, 'search')
-      const page = await callCore(core, 'library.shots.list', {
-        channelId: channel.id,
-        limit: intOpt(ctx, 'limit', 50),
-        offset: intOpt(ctx, 'offset', 0),
-        ...(status !== undefined ? { status: status as ShotOut['status'] } : {}),
-        ...(ctx.values.missing === true ? { missing: true } : {}),
-        ...(search !== undefined ? { search } : {})
-      })
+      const page: ShotPage = byGate
+        ? await failingPage(core, channel.id, check, { status, missing: ctx.values.missing === true, limit, offset })
+        : await callCore(core, 'library.shots.list', {
+            channelId: channel.id,
+            limit,
+            offset,
+            ...(status !== undefined ? { status: status as ShotOut['status'] } : {}),
+            ...(ctx.values.missing === true ? { missing: true } : {}),
+            ...(search !== undefined ? { search } : {})
+          })
+      // The quality gate's results on each shot's chosen take (check, verdict, score, frames, reason).
+      const checked = new Map(
+        (await callCore(core, 'gate.shots.checks', { shotIds: page.shots.map((s) => s.id) })).shots.map((c) => [
+          c.shotId,
+          c.checks
+        ])
+      )
       const abs = (rel: string | null): string | null => (rel === null ? null : join(dataDir, ...rel.split('/')))
       if (ctx.global.json) {
         ctx.io.out(
           JSON.stringify({
             channel: channel.name,
             total: page.total,
-            shots: page.shots.map((s) => ({ ...s, mp4File: abs(s.mp4Path), posterFile: abs(s.posterPath) }))
+            shots: page.shots.map((s) => ({
+              ...s,
+              mp4File: abs(s.mp4Path),
+              posterFile: abs(s.posterPath),
+              checks: checked.get(s.id) ?? []
+            }))
           })
         )
         return 0
       }
       if (page.shots.length === 0) {
-        ctx.io.out(
-          `No ${ctx.values.missing === true ? 'shots with missing media' : 'shots'}${search ? ` matching "${search}"` : ''} in ${channel.name}.`
-        )
+        const what = byGate
+          ? `shots whose chosen take failed ${check ? `the ${check} check` : 'a check'}`
+          : ctx.values.missing === true
+            ? 'shots with missing media'
+            : 'shots'
+        ctx.io.out(`No ${what}${search ? ` matching "${search}"` : ''} in ${channel.name}.`)
         return 0
       }
       for (const s of page.shots) {
@@ -209,6 +261,8 @@ export const shotsCommand: CliCommand = {
         )
         if (s.mediaMissing) ctx.io.out(`        media missing: ${abs(s.mp4Path) ?? '(no file)'} is gone or empty`)
         if (s.error) ctx.io.out(`        error: ${printable(s.error)}`)
+        for (const c of checked.get(s.id) ?? [])
+          if (c.verdict === 'fail') ctx.io.out(`        failed ${c.check}: ${printable(c.reason)}`)
       }
       ctx.io.out(`${page.shots.length} of ${page.total}${page.totalCapped ? '+' : ''} shown.`)
       return 0

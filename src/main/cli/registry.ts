@@ -10,6 +10,7 @@ import { destinationsCommand } from './destination-commands'
 import { comfyCommand } from './comfy-commands'
 import { statusCommands } from './status-commands'
 import { showCommand } from './show-commands'
+import { gateCommand } from './gate-commands'
 
 /** Every `webtv` subcommand, in the order `webtv --help` lists them. Features append theirs. */
 export const commands: CliCommand[] = [
@@ -20,6 +21,7 @@ export const commands: CliCommand[] = [
   ...historyCommands,
   ...generationCommands,
   showCommand,
+  gateCommand,
   comfyCommand,
   ...onairCommands,
   destinationsCommand,

@@ -10,6 +10,7 @@ import { openLibrary } from './library'
 import { applyLookPatch } from './look'
 import { historyHandlers } from './history-handlers'
 import { shotName } from './history'
+import { refuseBlocked } from '../checks/moderation'
 
 const EXTERNAL_CHANGE_POLL_MS = 1000
 
@@ -78,9 +79,15 @@ export const libraryFeature: Feature = (ctx) => {
     'library.channels.list': () => ({ channels: lib.listChannels().map(channelDto) }),
     'library.channels.get': ({ id, name }) =>
       channelDto(id !== undefined ? lib.getChannel(id) : lib.getChannelByName(name!)),
-    'library.channels.create': (input) => channelDto(lib.createChannel(input)),
+    'library.channels.create': (input) => {
+      refuseBlocked(lib, null, 'name', "channel's name", input.name)
+      return channelDto(lib.createChannel(input))
+    },
     'library.channels.update': async ({ id, look: lookPatch, ...patch }) => {
       const current = lib.getChannel(id)
+      // What airs as typed passes the owner's blocklist first (the quality gate's moderation).
+      refuseBlocked(lib, id, 'name', "channel's name", patch.name)
+      refuseBlocked(lib, id, 'look.aiLabel.text', 'AI label', lookPatch?.aiLabel?.text)
       // Validated (and a new logo imported) before anything is stored: a refusal changes nothing.
       let look
       try {
@@ -129,8 +136,10 @@ export const libraryFeature: Feature = (ctx) => {
       return { shots: shots.map(shotDto), total, totalCapped }
     },
     'library.shots.get': ({ id }) => shotDto(lib.getShot(id)),
-    'library.shots.update': ({ id, ...patch }) =>
-      shotDto(
+    'library.shots.update': ({ id, ...patch }) => {
+      // An edited prompt is what the lower third shows and what a regeneration is sent.
+      refuseBlocked(lib, lib.getShot(id).channelId, 'prompt', 'prompt', patch.prompt)
+      return shotDto(
         lib.history.trackShots(
           [id],
           () => lib.updateShot(id, patch),
@@ -139,7 +148,8 @@ export const libraryFeature: Feature = (ctx) => {
               ? `${after!.approved ? 'approval' : 'rejection'} of ${shotName(id)}`
               : `prompt edit of ${shotName(id)}`
         )
-      ),
+      )
+    },
     'library.shots.delete': ({ ids }) => {
       const { deleted, trashedFiles } = lib.history.deleteShots(ids)
       return { deleted, trashedFiles }

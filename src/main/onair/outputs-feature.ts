@@ -6,7 +6,7 @@ import { renderPrometheus } from '../server/metrics'
 import { AsRunLog } from './asrun'
 import { StatusBeacon } from './beacon'
 import type { OnAirEngine } from './engine'
-import { GENERATION, LIBRARY, ONAIR, OUTPUTS } from '../services'
+import { GATE, GENERATION, LIBRARY, ONAIR, OUTPUTS } from '../services'
 import type { Library } from '../library/library'
 import type { OutputsService } from './outputs-service'
 import { timelineFor } from './feature'
@@ -47,6 +47,7 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
       onair: engine(),
       library: lib(),
       generation: ctx.services.find(GENERATION)?.service,
+      gate: ctx.services.find(GATE),
       outputs
     })
   const beacon = new StatusBeacon(ctx.dataDir, snapshot)

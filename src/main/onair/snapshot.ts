@@ -2,6 +2,7 @@ import type { Library } from '../library/library'
 import { readFileSync } from 'node:fs'
 import type { AirStateDto } from '../../shared/contract/onair'
 import type { ChannelObservation } from './engine'
+import type { GateService } from '../checks/service'
 
 /**
  * One read of everything an operator (or their monitoring) wants to know about the
@@ -61,6 +62,18 @@ export interface ChannelSnapshot {
   destinations: DestinationSnapshot[]
   hls: OutputSnapshot | null
   recording: OutputSnapshot | null
+  /** The quality gate's counts for the channel (absent: no gate in this core). */
+  gate?: GateSnapshot | undefined
+}
+
+export interface GateSnapshot {
+  enabled: boolean
+  /** Gate events by kind since the library began (checked, failed, regenerated, held, chosen). */
+  byKind: Record<string, number>
+  /** Failed takes per deciding check. */
+  failedBy: Record<string, number>
+  /** Regenerations the channel may still ask for this hour. */
+  budgetLeft: number
 }
 
 /** What the snapshot reads; each part is optional so a core without a feature still answers. */
@@ -82,6 +95,8 @@ export interface SnapshotSources {
   outputs?:
     | { observe(channelId: number): { hls: OutputSnapshot | null; recording: OutputSnapshot | null; pids: number[] } }
     | undefined
+  /** The quality gate's counts and budgets (the checks feature). */
+  gate?: GateService | undefined
 }
 
 const CLOCK_TICKS = 100
@@ -182,6 +197,13 @@ export function collectSnapshot(src: SnapshotSources): StudioSnapshot {
       recording: out.recording
     }
   })
+  if (src.gate) {
+    const totals = src.gate.totals()
+    for (const c of channels) {
+      const t = totals.get(c.id) ?? { byKind: {}, failedBy: {} }
+      c.gate = { ...src.gate.channel(c.id), ...t }
+    }
+  }
   return {
     at: Date.now(),
     version: src.version,

@@ -7,6 +7,15 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 
 const STATES = airStateSchema.options
 
+/** The quality gate's log kinds as counters: [kind, metric, help]. */
+const GATE_COUNTERS: Array<[string, string, string]> = [
+  ['checked', 'webtv_gate_checked_total', 'Takes the quality gate checked.'],
+  ['failed', 'webtv_gate_failed_total', 'Takes that failed a deciding check.'],
+  ['regenerated', 'webtv_gate_regenerated_total', 'Regenerations the gate asked for after a failed take.'],
+  ['held', 'webtv_gate_held_total', 'Shots held for review after their takes failed.'],
+  ['chosen', 'webtv_gate_chosen_total', 'Passing retries chosen in place of a failed take.']
+]
+
 /** Label values: backslash, double quote and newline escaped, as the format requires. */
 export function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
@@ -166,6 +175,23 @@ export function renderPrometheus(s: StudioSnapshot): string {
     w.metric('webtv_destination_bytes_total', 'counter', 'Bytes sent to the destination since Go Live.', l, d.bytes)
   for (const { d, l } of dests)
     w.metric('webtv_destination_kbps', 'gauge', 'Bitrate sent to the destination (kbit/s).', l, d.kbps)
+
+  const gated = s.channels.flatMap((c) => (c.gate ? [{ g: c.gate, l: ch(c) }] : []))
+  for (const { g, l } of gated)
+    w.metric('webtv_gate_enabled', 'gauge', "1 while the channel's quality gate is on.", l, g.enabled ? 1 : 0)
+  for (const [kind, name, help] of GATE_COUNTERS)
+    for (const { g, l } of gated) w.metric(name, 'counter', help, l, g.byKind[kind] ?? 0)
+  for (const { g, l } of gated)
+    for (const [check, n] of Object.entries(g.failedBy))
+      w.metric('webtv_gate_failed_by_check_total', 'counter', 'Failed takes per deciding check.', { ...l, check }, n)
+  for (const { g, l } of gated)
+    w.metric(
+      'webtv_gate_budget_left',
+      'gauge',
+      'Regenerations the quality gate may still ask for this hour.',
+      l,
+      g.budgetLeft
+    )
 
   const jobStates = new Set([...jobStateSchema.options, ...Object.keys(s.jobs)])
   for (const st of jobStates)

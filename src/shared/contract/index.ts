@@ -13,6 +13,7 @@ import { notificationEvents } from './notifications'
 import { historyCalls, historyEvents } from './history'
 import { firstRunCalls, firstRunEvents } from './firstrun'
 import { showCalls } from './show'
+import { gateCalls } from './gate'
 import type { CallSpec } from './define'
 
 export * from './define'
@@ -25,7 +26,8 @@ export const calls = {
   ...outputsCalls,
   ...historyCalls,
   ...firstRunCalls,
-  ...showCalls
+  ...showCalls,
+  ...gateCalls
 } satisfies Record<string, CallSpec>
 
 export const events = {
