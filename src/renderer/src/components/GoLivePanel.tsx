@@ -71,7 +71,7 @@ export function GoLivePanel() {
     )
 
   return (
-    <div className="golive">
+    <div className="golive-panel">
       <div className="golive-top">
         <Monitor url={url} label={`Live monitor of ${channel.name}`} onBuffer={setBuffer} />
         <div className="air-row">
@@ -104,9 +104,11 @@ export function GoLivePanel() {
         {onAir && (
           <dl className="nownext">
             <dt>Now</dt>
-            <dd data-testid="air-now">{air.now ? clipLabel(air.now) : '—'}</dd>
+            <dd data-testid="air-now" title={air.now ? clipLabel(air.now) : undefined}>
+              {air.now ? clipLabel(air.now) : '—'}
+            </dd>
             <dt>Next</dt>
-            <dd>{air.next ? clipLabel(air.next) : '—'}</dd>
+            <dd title={air.next ? clipLabel(air.next) : undefined}>{air.next ? clipLabel(air.next) : '—'}</dd>
           </dl>
         )}
         {onAir && stats && (
