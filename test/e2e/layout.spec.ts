@@ -195,7 +195,9 @@ test('1280×800 while live: On Air panel and preview neither clipped nor covered
   expectInside(await box(body.locator(':scope > *').last()), await box(body), 'last line of the preview details')
 
   // The studio links its icon; the server sends it to anyone, without the token.
-  expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/favicon.svg')
+  expect(await page.locator('link[rel="icon"]').evaluate((l) => (l as HTMLLinkElement).href)).toBe(
+    `${studio.baseUrl}/favicon.svg`
+  )
   const icon = await fetch(`${studio.baseUrl}/favicon.svg`)
   expect(icon.status).toBe(200)
   expect(icon.headers.get('content-type')).toBe('image/svg+xml')
@@ -210,7 +212,9 @@ test('1280×800 while live: On Air panel and preview neither clipped nor covered
     await expect
       .poll(() => watchVideo.evaluate((v) => (v as HTMLVideoElement).currentTime), { timeout: 45_000 })
       .toBeGreaterThan(1)
-    expect(await viewer.locator('link[rel="icon"]').getAttribute('href')).toBe('/favicon.svg')
+    expect(await viewer.locator('link[rel="icon"]').evaluate((l) => (l as HTMLLinkElement).href)).toBe(
+      `${studio.baseUrl}/favicon.svg`
+    )
     await viewer.waitForTimeout(1000)
     await viewer.screenshot({ path: join(screenshotDir, 'layout-watch-1280x800.png') })
     expect(watchErrors).toEqual([])
