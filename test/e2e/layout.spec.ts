@@ -186,6 +186,16 @@ test('1280×800 while live: On Air panel and preview neither clipped nor covered
   const controls = await box(preview.getByTestId('preview-controls'))
   expect(controls.y).toBeGreaterThanOrEqual(videoBox.y + videoBox.height - 1)
   expectInside(controls, previewBox, 'preview controls')
+  // …and they work: pause, play, unmute, mute.
+  const videoState = () =>
+    video.evaluate((v) => ({ paused: (v as HTMLVideoElement).paused, muted: (v as HTMLVideoElement).muted }))
+  await preview.getByRole('button', { name: 'Pause the preview' }).click()
+  await expect.poll(videoState).toEqual({ paused: true, muted: true })
+  await preview.getByRole('button', { name: 'Play the preview' }).click()
+  await preview.getByRole('button', { name: 'Unmute', exact: true }).click()
+  await expect.poll(videoState).toEqual({ paused: false, muted: false })
+  await preview.getByRole('button', { name: 'Mute', exact: true }).click()
+  await expect.poll(videoState).toEqual({ paused: false, muted: true })
   expect(await clippedIn(preview, '.meta dd')).toEqual([])
   expectInside(await box(preview.getByTestId('shot-loudness')), previewBox, 'loudness row')
   expectInside(await box(preview.locator('.preview-actions').first()), previewBox, 'preview actions')

@@ -76,12 +76,12 @@ export function PreviewVideo({
         <button
           type="button"
           className="btn small ghost"
-          aria-label={muted ? 'Unmute the preview' : 'Mute the preview'}
+          title={muted ? 'Unmute the preview' : 'Mute the preview'}
           onClick={() => {
             if (ref.current) ref.current.muted = !ref.current.muted
           }}
         >
-          {muted ? '🔇' : '🔊'}
+          {muted ? 'Unmute' : 'Mute'}
         </button>
       </div>
     </>
