@@ -82,6 +82,16 @@ export function backendLabel(kind: 'shot' | 'music', steps: BackendSettings): st
   return backendFor(steps[name]).engine(steps[name], name)
 }
 
+/** The steps a shot job runs (workers.ts nextAfter skips the ones turned off). */
+function shotSteps(steps: BackendSettings): NonNullable<JobDto['steps']> {
+  return [
+    'video',
+    ...(steps.upscale.enabled ? (['upscale'] as const) : []),
+    ...(steps.interpolate.enabled ? (['interpolate'] as const) : []),
+    'conform'
+  ]
+}
+
 export function jobDto(r: JobRow): JobDto {
   const payload = JSON.parse(r.payload_json) as Partial<ShotPayload & MusicPayload>
   return {
@@ -103,6 +113,7 @@ export function jobDto(r: JobRow): JobDto {
     error: r.error,
     retryAt: r.not_before > Date.now() && ACTIVE_STATES.includes(r.state) ? r.not_before : null,
     runsOn: r.runs_on ?? null,
+    steps: r.kind === 'shot' && payload.steps ? shotSteps(payload.steps) : undefined,
     createdAt: r.created_at,
     updatedAt: r.updated_at
   }

@@ -253,6 +253,13 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
         sendText(res, 404, 'Not found.')
       return
     }
+    // The icon both pages link to; /favicon.ico for clients that ask without reading the link.
+    if ((path === '/favicon.svg' || path === '/favicon.ico') && (method === 'GET' || method === 'HEAD')) {
+      const file = resolveServedFile([rendererDir], '/favicon.svg')
+      if (!file || !sendFile(req, res, file, { ...SECURITY_HEADERS, 'Cache-Control': 'public, max-age=86400' }))
+        sendText(res, 404, 'Not found.')
+      return
+    }
     if (path === '/api/public/channels' && method === 'GET') {
       const list = onair()?.listPublic() ?? []
       const outputs = core.services.find(OUTPUTS)

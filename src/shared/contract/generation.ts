@@ -326,6 +326,11 @@ export const jobSchema = z.object({
   retryAt: z.number().nullable(),
   /** Where the current step runs ("fal · fal-ai/wan/…", "gradio · owner/space", "local"), once started. */
   runsOn: z.string().nullable(),
+  /**
+   * A shot job's steps in order, as its backends were when it was queued: upscale and
+   * interpolate only where they were turned on (the UI shows a chip for each).
+   */
+  steps: z.array(z.enum(['video', 'upscale', 'interpolate', 'conform'])).optional(),
   createdAt: z.number(),
   updatedAt: z.number()
 })

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react'
 import type { BackendKind, JobDto, JobState } from '../../../shared/contract/generation'
 import { formatEta } from '../lib/format'
 import { useNow } from '../lib/use-now'
+import { jobStepChips } from '../lib/job-steps'
 import { useSelectedChannel } from '../stores/channels'
 import { useGeneration } from '../stores/generation'
 import { usePreview } from '../stores/preview'
@@ -208,12 +209,6 @@ function DraftEditor() {
 }
 
 const ACTIVE: JobState[] = ['queued', 'running', 'upscaling', 'interpolating', 'conforming']
-const STEPS: Array<{ state: JobState; label: string }> = [
-  { state: 'running', label: 'video' },
-  { state: 'upscaling', label: 'upscale' },
-  { state: 'interpolating', label: 'interpolate' },
-  { state: 'conforming', label: 'conform' }
-]
 
 export function JobList() {
   const jobs = useGeneration((s) => s.jobs)
@@ -240,7 +235,8 @@ function JobRow({ job, now }: { job: JobDto; now: number }) {
   const retry = useGeneration((s) => s.retry)
   const openPreview = usePreview((s) => s.open)
   const active = ACTIVE.includes(job.state)
-  const stepIndex = STEPS.findIndex((s) => s.state === job.state)
+  const chips = jobStepChips(job)
+  const stepIndex = chips.findIndex((s) => s.state === job.state)
   const waitingRetry = job.retryAt !== null && job.retryAt > now
   return (
     <li className={`job job-${job.state}`} data-testid="job" data-state={job.state}>
@@ -253,7 +249,7 @@ function JobRow({ job, now }: { job: JobDto; now: number }) {
       {active && (
         <div className="job-steps" aria-label={`Job ${job.id} progress`}>
           {job.kind === 'shot' &&
-            STEPS.map((s, i) => (
+            chips.map((s, i) => (
               <span key={s.state} className={`step ${i < stepIndex ? 'done' : i === stepIndex ? 'current' : ''}`}>
                 {s.label}
               </span>

@@ -1,3 +1,4 @@
+import { useState } from 'react'
 import { AIR_STATE_TEXT, clipLabel, reconnectCountdown } from '../lib/air-text'
 import { droppedFramesLevel, formatBytesPerSecond, formatUptime } from '../lib/format'
 import { useNow } from '../lib/use-now'
@@ -17,6 +18,7 @@ export function GoLivePanel() {
   const stop = useOnAir((s) => s.stop)
   const retryNow = useOnAir((s) => s.retryNow)
   const loadError = useOnAir((s) => s.error)
+  const [buffer, setBuffer] = useState<number | null>(null)
   const reload = useOnAir((s) => s.load)
   const now = useNow(
     1000,
@@ -69,9 +71,9 @@ export function GoLivePanel() {
     )
 
   return (
-    <div className="golive">
+    <div className="golive-panel">
       <div className="golive-top">
-        <Monitor url={url} label={`Live monitor of ${channel.name}`} />
+        <Monitor url={url} label={`Live monitor of ${channel.name}`} onBuffer={setBuffer} />
         <div className="air-row">
           <span className={`air-state ${air.state}`} data-testid="air-state" data-state={air.state}>
             {AIR_STATE_TEXT[air.state]}
@@ -82,6 +84,15 @@ export function GoLivePanel() {
           <span className="muted">
             {air.viewers} viewer{air.viewers === 1 ? '' : 's'}
           </span>
+          {onAir && buffer !== null && (
+            <span
+              className="monitor-latency"
+              title="Buffered ahead of what the monitor shows"
+              data-testid="monitor-buffer"
+            >
+              buffer {buffer.toFixed(1)} s
+            </span>
+          )}
         </div>
         <ErrorNotice message={air.state === 'error' && air.message} />
         {air.state === 'reconnecting' && (
@@ -93,9 +104,11 @@ export function GoLivePanel() {
         {onAir && (
           <dl className="nownext">
             <dt>Now</dt>
-            <dd data-testid="air-now">{air.now ? clipLabel(air.now) : '—'}</dd>
+            <dd data-testid="air-now" title={air.now ? clipLabel(air.now) : undefined}>
+              {air.now ? clipLabel(air.now) : '—'}
+            </dd>
             <dt>Next</dt>
-            <dd>{air.next ? clipLabel(air.next) : '—'}</dd>
+            <dd title={air.next ? clipLabel(air.next) : undefined}>{air.next ? clipLabel(air.next) : '—'}</dd>
           </dl>
         )}
         {onAir && stats && (

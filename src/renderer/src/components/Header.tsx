@@ -44,14 +44,18 @@ export function Header({ view, onView }: { view: View; onView: (v: View) => void
           id="channel-select"
           value={selectedId ?? ''}
           onChange={(e) => select(Number(e.target.value))}
+          title="The channel the studio shows, with the number of shots in its library"
           disabled={channels.length === 0}
         >
           {channels.length === 0 && <option value="">No channels yet</option>}
-          {channels.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name} ({c.id === selectedId && liveCount !== null ? liveCount : c.shotCount})
-            </option>
-          ))}
+          {channels.map((c) => {
+            const shots = c.id === selectedId && liveCount !== null ? liveCount : c.shotCount
+            return (
+              <option key={c.id} value={c.id}>
+                {c.name} · {shots} {shots === 1 ? 'shot' : 'shots'}
+              </option>
+            )
+          })}
         </select>
         {creating ? (
           <form onSubmit={submit} className="inline-form">

@@ -1,4 +1,4 @@
-import { useSyncExternalStore } from 'react'
+import { useEffect, useSyncExternalStore } from 'react'
 import type { ShotStatus } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
 import { AIR_STATE_TEXT } from '../lib/air-text'
@@ -51,6 +51,31 @@ async function setApproved(shot: TargetShot, approved: boolean): Promise<void> {
   }
 }
 
+const STILL_MAKING: Partial<Record<ShotStatus, string>> = {
+  pending: 'is still waiting to be made',
+  queued: 'is still queued',
+  conforming: 'is still conforming'
+}
+
+/**
+ * The shot a review shortcut may act on, or null after saying why not: a shot that is
+ * still being made (or failed) has nothing to review yet, and the key must not vanish silently.
+ */
+function readyShot(verb: string): TargetShot | null {
+  const shot = targetShot()
+  if (!shot) return null
+  if (shot.status === 'ready') return shot
+  const why = STILL_MAKING[shot.status]
+  useShortcutsUi
+    .getState()
+    .refuse(
+      why
+        ? `Shot ${shot.id} ${why}: ${verb} it once it is ready.`
+        : `Shot ${shot.id} failed: there is nothing to ${verb}. Regenerate or remove it.`
+    )
+  return null
+}
+
 function previewVideo(): HTMLVideoElement | null {
   return document.querySelector<HTMLVideoElement>('video[data-testid="preview-video"]')
 }
@@ -69,7 +94,14 @@ export function KeyboardShortcuts({ inStudio, showStudio }: { inStudio: boolean;
   const helpOpen = useShortcutsUi((s) => s.helpOpen)
   const confirmAirFor = useShortcutsUi((s) => s.confirmAirFor)
   const announcement = useShortcutsUi((s) => s.announcement)
+  const refusal = useShortcutsUi((s) => s.refusal)
   const { setHelpOpen, askAir, announce } = useShortcutsUi.getState()
+  // The on-screen copy of a refusal goes after a few seconds (the live region keeps the text).
+  useEffect(() => {
+    if (!refusal) return
+    const timer = setTimeout(() => useShortcutsUi.setState({ refusal: '' }), 5000)
+    return () => clearTimeout(timer)
+  }, [refusal])
 
   // A timeline card picked up with Space owns the keys until it is dropped.
   useShortcutListener(() => useTimeline.getState().lifted !== null)
@@ -87,28 +119,28 @@ export function KeyboardShortcuts({ inStudio, showStudio }: { inStudio: boolean;
   useShortcut(
     'shot.approve',
     () => {
-      const shot = targetShot()
+      const shot = readyShot('approve')
       if (shot) void setApproved(shot, true)
     },
-    () => inStudio && targetShot()?.status === 'ready'
+    () => inStudio && targetShot() !== null
   )
   useShortcut(
     'shot.reject',
     () => {
-      const shot = targetShot()
+      const shot = readyShot('reject')
       if (shot) void setApproved(shot, false)
     },
-    () => inStudio && targetShot()?.status === 'ready'
+    () => inStudio && targetShot() !== null
   )
   useShortcut(
     'shot.addToTimeline',
     () => {
-      const shot = targetShot()
+      const shot = readyShot('add')
       if (!shot) return
       void useTimeline.getState().insert([shot.id])
       announce(`Shot ${shot.id} added to the end of the timeline`)
     },
-    () => inStudio && targetShot()?.status === 'ready' && useTimeline.getState().channelId !== null
+    () => inStudio && targetShot() !== null && useTimeline.getState().channelId !== null
   )
   useShortcut(
     'air.toggle',
@@ -132,6 +164,12 @@ export function KeyboardShortcuts({ inStudio, showStudio }: { inStudio: boolean;
       <p className="sr-only" role="status" aria-live="polite" data-testid="shortcut-announcement">
         {announcement}
       </p>
+      {refusal && (
+        // Already read out by the live region above: hidden from screen readers to say it once.
+        <p className="shortcut-refusal" aria-hidden="true" data-testid="shortcut-refusal">
+          {refusal}
+        </p>
+      )}
       {helpOpen && <ShortcutsHelp onClose={() => setHelpOpen(false)} />}
       {confirmAirFor !== null && <ConfirmAirDialog channelId={confirmAirFor} onClose={() => askAir(null)} />}
     </>

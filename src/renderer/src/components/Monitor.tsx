@@ -15,7 +15,20 @@ export function monitorUrl(stream: string, flvUrl: string | null): string | null
   return `/live/${encodeURIComponent(stream)}.flv`
 }
 
-export function Monitor({ url, label }: { url: string | null; label: string }) {
+/**
+ * The monitor's picture carries the channel's look (logo, clock, lower third, captions)
+ * in any corner, so nothing is drawn over it while it plays: the buffer it keeps goes to
+ * `onBuffer` (seconds, or null when not playing) for the panel to show beside it.
+ */
+export function Monitor({
+  url,
+  label,
+  onBuffer
+}: {
+  url: string | null
+  label: string
+  onBuffer?: (seconds: number | null) => void
+}) {
   const videoRef = useRef<HTMLVideoElement>(null)
   const [phase, setPhase] = useState<PlayerPhase | 'idle'>('idle')
   const [detail, setDetail] = useState<string | undefined>()
@@ -37,6 +50,8 @@ export function Monitor({ url, label }: { url: string | null; label: string }) {
       setLatency(null)
     }
   }, [url])
+  const buffer = url && phase === 'playing' ? latency : null
+  useEffect(() => onBuffer?.(buffer), [buffer, onBuffer])
 
   return (
     <div className="monitor">
@@ -48,23 +63,19 @@ export function Monitor({ url, label }: { url: string | null; label: string }) {
         data-testid="monitor-video"
         data-phase={url ? phase : 'idle'}
       />
-      <div className="monitor-overlay">
-        {!url ? (
-          <span className="monitor-msg">Off air</span>
-        ) : phase === 'playing' ? (
-          <span className="monitor-latency" title="Buffered ahead of what the monitor shows">
-            {latency === null ? '' : `buffer ${latency.toFixed(1)} s`}
-          </span>
-        ) : (
+      {(!url || phase !== 'playing') && (
+        <div className="monitor-overlay">
           <span className="monitor-msg">
-            {phase === 'waiting'
-              ? `Waiting for the stream… (${detail ?? ''})`
-              : phase === 'unsupported'
-                ? detail
-                : 'Connecting…'}
+            {!url
+              ? 'Off air'
+              : phase === 'waiting'
+                ? `Waiting for the stream… (${detail ?? ''})`
+                : phase === 'unsupported'
+                  ? detail
+                  : 'Connecting…'}
           </span>
-        )}
-      </div>
+        </div>
+      )}
     </div>
   )
 }

@@ -8,6 +8,7 @@ import { useTimeline } from '../stores/timeline'
 import { useComfy } from '../stores/comfy'
 import { TakeOriginLine } from './ComfyServers'
 import { ErrorNotice } from './ErrorNotice'
+import { PreviewVideo } from './PreviewVideo'
 
 export function PreviewPanel() {
   const shot = usePreview((s) => s.shot)
@@ -46,27 +47,22 @@ export function PreviewPanel() {
         <span className="muted">Shot {shotId}</span>
       </div>
       <ErrorNotice message={error} />
-      <div className="preview-video">
-        {src ? (
-          <video
-            key={src}
-            src={src}
-            poster={poster}
-            controls
-            autoPlay
-            muted
-            playsInline
-            loop
-            data-testid="preview-video"
-            aria-label={playing ? `Preview of take ${playing.id} of shot ${shotId}` : `Preview of shot ${shotId}`}
-            data-take-id={playing?.id ?? ''}
-          />
-        ) : (
+      {src ? (
+        // A new clip is a new player: its time and play state start over.
+        <PreviewVideo
+          key={src}
+          src={src}
+          poster={poster}
+          label={playing ? `Preview of take ${playing.id} of shot ${shotId}` : `Preview of shot ${shotId}`}
+          takeId={playing?.id}
+        />
+      ) : (
+        <div className="preview-video">
           <div className="video-empty">
             {shot?.status === 'failed' ? 'This shot failed: no video.' : 'No video yet — the shot is still being made.'}
           </div>
-        )}
-      </div>
+        </div>
+      )}
       {shot && (
         <div className="preview-body">
           <div className="preview-actions">
@@ -108,22 +104,24 @@ export function PreviewPanel() {
                 <dd title={shot.sourceName}>{shot.sourceName}</dd>
               </>
             )}
-            {shot.status === 'ready' && (
-              <>
-                <dt>Loudness</dt>
-                <dd
-                  data-testid="shot-loudness"
-                  title={shot.loudness ? `levelled to ${shot.loudness.targetLufs} LUFS at conform` : undefined}
-                >
-                  {formatLoudness(shot.loudness)}
-                </dd>
-              </>
-            )}
             {shot.width && (
               <>
                 <dt>Format</dt>
                 <dd>
                   {shot.width}×{shot.height}
+                </dd>
+              </>
+            )}
+            {shot.status === 'ready' && (
+              <>
+                {/* A whole row: the measurement is longer than half the panel. */}
+                <dt className="meta-row">Loudness</dt>
+                <dd
+                  className="meta-row"
+                  data-testid="shot-loudness"
+                  title={shot.loudness ? `levelled to ${shot.loudness.targetLufs} LUFS at conform` : undefined}
+                >
+                  {formatLoudness(shot.loudness)}
                 </dd>
               </>
             )}
