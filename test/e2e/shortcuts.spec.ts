@@ -168,6 +168,8 @@ test('keyboard shortcuts: review, add, play/pause, search, the ? overlay and Go 
   // Typing in the prompt field is text too, even for the review keys.
   const prompt = page.getByRole('region', { name: 'Preview' }).locator('textarea')
   await prompt.focus()
+  // An imported clip's prompt starts as its file name: type after it, not before.
+  await page.keyboard.press('End')
   await page.keyboard.type(' xa')
   await expect(prompt).toHaveValue(/ xa$/)
   expect(await approved(top)).toBe(true)
