@@ -27,9 +27,10 @@ describe('isPidAlive', () => {
   })
 
   it.runIf(linux)('is false for a zombie: exited, never reaped, still answering signal 0', async () => {
-    // The shell starts `sleep 0` in the background, prints its pid and becomes `sleep 30`,
-    // which never waits for children: the finished `sleep 0` stays a zombie.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    // The shell starts `sleep 1` in the background, prints its pid and becomes `sleep 30`,
+    // which never waits for children: the finished `sleep 1` stays a zombie. (With `sleep 0`
+    // a busy machine let the child end before the exec, and the shell reaped it itself.)
+    const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] })
     started.push(parent)
     const [line] = (await once(parent.stdout!, 'data')) as [Buffer]
     const zombie = Number(line.toString().trim())
