@@ -53,7 +53,7 @@ describe('scripts/system-deps.sh (the README commands and CI install with it)', 
     expect(r.code).toBe(0)
     expect(r.calls).toEqual([
       'apt-get update DEBIAN_FRONTEND=noninteractive',
-      'apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core DEBIAN_FRONTEND=noninteractive'
+      'apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core espeak-ng DEBIAN_FRONTEND=noninteractive'
     ])
   })
 
@@ -64,7 +64,7 @@ describe('scripts/system-deps.sh (the README commands and CI install with it)', 
       'sudo',
       'apt-get update DEBIAN_FRONTEND=noninteractive',
       'sudo',
-      'apt-get install -y --no-install-recommends chromium fonts-dejavu-core libnginx-mod-rtmp DEBIAN_FRONTEND=noninteractive'
+      'apt-get install -y --no-install-recommends chromium fonts-dejavu-core espeak-ng libnginx-mod-rtmp DEBIAN_FRONTEND=noninteractive'
     ])
   })
 
@@ -73,7 +73,7 @@ describe('scripts/system-deps.sh (the README commands and CI install with it)', 
       {
         uid: 1000,
         has: ['apt-get', 'dpkg-query'],
-        installed: ['ffmpeg', 'chromium', 'fonts-dejavu-core', 'nginx', 'libnginx-mod-rtmp']
+        installed: ['ffmpeg', 'chromium', 'fonts-dejavu-core', 'espeak-ng', 'nginx', 'libnginx-mod-rtmp']
       },
       'test'
     )

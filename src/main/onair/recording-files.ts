@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { toolPath } from '../media/ffmpeg-path'
-import { execChild } from '../process/spawn-child'
+import { execTool } from '../media/ffmpeg-runner'
 
 export const RECORDING_FILE = /^\d{8}T\d{6}Z\.ts$/
 
@@ -18,10 +17,10 @@ type Verdict = 'ok' | 'bad' | 'unknown'
 /** Decodable: ffprobe reads it and finds a duration (a header without packets has none). */
 function probe(file: string): Promise<Verdict> {
   return new Promise((resolve) => {
-    execChild(
-      toolPath('ffprobe'),
+    execTool(
+      'ffprobe',
       ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file],
-      { timeout: PROBE_TIMEOUT_MS, lowPriority: true },
+      { timeout: PROBE_TIMEOUT_MS },
       (err, stdout) => {
         // Killed by our timeout (a very busy machine): no verdict, the file stays.
         if (err?.killed) return resolve('unknown')
