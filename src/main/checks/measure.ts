@@ -7,7 +7,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { probe } from '../media/probe'
-import { runFfmpeg } from '../media/ffmpeg-runner'
+import { ffmpegPreamble, runFfmpeg } from '../media/ffmpeg-runner'
 import type { Rect, Stretch } from './types'
 
 /** Shortest black stretch that counts: longer than the look's dips (≤ 2 × 0.25 s at a cut by default). */
@@ -99,12 +99,9 @@ export function measureArgs(plan: MeasurePlan): string[] {
   }
   if (plan.hasAudio)
     chains.push(`[0:a:0]silencedetect=n=${SILENCE_DB}dB:d=${SILENCE_MIN_SEC},ebur128=peak=none:framelog=verbose[aud]`)
+  // info, not error: the detect filters report on stderr at that level.
   return [
-    '-hide_banner',
-    '-nostdin',
-    '-nostats',
-    '-loglevel',
-    'info',
+    ...ffmpegPreamble({ batch: true, loglevel: 'info' }),
     '-i',
     plan.input,
     '-filter_complex',
