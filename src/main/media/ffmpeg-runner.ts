@@ -36,7 +36,7 @@ export class AbortedError extends Error {
 
 export interface PreambleOptions {
   /** stderr verbosity; left out: ffmpeg's default (info). */
-  loglevel?: 'error' | 'warning'
+  loglevel?: 'error' | 'warning' | 'info'
   /** Where `-progress` key=value blocks go (see ffmpeg-progress.ts); left out: no progress. */
   progress?: 'stdout' | 'stderr'
   /** Seconds between progress blocks (ffmpeg's default is 0.5). */
