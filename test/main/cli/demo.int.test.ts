@@ -21,9 +21,8 @@ describe('webtv demo (the main job) on a fresh data folder', () => {
         t.dir,
         '--count',
         '2',
-        '--duration',
-        // Narration adds a voice pass and a mix pass per shot: measured ~40 s to both shots ready on a busy 2-core machine.
-        '50',
+        // No --duration: it airs until Ctrl-C, sent once it reports both shots ready and the
+        // viewer has seen enough (a fixed airtime was too short on a busy machine).
         '--port',
         '0',
         '--rtmp-port',
@@ -33,6 +32,8 @@ describe('webtv demo (the main job) on a fresh data folder', () => {
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] }
     )
+    // A failed expectation must not leave the demo airing: killed before its folder goes.
+    cleanups.unshift(() => child.exitCode === null && child.kill('SIGKILL'))
     let out = ''
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
@@ -61,6 +62,14 @@ describe('webtv demo (the main job) on a fresh data folder', () => {
     expect(Buffer.from(first.value!).subarray(0, 3).toString()).toBe('FLV')
     await reader.cancel()
 
+    // Both shots generated (the demo prints each job's end) and ~10 s of video seen, then Ctrl-C.
+    const readyShots = (): number =>
+      new Set([...out.matchAll(/job \d+ \([^)]*→ shot (\d+)\): ready/g)].map((m) => m[1])).size
+    await expect.poll(readyShots, { timeout: 240_000, interval: 500 }).toBeGreaterThanOrEqual(2)
+    await expect
+      .poll(() => dtsReport(viewer.packets, 'video').count, { timeout: 60_000, interval: 500 })
+      .toBeGreaterThan(24 * 10)
+    child.kill('SIGINT')
     expect(await exited).toBe(0)
     await viewer.stop()
     const video = dtsReport(viewer.packets, 'video')
@@ -95,7 +104,7 @@ describe('webtv demo (the main job) on a fresh data folder', () => {
     } finally {
       db.close()
     }
-  })
+  }, 420_000)
 })
 
 describe('webtv demo without --data-dir (issue 23 item 6)', () => {

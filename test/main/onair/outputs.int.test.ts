@@ -209,9 +209,18 @@ describe('outputs: metrics, health, HLS, recording, as-run log and guide of a ch
       expect(after.entries[1]!.itemId).toBe(afterNext)
       expect(after.entries[2]!.itemId).toBe(next)
     } else {
-      // A boundary passed meanwhile: "next" went on air; the moved clip follows it no more.
-      expect(after.entries[0]!.itemId).toBe(next)
+      // A boundary passed meanwhile: what went on air is "next" (if the playout had already
+      // cued it) or the moved clip (if it took the new order) — either way one of the two.
+      expect([next, afterNext]).toContain(after.entries[0]!.itemId)
     }
+    // Whatever airs now, the entries after it follow the new playlist order, looping.
+    const order = (await callCore(core, 'library.playlist.get', { channelId })).items
+      .slice()
+      .sort((a, b) => a.position - b.position)
+      .map((i) => i.itemId)
+    const at = order.indexOf(after.entries[0]!.itemId!)
+    expect(at).toBeGreaterThanOrEqual(0)
+    for (let k = 1; k < 4; k++) expect(after.entries[k]!.itemId).toBe(order[(at + k) % order.length])
     const xml = await fetch(`${server.baseUrl}/guide/${stream}.xml`)
     expect(xml.headers.get('content-type')).toMatch(/application\/xml/)
     const body = await xml.text()
@@ -260,8 +269,19 @@ describe('outputs: metrics, health, HLS, recording, as-run log and guide of a ch
     await callCore(core, 'library.playlist.move', { itemId: itemIds[2]!, toPosition: 0 })
     const n = airing.length
     await until('two more boundaries', () => (airing.length >= n + 2 ? true : undefined), 20_000)
+    // The recording is finished when the engine reports its tap offline (the recorder
+    // ends its last file after the playout stops), not when the stop call returns.
+    const recordingOff = new Promise<void>((resolve) => {
+      const off = core.bus.on('outputs.state', (e) => {
+        if (e.channelId === channelId && e.output === 'recording' && e.state === 'offline') {
+          off()
+          resolve()
+        }
+      })
+    })
     await callCore(core, 'onair.stop', { channelId })
     await viewer!.stop()
+    await recordingOff
     const { entries } = await callCore(core, 'outputs.asrun.list', { channelId })
     const log = [...entries].reverse()
     // One entry per clip that went on air, in order, with its shot and take.
