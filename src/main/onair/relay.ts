@@ -288,9 +288,10 @@ export class DestinationRelay {
     // unattended channel keeps trying for as long as the user wants to be live.
     this.backoff.connectionEnded(upMs)
     const { attempt, delayMs } = this.backoff.next()
-    const nextRetryAt = Date.now() + delayMs
+    // The state change first, right after reading the clock: the event's time and its
+    // retry time then differ by the delay alone (a slow log write came between them).
+    this.state.go('reconnecting', { attempt, nextRetryAt: Date.now() + delayMs, message: why })
     this.opts.log('warn', `[dest ${this.opts.name}] connection lost (${why}); retry ${attempt} in ${delayMs} ms`)
-    this.state.go('reconnecting', { attempt, nextRetryAt, message: why })
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null
       this.connectSafely()
