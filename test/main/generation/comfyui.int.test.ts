@@ -130,23 +130,26 @@ describe('ComfyUI backend over its real HTTP + WebSocket protocol', () => {
   })
 
   it('cancel interrupts a running prompt and deletes a waiting one', async () => {
-    const s = await comfy({ latencyMs: 3000 })
+    // Long enough that the first is still running when the cancel reaches the server, however busy the machine.
+    const s = await comfy({ latencyMs: 10_000 })
     const a = new AbortController()
     const b = new AbortController()
     const first = runComfy(call(s), ctx([], a.signal)).catch((e: unknown) => e)
+    // The server says the first runs, then that the second waits behind it (not a guess of how long that takes).
+    await expect.poll(() => s.executions.length, { timeout: 20_000 }).toBe(1)
     const second = runComfy(call(s, { values: { prompt: 'second one', seed: 2 } }), ctx([], b.signal)).catch(
       (e: unknown) => e
     )
-    await new Promise((r) => setTimeout(r, 500))
+    await expect.poll(() => s.submits.length, { timeout: 20_000 }).toBe(2)
     b.abort('cancel')
     a.abort('cancel')
     expect(((await first) as GenerationError).kind).toBe('canceled')
     expect(((await second) as GenerationError).kind).toBe('canceled')
-    await new Promise((r) => setTimeout(r, 300))
+    // The cancel requests were answered before the run gave up; the prompt stops at its next step.
     expect(s.interrupts).toBe(1)
     expect(s.deletes).toHaveLength(1)
+    await expect.poll(() => s.executions[0]!.outcome, { timeout: 20_000 }).toBe('interrupted')
     expect(s.executions.filter((e) => e.text === 'second one')).toHaveLength(0)
-    expect(s.executions[0]!.outcome).toBe('interrupted')
   })
 
   it('resumes by prompt id: a finished prompt is fetched from /history, not submitted again', async () => {
@@ -169,9 +172,10 @@ describe('ComfyUI backend over its real HTTP + WebSocket protocol', () => {
     const err = await runComfy(call({ url: `http://127.0.0.1:${port}` } as FakeComfy), ctx()).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(EndpointDownError)
     expect((err as Error).message).toMatch(/unreachable/)
-    const s = await comfy({ latencyMs: 2000 })
+    const s = await comfy({ latencyMs: 30_000 })
     const p = runComfy(call(s), ctx()).catch((e: unknown) => e)
-    await new Promise((r) => setTimeout(r, 600))
+    // Mid-prompt: the server runs it (the stop then ends the run; the latency is never waited out).
+    await expect.poll(() => s.executions.length, { timeout: 20_000 }).toBe(1)
     await s.stop()
     expect(await p).toBeInstanceOf(EndpointDownError)
   })
