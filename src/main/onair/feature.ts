@@ -35,13 +35,17 @@ export const onairFeature: Feature = (ctx) => {
   })
   ctx.onClose(unmark)
   const lib = ctx.services.find(LIBRARY)
+  let swept: Promise<void> = Promise.resolve()
   if (lib) {
     const forget = ({ liveIds }: { liveIds: () => Set<number> }): Promise<void> => engine.forgetDeletedChannels(liveIds)
     ctx.onClose(lib.onChannelDeleted(forget))
     // Left by a process that deleted a channel before this cleanup existed, or crashed halfway.
-    void forget({ liveIds: () => lib.channelIds() }).catch(() => undefined)
+    swept = forget({ liveIds: () => lib.channelIds() }).catch(() => undefined)
   }
   ctx.onClose(() => engine.close())
+  // The sweep drops the destinations first, then their keys: a close right after start (a short
+  // CLI command) waits for it, or the keys would stay in the secrets file with nothing naming them.
+  ctx.onClose(() => swept)
   return {
     'onair.start': ({ channelId, to }) => engine.start(channelId, to ? { to } : {}),
     'onair.stop': ({ channelId }) => engine.stop(channelId),

@@ -67,10 +67,11 @@ describe('a pool of ComfyUI servers', () => {
     await victim.stop()
     const status = await callCore(core, 'generation.comfyui.status', { channelId })
     expect(status.endpoints).toHaveLength(3)
-    await new Promise((res) => setTimeout(res, 2000))
-    const mid = await callCore(core, 'generation.comfyui.status', { channelId })
-    expect(mid.endpoints.find((e) => e.url === victim.url)!.state).toBe('down')
-    expect(mid.endpoints.find((e) => e.url === victim.url)!.lastError).toMatch(/unreachable|lost/)
+    // The pool says the server is down (once it noticed: not a guess of how long that takes).
+    const victimStatus = async () =>
+      (await callCore(core, 'generation.comfyui.status', { channelId })).endpoints.find((e) => e.url === victim.url)!
+    await expect.poll(async () => (await victimStatus()).state, { timeout: 30_000, interval: 100 }).toBe('down')
+    expect((await victimStatus()).lastError).toMatch(/unreachable|lost/)
     await victim.start()
     const jobs = await gen.service.waitForJobs(r.jobIds, { pollMs: 50 })
     expect(jobs.map((j) => j.state)).toEqual(Array(9).fill('ready'))
@@ -91,7 +92,8 @@ describe('a pool of ComfyUI servers', () => {
     expect(shots.filter((s) => s.status === 'ready')).toHaveLength(9)
     const back = await callCore(core, 'generation.comfyui.status', { channelId })
     expect(back.endpoints.find((e) => e.url === victim.url)!.state).toBe('up')
-  }, 60_000)
+    // Nine conforms (ffmpeg) on a machine that may be busy: the limit is a hang guard.
+  }, 180_000)
 
   it('a restarted studio asks the server for its prompt before submitting again', async () => {
     const [s] = await servers(1, 1500)
@@ -117,7 +119,9 @@ describe('a pool of ComfyUI servers', () => {
   }, 30_000)
 
   it('canceling a job whose prompt runs on a server while the studio was stopped stops it there', async () => {
-    const [s] = await servers(1, 4000)
+    // The prompt must still run when the other process's cancel arrives: closing one studio and
+    // opening another takes seconds on a busy machine, so the prompt runs far longer than that.
+    const [s] = await servers(1, 30_000)
     const first = await studio([s!])
     const r = await callCore(first.core, 'generation.enqueue', {
       channelId: first.channelId,
@@ -131,9 +135,10 @@ describe('a pool of ComfyUI servers', () => {
     const core = await openStudio({ dataDir: first.dataDir, shell: 'headless', version: 'test' })
     cleanups.push(() => core.close())
     await callCore(core, 'generation.jobs.cancel', { id: r.jobIds[0]! })
-    await expect.poll(() => s!.interrupts, { timeout: 5000 }).toBe(1)
-    await expect.poll(() => s!.executions[0]!.outcome, { timeout: 5000 }).toBe('interrupted')
-  }, 30_000)
+    await expect.poll(() => s!.interrupts, { timeout: 20_000 }).toBe(1)
+    // It stops at its next step (every 6 s at this length).
+    await expect.poll(() => s!.executions[0]!.outcome, { timeout: 20_000 }).toBe('interrupted')
+  }, 90_000)
 
   it('music for a sequence from the ACE-Step workflow on the pool', async () => {
     const [s] = await servers(1, 200)

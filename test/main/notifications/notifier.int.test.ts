@@ -104,8 +104,9 @@ describe('notifier against a real core: a destination that drops', () => {
     expect(first.body).toMatch(/"Notify Test": the connection was lost/)
 
     // It comes back: the notices clear.
-    await remote.restart()
+    // Stamped before the restart: a retry can reconnect while restart() still waits for the ingest's word.
     const backAt = Date.now()
+    await remote.restart()
     await waitState(a.id, 'live', backAt)
     await waitFor('clear of A', () => notes.find((n) => n.action === 'clear' && n.cause === first.cause))
 
