@@ -113,10 +113,18 @@ describe('on air: destination keys stay inside the studio process', () => {
       // The ingest goes away and comes back: the relay reconnects.
       const beforeLong = remoteLong.events.filter((e) => e.startsWith('PUBLISH')).length
       await remoteLong.kill()
-      await new Promise((r) => setTimeout(r, 1500))
+      // The relay noticed (it says so), then the ingest comes back.
+      await expect
+        .poll(
+          async () =>
+            (await callCore(core, 'onair.destinations.list', { channelId })).destinations.find((d) => d.name === 'Long')
+              ?.state,
+          { timeout: 30_000, interval: 100 }
+        )
+        .toBe('reconnecting')
       await remoteLong.restart()
       await expect
-        .poll(() => remoteLong.events.filter((e) => e.startsWith('PUBLISH')).length, { timeout: 20_000, interval: 100 })
+        .poll(() => remoteLong.events.filter((e) => e.startsWith('PUBLISH')).length, { timeout: 30_000, interval: 100 })
         .toBeGreaterThan(beforeLong)
     } finally {
       clearInterval(sampler)
