@@ -272,7 +272,7 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     const before = viewer.packets.length
     const killedAt = Date.now()
     process.kill(pid, 'SIGKILL')
-    const deadline = Date.now() + 20_000
+    const deadline = Date.now() + 40_000
     while (
       Date.now() < deadline &&
       !(
@@ -285,14 +285,15 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     expect(states.some((s) => s.at > killedAt && s.state === 'reconnecting' && s.destinationId === null)).toBe(true)
     expect(states.some((s) => s.at > killedAt && s.state === 'live' && s.destinationId === null)).toBe(true)
     expect(isRunning(pid)).toBe(false)
-    await new Promise((r) => setTimeout(r, 4000))
+    // The viewer receives the restarted encoder's pictures (as they arrive, however slowly on a busy machine).
+    await expect
+      .poll(() => viewer.packets.slice(before).filter((p) => p.at > killedAt + 1500).length, { timeout: 40_000 })
+      .toBeGreaterThan(50)
     expect(viewer.alive).toBe(true)
-    const after = viewer.packets.slice(before)
-    expect(after.filter((p) => p.at > killedAt + 1500).length).toBeGreaterThan(50)
     expect(dtsReport(viewer.packets, 'video').backwards).toBe(0)
     const status = await callCore(core, 'onair.status', { channelId })
     expect(status.channels[0]!.state).toBe('live')
-  }, 60_000)
+  }, 120_000)
 
   it('skips, marks and reports an unreadable clip while the stream goes on', async () => {
     const pl = await playlist()
@@ -307,10 +308,9 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     const marked = await callCore(core, 'library.shots.get', { id: victim.shotId })
     expect(marked.status).toBe('failed')
     const n = viewer.packets.length
-    await new Promise((r) => setTimeout(r, 2000))
-    expect(viewer.packets.length).toBeGreaterThan(n)
+    await expect.poll(() => viewer.packets.length, { timeout: 30_000 }).toBeGreaterThan(n)
     expect(viewer.alive).toBe(true)
-  }, 60_000)
+  }, 90_000)
 
   it('refuses a second playout of a stream already on air: error state, no retry loop', async () => {
     const server = LocalRtmpServer.current!
