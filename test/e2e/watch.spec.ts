@@ -60,7 +60,8 @@ test.describe('watch page', () => {
           const again = document.querySelector<HTMLVideoElement>('[data-testid="watch-video"]')
           return again === v ? v.currentTime - t0 : 0
         })
-      expect(await advancing()).toBeGreaterThan(0.5)
+      // It plays (a busy machine may stall one second of it: ask until it advances).
+      await expect.poll(advancing, { timeout: 30_000 }).toBeGreaterThan(0.5)
 
       // The stream stops and starts again: nobody touches the viewer's page, which picks it up by itself.
       await callCore(page.request, studio.baseUrl, 'onair.stop', { channelId: ch.id })
