@@ -137,10 +137,11 @@ describe('ComfyUI backend over its real HTTP + WebSocket protocol', () => {
     const first = runComfy(call(s), ctx([], a.signal)).catch((e: unknown) => e)
     // The server says the first runs, then that the second waits behind it (not a guess of how long that takes).
     await expect.poll(() => s.executions.length, { timeout: 20_000 }).toBe(1)
-    const second = runComfy(call(s, { values: { prompt: 'second one', seed: 2 } }), ctx([], b.signal)).catch(
-      (e: unknown) => e
-    )
-    await expect.poll(() => s.submits.length, { timeout: 20_000 }).toBe(2)
+    const secondCall = call(s, { values: { prompt: 'second one', seed: 2 } })
+    const second = runComfy(secondCall, ctx([], b.signal)).catch((e: unknown) => e)
+    // Waiting, and the run knows its prompt id (a cancel before that is the next test's case).
+    await expect.poll(() => secondCall.refs.some((r) => !!r?.promptId), { timeout: 20_000 }).toBe(true)
+    expect(s.submits).toHaveLength(2)
     b.abort('cancel')
     a.abort('cancel')
     expect(((await first) as GenerationError).kind).toBe('canceled')
@@ -150,6 +151,21 @@ describe('ComfyUI backend over its real HTTP + WebSocket protocol', () => {
     expect(s.deletes).toHaveLength(1)
     await expect.poll(() => s.executions[0]!.outcome, { timeout: 20_000 }).toBe('interrupted')
     expect(s.executions.filter((e) => e.text === 'second one')).toHaveLength(0)
+  })
+
+  it('a cancel while the prompt is being sent stops it on the server too (it was queued before the answer came)', async () => {
+    const s = await comfy({ latencyMs: 10_000, submitAnswerDelayMs: 60_000 })
+    const a = new AbortController()
+    const c = call(s)
+    const run = runComfy(c, ctx([], a.signal)).catch((e: unknown) => e)
+    // The server has the prompt (it runs it); the run is still waiting for the answer with its id.
+    await expect.poll(() => s.executions.length, { timeout: 20_000 }).toBe(1)
+    expect(c.refs.some((r) => !!r?.promptId)).toBe(false)
+    a.abort('cancel')
+    expect(((await run) as GenerationError).kind).toBe('canceled')
+    // Found by its client id and interrupted, not left to run for nobody.
+    expect(s.interrupts).toBe(1)
+    await expect.poll(() => s.executions[0]!.outcome, { timeout: 20_000 }).toBe('interrupted')
   })
 
   it('resumes by prompt id: a finished prompt is fetched from /history, not submitted again', async () => {

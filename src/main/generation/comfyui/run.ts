@@ -92,9 +92,23 @@ async function runOrResume(run: ComfyRun, ctx: StepContext): Promise<string> {
     run.record(ref)
   } catch (err) {
     socket?.terminate()
+    if (ctx.signal.aborted) throw await canceledWhileSubmitting(client, clientId, ctx.signal.reason)
     throw err
   }
   return follow(client, run, ref, ctx, socket)
+}
+
+/**
+ * Canceled while the prompt was on its way: the server may have queued it before the answer
+ * was cut off. Find it by our client id and stop it there, as a cancel after the answer does
+ * (on a shutdown it keeps running: the restarted studio finds it by the same client id).
+ */
+async function canceledWhileSubmitting(client: ComfyClient, clientId: string, reason: unknown): Promise<Error> {
+  if (reason !== SHUTDOWN) {
+    const found = await client.findByClient(clientId).catch(() => undefined)
+    if (found && !found.history) await client.cancel(found.promptId).catch(() => {})
+  }
+  return reason instanceof Error ? reason : new GenerationError('canceled', 'Canceled.')
 }
 
 async function openSocket(client: ComfyClient, clientId: string, signal: AbortSignal): Promise<WebSocket | undefined> {
