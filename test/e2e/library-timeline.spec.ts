@@ -5,6 +5,7 @@ import {
   callCore,
   createChannelInUi,
   importWithFileChooser,
+  keyboardMove,
   makeClips,
   openStudio,
   screenshotDir,
@@ -83,15 +84,7 @@ test.describe('studio: library and timeline', () => {
     await expect.poll(persisted).toEqual([b, c, a])
 
     // Keyboard: focus the last poster, pick it up with Space, move it left twice, drop with Space.
-    const last = page.getByTestId('timeline-item').nth(2)
-    await last.focus()
-    await page.keyboard.press('Space')
-    await page.waitForTimeout(150)
-    await page.keyboard.press('ArrowLeft')
-    await page.waitForTimeout(250)
-    await page.keyboard.press('ArrowLeft')
-    await page.waitForTimeout(250)
-    await page.keyboard.press('Space')
+    await keyboardMove(page, page.getByTestId('timeline-item').nth(2), 2, -2)
     await expect.poll(() => timelineShotIds(page)).toEqual([a, b, c])
     await expect.poll(persisted).toEqual([a, b, c])
 
@@ -187,12 +180,7 @@ test.describe('studio: library and timeline', () => {
     await expect(page.getByTestId('timeline-item')).toHaveCount(3)
 
     // The UI, not yet told, moves that item: the core refuses, the UI says so and shows the truth.
-    await page.getByTestId('timeline-item').nth(0).focus()
-    await page.keyboard.press('Space')
-    await page.waitForTimeout(150)
-    await page.keyboard.press('ArrowRight')
-    await page.waitForTimeout(250)
-    await page.keyboard.press('Space')
+    await keyboardMove(page, page.getByTestId('timeline-item').nth(0), 0, 1)
     await expect(page.getByRole('alert').filter({ hasText: 'The timeline shows what the core kept' })).toBeVisible()
     await expect.poll(() => timelineShotIds(page)).toEqual(pl.items.slice(1).map((i) => i.shotId))
     await page.screenshot({ path: join(screenshotDir, 'timeline-refused-edit.png') })

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { APIRequestContext, Page } from '@playwright/test'
+import type { APIRequestContext, Locator, Page } from '@playwright/test'
 import { expect } from './fixtures'
 
 /**
@@ -86,4 +86,21 @@ export async function timelineShotIds(page: Page): Promise<number[]> {
   return page
     .getByTestId('timeline-item')
     .evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.shotId)))
+}
+
+/**
+ * Keyboard reorder of a timeline card at index `from`: Space picks it up, `steps` arrows
+ * (negative: left) move the drop position, Space drops. Each key waits until the strip shows
+ * the one before (picked up, then the drop position), however slowly a busy machine renders.
+ */
+export async function keyboardMove(page: Page, card: Locator, from: number, steps: number): Promise<void> {
+  await card.focus()
+  await page.keyboard.press('Space')
+  await expect(card).toHaveAttribute('aria-grabbed', 'true')
+  const target = page.locator('[data-testid="timeline-item"].drop-target')
+  for (let k = 1; k <= Math.abs(steps); k++) {
+    await page.keyboard.press(steps < 0 ? 'ArrowLeft' : 'ArrowRight')
+    await expect(target).toHaveAttribute('aria-label', new RegExp(`^Position ${from + Math.sign(steps) * k + 1}:`))
+  }
+  await page.keyboard.press('Space')
 }

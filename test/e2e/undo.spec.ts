@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures'
-import { callCore, makeClips, openStudio, timelineShotIds } from './ui-helpers'
+import { callCore, keyboardMove, makeClips, openStudio, timelineShotIds } from './ui-helpers'
 
 interface Playlist {
   items: { itemId: number; shotId: number }[]
@@ -53,14 +53,7 @@ test.describe('undo and redo', () => {
       (await callCore<{ approved: boolean }>(page.request, studio.baseUrl, 'library.shots.get', { id })).approved
 
     // Move the last shot to the front with the keyboard.
-    await page.getByTestId('timeline-item').nth(2).focus()
-    await page.keyboard.press('Space')
-    await page.waitForTimeout(150)
-    await page.keyboard.press('ArrowLeft')
-    await page.waitForTimeout(250)
-    await page.keyboard.press('ArrowLeft')
-    await page.waitForTimeout(250)
-    await page.keyboard.press('Space')
+    await keyboardMove(page, page.getByTestId('timeline-item').nth(2), 2, -2)
     await expect.poll(persisted).toEqual([c, a, b])
     await expect(undoButton).toHaveAccessibleName(`Undo move of Shot ${c}`)
 
