@@ -9,7 +9,7 @@ import type { SecretStore } from './secrets/store'
 import type { Library } from './library/library'
 import type { OnAirEngine } from './onair/engine'
 import type { GenerationHandle } from './generation/handle'
-import type { OutputsService } from './onair/outputs-service'
+import type { OutputsService } from './outputs/service'
 import type { GateService } from './checks/service'
 
 /** Provided by secretsFeature: API keys, tokens and stream keys. */

@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs'
 import type { CliCommand } from './command'
 import { UsageError, intOpt, stringOpt } from './command'
 import { callCore, openCore } from './open-core'
-import { readBeacons } from '../onair/beacon'
-import type { StudioSnapshot } from '../onair/snapshot'
-import { healthOf, type Health } from '../server/health'
-import { asrunCsv } from '../onair/asrun'
+import { readBeacons } from '../outputs/beacon'
+import type { StudioSnapshot } from '../outputs/snapshot'
+import { healthOf, type Health } from '../outputs/health'
+import { asrunCsv } from '../outputs/asrun'
 
 /** Exit code of `webtv status` when the studio is failing (what a supervisor would restart). */
 export const STATUS_FAILING_EXIT = 3

@@ -4,21 +4,17 @@ import { StudioError } from '../../shared/contract'
 import type { ChannelAirStatus, DestinationDto, OnairSettings } from '../../shared/contract/onair'
 import { onairSettingsSchema } from '../../shared/contract/onair'
 import type { EventBus } from '../core/events'
-import { maskSecret, type SecretStore } from '../secrets'
+import type { SecretStore } from '../secrets'
 import type { BackoffOptions } from '../core/backoff'
 import {
-  DestinationStore,
-  destinationUrl,
-  mergeKey,
-  keySecretName,
-  parseRtmpUrl,
-  validateIngestHost,
-  type DestinationConfig
-} from './destinations'
+  DestinationRuns,
+  type AddDestinationInput,
+  type DestinationObservation,
+  type StateDetails,
+  type UpdateDestinationInput
+} from './destination-runs'
 import { ChannelPlayout, type ClipRef } from './playout'
-import { SRT_MISSING, checkFormat, ffmpegHasSrt, presetTarget } from './presets'
 import { OnAirLog, Redactor, type LogLevel } from './redact-log'
-import { DestinationRelay, TWITCH_PLANNED_RECONNECT_MS } from './relay'
 import { LocalRtmpServer } from './rtmp-server'
 import { ensureSlate } from './slate'
 import { streamNameFor, type AirChannel, type TimelineSource } from './timeline'
@@ -40,18 +36,10 @@ export interface EngineDeps {
   plannedReconnectMs?: number
 }
 
-interface RelayRun {
-  config: DestinationConfig
-  relay: DestinationRelay
-  ephemeral: boolean
-  key: string | null
-}
-
 interface ChannelRun {
   channel: AirChannel
   stream: string
   playout: ChannelPlayout
-  relays: Map<string, RelayRun>
   stats: NodeJS.Timeout | null
   /** Stops telling the playout about timeline edits. */
   unwatch: () => void
@@ -68,17 +56,7 @@ export interface ChannelObservation {
   now: ClipRef | null
   viewers: number
   encoderPid: number | undefined
-  destinations: Array<{
-    id: string
-    name: string
-    kind: DestinationConfig['kind']
-    state: ChannelAirStatus['state']
-    pid: number | undefined
-    kbps: number
-    uptimeS: number
-    bytes: number
-    reconnects: number
-  }>
+  destinations: DestinationObservation[]
 }
 
 export interface StartOptions {
@@ -95,7 +73,8 @@ export interface PublicChannel {
 
 /**
  * The on-air engine: owns the embedded RTMP server (started lazily, on the first
- * Go Live), one playout per channel on air and each channel's destination relays.
+ * Go Live) and one playout per channel on air; each channel's destination relays
+ * run in destination-runs.ts.
  * Every message it emits or logs is redacted.
  */
 export class OnAirEngine {
@@ -104,12 +83,21 @@ export class OnAirEngine {
   private serverStarting: Promise<LocalRtmpServer> | null = null
   private readonly runs = new Map<number, ChannelRun>()
   private readonly starting = new Map<number, Promise<ChannelAirStatus>>()
-  private readonly destinations: DestinationStore
+  private readonly destinations: DestinationRuns
   private logSink: OnAirLog | null = null
   private closed = false
 
   constructor(private readonly deps: EngineDeps) {
-    this.destinations = new DestinationStore(deps.dataDir)
+    this.destinations = new DestinationRuns({
+      dataDir: deps.dataDir,
+      secrets: deps.secrets,
+      redactor: this.redactor,
+      log: this.log,
+      flvUrl: async (stream) => (await this.ensureServer()).flvUrl(stream),
+      onState: (channelId, destinationId, state, d) => this.emitState(channelId, destinationId, state, d),
+      relayBackoff: deps.relayBackoff,
+      plannedReconnectMs: deps.plannedReconnectMs
+    })
   }
 
   // ---- logging --------------------------------------------------------------
@@ -288,17 +276,7 @@ export class OnAirEngine {
     }
     const channel = this.resolveChannel(channelId)
     // Validate ad-hoc destinations before anything starts.
-    const extra = (options.to ?? []).map((url, i) => {
-      const parsed = parseRtmpUrl(url, `to.${i}`)
-      if (!parsed.key)
-        throw new StudioError(
-          'invalid_input',
-          `The destination URL ${parsed.base} has no stream key (…/app/KEY).`,
-          `to.${i}`
-        )
-      this.redactor.add(parsed.key)
-      return parsed
-    })
+    const extra = this.destinations.parseAdHoc(options.to ?? [])
     const server = await this.ensureServer()
     const stream = this.uniqueStream(channel)
     const source = this.deps.source()
@@ -331,8 +309,9 @@ export class OnAirEngine {
       offBus()
       offSource?.()
     }
-    const run: ChannelRun = { channel, stream, playout, relays: new Map(), stats: null, unwatch }
+    const run: ChannelRun = { channel, stream, playout, stats: null, unwatch }
     this.runs.set(channelId, run)
+    this.destinations.open(channel, stream)
     // Make the slate before going live so an empty timeline airs at once.
     try {
       await ensureSlate(this.deps.dataDir, channel.format)
@@ -342,66 +321,13 @@ export class OnAirEngine {
       await playout.stop().catch(() => {})
       unwatch()
       this.runs.delete(channelId)
+      this.destinations.close(channelId)
       throw new StudioError('unavailable', `Channel "${channel.name}" could not go live: ${message}`)
     }
     run.stats = setInterval(() => this.emitStats(run), STATS_PERIOD_MS)
     run.stats.unref?.()
-    for (const cfg of this.destinations.forChannel(channelId))
-      if (cfg.enabled) await this.startRelay(run, cfg, false, null)
-    for (const [i, p] of extra.entries()) {
-      const cfg: DestinationConfig = {
-        id: `to${i + 1}`,
-        channelId,
-        kind: 'rtmp',
-        name: new URL(p.base.replace(/^rtmps?:/, 'http:')).host,
-        target: p.base,
-        enabled: true
-      }
-      await this.startRelay(run, cfg, true, p.key)
-    }
+    await this.destinations.startAll(channelId, extra)
     return this.status(channelId)
-  }
-
-  private async startRelay(
-    run: ChannelRun,
-    config: DestinationConfig,
-    ephemeral: boolean,
-    key: string | null
-  ): Promise<void> {
-    const server = await this.ensureServer()
-    const relay = new DestinationRelay({
-      id: config.id,
-      name: config.name,
-      sourceFlvUrl: `${server.flvUrl(run.stream)}?relay=${encodeURIComponent(config.id)}`,
-      destinationUrl: async () => {
-        const k = ephemeral ? key : ((await this.deps.secrets().get(keySecretName(config.id))) ?? null)
-        if (!k && config.kind !== 'srt')
-          throw new Error(
-            `No stream key is stored for ${config.name}; paste it with "set key" (onair.destinations.setKey).`
-          )
-        // Refuse before connecting what the platform would reject after (or drop mid-stream).
-        const problems =
-          config.kind === 'rtmp' || config.kind === 'srt' ? [] : checkFormat(config.kind, run.channel.format)
-        if (problems.length) throw new Error(`Not sent to ${config.name}: ${problems.join(' ')}`)
-        if (config.kind === 'srt' && !ffmpegHasSrt()) throw new Error(SRT_MISSING)
-        if (k) {
-          this.redactor.add(k)
-          this.redactor.add(encodeURIComponent(k))
-        }
-        return destinationUrl(config, k ?? '')
-      },
-      log: this.log,
-      onState: (c) =>
-        this.emitState(run.channel.id, config.id, c.to, {
-          attempt: c.attempt,
-          nextRetryAt: c.nextRetryAt,
-          message: c.message
-        }),
-      ...(this.deps.relayBackoff ? { backoff: this.deps.relayBackoff } : {}),
-      plannedReconnectMs: this.deps.plannedReconnectMs ?? (config.kind === 'twitch' ? TWITCH_PLANNED_RECONNECT_MS : 0)
-    })
-    run.relays.set(config.id, { config, relay, ephemeral, key })
-    relay.start()
   }
 
   /** Relays first, then the playout: remote viewers see a clean end, the local one last. */
@@ -419,9 +345,10 @@ export class OnAirEngine {
     }
     if (run.stats) clearInterval(run.stats)
     run.unwatch()
-    await Promise.all([...run.relays.values()].map((r) => r.relay.stop()))
+    await this.destinations.stopAll(channelId)
     await run.playout.stop()
     this.runs.delete(channelId)
+    this.destinations.close(channelId)
     return this.offlineStatus(run.channel, run.stream)
   }
 
@@ -429,7 +356,7 @@ export class OnAirEngine {
     channelId: number,
     destinationId: string | null,
     state: ChannelAirStatus['state'],
-    d: { attempt?: number | undefined; nextRetryAt?: number | undefined; message?: string | undefined }
+    d: StateDetails
   ): void {
     this.deps.bus.emit('onair.state', {
       channelId,
@@ -455,17 +382,7 @@ export class OnAirEngine {
       now: run.playout.now,
       next: run.playout.next,
       viewers: this.server?.viewers(run.stream) ?? 0,
-      destinations: [...run.relays.values()].map((r) => {
-        const rs = r.relay.stats()
-        const d = r.relay.state.details
-        return {
-          id: r.config.id,
-          state: r.relay.state.state,
-          kbps: rs.kbps,
-          uptimeS: rs.uptimeS,
-          ...(d.attempt !== undefined ? { attempt: d.attempt } : {})
-        }
-      })
+      destinations: this.destinations.stats(run.channel.id)
     })
   }
 
@@ -547,14 +464,7 @@ export class OnAirEngine {
       now: r.playout.now,
       viewers: this.server?.viewers(r.stream) ?? 0,
       encoderPid: r.playout.encoderPid,
-      destinations: [...r.relays.values()].map((d) => ({
-        id: d.config.id,
-        name: d.config.name,
-        kind: d.config.kind,
-        state: d.relay.state.state,
-        pid: d.relay.pid,
-        ...d.relay.stats()
-      }))
+      destinations: this.destinations.observe(r.channel.id)
     }))
   }
 
@@ -564,182 +474,39 @@ export class OnAirEngine {
   }
 
   relayPid(channelId: number, destinationId: string): number | undefined {
-    return this.runs.get(channelId)?.relays.get(destinationId)?.relay.pid
+    return this.destinations.relayPid(channelId, destinationId)
   }
 
-  // ---- destinations -------------------------------------------------------------
+  // ---- destinations (destination-runs.ts) ---------------------------------------
 
-  private async toDto(cfg: DestinationConfig, run?: RelayRun): Promise<DestinationDto> {
-    const key = run?.ephemeral ? run.key : await this.deps.secrets().get(keySecretName(cfg.id))
-    const relay = run?.relay
-    const d = relay?.state.details ?? {}
-    return {
-      id: cfg.id,
-      channelId: cfg.channelId,
-      kind: cfg.kind,
-      name: cfg.name,
-      target: this.redactor.text(cfg.target),
-      keyMasked: key ? maskSecret(key) : null,
-      enabled: cfg.enabled,
-      state: relay?.state.state ?? 'offline',
-      ...(d.attempt !== undefined ? { attempt: d.attempt } : {}),
-      ...(d.nextRetryAt !== undefined ? { nextRetryAt: d.nextRetryAt } : {}),
-      ...(d.message !== undefined ? { message: this.redactor.text(d.message) } : {}),
-      ...(relay ? { kbps: relay.stats().kbps } : {}),
-      ephemeral: run?.ephemeral ?? false
-    }
+  listDestinations(channelId: number): Promise<DestinationDto[]> {
+    return this.destinations.list(channelId)
   }
 
-  async listDestinations(channelId: number): Promise<DestinationDto[]> {
-    const run = this.runs.get(channelId)
-    const stored = this.destinations.forChannel(channelId)
-    const out = await Promise.all(stored.map((c) => this.toDto(c, run?.relays.get(c.id))))
-    for (const r of run?.relays.values() ?? []) if (r.ephemeral) out.push(await this.toDto(r.config, r))
-    return out
-  }
-
-  async addDestination(input: {
-    channelId: number
-    kind: DestinationConfig['kind']
-    name?: string | undefined
-    server?: string | undefined
-    url?: string | undefined
-    key?: string | undefined
-    enabled?: boolean | undefined
-    backup?: boolean | undefined
-  }): Promise<DestinationDto> {
+  async addDestination(input: AddDestinationInput): Promise<DestinationDto> {
     this.resolveChannel(input.channelId)
-    let key = input.key?.trim() || null
-    // Each preset knows its ingest URL and validates what the user typed (onair/presets.ts).
-    const preset = presetTarget(input.kind, input)
-    const target = preset.target
-    if (preset.key && key && preset.key !== key) {
-      throw new StudioError(
-        'invalid_input',
-        'The URL already ends with a stream key and a different key was given; give one or the other.',
-        'key'
-      )
-    }
-    key = key ?? preset.key
-    if (key && /\s/.test(key)) throw new StudioError('invalid_input', 'A stream key cannot contain spaces.', 'key')
-    const name = input.name ?? preset.name
-    const cfg = this.destinations.add({
-      channelId: input.channelId,
-      kind: input.kind,
-      name,
-      target,
-      enabled: input.enabled ?? true
-    })
-    if (key) {
-      try {
-        await this.deps.secrets().set(keySecretName(cfg.id), key)
-      } catch (err) {
-        // Never keep a destination whose key silently failed to store.
-        this.destinations.remove(cfg.id)
-        throw err
-      }
-      this.redactor.add(key)
-    }
-    return this.toDto(cfg)
+    return this.destinations.add(input)
   }
 
-  private runOf(id: string): RelayRun | undefined {
-    for (const r of this.runs.values()) {
-      const rr = r.relays.get(id)
-      if (rr) return rr
-    }
-    return undefined
-  }
-
-  async updateDestination(input: {
-    id: string
-    name?: string | undefined
-    server?: string | undefined
-    url?: string | undefined
-    enabled?: boolean | undefined
-  }): Promise<DestinationDto> {
-    const cur = this.destinations.get(input.id)
-    const patch: Partial<DestinationConfig> = {}
-    if (input.name !== undefined) patch.name = input.name
-    if (input.enabled !== undefined) patch.enabled = input.enabled
-    let newKey: string | null = null
-    if (input.server !== undefined) {
-      if (cur.kind !== 'twitch')
-        throw new StudioError(
-          'invalid_input',
-          'Only Twitch destinations have an ingest server; change the url instead.',
-          'server'
-        )
-      patch.target = validateIngestHost(input.server)
-    }
-    if (input.url !== undefined) {
-      if (cur.kind === 'twitch')
-        throw new StudioError('invalid_input', 'A Twitch destination takes an ingest server, not a URL.', 'url')
-      const parsed = presetTarget(cur.kind, { url: input.url })
-      patch.target = parsed.target
-      // A query alone keeps the stored key segment (see mergeKey); SRT's streamid is the whole key.
-      newKey =
-        cur.kind === 'srt'
-          ? parsed.key
-          : mergeKey((await this.deps.secrets().get(keySecretName(cur.id))) ?? null, parsed.key)
-    }
-    if (newKey) {
-      await this.deps.secrets().set(keySecretName(cur.id), newKey)
-      this.redactor.add(newKey)
-    }
-    const cfg = this.destinations.update(input.id, patch)
-    const run = this.runOf(cfg.id)
-    if (run) run.config = { ...cfg }
-    const channelRun = this.runs.get(cfg.channelId)
-    // Enabling/disabling takes effect on a channel on air right away.
-    if (channelRun && input.enabled === false && run) {
-      await run.relay.stop()
-      channelRun.relays.delete(cfg.id)
-    } else if (channelRun && input.enabled === true && !run) {
-      await this.startRelay(channelRun, cfg, false, null)
-    }
-    return this.toDto(cfg, this.runOf(cfg.id))
+  updateDestination(input: UpdateDestinationInput): Promise<DestinationDto> {
+    return this.destinations.update(input)
   }
 
   /** A deleted channel's destinations and their stream keys (library/channel-forget.ts). */
-  async forgetDeletedChannels(liveIds: () => Set<number>): Promise<void> {
-    for (const d of this.destinations.removeDeletedChannels(liveIds))
-      await this.deps.secrets().delete(keySecretName(d.id))
+  forgetDeletedChannels(liveIds: () => Set<number>): Promise<void> {
+    return this.destinations.forgetDeletedChannels(liveIds)
   }
 
-  async removeDestination(id: string): Promise<{ id: string; removed: boolean }> {
-    const cfg = this.destinations.get(id)
-    const run = this.runOf(id)
-    if (run) {
-      await run.relay.stop()
-      this.runs.get(cfg.channelId)?.relays.delete(id)
-    }
-    await this.deps.secrets().delete(keySecretName(id))
-    return { id, removed: this.destinations.remove(id) }
+  removeDestination(id: string): Promise<{ id: string; removed: boolean }> {
+    return this.destinations.remove(id)
   }
 
-  async setDestinationKey(id: string, key: string): Promise<DestinationDto> {
-    const cfg = this.destinations.get(id)
-    const k = key.trim()
-    if (!k || /\s/.test(k))
-      throw new StudioError('invalid_input', 'A stream key cannot be empty or contain spaces.', 'key')
-    await this.deps.secrets().set(keySecretName(id), k)
-    this.redactor.add(k)
-    return this.toDto(cfg, this.runOf(id))
+  setDestinationKey(id: string, key: string): Promise<DestinationDto> {
+    return this.destinations.setKey(id, key)
   }
 
-  async retryDestination(id: string): Promise<DestinationDto> {
-    const run = this.runOf(id)
-    if (!run) {
-      const cfg = this.destinations.get(id)
-      throw new StudioError(
-        'conflict',
-        `"${cfg.name}" is not running: its channel is not on air (or the destination is disabled).`,
-        'id'
-      )
-    }
-    run.relay.retryNow()
-    return this.toDto(run.config, run)
+  retryDestination(id: string): Promise<DestinationDto> {
+    return this.destinations.retry(id)
   }
 
   // ---- shutdown -----------------------------------------------------------------

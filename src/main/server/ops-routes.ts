@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { OutputsService } from '../onair/outputs-service'
-import { PROMETHEUS_CONTENT_TYPE } from './metrics'
+import type { OutputsService } from '../outputs/service'
+import { PROMETHEUS_CONTENT_TYPE } from '../outputs/metrics'
 import { readServedFile, resolveServedFile } from './static'
 
 const HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }

@@ -11,7 +11,7 @@ import { Core } from '../../../src/main/core/core'
 import { appFeature } from '../../../src/main/app/feature'
 import { secretsFeature } from '../../../src/main/secrets/feature'
 import { OUTPUTS } from '../../../src/main/services'
-import type { OutputsService } from '../../../src/main/onair/outputs-service'
+import type { OutputsService } from '../../../src/main/outputs/service'
 import { startStudioServer, type StudioServer } from '../../../src/main/server/studio-server'
 import { tempDir } from '../../helpers/tmp'
 

@@ -4,9 +4,9 @@ import { StudioError } from '../../shared/contract'
 import { outputSettingsSchema, type OutputSettings } from '../../shared/contract/outputs'
 import { CopyTap, hlsArgs, recordArgs } from './copy-tap'
 import { RECORDING_FILE, finishRecordings } from './recording-files'
-import type { OnAirLogger } from './redact-log'
+import type { OnAirLogger } from '../onair/redact-log'
 import type { OutputSnapshot } from './snapshot'
-import type { AirState } from './state'
+import type { AirState } from '../onair/state'
 
 export const DEFAULT_OUTPUT_SETTINGS: OutputSettings = {
   hls: true,

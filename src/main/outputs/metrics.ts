@@ -1,6 +1,6 @@
 import { airStateSchema } from '../../shared/contract/onair'
 import { jobStateSchema } from '../../shared/contract/generation'
-import type { StudioSnapshot } from '../onair/snapshot'
+import type { StudioSnapshot } from './snapshot'
 
 /** Content type of the Prometheus text exposition format, version 0.0.4. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'

@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync, copyFileSy
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toolPath } from '../../../src/main/media/ffmpeg-path'
-import { CopyTap, recordArgs } from '../../../src/main/onair/copy-tap'
-import { RECORDING_FILE, finishRecordings } from '../../../src/main/onair/recording-files'
+import { CopyTap, recordArgs } from '../../../src/main/outputs/copy-tap'
+import { RECORDING_FILE, finishRecordings } from '../../../src/main/outputs/recording-files'
 import { tempDir } from '../../helpers/tmp'
 
 /** Decodable as the outputs test reads it: ffprobe finds a duration. */

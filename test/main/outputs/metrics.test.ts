@@ -1,8 +1,8 @@
 /** The quality gate's series in the Prometheus text: per channel, one block per family, counters typed. */
 import { describe, expect, it } from 'vitest'
 import parsePrometheus from 'parse-prometheus-text-format'
-import type { ChannelSnapshot, StudioSnapshot } from '../../../src/main/onair/snapshot'
-import { renderPrometheus } from '../../../src/main/server/metrics'
+import type { ChannelSnapshot, StudioSnapshot } from '../../../src/main/outputs/snapshot'
+import { renderPrometheus } from '../../../src/main/outputs/metrics'
 
 function channel(id: number, name: string, gate?: ChannelSnapshot['gate']): ChannelSnapshot {
   return {

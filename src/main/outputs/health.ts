@@ -1,4 +1,4 @@
-import type { StudioSnapshot } from '../onair/snapshot'
+import type { StudioSnapshot } from './snapshot'
 
 export type HealthStatus = 'ok' | 'degraded' | 'failing'
 

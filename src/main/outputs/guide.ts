@@ -1,5 +1,5 @@
 import type { Guide } from '../../shared/contract/outputs'
-import { nextInOrder, type AirItem } from './timeline'
+import { nextInOrder, type AirItem } from '../onair/timeline'
 
 export const DEFAULT_GUIDE_HOURS = 6
 /** A guide never lists more than this many entries (a timeline of 1 s clips over 48 h would be huge). */

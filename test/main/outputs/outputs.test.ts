@@ -2,9 +2,9 @@ import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import parsePrometheus from 'parse-prometheus-text-format'
-import { asrunCsv, csvCell } from '../../../src/main/onair/asrun'
-import { projectGuide, toXmltv, xmltvTime } from '../../../src/main/onair/guide'
-import { pruneRecordings } from '../../../src/main/onair/outputs'
+import { asrunCsv, csvCell } from '../../../src/main/outputs/asrun'
+import { projectGuide, toXmltv, xmltvTime } from '../../../src/main/outputs/guide'
+import { pruneRecordings } from '../../../src/main/outputs/outputs'
 import {
   FACEBOOK_INGEST,
   YOUTUBE_BACKUP,
@@ -14,11 +14,11 @@ import {
   presetTarget
 } from '../../../src/main/onair/presets'
 import { destinationUrl } from '../../../src/main/onair/destinations'
-import { hlsArgs, recordArgs } from '../../../src/main/onair/copy-tap'
+import { hlsArgs, recordArgs } from '../../../src/main/outputs/copy-tap'
 import { relayArgs } from '../../../src/main/onair/ffmpeg-args'
-import type { StudioSnapshot, ChannelSnapshot } from '../../../src/main/onair/snapshot'
-import { renderPrometheus } from '../../../src/main/server/metrics'
-import { healthOf } from '../../../src/main/server/health'
+import type { StudioSnapshot, ChannelSnapshot } from '../../../src/main/outputs/snapshot'
+import { renderPrometheus } from '../../../src/main/outputs/metrics'
+import { healthOf } from '../../../src/main/outputs/health'
 import { DEFAULT_HOUSE_FORMAT } from '../../../src/shared/house-format'
 import type { StudioError } from '../../../src/shared/contract'
 import type { AsrunEntry } from '../../../src/shared/contract/outputs'

@@ -2,8 +2,8 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { ffmpegPreamble, startFfmpeg } from '../media/ffmpeg-runner'
 import { Backoff } from '../core/backoff'
 import { LineSplitter, EncoderProgressParser } from '../media/ffmpeg-progress'
-import type { OnAirLogger } from './redact-log'
-import { StateMachine, type StateChange } from './state'
+import type { OnAirLogger } from '../onair/redact-log'
+import { StateMachine, type StateChange } from '../onair/state'
 
 /** Quiet stderr and machine-readable progress, as the other long-running ffmpegs. */
 const HEADER = ffmpegPreamble({ loglevel: 'warning', progress: 'stdout', statsPeriodS: 1 })

@@ -1,7 +1,7 @@
 import type { Library } from '../library/library'
 import { readFileSync } from 'node:fs'
 import type { AirStateDto } from '../../shared/contract/onair'
-import type { ChannelObservation } from './engine'
+import type { ChannelObservation } from '../onair/engine'
 import type { GateService } from '../checks/service'
 
 /**

@@ -1,5 +1,5 @@
 import type { Guide } from '../../shared/contract/outputs'
-import type { Health } from '../server/health'
+import type { Health } from './health'
 import type { AsRunLog } from './asrun'
 import type { ChannelOutputs } from './outputs'
 import type { StudioSnapshot } from './snapshot'
