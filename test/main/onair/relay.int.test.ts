@@ -282,7 +282,7 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
     let out = ''
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-    const deadline = Date.now() + 60_000
+    const deadline = Date.now() + 100_000
     // The playout and relay ffmpegs under the `webtv air` process (their command lines name no stream or key).
     const ffmpegs = (): Array<{ pid: number; ppid: number }> => {
       const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
@@ -301,7 +301,8 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
     let procs: Array<{ pid: number; ppid: number }> = []
     while (Date.now() < deadline) {
       procs = ffmpegs()
-      if (procs.length >= 2 && /Relay Test: live/.test(out)) break
+      // Its URLs are printed once Go Live returns, which can come after the 'live' state line.
+      if (procs.length >= 2 && /Relay Test: live/.test(out) && /RTMP: /.test(out)) break
       await new Promise((r) => setTimeout(r, 200))
     }
     expect(out).toMatch(/RTMP: +rtmp:\/\/127\.0\.0\.1:\d+\/live\/relay-test/)
@@ -313,5 +314,5 @@ describe('on air: destinations (copy relays to a second local RTMP server)', () 
     while (Date.now() < gone && procs.some((p) => isRunning(p.pid))) await new Promise((r) => setTimeout(r, 100))
     expect(procs.filter((p) => isRunning(p.pid))).toEqual([])
     child.kill('SIGKILL')
-  }, 90_000)
+  }, 150_000)
 })
