@@ -220,10 +220,9 @@ function SequenceEditor({ seq, index, bible }: { seq: StoredSequence; index: num
   const setShot = (i: number, p: Partial<ShotDraft>) =>
     setShots((all) => all.map((s, j) => (j === i ? { ...s, ...p } : s)))
   const planned = shots.map(fromDraft)
+  // Any touch of the form counts (a speaker picked before the words are typed too): Produce waits for a save.
   const changed =
-    title !== seq.title ||
-    synopsis !== seq.synopsis ||
-    JSON.stringify(planned) !== JSON.stringify(seq.shots.map((s) => fromDraft(toDraft(s))))
+    title !== seq.title || synopsis !== seq.synopsis || JSON.stringify(shots) !== JSON.stringify(seq.shots.map(toDraft))
   function submit(e: FormEvent) {
     e.preventDefault()
     void save(seq.id, { title, synopsis, shots: planned })
