@@ -20,7 +20,15 @@ export function ShowPanel() {
   if (!channel) return <p className="empty">Create a channel to plan a show for it.</p>
   return (
     <div className="show-panel">
-      <WritePlanForm key={channel.id} defaultTheme={channel.theme} hasPlan={!!show?.bible} />
+      {show?.bible ? (
+        // With a plan on screen, writing another is the rarer act: folded away above it.
+        <details className="show-box">
+          <summary>Write a new plan</summary>
+          <WritePlanForm key={channel.id} defaultTheme={channel.theme} hasPlan />
+        </details>
+      ) : (
+        <WritePlanForm key={channel.id} defaultTheme={channel.theme} hasPlan={false} />
+      )}
       {show === null ? (
         <p className="muted small">Reading the show plan…</p>
       ) : show.bible === null ? (
