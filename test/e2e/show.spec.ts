@@ -16,7 +16,7 @@ test.describe('studio: the show', () => {
     page,
     studio
   }) => {
-    test.setTimeout(240_000)
+    test.setTimeout(330_000)
     await openStudio(page, studio.url)
     await createChannelInUi(page, 'Show E2E')
     const channelId = (
@@ -70,6 +70,14 @@ test.describe('studio: the show', () => {
     await expect(seq.getByLabel('Line of shot 1')).toHaveValue(firstLine.text)
     await expect(seq.getByLabel('Effect of shot 1')).toHaveValue('')
     expect((await show()).sequences[0]!.shots[0]!.line).toEqual(firstLine)
+
+    // Produce: the core speaks the two narrated lines and queues three jobs; the panel shows the states the jobs report.
+    await seq.getByRole('button', { name: 'Produce' }).click()
+    const status = seq.getByTestId('produce-status')
+    await expect(status).toContainText('2 line(s) spoken · 3 job(s)', { timeout: 60_000 })
+    // Offline clips, narration mixed at conform: minutes on a busy machine, so wait on what the jobs report.
+    await expect(status).toContainText('3 ready, 0 in progress', { timeout: 150_000 })
+    await expect(seq.getByRole('button', { name: 'Produce again' })).toBeEnabled()
 
     // A speaker chosen with no words yet is not a line; Produce waits until the edit is saved.
     await seq.getByLabel('Speaker of shot 2').selectOption('Wanderer')
