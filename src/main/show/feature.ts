@@ -35,11 +35,13 @@ export const showFeature: Feature = (ctx) => {
     const settings = getVoiceSettings(lib)
     const apiKey = settings.provider === 'openai' ? await secrets.get(VOICE_KEY_SECRET) : undefined
     const p = voiceProvider(settings.openai ? { ...settings, openai: { ...settings.openai, apiKey } } : settings)
-    // The settings' voice speaks where a line's speaker names none.
+    // The settings' voice speaks where a line's speaker names none, at the settings' rate (the test and a show alike).
     const fallback = settings.voice ?? ''
-    return fallback
-      ? { ...p, speak: (req, dir, sig) => p.speak({ ...req, voice: req.voice || fallback }, dir, sig) }
-      : p
+    const rate = settings.rate ?? 1
+    return {
+      ...p,
+      speak: (req, dir, sig) => p.speak({ ...req, voice: req.voice || fallback, rate: req.rate * rate }, dir, sig)
+    }
   }
   const voiceDto = async () => voiceSettingsDto(getVoiceSettings(lib), await secrets.masked(VOICE_KEY_SECRET))
 
@@ -52,10 +54,9 @@ export const showFeature: Feature = (ctx) => {
       return voiceDto()
     },
     'show.voice.test': async ({ text, voice: which }) => {
-      const settings = getVoiceSettings(lib)
       const provider = await voice()
       try {
-        const sample = await speakSample(provider, { text, voice: which ?? '', rate: settings.rate }, lib.dataDir)
+        const sample = await speakSample(provider, { text, voice: which ?? '' }, lib.dataDir)
         return { ...sample, provider: provider.label }
       } catch (err) {
         if (err instanceof VoiceError) throw new StudioError('unavailable', err.message)

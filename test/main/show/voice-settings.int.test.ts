@@ -71,6 +71,10 @@ describe('voice settings and "Test voice" through the core', () => {
       // A voice named for the test wins over the settings' voice.
       await callCore(core, 'show.voice.test', { voice: 'am_adam' })
       expect(server.speech.at(-1)!.voice).toBe('am_adam')
+      // The settings' rate reaches the server (a show's lines go through the same provider).
+      await callCore(core, 'show.voice.set', { rate: 1.5 })
+      await callCore(core, 'show.voice.test', { text: 'Faster.' })
+      expect(server.speech.at(-1)).toMatchObject({ input: 'Faster.', speed: 1.5 })
     },
     REAL_PROCESSES_MS
   )
