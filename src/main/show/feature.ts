@@ -6,7 +6,15 @@ import { GENERATION, LIBRARY, SECRETS } from '../services'
 import { voiceProvider } from '../voice/registry'
 import { produceSequence } from './produce'
 import { ShowStore } from './store'
-import { getVoiceSettings, VOICE_KEY_SECRET } from './voice-settings'
+import { VoiceError, type VoiceProvider } from '../voice/types'
+import { speakSample } from './voice-test'
+import {
+  getVoiceSettings,
+  mergeVoiceSettings,
+  setVoiceSettings,
+  VOICE_KEY_SECRET,
+  voiceSettingsDto
+} from './voice-settings'
 import { LlmShowWriter } from './writer-llm'
 import { TemplateShowWriter } from './writer-template'
 import type { ShowWriter } from './writer'
@@ -23,13 +31,38 @@ export const showFeature: Feature = (ctx) => {
     if (!(llm instanceof LlmWriter)) return new TemplateShowWriter()
     return new LlmShowWriter(llm.settings)
   }
-  const voice = async () => {
+  const voice = async (): Promise<VoiceProvider> => {
     const settings = getVoiceSettings(lib)
     const apiKey = settings.provider === 'openai' ? await secrets.get(VOICE_KEY_SECRET) : undefined
-    return voiceProvider(settings.openai ? { ...settings, openai: { ...settings.openai, apiKey } } : settings)
+    const p = voiceProvider(settings.openai ? { ...settings, openai: { ...settings.openai, apiKey } } : settings)
+    // The settings' voice speaks where a line's speaker names none, at the settings' rate (the test and a show alike).
+    const fallback = settings.voice ?? ''
+    const rate = settings.rate ?? 1
+    return {
+      ...p,
+      speak: (req, dir, sig) => p.speak({ ...req, voice: req.voice || fallback, rate: req.rate * rate }, dir, sig)
+    }
   }
+  const voiceDto = async () => voiceSettingsDto(getVoiceSettings(lib), await secrets.masked(VOICE_KEY_SECRET))
 
   return {
+    'show.voice.get': () => voiceDto(),
+    'show.voice.set': async ({ apiKey, ...patch }) => {
+      setVoiceSettings(lib, mergeVoiceSettings(getVoiceSettings(lib), patch))
+      if (apiKey === '') await secrets.delete(VOICE_KEY_SECRET)
+      else if (apiKey !== undefined) await secrets.set(VOICE_KEY_SECRET, apiKey)
+      return voiceDto()
+    },
+    'show.voice.test': async ({ text, voice: which }) => {
+      const provider = await voice()
+      try {
+        const sample = await speakSample(provider, { text, voice: which ?? '' }, lib.dataDir)
+        return { ...sample, provider: provider.label }
+      } catch (err) {
+        if (err instanceof VoiceError) throw new StudioError('unavailable', err.message)
+        throw err
+      }
+    },
     'show.get': ({ channelId }) => {
       lib.getChannel(channelId)
       return show.get(channelId)

@@ -1,7 +1,9 @@
 import { z } from 'zod'
+import { StudioError } from '../../shared/contract/define'
+import type { VoiceSettingsDto } from '../../shared/contract/show'
 import type { Library } from '../library/library'
-import { VOICE_PROVIDER_IDS } from '../voice/registry'
-import type { VoiceProviderId, VoiceSettings } from '../voice/types'
+import { VOICE_PROVIDER_IDS, voiceProvider } from '../voice/registry'
+import { VOICE_ID, type VoiceProviderId, type VoiceSettings } from '../voice/types'
 
 /** The studio's voice (one for every channel for now), kept among the library's settings; its key in the secret store. */
 export const VOICE_SETTING = 'voice.settings'
@@ -10,7 +12,9 @@ export const VOICE_KEY_SECRET = 'voice.apiKey'
 const settingsSchema = z.object({
   provider: z.enum(VOICE_PROVIDER_IDS as [VoiceProviderId, ...VoiceProviderId[]]).default('os'),
   openai: z.object({ baseUrl: z.string().url(), model: z.string().min(1) }).optional(),
-  rate: z.number().min(0.5).max(2).optional()
+  rate: z.number().min(0.5).max(2).optional(),
+  /** The voice where a character or the narrator names none ('' = the provider's default). */
+  voice: z.string().regex(VOICE_ID).optional()
 })
 
 export function getVoiceSettings(lib: Pick<Library, 'getSetting'>): VoiceSettings {
@@ -25,4 +29,65 @@ export function setVoiceSettings(lib: Pick<Library, 'setSetting'>, input: unknow
     throw new Error('The OpenAI-compatible voice needs a base URL and a model (e.g. http://127.0.0.1:8880/v1, kokoro).')
   lib.setSetting(VOICE_SETTING, JSON.stringify(parsed))
   return parsed
+}
+
+/** The settings as the UI sees them; the key only masked. */
+export async function voiceSettingsDto(s: VoiceSettings, maskedKey: string | undefined): Promise<VoiceSettingsDto> {
+  const os = voiceProvider({ provider: 'os' })
+  return {
+    provider: s.provider,
+    osLabel: os.label,
+    osMissing: await os.unavailable(),
+    baseUrl: s.openai?.baseUrl ?? '',
+    model: s.openai?.model ?? '',
+    voice: s.voice ?? '',
+    rate: s.rate ?? 1,
+    apiKey: maskedKey ?? null
+  }
+}
+
+export interface VoicePatch {
+  provider?: VoiceProviderId | undefined
+  baseUrl?: string | undefined
+  model?: string | undefined
+  voice?: string | undefined
+  rate?: number | undefined
+}
+
+/**
+ * A settings patch applied to the stored settings, checked field by field so a
+ * refusal names the field: the server's URL and model are kept when the OS voice is
+ * chosen (switching back finds them), and required only when the server speaks.
+ */
+export function mergeVoiceSettings(cur: VoiceSettings, patch: VoicePatch): VoiceSettings {
+  const provider = patch.provider ?? cur.provider
+  const baseUrl = (patch.baseUrl ?? cur.openai?.baseUrl ?? '').trim()
+  const model = (patch.model ?? cur.openai?.model ?? '').trim()
+  const voice = (patch.voice ?? cur.voice ?? '').trim()
+  if (baseUrl && !/^https?:\/\/[^\s/]+/i.test(baseUrl))
+    throw new StudioError(
+      'invalid_input',
+      `"${baseUrl}" is not a server address: give an http(s) URL, e.g. http://127.0.0.1:8880/v1.`,
+      'baseUrl'
+    )
+  if (provider === 'openai' && !baseUrl)
+    throw new StudioError(
+      'invalid_input',
+      'The speech server needs its base URL (e.g. http://127.0.0.1:8880/v1).',
+      'baseUrl'
+    )
+  if (provider === 'openai' && !model)
+    throw new StudioError('invalid_input', 'The speech server needs a model (e.g. kokoro, tts-1).', 'model')
+  if (!VOICE_ID.test(voice))
+    throw new StudioError(
+      'invalid_input',
+      `"${voice}" is not a voice name: letters, digits and + - _ . only (e.g. alloy, en-us+f3).`,
+      'voice'
+    )
+  return {
+    provider,
+    ...(baseUrl && model ? { openai: { baseUrl, model } } : {}),
+    ...((patch.rate ?? cur.rate) ? { rate: patch.rate ?? cur.rate } : {}),
+    ...(voice ? { voice } : {})
+  }
 }

@@ -28,6 +28,8 @@ export interface VoiceSettings {
   /** OpenAI-compatible speech server (Kokoro-FastAPI, LocalAI, api.openai.com). */
   openai?: { baseUrl: string; model: string; apiKey?: string | undefined } | undefined
   rate?: number | undefined
+  /** Used where a line's speaker has no voice of its own. */
+  voice?: string | undefined
 }
 
 /** A voice id as providers accept them: letters, digits and + - _ . only (it goes into an argv or a JSON field). */

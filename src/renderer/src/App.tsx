@@ -14,6 +14,7 @@ import { useLibrary } from './stores/library'
 import { useGeneration } from './stores/generation'
 import { useOnAir } from './stores/onair'
 import { usePreview } from './stores/preview'
+import { useShow } from './stores/show'
 import { useTimeline } from './stores/timeline'
 import { startCoreEvents } from './stores/subscriptions'
 
@@ -29,6 +30,7 @@ export function App() {
     useTimeline.getState().setChannel(selectedId)
     usePreview.getState().close()
     useGeneration.getState().setChannel(selectedId)
+    useShow.getState().setChannel(selectedId)
     if (selectedId !== null) void useOnAir.getState().load(selectedId)
   }, [selectedId])
 

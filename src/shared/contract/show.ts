@@ -26,7 +26,53 @@ export const showSchema = z.object({
 })
 export type ShowDto = z.infer<typeof showSchema>
 
+/** The studio's voice: which provider speaks the lines, and its server (the key masked). */
+export const voiceSettingsSchema = z.object({
+  provider: z.enum(['os', 'openai']),
+  /** The OS voice's name here (espeak-ng, say, Windows speech) and what it lacks, if anything. */
+  osLabel: z.string(),
+  osMissing: z.string().nullable(),
+  baseUrl: z.string(),
+  model: z.string(),
+  /** Used where a character or the narrator has no voice of its own; '' = the provider's default. */
+  voice: z.string(),
+  rate: z.number(),
+  apiKey: z.string().nullable()
+})
+export type VoiceSettingsDto = z.infer<typeof voiceSettingsSchema>
+
+/** Longest sample line the "Test voice" button may speak. */
+export const VOICE_TEST_MAX_CHARS = 200
+
 export const showCalls = {
+  'show.voice.get': call(z.object({}).strict(), voiceSettingsSchema, 'The voice settings (key masked).'),
+  'show.voice.set': call(
+    z
+      .object({
+        provider: z.enum(['os', 'openai']).optional(),
+        baseUrl: z.string().trim().max(500).optional(),
+        model: z.string().trim().max(200).optional(),
+        voice: z.string().trim().max(60).optional(),
+        rate: z.number().min(0.5).max(2).optional(),
+        /** Write-only; "" removes it. */
+        apiKey: z.string().max(500).optional()
+      })
+      .strict(),
+    voiceSettingsSchema,
+    'Choose the voice: the OS voice (offline) or an OpenAI-compatible speech server (base URL, model, key, voice).'
+  ),
+  'show.voice.test': call(
+    z
+      .object({
+        text: z.string().trim().min(1).max(VOICE_TEST_MAX_CHARS).optional(),
+        /** Default: the settings' voice. */
+        voice: z.string().trim().max(60).optional()
+      })
+      .strict(),
+    z.object({ audio: z.string(), seconds: z.number(), bytes: z.number().int(), provider: z.string() }),
+    'Speak a sample line with the current voice settings; returns a short WAV as a data URL.'
+  ),
+
   'show.get': call(z.object({ channelId: id }).strict(), showSchema, "A channel's show plan: bible and sequences."),
   'show.write': call(
     z

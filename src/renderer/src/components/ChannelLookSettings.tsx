@@ -13,6 +13,16 @@ const CORNERS: Array<[Corner, string]> = [
   ['bottom-right', 'Bottom right']
 ]
 
+type Mix = NonNullable<Channel['look']['mix']>
+/** The core's levels when a look sets none (src/main/sound/mix.ts DEFAULT_MIX_LEVELS). */
+const DEFAULT_MIX: Mix = { speechDb: 0, modelDb: -6, effectDb: -8, musicDb: -8 }
+const MIX_FIELDS: Array<[keyof Mix, string]> = [
+  ['speechDb', 'Speech (dB)'],
+  ['modelDb', 'Model audio (dB)'],
+  ['effectDb', 'Effects (dB)'],
+  ['musicDb', 'Music (dB)']
+]
+
 function CornerSelect({ value, onChange, label }: { value: Corner; onChange: (c: Corner) => void; label: string }) {
   return (
     <label className="field compact">
@@ -29,8 +39,8 @@ function CornerSelect({ value, onChange, label }: { value: Corner; onChange: (c:
 }
 
 /**
- * Channel look: loudness target, logo, "AI-generated" label, lower third and
- * dips — burned into every clip at conform. The preview is a still the core
+ * Channel look: loudness target, logo, "AI-generated" label, lower third,
+ * dips, captions of narrated lines and the mix levels — burned into every clip at conform. The preview is a still the core
  * renders from a real shot with exactly these settings; saving re-conforms the
  * library in the background while the old media keeps airing.
  */
@@ -51,6 +61,8 @@ export function ChannelLookSettings({ channel }: { channel: Channel }) {
   )
   const [lowerSeconds, setLowerSeconds] = useState(look.lowerThird.seconds)
   const [dip, setDip] = useState(look.dipSeconds)
+  const [captions, setCaptions] = useState<'off' | 'burned'>(look.captions ?? 'off')
+  const [mix, setMix] = useState<Mix>(look.mix ?? DEFAULT_MIX)
   const [preview, setPreview] = useState<{ path: string | null; message: string } | null>(null)
   const [busy, setBusy] = useState<'preview' | 'save' | null>(null)
   const [problem, setProblem] = useState<string | null>(null)
@@ -75,7 +87,10 @@ export function ChannelLookSettings({ channel }: { channel: Channel }) {
         lower === 'off'
           ? { enabled: false, seconds: lowerSeconds }
           : { enabled: true, source: lower, seconds: lowerSeconds },
-      dipSeconds: dip
+      dipSeconds: dip,
+      // Sent only when changed: a look that never set them keeps the core's defaults (and its shots' fingerprints).
+      ...(captions !== (look.captions ?? 'off') ? { captions } : {}),
+      ...(MIX_FIELDS.some(([k]) => mix[k] !== (look.mix ?? DEFAULT_MIX)[k]) ? { mix } : {})
     }
   }
 
@@ -245,6 +260,28 @@ export function ChannelLookSettings({ channel }: { channel: Channel }) {
               onChange={(e) => setLowerSeconds(Number(e.target.value))}
             />
           </label>
+        </div>
+        <div className="field-row wrap" role="group" aria-label="Captions and mix">
+          <label className="field compact">
+            <span>Captions</span>
+            <select value={captions} onChange={(e) => setCaptions(e.target.value as 'off' | 'burned')}>
+              <option value="off">Off</option>
+              <option value="burned">Burned in</option>
+            </select>
+          </label>
+          {MIX_FIELDS.map(([k, l]) => (
+            <label key={k} className="field compact">
+              <span>{l}</span>
+              <input
+                type="number"
+                step={1}
+                min={-40}
+                max={12}
+                value={mix[k]}
+                onChange={(e) => setMix((m) => ({ ...m, [k]: Number(e.target.value) }))}
+              />
+            </label>
+          ))}
         </div>
         <ErrorNotice message={problem} small />
         <p className="muted small">

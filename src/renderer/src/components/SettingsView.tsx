@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react'
+import { dataUrlToBlob } from '../lib/data-url'
 import type { ChannelDto as Channel } from '../../../shared/contract/library'
 import { BACKEND_KEYS, STEP_NAMES, type StepBackend, type StepName } from '../../../shared/contract/generation'
 import { useChannels, useSelectedChannel } from '../stores/channels'
@@ -29,6 +30,7 @@ export function SettingsView() {
       {channel && <BackendSettings channelId={channel.id} />}
       {channel && <ComfyServers channelId={channel.id} />}
       <LlmSettings />
+      <VoiceSettings />
       <PortSettings />
       <StudioInfo />
     </div>
@@ -355,6 +357,134 @@ function LlmForm() {
         <button type="submit" className="btn primary">
           Save writer
         </button>
+      </div>
+    </form>
+  )
+}
+
+function VoiceSettings() {
+  const voice = useSettings((s) => s.voice)
+  if (!voice) return null
+  return <VoiceForm key={JSON.stringify(voice)} />
+}
+
+/** Who speaks the show's lines: the OS voice (offline) or an OpenAI-compatible speech server; "Test voice" plays a sample the core speaks. */
+function VoiceForm() {
+  const voice = useSettings((s) => s.voice)!
+  const save = useSettings((s) => s.saveVoice)
+  const test = useSettings((s) => s.testVoice)
+  const testing = useSettings((s) => s.testingVoice)
+  const [provider, setProvider] = useState(voice.provider)
+  const [baseUrl, setBaseUrl] = useState(voice.baseUrl)
+  const [model, setModel] = useState(voice.model)
+  const [name, setName] = useState(voice.voice)
+  const [rate, setRate] = useState(voice.rate)
+  const [key, setKey] = useState('')
+  const [sample, setSample] = useState<{ audio: string; caption: string } | null>(null)
+  const dirty =
+    provider !== voice.provider ||
+    baseUrl !== voice.baseUrl ||
+    model !== voice.model ||
+    name !== voice.voice ||
+    rate !== voice.rate ||
+    key !== ''
+  function submit(e: FormEvent) {
+    e.preventDefault()
+    void save({ provider, baseUrl, model, voice: name, rate, ...(key ? { apiKey: key } : {}) }).then(
+      (ok) => ok && setKey('')
+    )
+  }
+  // The sample plays from a blob: URL (the page's CSP allows blob: media, not data:); freed when replaced or gone.
+  useEffect(() => (sample ? () => URL.revokeObjectURL(sample.audio) : undefined), [sample])
+  async function runTest() {
+    const r = await test({})
+    if (r)
+      setSample({
+        audio: URL.createObjectURL(dataUrlToBlob(r.audio)),
+        caption: `${r.provider} · ${r.seconds.toFixed(1)} s`
+      })
+  }
+  return (
+    <form className="panel settings-card" onSubmit={submit} aria-label="Voice">
+      <div className="panel-head">
+        <h2>Voice (show lines)</h2>
+      </div>
+      <div className="settings-body">
+        <label className="field">
+          <span>Speaks the lines</span>
+          <select value={provider} onChange={(e) => setProvider(e.target.value as 'os' | 'openai')}>
+            <option value="os">{voice.osLabel}</option>
+            <option value="openai">OpenAI-compatible speech server</option>
+          </select>
+        </label>
+        {provider === 'os' && voice.osMissing && <p className="warn-text small">{voice.osMissing}</p>}
+        {provider === 'openai' && (
+          <>
+            <label className="field">
+              <span>Server URL (Kokoro-FastAPI, LocalAI, OpenAI)</span>
+              <input
+                type="url"
+                value={baseUrl}
+                onChange={(e) => setBaseUrl(e.target.value)}
+                placeholder="http://127.0.0.1:8880/v1"
+              />
+            </label>
+            <label className="field">
+              <span>Model</span>
+              <input type="text" value={model} onChange={(e) => setModel(e.target.value)} placeholder="kokoro" />
+            </label>
+            <SecretInput
+              id="voice-key"
+              label={`API key${voice.apiKey ? ` (stored: ${voice.apiKey})` : ' (none stored)'}`}
+              value={key}
+              onChange={setKey}
+              placeholder="leave empty to keep"
+            />
+          </>
+        )}
+        <div className="field-row wrap">
+          <label className="field compact grow">
+            <span>Voice (where a character has none)</span>
+            <input
+              type="text"
+              maxLength={60}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder={provider === 'os' ? 'e.g. en-us+f3' : 'e.g. alloy, af_bella'}
+            />
+          </label>
+          <label className="field compact">
+            <span>Rate</span>
+            <input
+              type="number"
+              min={0.5}
+              max={2}
+              step={0.1}
+              value={rate}
+              onChange={(e) => setRate(Number(e.target.value))}
+            />
+          </label>
+        </div>
+        <div className="field-row">
+          <button type="submit" className="btn primary" disabled={!dirty}>
+            Save voice
+          </button>
+          <button
+            type="button"
+            className="btn"
+            disabled={testing || dirty}
+            title={dirty ? 'Save first: the test speaks with the saved settings' : 'Speak a sample line'}
+            onClick={() => void runTest()}
+          >
+            {testing ? 'Speaking…' : 'Test voice'}
+          </button>
+        </div>
+        {sample && (
+          <div className="field">
+            <audio controls autoPlay src={sample.audio} aria-label="Voice sample" />
+            <span className="muted small">{sample.caption}</span>
+          </div>
+        )}
       </div>
     </form>
   )

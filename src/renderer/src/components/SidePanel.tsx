@@ -2,11 +2,13 @@ import { useState, type ComponentType } from 'react'
 import { GenerationPanel } from './GenerationPanel'
 import { GoLivePanel } from './GoLivePanel'
 import { OutputsPanel } from './OutputsPanel'
+import { ShowPanel } from './ShowPanel'
 
 /** The side panel's tabs, in order: adding a panel is one row. */
 const TABS = [
   { id: 'onair', label: 'On Air', region: 'On air', Panel: GoLivePanel },
   { id: 'generate', label: 'Generate', region: 'Generate', Panel: GenerationPanel },
+  { id: 'show', label: 'Show', region: 'Show', Panel: ShowPanel },
   { id: 'outputs', label: 'Outputs', region: 'Outputs', Panel: OutputsPanel }
 ] as const satisfies ReadonlyArray<{ id: string; label: string; region: string; Panel: ComponentType }>
 

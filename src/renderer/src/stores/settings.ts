@@ -6,12 +6,17 @@ import { notifyFailure, useNotices } from './notices'
 type Backends = CallOutput<'generation.backends.get'>
 type Llm = CallOutput<'generation.llm.get'>
 type OnairSettings = CallOutput<'onair.settings.get'>
+type Voice = CallOutput<'show.voice.get'>
+export type VoiceSample = CallOutput<'show.voice.test'>
 export type BackendTest = CallOutput<'generation.backends.test'>['results']
 
 interface SettingsStore {
   backends: Backends | null
   llm: Llm | null
   ports: OnairSettings | null
+  voice: Voice | null
+  /** A "Test voice" call in flight. */
+  testingVoice: boolean
   testing: boolean
   testResults: BackendTest | null
   load(channelId: number | null): Promise<void>
@@ -19,6 +24,9 @@ interface SettingsStore {
   testBackends(channelId: number): Promise<void>
   saveLlm(input: CallInput<'generation.llm.set'>): Promise<boolean>
   savePorts(input: CallInput<'onair.settings.update'>): Promise<boolean>
+  saveVoice(input: CallInput<'show.voice.set'>): Promise<boolean>
+  /** Speak a sample line with the saved voice settings; null when it failed (said in a notice). */
+  testVoice(input: CallInput<'show.voice.test'>): Promise<VoiceSample | null>
 }
 
 function fail(what: string, err: unknown): false {
@@ -30,22 +38,27 @@ export const useSettings = create<SettingsStore>((set) => ({
   backends: null,
   llm: null,
   ports: null,
+  voice: null,
+  testingVoice: false,
   testing: false,
   testResults: null,
   async load(channelId) {
     const b = getClient().bridge
-    const [backends, llm, ports] = await Promise.allSettled([
+    const [backends, llm, ports, voice] = await Promise.allSettled([
       channelId === null ? Promise.resolve(null) : b.invoke('generation.backends.get', { channelId }),
       b.invoke('generation.llm.get', {}),
-      b.invoke('onair.settings.get', {})
+      b.invoke('onair.settings.get', {}),
+      b.invoke('show.voice.get', {})
     ])
     set({
       backends: backends.status === 'fulfilled' ? backends.value : null,
       llm: llm.status === 'fulfilled' ? llm.value : null,
       ports: ports.status === 'fulfilled' ? ports.value : null,
+      voice: voice.status === 'fulfilled' ? voice.value : null,
       testResults: null
     })
-    for (const r of [backends, llm, ports]) if (r.status === 'rejected') fail('Could not read settings', r.reason)
+    for (const r of [backends, llm, ports, voice])
+      if (r.status === 'rejected') fail('Could not read settings', r.reason)
   },
   async saveBackends(input) {
     try {
@@ -76,6 +89,27 @@ export const useSettings = create<SettingsStore>((set) => ({
       return true
     } catch (err) {
       return fail('Writer settings not saved', err)
+    }
+  },
+  async saveVoice(input) {
+    try {
+      const voice = await getClient().bridge.invoke('show.voice.set', input)
+      set({ voice })
+      useNotices.getState().push('info', 'Voice saved.')
+      return true
+    } catch (err) {
+      return fail('Voice not saved', err)
+    }
+  },
+  async testVoice(input) {
+    set({ testingVoice: true })
+    try {
+      return await getClient().bridge.invoke('show.voice.test', input)
+    } catch (err) {
+      fail('Voice test failed', err)
+      return null
+    } finally {
+      set({ testingVoice: false })
     }
   },
   async savePorts(input) {

@@ -7,6 +7,7 @@ import { onNotification } from './notifications'
 import { useOnAir } from './onair'
 import { useOutputs } from './outputs'
 import { usePreview } from './preview'
+import { useShow } from './show'
 import { useTimeline } from './timeline'
 
 let countsTimer: ReturnType<typeof setTimeout> | null = null
@@ -47,6 +48,7 @@ function reloadAfterReconnect(): void {
   const ch = useChannels.getState().selectedId
   if (ch !== null) void useOnAir.getState().load(ch)
   void useGeneration.getState().loadJobs()
+  void useShow.getState().load()
 }
 
 /**
@@ -69,7 +71,11 @@ export function startCoreEvents(): () => void {
     bridge.on('generation.job', (e) => useGeneration.getState().onJob(e)),
     bridge.on('outputs.asrun', (e) => useOutputs.getState().onAsrun(e)),
     bridge.on('outputs.state', (e) => useOutputs.getState().onState(e)),
-    bridge.on('notifications.notification', (n) => onNotification(n))
+    bridge.on('notifications.notification', (n) => onNotification(n)),
+    // A show edit, an undo or a redo (here, in another window or the CLI): re-read the selected channel's plan.
+    bridge.on('history.changed', (e) => {
+      if (e.channelId === useShow.getState().channelId) void useShow.getState().load()
+    })
   ]
   // While the link is down the on-air state is unknown (never keep showing LIVE).
   // A reconnect passes disconnected → connecting → connected, so compare with
