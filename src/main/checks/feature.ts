@@ -4,7 +4,7 @@
  * generation service. Installed after the library and generation features.
  */
 import type { Feature } from '../core/core'
-import { GATE, GENERATION, LIBRARY } from '../services'
+import { GATE, GENERATION, LIBRARY, SECRETS } from '../services'
 import { QualityGate } from './gate'
 import { closeOcr } from './ocr'
 import { gateHandlers } from './handlers'
@@ -48,5 +48,5 @@ export const checksFeature: Feature = (ctx) => {
     lib.setGate(null)
     await closeOcr()
   })
-  return gateHandlers(lib, store)
+  return gateHandlers(lib, store, ctx.services.get(SECRETS, 'checks'))
 }
