@@ -12,7 +12,7 @@ import type { GatePolicyStateDto } from '../../shared/contract/gate'
 
 export const gateUsage = [
   'webtv gate [show] --channel NAME [--json]',
-  '       webtv gate set --channel NAME [--on | --off] [--max-tries N] [--takes-per-hour N] [--checks NAME,NAME...]',
+  '       webtv gate set --channel NAME [--on | --off] [--max-tries N] [--takes-per-hour N] [--checks NAME,NAME...] [--judge on|off]',
   '       webtv gate blocklist [--channel NAME] [--json]',
   '       webtv gate blocklist add|remove [--channel NAME] WORD|/PATTERN/FLAGS',
   '       webtv gate moderation|judge [--on | --off] [--url URL] [--model NAME] [--key-stdin]',
@@ -45,6 +45,7 @@ function describePolicy(channel: string, s: GatePolicyStateDto): string[] {
   return [
     `Quality gate of ${printable(channel)}: ${p.enabled ? 'on' : 'off'}`,
     `  tries after a failed take: ${p.maxTries}, takes per hour: ${p.takesPerHour} (${s.budgetLeft} left this hour)`,
+    `  judge (a vision model, webtv gate judge): ${p.judge ? 'asked about every take' : 'off'}`,
     '  checks (* decides, others are recorded only):',
     ...s.available.map((c) => `    ${p.checks.includes(c.name) ? '*' : ' '} ${c.name.padEnd(9)} ${c.title}`)
   ]
@@ -77,6 +78,9 @@ const set: Verb = (ctx, args) => {
   if (ctx.values.on === true && ctx.values.off === true) throw new UsageError('give --on or --off, not both.')
   const maxTries = countOpt(ctx, 'max-tries')
   const takesPerHour = countOpt(ctx, 'takes-per-hour')
+  const judgeText = stringOpt(ctx, 'judge')
+  if (judgeText !== undefined && judgeText !== 'on' && judgeText !== 'off')
+    throw new UsageError(`--judge takes on or off, got "${judgeText}".`)
   const checksText = stringOpt(ctx, 'checks')
   const checks = checksText
     ?.split(',')
@@ -88,11 +92,12 @@ const set: Verb = (ctx, args) => {
     ...(ctx.values.on === true ? { enabled: true } : ctx.values.off === true ? { enabled: false } : {}),
     ...(maxTries !== undefined ? { maxTries } : {}),
     ...(takesPerHour !== undefined ? { takesPerHour } : {}),
-    ...(checks ? { checks } : {})
+    ...(checks ? { checks } : {}),
+    ...(judgeText !== undefined ? { judge: judgeText === 'on' } : {})
   }
   if (Object.keys(patch).length === 0)
     throw new UsageError(
-      `nothing to change: give --on, --off, --max-tries, --takes-per-hour or --checks.\nUsage: ${gateUsage}`
+      `nothing to change: give --on, --off, --max-tries, --takes-per-hour, --checks or --judge.\nUsage: ${gateUsage}`
     )
   return withCore(ctx, async (core) => {
     const s = await callCore(core, 'gate.policy.set', { channelId: await channelId(core, name), ...patch })
@@ -173,6 +178,7 @@ export const gateCommand: CliCommand = {
     'takes-per-hour': { type: 'string' },
     checks: { type: 'string' },
     url: { type: 'string' },
+    judge: { type: 'string' },
     model: { type: 'string' },
     'key-stdin': { type: 'boolean', default: false }
   },

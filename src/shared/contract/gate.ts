@@ -17,7 +17,9 @@ export const gatePolicySchemaDto = z.object({
   /** Generated takes the gate may ask for per hour for this channel. */
   takesPerHour: z.number().int(),
   /** Check names that decide; the others are recorded only. */
-  checks: z.array(z.string())
+  checks: z.array(z.string()),
+  /** The studio's judge (a vision model) is asked about every take of the channel. */
+  judge: z.boolean()
 })
 
 const policyState = z.object({
@@ -97,7 +99,8 @@ export const gateCalls = {
         enabled: z.boolean().optional(),
         maxTries: z.number().int().optional(),
         takesPerHour: z.number().int().optional(),
-        checks: z.array(z.string()).optional()
+        checks: z.array(z.string()).optional(),
+        judge: z.boolean().optional()
       })
       .strict(),
     policyState,
