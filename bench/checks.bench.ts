@@ -43,6 +43,11 @@ export default async function run(): Promise<void> {
       conformCpu += made.conformCpuSec
       clipSeconds += made.take.durationMs / 1000
       const failed = results.filter((r) => r.verdict === 'fail')
+      // One line per clip as it goes: a run cut short on a busy machine still tells something.
+      if (process.env.WEBTV_BENCH_VERBOSE)
+        console.log(
+          `  ${clip.name} (${clip.expect}): [${failed.map((r) => r.check).join(', ')}] ${failed.map((r) => r.reason).join(' | ')}`
+        )
       if (clip.expect === 'clean') {
         clean++
         if (failed.length) falseFlags.push(`${clip.name}: ${failed.map((r) => r.reason).join(' | ')}`)

@@ -4,7 +4,8 @@
  * generation service. Installed after the library and generation features.
  */
 import type { Feature } from '../core/core'
-import { GATE, GENERATION, LIBRARY } from '../services'
+import { GATE, GENERATION, LIBRARY, SECRETS } from '../services'
+import { gateEndpoint } from './endpoints'
 import { QualityGate } from './gate'
 import { closeOcr } from './ocr'
 import { gateHandlers } from './handlers'
@@ -15,7 +16,8 @@ import { CheckStore } from './store'
 export const checksFeature: Feature = (ctx) => {
   const lib = ctx.services.get(LIBRARY, 'checks')
   const store = new CheckStore(lib.featureDatabase('checks'))
-  const gate = new QualityGate(lib, store)
+  const secrets = ctx.services.get(SECRETS, 'checks')
+  const gate = new QualityGate(lib, store, () => gateEndpoint(lib, secrets, 'judge'))
   lib.setGate(gate)
   const off = gate.onEvent((e) => {
     const gen = ctx.services.find(GENERATION)
@@ -48,5 +50,5 @@ export const checksFeature: Feature = (ctx) => {
     lib.setGate(null)
     await closeOcr()
   })
-  return gateHandlers(lib, store)
+  return gateHandlers(lib, store, secrets)
 }

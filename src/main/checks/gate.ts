@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { Channel, GateInput, GateVerdict, TakeGate } from '../library/rows'
 import { clipLook } from '../library/look'
 import { pictureRect } from '../media/graphics'
+import type { ServiceEndpoint } from './endpoints'
 import { askedWords, studioMasks } from './masks'
 import { readPolicy } from './policy'
 import { runChecks } from './run'
@@ -68,7 +69,9 @@ export function takeUnderCheck(input: GateInput, dataDir: string): TakeUnderChec
       // The offline stand-in writes its prompt along the bottom, like captions.
       captions: input.extra?.captions === true || Array.isArray(input.extra?.cues) || input.backend === 'offline'
     }),
-    allowedWords: askedWords(input.prompt)
+    allowedWords: askedWords(input.prompt),
+    // An import's "prompt" is its title: nothing for the judge to compare with.
+    prompt: input.backend === null ? undefined : input.prompt
   }
 }
 
@@ -77,7 +80,9 @@ export class QualityGate implements TakeGate {
 
   constructor(
     private readonly lib: GateLibrary,
-    private readonly store: CheckStore
+    private readonly store: CheckStore,
+    /** The studio's judge, when one is set (checks/endpoints.ts). */
+    private readonly judge: () => Promise<ServiceEndpoint | null> = async () => null
   ) {}
 
   onEvent(listener: (e: GateEvent) => void): () => void {
@@ -93,7 +98,8 @@ export class QualityGate implements TakeGate {
     try {
       results = await runChecks(takeUnderCheck(input, this.lib.dataDir), {
         tmpRoot: join(this.lib.dataDir, 'tmp'),
-        signal
+        signal,
+        judge: policy.judge ? await this.judge() : null
       })
     } catch (err) {
       if (signal?.aborted) throw err

@@ -2,6 +2,8 @@
 import { StudioError } from '../../shared/contract/define'
 import type { PartialHandlers } from '../core/dispatch'
 import type { Library } from '../library/library'
+import { maskSecret, type SecretStore } from '../secrets/store'
+import { gateServiceSecret, readGateService, writeGateService, type GateServiceName } from './endpoints'
 import { addBlocked, readBlocklist, removeBlocked, type BlockScope } from './moderation'
 import { readPolicy, writePolicy } from './policy'
 import { budgetLeft } from './regenerate'
@@ -10,7 +12,11 @@ import type { CheckStore } from './store'
 
 const available = checkRows.map((r) => ({ name: r.name, title: r.title }))
 
-export function gateHandlers(lib: Library, store: CheckStore): PartialHandlers {
+export function gateHandlers(lib: Library, store: CheckStore, secrets: SecretStore): PartialHandlers {
+  const service = async (name: GateServiceName) => {
+    const key = await secrets.get(gateServiceSecret(name))
+    return { service: name, ...readGateService(lib, name), apiKey: key ? maskSecret(key) : null }
+  }
   const state = (channelId: number) => ({
     channelId,
     policy: readPolicy(lib, channelId),
@@ -27,6 +33,13 @@ export function gateHandlers(lib: Library, store: CheckStore): PartialHandlers {
     return channelId
   }
   return {
+    'gate.service.get': ({ service: name }) => service(name),
+    'gate.service.set': async ({ service: name, apiKey, ...patch }) => {
+      writeGateService(lib, name, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)))
+      if (apiKey === '') await secrets.delete(gateServiceSecret(name))
+      else if (apiKey !== undefined) await secrets.set(gateServiceSecret(name), apiKey)
+      return service(name)
+    },
     'gate.policy.get': ({ channelId }) => {
       lib.getChannel(channelId)
       return state(channelId)

@@ -1,7 +1,8 @@
 /**
  * The one ffmpeg pass behind the filter checks: blackdetect and freezedetect on a
  * small copy of the picture, silencedetect and an EBU R128 meter on the sound, and
- * a few frames (studio graphics painted out, grey) written for OCR. Pure argument
+ * a few frames (studio graphics painted out, grey) written for OCR, and the same
+ * moments in colour, small, for the judge. Pure argument
  * building and stderr parsing, plus the run itself.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
@@ -26,6 +27,9 @@ const GRAIN_CUT = 20
 /** OCR frames are at most this wide. */
 const OCR_MAX_WIDTH = 960
 
+/** The judge's frames are at most this wide (a vision model sees little more; the request stays small). */
+export const JUDGE_FRAME_WIDTH = 512
+
 /** When to sample frames for OCR: every ~2 s, skipping the head and tail dips; at least three. */
 export function sampleTimes(durationSec: number): number[] {
   const head = Math.min(0.4, durationSec / 4)
@@ -43,9 +47,13 @@ export interface MeasurePlan {
   durationSec: number
   hasAudio: boolean
   masks: Rect[]
-  /** Where the OCR frames go (`f%03d.pgm`); null: no OCR frames. */
+  /** Where the sampled frames go (`f%03d.pgm`, `h%03d.pgm`, `c%03d.jpg`); null: none. */
   framesDir: string | null
+  /** Write the OCR frames (default true when framesDir is given). */
+  ocr?: boolean | undefined
   times: number[]
+  /** Also write the sampled moments in colour (`c%03d.jpg`, for the judge) into framesDir. */
+  judge?: boolean | undefined
 }
 
 /** The studio's regions painted out as blank paper, in the OCR frame's pixels. */
@@ -60,15 +68,19 @@ function boxesOf(masks: Rect[], k: number): string {
 
 export function measureArgs(plan: MeasurePlan): string[] {
   const chains: string[] = []
-  const ocr = plan.framesDir !== null && plan.times.length > 0
+  const frames = plan.framesDir !== null && plan.times.length > 0
+  const ocr = frames && plan.ocr !== false
+  const judge = frames && plan.judge === true
+  const branches = ['dv', ...(ocr ? ['ov'] : []), ...(judge ? ['jv'] : [])]
+  // select by time: each sampled time picks the first frame at or after it.
+  const window = 0.5 / plan.fps
+  const pick = plan.times.map((t) => `lt(abs(t-${t.toFixed(3)})\\,${window.toFixed(4)})`).join('+')
   chains.push(
-    `[0:v:0]${ocr ? 'split=2[dv][ov];[dv]' : ''}scale=${DETECT_WIDTH}:-2,format=gray,` +
+    `[0:v:0]${branches.length > 1 ? `split=${branches.length}${branches.map((b) => `[${b}]`).join('')};[dv]` : ''}scale=${DETECT_WIDTH}:-2,format=gray,` +
       `blackdetect=d=${BLACK_MIN_SEC}:pix_th=0.10:pic_th=0.97,freezedetect=n=-50dB:d=${FREEZE_MIN_SEC}[det]`
   )
+  if (judge) chains.push(`[jv]select='${pick}',scale='min(${JUDGE_FRAME_WIDTH}\\,iw)':-2[jud]`)
   if (ocr) {
-    // select by time: each sampled time picks the first frame at or after it.
-    const window = 0.5 / plan.fps
-    const pick = plan.times.map((t) => `lt(abs(t-${t.toFixed(3)})\\,${window.toFixed(4)})`).join('+')
     const scale = plan.width > OCR_MAX_WIDTH ? `,scale=${OCR_MAX_WIDTH}:-2` : ''
     // Text as OCR likes it, whatever its colour and the picture behind it: the frame minus its blur
     // (a high-pass: strokes stand out, smooth picture goes flat), grain cut, inverted to dark on white.
@@ -132,6 +144,9 @@ export function measureArgs(plan: MeasurePlan): string[] {
           ]
         ]
       : []),
+    ...(judge
+      ? ['-map', '[jud]', '-fps_mode', 'passthrough', '-q:v', '5', '-f', 'image2', join(plan.framesDir!, 'c%03d.jpg')]
+      : []),
     '-map',
     '[det]',
     ...(plan.hasAudio ? ['-map', '[aud]'] : []),
@@ -193,6 +208,8 @@ export interface PassResult extends ParsedPass {
   hasAudio: boolean
   /** PGM frames for OCR, in sampled order, with their times; the caller removes `dir`. */
   frames: Array<{ file: string; at: number }>
+  /** Colour JPEGs of the same moments for the judge (empty unless asked for). */
+  colour: Array<{ file: string; at: number }>
   dir: string | null
 }
 
@@ -200,13 +217,14 @@ export interface PassResult extends ParsedPass {
 export async function measureTake(
   input: { mp4: string; width: number; height: number; durationMs: number; masks: Rect[] },
   tmpRoot: string,
-  opts: { ocr: boolean; signal?: AbortSignal | undefined }
+  opts: { ocr: boolean; judge?: boolean | undefined; signal?: AbortSignal | undefined }
 ): Promise<PassResult> {
   const info = await probe(input.mp4, opts.signal)
   const durationSec = input.durationMs / 1000
   const hasAudio = info.audio !== null && info.audio !== undefined
-  const times = opts.ocr ? sampleTimes(durationSec) : []
-  const dir = opts.ocr ? mkdtempSync(join(tmpRoot, `${process.pid}-checks-`)) : null
+  const sampling = opts.ocr || opts.judge === true
+  const times = sampling ? sampleTimes(durationSec) : []
+  const dir = sampling ? mkdtempSync(join(tmpRoot, `${process.pid}-checks-`)) : null
   try {
     const { stderr } = await runFfmpeg(
       measureArgs({
@@ -218,19 +236,22 @@ export async function measureTake(
         hasAudio,
         masks: input.masks,
         framesDir: dir,
+        ocr: opts.ocr,
+        judge: opts.judge,
         times
       }),
       { signal: opts.signal, lowPriority: true }
     )
     const parsed = parseMeasure(stderr, durationSec)
-    const files = dir
-      ? readdirSync(dir)
-          .filter((f) => f.endsWith('.pgm'))
-          .sort()
-      : []
-    // f001…, h001…: the nth frame of either size was sampled at times[n-1].
-    const frames = files.map((f) => ({ file: join(dir!, f), at: times[Number(f.slice(1, 4)) - 1] ?? 0 }))
-    return { ...parsed, durationSec, hasAudio, dir, frames }
+    const files = dir ? readdirSync(dir).sort() : []
+    // f001…, h001…, c001…: the nth frame of any kind was sampled at times[n-1].
+    const at = (f: string): { file: string; at: number } => ({
+      file: join(dir!, f),
+      at: times[Number(f.slice(1, 4)) - 1] ?? 0
+    })
+    const frames = files.filter((f) => f.endsWith('.pgm')).map(at)
+    const colour = files.filter((f) => f.endsWith('.jpg')).map(at)
+    return { ...parsed, durationSec, hasAudio, dir, frames, colour }
   } catch (err) {
     if (dir) rmSync(dir, { recursive: true, force: true })
     throw err

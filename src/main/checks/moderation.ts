@@ -110,29 +110,56 @@ export async function moderate(
   text: string,
   endpoint?: ModerationEndpoint | null
 ): Promise<ModerationVerdict> {
-  const local = checkBlocklist(lib, channelId, text)
-  if (!local.allowed || !endpoint) return local
+  return moderateLines(lib, channelId, [text], endpoint)
+}
+
+/** Longest text sent to the endpoint in one line (a prompt or a spoken line is far shorter). */
+const MAX_LINE_CHARS = 4000
+
+/**
+ * Several lines at once (a plan's prompts, lines and titles): the blocklist on each,
+ * then one request to the endpoint with all of them. The first refusal answers.
+ */
+export async function moderateLines(
+  lib: SettingsLike,
+  channelId: number,
+  texts: string[],
+  endpoint?: ModerationEndpoint | null
+): Promise<ModerationVerdict> {
+  const lines = texts.map((t) => t.trim()).filter(Boolean)
+  for (const text of lines) {
+    const local = checkBlocklist(lib, channelId, text)
+    if (!local.allowed) return local
+  }
+  if (!endpoint || lines.length === 0) return { allowed: true }
   const client = new OpenAI({
     baseURL: endpoint.baseURL,
-    apiKey: endpoint.apiKey ?? 'none',
+    apiKey: endpoint.apiKey || 'none',
     timeout: endpoint.timeoutMs ?? 15_000,
     maxRetries: 1
   })
   try {
-    const r = await client.moderations.create({ input: text, ...(endpoint.model ? { model: endpoint.model } : {}) })
-    const hit = r.results.find((x) => x.flagged)
-    if (!hit) return { allowed: true }
+    const r = await client.moderations.create({
+      input: lines.map((t) => t.slice(0, MAX_LINE_CHARS)),
+      ...(endpoint.model ? { model: endpoint.model } : {})
+    })
+    const at = r.results.findIndex((x) => x.flagged)
+    if (at < 0) return { allowed: true }
+    const hit = r.results[at]!
     const cats = Object.entries(hit.categories as unknown as Record<string, boolean>)
       .filter(([, v]) => v)
       .map(([k]) => k)
     return {
       allowed: false,
-      reason: `The moderation service flagged "${text.slice(0, 80)}" (${cats.join(', ') || 'flagged'}).`
+      reason: `The moderation service flagged "${(lines[at] ?? '').slice(0, 80)}" (${cats.join(', ') || 'flagged'}).`
     }
   } catch (err) {
+    const raw = err instanceof Error ? err.message : String(err)
+    // The key never travels in an error, whatever the server echoed back.
+    const message = endpoint.apiKey ? raw.split(endpoint.apiKey).join('••••') : raw
     return {
       allowed: false,
-      reason: `The moderation service could not be asked (${err instanceof Error ? err.message : String(err)}); the line was not sent.`
+      reason: `The moderation service at ${endpoint.baseURL} could not be asked (${message}); the line was not sent.`
     }
   }
 }

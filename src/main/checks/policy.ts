@@ -15,13 +15,21 @@ export const gatePolicySchema = z
     /** Generated takes (first tries and regenerations) the gate may ask for per hour for this channel. */
     takesPerHour: z.number().int().min(0).max(1000),
     /** Check names that decide; the others are recorded only. */
-    checks: z.array(z.string()).min(1)
+    checks: z.array(z.string()).min(1),
+    /** Ask the studio's judge (a vision model, webtv gate judge) about every take: costs a request per take. */
+    judge: z.boolean()
   })
   .strict()
 export type GatePolicy = z.infer<typeof gatePolicySchema>
 
 /** Off by default for now: see the report of issue 21 (the test suite's fake generators burn text). */
-export const DEFAULT_GATE_POLICY: GatePolicy = { enabled: false, maxTries: 2, takesPerHour: 12, checks: checkNames }
+export const DEFAULT_GATE_POLICY: GatePolicy = {
+  enabled: false,
+  maxTries: 2,
+  takesPerHour: 12,
+  checks: checkNames,
+  judge: false
+}
 
 interface SettingsLike {
   getSetting(key: string): string | undefined
@@ -45,7 +53,13 @@ export function writePolicy(lib: SettingsLike, channelId: number, patch: Partial
       `Unknown check ${unknown.join(', ')}; the checks are ${checkNames.join(', ')}.`,
       'checks'
     )
-  const parsed = gatePolicySchema.safeParse({ ...readPolicy(lib, channelId), ...patch })
+  const current = readPolicy(lib, channelId)
+  // Turning the judge on makes its verdict decide, unless this same change names the deciding checks.
+  const checks =
+    patch.judge === true && !patch.checks && !current.checks.includes('judge')
+      ? { checks: [...current.checks, 'judge'] }
+      : {}
+  const parsed = gatePolicySchema.safeParse({ ...current, ...checks, ...patch })
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     throw new StudioError(

@@ -1,6 +1,6 @@
 /**
  * The quality checks, one row each: what the row needs from the measuring pass,
- * and how it judges the take. A new check is one more row (and, if it needs a new
+ * and how it judges the take ('judge' = the optional vision model's answer, judge.ts). A new check is one more row (and, if it needs a new
  * measurement, a field of `Measurements`).
  */
 import type { CheckResult, Measurements, SeenWord, Stretch, TakeUnderCheck } from './types'
@@ -10,7 +10,7 @@ export interface CheckRow {
   /** Plain words for the owner (CLI listings, the preview). */
   title: string
   /** What it reads: 'pass' = the ffmpeg pass, 'ocr' = the sampled frames read by OCR. */
-  needs: Array<'pass' | 'ocr'>
+  needs: Array<'pass' | 'ocr' | 'judge'>
   run(m: Measurements, take: TakeUnderCheck): Omit<CheckResult, 'check'>
 }
 
@@ -172,6 +172,35 @@ export const checkRows: CheckRow[] = [
         score: clamp01(Math.max(...stray.map((w) => w.confidence)) / 100),
         frames: at,
         reason: `Text in the picture the shot did not ask for: ${words.map((w) => `"${w}"`).join(', ')}.`
+      }
+    }
+  },
+  {
+    name: 'judge',
+    title: 'A vision model: does it show the prompt, any artefacts (optional)',
+    needs: ['judge'],
+    run: (m) => {
+      const j = m.judge
+      if (j === null)
+        return {
+          verdict: 'skip',
+          score: 0,
+          frames: [],
+          reason: 'The judge is off for this channel (or no judge is set).'
+        }
+      // A judge that could not answer vouches for nothing, and blocks nothing: the other checks decide.
+      if ('error' in j)
+        return { verdict: 'skip', score: 0, frames: [], reason: `The judge gave no verdict: ${j.error}.` }
+      if (j.matches && j.artefacts.length === 0) return pass(`The judge saw the prompt in ${m.sampled.length} frames.`)
+      const what = [
+        ...(j.matches ? [] : ['the frames do not show what the prompt asks']),
+        ...(j.artefacts.length ? [`artefacts: ${j.artefacts.map((a) => `"${a}"`).join(', ')}`] : [])
+      ]
+      return {
+        verdict: 'fail',
+        score: j.matches ? 0.5 : 1,
+        frames: m.sampled,
+        reason: `The judge says ${what.join('; ')}.`
       }
     }
   }

@@ -36,7 +36,8 @@ export function dropTextProneWords(prompt: string): string {
 const ADVICE: Record<string, string> = {
   text: 'no text, no letters, no captions, no logos',
   frozen: 'continuous motion throughout',
-  black: 'well lit'
+  black: 'well lit',
+  judge: 'clean, undistorted shapes'
 }
 
 /** The prompt for the next try after `failed` checks: text-prone words dropped, short advice appended once. */

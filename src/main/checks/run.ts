@@ -3,6 +3,8 @@
  * the filter checks, OCR of the few frames it wrote, then each row judges.
  */
 import { mkdirSync, rmSync } from 'node:fs'
+import type { ServiceEndpoint } from './endpoints'
+import { askJudge } from './judge'
 import { measureTake } from './measure'
 import { readWords } from './ocr'
 import { checkRows } from './registry'
@@ -14,15 +16,19 @@ export interface RunOptions {
   signal?: AbortSignal | undefined
   /** Only these checks (default: every row). */
   only?: string[] | undefined
+  /** The judge to ask (the channel has it on and the studio has one set); absent: the judge row skips. */
+  judge?: ServiceEndpoint | null | undefined
 }
 
 export async function runChecks(take: TakeUnderCheck, opts: RunOptions): Promise<CheckResult[]> {
   const rows = opts.only ? checkRows.filter((r) => opts.only!.includes(r.name)) : checkRows
   const ocr = rows.some((r) => r.needs.includes('ocr'))
+  const judge = opts.judge && take.prompt && rows.some((r) => r.needs.includes('judge')) ? opts.judge : null
   mkdirSync(opts.tmpRoot, { recursive: true })
-  const pass = await measureTake(take, opts.tmpRoot, { ocr, signal: opts.signal })
+  const pass = await measureTake(take, opts.tmpRoot, { ocr, judge: judge !== null, signal: opts.signal })
   try {
     const words = ocr ? await readWords(pass.frames) : []
+    const verdict = judge ? await askJudge(judge, take.prompt!, pass.colour, opts.signal) : null
     const m: Measurements = {
       durationSec: pass.durationSec,
       black: pass.black,
@@ -30,8 +36,9 @@ export async function runChecks(take: TakeUnderCheck, opts: RunOptions): Promise
       silence: pass.silence,
       hasAudio: pass.hasAudio,
       integratedLufs: pass.integratedLufs,
-      sampled: pass.frames.map((f) => f.at),
-      words
+      sampled: [...new Set([...pass.frames, ...pass.colour].map((f) => f.at))],
+      words,
+      judge: verdict
     }
     return rows.map((r) => ({ check: r.name, ...r.run(m, take) }))
   } finally {

@@ -26,6 +26,8 @@ export interface TakeUnderCheck {
   masks: Rect[]
   /** Words the shot asked for (quoted in its prompt: a sign reading "OPEN"); seen in the picture they are fine. */
   allowedWords: string[]
+  /** What the take was made from (the judge compares the frames with it). */
+  prompt?: string | undefined
 }
 
 /** What one check found. */
@@ -67,4 +69,6 @@ export interface Measurements {
   /** Times of the frames sampled for OCR. */
   sampled: number[]
   words: SeenWord[]
+  /** The judge's answer; null when it was not asked (off for the channel, or no service set). */
+  judge: { matches: boolean; artefacts: string[] } | { error: string } | null
 }

@@ -4,7 +4,7 @@
  * contract's gate.* calls like any window.
  */
 import type { CliCommand, CliContext } from './command'
-import { stringOpt, requireStringOpt, UsageError } from './command'
+import { readSecretFromStdin, stringOpt, requireStringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import { printable } from './printable'
 import type { Core } from '../core/core'
@@ -12,10 +12,14 @@ import type { GatePolicyStateDto } from '../../shared/contract/gate'
 
 export const gateUsage = [
   'webtv gate [show] --channel NAME [--json]',
-  '       webtv gate set --channel NAME [--on | --off] [--max-tries N] [--takes-per-hour N] [--checks NAME,NAME...]',
+  '       webtv gate set --channel NAME [--on | --off] [--max-tries N] [--takes-per-hour N] [--checks NAME,NAME...] [--judge on|off]',
   '       webtv gate blocklist [--channel NAME] [--json]',
   '       webtv gate blocklist add|remove [--channel NAME] WORD|/PATTERN/FLAGS',
-  '  Without --channel the blocklist is the global one, which every channel uses.'
+  '       webtv gate moderation|judge [--on | --off] [--url URL] [--model NAME] [--key-stdin]',
+  '  Without --channel the blocklist is the global one, which every channel uses.',
+  '  moderation: an OpenAI-compatible /v1/moderations service every written line passes (off by default).',
+  "  judge: an OpenAI-compatible chat model that sees a take's frames (off by default; on per channel with",
+  '  webtv gate set --judge on). Keys go in through stdin only.'
 ].join('\n')
 
 async function withCore<T>(ctx: CliContext, fn: (core: Core) => Promise<T>): Promise<T> {
@@ -41,6 +45,7 @@ function describePolicy(channel: string, s: GatePolicyStateDto): string[] {
   return [
     `Quality gate of ${printable(channel)}: ${p.enabled ? 'on' : 'off'}`,
     `  tries after a failed take: ${p.maxTries}, takes per hour: ${p.takesPerHour} (${s.budgetLeft} left this hour)`,
+    `  judge (a vision model, webtv gate judge): ${p.judge ? 'asked about every take' : 'off'}`,
     '  checks (* decides, others are recorded only):',
     ...s.available.map((c) => `    ${p.checks.includes(c.name) ? '*' : ' '} ${c.name.padEnd(9)} ${c.title}`)
   ]
@@ -73,6 +78,9 @@ const set: Verb = (ctx, args) => {
   if (ctx.values.on === true && ctx.values.off === true) throw new UsageError('give --on or --off, not both.')
   const maxTries = countOpt(ctx, 'max-tries')
   const takesPerHour = countOpt(ctx, 'takes-per-hour')
+  const judgeText = stringOpt(ctx, 'judge')
+  if (judgeText !== undefined && judgeText !== 'on' && judgeText !== 'off')
+    throw new UsageError(`--judge takes on or off, got "${judgeText}".`)
   const checksText = stringOpt(ctx, 'checks')
   const checks = checksText
     ?.split(',')
@@ -84,11 +92,12 @@ const set: Verb = (ctx, args) => {
     ...(ctx.values.on === true ? { enabled: true } : ctx.values.off === true ? { enabled: false } : {}),
     ...(maxTries !== undefined ? { maxTries } : {}),
     ...(takesPerHour !== undefined ? { takesPerHour } : {}),
-    ...(checks ? { checks } : {})
+    ...(checks ? { checks } : {}),
+    ...(judgeText !== undefined ? { judge: judgeText === 'on' } : {})
   }
   if (Object.keys(patch).length === 0)
     throw new UsageError(
-      `nothing to change: give --on, --off, --max-tries, --takes-per-hour or --checks.\nUsage: ${gateUsage}`
+      `nothing to change: give --on, --off, --max-tries, --takes-per-hour, --checks or --judge.\nUsage: ${gateUsage}`
     )
   return withCore(ctx, async (core) => {
     const s = await callCore(core, 'gate.policy.set', { channelId: await channelId(core, name), ...patch })
@@ -126,7 +135,35 @@ const blocklist: Verb = (ctx, [action, ...entries]) => {
   })
 }
 
-const verbs: Record<string, Verb> = { show, set, blocklist }
+/** `webtv gate moderation|judge`: the studio's optional services (shown, or changed). */
+const service =
+  (name: 'moderation' | 'judge'): Verb =>
+  (ctx, args) => {
+    noArgs(args)
+    if (ctx.values.on === true && ctx.values.off === true) throw new UsageError('give --on or --off, not both.')
+    const url = stringOpt(ctx, 'url')
+    const model = stringOpt(ctx, 'model')
+    const apiKey = ctx.values['key-stdin'] === true ? readSecretFromStdin(`webtv gate ${name} --key-stdin`) : undefined
+    const patch = {
+      ...(ctx.values.on === true ? { enabled: true } : ctx.values.off === true ? { enabled: false } : {}),
+      ...(url !== undefined ? { baseUrl: url } : {}),
+      ...(model !== undefined ? { model } : {}),
+      ...(apiKey !== undefined ? { apiKey } : {})
+    }
+    return withCore(ctx, async (core) => {
+      const s = Object.keys(patch).length
+        ? await callCore(core, 'gate.service.set', { service: name, ...patch })
+        : await callCore(core, 'gate.service.get', { service: name })
+      if (ctx.global.json) ctx.io.out(JSON.stringify(s))
+      else
+        ctx.io.out(
+          `${name === 'moderation' ? 'Moderation service' : 'Judge'}: ${s.enabled ? 'on' : 'off'}, ${printable(s.model)} at ${printable(s.baseUrl)} (key ${s.apiKey ?? 'none'})`
+        )
+      return 0
+    })
+  }
+
+const verbs: Record<string, Verb> = { show, set, blocklist, moderation: service('moderation'), judge: service('judge') }
 
 export const gateCommand: CliCommand = {
   name: 'gate',
@@ -139,12 +176,17 @@ export const gateCommand: CliCommand = {
     off: { type: 'boolean', default: false },
     'max-tries': { type: 'string' },
     'takes-per-hour': { type: 'string' },
-    checks: { type: 'string' }
+    checks: { type: 'string' },
+    url: { type: 'string' },
+    judge: { type: 'string' },
+    model: { type: 'string' },
+    'key-stdin': { type: 'boolean', default: false }
   },
   run(ctx) {
     const [verb = 'show', ...args] = ctx.positionals
     const run = verbs[verb]
-    if (!run) throw new UsageError(`unknown action "${verb}" (show, set or blocklist).\nUsage: ${gateUsage}`)
+    if (!run)
+      throw new UsageError(`unknown action "${verb}" (show, set, blocklist, moderation or judge).\nUsage: ${gateUsage}`)
     return run(ctx, args)
   }
 }

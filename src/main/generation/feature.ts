@@ -92,8 +92,13 @@ export const generationFeature: Feature = (ctx) => {
   return {
     'generation.write': ({ channelId, theme, count, style, writer }) =>
       service.write(channelId, theme, count, { style, writer }),
-    'generation.enqueue': (input) => service.enqueue(input),
-    'generation.regenerate': (input) => service.regenerate(input),
+    'generation.enqueue': (input) => service.enqueueModerated(input),
+    'generation.regenerate': async (input) => {
+      // A new prompt a person typed goes through moderation before any generator sees it.
+      if (input.prompt !== undefined)
+        await service.refuseUnmoderated(lib.getShot(input.shotId).channelId, [input.prompt], 'prompt')
+      return service.regenerate(input)
+    },
     'generation.jobs.list': ({ channelId, states, limit }) => ({
       jobs: service.listJobs({ channelId, states, limit })
     }),

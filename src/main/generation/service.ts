@@ -1,4 +1,5 @@
-import { checkBlocklist } from '../checks/moderation'
+import { gateEndpoint } from '../checks/endpoints'
+import { checkBlocklist, moderateLines, type ModerationVerdict } from '../checks/moderation'
 import { randomInt } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -125,12 +126,13 @@ export class GenerationService {
       writer?: 'template' | 'llm' | undefined
       signal?: AbortSignal | undefined
       variation?: number
+      avoid?: string | undefined
     } = {}
   ): Promise<SequencePlan> {
     const channel = this.lib.getChannel(channelId)
     const writer = await this.writer(opts.writer)
     const style = opts.style ?? (channel.style || undefined)
-    const request = { theme, count, style, variation: opts.variation }
+    const request = { theme, count, style, variation: opts.variation, avoid: opts.avoid }
     try {
       return await writer.write(request, { signal: opts.signal })
     } catch (err) {
@@ -140,7 +142,35 @@ export class GenerationService {
     }
   }
 
-  /** Prompts → one pending shot + one job each (in playlist order), plus the sequence's music job. One transaction. */
+  /**
+   * Lines bound for a generator (prompts, spoken lines, titles) through the owner's
+   * blocklist and, when the studio has one set, the moderation service (checks/endpoints).
+   */
+  async moderate(channelId: number, texts: string[], signal?: AbortSignal): Promise<ModerationVerdict> {
+    signal?.throwIfAborted()
+    return moderateLines(this.lib, channelId, texts, await gateEndpoint(this.lib, this.secrets, 'moderation'))
+  }
+
+  /** `moderate`, refusing with the reason and what to do. */
+  async refuseUnmoderated(channelId: number, texts: string[], field = 'shots'): Promise<void> {
+    const v = await this.moderate(channelId, texts)
+    if (!v.allowed) throw new StudioError('invalid_input', `Refused: ${v.reason} Write another line.`, field)
+  }
+
+  /** `enqueue` after the moderation service has passed every prompt: what every caller with a person or a writer behind it uses. */
+  async enqueueModerated(req: EnqueueRequest): Promise<EnqueueResult> {
+    this.lib.getChannel(req.channelId)
+    await this.refuseUnmoderated(
+      req.channelId,
+      req.shots.map((s) => s.prompt)
+    )
+    return this.enqueue(req)
+  }
+
+  /**
+   * Prompts → one pending shot + one job each (in playlist order), plus the sequence's music job. One transaction.
+   * Synchronous, so it checks the blocklist only: callers go through `enqueueModerated`.
+   */
   enqueue(req: EnqueueRequest): EnqueueResult {
     const channel = this.lib.getChannel(req.channelId)
     const base = getBackends(this.lib, channel.id)
@@ -286,11 +316,34 @@ export class GenerationService {
     backend?: BackendKind,
     opts: { writer?: 'template' | 'llm'; signal?: AbortSignal; requestId?: string; variation?: number } = {}
   ): Promise<EnqueueResult & { plan: SequencePlan }> {
-    const plan = await this.write(channelId, theme, count, {
-      writer: opts.writer,
-      signal: opts.signal,
-      ...(opts.variation ? { variation: opts.variation } : {})
-    })
+    const ask = (avoid?: string): Promise<SequencePlan> =>
+      this.write(channelId, theme, count, {
+        writer: opts.writer,
+        signal: opts.signal,
+        ...(opts.variation ? { variation: opts.variation } : {}),
+        ...(avoid ? { avoid } : {})
+      })
+    let plan = await ask()
+    // A refused line is never sent: the writer is asked for another plan, once.
+    let verdict = await this.moderate(
+      channelId,
+      plan.shots.map((s) => s.prompt),
+      opts.signal
+    )
+    if (!verdict.allowed) {
+      plan = await ask(verdict.reason)
+      verdict = await this.moderate(
+        channelId,
+        plan.shots.map((s) => s.prompt),
+        opts.signal
+      )
+      if (!verdict.allowed)
+        throw new StudioError(
+          'invalid_input',
+          `The writer's lines were refused twice: ${verdict.reason} Change the theme, or review the blocklist (webtv gate blocklist) and the moderation service (webtv gate moderation).`,
+          'theme'
+        )
+    }
     const r = this.enqueue({
       channelId,
       theme,

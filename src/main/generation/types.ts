@@ -57,6 +57,8 @@ export interface WriteRequest {
   style?: string | undefined
   /** The how-many-th sequence on this theme (autopilot): the writer varies and continues. */
   variation?: number | undefined
+  /** Why the writer's last lines were refused by moderation: the writer writes around it. */
+  avoid?: string | undefined
 }
 
 export interface Writer {

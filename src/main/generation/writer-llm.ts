@@ -96,6 +96,7 @@ export class LlmWriter implements Writer {
       request.variation
         ? `This is part ${request.variation + 1} of an ongoing programme on this theme: continue it with new moments, same style and characters.`
         : '',
+      request.avoid ? `Your previous lines were refused: ${request.avoid} Write different ones that avoid it.` : '',
       `Write ${request.count} shots.`
     ]
       .filter(Boolean)

@@ -4,6 +4,9 @@ import { GenerationError } from '../generation/errors'
 import { LlmWriter } from '../generation/writer-llm'
 import { GENERATION, LIBRARY, SECRETS } from '../services'
 import { voiceProvider } from '../voice/registry'
+import { gateEndpoint } from '../checks/endpoints'
+import { moderateLines } from '../checks/moderation'
+import { planLines } from './plan'
 import { produceSequence } from './produce'
 import { ShowStore } from './store'
 import { VoiceError, type VoiceProvider } from '../voice/types'
@@ -74,8 +77,25 @@ export const showFeature: Feature = (ctx) => {
       if (!subject)
         throw new StudioError('invalid_input', 'Give a theme (--theme) or set the channel theme first.', 'theme')
       const bible = keepBible ? (show.get(channelId).bible ?? undefined) : undefined
+      const moderate = async (texts: string[]) =>
+        moderateLines(lib, channelId, texts, await gateEndpoint(lib, secrets, 'moderation'))
       try {
-        const { plan, tokens } = await w.write({ theme: subject, sequences, shotsPerSequence, bible })
+        const request = { theme: subject, sequences, shotsPerSequence, bible }
+        let { plan, tokens } = await w.write(request)
+        // A refused line is never kept nor sent on: the writer is asked for another plan, once.
+        let verdict = await moderate(planLines(plan))
+        if (!verdict.allowed) {
+          const again = await w.write({ ...request, avoid: verdict.reason })
+          plan = again.plan
+          tokens += again.tokens
+          verdict = await moderate(planLines(plan))
+          if (!verdict.allowed)
+            throw new StudioError(
+              'invalid_input',
+              `The writer's plan was refused twice: ${verdict.reason} Change the theme, or review the blocklist (webtv gate blocklist) and the moderation service (webtv gate moderation).`,
+              'theme'
+            )
+        }
         return { ...show.replacePlan(channelId, plan), writer: w.id, tokens }
       } catch (err) {
         if (err instanceof GenerationError)

@@ -48,6 +48,24 @@ export function shotPrompt(bible: Bible, shot: PlannedShot): string {
     .join(', ')
 }
 
+/**
+ * Every text of a plan that reaches a generator or the air (setting, style, looks,
+ * titles, synopses, each shot's prompt, spoken line and sound cue): what moderation reads.
+ */
+export function planLines(plan: ShowPlan): string[] {
+  const b = plan.bible
+  return [
+    b.setting,
+    b.style,
+    ...b.characters.flatMap((c) => [c.name, c.look]),
+    ...plan.sequences.flatMap((seq) => [
+      seq.title,
+      seq.synopsis ?? '',
+      ...seq.shots.flatMap((s) => [shotPrompt(b, s), s.line?.text ?? '', s.effect ?? ''])
+    ])
+  ].filter((t) => t.trim().length > 0)
+}
+
 /** The voice id a line is spoken with: the speaker's own, else the narrator's, else the provider's default (''). */
 export function voiceFor(bible: Bible, speaker: string): string {
   const who = bible.characters.find((c) => c.name.toLowerCase() === speaker.toLowerCase())

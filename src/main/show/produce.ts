@@ -38,6 +38,12 @@ export async function produceSequence(
   if (!plan.bible)
     throw new StudioError('invalid_input', 'The channel has no show bible yet: write a plan first (webtv show plan).')
   const bible = plan.bible
+  // Before any voice or video generator hears a word of it (a person may have edited the plan since it was written).
+  await gen.refuseUnmoderated(
+    channelId,
+    seq.shots.flatMap((s) => [shotPrompt(bible, s), s.line?.text ?? '']),
+    'id'
+  )
   const voiceWarning = await voice.unavailable()
   const sounds: ShotSound[] = []
   const work = mkdtempSync(join(lib.dataDir, 'tmp-voice-'))

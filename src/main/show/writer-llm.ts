@@ -24,6 +24,7 @@ function userPrompt(req: ShowRequest): string {
   return [
     `Theme: ${req.theme.trim()}`,
     req.bible ? `Keep this bible exactly (same characters, looks and voices): ${JSON.stringify(req.bible)}` : '',
+    req.avoid ? `Your previous plan was refused: ${req.avoid} Write a different one that avoids it.` : '',
     `Write ${req.sequences} sequence(s) of ${req.shotsPerSequence} shots.`
   ]
     .filter(Boolean)

@@ -6,6 +6,8 @@ export interface ShowRequest {
   shotsPerSequence: number
   /** The channel's bible to keep (continuing a show); absent = invent one. */
   bible?: ShowPlan['bible'] | undefined
+  /** Why the writer's last plan was refused by moderation: the writer writes around it. */
+  avoid?: string | undefined
 }
 
 /** Writes a show plan from a theme: the offline template, or an LLM. */

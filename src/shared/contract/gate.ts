@@ -17,7 +17,9 @@ export const gatePolicySchemaDto = z.object({
   /** Generated takes the gate may ask for per hour for this channel. */
   takesPerHour: z.number().int(),
   /** Check names that decide; the others are recorded only. */
-  checks: z.array(z.string())
+  checks: z.array(z.string()),
+  /** The studio's judge (a vision model) is asked about every take of the channel. */
+  judge: z.boolean()
 })
 
 const policyState = z.object({
@@ -54,7 +56,37 @@ const blockEdit = z
   })
   .strict()
 
+const serviceName = z.enum(['moderation', 'judge'])
+const serviceState = z.object({
+  service: serviceName,
+  enabled: z.boolean(),
+  baseUrl: z.string(),
+  model: z.string(),
+  /** Masked; null when no key is stored. */
+  apiKey: z.string().nullable()
+})
+export type GateServiceStateDto = z.infer<typeof serviceState>
+
 export const gateCalls = {
+  'gate.service.get': call(
+    z.object({ service: serviceName }).strict(),
+    serviceState,
+    "The studio's moderation service (/v1/moderations) or judge (a chat model that sees images): URL, model, key masked."
+  ),
+  'gate.service.set': call(
+    z
+      .object({
+        service: serviceName,
+        enabled: z.boolean().optional(),
+        baseUrl: z.string().trim().url().max(500).optional(),
+        model: z.string().trim().min(1).max(200).optional(),
+        /** Write-only; "" removes it. */
+        apiKey: z.string().max(500).optional()
+      })
+      .strict(),
+    serviceState,
+    'Set the moderation service or the judge (OpenAI-compatible); a bad URL changes nothing.'
+  ),
   'gate.policy.get': call(
     z.object({ channelId: id }).strict(),
     policyState,
@@ -67,7 +99,8 @@ export const gateCalls = {
         enabled: z.boolean().optional(),
         maxTries: z.number().int().optional(),
         takesPerHour: z.number().int().optional(),
-        checks: z.array(z.string()).optional()
+        checks: z.array(z.string()).optional(),
+        judge: z.boolean().optional()
       })
       .strict(),
     policyState,

@@ -19,8 +19,9 @@ import { makeCorpus, type MadeClip } from '../../fixtures/check-corpus'
  */
 const FULL = process.env.WEBTV_CORPUS_FULL === '1'
 const SMOKE = new Set(['black-0', 'frozen-0', 'silent-1', 'clean-0', 'clean-2', 'clean-4'])
-// The OCR check is not stable across runs yet (the corpus's grain is random per run: the same
-// clip was flagged in one run and missed in the next), so npm test leaves it to the full corpus.
+// OCR is left to the full corpus: its verdicts are now the same run to run (the fixture's sources are
+// seeded and conformed on one encoder thread), but it costs ~0.9 CPU-s per clip-second and still
+// flags some clean textures (issue 21's notes), so it is neither cheap nor settled enough for npm test.
 const SMOKE_CHECKS = ['black', 'frozen', 'silence', 'duration', 'loudness']
 describe('quality checks on the generated corpus', () => {
   let dir: string

@@ -44,7 +44,7 @@ describe('moderation', () => {
     expect((await moderate(l, 1, 'a calm lake', { baseURL: llm.url })).allowed).toBe(true)
     const bad = await moderate(l, 1, 'a forbidden act', { baseURL: llm.url })
     expect(bad).toEqual({ allowed: false, reason: expect.stringMatching(/flagged .*violence/) })
-    expect(llm.moderations.map((m) => m.input)).toEqual(['a calm lake', 'a forbidden act'])
+    expect(llm.moderations.map((m) => m.input)).toEqual([['a calm lake'], ['a forbidden act']])
     // The blocklist answers first: a blocked line never leaves the machine.
     addBlocked(l, 'global', 'lake')
     expect((await moderate(l, 1, 'a calm lake', { baseURL: llm.url })).allowed).toBe(false)

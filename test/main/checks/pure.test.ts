@@ -28,7 +28,8 @@ describe('check rows', () => {
     hasAudio: true,
     integratedLufs: -14,
     sampled: [1, 3],
-    words: []
+    words: [],
+    judge: null
   }
   const take = {
     mp4: '',

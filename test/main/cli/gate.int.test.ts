@@ -77,7 +77,13 @@ describe('webtv gate', () => {
     expect(r.code, r.stderr).toBe(0)
     r = await webtv('gate', 'show', '--channel', 'Gate', '--json')
     const set = JSON.parse(r.stdout) as PolicyJson
-    expect(set.policy).toEqual({ enabled: true, maxTries: 1, takesPerHour: 5, checks: ['black', 'frozen', 'text'] })
+    expect(set.policy).toEqual({
+      enabled: true,
+      maxTries: 1,
+      takesPerHour: 5,
+      checks: ['black', 'frozen', 'text'],
+      judge: false
+    })
     expect(set.budgetLeft).toBe(5)
 
     const refusals: Array<[string[], number, RegExp]> = [
@@ -87,12 +93,20 @@ describe('webtv gate', () => {
       [['--max-tries', '11'], 1, /maxTries/],
       [['--on', '--off'], 2, /--on or --off, not both/],
       [['--checks', ' , '], 2, /--checks needs at least one check name/],
+      [['--judge', 'maybe'], 2, /--judge takes on or off, got "maybe"/],
       [[], 2, /nothing to change/]
     ]
     for (const [args, code, message] of refusals) {
       r = await webtv('gate', 'set', '--channel', 'Gate', ...args)
       expect([r.code, r.stderr], args.join(' ')).toEqual([code, expect.stringMatching(message)])
     }
+    // The studio's services: shown, set, a bad URL refused by name.
+    r = await webtv('gate', 'moderation', '--on', '--url', 'http://127.0.0.1:9/v1', '--model', 'mod-1')
+    expect([r.code, r.stdout.trim()]).toEqual([0, 'Moderation service: on, mod-1 at http://127.0.0.1:9/v1 (key none)'])
+    r = await webtv('gate', 'judge', '--url', 'ftp://example.com/v1')
+    expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/judge URL must be http/)])
+    r = await webtv('gate', 'moderation', '--off')
+    expect(r.stdout).toMatch(/Moderation service: off/)
     r = await webtv('gate', 'frob', '--channel', 'Gate')
     expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/unknown action "frob"/)])
     r = await webtv('gate', '--channel', 'Nowhere')
@@ -192,6 +206,7 @@ describe('webtv gate', () => {
       'black',
       'duration',
       'frozen',
+      'judge',
       'loudness',
       'silence',
       'text'

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react'
 import { getClient } from '../api/bridge'
 import type { TakeDto } from '../../../shared/contract/library'
+import type { z } from 'zod'
+import type { checkResultSchema } from '../../../shared/contract/gate'
 import { formatDuration, formatLoudness } from '../lib/format'
 import { usePreview } from '../stores/preview'
 import { useGeneration } from '../stores/generation'
@@ -136,6 +138,7 @@ export function PreviewPanel() {
             canRegenerate={shot.status === 'ready' || shot.status === 'failed'}
           />
           <TakeList takes={takes} playingTakeId={playing?.id ?? null} />
+          <ShotChecks shotId={shot.id} takeKey={takes.map((t) => `${t.id}:${t.status}:${t.chosen}`).join(',')} />
         </div>
       )}
     </section>
@@ -275,6 +278,46 @@ function TakeList({ takes, playingTakeId }: { takes: TakeDto[]; playingTakeId: n
           )
         })}
       </ol>
+    </section>
+  )
+}
+
+type CheckResult = z.infer<typeof checkResultSchema>
+
+/**
+ * The quality gate's verdicts on the take in use: each check, its reason, and the
+ * times of the frames that failed. Nothing when the gate did not check this take.
+ */
+function ShotChecks({ shotId, takeKey }: { shotId: number; takeKey: string }) {
+  const [checks, setChecks] = useState<CheckResult[]>([])
+  useEffect(() => {
+    let live = true
+    getClient()
+      .bridge.invoke('gate.shots.checks', { shotIds: [shotId] })
+      .then((r) => live && setChecks(r.shots[0]?.checks ?? []))
+      .catch(() => live && setChecks([]))
+    return () => {
+      live = false
+    }
+  }, [shotId, takeKey])
+  if (checks.length === 0) return null
+  const failed = checks.filter((c) => c.verdict === 'fail').length
+  return (
+    <section className="checks" aria-label="Quality checks" data-testid="shot-checks">
+      <h3>
+        Checks <span className="muted">({failed ? `${failed} failed` : 'all passed'})</span>
+      </h3>
+      <ul className="check-list">
+        {checks.map((c) => (
+          <li key={c.check} className={`check check-${c.verdict}`} data-check={c.check}>
+            <span className={`badge inline check-${c.verdict}`}>{c.verdict}</span> <strong>{c.check}</strong>{' '}
+            <span className="muted">{c.reason}</span>
+            {c.verdict === 'fail' && c.frames.length > 0 && (
+              <span className="check-frames"> at {c.frames.map((t) => `${t.toFixed(1)} s`).join(', ')}</span>
+            )}
+          </li>
+        ))}
+      </ul>
     </section>
   )
 }
