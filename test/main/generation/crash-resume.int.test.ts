@@ -90,5 +90,5 @@ describe('crash and restart', () => {
       }
     ).n
     expect(count).toBe(3)
-  })
+  }, 240_000)
 })

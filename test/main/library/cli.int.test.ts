@@ -90,5 +90,5 @@ describe('webtv channel / import / shots / playlist', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/Deleted channel/)
     expect(existsSync(page.shots[0]!.mp4File)).toBe(false)
-  }, 180_000)
+  }, 300_000)
 })

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -43,12 +44,21 @@ async function until<T>(
   }
 }
 
-function probeDuration(file: string): number {
-  return Number(
-    execFileSync(toolPath('ffprobe'), ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], {
-      encoding: 'utf8'
-    }).trim()
-  )
+// Async, never execFileSync: the studio under test shares this process, and a blocked loop
+// stalls its server and viewers (a pooled keep-alive socket then closes under the next fetch).
+const run = promisify(execFile)
+
+async function probeDuration(file: string): Promise<number> {
+  const { stdout } = await run(toolPath('ffprobe'), [
+    '-v',
+    'error',
+    '-show_entries',
+    'format=duration',
+    '-of',
+    'csv=p=0',
+    file
+  ])
+  return Number(stdout.trim())
 }
 
 describe('outputs: metrics, health, HLS, recording, as-run log and guide of a channel on air', () => {
@@ -176,9 +186,10 @@ describe('outputs: metrics, health, HLS, recording, as-run log and guide of a ch
     const file = join(tmp.dir, 'seg.ts')
     writeFileSync(file, Buffer.from(await seg.arrayBuffer()))
     // Decodes cleanly (error level: any corrupt packet fails) and is about one 2 s GOP.
-    execFileSync(toolPath('ffmpeg'), ['-v', 'error', '-xerror', '-i', file, '-f', 'null', '-'])
-    expect(probeDuration(file)).toBeGreaterThan(1.5)
-    expect(probeDuration(file)).toBeLessThan(4.5)
+    await run(toolPath('ffmpeg'), ['-v', 'error', '-xerror', '-i', file, '-f', 'null', '-'])
+    const segS = await probeDuration(file)
+    expect(segS).toBeGreaterThan(1.5)
+    expect(segS).toBeLessThan(4.5)
     // The window is deleted behind: files on disk stay bounded.
     const onDisk = readdirSync(join(core.dataDir, 'hls', stream)).filter((f) => f.endsWith('.ts'))
     expect(onDisk.length).toBeLessThanOrEqual(6 + 3)
@@ -202,12 +213,16 @@ describe('outputs: metrics, health, HLS, recording, as-run log and guide of a ch
     // Each entry starts when the previous ends.
     for (let i = 1; i < before.entries.length; i++) expect(before.entries[i]!.start).toBe(before.entries[i - 1]!.stop)
     expect(before.entries.length).toBeGreaterThan(3)
-    // Put the clip after "next" in next's place: it airs second now, before the old next.
+    // Swap the first two clips of the three: that reverses the loop's order whatever is on
+    // air, so the clip after "next" airs second now, before the old next. (Moving it to next's
+    // place changed nothing when the loop wrapped between the two.)
     const next = before.entries[1]!.itemId!
     const afterNext = before.entries[2]!.itemId!
-    const pl = await callCore(core, 'library.playlist.get', { channelId })
-    const nextPos = pl.items.find((i) => i.itemId === next)!.position
-    await callCore(core, 'library.playlist.move', { itemId: afterNext, toPosition: nextPos })
+    const sorted = (await callCore(core, 'library.playlist.get', { channelId })).items
+      .slice()
+      .sort((a, b) => a.position - b.position)
+    expect(sorted).toHaveLength(3)
+    await callCore(core, 'library.playlist.move', { itemId: sorted[0]!.itemId, toPosition: sorted[1]!.position })
     const after = await callCore(core, 'outputs.guide', { channelId, hours: 0.1 })
     if (after.entries[0]!.itemId === before.entries[0]!.itemId) {
       expect(after.entries[1]!.itemId).toBe(afterNext)
@@ -222,6 +237,7 @@ describe('outputs: metrics, health, HLS, recording, as-run log and guide of a ch
       .slice()
       .sort((a, b) => a.position - b.position)
       .map((i) => i.itemId)
+    expect(order).toEqual([sorted[1]!.itemId, sorted[0]!.itemId, sorted[2]!.itemId])
     // (The slate, if a boundary brought it, has no place: the order starts from the top.)
     const at = after.entries[0]!.slate ? -1 : order.indexOf(after.entries[0]!.itemId!)
     expect(at).toBeGreaterThanOrEqual(after.entries[0]!.slate ? -1 : 0)
@@ -315,7 +331,8 @@ describe('outputs: metrics, health, HLS, recording, as-run log and guide of a ch
     const recDir = join(core.dataDir, 'recordings', stream)
     const files = readdirSync(recDir).filter((f) => f.endsWith('.ts'))
     expect(files.length).toBeGreaterThanOrEqual(1)
-    const recorded = files.reduce((s, f) => s + probeDuration(join(recDir, f)), 0)
+    let recorded = 0
+    for (const f of files) recorded += await probeDuration(join(recDir, f))
     expect(recorded).toBeGreaterThan(span - 6)
     expect(recorded).toBeLessThan(span + 2)
     // CSV export from the CLI: header, one row per entry.
