@@ -10,7 +10,8 @@ import { redact } from './secrets'
 
 const io: CliIO = {
   out: (line) => process.stdout.write(line + '\n'),
-  err: (line) => process.stderr.write(line + '\n')
+  err: (line) => process.stderr.write(line + '\n'),
+  stdout: process.stdout
 }
 
 export function helpText(): string {

@@ -192,7 +192,8 @@ describe('timeline store', () => {
     void useTimeline.getState().load()
     await done
     await settled()
-    expect(calls.filter((c) => c === 'library.playlist.get')).toHaveLength(2) // the load() call, then one reload
+    // The load() call, then one reload (a six-item playlist is one page).
+    expect(calls.filter((c) => c === 'library.playlist.page')).toHaveLength(2)
     expect(storeOrder()).toEqual(final)
     expect(await coreOrder()).toEqual(final)
   })
@@ -242,6 +243,61 @@ describe('timeline store', () => {
     const want = [ids[1], ids[2], ids[3], ids[0], ids[4], ids[5]]
     expect(storeOrder()).toEqual(want)
     expect(await coreOrder()).toEqual(want)
+  })
+
+  it('shows a long playlist from its first page, with the whole count, then all of it; a drop made meanwhile lands once all is here', async () => {
+    const long = await call('library.channels.create', {
+      name: `long-${Date.now()}`,
+      format: { width: 320, height: 180, fps: 12 }
+    })
+    // 2,500 items of the channel's one shot: a first page of 200, then pages of 2,000.
+    const clip = makeClip(tempDir('webtv-long-').dir, { width: 320, height: 180, fps: 12, seconds: 1 })
+    const imported = await call('library.import', { channelId: long.id, paths: [clip], approved: true })
+    const one = imported.results[0]!
+    if (!one.ok) throw new Error(one.error)
+    for (let i = 0; i < 2500; i += 1000)
+      await call('library.playlist.add', {
+        channelId: long.id,
+        shotIds: Array.from({ length: Math.min(1000, 2500 - i) }, () => one.shot.id)
+      })
+    const order = (await call('library.playlist.get', { channelId: long.id })).items.map(
+      (i: PlaylistDto['items'][number]) => i.itemId
+    )
+
+    calls.length = 0
+    useTimeline.getState().setChannel(long.id)
+    await expect.poll(() => useTimeline.getState().loaded).toBe(true)
+    const first = useTimeline.getState()
+    if (!first.complete) {
+      // The first screen: 200 items, and the whole list's count and length.
+      expect(first.items.length).toBe(200)
+      expect(first.total).toBe(2500)
+      expect(first.totalMs).toBe(2500 * (one.shot.durationMs ?? 0))
+      // Picked up and dropped at position 2,300 before that part has arrived.
+      first.lift(order[0]!)
+      first.moveLifted(2300)
+      first.dropLifted()
+    }
+    await expect.poll(() => useTimeline.getState().complete, { timeout: 30_000 }).toBe(true)
+    await settled()
+    expect(calls.filter((c) => c === 'library.playlist.get')).toEqual([])
+    const want = first.complete ? order : [...order.slice(1, 2301), order[0]!, ...order.slice(2301)]
+    await expect.poll(storeOrder, { timeout: 30_000 }).toEqual(want)
+    expect(useTimeline.getState().total).toBe(2500)
+    const core2 = (await call('library.playlist.get', { channelId: long.id })).items.map(
+      (i: PlaylistDto['items'][number]) => i.itemId
+    )
+    expect(core2).toEqual(want)
+    expect(first.complete).toBe(false) // the first answer was a page, not the whole list
+  }, 120_000)
+
+  it('refuses a playlist page past the limit with a clear error', async () => {
+    const r = await core.dispatch('library.playlist.page', { channelId, offset: 0, limit: 5000 })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error.message).toMatch(/limit/i)
+    const empty = await call('library.playlist.page', { channelId, offset: 100, limit: 10 })
+    expect(empty.items).toEqual([])
+    expect(empty.total).toBe(6)
   })
 
   it('forgets the old channel at once when another is chosen', async () => {

@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { parseStrictInt } from '../../shared/strict-number'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import type { Writable } from 'node:stream'
 
 export interface CliIO {
   out(line: string): void
   err(line: string): void
+  /** Standard output as a stream, for output of any size written with backpressure (exports); process.stdout when absent. */
+  stdout?: Writable
 }
 
 export interface GlobalOptions {

@@ -1,11 +1,13 @@
-import { writeFileSync } from 'node:fs'
 import type { CliCommand } from './command'
 import { UsageError, intOpt, stringOpt } from './command'
 import { callCore, openCore } from './open-core'
 import { readBeacons } from '../outputs/beacon'
 import type { StudioSnapshot } from '../outputs/snapshot'
 import { healthOf, type Health } from '../outputs/health'
-import { asrunCsv } from '../outputs/asrun'
+import { asrunCsvLines } from '../outputs/asrun'
+import { isBrokenPipe, writeParts, writePartsToFile } from './stream-out'
+import { OUTPUTS } from '../services'
+import { StudioError } from '../../shared/contract'
 
 /** Exit code of `webtv status` when the studio is failing (what a supervisor would restart). */
 export const STATUS_FAILING_EXIT = 3
@@ -115,7 +117,7 @@ export const statusCommand: CliCommand = {
 }
 
 const asrunUsage =
-  'webtv asrun [--channel NAME] [--since ISO_TIME|--hours N] [--limit N] [--output FILE.csv] [--json] [--data-dir DIR]'
+  'webtv asrun [--channel NAME] [--since ISO_TIME|--hours N] [--until ISO_TIME] [--limit N] [--output FILE.csv] [--json] [--data-dir DIR]'
 
 function parseTime(v: string, flag: string): number {
   const t = Date.parse(v)
@@ -152,25 +154,38 @@ export const asrunCommand: CliCommand = {
           : undefined
     const untilOpt = stringOpt(ctx, 'until')
     const to = untilOpt !== undefined ? parseTime(untilOpt, 'until') : undefined
-    const limit = intOpt(ctx, 'limit', 10_000)
-    if (limit < 1 || limit > 10_000) throw new UsageError(`--limit must be between 1 and 10000.\nUsage: ${asrunUsage}`)
+    const limit = stringOpt(ctx, 'limit') === undefined ? undefined : intOpt(ctx, 'limit', 1)
+    if (limit !== undefined && limit < 1) throw new UsageError(`--limit must be 1 or more.\nUsage: ${asrunUsage}`)
+    const output = stringOpt(ctx, 'output')
     const core = await openCore(ctx.global.dataDir)
     try {
       const channelId = name !== undefined ? (await callCore(core, 'library.channels.get', { name })).id : undefined
-      const { entries } = await callCore(core, 'outputs.asrun.list', {
-        ...(channelId !== undefined ? { channelId } : {}),
-        ...(from !== undefined ? { from } : {}),
-        ...(to !== undefined ? { to } : {}),
-        limit
-      })
-      const text = ctx.global.json
-        ? entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '')
-        : asrunCsv(entries)
-      const output = stringOpt(ctx, 'output')
+      const log = core.services.find(OUTPUTS)?.asrun
+      if (!log) throw new StudioError('unavailable', 'The as-run log is not available in this studio (no library).')
+      // Streamed page by page (oldest first) and written as the output drains: a log of
+      // any length exports in the memory of one page.
+      let count = 0
+      const entries = (function* () {
+        for (const e of log.export({ channelId, from, to, limit })) {
+          count++
+          yield e
+        }
+      })()
+      const lines = ctx.global.json
+        ? (function* () {
+            for (const e of entries) yield JSON.stringify(e) + '\n'
+          })()
+        : asrunCsvLines(entries)
       if (output) {
-        writeFileSync(output, text)
-        ctx.io.err(`Wrote ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} to ${output}`)
-      } else ctx.io.out(text.replace(/\r?\n$/, ''))
+        await writePartsToFile(lines, output, ctx.stopSignal)
+        ctx.io.err(`Wrote ${count} entr${count === 1 ? 'y' : 'ies'} to ${output}`)
+      } else {
+        try {
+          await writeParts(lines, ctx.io.stdout ?? process.stdout, { end: false, signal: ctx.stopSignal })
+        } catch (err) {
+          if (!isBrokenPipe(err)) throw err
+        }
+      }
       return 0
     } finally {
       await core.close()

@@ -1,4 +1,4 @@
-import type { ShotDto, PlaylistDto, TakeDto } from '../../shared/contract/library'
+import type { ShotDto, PlaylistDto, PlaylistPageDto, TakeDto } from '../../shared/contract/library'
 import type { Channel, Library, Shot, Take } from './library'
 
 /** What crosses the contract: the library's rows as the UI and the CLI see them. */
@@ -68,23 +68,35 @@ export function takeDto(t: Take): TakeDto {
   }
 }
 
+function playlistItemDto(
+  i: ReturnType<Library['readPlaylistRelative']>['items'][number]
+): PlaylistDto['items'][number] {
+  return {
+    itemId: i.itemId,
+    position: i.position,
+    shotId: i.shotId,
+    status: i.status,
+    approved: i.approved,
+    durationMs: i.durationMs,
+    mp4Path: i.mp4Path,
+    tsPath: i.tsPath,
+    posterPath: i.posterPath,
+    prompt: i.prompt
+  }
+}
+
+/** A window of the playlist with the whole list's count and length (a long timeline's first screen). */
+export function playlistPageDto(lib: Library, channelId: number, offset: number, limit: number): PlaylistPageDto {
+  const { revision, total, totalDurationMs, items } = lib.readPlaylistPage(channelId, offset, limit)
+  return { channelId, revision, total, totalDurationMs, offset, items: items.map(playlistItemDto) }
+}
+
 export function playlistDto(lib: Library, channelId: number): PlaylistDto {
   // Stored paths are already data-folder-relative: no resolve/relative per item (seconds at 30,000 items).
   const { revision, items } = lib.readPlaylistRelative(channelId)
   return {
     channelId,
     revision,
-    items: items.map((i) => ({
-      itemId: i.itemId,
-      position: i.position,
-      shotId: i.shotId,
-      status: i.status,
-      approved: i.approved,
-      durationMs: i.durationMs,
-      mp4Path: i.mp4Path,
-      tsPath: i.tsPath,
-      posterPath: i.posterPath,
-      prompt: i.prompt
-    }))
+    items: items.map(playlistItemDto)
   }
 }

@@ -5,7 +5,7 @@ import type { Feature } from '../core/core'
 import { StudioError } from '../../shared/contract/define'
 import { MediaRejectedError } from '../media/probe'
 import { LIBRARY, ON_AIR_CHANNELS } from '../services'
-import { channelDto, playlistDto, shotDto, takeDto } from './dto'
+import { channelDto, playlistDto, playlistPageDto, shotDto, takeDto } from './dto'
 import { openLibrary } from './library'
 import { applyLookPatch } from './look'
 import { historyHandlers } from './history-handlers'
@@ -205,6 +205,7 @@ export const libraryFeature: Feature = (ctx) => {
       return { results, requestId }
     },
     'library.playlist.get': ({ channelId }) => playlistDto(lib, channelId),
+    'library.playlist.page': ({ channelId, offset, limit }) => playlistPageDto(lib, channelId, offset, limit),
     'library.playlist.add': ({ channelId, shotIds, atPosition }) => {
       lib.history.trackPlaylist(channelId, () => lib.addToPlaylist(channelId, shotIds, atPosition))
       return playlistDto(lib, channelId)

@@ -175,6 +175,9 @@ export class Library {
   listPlaylist: Playlist['listPlaylist'] = (channelId) => this.playlist.listPlaylist(channelId)
   readPlaylist: Playlist['readPlaylist'] = (channelId) => this.playlist.readPlaylist(channelId)
   readPlaylistRelative: Playlist['readPlaylistRelative'] = (channelId) => this.playlist.readPlaylistRelative(channelId)
+  airableDurationMs: Playlist['airableDurationMs'] = (channelId) => this.playlist.airableDurationMs(channelId)
+  readPlaylistPage: Playlist['readPlaylistPage'] = (channelId, offset, limit) =>
+    this.playlist.readPlaylistPage(channelId, offset, limit)
   addToPlaylist: Playlist['addToPlaylist'] = (channelId, shotIds, at) =>
     this.playlist.addToPlaylist(channelId, shotIds, at)
   movePlaylistItem: Playlist['movePlaylistItem'] = (itemId, to) => this.playlist.movePlaylistItem(itemId, to)

@@ -88,18 +88,54 @@ export class Playlist {
     return this.readWith(channelId, (rel) => rel)
   }
 
+  /** Summed length (ms) of the items that can air (ready, approved, in the channel's current format): one query, no rows. */
+  airableDurationMs(channelId: number): number {
+    const channel = this.store.getChannel(channelId)
+    const r = this.store.db
+      .prepare(
+        `SELECT COALESCE(SUM(s.duration_ms), 0) AS ms FROM playlist_items p JOIN shots s ON s.id = p.shot_id
+         WHERE p.channel_id = ? AND s.status = 'ready' AND s.approved = 1 AND s.format_rev IS ?`
+      )
+      .get(channelId, channel.formatRev) as { ms: number }
+    return r.ms
+  }
+
+  /**
+   * One window of the playlist in air order (data-folder-relative paths), with the
+   * whole list's count and length: what a screen needs to draw the first cards of a
+   * long timeline before the rest has arrived. Read in one transaction, so the window,
+   * count and revision agree.
+   */
+  readPlaylistPage(
+    channelId: number,
+    offset: number,
+    limit: number
+  ): { revision: number; total: number; totalDurationMs: number; items: PlaylistItem[] } {
+    return this.store.db.transaction(() => {
+      const totals = this.store.db
+        .prepare(
+          `SELECT COUNT(*) AS n, COALESCE(SUM(s.duration_ms), 0) AS ms FROM playlist_items p JOIN shots s ON s.id = p.shot_id WHERE p.channel_id = ?`
+        )
+        .get(channelId) as { n: number; ms: number }
+      const { revision, items } = this.readWith(channelId, (rel) => rel, { offset, limit })
+      return { revision, total: totals.n, totalDurationMs: totals.ms, items }
+    })()
+  }
+
   private readWith(
     channelId: number,
-    path: (rel: string | null) => string | null
+    path: (rel: string | null) => string | null,
+    window?: { offset: number; limit: number }
   ): { revision: number; items: PlaylistItem[] } {
     return this.store.db.transaction(() => {
       const channel = this.store.getChannel(channelId)
       const rows = this.store.db
         .prepare(
           `SELECT p.id AS item_id, p.position, s.id AS shot_id, s.status, s.approved, s.duration_ms, s.ts_path, s.mp4_path, s.poster_path,
-             s.prompt, s.format_rev FROM playlist_items p JOIN shots s ON s.id = p.shot_id WHERE p.channel_id = ? ORDER BY p.position`
+             s.prompt, s.format_rev FROM playlist_items p JOIN shots s ON s.id = p.shot_id WHERE p.channel_id = ? ORDER BY p.position
+             ${window ? 'LIMIT ? OFFSET ?' : ''}`
         )
-        .all(channelId) as Array<{
+        .all(channelId, ...(window ? [window.limit, window.offset] : [])) as Array<{
         item_id: number
         position: number
         shot_id: number

@@ -126,31 +126,73 @@ export class AsRunLog {
     return open.map((r) => toEntry({ ...r, ended_at: Math.max(r.started_at, at) }))
   }
 
-  list(
-    f: {
-      channelId?: number | undefined
-      from?: number | undefined
-      to?: number | undefined
-      limit?: number | undefined
-    } = {}
-  ): AsrunEntry[] {
-    const where: string[] = []
-    const args: unknown[] = []
-    if (f.channelId !== undefined) {
-      where.push('channel_id = ?')
-      args.push(f.channelId)
-    }
-    if (f.from !== undefined) {
-      where.push('started_at >= ?')
-      args.push(f.from)
-    }
-    if (f.to !== undefined) {
-      where.push('started_at < ?')
-      args.push(f.to)
-    }
+  list(f: AsrunFilter & { limit?: number | undefined } = {}): AsrunEntry[] {
+    const { where, args } = windowSql(f)
     const sql = `SELECT * FROM asrun ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`
     return (this.db.prepare(sql).all(...args, f.limit ?? 1000) as Row[]).map(toEntry)
   }
+
+  /**
+   * Every entry in the window, oldest first (with `limit`: the newest `limit` of them),
+   * for an export of any size. Read in keyset pages of `pageSize`: memory stays one page
+   * however long the log, and no read stays open while the consumer waits on a slow
+   * pipe or disk (a better-sqlite3 iterator would keep the connection busy for every
+   * other caller and pin a WAL snapshot for the whole export).
+   */
+  *export(f: AsrunFilter & { limit?: number | undefined } = {}, pageSize = EXPORT_PAGE): Generator<AsrunEntry> {
+    const { where, args } = windowSql(f)
+    const whereSql = (extra: string[]): string => {
+      const all = [...where, ...extra]
+      return all.length ? `WHERE ${all.join(' AND ')}` : ''
+    }
+    // Keyset cursor: the last (started_at, id) read; rows strictly after it come next.
+    let cursor: [number, number] | null = null
+    if (f.limit !== undefined) {
+      // The newest `limit` start at the limit-th row counted from the newest; start just before it.
+      const first = this.db
+        .prepare(`SELECT started_at, id FROM asrun ${whereSql([])} ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET ?`)
+        .get(...args, f.limit - 1) as { started_at: number; id: number } | undefined
+      if (first) cursor = [first.started_at, first.id - 1]
+    }
+    const firstPage = this.db.prepare(`SELECT * FROM asrun ${whereSql([])} ORDER BY started_at, id LIMIT ?`)
+    const nextPage = this.db.prepare(
+      `SELECT * FROM asrun ${whereSql(['(started_at, id) > (?, ?)'])} ORDER BY started_at, id LIMIT ?`
+    )
+    for (;;) {
+      const rows = (cursor ? nextPage.all(...args, ...cursor, pageSize) : firstPage.all(...args, pageSize)) as Row[]
+      for (const r of rows) yield toEntry(r)
+      if (rows.length < pageSize) return
+      const last = rows[rows.length - 1]!
+      cursor = [last.started_at, last.id]
+    }
+  }
+}
+
+/** Which entries: one channel or all, started in [from, to). */
+export interface AsrunFilter {
+  channelId?: number | undefined
+  from?: number | undefined
+  to?: number | undefined
+}
+
+const EXPORT_PAGE = 1000
+
+function windowSql(f: AsrunFilter): { where: string[]; args: unknown[] } {
+  const where: string[] = []
+  const args: unknown[] = []
+  if (f.channelId !== undefined) {
+    where.push('channel_id = ?')
+    args.push(f.channelId)
+  }
+  if (f.from !== undefined) {
+    where.push('started_at >= ?')
+    args.push(f.from)
+  }
+  if (f.to !== undefined) {
+    where.push('started_at < ?')
+    args.push(f.to)
+  }
+  return { where, args }
 }
 
 /**
@@ -179,23 +221,28 @@ export const ASRUN_CSV_HEADER = [
   'destinations'
 ]
 
+/** One entry as a CSV record, without its line ending. */
+export function asrunCsvRecord(e: AsrunEntry): string {
+  return [
+    csvCell(e.channelName),
+    csvCell(new Date(e.startedAt).toISOString()),
+    csvCell(e.endedAt === null ? '' : new Date(e.endedAt).toISOString()),
+    csvCell(e.endedAt === null ? '' : ((e.endedAt - e.startedAt) / 1000).toFixed(3)),
+    csvCell(e.label),
+    csvCell(e.slate ? 'yes' : 'no'),
+    csvCell(e.shotId),
+    csvCell(e.takeId),
+    csvCell(e.itemId),
+    csvCell(e.destinations.join('; '))
+  ].join(',')
+}
+
+/** The CSV export, header first, one CRLF-ended line per entry, oldest first (entries must come oldest first). */
+export function* asrunCsvLines(entries: Iterable<AsrunEntry>): Generator<string> {
+  yield ASRUN_CSV_HEADER.join(',') + '\r\n'
+  for (const e of entries) yield asrunCsvRecord(e) + '\r\n'
+}
+
 export function asrunCsv(entries: AsrunEntry[]): string {
-  const rows = [ASRUN_CSV_HEADER.join(',')]
-  for (const e of [...entries].sort((a, b) => a.startedAt - b.startedAt || a.id - b.id)) {
-    rows.push(
-      [
-        csvCell(e.channelName),
-        csvCell(new Date(e.startedAt).toISOString()),
-        csvCell(e.endedAt === null ? '' : new Date(e.endedAt).toISOString()),
-        csvCell(e.endedAt === null ? '' : ((e.endedAt - e.startedAt) / 1000).toFixed(3)),
-        csvCell(e.label),
-        csvCell(e.slate ? 'yes' : 'no'),
-        csvCell(e.shotId),
-        csvCell(e.takeId),
-        csvCell(e.itemId),
-        csvCell(e.destinations.join('; '))
-      ].join(',')
-    )
-  }
-  return rows.join('\r\n') + '\r\n'
+  return [...asrunCsvLines([...entries].sort((a, b) => a.startedAt - b.startedAt || a.id - b.id))].join('')
 }

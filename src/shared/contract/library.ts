@@ -122,6 +122,21 @@ export const playlistSchema = z.object({
 })
 export type PlaylistDto = z.infer<typeof playlistSchema>
 
+/** The most items one playlist page carries. */
+export const PLAYLIST_PAGE_MAX = 2000
+
+export const playlistPageSchema = z.object({
+  channelId: id,
+  revision: z.number().int(),
+  /** Items in the whole playlist, and their summed length (ms). */
+  total: z.number().int().nonnegative(),
+  totalDurationMs: z.number().int().nonnegative(),
+  /** Air position of the first item of `items`. */
+  offset: z.number().int().nonnegative(),
+  items: z.array(playlistItemSchema)
+})
+export type PlaylistPageDto = z.infer<typeof playlistPageSchema>
+
 const formatPatch = houseFormatSchema.partial().strict()
 
 /** A change to a channel's look; ranges are checked (with plain messages) in main, which also reads the logo file. */
@@ -301,6 +316,17 @@ export const libraryCalls = {
     'Import video files into a channel, conformed to its house format; one result per file.'
   ),
   'library.playlist.get': call(z.object({ channelId: id }).strict(), playlistSchema, "A channel's playlist, in order."),
+  'library.playlist.page': call(
+    z
+      .object({
+        channelId: id,
+        offset: z.number().int().min(0),
+        limit: z.number().int().min(1).max(PLAYLIST_PAGE_MAX)
+      })
+      .strict(),
+    playlistPageSchema,
+    "A window of a channel's playlist in order, with the whole playlist's count, length and revision: a long timeline draws its first screen without waiting for all of it."
+  ),
   'library.playlist.add': call(
     z
       .object({

@@ -26,6 +26,10 @@ const GAP = 8
 export function TimelineStrip() {
   const items = useTimeline((s) => s.items)
   const loaded = useTimeline((s) => s.loaded)
+  const complete = useTimeline((s) => s.complete)
+  const total = useTimeline((s) => s.total)
+  const loadedMs = useTimeline((s) => s.totalMs)
+  const dropBlock = useTimeline((s) => s.dropBlock)
   const selected = useTimeline((s) => s.selected)
   const pendingEdits = useTimeline((s) => s.pendingEdits)
   const reorder = useTimeline((s) => s.reorder)
@@ -39,7 +43,10 @@ export function TimelineStrip() {
   const scrollRef = useRef<HTMLDivElement>(null)
 
   const ids = useMemo(() => items.map((i) => i.itemId), [items])
-  const totalMs = useMemo(() => items.reduce((sum, i) => sum + (i.durationMs ?? 0), 0), [items])
+  // A long playlist's first page comes with the whole list's count and length; the rest follows.
+  const count = complete ? items.length : total
+  const itemsMs = useMemo(() => items.reduce((sum, i) => sum + (i.durationMs ?? 0), 0), [items])
+  const totalMs = complete ? itemsMs : loadedMs
   const positionOf = useMemo(() => new Map(items.map((it, i) => [it.itemId, i])), [items])
 
   const sensors = useSensors(
@@ -52,7 +59,7 @@ export function TimelineStrip() {
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     horizontal: true,
-    count: items.length,
+    count,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ITEM_W + GAP,
     overscan: 8,
@@ -82,8 +89,12 @@ export function TimelineStrip() {
     if (over === undefined || over === e.active.id) return
     const active = Number(e.active.id)
     const block = selected.has(active) ? selected : new Set<number>([active])
-    const final = moveBlock(ids, block, active, Number(over))
-    void reorder(final, block)
+    if (!complete) {
+      // Dropped before the rest of a long playlist arrived: the store moves it once all of it is here.
+      void dropBlock(block, active, Number(over))
+      return
+    }
+    void reorder(moveBlock(ids, block, active, Number(over)), block)
   }
 
   const announcements: Announcements = {
@@ -95,6 +106,15 @@ export function TimelineStrip() {
     onDragCancel: () => 'Move cancelled.'
   }
 
+  // dnd-kit sorts among the cards on screen (the strip is virtualized: only they can be
+  // dragged over); handing it every id of a 30,000-item playlist costs on every render.
+  const virtualItems = virtualizer.getVirtualItems()
+  const sortableIds = virtualItems.flatMap((v) => {
+    const id = items[v.index]?.itemId
+    return id === undefined ? [] : [id]
+  })
+  if (activeId !== null && !sortableIds.includes(activeId)) sortableIds.push(activeId)
+
   const selectedIds = ids.filter((id) => selected.has(id))
   const dragCount = activeId !== null && selected.has(activeId) ? selected.size : 1
   const activeItem = activeId !== null ? items[positionOf.get(activeId) ?? -1] : undefined
@@ -104,7 +124,7 @@ export function TimelineStrip() {
       <div className="panel-head">
         <h2>Timeline</h2>
         <span className="muted" data-testid="timeline-summary">
-          {items.length} shot{items.length === 1 ? '' : 's'} · {formatDuration(totalMs)}
+          {count} shot{count === 1 ? '' : 's'} · {formatDuration(totalMs)}
           {pendingEdits > 0 ? ' · saving…' : ''}
         </span>
         <span className="muted hint">Space picks up · ←/→ move · Space drops · Del removes</span>
@@ -133,7 +153,7 @@ export function TimelineStrip() {
           Clear selection
         </button>
       </div>
-      {loaded && items.length === 0 ? (
+      {loaded && count === 0 ? (
         <p className="empty">
           The timeline is empty. Add ready shots from the library (the + on a card, or A on a focused card).
         </p>
@@ -148,10 +168,10 @@ export function TimelineStrip() {
         >
           <p className="sr-only" role="status" aria-live="assertive" data-testid="timeline-move-status">
             {lifted
-              ? `Moving shot from position ${(positionOf.get(lifted.itemId) ?? 0) + 1} to position ${lifted.target + 1} of ${items.length}. Arrow keys move, Space drops, Escape cancels.`
+              ? `Moving shot from position ${(positionOf.get(lifted.itemId) ?? 0) + 1} to position ${lifted.target + 1} of ${count}. Arrow keys move, Space drops, Escape cancels.`
               : ''}
           </p>
-          <SortableContext items={ids} strategy={horizontalListSortingStrategy}>
+          <SortableContext items={sortableIds} strategy={horizontalListSortingStrategy}>
             <div
               className="timeline-scroll"
               ref={scrollRef}
@@ -161,7 +181,7 @@ export function TimelineStrip() {
               data-testid="timeline"
             >
               <div style={{ width: virtualizer.getTotalSize(), height: '100%', position: 'relative' }}>
-                {virtualizer.getVirtualItems().map((v) => {
+                {virtualItems.map((v) => {
                   const item = items[v.index]
                   if (!item) return null
                   return (

@@ -6,11 +6,22 @@ import { useNotices } from './notices'
 
 export type TimelineItem = PlaylistDto['items'][number]
 
+/** Items in the first page of a load: enough for the first screen of any strip. */
+const FIRST_PAGE = 200
+/** Items per page while the rest of a long playlist arrives in the background. */
+const REST_PAGE = 2000
+
 interface TimelineStore {
   channelId: number | null
+  /** The playlist in air order; while `complete` is false, only its first `items.length` of `total`. */
   items: TimelineItem[]
   revision: number
   loaded: boolean
+  /** Every item is in `items` (a long playlist arrives page by page after its first screen). */
+  complete: boolean
+  /** Items in the whole playlist and their summed length, known from the first page on. */
+  total: number
+  totalMs: number
   /** Item ids the user selected (click, shift-click, ctrl/cmd-click). */
   selected: Set<number>
   /** The item the last plain click landed on: the anchor for shift-click ranges. */
@@ -31,6 +42,10 @@ interface TimelineStore {
   setChannel(id: number | null): void
   load(): Promise<void>
   reorder(finalItemIds: number[], moved?: ReadonlySet<number>): Promise<boolean>
+  /** Move `block` (ids) to where `over` is, once the whole playlist is here (a drop on a long, still-loading strip). */
+  dropBlock(block: ReadonlySet<number>, active: number, over: number): Promise<void>
+  /** Resolves when every item is in `items` (at once when it already is). */
+  whenComplete(): Promise<void>
   remove(itemIds: number[]): Promise<void>
   insert(shotIds: number[], atPosition?: number): Promise<void>
   select(itemId: number, mode: 'only' | 'toggle' | 'range'): void
@@ -39,9 +54,28 @@ interface TimelineStore {
 }
 
 let reloadAfterEdit = false
+/** Grows with every load: a page that answers an older load is dropped. */
+let loadSeq = 0
+let completeWaiters: Array<() => void> = []
 
-function apply(p: PlaylistDto): Pick<TimelineStore, 'items' | 'revision' | 'loaded' | 'error'> {
-  return { items: p.items, revision: p.revision, loaded: true, error: null }
+function apply(
+  p: PlaylistDto
+): Pick<TimelineStore, 'items' | 'revision' | 'loaded' | 'error' | 'complete' | 'total' | 'totalMs'> {
+  return {
+    items: p.items,
+    revision: p.revision,
+    loaded: true,
+    error: null,
+    complete: true,
+    total: p.items.length,
+    totalMs: p.items.reduce((sum, i) => sum + (i.durationMs ?? 0), 0)
+  }
+}
+
+function settleWaiters(): void {
+  const ws = completeWaiters
+  completeWaiters = []
+  for (const w of ws) w()
 }
 
 export const useTimeline = create<TimelineStore>((set, get) => {
@@ -56,7 +90,11 @@ export const useTimeline = create<TimelineStore>((set, get) => {
     set((s) => ({ pendingEdits: s.pendingEdits + 1, ...(optimistic ? { items: optimistic } : {}) }))
     try {
       const result = await run()
-      if (get().channelId === channelId) set(apply(result))
+      if (get().channelId === channelId) {
+        loadSeq++ // the whole playlist came with the answer: a page load still under way is moot
+        set(apply(result))
+        settleWaiters()
+      }
       return true
     } catch (err) {
       if (get().channelId === channelId) set({ items: snapshot })
@@ -80,6 +118,9 @@ export const useTimeline = create<TimelineStore>((set, get) => {
     items: [],
     revision: 0,
     loaded: false,
+    complete: true,
+    total: 0,
+    totalMs: 0,
     selected: new Set(),
     anchor: null,
     pendingEdits: 0,
@@ -91,43 +132,119 @@ export const useTimeline = create<TimelineStore>((set, get) => {
     moveLifted(delta) {
       const l = get().lifted
       if (!l) return
-      const target = Math.max(0, Math.min(get().items.length - 1, l.target + delta))
+      const target = Math.max(0, Math.min(get().total - 1, l.target + delta))
       set({ lifted: { ...l, target } })
     },
     dropLifted(cancel = false) {
       const l = get().lifted
       set({ lifted: null })
       if (!l || cancel) return
+      void get()
+        .whenComplete()
+        .then(() => {
+          const over = get().items[l.target]?.itemId
+          if (over === undefined || over === l.itemId) return
+          const sel = get().selected
+          return get().dropBlock(sel.has(l.itemId) ? sel : new Set<number>([l.itemId]), l.itemId, over)
+        })
+    },
+    async dropBlock(block, active, over) {
+      const channelId = get().channelId
+      await get().whenComplete()
+      if (get().channelId !== channelId) return
       const ids = get().items.map((i) => i.itemId)
-      const over = ids[l.target]
-      if (over === undefined || over === l.itemId) return
-      const sel = get().selected
-      const block = sel.has(l.itemId) ? sel : new Set<number>([l.itemId])
-      void get().reorder(moveBlock(ids, block, l.itemId, over), block)
+      await get().reorder(moveBlock(ids, block, active, over), block)
+    },
+    whenComplete() {
+      if (get().complete) return Promise.resolve()
+      return new Promise((resolve) => completeWaiters.push(resolve))
     },
     error: null,
     setChannel(id) {
       if (id === get().channelId) return
-      set({ channelId: id, items: [], loaded: false, selected: new Set(), anchor: null, error: null, lifted: null })
+      loadSeq++
+      set({
+        channelId: id,
+        items: [],
+        loaded: false,
+        complete: true,
+        total: 0,
+        totalMs: 0,
+        selected: new Set(),
+        anchor: null,
+        error: null,
+        lifted: null
+      })
+      settleWaiters()
       void get().load()
     },
     async load() {
       const channelId = get().channelId
       if (channelId === null) return
+      const seq = ++loadSeq
+      // The first screen first: a day-long playlist (30,000 items, megabytes of JSON)
+      // would otherwise keep the strip blank until all of it had crossed the wire. The
+      // rest follows page by page; a page from another revision starts the load over.
+      const stale = (): boolean => seq !== loadSeq || get().channelId !== channelId
+      // A reload of the strip on screen keeps showing what it has until the new list is whole.
+      const refresh = get().loaded && get().complete
       try {
-        const p = await getClient().bridge.invoke('library.playlist.get', { channelId })
-        if (get().channelId !== channelId) return
+        const bridge = getClient().bridge
+        const first = await bridge.invoke('library.playlist.page', { channelId, offset: 0, limit: FIRST_PAGE })
+        if (stale()) return
         // An edit is on its way: this answer may predate it and would undo the
         // optimistic order on screen; reload once the edits have settled instead.
         if (get().pendingEdits > 0) {
           reloadAfterEdit = true
           return
         }
+        const complete = first.items.length >= first.total
+        if (complete || !refresh)
+          set({
+            items: first.items,
+            revision: first.revision,
+            loaded: true,
+            error: null,
+            complete,
+            total: first.total,
+            totalMs: first.totalDurationMs
+          })
+        let items = first.items
+        while (items.length < first.total) {
+          const page = await bridge.invoke('library.playlist.page', {
+            channelId,
+            offset: items.length,
+            limit: REST_PAGE
+          })
+          if (stale()) return
+          if (page.revision !== first.revision || page.items.length === 0) {
+            if (get().pendingEdits > 0) reloadAfterEdit = true
+            else void get().load()
+            return
+          }
+          items = items.concat(page.items)
+        }
+        if (!complete) {
+          if (get().pendingEdits > 0) {
+            reloadAfterEdit = true
+            return
+          }
+          set({
+            items,
+            revision: first.revision,
+            loaded: true,
+            error: null,
+            complete: true,
+            total: first.total,
+            totalMs: first.totalDurationMs
+          })
+        }
         // Drop selections of items that no longer exist.
-        const ids = new Set(p.items.map((i) => i.itemId))
-        set((s) => ({ ...apply(p), selected: new Set([...s.selected].filter((id) => ids.has(id))) }))
+        const ids = new Set(items.map((i) => i.itemId))
+        set((s) => ({ selected: new Set([...s.selected].filter((id) => ids.has(id))) }))
+        settleWaiters()
       } catch (err) {
-        set({ error: errorMessage(err), loaded: true })
+        if (!stale()) set({ error: errorMessage(err), loaded: true })
       }
     },
     async reorder(finalItemIds, moved) {
