@@ -10,7 +10,7 @@ import { GATE, GENERATION, LIBRARY, ONAIR, OUTPUTS } from '../services'
 import type { Library } from '../library/library'
 import type { OutputsService } from './outputs-service'
 import { timelineFor } from './feature'
-import { DEFAULT_GUIDE_HOURS, projectGuide, toXmltv } from './guide'
+import { DEFAULT_GUIDE_HOURS, projectGuide, toXmltv, type GuideSequence } from './guide'
 import { ChannelOutputs, forgetStreamFolders } from './outputs'
 import { PRESETS, SRT_MISSING, checkFormat, ffmpegHasSrt, type PresetId } from './presets'
 import { collectSnapshot, type StudioSnapshot } from './snapshot'
@@ -123,6 +123,8 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
     const items = withProgrammes ? source.airable(channelId) : []
     const library = lib()
     const shots = library && withProgrammes ? library.playlistShotIds(channelId) : new Map<number, number>()
+    const sequences =
+      library && withProgrammes ? library.playlistSequences(channelId) : new Map<number, GuideSequence>()
     const now = onAir ? (airingSince.get(channelId) ?? null) : null
     return projectGuide({
       channelId,
@@ -130,6 +132,7 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
       stream: obs?.stream ?? streamNameFor(ch),
       items,
       shotOf: (id) => shots.get(id) ?? null,
+      sequenceOf: (id) => sequences.get(id) ?? null,
       onAir,
       now: withProgrammes ? now : null,
       nextItemId: null,
