@@ -151,6 +151,7 @@ export class Library {
   // Takes
   getTake: Takes['getTake'] = (id) => this.takes.getTake(id)
   takeOfJob: Takes['takeOfJob'] = (jobId) => this.takes.takeOfJob(jobId)
+  takeCues: Takes['takeCues'] = (takeId) => this.takes.takeCues(takeId)
   listTakes: Takes['listTakes'] = (shotId) => this.takes.listTakes(shotId)
   chooseTake: Takes['chooseTake'] = (takeId) => {
     const shot = this.takes.chooseTake(takeId)

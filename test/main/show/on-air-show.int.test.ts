@@ -4,6 +4,8 @@ import type { Core } from '../../../src/main/core/core'
 import { callCore, openCore } from '../../../src/main/cli/open-core'
 import { makeHouseClip } from '../../../src/main/onair/slate'
 import { DEFAULT_HOUSE_FORMAT } from '../../../src/shared/house-format'
+import { LIBRARY, OUTPUTS } from '../../../src/main/services'
+import { parseShotSound } from '../../../src/main/show/sound'
 import { tempDir } from '../../helpers/tmp'
 
 async function until<T>(
@@ -95,11 +97,47 @@ describe('a produced show in the guide', () => {
     const ordered = pl.items.slice().sort((a, b) => a.position - b.position)
     expect(loop[0]!.stop - loop[0]!.start).toBe(byItem.get(ordered[0]!.itemId)! + byItem.get(ordered[1]!.itemId)!)
     for (let i = 1; i < g.entries.length; i++) expect(g.entries[i]!.start).toBe(g.entries[i - 1]!.stop)
-    const service = core.services.find((await import('../../../src/main/services')).OUTPUTS)!
+    const service = core.services.get(OUTPUTS, 'test')
     const xml = service.xmltv([g])
     expect(xml).toContain(
       `<desc>${synopses[0]!.replace(/&/g, '&amp;').replace(/'/g, '&apos;').replace(/"/g, '&quot;')}</desc>`
     )
     expect(xml.match(/<programme /g)!.length).toBe(g.entries.length)
   })
+
+  it('a regenerated take of a narrated shot carries its line: cues stored with the take, the line not cut', async () => {
+    const lib = core.services.get(LIBRARY, 'test')
+    const { shots } = await callCore(core, 'library.shots.list', { channelId, limit: 50 })
+    const narrated = shots.find((s) => parseShotSound(lib.shotSoundJson(s.id))?.narration?.cues.length)
+    expect(narrated, 'the template writer gives lines and espeak-ng speaks them').toBeDefined()
+    const sound = parseShotSound(lib.shotSoundJson(narrated!.id))!
+    // The first take has them (recorded at its conform)…
+    const [first] = (await callCore(core, 'library.takes.list', { shotId: narrated!.id })).takes
+    expect(lib.takeCues(first!.id)).toEqual(sound.narration!.cues)
+    // …and so does a regenerated one.
+    const job = await callCore(core, 'generation.regenerate', { shotId: narrated!.id, backend: 'offline' })
+    const take = await until(
+      'the regenerated take',
+      async () => {
+        const { jobs } = await callCore(core, 'generation.jobs.list', { channelId })
+        const j = jobs.find((x) => x.id === job.id)
+        if (j?.state === 'failed') throw new Error(`regeneration failed: ${j.error}`)
+        if (j?.state !== 'ready') return undefined
+        return (await callCore(core, 'library.takes.list', { shotId: narrated!.id })).takes.find(
+          (t) => t.jobId === job.id
+        )
+      },
+      180_000
+    )
+    expect(take.status).toBe('ready')
+    expect(lib.takeCues(take.id)).toEqual(sound.narration!.cues)
+    // Mixed like the first: held until the line has ended (line + 0.3 s), so no sentence is cut.
+    expect(take.durationMs! / 1000).toBeGreaterThanOrEqual(sound.narration!.endSec + 0.3 - 0.05)
+    // A shot that speaks no line gives its takes no cues.
+    const silent = shots.find((s) => !parseShotSound(lib.shotSoundJson(s.id))?.narration)
+    if (silent) {
+      const [t] = (await callCore(core, 'library.takes.list', { shotId: silent.id })).takes
+      expect(lib.takeCues(t!.id)).toBeNull()
+    }
+  }, 200_000)
 })
