@@ -63,8 +63,11 @@ export const channelLookSchema = z
       .strict(),
     /** Fade from and to black (and audio fade in/out) at each clip's head and tail; 0 = hard cuts. */
     dipSeconds: z.number().min(0).max(2),
-    /** Captions of narrated shots: off, or burned into the picture at conform. Absent = off. */
-    captions: z.enum(['off', 'burned']).optional(),
+    /**
+     * Captions of narrated shots: off; burned into the picture at conform; or subtitles, a
+     * WebVTT rendition in the channel's HLS that viewers turn on (burned ones get it too). Absent = off.
+     */
+    captions: z.enum(['off', 'burned', 'subtitles']).optional(),
     /** Levels of the mix at conform, dB (absent = the defaults: speech 0, model audio −6, effects −8, music −8). */
     mix: z
       .object({
@@ -78,6 +81,7 @@ export const channelLookSchema = z
   })
   .strict()
 export type ChannelLook = z.infer<typeof channelLookSchema>
+export type ChannelLookCaptions = NonNullable<ChannelLook['captions']>
 
 export const DEFAULT_CHANNEL_LOOK: ChannelLook = {
   loudness: { targetLufs: -14, truePeakDb: -1 },

@@ -151,6 +151,7 @@ export class Library {
   // Takes
   getTake: Takes['getTake'] = (id) => this.takes.getTake(id)
   takeOfJob: Takes['takeOfJob'] = (jobId) => this.takes.takeOfJob(jobId)
+  takeCues: Takes['takeCues'] = (takeId) => this.takes.takeCues(takeId)
   listTakes: Takes['listTakes'] = (shotId) => this.takes.listTakes(shotId)
   chooseTake: Takes['chooseTake'] = (takeId) => {
     const shot = this.takes.chooseTake(takeId)
@@ -185,6 +186,7 @@ export class Library {
     this.playlist.reorderPlaylist(channelId, itemIds)
   removePlaylistItems: Playlist['removePlaylistItems'] = (itemIds) => this.playlist.removePlaylistItems(itemIds)
   playlistShotIds: Playlist['playlistShotIds'] = (channelId) => this.playlist.playlistShotIds(channelId)
+  playlistSequences: Playlist['playlistSequences'] = (channelId) => this.playlist.playlistSequences(channelId)
   itemShotAndTake: Playlist['itemShotAndTake'] = (itemId) => this.playlist.itemShotAndTake(itemId)
 
   // Settings and on-air marks across processes

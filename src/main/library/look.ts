@@ -35,7 +35,7 @@ export interface LookPatch {
   lowerThird?:
     { enabled?: boolean | undefined; source?: 'title' | 'prompt' | undefined; seconds?: number | undefined } | undefined
   dipSeconds?: number | undefined
-  captions?: 'off' | 'burned' | undefined
+  captions?: 'off' | 'burned' | 'subtitles' | undefined
   mix?:
     | {
         speechDb?: number | undefined

@@ -26,6 +26,22 @@ export class Playlist {
     return new Map(rows.map((r) => [r.id, r.shot_id]))
   }
 
+  /**
+   * The titled sequence (a produced show sequence) each of this channel's playlist items
+   * belongs to, through its shot: item id → sequence. Items of untitled sequences or
+   * of none are left out (the guide lists those clip by clip).
+   */
+  playlistSequences(channelId: number): Map<number, { id: number; title: string; synopsis: string }> {
+    const rows = this.store.db
+      .prepare(
+        `SELECT p.id AS item_id, q.id AS id, q.title AS title, q.synopsis AS synopsis
+         FROM playlist_items p JOIN shots s ON s.id = p.shot_id JOIN sequences q ON q.id = s.sequence_id
+         WHERE p.channel_id = ? AND q.title != ''`
+      )
+      .all(channelId) as Array<{ item_id: number; id: number; title: string; synopsis: string }>
+    return new Map(rows.map((r) => [r.item_id, { id: r.id, title: r.title, synopsis: r.synopsis }]))
+  }
+
   /** The shot a playlist item plays and that shot's chosen take (what the as-run log records); null when the item is gone. */
   itemShotAndTake(itemId: number): { shotId: number; takeId: number | null } | null {
     const row = this.store.db

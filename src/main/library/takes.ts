@@ -17,6 +17,14 @@ import type { LibraryStore } from './store'
 import type { MediaFiles } from './media-files'
 import type { MediaTrash } from './trash'
 import type { Playlist } from './playlist'
+import { parseShotSound } from '../show/sound'
+import type { Cue } from '../voice/narrate'
+
+/** The caption cues a shot's line gives its takes (JSON for takes.cues_json), or null when it speaks none. */
+function cuesJsonOf(row: { sound_json?: string | null }): string | null {
+  const cues = parseShotSound(row.sound_json)?.narration?.cues
+  return cues?.length ? JSON.stringify(cues) : null
+}
 
 /** Versions of a shot: each generation (or the imported clip) is a take; the chosen one is the shot's media. */
 export class Takes {
@@ -37,6 +45,17 @@ export class Takes {
   takeOfJob(jobId: number): Take | undefined {
     const row = this.store.db.prepare('SELECT * FROM takes WHERE job_id = ?').get(jobId) as TakeRow | undefined
     return row ? takeFromRow(row) : undefined
+  }
+
+  /**
+   * The caption cues a take was made with (seconds from its start), or null when it
+   * carries none: what the HLS captions show while the take airs.
+   */
+  takeCues(takeId: number): Cue[] | null {
+    const row = this.store.db.prepare('SELECT cues_json FROM takes WHERE id = ?').get(takeId) as
+      { cues_json: string | null } | undefined
+    if (!row) throw notFound('Take', takeId)
+    return row.cues_json ? (JSON.parse(row.cues_json) as Cue[]) : null
   }
 
   /** Every take of a shot, oldest first. */
@@ -128,6 +147,8 @@ export class Takes {
    */
   async ingestTake(shotId: number, sourcePath: string, meta: TakeMeta, opts: IngestOptions = {}): Promise<Take> {
     const shot = this.store.getShot(shotId)
+    // The shot's line and music: a regenerated take of a narrated shot is mixed and captioned like its first.
+    const soundRow = this.store.shotRow(shotId) as { sound_json?: string | null }
     const channel = this.store.getChannel(shot.channelId)
     if (meta.jobId !== null) {
       const done = this.takeOfJob(meta.jobId)
@@ -147,7 +168,8 @@ export class Takes {
       const facts: ClipFacts = {
         backend: meta.backend,
         prompt: meta.prompt || shot.prompt,
-        title: shotTitleOf(shot.extra)
+        title: shotTitleOf(shot.extra),
+        sound: parseShotSound(soundRow.sound_json)
       }
       const media = await this.media.produceMedia(
         sourcePath,
@@ -175,7 +197,7 @@ export class Takes {
       const { changes } = this.store.db
         .prepare(
           `UPDATE takes SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
-             duration_ms = ?, width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, owner_pid = NULL, error = NULL WHERE id = ?`
+             duration_ms = ?, width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, cues_json = ?, owner_pid = NULL, error = NULL WHERE id = ?`
         )
         .run(
           original,
@@ -190,6 +212,7 @@ export class Takes {
           channel.formatRev,
           channel.lookRev,
           media.loudness,
+          cuesJsonOf(soundRow),
           claim.id
         )
       if (changes === 0) {
@@ -275,13 +298,14 @@ export class Takes {
       r.height,
       r.format_rev,
       r.look_rev,
-      r.loudness_json
+      r.loudness_json,
+      cuesJsonOf(r as { sound_json?: string | null })
     ]
     if (chosen) {
       this.store.db
         .prepare(
           `UPDATE takes SET status = 'ready', original_path = ?, media_hash = ?, mp4_path = ?, ts_path = ?, poster_path = ?, strip_path = ?,
-             duration_ms = ?, width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, owner_pid = NULL, error = NULL WHERE id = ?`
+             duration_ms = ?, width = ?, height = ?, format_rev = ?, look_rev = ?, loudness_json = ?, cues_json = ?, owner_pid = NULL, error = NULL WHERE id = ?`
         )
         .run(...media, chosen.id)
       return
@@ -290,8 +314,8 @@ export class Takes {
     this.store.db
       .prepare(
         `INSERT INTO takes (shot_id, job_id, seed, backend, prompt, chosen, status, created_at, original_path, media_hash, mp4_path, ts_path,
-           poster_path, strip_path, duration_ms, width, height, format_rev, look_rev, loudness_json)
-           VALUES (?, ?, ?, ?, ?, 1, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+           poster_path, strip_path, duration_ms, width, height, format_rev, look_rev, loudness_json, cues_json)
+           VALUES (?, ?, ?, ?, ?, 1, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
       )
       .run(shotId, jobFree ? jobId : null, r.seed, r.backend, r.prompt, Date.now(), ...media)
   }

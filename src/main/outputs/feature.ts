@@ -10,11 +10,12 @@ import { GATE, GENERATION, LIBRARY, ONAIR, OUTPUTS } from '../services'
 import type { Library } from '../library/library'
 import type { OutputsService } from './service'
 import { timelineFor } from '../onair/feature'
-import { DEFAULT_GUIDE_HOURS, projectGuide, toXmltv } from './guide'
+import { DEFAULT_GUIDE_HOURS, projectGuide, toXmltv, type GuideSequence } from './guide'
 import { ChannelOutputs, forgetStreamFolders } from './outputs'
 import { PRESETS, SRT_MISSING, checkFormat, ffmpegHasSrt, type PresetId } from '../onair/presets'
 import { collectSnapshot, type StudioSnapshot } from './snapshot'
 import { streamNameFor, type AirChannel } from '../onair/timeline'
+import { HlsCaptions, cuesOfItem } from './subtitles'
 
 /**
  * Outputs and operations: HLS and recording taps for every channel on air, the
@@ -57,6 +58,23 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
     { itemId: number | null; label: string; durationMs: number; slate: boolean; startedAt: number }
   >()
 
+  /** The WebVTT rendition beside a channel's HLS, while it airs with captions in its look (outputs/subtitles.ts). */
+  const captions = new Map<number, HlsCaptions>()
+  const captionsOf = (channelId: number, stream: string | undefined): HlsCaptions | undefined => {
+    const library = lib()
+    if (!library || !stream || (library.getChannel(channelId).look.captions ?? 'off') === 'off') return undefined
+    let c = captions.get(channelId)
+    if (!c) {
+      c = new HlsCaptions(
+        () => outputs.hlsFolderOf(stream),
+        (line) => log('warn', line)
+      )
+      captions.set(channelId, c)
+      c.start()
+    }
+    return c
+  }
+
   const onState = ctx.bus.on('onair.state', (e) => {
     if (e.destinationId !== null) return
     const eng = engine()
@@ -72,6 +90,8 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
     }
     if (e.state === 'offline' || e.state === 'error' || e.state === 'stopping') {
       airingSince.delete(e.channelId)
+      captions.get(e.channelId)?.stop()
+      captions.delete(e.channelId)
       for (const closed of asrun?.close(e.channelId, e.at) ?? []) ctx.bus.emit('outputs.asrun', closed)
       if (e.state !== 'stopping') void outputs.detach(e.channelId)
     }
@@ -80,10 +100,17 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
   const onClip = ctx.bus.on('onair.clip', (e) => {
     if (e.phase !== 'airing') return
     airingSince.set(e.channelId, { ...e.clip, startedAt: e.at })
-    if (!asrun) return
     const obs = engine()
       ?.observe()
       .find((o) => o.channelId === e.channelId)
+    try {
+      const l = lib()
+      const cues = l && e.clip.itemId !== null && !e.clip.slate ? cuesOfItem(l, e.clip.itemId) : []
+      captionsOf(e.channelId, obs?.stream)?.airing({ at: e.at, durationMs: e.clip.durationMs, cues })
+    } catch (err) {
+      log('warn', `[captions] ${e.clip.label}: ${err instanceof Error ? err.message : String(err)}`)
+    }
+    if (!asrun) return
     try {
       const entries = asrun.aired({
         channelId: e.channelId,
@@ -104,6 +131,7 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
   ctx.onClose(async () => {
     onState()
     onClip()
+    for (const c of captions.values()) c.stop()
     beacon.stop()
     await outputs.close()
   })
@@ -123,6 +151,8 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
     const items = withProgrammes ? source.airable(channelId) : []
     const library = lib()
     const shots = library && withProgrammes ? library.playlistShotIds(channelId) : new Map<number, number>()
+    const sequences =
+      library && withProgrammes ? library.playlistSequences(channelId) : new Map<number, GuideSequence>()
     const now = onAir ? (airingSince.get(channelId) ?? null) : null
     return projectGuide({
       channelId,
@@ -130,6 +160,7 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
       stream: obs?.stream ?? streamNameFor(ch),
       items,
       shotOf: (id) => shots.get(id) ?? null,
+      sequenceOf: (id) => sequences.get(id) ?? null,
       onAir,
       now: withProgrammes ? now : null,
       nextItemId: null,

@@ -4,6 +4,15 @@ import { nextInOrder, type AirItem } from '../onair/timeline'
 export const DEFAULT_GUIDE_HOURS = 6
 /** A guide never lists more than this many entries (a timeline of 1 s clips over 48 h would be huge). */
 export const MAX_GUIDE_ENTRIES = 2000
+/** Clips looked at while projecting (a sequence of many short clips is one entry, so entries alone don't bound the work). */
+const MAX_GUIDE_STEPS = 100_000
+
+/** The show sequence a clip belongs to: the guide lists it once, with its title and synopsis. */
+export interface GuideSequence {
+  id: number
+  title: string
+  synopsis: string
+}
 
 export interface GuideInput {
   channelId: number
@@ -21,6 +30,35 @@ export interface GuideInput {
   hours: number
   /** Slate length when nothing is airable (the channel's GOP). */
   slateMs: number
+  /** The titled sequence an item's shot belongs to, if any: consecutive clips of one sequence are one programme. */
+  sequenceOf?: (itemId: number) => GuideSequence | null
+}
+
+type Entry = Guide['entries'][number]
+
+/**
+ * Appends a clip to the guide, or lengthens the programme before it when both are
+ * clips of the same sequence — one run of it: a clip already in the programme starts
+ * the next run (a loop of one sequence is a programme per pass, not one endless one).
+ */
+function programmes(sequenceOf: GuideInput['sequenceOf']): {
+  entries: Entry[]
+  push: (e: Entry) => void
+} {
+  const entries: Entry[] = []
+  let run: Set<number | null> = new Set()
+  const push = (e: Entry): void => {
+    const seq = e.itemId === null || e.slate ? null : (sequenceOf?.(e.itemId) ?? null)
+    const last = entries[entries.length - 1]
+    if (seq && last && last.sequenceId === seq.id && last.stop === e.start && !run.has(e.itemId)) {
+      last.stop = e.stop
+      run.add(e.itemId)
+      return
+    }
+    run = new Set([e.itemId])
+    entries.push(seq ? { ...e, title: seq.title, synopsis: seq.synopsis, sequenceId: seq.id } : e)
+  }
+  return { entries, push }
 }
 
 /**
@@ -29,14 +67,14 @@ export interface GuideInput {
  * It is computed from the timeline as it is now, so every edit shows at the next read.
  */
 export function projectGuide(g: GuideInput): Guide {
-  const entries: Guide['entries'] = []
+  const { entries, push } = programmes(g.sequenceOf)
   const horizon = g.at + g.hours * 3600_000
   let t = g.at
   const items = g.items.filter((i) => i.durationMs > 0)
   let cursor: { itemId: number; position: number } | null = null
   if (g.onAir && g.now) {
     const stop = g.now.startedAt + Math.max(g.now.durationMs, 0)
-    entries.push({
+    push({
       start: g.now.startedAt,
       stop,
       itemId: g.now.itemId,
@@ -54,13 +92,13 @@ export function projectGuide(g: GuideInput): Guide {
     g.onAir && g.nextItemId !== null ? (items.find((i) => i.itemId === g.nextItemId) ?? null) : null
   if (items.length === 0) {
     if (g.onAir && t < horizon)
-      entries.push({ start: t, stop: horizon, itemId: null, shotId: null, title: 'Standby', slate: true, now: false })
+      push({ start: t, stop: horizon, itemId: null, shotId: null, title: 'Standby', slate: true, now: false })
   } else {
-    while (t < horizon && entries.length < MAX_GUIDE_ENTRIES) {
+    for (let step = 0; t < horizon && entries.length < MAX_GUIDE_ENTRIES && step < MAX_GUIDE_STEPS; step++) {
       const item: AirItem | null = first ?? nextInOrder(items, cursor)
       first = null
       if (!item) break
-      entries.push({
+      push({
         start: t,
         stop: t + item.durationMs,
         itemId: item.itemId,
@@ -123,7 +161,13 @@ export function toXmltv(guides: Guide[], studioName = 'WebTV Studio'): string {
       out.push(
         `  <programme start="${xmltvTime(e.start)}" stop="${xmltvTime(e.stop)}" channel="${xml(g.stream)}.webtv">`,
         `    <title>${xml(e.title)}</title>`,
-        ...(e.shotId !== null ? [`    <episode-num system="webtv-shot">${e.shotId}</episode-num>`] : []),
+        ...(e.synopsis ? [`    <desc>${xml(e.synopsis)}</desc>`] : []),
+        // A sequence is one programme: its own number, not its first shot's.
+        ...(e.sequenceId != null
+          ? [`    <episode-num system="webtv-sequence">${e.sequenceId}</episode-num>`]
+          : e.shotId !== null
+            ? [`    <episode-num system="webtv-shot">${e.shotId}</episode-num>`]
+            : []),
         '  </programme>'
       )
     }

@@ -67,14 +67,16 @@ export async function handleOpsRoute(
     return true
   }
 
-  const hls = /^\/hls\/([A-Za-z0-9_-]+)\/(index\.m3u8|seg-\d+\.ts)$/.exec(path)
+  // The video playlist and segments, and where the look has captions the WebVTT rendition and the master playlist.
+  const hls = /^\/hls\/([A-Za-z0-9_-]+)\/(index\.m3u8|master\.m3u8|subs\.m3u8|seg-\d+\.ts|sub-\d+\.vtt)$/.exec(path)
   if (hls) {
     const folder = outputs?.hlsFolder(hls[1]!)
     if (!folder) {
       send(res, 404, 'text/plain; charset=utf-8', `Channel stream "${hls[1]}" does not air HLS right now.\n`)
       return true
     }
-    const playlist = hls[2] === 'index.m3u8'
+    const playlist = hls[2]!.endsWith('.m3u8')
+    const vtt = hls[2]!.endsWith('.vtt')
     // Read whole (a segment is ~0.5 MB): ffmpeg deletes segments leaving the window at
     // any moment, and a stream opened just before that must not fail half-sent.
     // Only a regular file whose real path is inside this stream's folder: a link planted there is refused.
@@ -96,7 +98,7 @@ export async function handleOpsRoute(
     }
     res.writeHead(200, {
       ...HEADERS,
-      'Content-Type': playlist ? 'application/vnd.apple.mpegurl' : 'video/mp2t',
+      'Content-Type': playlist ? 'application/vnd.apple.mpegurl' : vtt ? 'text/vtt; charset=utf-8' : 'video/mp2t',
       'Content-Length': String(body.length),
       // The playlist changes every segment; a segment never changes once listed.
       'Cache-Control': playlist ? 'no-cache' : 'public, max-age=60',

@@ -1,5 +1,5 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join, basename } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
@@ -232,14 +232,20 @@ export function studioRoutes(opts: StudioRoutesOptions): StudioRoute[] {
     const list = onair()?.listPublic() ?? []
     const outputs = core.services.find(OUTPUTS)
     // hlsPath: for browsers without MSE (iPhone Safari); null while the channel airs no HLS.
+    // With captions, the master playlist (video + WebVTT rendition) and captions: true.
     sendJson(
       res,
       200,
-      list.map((c) => ({
-        ...c,
-        flvPath: `/live/${c.stream}.flv`,
-        hlsPath: outputs?.hlsFolder(c.stream) ? `/hls/${c.stream}/index.m3u8` : null
-      }))
+      list.map((c) => {
+        const folder = outputs?.hlsFolder(c.stream)
+        const captions = !!folder && existsSync(join(folder, 'master.m3u8'))
+        return {
+          ...c,
+          flvPath: `/live/${c.stream}.flv`,
+          hlsPath: folder ? `/hls/${c.stream}/${captions ? 'master' : 'index'}.m3u8` : null,
+          captions
+        }
+      })
     )
   }
 

@@ -173,7 +173,7 @@ export const lookPatchSchema = z
       .optional(),
     dipSeconds: z.number().optional(),
     /** Captions of narrated shots: off, or burned in at conform. */
-    captions: z.enum(['off', 'burned']).optional(),
+    captions: z.enum(['off', 'burned', 'subtitles']).optional(),
     /** Mix levels at conform, dB (each optional). */
     mix: z
       .object({

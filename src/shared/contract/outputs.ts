@@ -113,7 +113,10 @@ export const guideEntrySchema = z.object({
   title: z.string(),
   slate: z.boolean(),
   /** The clip on air now (its start is when it began). */
-  now: z.boolean()
+  now: z.boolean(),
+  /** A show sequence's clips are one entry: its id and synopsis (the title is the sequence's). */
+  sequenceId: z.number().int().nullable().optional(),
+  synopsis: z.string().optional()
 })
 export const guideSchema = z.object({
   channelId,

@@ -314,4 +314,48 @@ describe('program guide', () => {
     expect(x).toContain('<title>rock &amp; &quot;roll&quot; &lt;live&gt;</title>')
     expect(x).toContain('<programme start="20261201180000 +0000" stop="20261201180001 +0000" channel="main.webtv">')
   })
+
+  it('lists a show sequence once (title, synopsis), a loose clip on its own, and a short loop’s guide in a quarter of the bytes per hour', () => {
+    // The issue's short loop: two sequences of six 4-second shots, then one loose clip.
+    const loop: AirItem[] = Array.from({ length: 13 }, (_, i) => ({
+      itemId: i + 1,
+      position: i,
+      label: `shot ${i + 1}`,
+      tsPath: `/x/${i + 1}.ts`,
+      durationMs: 4000
+    }))
+    const seqs = [
+      { id: 7, title: 'Dawn & the quay', synopsis: 'Boats come in <early>.' },
+      { id: 8, title: 'Market day', synopsis: '' }
+    ]
+    const sequenceOf = (id: number) => (id <= 6 ? seqs[0]! : id <= 12 ? seqs[1]! : null)
+    const day = { ...base, items: loop, onAir: false, now: null, at: Date.UTC(2026, 11, 1), hours: 24 }
+    const before = projectGuide(day)
+    const after = projectGuide({ ...day, sequenceOf })
+    expect(after.entries.slice(0, 4).map((e) => [e.title, e.stop - e.start, e.itemId, e.sequenceId ?? null])).toEqual([
+      ['Dawn & the quay', 24_000, 1, 7],
+      ['Market day', 24_000, 7, 8],
+      ['shot 13', 4000, 13, null],
+      ['Dawn & the quay', 24_000, 1, 7]
+    ])
+    // Programmes edge to edge, a sequence once per pass of the loop.
+    for (let i = 1; i < after.entries.length; i++) expect(after.entries[i]!.start).toBe(after.entries[i - 1]!.stop)
+    const xBefore = toXmltv([before])
+    const xAfter = toXmltv([after])
+    expect(xAfter).toContain('<title>Dawn &amp; the quay</title>\n    <desc>Boats come in &lt;early&gt;.</desc>')
+    expect(xAfter).toContain('<episode-num system="webtv-sequence">7</episode-num>')
+    expect(xAfter).not.toContain('<desc></desc>')
+    // Both stop at the entry cap before the day ends (2000 clips are 2.2 h); by sequence, each entry covers 4x the time.
+    const hours = (g: typeof before) => (g.entries.at(-1)!.stop - day.at) / 3600_000
+    expect(before.entries.length).toBe(2000)
+    expect(after.entries.length).toBe(2000)
+    const kbPerHour = (x: string, g: typeof before) => x.length / 1024 / hours(g)
+    expect(kbPerHour(xAfter, after)).toBeLessThan(kbPerHour(xBefore, before) / 3)
+    console.log(
+      `guide, 52 s loop of 4 s shots (2 sequences of 6 + 1 loose clip), 24 h asked: per clip ${(xBefore.length / 1024).toFixed(0)} KB for ${hours(before).toFixed(1)} h (${kbPerHour(xBefore, before).toFixed(0)} KB/h); by sequence ${(xAfter.length / 1024).toFixed(0)} KB for ${hours(after).toFixed(1)} h (${kbPerHour(xAfter, after).toFixed(0)} KB/h)`
+    )
+    // A loop of one sequence is one programme per pass, not one endless programme.
+    const one = projectGuide({ ...day, items: loop.slice(0, 6), hours: 0.02, sequenceOf: () => seqs[0]! })
+    expect(one.entries.map((e) => e.stop - e.start)).toEqual([24_000, 24_000, 24_000])
+  })
 })

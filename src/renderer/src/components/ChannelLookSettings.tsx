@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react'
-import type { Corner } from '../../../shared/channel-look'
+import type { ChannelLookCaptions, Corner } from '../../../shared/channel-look'
 import type { ChannelDto as Channel, LookPatchDto } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
 import { pathForImport } from '../api/import'
@@ -61,7 +61,7 @@ export function ChannelLookSettings({ channel }: { channel: Channel }) {
   )
   const [lowerSeconds, setLowerSeconds] = useState(look.lowerThird.seconds)
   const [dip, setDip] = useState(look.dipSeconds)
-  const [captions, setCaptions] = useState<'off' | 'burned'>(look.captions ?? 'off')
+  const [captions, setCaptions] = useState<ChannelLookCaptions>(look.captions ?? 'off')
   const [mix, setMix] = useState<Mix>(look.mix ?? DEFAULT_MIX)
   const [preview, setPreview] = useState<{ path: string | null; message: string } | null>(null)
   const [busy, setBusy] = useState<'preview' | 'save' | null>(null)
@@ -264,9 +264,10 @@ export function ChannelLookSettings({ channel }: { channel: Channel }) {
         <div className="field-row wrap" role="group" aria-label="Captions and mix">
           <label className="field compact">
             <span>Captions</span>
-            <select value={captions} onChange={(e) => setCaptions(e.target.value as 'off' | 'burned')}>
+            <select value={captions} onChange={(e) => setCaptions(e.target.value as ChannelLookCaptions)}>
               <option value="off">Off</option>
               <option value="burned">Burned in</option>
+              <option value="subtitles">Subtitles only (HLS)</option>
             </select>
           </label>
           {MIX_FIELDS.map(([k, l]) => (

@@ -34,7 +34,8 @@ export function playHls(
   video: HTMLVideoElement,
   url: string,
   native: boolean,
-  opts: FlvPlayerOptions = {}
+  /** captions: show the stream's WebVTT rendition (the master playlist's SUBTITLES group), when it has one. */
+  opts: FlvPlayerOptions & { captions?: boolean } = {}
 ): FlvPlayerHandle {
   const stallMs = opts.stallMs ?? 12_000
   let hls: Hls | null = null
@@ -77,6 +78,11 @@ export function playHls(
     if (native) {
       video.src = url
       video.onerror = () => scheduleRetry('the stream failed')
+      // Safari lists the rendition as a text track once it has read the master playlist.
+      video.textTracks.onaddtrack = () => {
+        for (const t of Array.from(video.textTracks))
+          if (t.kind === 'subtitles') t.mode = opts.captions ? 'showing' : 'disabled'
+      }
     } else {
       // hls.js is most of the watch page's weight and only HLS viewers need it: it is
       // fetched on first use, so FLV viewers (every desktop browser) never download it.
@@ -104,6 +110,11 @@ export function playHls(
     hls = h
     h.on(HlsJs.Events.ERROR, (_e, data) => {
       if (data.fatal) scheduleRetry(`stream ${data.type}: ${data.details}`)
+    })
+    // hls.js renders the WebVTT rendition into a text track; the toggle picks the track or none.
+    h.subtitleDisplay = !!opts.captions
+    h.on(HlsJs.Events.SUBTITLE_TRACKS_UPDATED, () => {
+      h.subtitleTrack = opts.captions && h.subtitleTracks.length ? 0 : -1
     })
     h.loadSource(url)
     h.attachMedia(video)

@@ -11,6 +11,8 @@ export interface PublicChannel {
   flvPath: string
   /** Null while the channel airs no HLS. */
   hlsPath: string | null
+  /** Its HLS carries a WebVTT captions rendition (hlsPath is then the master playlist). */
+  captions?: boolean
 }
 
 /** ?player=hls or ?player=flv picks the player; otherwise the browser's abilities do. */
@@ -107,6 +109,9 @@ function Player({ channel }: { channel: PublicChannel }) {
   const [muted, setMuted] = useState(true)
 
   const [kind, setKind] = useState<StreamKind | null>(null)
+  // Captions ride in the HLS (a WebVTT rendition), not in HTTP-FLV: turning them on plays the HLS.
+  const [captions, setCaptions] = useState(false)
+  const withCaptions = captions && !!channel.captions && channel.hlsPath !== null
 
   useEffect(() => {
     const video = videoRef.current
@@ -115,7 +120,7 @@ function Player({ channel }: { channel: PublicChannel }) {
     const chosen = chooseStreamKind({
       ...browserStreamSupport(video, flvPlayable),
       hasHls: channel.hlsPath !== null,
-      force: forcedPlayer()
+      force: withCaptions ? 'hls' : forcedPlayer()
     })
     setKind(chosen)
     if (!chosen) {
@@ -127,12 +132,12 @@ function Player({ channel }: { channel: PublicChannel }) {
     const handle =
       chosen === 'flv'
         ? playFlv(video, channel.flvPath, { onPhase })
-        : playHls(video, channel.hlsPath!, chosen === 'hls-native', { onPhase })
+        : playHls(video, channel.hlsPath!, chosen === 'hls-native', { onPhase, captions: withCaptions })
     return () => {
       handle.destroy()
       setPhase('off')
     }
-  }, [channel.flvPath, channel.hlsPath, channel.onAir])
+  }, [channel.flvPath, channel.hlsPath, channel.onAir, withCaptions])
 
   useEffect(() => {
     if (videoRef.current) videoRef.current.muted = muted
@@ -178,6 +183,17 @@ function Player({ channel }: { channel: PublicChannel }) {
         <button type="button" className="btn" onClick={() => setMuted((m) => !m)} aria-pressed={!muted}>
           {muted ? 'Unmute' : 'Mute'}
         </button>
+        {channel.captions && (
+          <button
+            type="button"
+            className="btn"
+            onClick={() => setCaptions((c) => !c)}
+            aria-pressed={captions}
+            data-testid="watch-captions"
+          >
+            {captions ? 'Captions off' : 'Captions'}
+          </button>
+        )}
         <button type="button" className="btn" onClick={fullscreen}>
           Fullscreen
         </button>

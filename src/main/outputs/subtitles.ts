@@ -1,0 +1,293 @@
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
+import { join } from 'node:path'
+import { parseShotSound } from '../show/sound'
+import type { Cue } from '../voice/narrate'
+
+/**
+ * The captions of a channel's HLS as a WebVTT rendition (RFC 8216 §3.5, §4.3.4.1):
+ * beside ffmpeg's index.m3u8 a subtitle playlist (subs.m3u8) with one sub-N.vtt per
+ * video segment seg-N.ts — same media sequence, durations, discontinuities and
+ * program date-times — and a master playlist tying both together.
+ *
+ * The cues come from what aired: each clip's airing (wall clock, from the playout's
+ * onair.clip events) plus the cues its take was made with, so an edit on air moves
+ * them with the picture. Each segment's cues are placed on the video's own timeline:
+ * X-TIMESTAMP-MAP pairs the segment's first video PTS (read from the .ts) with a local
+ * time, and a cue's local time is its wall-clock distance from the segment's
+ * EXT-X-PROGRAM-DATE-TIME. (ffmpeg dates a segment from the wall clock when its tap
+ * started plus the durations since: the tap's delay behind the playout is left in.)
+ */
+
+/** What aired, in wall-clock ms, and the caption cues of its take (seconds from its start). */
+export interface AiredClip {
+  at: number
+  durationMs: number
+  cues: readonly Cue[]
+}
+
+export interface VideoSegment {
+  /** N of seg-N.ts */
+  n: number
+  durationS: number
+  /** EXT-X-PROGRAM-DATE-TIME in ms, when ffmpeg wrote one. */
+  pdt: number | null
+  discontinuity: boolean
+}
+
+export interface MediaPlaylist {
+  targetDuration: number
+  mediaSequence: number
+  discontinuitySequence: number
+  segments: VideoSegment[]
+}
+
+/** The parts of ffmpeg's live media playlist the subtitle playlist mirrors. */
+export function parseMediaPlaylist(text: string): MediaPlaylist {
+  const out: MediaPlaylist = { targetDuration: 2, mediaSequence: 0, discontinuitySequence: 0, segments: [] }
+  let pending: { durationS: number; pdt: number | null; discontinuity: boolean } = {
+    durationS: 0,
+    pdt: null,
+    discontinuity: false
+  }
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim()
+    const tag = /^#(EXT[A-Z0-9-]*)(?::(.*))?$/.exec(line)
+    if (tag) {
+      const [, name, value = ''] = tag
+      if (name === 'EXT-X-TARGETDURATION') out.targetDuration = Number(value)
+      else if (name === 'EXT-X-MEDIA-SEQUENCE') out.mediaSequence = Number(value)
+      else if (name === 'EXT-X-DISCONTINUITY-SEQUENCE') out.discontinuitySequence = Number(value)
+      else if (name === 'EXT-X-DISCONTINUITY') pending.discontinuity = true
+      else if (name === 'EXTINF') pending.durationS = parseFloat(value)
+      // ffmpeg writes the zone as +0000; Date.parse wants +00:00.
+      else if (name === 'EXT-X-PROGRAM-DATE-TIME')
+        pending.pdt = Date.parse(value.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) || null
+      continue
+    }
+    const seg = /^seg-(\d+)\.ts$/.exec(line)
+    if (seg) {
+      out.segments.push({ n: Number(seg[1]), ...pending })
+      pending = { durationS: 0, pdt: null, discontinuity: false }
+    }
+  }
+  return out
+}
+
+/** The PTS (90 kHz) of the first video PES in an MPEG-TS file, read from its first 256 KiB; null if none. */
+export function firstVideoPts(file: string): number | null {
+  const buf = Buffer.alloc(256 * 1024)
+  const fd = openSync(file, 'r')
+  let len: number
+  try {
+    len = readSync(fd, buf, 0, buf.length, 0)
+  } finally {
+    closeSync(fd)
+  }
+  for (let at = 0; at + 188 <= len; at += 188) {
+    if (buf[at] !== 0x47) return null
+    const pusi = (buf[at + 1]! & 0x40) !== 0
+    const afc = (buf[at + 3]! >> 4) & 3
+    if (!pusi || !(afc & 1)) continue
+    const p = at + 4 + (afc & 2 ? 1 + buf[at + 4]! : 0)
+    if (p + 14 > at + 188) continue
+    const isPes = buf[p] === 0 && buf[p + 1] === 0 && buf[p + 2] === 1
+    const streamId = buf[p + 3]!
+    if (!isPes || streamId < 0xe0 || streamId > 0xef || !(buf[p + 7]! & 0x80)) continue
+    const b = buf.subarray(p + 9, p + 14)
+    // 33 bits: multiplication, not shifts, past 32 bits.
+    return ((b[0]! >> 1) & 7) * 2 ** 30 + (b[1]! << 22) + ((b[2]! >> 1) << 15) + (b[3]! << 7) + (b[4]! >> 1)
+  }
+  return null
+}
+
+/** Local time of a segment's start in its WebVTT file: an hour in, so a cue begun before the segment stays positive. */
+const LOCAL_ZERO_S = 3600
+
+function vttTime(s: number): string {
+  const ms = Math.max(0, Math.round(s * 1000))
+  const p = (n: number, w = 2) => String(n).padStart(w, '0')
+  return `${p(Math.floor(ms / 3600_000))}:${p(Math.floor(ms / 60_000) % 60)}:${p(Math.floor(ms / 1000) % 60)}.${p(ms % 1000, 3)}`
+}
+
+const vttText = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/-->/g, '→').replace(/\n+/g, ' ')
+
+/** Every cue that aired, in wall-clock ms, each ending no later than the next clip began. */
+export function airedCues(aired: readonly AiredClip[]): Array<{ start: number; end: number; text: string }> {
+  const out: Array<{ start: number; end: number; text: string }> = []
+  aired.forEach((a, i) => {
+    const next = aired[i + 1]
+    const stop = Math.min(a.at + a.durationMs, next ? next.at : Infinity)
+    for (const c of a.cues) {
+      const start = a.at + c.start * 1000
+      const end = Math.min(a.at + c.end * 1000, stop)
+      if (end > start) out.push({ start, end, text: c.text })
+    }
+  })
+  return out
+}
+
+/** One segment's WebVTT: the cues overlapping it, timed from its program date-time, mapped onto its video PTS. */
+export function segmentVtt(
+  seg: { pdt: number; durationS: number; pts: number },
+  cues: ReadonlyArray<{ start: number; end: number; text: string }>
+): string {
+  const lines = ['WEBVTT', `X-TIMESTAMP-MAP=MPEGTS:${seg.pts},LOCAL:${vttTime(LOCAL_ZERO_S)}`, '']
+  const end = seg.pdt + seg.durationS * 1000
+  for (const c of cues) {
+    if (c.end <= seg.pdt || c.start >= end) continue
+    // The whole cue, in every segment it touches (same times each time: players keep one).
+    const local = (w: number) => vttTime(LOCAL_ZERO_S + (w - seg.pdt) / 1000)
+    lines.push(`${local(c.start)} --> ${local(c.end)}`, vttText(c.text), '')
+  }
+  return lines.join('\n') + '\n'
+}
+
+export function masterPlaylist(bandwidth: number): string {
+  return [
+    '#EXTM3U',
+    '#EXT-X-VERSION:3',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Captions",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="subs.m3u8"',
+    `#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(bandwidth)},SUBTITLES="subs"`,
+    'index.m3u8',
+    ''
+  ].join('\n')
+}
+
+export function subtitlePlaylist(video: MediaPlaylist, listed: readonly VideoSegment[]): string {
+  const out = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:3',
+    `#EXT-X-TARGETDURATION:${video.targetDuration}`,
+    `#EXT-X-MEDIA-SEQUENCE:${video.mediaSequence}`
+  ]
+  if (video.discontinuitySequence) out.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${video.discontinuitySequence}`)
+  for (const s of listed) {
+    if (s.discontinuity) out.push('#EXT-X-DISCONTINUITY')
+    if (s.pdt !== null) out.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.pdt).toISOString()}`)
+    out.push(`#EXTINF:${s.durationS.toFixed(6)},`, `sub-${s.n}.vtt`)
+  }
+  return out.join('\n') + '\n'
+}
+
+/** Write by rename: the HTTP route may be reading the previous version right now. */
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp`
+  writeFileSync(tmp, text)
+  renameSync(tmp, path)
+}
+
+/** How long what aired is kept: well past the HLS window. */
+const KEEP_AIRED_MS = 10 * 60_000
+const TICK_MS = 500
+
+/**
+ * Keeps one channel's WebVTT rendition beside its HLS: told what airs (aired), it
+ * follows ffmpeg's index.m3u8 on a short timer and writes the subtitle segments, the
+ * subtitle playlist and the master playlist into the same folder.
+ */
+export class HlsCaptions {
+  private aired: AiredClip[] = []
+  private readonly pts = new Map<number, number | null>()
+  private readonly written = new Map<number, string>()
+  private bandwidth = 0
+  private timer: ReturnType<typeof setInterval> | null = null
+
+  constructor(
+    private readonly folder: () => string | undefined,
+    private readonly log: (line: string) => void = () => {}
+  ) {}
+
+  /** A clip went on air at `at` (wall clock); its cues are the take's, fixed now (later edits don't rewrite what aired). */
+  airing(clip: AiredClip): void {
+    this.aired = this.aired.filter((a) => a.at > clip.at - KEEP_AIRED_MS && a.at < clip.at)
+    this.aired.push(clip)
+  }
+
+  start(): void {
+    if (this.timer) return
+    this.timer = setInterval(() => {
+      try {
+        this.update()
+      } catch (err) {
+        this.log(`[captions] ${err instanceof Error ? err.message : String(err)}`)
+      }
+    }, TICK_MS)
+    this.timer.unref?.()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+  }
+
+  /** One pass: the subtitle segments of the video segments listed now, then the playlists. */
+  update(): void {
+    const dir = this.folder()
+    if (!dir || !existsSync(join(dir, 'index.m3u8'))) return
+    const video = parseMediaPlaylist(readFileSync(join(dir, 'index.m3u8'), 'utf8'))
+    const cues = airedCues(this.aired)
+    const listed: VideoSegment[] = []
+    for (const s of video.segments) {
+      const file = join(dir, `seg-${s.n}.ts`)
+      if (!this.pts.has(s.n) && existsSync(file)) {
+        this.pts.set(s.n, firstVideoPts(file))
+        const bps = (statSync(file).size * 8) / Math.max(s.durationS, 0.5)
+        this.bandwidth = Math.max(this.bandwidth, bps * 1.1)
+      }
+      const pts = this.pts.get(s.n)
+      // A segment without a date or a PTS gets an empty WebVTT: the playlists stay aligned.
+      const text =
+        pts != null && s.pdt !== null ? segmentVtt({ pdt: s.pdt, durationS: s.durationS, pts }, cues) : 'WEBVTT\n\n'
+      if (this.written.get(s.n) !== text) {
+        writeAtomic(join(dir, `sub-${s.n}.vtt`), text)
+        this.written.set(s.n, text)
+      }
+      listed.push(s)
+    }
+    if (listed.length === 0) return
+    writeAtomic(join(dir, 'subs.m3u8'), subtitlePlaylist(video, listed))
+    const master = join(dir, 'master.m3u8')
+    const masterText = masterPlaylist(this.bandwidth || 3_000_000)
+    if (!existsSync(master) || readFileSync(master, 'utf8') !== masterText) writeAtomic(master, masterText)
+    // What left the video window leaves this one too.
+    const keep = new Set(listed.map((s) => s.n))
+    for (const n of [...this.written.keys()]) {
+      if (keep.has(n)) continue
+      this.written.delete(n)
+      this.pts.delete(n)
+      rmSync(join(dir, `sub-${n}.vtt`), { force: true })
+    }
+    for (const f of readdirSync(dir)) {
+      const m = /^sub-(\d+)\.vtt$/.exec(f)
+      if (m && !keep.has(Number(m[1]))) rmSync(join(dir, f), { force: true })
+    }
+  }
+}
+
+/** The cues of what an item airs now: its chosen take's, else its shot's line (a take made before takes kept cues). */
+export function cuesOfItem(
+  lib: {
+    itemShotAndTake(itemId: number): { shotId: number; takeId: number | null } | null
+    takeCues(takeId: number): Cue[] | null
+    shotSoundJson(shotId: number): string | null
+  },
+  itemId: number
+): Cue[] {
+  const at = lib.itemShotAndTake(itemId)
+  if (!at) return []
+  const own = at.takeId !== null ? lib.takeCues(at.takeId) : null
+  return own ?? parseShotSound(lib.shotSoundJson(at.shotId))?.narration?.cues ?? []
+}
