@@ -19,6 +19,7 @@ export const checksFeature: Feature = (ctx) => {
   const secrets = ctx.services.get(SECRETS, 'checks')
   const gate = new QualityGate(lib, store, () => gateEndpoint(lib, secrets, 'judge'))
   lib.setGate(gate)
+  const settled = new Set<(channelId: number) => void>()
   const off = gate.onEvent((e) => {
     const gen = ctx.services.find(GENERATION)
     try {
@@ -37,13 +38,20 @@ export const checksFeature: Feature = (ctx) => {
     } catch (err) {
       console.error('quality gate:', err instanceof Error ? err.message : err)
     }
+    for (const l of settled) l(e.channelId)
   })
   ctx.services.provide(GATE, {
     totals: () => store.totals(),
     channel: (channelId) => ({
       enabled: readPolicy(lib, channelId).enabled,
       budgetLeft: budgetLeft(lib, store, channelId)
-    })
+    }),
+    recentTakes: (channelId, limit) => store.recentTakes(channelId, limit),
+    heldSince: (channelId, since) => store.count(channelId, 'held', since),
+    onSettled: (listener) => {
+      settled.add(listener)
+      return () => settled.delete(listener)
+    }
   })
   ctx.onClose(async () => {
     off()

@@ -82,6 +82,22 @@ export class CheckStore {
     ).n
   }
 
+  /**
+   * The channel's last `limit` checked takes, newest first, with the deciding checks each
+   * failed (empty: it passed) — what the runway notice reports as "N of the last M failed".
+   */
+  recentTakes(channelId: number, limit: number): Array<{ takeId: number | null; failed: string[] }> {
+    return (
+      this.db
+        .prepare(
+          `SELECT c.take_id, f.reason FROM gate_log c
+           LEFT JOIN gate_log f ON f.kind = 'failed' AND f.channel_id = c.channel_id AND f.take_id = c.take_id
+           WHERE c.channel_id = ? AND c.kind = 'checked' ORDER BY c.id DESC LIMIT ?`
+        )
+        .all(channelId, limit) as Array<{ take_id: number | null; reason: string | null }>
+    ).map((r) => ({ takeId: r.take_id, failed: (r.reason ?? '').split(',').filter(Boolean) }))
+  }
+
   /** Regenerations the gate already asked for this shot. */
   triesOf(shotId: number): number {
     return (

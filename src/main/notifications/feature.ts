@@ -1,5 +1,5 @@
 import type { Feature } from '../core/core'
-import { LIBRARY, ONAIR, SECRETS } from '../services'
+import { GATE, LIBRARY, ONAIR, SECRETS } from '../services'
 import { Notifier } from './notifier'
 
 /**
@@ -17,7 +17,8 @@ export const notificationsFeature: Feature = (ctx) => {
       (ctx.services.find(LIBRARY)?.readPlaylist(id).items ?? [])
         .filter((i) => i.airable)
         .reduce((sum, i) => sum + (i.durationMs ?? 0) / 1000, 0),
-    secrets: () => ctx.services.find(SECRETS)?.values() ?? Promise.resolve([])
+    secrets: () => ctx.services.find(SECRETS)?.values() ?? Promise.resolve([]),
+    gate: () => ctx.services.find(GATE)
   })
   notifier.start()
   ctx.onBackground(() => notifier.watchRunway())

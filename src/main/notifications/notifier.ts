@@ -1,6 +1,8 @@
 import type { EventBus } from '../core/events'
 import type { EventPayload } from '../../shared/contract'
 import { notificationSchema, type NotificationKind, type StudioNotification } from '../../shared/contract/notifications'
+import type { GateService } from '../checks/service'
+import { gateRunwayRisk, GATE_RECENT_TAKES } from './gate-runway'
 import { causeKey, NotificationLimiter, NOTIFY_WINDOW_MS, type LimiterClock } from './limiter'
 import { RunwayWatch, RUNWAY_WARN_S, type RunwayVerdict } from './runway'
 import { scrubSecrets } from './scrub'
@@ -25,6 +27,8 @@ export interface NotifierDeps {
   airableSeconds: (channelId: number) => number
   /** Every stored secret, to scrub from the text (stream keys, tokens). */
   secrets: () => Promise<string[]>
+  /** The quality gate, where it runs: its log says when takes keep failing. */
+  gate?: () => Pick<GateService, 'channel' | 'recentTakes' | 'heldSince' | 'onSettled'> | undefined
   windowMs?: number
   runwayWarnS?: number
   clock?: LimiterClock
@@ -76,6 +80,8 @@ export class Notifier {
       this.deps.bus.on('onair.state', (e) => this.onAirState(e)),
       this.deps.bus.on('generation.job', (e) => this.onJob(e))
     )
+    const gate = this.deps.gate?.()
+    if (gate) this.offs.push(gate.onSettled((channelId) => this.checkGate(channelId)))
   }
 
   /** Look at each channel's runway every few seconds (long-running processes only). */
@@ -189,6 +195,37 @@ export class Notifier {
   }
 
   private readonly runwayChannels = new Set<number>()
+
+  /**
+   * After the gate acted on a take: most recent takes failing while the channel's ready
+   * material is under the runway threshold is news (its own cause, beside the plain
+   * runway-low one, which knows nothing of why). A passing take or new material clears it.
+   */
+  private checkGate(channelId: number): void {
+    const gate = this.deps.gate?.()
+    if (!gate) return
+    const cause = { kind: 'runway-low' as const, channelId, subject: 'gate' }
+    const engine = this.deps.onair()
+    const onAir = !!engine?.observe().some((c) => c.channelId === channelId)
+    const state = gate.channel(channelId)
+    const runwayS = onAir ? (engine?.runwaySeconds(channelId) ?? 0) : this.deps.airableSeconds(channelId)
+    const risk = state.enabled
+      ? gateRunwayRisk(
+          {
+            recent: gate.recentTakes(channelId, GATE_RECENT_TAKES),
+            runwayS,
+            onAir,
+            warnS: this.deps.runwayWarnS ?? RUNWAY_WARN_S,
+            budgetLeft: state.budgetLeft,
+            held: gate.heldSince(channelId, Date.now() - 3600_000)
+          },
+          formatSeconds
+        )
+      : null
+    const name = this.channel(channelId)
+    if (risk) this.raise(cause, 'warning', `Runway at risk on ${name}: takes keep failing`, risk.body)
+    else this.clear(cause, `${name}: takes are passing the quality gate again`)
+  }
 
   // ---- helpers ----------------------------------------------------------------
 

@@ -1,0 +1,120 @@
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { EventPayload } from '../../../src/shared/contract'
+import { callCore } from '../../../src/main/cli/open-core'
+import { writePolicy } from '../../../src/main/checks/policy'
+import { CheckStore } from '../../../src/main/checks/store'
+import { toolPath } from '../../../src/main/media/ffmpeg-path'
+import { GENERATION, LIBRARY } from '../../../src/main/services'
+import { openStudio } from '../../../src/main/studio'
+import { startFakeSpace } from '../../fixtures/gradio-server'
+import { tempDir } from '../../helpers/tmp'
+
+/**
+ * "Runway at risk because takes keep failing", end to end: the real core and SQLite,
+ * a local Gradio Space (real wire protocol through @gradio/client) whose takes have
+ * words burned in, the real checks (ffmpeg + OCR) and the studio's one notifier.
+ */
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+function clip(dir: string, name: string, text: string | null): string {
+  const out = join(dir, name)
+  const draw = text
+    ? `,drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='${text}':fontsize=40:fontcolor=white:x=(w-tw)/2:y=(h-th)/2`
+    : ''
+  execFileSync(toolPath('ffmpeg'), [
+    ...['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi'],
+    ...['-i', `gradients=s=640x360:r=8:speed=0.05:seed=3,format=yuv420p,noise=alls=12:allf=t+u${draw}`],
+    ...['-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', out]
+  ])
+  return out
+}
+
+async function until(what: () => boolean, ms = 240_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!what()) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+describe('runway at risk because takes keep failing', () => {
+  const dir = tempDir()
+  let bad = ''
+  let good = ''
+  beforeAll(() => {
+    bad = clip(dir.dir, 'bad.mp4', 'Canon EOS')
+    good = clip(dir.dir, 'good.mp4', null)
+  })
+  afterAll(() => dir.cleanup())
+
+  async function run(clips: string[]) {
+    const t = tempDir()
+    const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
+    cleanups.push(t.cleanup, () => core.close())
+    const notes: Array<EventPayload<'notifications.notification'>> = []
+    core.bus.on('notifications.notification', (n) => notes.push(n))
+    const space = await startFakeSpace({ signature: 'zeroscope', clips })
+    cleanups.push(() => space.close())
+    const ch = await callCore(core, 'library.channels.create', {
+      name: 'Gate',
+      format: { width: 640, height: 360, fps: 8 }
+    })
+    await callCore(core, 'generation.backends.set', {
+      channelId: ch.id,
+      settings: {
+        video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [space.url] },
+        retryBaseMs: 50
+      }
+    })
+    const lib = core.services.get(LIBRARY)
+    writePolicy(lib, ch.id, { enabled: true, maxTries: 1, takesPerHour: 5 })
+    await callCore(core, 'generation.enqueue', {
+      channelId: ch.id,
+      shots: [{ prompt: 'a harbour at dawn, shot on Canon EOS' }],
+      music: false
+    })
+    core.services.get(GENERATION).start({ autopilot: false })
+    const store = new CheckStore(lib.featureDatabase('checks'))
+    return { notes, space, store, channelId: ch.id }
+  }
+
+  it('every try failed and nothing is ready to air: one warning with the reasons and what to do', async () => {
+    const { notes, space, store, channelId } = await run([bad])
+    await until(() => store.count(channelId, 'held') === 1)
+    await until(() => notes.length > 0, 10_000)
+    // The settle of the held take is the last gate event: nothing more comes after it.
+    await new Promise((r) => setTimeout(r, 500))
+    expect(space.stats.completed).toBe(2)
+    expect(notes).toHaveLength(1)
+    const n = notes[0]!
+    expect(n).toMatchObject({
+      action: 'raise',
+      kind: 'runway-low',
+      cause: `runway-low:${channelId}:gate`,
+      channelId,
+      level: 'warning'
+    })
+    expect(n.title).toBe('Runway at risk on "Gate": takes keep failing')
+    // Counts from the gate's log: 2 takes checked, both failed on text; the only shot is
+    // held, so nothing is airable; one regeneration spent of the 5 an hour.
+    expect(n.body).toBe(
+      '2 of the last 2 takes failed the quality gate: text in the picture ×2; 0 s ready to air on its timeline. ' +
+        'To keep it fed: review the 1 held shot (webtv shots --failed), loosen its checks (webtv gate set --checks) ' +
+        'or raise its budget (4 regenerations left this hour; --takes-per-hour).'
+    )
+  }, 400_000)
+
+  it('a failed take whose retry passes raises nothing', async () => {
+    const { notes, space, store, channelId } = await run([bad, good])
+    await until(() => store.count(channelId, 'chosen') === 1 || store.count(channelId, 'held') > 0)
+    await new Promise((r) => setTimeout(r, 500))
+    expect(store.count(channelId, 'chosen')).toBe(1)
+    expect(space.stats.completed).toBe(2)
+    expect(notes.filter((n) => n.cause.endsWith(':gate'))).toEqual([])
+  }, 400_000)
+})
