@@ -159,6 +159,8 @@ export class Notifier {
   }
 
   private checkRunway(): void {
+    // Approving held shots or adding clips ends the risk without a gate event: look again.
+    for (const channelId of this.gateAtRisk) this.checkGate(channelId, { raise: false })
     const engine = this.deps.onair()
     if (!engine) return
     const onAir = new Map(engine.observe().map((c) => [c.channelId, c]))
@@ -195,13 +197,24 @@ export class Notifier {
   }
 
   private readonly runwayChannels = new Set<number>()
+  /** Channels with a "takes keep failing" notice raised. */
+  private readonly gateAtRisk = new Set<number>()
 
   /**
    * After the gate acted on a take: most recent takes failing while the channel's ready
    * material is under the runway threshold is news (its own cause, beside the plain
    * runway-low one, which knows nothing of why). A passing take or new material clears it.
    */
-  private checkGate(channelId: number): void {
+  private checkGate(channelId: number, opts = { raise: true }): void {
+    try {
+      this.gateRisk(channelId, opts.raise)
+    } catch (err) {
+      // Called from the gate's listener and a timer: a throw here would take the process down.
+      console.error('[webtv] runway check failed:', err instanceof Error ? err.message : err)
+    }
+  }
+
+  private gateRisk(channelId: number, raise: boolean): void {
     const gate = this.deps.gate?.()
     if (!gate) return
     const cause = { kind: 'runway-low' as const, channelId, subject: 'gate' }
@@ -223,8 +236,12 @@ export class Notifier {
         )
       : null
     const name = this.channel(channelId)
-    if (risk) this.raise(cause, 'warning', `Runway at risk on ${name}: takes keep failing`, risk.body)
-    else this.clear(cause, `${name}: takes are passing the quality gate again`)
+    if (risk) {
+      // The timer only clears: a notice is news when a take fails, not every few seconds.
+      if (!raise) return
+      this.gateAtRisk.add(channelId)
+      this.raise(cause, 'warning', `Runway at risk on ${name}: takes keep failing`, risk.body)
+    } else if (this.gateAtRisk.delete(channelId)) this.clear(cause, `${name} has runway again`)
   }
 
   // ---- helpers ----------------------------------------------------------------

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { EventBus } from '../../../src/main/core/events'
+import { Notifier } from '../../../src/main/notifications/notifier'
 import { gateRunwayRisk, type GateRunwayInput } from '../../../src/main/notifications/gate-runway'
 
 const fmt = (s: number): string => `${Math.round(s)} s`
@@ -28,5 +30,51 @@ describe('gateRunwayRisk', () => {
     expect(r?.body).toContain('newcheck ×1, frozen picture ×1; 30 s ready to air on its timeline.')
     expect(r?.body).toContain('(1 regeneration left this hour')
     expect(r?.body).not.toContain('held shot')
+  })
+})
+
+describe('Notifier: runway at risk because takes keep failing', () => {
+  it('raised when the gate settles a failing take; new material clears it on the runway tick, which never raises', async () => {
+    const bus = new EventBus()
+    const settled: Array<(id: number) => void> = []
+    const recent = [fail('text'), fail('black')]
+    let airable = 10
+    const notifier = new Notifier({
+      bus,
+      onair: () => undefined,
+      channelName: () => 'Night Owl',
+      airableSeconds: () => airable,
+      secrets: async () => [],
+      gate: () => ({
+        channel: () => ({ enabled: true, budgetLeft: 2 }),
+        recentTakes: () => recent,
+        heldSince: () => 1,
+        onSettled: (l) => {
+          settled.push(l)
+          return () => undefined
+        }
+      })
+    })
+    const notes: Array<{ action: string; cause: string; title: string }> = []
+    bus.on('notifications.notification', (n) => notes.push(n))
+    notifier.start()
+    notifier.watchRunway(10)
+    settled[0]!(1)
+    await new Promise((r) => setTimeout(r, 100))
+    await notifier.settled()
+    // Still at risk on every tick: one notice, not one per tick.
+    expect(notes).toEqual([
+      expect.objectContaining({
+        action: 'raise',
+        cause: 'runway-low:1:gate',
+        title: 'Runway at risk on "Night Owl": takes keep failing'
+      })
+    ])
+    airable = 600
+    await new Promise((r) => setTimeout(r, 100))
+    await notifier.settled()
+    expect(notes.map((n) => n.action)).toEqual(['raise', 'clear'])
+    expect(notes[1]!.title).toBe('"Night Owl" has runway again')
+    notifier.close()
   })
 })
