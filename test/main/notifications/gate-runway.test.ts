@@ -47,7 +47,7 @@ describe('Notifier: runway at risk because takes keep failing', () => {
       secrets: async () => [],
       gate: () => ({
         channel: () => ({ enabled: true, budgetLeft: 2 }),
-        recentTakes: () => recent,
+        recentTakes: () => recent.map((t, i) => ({ takeId: i + 1, ...t })),
         heldSince: () => 1,
         onSettled: (l) => {
           settled.push(l)
