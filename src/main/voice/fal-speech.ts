@@ -3,16 +3,7 @@ import { GenerationError } from '../generation/errors'
 import { runOnFal } from '../generation/fal/queue'
 import { redact } from '../secrets'
 import { SPEECH_MAX_BYTES, SPEECH_TIMEOUT_MS } from './openai-speech'
-import { VOICE_ID, VoiceError, type SpeechRequest } from './types'
-
-/** A fal text-to-speech endpoint (fal-ai/kokoro/…, fal-ai/dia-tts…), with the studio's fal key (the generation backends' one). */
-export interface FalSpeechSettings {
-  endpoint: string
-  /** A self-hosted gateway speaking fal's queue protocol (and the switch that lets the key go there). */
-  gateway?: string | undefined
-  keyToGateway?: boolean | undefined
-  key?: string | undefined
-}
+import { VOICE_ID, VoiceError, type FalSpeechSettings, type SpeechRequest } from './types'
 
 let counter = 0
 

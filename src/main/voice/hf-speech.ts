@@ -7,17 +7,7 @@ import { policedFetch, tokenDecision, TokenRefusedError } from '../generation/to
 import { redact } from '../secrets'
 import { boundedFetch } from './bounded-fetch'
 import { SPEECH_MAX_BYTES, SPEECH_TIMEOUT_MS } from './openai-speech'
-import { VOICE_ID, VoiceError, type SpeechRequest } from './types'
-
-/** A Hugging Face Inference Providers text-to-speech model, with the studio's HF token (the generation backends' one). */
-export interface HfSpeechSettings {
-  provider: HfInferenceConfig['provider']
-  model: string
-  /** A self-hosted gateway in place of huggingface.co (and the switch that lets the token go there). */
-  gateway?: string | undefined
-  tokenToGateway?: boolean | undefined
-  token?: string | undefined
-}
+import { VOICE_ID, VoiceError, type HfSpeechSettings, type SpeechRequest } from './types'
 
 let counter = 0
 

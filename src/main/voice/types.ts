@@ -1,5 +1,4 @@
-import type { FalSpeechSettings } from './fal-speech'
-import type { HfSpeechSettings } from './hf-speech'
+import type { HfInferenceConfig } from '../../shared/contract/generation'
 
 /**
  * Text to speech. Each provider is a row of the table in registry.ts (one file each):
@@ -26,6 +25,25 @@ export interface VoiceProvider {
 }
 
 export type VoiceProviderId = 'os' | 'openai' | 'hf' | 'fal'
+
+/** A Hugging Face Inference Providers text-to-speech model, with the studio's HF token (the generation backends' one). */
+export interface HfSpeechSettings {
+  provider: HfInferenceConfig['provider']
+  model: string
+  /** A self-hosted gateway in place of huggingface.co (and the switch that lets the token go there). */
+  gateway?: string | undefined
+  tokenToGateway?: boolean | undefined
+  token?: string | undefined
+}
+
+/** A fal text-to-speech endpoint (fal-ai/kokoro/…, fal-ai/dia-tts…), with the studio's fal key (the generation backends' one). */
+export interface FalSpeechSettings {
+  endpoint: string
+  /** A self-hosted gateway speaking fal's queue protocol (and the switch that lets the key go there). */
+  gateway?: string | undefined
+  keyToGateway?: boolean | undefined
+  key?: string | undefined
+}
 
 export interface VoiceSettings {
   provider: VoiceProviderId
