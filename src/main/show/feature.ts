@@ -1,6 +1,7 @@
 import type { Feature } from '../core/core'
 import { StudioError } from '../../shared/contract/define'
 import { GenerationError } from '../generation/errors'
+import { FAL_KEY_SECRET, HF_TOKEN_SECRET } from '../generation/settings'
 import { LlmWriter } from '../generation/writer-llm'
 import { GENERATION, LIBRARY, SECRETS } from '../services'
 import { voiceProvider } from '../voice/registry'
@@ -36,8 +37,17 @@ export const showFeature: Feature = (ctx) => {
   }
   const voice = async (): Promise<VoiceProvider> => {
     const settings = getVoiceSettings(lib)
-    const apiKey = settings.provider === 'openai' ? await secrets.get(VOICE_KEY_SECRET) : undefined
-    const p = voiceProvider(settings.openai ? { ...settings, openai: { ...settings.openai, apiKey } } : settings)
+    // Only the chosen provider's key is read: the speech server's own, or the studio's HF token / fal key.
+    const { provider: which, openai, hf, fal } = settings
+    const p = voiceProvider(
+      which === 'openai' && openai
+        ? { ...settings, openai: { ...openai, apiKey: await secrets.get(VOICE_KEY_SECRET) } }
+        : which === 'hf' && hf
+          ? { ...settings, hf: { ...hf, token: await secrets.get(HF_TOKEN_SECRET) } }
+          : which === 'fal' && fal
+            ? { ...settings, fal: { ...fal, key: await secrets.get(FAL_KEY_SECRET) } }
+            : settings
+    )
     // The settings' voice speaks where a line's speaker names none, at the settings' rate (the test and a show alike).
     const fallback = settings.voice ?? ''
     const rate = settings.rate ?? 1

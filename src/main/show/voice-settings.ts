@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { StudioError } from '../../shared/contract/define'
+import { HF_PROVIDERS } from '../../shared/contract/generation'
 import type { VoiceSettingsDto } from '../../shared/contract/show'
 import type { Library } from '../library/library'
 import { VOICE_PROVIDER_IDS, voiceProvider } from '../voice/registry'
@@ -9,9 +10,17 @@ import { VOICE_ID, type VoiceProviderId, type VoiceSettings } from '../voice/typ
 export const VOICE_SETTING = 'voice.settings'
 export const VOICE_KEY_SECRET = 'voice.apiKey'
 
+/** A Hugging Face model id and a fal endpoint id, as the generation backends accept them. */
+const HF_MODEL = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
+const FAL_ENDPOINT = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/
+
 const settingsSchema = z.object({
   provider: z.enum(VOICE_PROVIDER_IDS as [VoiceProviderId, ...VoiceProviderId[]]).default('os'),
   openai: z.object({ baseUrl: z.string().url(), model: z.string().min(1) }).optional(),
+  /** Hugging Face Inference Providers text-to-speech (the router picks the provider); the token is the backends' HF token. */
+  hf: z.object({ provider: z.enum(HF_PROVIDERS).default('auto'), model: z.string().regex(HF_MODEL) }).optional(),
+  /** A fal TTS endpoint; the key is the backends' fal key. */
+  fal: z.object({ endpoint: z.string().regex(FAL_ENDPOINT).max(200) }).optional(),
   rate: z.number().min(0.5).max(2).optional(),
   /** The voice where a character or the narrator names none ('' = the provider's default). */
   voice: z.string().regex(VOICE_ID).optional()
@@ -39,7 +48,13 @@ export async function voiceSettingsDto(s: VoiceSettings, maskedKey: string | und
     osLabel: os.label,
     osMissing: await os.unavailable(),
     baseUrl: s.openai?.baseUrl ?? '',
-    model: s.openai?.model ?? '',
+    // The model of the provider chosen: the HF model id or the fal endpoint for those two.
+    model:
+      s.provider === 'hf'
+        ? (s.hf?.model ?? '')
+        : s.provider === 'fal'
+          ? (s.fal?.endpoint ?? '')
+          : (s.openai?.model ?? ''),
     voice: s.voice ?? '',
     rate: s.rate ?? 1,
     apiKey: maskedKey ?? null
@@ -61,8 +76,28 @@ export interface VoicePatch {
  */
 export function mergeVoiceSettings(cur: VoiceSettings, patch: VoicePatch): VoiceSettings {
   const provider = patch.provider ?? cur.provider
+  // "model" is the chosen provider's: the speech server's model, the HF model id or the fal endpoint; the others are kept.
+  const modelOf = (p: VoiceProviderId): string | undefined => (provider === p ? patch.model : undefined)
   const baseUrl = (patch.baseUrl ?? cur.openai?.baseUrl ?? '').trim()
-  const model = (patch.model ?? cur.openai?.model ?? '').trim()
+  const model = ((provider === 'os' ? patch.model : modelOf('openai')) ?? cur.openai?.model ?? '').trim()
+  const hfModel = (modelOf('hf') ?? cur.hf?.model ?? '').trim()
+  const falEndpoint = (modelOf('fal') ?? cur.fal?.endpoint ?? '').trim()
+  if (provider === 'hf' && !HF_MODEL.test(hfModel))
+    throw new StudioError(
+      'invalid_input',
+      hfModel
+        ? `"${hfModel}" is not a Hugging Face model id: use owner/name, e.g. hexgrad/Kokoro-82M.`
+        : 'The Hugging Face voice needs a text-to-speech model id (e.g. hexgrad/Kokoro-82M).',
+      'model'
+    )
+  if (provider === 'fal' && !(FAL_ENDPOINT.test(falEndpoint) && falEndpoint.length <= 200))
+    throw new StudioError(
+      'invalid_input',
+      falEndpoint
+        ? `"${falEndpoint}" is not a fal endpoint id: use e.g. fal-ai/kokoro/american-english.`
+        : 'The fal voice needs a text-to-speech endpoint id (e.g. fal-ai/kokoro/american-english).',
+      'model'
+    )
   const voice = (patch.voice ?? cur.voice ?? '').trim()
   if (baseUrl && !/^https?:\/\/[^\s/]+/i.test(baseUrl))
     throw new StudioError(
@@ -87,6 +122,8 @@ export function mergeVoiceSettings(cur: VoiceSettings, patch: VoicePatch): Voice
   return {
     provider,
     ...(baseUrl && model ? { openai: { baseUrl, model } } : {}),
+    ...(hfModel ? { hf: { provider: cur.hf?.provider ?? 'auto', model: hfModel } } : {}),
+    ...(falEndpoint ? { fal: { endpoint: falEndpoint } } : {}),
     ...((patch.rate ?? cur.rate) ? { rate: patch.rate ?? cur.rate } : {}),
     ...(voice ? { voice } : {})
   }

@@ -28,7 +28,7 @@ export type ShowDto = z.infer<typeof showSchema>
 
 /** The studio's voice: which provider speaks the lines, and its server (the key masked). */
 export const voiceSettingsSchema = z.object({
-  provider: z.enum(['os', 'openai']),
+  provider: z.enum(['os', 'openai', 'hf', 'fal']),
   /** The OS voice's name here (espeak-ng, say, Windows speech) and what it lacks, if anything. */
   osLabel: z.string(),
   osMissing: z.string().nullable(),
@@ -49,7 +49,7 @@ export const showCalls = {
   'show.voice.set': call(
     z
       .object({
-        provider: z.enum(['os', 'openai']).optional(),
+        provider: z.enum(['os', 'openai', 'hf', 'fal']).optional(),
         baseUrl: z.string().trim().max(500).optional(),
         model: z.string().trim().max(200).optional(),
         voice: z.string().trim().max(60).optional(),

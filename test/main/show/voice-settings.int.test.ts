@@ -105,4 +105,34 @@ describe('voice settings and "Test voice" through the core', () => {
     },
     REAL_PROCESSES_MS
   )
+
+  it('Hugging Face and fal voices: chosen with their model / endpoint, each checked; the studio HF token / fal key is what they need', async () => {
+    await expect(callCore(core, 'show.voice.set', { provider: 'hf' })).rejects.toMatchObject({
+      field: 'model',
+      message: expect.stringMatching(/needs a text-to-speech model id/)
+    })
+    await expect(callCore(core, 'show.voice.set', { provider: 'hf', model: 'kokoro; rm' })).rejects.toMatchObject({
+      field: 'model',
+      message: expect.stringMatching(/not a Hugging Face model id/)
+    })
+    await expect(callCore(core, 'show.voice.set', { provider: 'fal', model: 'not an endpoint' })).rejects.toMatchObject(
+      {
+        field: 'model',
+        message: expect.stringMatching(/not a fal endpoint id/)
+      }
+    )
+    const hf = await callCore(core, 'show.voice.set', { provider: 'hf', model: 'hexgrad/Kokoro-82M' })
+    expect(hf).toMatchObject({ provider: 'hf', model: 'hexgrad/Kokoro-82M' })
+    // No HF token in the secret store: said before anything is sent.
+    await expect(callCore(core, 'show.voice.test', {})).rejects.toThrow(/No Hugging Face token is set/)
+    const fal = await callCore(core, 'show.voice.set', { provider: 'fal', model: 'fal-ai/kokoro/american-english' })
+    expect(fal).toMatchObject({ provider: 'fal', model: 'fal-ai/kokoro/american-english' })
+    await expect(callCore(core, 'show.voice.test', {})).rejects.toThrow(/No fal key is set/)
+    // Each provider keeps its own model: back to HF, and to the speech server, finds them.
+    expect(await callCore(core, 'show.voice.set', { provider: 'hf' })).toMatchObject({ model: 'hexgrad/Kokoro-82M' })
+    expect(await callCore(core, 'show.voice.set', { provider: 'openai' })).toMatchObject({
+      baseUrl: server.url,
+      model: 'kokoro'
+    })
+  })
 })

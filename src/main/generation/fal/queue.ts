@@ -163,6 +163,8 @@ export interface FalRunOptions {
   input: Record<string, unknown>
   timeoutMs: number
   outputName: string
+  /** The largest output accepted (default: a clip of unknown length, clipBudgetBytes()). */
+  maxBytes?: number | undefined
 }
 
 export async function runOnFal(target: FalTarget, opts: FalRunOptions, ctx: StepContext): Promise<string> {
@@ -248,12 +250,13 @@ export async function runOnFal(target: FalTarget, opts: FalRunOptions, ctx: Step
   return download(
     file.url,
     join(ctx.workDir, opts.outputName + (extname(new URL(file.url).pathname) || extname(file.name ?? '') || '.mp4')),
-    ctx.signal
+    ctx.signal,
+    opts.maxBytes
   )
 }
 
 /** Output files are public URLs (fal's CDN): fetched without any key. */
-export async function download(url: string, out: string, signal: AbortSignal): Promise<string> {
+export async function download(url: string, out: string, signal: AbortSignal, maxBytes?: number): Promise<string> {
   let res: Response
   try {
     res = await fetch(url, { signal })
@@ -262,5 +265,5 @@ export async function download(url: string, out: string, signal: AbortSignal): P
     throw transient(`Downloading the result failed (${(err as Error).message}); will retry.`)
   }
   if (!res.ok || !res.body) throw transient(`Downloading the result failed (HTTP ${res.status}); will retry.`)
-  return saveBounded(res, out, { server: `fal (${new URL(url).host})`, signal })
+  return saveBounded(res, out, { server: `fal (${new URL(url).host})`, signal, ...(maxBytes ? { maxBytes } : {}) })
 }

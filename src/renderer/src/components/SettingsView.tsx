@@ -368,7 +368,7 @@ function VoiceSettings() {
   return <VoiceForm key={JSON.stringify(voice)} />
 }
 
-/** Who speaks the show's lines: the OS voice (offline) or an OpenAI-compatible speech server; "Test voice" plays a sample the core speaks. */
+/** Who speaks the show's lines: the OS voice (offline), an OpenAI-compatible speech server, HF Inference or fal; "Test voice" plays a sample the core speaks. */
 function VoiceForm() {
   const voice = useSettings((s) => s.voice)!
   const save = useSettings((s) => s.saveVoice)
@@ -412,12 +412,25 @@ function VoiceForm() {
       <div className="settings-body">
         <label className="field">
           <span>Speaks the lines</span>
-          <select value={provider} onChange={(e) => setProvider(e.target.value as 'os' | 'openai')}>
+          <select value={provider} onChange={(e) => setProvider(e.target.value as typeof provider)}>
             <option value="os">{voice.osLabel}</option>
             <option value="openai">OpenAI-compatible speech server</option>
+            <option value="hf">Hugging Face Inference (the HF token in Backends)</option>
+            <option value="fal">fal (the fal key in Backends)</option>
           </select>
         </label>
         {provider === 'os' && voice.osMissing && <p className="warn-text small">{voice.osMissing}</p>}
+        {(provider === 'hf' || provider === 'fal') && (
+          <label className="field">
+            <span>{provider === 'hf' ? 'Text-to-speech model' : 'fal TTS endpoint'}</span>
+            <input
+              type="text"
+              value={model}
+              onChange={(e) => setModel(e.target.value)}
+              placeholder={provider === 'hf' ? 'hexgrad/Kokoro-82M' : 'fal-ai/kokoro/american-english'}
+            />
+          </label>
+        )}
         {provider === 'openai' && (
           <>
             <label className="field">
