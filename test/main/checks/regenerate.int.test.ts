@@ -10,6 +10,7 @@ import { GENERATION, LIBRARY } from '../../../src/main/services'
 import { openStudio } from '../../../src/main/studio'
 import { startFakeSpace, type FakeSpace } from '../../fixtures/gradio-server'
 import { tempDir } from '../../helpers/tmp'
+import { until } from '../../helpers/until'
 
 /**
  * The gate's policy end to end: a local Gradio Space (real wire protocol, driven by
@@ -61,14 +62,6 @@ async function setup(
   return { core, space, channelId: ch.id }
 }
 
-async function until(what: () => boolean, ms = 240_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!what()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
-
 describe('quality gate policy', () => {
   const dir = tempDir()
   let bad = ''
@@ -91,7 +84,11 @@ describe('quality gate policy', () => {
     gen.start({ autopilot: false })
     const shotId = r.shotIds[0]!
     const store = new CheckStore(lib.featureDatabase('checks'))
-    await until(() => store.count(channelId, 'chosen') === 1 || store.count(channelId, 'held') > 0)
+    await until(
+      'a take chosen or held',
+      () => store.count(channelId, 'chosen') === 1 || store.count(channelId, 'held') > 0,
+      240_000
+    )
     const shot = lib.getShot(shotId)
     expect(store.count(channelId, 'held')).toBe(0)
     expect(shot.approved).toBe(true)
@@ -119,7 +116,7 @@ describe('quality gate policy', () => {
     gen.start({ autopilot: false })
     await gen.service.waitForJobs(r.jobIds, { pollMs: 100 })
     const store = new CheckStore(lib.featureDatabase('checks'))
-    await until(() => store.count(channelId, 'checked') === 1)
+    await until('one take checked', () => store.count(channelId, 'checked') === 1, 240_000)
     await new Promise((res) => setTimeout(res, 500))
     expect(lib.getShot(r.shotIds[0]!).approved).toBe(true)
     expect(store.count(channelId, 'regenerated')).toBe(0)
@@ -133,7 +130,7 @@ describe('quality gate policy', () => {
     const r = await callCore(core, 'generation.enqueue', { channelId, shots: [{ prompt: 'a harbour' }], music: false })
     gen.start({ autopilot: false })
     const store = new CheckStore(lib.featureDatabase('checks'))
-    await until(() => store.count(channelId, 'held') === 1)
+    await until('one take held', () => store.count(channelId, 'held') === 1, 240_000)
     expect(lib.getShot(r.shotIds[0]!).approved).toBe(false)
     expect(space.stats.completed).toBe(1)
     const held = lib.featureDatabase('checks').prepare("SELECT reason FROM gate_log WHERE kind = 'held'").get() as {

@@ -10,6 +10,7 @@ import { GENERATION, LIBRARY } from '../../../src/main/services'
 import { openStudio } from '../../../src/main/studio'
 import { startFakeSpace } from '../../fixtures/gradio-server'
 import { tempDir } from '../../helpers/tmp'
+import { until } from '../../helpers/until'
 
 /**
  * "Runway at risk because takes keep failing", end to end: the real core and SQLite,
@@ -32,14 +33,6 @@ function clip(dir: string, name: string, text: string | null): string {
     ...['-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', out]
   ])
   return out
-}
-
-async function until(what: () => boolean, ms = 240_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!what()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 200))
-  }
 }
 
 describe('runway at risk because takes keep failing', () => {
@@ -85,8 +78,8 @@ describe('runway at risk because takes keep failing', () => {
 
   it('every try failed and nothing is ready to air: one warning with the reasons and what to do', async () => {
     const { notes, space, store, channelId } = await run([bad])
-    await until(() => store.count(channelId, 'held') === 1)
-    await until(() => notes.length > 0, 10_000)
+    await until('one take held', () => store.count(channelId, 'held') === 1, 240_000)
+    await until('a notification', () => notes.length > 0, 10_000)
     // The settle of the held take is the last gate event: nothing more comes after it.
     await new Promise((r) => setTimeout(r, 500))
     expect(space.stats.completed).toBe(2)
@@ -111,7 +104,11 @@ describe('runway at risk because takes keep failing', () => {
 
   it('a failed take whose retry passes raises nothing', async () => {
     const { notes, space, store, channelId } = await run([bad, good])
-    await until(() => store.count(channelId, 'chosen') === 1 || store.count(channelId, 'held') > 0)
+    await until(
+      'a take chosen or held',
+      () => store.count(channelId, 'chosen') === 1 || store.count(channelId, 'held') > 0,
+      240_000
+    )
     await new Promise((r) => setTimeout(r, 500))
     expect(store.count(channelId, 'chosen')).toBe(1)
     expect(space.stats.completed).toBe(2)

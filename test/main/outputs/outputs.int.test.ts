@@ -16,6 +16,7 @@ import { SECRETS } from '../../../src/main/services'
 import { tempDir } from '../../helpers/tmp'
 import { runWebtv } from '../../helpers/cli'
 import { freePort, startRemoteIngest, startViewer, type RemoteIngest, type Viewer } from '../../fixtures/rtmp'
+import { until } from '../../helpers/until'
 
 const KEY = 'live_outputs_key_5b8e2d0c9a'
 
@@ -28,20 +29,6 @@ function metric(families: PromFamily[], name: string, labels: Record<string, str
   const f = families.find((x) => x.name === name)
   const m = f?.metrics.find((x) => Object.entries(labels).every(([k, v]) => x.labels?.[k] === v))
   return m ? Number(m.value) : undefined
-}
-
-async function until<T>(
-  what: string,
-  fn: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
 }
 
 // Async, never execFileSync: the studio under test shares this process, and a blocked loop

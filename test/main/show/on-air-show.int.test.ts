@@ -13,20 +13,7 @@ import { freePort } from '../../fixtures/rtmp'
 import { toolPath } from '../../../src/main/media/ffmpeg-path'
 import { startStudioServer, type StudioServer } from '../../../src/main/server/studio-server'
 import type { AsrunEntry } from '../../../src/shared/contract/outputs'
-
-async function until<T>(
-  what: string,
-  fn: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 90_000
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
+import { until } from '../../helpers/until'
 
 /**
  * A produced, narrated show on a real core: the template writer's plan, espeak-ng's
