@@ -5,7 +5,7 @@
  */
 import type { CliCommand, CliContext } from './command'
 import { readSecretFromStdin, stringOpt, requireStringOpt, UsageError } from './command'
-import { callCore, openCore } from './open-core'
+import { callCore, withCore } from './open-core'
 import { printable } from './printable'
 import type { Core } from '../core/core'
 import type { GatePolicyStateDto } from '../../shared/contract/gate'
@@ -21,15 +21,6 @@ export const gateUsage = [
   "  judge: an OpenAI-compatible chat model that sees a take's frames (off by default; on per channel with",
   '  webtv gate set --judge on). Keys go in through stdin only.'
 ].join('\n')
-
-async function withCore<T>(ctx: CliContext, fn: (core: Core) => Promise<T>): Promise<T> {
-  const core = await openCore(ctx.global.dataDir)
-  try {
-    return await fn(core)
-  } finally {
-    await core.close()
-  }
-}
 
 /** A count typed by a person: digits only, 0 or more (a negative number is refused by name). */
 export function countOpt(ctx: CliContext, name: string): number | undefined {

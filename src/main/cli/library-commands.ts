@@ -3,7 +3,7 @@ import { parseStrictInt } from '../../shared/strict-number'
 import type { CliCommand, CliContext } from './command'
 import { describeLook, lookOptions, lookPatchFromCli, lookUsage } from './look-options'
 import { intOpt, requireStringOpt, stringOpt, UsageError } from './command'
-import { callCore, openCore } from './open-core'
+import { callCore, withCore } from './open-core'
 import type { Core } from '../core/core'
 import { LIBRARY } from '../services'
 import type { CallOutput } from '../../shared/contract'
@@ -12,15 +12,6 @@ import { printable } from './printable'
 
 type ChannelOut = CallOutput<'library.channels.get'>
 type ShotOut = CallOutput<'library.shots.get'>
-
-async function withCore<T>(ctx: CliContext, fn: (core: Core) => Promise<T>): Promise<T> {
-  const core = await openCore(ctx.global.dataDir)
-  try {
-    return await fn(core)
-  } finally {
-    await core.close()
-  }
-}
 
 function channelByName(core: Core, name: string): Promise<ChannelOut> {
   return callCore(core, 'library.channels.get', { name })

@@ -5,6 +5,7 @@ import type { CallName, CallInput, CallOutput } from '../../shared/contract'
 import { StudioError } from '../../shared/contract'
 import { STUDIO_VERSION } from '../core/version'
 import { LIBRARY } from '../services'
+import type { CliContext } from './command'
 
 export async function openCore(dataDirFlag: string | undefined, features?: Feature[]): Promise<Core> {
   const dataDir = resolveDataDir({ flag: dataDirFlag })
@@ -21,4 +22,14 @@ export async function callCore<K extends CallName>(core: Core, name: K, input: C
   const result = await core.dispatch(name, input)
   if (!result.ok) throw new StudioError(result.error.code, result.error.message, result.error.field)
   return result.value as CallOutput<K>
+}
+
+/** Opens the core for one CLI command and closes it whatever the command did. */
+export async function withCore<T>(ctx: CliContext, fn: (core: Core) => Promise<T>): Promise<T> {
+  const core = await openCore(ctx.global.dataDir)
+  try {
+    return await fn(core)
+  } finally {
+    await core.close()
+  }
 }
