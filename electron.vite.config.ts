@@ -2,8 +2,9 @@ import { resolve } from 'node:path'
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite'
 import react from '@vitejs/plugin-react'
 
-// Three builds: main (the core, two entries: the Electron shell and the headless
-// `webtv` command, which must never reach `electron`), preload (CommonJS, because a
+// Three builds: main (the core, three entries: the Electron shell, the headless
+// `webtv` command, which must never reach `electron`, and the on-air media plane's
+// worker thread, which both start from beside them: media-plane.ts), preload (CommonJS, because a
 // sandboxed preload cannot be an ES module) and the renderer (served by both shells).
 export default defineConfig({
   main: {
@@ -14,7 +15,8 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
-          cli: resolve(__dirname, 'src/main/cli.ts')
+          cli: resolve(__dirname, 'src/main/cli.ts'),
+          'media-worker': resolve(__dirname, 'src/main/onair/media-worker.ts')
         }
       }
     }

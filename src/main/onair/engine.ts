@@ -13,11 +13,12 @@ import {
   type StateDetails,
   type UpdateDestinationInput
 } from './destination-runs'
-import { ChannelPlayout, type ClipRef } from './playout'
+import { MediaPlane, type MediaHost } from './media-plane'
+import type { ChannelSnapshot, ServerInspection } from './media-protocol'
+import type { ClipRef, PlayoutStats } from './playout'
 import { OnAirLog, Redactor, type LogLevel } from './redact-log'
-import { LocalRtmpServer } from './rtmp-server'
 import { ensureSlate } from './slate'
-import { streamNameFor, type AirChannel, type TimelineSource } from './timeline'
+import { streamNameFor, type AirChannel, type AirItem, type TimelineSource } from './timeline'
 
 export const PUBLISH_SECRET_NAME = 'onair.publishSecret'
 export const DEFAULT_SETTINGS: OnairSettings = { rtmpPort: 1935, httpPort: 8711, listenOnLan: false }
@@ -34,12 +35,13 @@ export interface EngineDeps {
   /** Tests and benchmarks: shorter reconnect timings, planned reconnect after N ms. */
   relayBackoff?: BackoffOptions
   plannedReconnectMs?: number
+  /** Where the local server and the playouts run: a worker thread (default), or this loop (benchmarks' baseline). */
+  mediaHost?: MediaHost
 }
 
 interface ChannelRun {
   channel: AirChannel
   stream: string
-  playout: ChannelPlayout
   stats: NodeJS.Timeout | null
   /** Stops telling the playout about timeline edits. */
   unwatch: () => void
@@ -52,7 +54,7 @@ export interface ChannelObservation {
   format: AirChannel['format']
   state: ChannelAirStatus['state']
   since: number
-  stats: ReturnType<ChannelPlayout['stats']>
+  stats: PlayoutStats
   now: ClipRef | null
   viewers: number
   encoderPid: number | undefined
@@ -71,16 +73,31 @@ export interface PublicChannel {
   viewers: number
 }
 
+const OFF_AIR_STATS: PlayoutStats = {
+  uptimeS: 0,
+  kbps: 0,
+  speed: 0,
+  droppedFrames: 0,
+  restarts: 0,
+  boundaries: 0,
+  lateBoundaries: 0,
+  worstLateMs: 0,
+  minLeadMs: null,
+  lastLeadMs: null
+}
+
 /**
- * The on-air engine: owns the embedded RTMP server (started lazily, on the first
- * Go Live) and one playout per channel on air; each channel's destination relays
- * run in destination-runs.ts.
+ * The on-air engine, the control plane of the air: settings, channels, destinations
+ * and every event. The media plane (the embedded RTMP server, started lazily on the
+ * first Go Live, and one playout per channel on air) runs in a worker thread
+ * (media-plane.ts), so a stall of this loop never reaches a viewer; each channel's
+ * destination relays run in destination-runs.ts.
  * Every message it emits or logs is redacted.
  */
 export class OnAirEngine {
   readonly redactor = new Redactor()
-  private server: LocalRtmpServer | null = null
-  private serverStarting: Promise<LocalRtmpServer> | null = null
+  private readonly media: MediaPlane
+  private serverStarting: Promise<MediaPlane> | null = null
   private readonly runs = new Map<number, ChannelRun>()
   private readonly starting = new Map<number, Promise<ChannelAirStatus>>()
   private readonly destinations: DestinationRuns
@@ -88,6 +105,29 @@ export class OnAirEngine {
   private closed = false
 
   constructor(private readonly deps: EngineDeps) {
+    this.media = new MediaPlane({
+      dataDir: deps.dataDir,
+      log: (level, line) => this.log(level, line),
+      host: deps.mediaHost,
+      itemsFor: (channelId) => this.itemsFor(channelId),
+      onState: (channelId, c) =>
+        this.emitState(channelId, null, c.to, { attempt: c.attempt, nextRetryAt: c.nextRetryAt, message: c.message }),
+      onClip: (channelId, phase, clip, reason) =>
+        this.deps.bus.emit('onair.clip', {
+          channelId,
+          phase,
+          clip,
+          ...(reason ? { reason: this.redactor.text(reason) } : {}),
+          at: Date.now()
+        }),
+      onUnplayable: (channelId, itemId, reason) => {
+        try {
+          this.deps.source().markUnplayable(channelId, itemId, reason)
+        } catch {
+          /* marking is best effort; the media plane already skipped the clip */
+        }
+      }
+    })
     this.destinations = new DestinationRuns({
       dataDir: deps.dataDir,
       secrets: deps.secrets,
@@ -150,7 +190,7 @@ export class OnAirEngine {
    * whatever the others were given. Must come before the local server starts.
    */
   usePorts(ports: Partial<Pick<OnairSettings, 'rtmpPort' | 'httpPort'>>): OnairSettings {
-    if (this.server || this.serverStarting)
+    if (this.media.serving || this.serverStarting)
       throw new StudioError('conflict', 'The local server is already running; give the ports before going on air.')
     const next = { ...this.settings(), ...ports }
     this.checkPorts(next)
@@ -190,24 +230,22 @@ export class OnAirEngine {
     if (await store.get(PUBLISH_SECRET_NAME)) await store.delete(PUBLISH_SECRET_NAME)
   }
 
-  /** Starts the embedded RTMP/HTTP-FLV server if it is not running yet. */
-  async ensureServer(): Promise<LocalRtmpServer> {
-    if (this.server) return this.server
+  /** Starts the media plane and its embedded RTMP/HTTP-FLV server if they are not running yet. */
+  async ensureServer(): Promise<MediaPlane> {
+    if (this.media.serving) return this.media
     if (this.closed) throw new StudioError('unavailable', 'The studio is shutting down.')
     this.serverStarting ??= (async () => {
       const s = this.settings()
       await this.loadSecretsForRedaction()
       await this.dropStoredPublishSecret()
-      const server = await LocalRtmpServer.start({
+      await this.media.serve({
         bind: s.listenOnLan ? '0.0.0.0' : '127.0.0.1',
         rtmpPort: s.rtmpPort,
-        httpPort: s.httpPort,
-        log: (level, line) =>
-          this.log(level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'debug', `[rtmp-server] ${line}`)
+        httpPort: s.httpPort
       })
-      this.server = server
-      this.log('info', `local server on rtmp://${server.host}:${s.rtmpPort} and http://${server.host}:${s.httpPort}`)
-      return server
+      const host = this.media.hostName
+      this.log('info', `local server on rtmp://${host}:${s.rtmpPort} and http://${host}:${s.httpPort}`)
+      return this.media
     })().finally(() => {
       this.serverStarting = null
     })
@@ -229,9 +267,30 @@ export class OnAirEngine {
     return base
   }
 
+  /** The channel's airable items, as the media plane's feeder picks from them. */
+  private itemsFor(channelId: number): AirItem[] {
+    try {
+      return this.deps.source().airable(channelId)
+    } catch (err) {
+      this.log(
+        'warn',
+        `reading channel ${channelId}'s timeline failed: ${err instanceof Error ? err.message : String(err)}`
+      )
+      return []
+    }
+  }
+
+  /** What the media plane last said of a channel (undefined while it starts). */
+  private snap(channelId: number): ChannelSnapshot | undefined {
+    return this.media.channel(channelId)
+  }
+
+  private stateOf(channelId: number): ChannelAirStatus['state'] {
+    return this.snap(channelId)?.state ?? (this.runs.has(channelId) ? 'starting' : 'offline')
+  }
+
   isOnAir(channelId: number): boolean {
-    const r = this.runs.get(channelId)
-    return !!r && r.playout.state.state !== 'offline'
+    return this.runs.has(channelId) && this.stateOf(channelId) !== 'offline'
   }
 
   /**
@@ -240,10 +299,9 @@ export class OnAirEngine {
    * new material instead of looping. Undefined while the channel is off air.
    */
   runwaySeconds(channelId: number): number | undefined {
-    const run = this.runs.get(channelId)
-    if (!run || run.playout.state.state === 'offline') return undefined
+    if (!this.isOnAir(channelId)) return undefined
     const items = this.deps.source().airable(channelId)
-    const nowId = run.playout.now?.itemId ?? null
+    const nowId = this.snap(channelId)?.now?.itemId ?? null
     const at = nowId === null ? -1 : items.findIndex((i) => i.itemId === nowId)
     return items.slice(at + 1).reduce((sum, i) => sum + i.durationMs / 1000, 0)
   }
@@ -252,8 +310,8 @@ export class OnAirEngine {
     return [...this.runs.values()].map((r) => ({
       name: r.channel.name,
       stream: r.stream,
-      onAir: r.playout.state.state === 'live',
-      viewers: this.server?.viewers(r.stream) ?? 0
+      onAir: this.stateOf(r.channel.id) === 'live',
+      viewers: this.media.viewers(r.stream)
     }))
   }
 
@@ -271,37 +329,20 @@ export class OnAirEngine {
   private async startNow(channelId: number, options: StartOptions): Promise<ChannelAirStatus> {
     const existing = this.runs.get(channelId)
     if (existing) {
-      if (existing.playout.state.state !== 'error') return this.status(channelId)
+      if (this.stateOf(channelId) !== 'error') return this.status(channelId)
       await this.stopNow(channelId)
     }
     const channel = this.resolveChannel(channelId)
     // Validate ad-hoc destinations before anything starts.
     const extra = this.destinations.parseAdHoc(options.to ?? [])
-    const server = await this.ensureServer()
+    await this.ensureServer()
     const stream = this.uniqueStream(channel)
     const source = this.deps.source()
-    const playout = new ChannelPlayout({
-      channel,
-      stream,
-      source,
-      target: server,
-      slatePath: () => ensureSlate(this.deps.dataDir, channel.format),
-      log: this.log,
-      onState: (c) =>
-        this.emitState(channelId, null, c.to, { attempt: c.attempt, nextRetryAt: c.nextRetryAt, message: c.message }),
-      onClip: (phase, clip, reason) =>
-        this.deps.bus.emit('onair.clip', {
-          channelId,
-          phase,
-          clip,
-          ...(reason ? { reason: this.redactor.text(reason) } : {}),
-          at: Date.now()
-        })
-    })
-    // "Next" follows edits by event: the library's changes (this process's, and other processes' seen by
-    // the library feature's watcher) arrive on the bus; a file playlist says so itself.
+    // The feeder picks from the list sent here, so it never waits on this loop; edits follow by event: the
+    // library's changes (this process's, and other processes' seen by the library feature's watcher) arrive
+    // on the bus, a file playlist says so itself, and the fresh list goes to the media plane at once.
     const changed = (id: number | null): void => {
-      if (id === null || id === channelId) playout.timelineChanged()
+      if (id === null || id === channelId) this.media.timeline(channelId, this.itemsFor(channelId))
     }
     const offBus = this.deps.bus.on('library.changed', (c) => changed(c.channelId))
     const offSource = source.onChange?.(changed)
@@ -309,16 +350,16 @@ export class OnAirEngine {
       offBus()
       offSource?.()
     }
-    const run: ChannelRun = { channel, stream, playout, stats: null, unwatch }
+    const run: ChannelRun = { channel, stream, stats: null, unwatch }
     this.runs.set(channelId, run)
     this.destinations.open(channel, stream)
     // Make the slate before going live so an empty timeline airs at once.
     try {
       await ensureSlate(this.deps.dataDir, channel.format)
-      await playout.start()
+      await this.media.startChannel(channel, stream, this.itemsFor(channelId))
     } catch (err) {
       const message = this.redactor.text(err instanceof Error ? err.message : String(err))
-      await playout.stop().catch(() => {})
+      await this.media.stopChannel(channelId).catch(() => {})
       unwatch()
       this.runs.delete(channelId)
       this.destinations.close(channelId)
@@ -346,7 +387,7 @@ export class OnAirEngine {
     if (run.stats) clearInterval(run.stats)
     run.unwatch()
     await this.destinations.stopAll(channelId)
-    await run.playout.stop()
+    await this.media.stopChannel(channelId)
     this.runs.delete(channelId)
     this.destinations.close(channelId)
     return this.offlineStatus(run.channel, run.stream)
@@ -370,7 +411,8 @@ export class OnAirEngine {
   }
 
   private emitStats(run: ChannelRun): void {
-    const s = run.playout.stats()
+    const snap = this.snap(run.channel.id)
+    const s = snap?.stats ?? OFF_AIR_STATS
     this.deps.bus.emit('onair.stats', {
       channelId: run.channel.id,
       at: Date.now(),
@@ -379,9 +421,9 @@ export class OnAirEngine {
       speed: s.speed,
       droppedFrames: s.droppedFrames,
       restarts: s.restarts,
-      now: run.playout.now,
-      next: run.playout.next,
-      viewers: this.server?.viewers(run.stream) ?? 0,
+      now: snap?.now ?? null,
+      next: snap?.next ?? null,
+      viewers: this.media.viewers(run.stream),
       destinations: this.destinations.stats(run.channel.id)
     })
   }
@@ -389,8 +431,8 @@ export class OnAirEngine {
   // ---- status -----------------------------------------------------------------
 
   private urls(stream: string): { rtmpUrl: string | null; flvUrl: string | null } {
-    return this.server
-      ? { rtmpUrl: this.server.rtmpUrl(stream), flvUrl: this.server.flvUrl(stream) }
+    return this.media.serving
+      ? { rtmpUrl: this.media.rtmpUrl(stream), flvUrl: this.media.flvUrl(stream) }
       : { rtmpUrl: null, flvUrl: null }
   }
 
@@ -416,23 +458,23 @@ export class OnAirEngine {
       const channel = this.resolveChannel(channelId)
       return { ...this.offlineStatus(channel), destinations: await this.listDestinations(channelId) }
     }
-    const p = run.playout
-    const d = p.state.details
-    const now: ClipRef | null = p.now
+    const p = this.snap(channelId)
+    const d = p?.details ?? {}
+    const now: ClipRef | null = p?.now ?? null
     return {
       channelId,
       name: run.channel.name,
       stream: run.stream,
-      state: p.state.state,
+      state: this.stateOf(channelId),
       ...(d.message !== undefined ? { message: this.redactor.text(d.message) } : {}),
       ...(d.attempt !== undefined ? { attempt: d.attempt } : {}),
       ...(d.nextRetryAt !== undefined ? { nextRetryAt: d.nextRetryAt } : {}),
-      since: p.state.since,
-      uptimeS: p.stats().uptimeS,
+      since: p?.since ?? Date.now(),
+      uptimeS: p?.stats.uptimeS ?? 0,
       ...this.urls(run.stream),
       now,
-      next: p.next,
-      viewers: this.server?.viewers(run.stream) ?? 0,
+      next: p?.next ?? null,
+      viewers: this.media.viewers(run.stream),
       destinations: await this.listDestinations(channelId)
     }
   }
@@ -443,34 +485,48 @@ export class OnAirEngine {
 
   serverInfo(): { running: boolean; bind: string; rtmpPort: number; httpPort: number } {
     const s = this.settings()
+    const o = this.media.serveOptions
     return {
-      running: this.server !== null,
-      bind: this.server?.options.bind ?? (s.listenOnLan ? '0.0.0.0' : '127.0.0.1'),
-      rtmpPort: this.server?.options.rtmpPort ?? s.rtmpPort,
-      httpPort: this.server?.options.httpPort ?? s.httpPort
+      running: o !== null,
+      bind: o?.bind ?? (s.listenOnLan ? '0.0.0.0' : '127.0.0.1'),
+      rtmpPort: o?.rtmpPort ?? s.rtmpPort,
+      httpPort: o?.httpPort ?? s.httpPort
     }
   }
 
   /** Everything metrics, health and the as-run log read about channels on air (no URLs, no keys). */
   observe(): ChannelObservation[] {
-    return [...this.runs.values()].map((r) => ({
-      channelId: r.channel.id,
-      name: r.channel.name,
-      stream: r.stream,
-      format: r.channel.format,
-      state: r.playout.state.state,
-      since: r.playout.state.since,
-      stats: r.playout.stats(),
-      now: r.playout.now,
-      viewers: this.server?.viewers(r.stream) ?? 0,
-      encoderPid: r.playout.encoderPid,
-      destinations: this.destinations.observe(r.channel.id)
-    }))
+    return [...this.runs.values()].map((r) => {
+      const p = this.snap(r.channel.id)
+      return {
+        channelId: r.channel.id,
+        name: r.channel.name,
+        stream: r.stream,
+        format: r.channel.format,
+        state: this.stateOf(r.channel.id),
+        since: p?.since ?? Date.now(),
+        stats: p?.stats ?? OFF_AIR_STATS,
+        now: p?.now ?? null,
+        viewers: this.media.viewers(r.stream),
+        encoderPid: p?.encoderPid,
+        destinations: this.destinations.observe(r.channel.id)
+      }
+    })
   }
 
   /** Pid of a channel's playout ffmpeg (diagnostics and tests). */
   encoderPid(channelId: number): number | undefined {
-    return this.runs.get(channelId)?.playout.encoderPid
+    return this.runs.has(channelId) ? this.snap(channelId)?.encoderPid : undefined
+  }
+
+  /** The local server's refusals, sessions and connections (diagnostics, tests). */
+  inspectServer(): Promise<ServerInspection> {
+    return this.media.inspect()
+  }
+
+  /** The media plane: its host, restarts and kill() (diagnostics, tests). */
+  get mediaPlane(): MediaPlane {
+    return this.media
   }
 
   relayPid(channelId: number, destinationId: string): number | undefined {
@@ -517,9 +573,6 @@ export class OnAirEngine {
     await Promise.all([...this.runs.keys()].map((id) => this.stop(id).catch(() => {})))
     const starting = this.serverStarting
     if (starting) await starting.catch(() => {})
-    if (this.server) {
-      await this.server.stop()
-      this.server = null
-    }
+    await this.media.close()
   }
 }

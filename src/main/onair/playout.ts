@@ -35,10 +35,14 @@ export interface PlayoutOptions {
   log: OnAirLogger
   onState?: (change: StateChange) => void
   onClip?: (phase: ClipPhase, clip: ClipRef, reason?: string) => void
+  /** A new encoder process started (its pid). */
+  onEncoder?: (pid: number) => void
   /** Restart policy for the encoder (local, so quicker than destinations). */
   restartBackoff?: Backoff
   /** false: no `-re` pacing, for simulations that run a day of air faster than real time. */
   realtime?: boolean
+  /** Where an earlier run of this channel left off: the first pick is the clip after it. */
+  startCursor?: AirCursor | null
 }
 
 export interface PlayoutStats extends BoundaryStats {
@@ -131,6 +135,7 @@ export class ChannelPlayout {
   }
 
   constructor(private readonly opts: PlayoutOptions) {
+    this.cursor = opts.startCursor ?? null
     this.state = new StateMachine((c) => {
       opts.onState?.(c)
       for (const w of [...this.waiters]) if (w(c)) this.waiters.splice(this.waiters.indexOf(w), 1)
@@ -142,6 +147,11 @@ export class ChannelPlayout {
 
   get encoderPid(): number | undefined {
     return this.encoder?.pid
+  }
+
+  /** The last clip picked (a restart resumes after it). */
+  get lastPicked(): AirCursor | null {
+    return this.cursor
   }
 
   get now(): ClipRef | null {
@@ -252,6 +262,7 @@ export class ChannelPlayout {
       lifeline: 'stdin'
     }) as ChildProcessWithoutNullStreams
     this.encoder = child
+    if (child.pid !== undefined) this.opts.onEncoder?.(child.pid)
     this.encoderReady = Promise.resolve()
     child.stdin.on('error', () => {
       /* EPIPE when ffmpeg dies; the exit handler restarts it */

@@ -419,6 +419,16 @@ export class LocalRtmpServer extends EventEmitter {
     return Object.assign(watch, { close: () => log.close() })
   }
 
+  /** Refusals, NMS sessions and streams, open connections: the media plane's diagnostics. */
+  inspect(): { refused: number; sessions: number; broadcasts: number; openConnections: number } {
+    return {
+      refused: this.refusedCount,
+      sessions: this.ctx.sessions.size,
+      broadcasts: this.ctx.broadcasts.size,
+      openConnections: this.openConnections
+    }
+  }
+
   /** Open connections on both listeners (tests, diagnostics). */
   get openConnections(): number {
     return this.limits.reduce((n, l) => n + l.open, 0)

@@ -2,13 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import type { Core } from '../../../src/main/core/core'
 import { callCore, openCore } from '../../../src/main/cli/open-core'
 import type { OnAirEngine } from '../../../src/main/onair/engine'
 import { ONAIR } from '../../../src/main/services'
-import { LocalRtmpServer } from '../../../src/main/onair/rtmp-server'
 import { startStudioServer, type StudioServer } from '../../../src/main/server/studio-server'
 import { tempDir } from '../../helpers/tmp'
 import { repoRoot } from '../../helpers/cli'
@@ -75,10 +73,8 @@ describe('floods from unauthenticated clients stay bounded', () => {
   let rtmpPort = 0
   let httpPort = 0
   let studio: StudioServer | null = null
-  const nmsContext = createRequire(__filename)('node-media-server/src/core/context.js') as {
-    sessions: Map<string, unknown>
-    broadcasts: Map<string, unknown>
-  }
+  // The server runs in the media plane's thread: its sessions and streams are read through the engine.
+  const server = (): ReturnType<OnAirEngine['inspectServer']> => engine.inspectServer()
 
   beforeAll(async () => {
     core = await openCore(tmp.dir)
@@ -100,14 +96,13 @@ describe('floods from unauthenticated clients stay bounded', () => {
     // The channel's own readers (the HLS copy tap, on by default) join the stream
     // just after Go Live: take the baseline once the session count has held for 3 s.
     for (let last = -1, since = Date.now(), until = Date.now() + 20_000; Date.now() < until;) {
-      const n = nmsContext.sessions.size
+      const n = (await server()).sessions
       if (n !== last) [last, since] = [n, Date.now()]
       else if (Date.now() - since >= 3000) break
       await new Promise((r) => setTimeout(r, 200))
     }
     const logBefore = lines(engine.logFile)
-    const sessionsBefore = nmsContext.sessions.size
-    const broadcastsBefore = nmsContext.broadcasts.size
+    const { sessions: sessionsBefore, broadcasts: broadcastsBefore } = await server()
     const rssBefore = process.memoryUsage().rss
     const r = await runFlood(rtmpPort, httpPort, st.stream)
     console.log(`[flood] client saw ${JSON.stringify(r)}`)
@@ -134,12 +129,13 @@ describe('floods from unauthenticated clients stay bounded', () => {
       .filter((l) => !l.includes(`[${st.stream}]`))
     const logged = added.length
     expect(logged, added.slice(0, 20).join('\n')).toBeLessThanOrEqual(12)
-    expect(LocalRtmpServer.current!.refusedCount).toBeGreaterThanOrEqual(FLOOD * 3)
+    const refused = (await server()).refused
+    expect(refused).toBeGreaterThanOrEqual(FLOOD * 3)
     // Sessions and stream entries went back to what they were.
-    await expect.poll(() => nmsContext.sessions.size, { timeout: 20_000 }).toBeLessThanOrEqual(sessionsBefore)
-    expect(nmsContext.broadcasts.size).toBeLessThanOrEqual(broadcastsBefore)
+    await expect.poll(async () => (await server()).sessions, { timeout: 20_000 }).toBeLessThanOrEqual(sessionsBefore)
+    expect((await server()).broadcasts).toBeLessThanOrEqual(broadcastsBefore)
     console.log(
-      `[flood] ${FLOOD}× each kind: refused ${LocalRtmpServer.current!.refusedCount}, log +${logged} lines, ` +
+      `[flood] ${FLOOD}× each kind: refused ${refused}, log +${logged} lines, ` +
         `RSS ${(rssBefore / 2 ** 20).toFixed(0)} → ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`
     )
     const status = await callCore(core, 'onair.status', { channelId })

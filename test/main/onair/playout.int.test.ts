@@ -313,8 +313,16 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
   }, 90_000)
 
   it('refuses a second playout of a stream already on air: error state, no retry loop', async () => {
-    const server = LocalRtmpServer.current!
-    const live = (await callCore(core, 'onair.status', { channelId })).channels[0]!
+    // The engine's server lives in the media plane's thread: this is the same server class, here, with the
+    // stream already published, as the channel's own playout publishes it there.
+    const server = await LocalRtmpServer.start({
+      bind: '127.0.0.1',
+      rtmpPort: await freePort(),
+      httpPort: await freePort(),
+      log: () => {}
+    })
+    const live = { stream: 'twin-stream' }
+    const first = server.openPublisher(live.stream)
     const ch = { id: channelId, name: 'twin', format: DEFAULT_HOUSE_FORMAT }
     const seen: string[] = []
     const playout = new ChannelPlayout({
@@ -332,6 +340,8 @@ describe('on air: continuous playout through timeline edits (real ffmpeg, NMS, l
     expect(seen).toEqual(['starting', 'error'])
     expect(playout.encoderPid).toBeUndefined()
     await playout.stop()
+    first.close()
+    await server.stop()
     expect((await callCore(core, 'onair.status', { channelId })).channels[0]!.state).toBe('live')
   }, 30_000)
 

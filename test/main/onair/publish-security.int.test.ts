@@ -186,8 +186,21 @@ describe('on air: publishing cannot be taken, poisoned or replayed by an outside
 
   it('item 2: the server refuses a second publisher on a live stream name', async () => {
     await ensureLive()
-    const server = LocalRtmpServer.current!
-    expect(() => server.openPublisher(stream)).toThrow(/already has a publisher/)
+    // The engine's server runs in the media plane's thread, where only the channel's own playout
+    // publishes: the same server class here, with the stream published once, refuses a second.
+    const server = await LocalRtmpServer.start({
+      bind: '127.0.0.1',
+      rtmpPort: await freePort(),
+      httpPort: await freePort(),
+      log: () => {}
+    })
+    try {
+      const first = server.openPublisher(stream)
+      expect(() => server.openPublisher(stream)).toThrow(/already has a publisher/)
+      first.close()
+    } finally {
+      await server.stop()
+    }
     // The channel is untouched.
     expect(engine.isOnAir(channelId)).toBe(true)
   })
