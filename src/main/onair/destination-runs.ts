@@ -16,6 +16,7 @@ import { SRT_MISSING, checkFormat, ffmpegHasSrt, presetTarget } from './presets'
 import type { OnAirLogger, Redactor } from './redact-log'
 import { DestinationRelay, TWITCH_PLANNED_RECONNECT_MS } from './relay'
 import type { AirChannel } from './timeline'
+import type { TunnelOpener } from './tunnels'
 
 export interface StateDetails {
   attempt?: number | undefined
@@ -33,6 +34,8 @@ export interface DestinationRunsDeps {
   onState: (channelId: number, destinationId: string, state: ChannelAirStatus['state'], details: StateDetails) => void
   relayBackoff?: BackoffOptions | undefined
   plannedReconnectMs?: number | undefined
+  /** Where the relays' key tunnels run (the media plane's thread); default: this one. */
+  openTunnel?: TunnelOpener | undefined
 }
 
 interface RelayRun {
@@ -162,6 +165,7 @@ export class DestinationRuns {
     const relay = new DestinationRelay({
       id: config.id,
       name: config.name,
+      ...(this.deps.openTunnel ? { openTunnel: this.deps.openTunnel } : {}),
       sourceFlvUrl: `${flvUrl}?relay=${encodeURIComponent(config.id)}`,
       destinationUrl: async () => {
         const k = ephemeral ? key : ((await this.deps.secrets().get(keySecretName(config.id))) ?? null)

@@ -136,7 +136,8 @@ export class OnAirEngine {
       flvUrl: async (stream) => (await this.ensureServer()).flvUrl(stream),
       onState: (channelId, destinationId, state, d) => this.emitState(channelId, destinationId, state, d),
       relayBackoff: deps.relayBackoff,
-      plannedReconnectMs: deps.plannedReconnectMs
+      plannedReconnectMs: deps.plannedReconnectMs,
+      openTunnel: (spec, onProblem) => this.media.openTunnel(spec, onProblem)
     })
   }
 

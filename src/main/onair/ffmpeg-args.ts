@@ -72,17 +72,26 @@ export const RELAY_RW_TIMEOUT_US = 10_000_000
  * `outputUrl` is the relay's local tunnel (relay-tunnel.ts), never the real key;
  * `outputOptions` are the rtmp protocol options that go with it.
  */
+/**
+ * A relay reads the local HTTP-FLV itself (inputUrl) so its bytes never pass through the
+ * studio's main loop; the local server may go quiet through a playout restart, so only a
+ * long silence ends it (then the relay reconnects).
+ */
+export const RELAY_INPUT_RW_TIMEOUT_US = 30_000_000
+
 export function relayArgs(
   outputUrl: string,
   outputOptions: readonly string[] = [],
-  muxer: 'flv' | 'mpegts' = 'flv'
+  muxer: 'flv' | 'mpegts' = 'flv',
+  inputUrl = 'pipe:0'
 ): string[] {
   return [
     ...PROGRESS_HEADER,
+    ...(inputUrl === 'pipe:0' ? [] : ['-rw_timeout', String(RELAY_INPUT_RW_TIMEOUT_US)]),
     '-f',
     'flv',
     '-i',
-    'pipe:0',
+    inputUrl,
     '-map',
     '0',
     '-c',

@@ -1,9 +1,19 @@
 import { StudioError } from '../../shared/contract'
-import type { ChannelSnapshot, FromMedia, MediaRequest, ServerInspection, ToMedia, WireError } from './media-protocol'
+import type {
+  ChannelSnapshot,
+  FromMedia,
+  MediaRequest,
+  ServerInspection,
+  ToMedia,
+  TunnelOpened,
+  WireError
+} from './media-protocol'
 import { ChannelPlayout } from './playout'
 import { LocalRtmpServer } from './rtmp-server'
 import { ensureSlate } from './slate'
+import type { RelayTunnel } from './relay-tunnel'
 import type { AirChannel, AirItem, TimelineSource } from './timeline'
+import { openTunnel } from './tunnels'
 
 const SNAPSHOT_PERIOD_MS = 500
 
@@ -89,6 +99,12 @@ export class MediaCore {
       if (this.timelines.update(msg.channelId, msg.items)) this.runs.get(msg.channelId)?.playout.timelineChanged()
       return
     }
+    if (msg.t === 'tunnel.expect') return this.tunnels.get(msg.tunnelId)?.expectPid(msg.pid)
+    if (msg.t === 'tunnel.close') {
+      this.tunnels.get(msg.tunnelId)?.close()
+      this.tunnels.delete(msg.tunnelId)
+      return
+    }
     this.answer(msg).then(
       (value) => this.post({ t: 'reply', id: msg.id, ok: true, value }),
       (err: unknown) => this.post({ t: 'reply', id: msg.id, ok: false, error: wireError(err) })
@@ -102,6 +118,7 @@ export class MediaCore {
     start: (m) => this.start(m),
     stop: (m) => this.stop(m.channelId),
     inspect: () => Promise.resolve(this.inspect()),
+    tunnel: (m) => this.openTunnel(m),
     close: () => this.close()
   }
 
@@ -165,6 +182,16 @@ export class MediaCore {
     this.postSnapshot()
   }
 
+  private readonly tunnels = new Map<number, RelayTunnel>()
+  private nextTunnel = 1
+
+  private async openTunnel(m: Extract<MediaRequest, { t: 'tunnel' }>): Promise<TunnelOpened> {
+    const tunnelId = this.nextTunnel++
+    const tunnel = await openTunnel(m.spec, (message) => this.post({ t: 'tunnel.problem', tunnelId, message }))
+    this.tunnels.set(tunnelId, tunnel)
+    return { tunnelId, localUrl: tunnel.localUrl, ffmpegOptions: tunnel.ffmpegOptions }
+  }
+
   private inspect(): ServerInspection {
     const s = this.server
     return s ? s.inspect() : { refused: 0, sessions: 0, broadcasts: 0, openConnections: 0 }
@@ -195,6 +222,8 @@ export class MediaCore {
 
   async close(): Promise<void> {
     clearInterval(this.ticker)
+    for (const t of this.tunnels.values()) t.close()
+    this.tunnels.clear()
     await Promise.all([...this.runs.keys()].map((id) => this.stop(id).catch(() => {})))
     await this.server?.stop()
     this.server = null

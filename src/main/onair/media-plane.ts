@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { Worker } from 'node:worker_threads'
+import { SHARE_ENV, Worker } from 'node:worker_threads'
 import { StudioError, type StudioErrorCode } from '../../shared/contract'
 import { Backoff } from '../core/backoff'
 import { MediaCore } from './media-core'
@@ -10,13 +10,16 @@ import type {
   MediaRequest,
   ServeOptions,
   ServerInspection,
-  ToMedia
+  ToMedia,
+  TunnelOpened
 } from './media-protocol'
 import type { ClipPhase, ClipRef } from './playout'
 import type { OnAirLogger } from './redact-log'
 import { STREAM_APP } from './rtmp-server'
 import type { StateChange } from './state'
+import type { RelayTunnel } from './relay-tunnel'
 import type { AirChannel, AirItem } from './timeline'
+import type { TunnelSpec } from './tunnels'
 
 /** Where the media plane runs: its own thread (the default), or this loop (benchmarks' baseline). */
 export type MediaHost = 'worker' | 'inline'
@@ -66,10 +69,14 @@ function workerEntry(): { file: string; ts: boolean } {
 
 function startWorker(onMessage: (m: FromMedia) => void, onExit: (why: string) => void): Transport {
   const entry = workerEntry()
+  // One environment with this thread (WEBTV_FFMPEG, WEBTV_TLS_CA_FILE, … read when used), not a copy.
   const worker = entry.ts
     ? // From sources: load the worker's TypeScript through tsx, as the tests and benchmarks do for the rest.
-      new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(entry.file)})`, { eval: true })
-    : new Worker(entry.file)
+      new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(entry.file)})`, {
+        eval: true,
+        env: SHARE_ENV
+      })
+    : new Worker(entry.file, { env: SHARE_ENV })
   let lastError = ''
   worker.on('message', onMessage)
   worker.on('error', (err) => {
@@ -181,6 +188,7 @@ export class MediaPlane {
       if (snap) snap.encoderPid = m.pid
     },
     log: (m) => this.deps.log(m.level, m.line),
+    'tunnel.problem': (m) => this.tunnelProblems.get(m.tunnelId)?.(m.message),
     snapshot: (m) => {
       for (const c of m.channels)
         if (this.wanted.has(c.channelId) || this.starting.has(c.channelId)) this.mirror.set(c.channelId, c)
@@ -345,6 +353,34 @@ export class MediaPlane {
   viewers(stream: string): number {
     for (const s of this.mirror.values()) if (s.stream === stream) return s.viewers
     return 0
+  }
+
+  private readonly tunnelProblems = new Map<number, (message: string) => void>()
+
+  /**
+   * A relay's key tunnel, opened in the media plane's thread: the relayed bytes go
+   * through it, so they must not wait on the main loop either. If the media plane
+   * dies, the tunnel goes with it and the relay reconnects (as after any drop).
+   */
+  async openTunnel(spec: TunnelSpec, onProblem: (message: string) => void): Promise<RelayTunnel> {
+    await this.up
+    const transport = this.transport
+    const t = await this.request<TunnelOpened>({ t: 'tunnel', spec })
+    this.tunnelProblems.set(t.tunnelId, onProblem)
+    let closed = false
+    return {
+      localUrl: t.localUrl,
+      ffmpegOptions: t.ffmpegOptions,
+      expectPid: (pid) => {
+        if (this.transport === transport) transport?.post({ t: 'tunnel.expect', tunnelId: t.tunnelId, pid })
+      },
+      close: () => {
+        if (closed) return
+        closed = true
+        this.tunnelProblems.delete(t.tunnelId)
+        if (this.transport === transport) transport?.post({ t: 'tunnel.close', tunnelId: t.tunnelId })
+      }
+    }
   }
 
   inspect(): Promise<ServerInspection> {

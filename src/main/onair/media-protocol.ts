@@ -1,6 +1,7 @@
 import type { ClipPhase, ClipRef, PlayoutStats } from './playout'
 import type { AirState, StateChange } from './state'
 import type { AirChannel, AirCursor, AirItem } from './timeline'
+import type { TunnelSpec } from './tunnels'
 
 /**
  * The messages between the control plane (the engine, on the studio's main loop)
@@ -30,6 +31,8 @@ export type MediaRequest =
     }
   | { t: 'stop'; id: number; channelId: number }
   | { t: 'inspect'; id: number }
+  /** A relay's key tunnel (relay-tunnel.ts): the key crosses in memory only, never a command line. */
+  | { t: 'tunnel'; id: number; spec: TunnelSpec }
   | { t: 'close'; id: number }
 
 /** One-way news from the control plane: the channel's airable items after an edit. */
@@ -39,7 +42,18 @@ export interface TimelineNotice {
   items: AirItem[]
 }
 
-export type ToMedia = MediaRequest | TimelineNotice
+/** The relay's ffmpeg (the one process the tunnel lets in), or the end of the tunnel. */
+export type TunnelNotice =
+  { t: 'tunnel.expect'; tunnelId: number; pid: number } | { t: 'tunnel.close'; tunnelId: number }
+
+export type ToMedia = MediaRequest | TimelineNotice | TunnelNotice
+
+/** The tunnel's public side: where the relay's ffmpeg publishes (no secret in it). */
+export interface TunnelOpened {
+  tunnelId: number
+  localUrl: string
+  ffmpegOptions: string[]
+}
 
 export interface WireError {
   code: string
@@ -78,5 +92,6 @@ export type FromMedia =
   | { t: 'unplayable'; channelId: number; itemId: number; reason: string }
   /** A playout encoder started: the control plane ends it itself if the media plane dies (see media-plane.ts). */
   | { t: 'encoder'; channelId: number; pid: number }
+  | { t: 'tunnel.problem'; tunnelId: number; message: string }
   | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; line: string }
   | { t: 'snapshot'; at: number; channels: ChannelSnapshot[] }

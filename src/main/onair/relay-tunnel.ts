@@ -100,11 +100,14 @@ export async function openRelayTunnel(opts: TunnelOptions): Promise<RelayTunnel>
   let closed = false
 
   const server: Server = createServer({ pauseOnConnect: true })
+  /** Connections that came before the relay's pid (it may be told from another thread): checked once it is. */
+  const early: Socket[] = []
   const close = (): void => {
     if (closed) return
     closed = true
     clearTimeout(acceptTimer)
     server.close()
+    for (const s of early.splice(0)) s.destroy()
     client?.destroy()
     upstream?.destroy()
   }
@@ -117,6 +120,11 @@ export async function openRelayTunnel(opts: TunnelOptions): Promise<RelayTunnel>
   acceptTimer.unref?.()
 
   server.on('connection', (socket: Socket) => {
+    if (process.platform === 'linux' && expectedPid === null && !closed) early.push(socket)
+    else admit(socket)
+  })
+
+  const admit = (socket: Socket): void => {
     const from = socket.remoteAddress ?? ''
     const loopback = from === '::1' || from.startsWith('127.') || from.startsWith('::ffff:127.')
     // On Linux the connecting socket must be the relay ffmpeg's own (checked by pid).
@@ -129,7 +137,7 @@ export async function openRelayTunnel(opts: TunnelOptions): Promise<RelayTunnel>
     server.close() // one connection per tunnel
     clearTimeout(acceptTimer)
     pipe(socket)
-  })
+  }
 
   const pipe = (down: Socket): void => {
     const up = target.secure
@@ -178,6 +186,7 @@ export async function openRelayTunnel(opts: TunnelOptions): Promise<RelayTunnel>
     ffmpegOptions: ['-rtmp_app', target.app, '-rtmp_playpath', standinText, '-rtmp_tcurl', tcUrl],
     expectPid: (pid) => {
       expectedPid = pid
+      for (const s of early.splice(0)) admit(s)
     },
     close
   }

@@ -1,11 +1,11 @@
 import { type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { startFfmpeg } from '../media/ffmpeg-runner'
-import { get as httpGet, type ClientRequest } from 'node:http'
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from '../core/backoff'
 import { relayArgs } from './ffmpeg-args'
 import { muxerFor } from './presets'
-import { directOutput, openRelayTunnel, tunnelTarget, type RelayTunnel } from './relay-tunnel'
-import { openSrtTunnel, srtTunnelTarget } from './srt-tunnel'
+import { directOutput, tunnelTarget, type RelayTunnel } from './relay-tunnel'
+import { srtTunnelTarget } from './srt-tunnel'
+import { openTunnel, type TunnelOpener } from './tunnels'
 import { LineSplitter, EncoderProgressParser } from '../media/ffmpeg-progress'
 import type { OnAirLogger } from './redact-log'
 import { StateMachine, type StateChange } from './state'
@@ -39,13 +39,18 @@ export interface RelayOptions {
    * notice at its next read (NMS: after a 2.5 MB acknowledgement window, ~8 s).
    */
   confirmMs?: number
+  /**
+   * Where the tunnel runs: the engine opens it in the media plane's thread, so a stall of
+   * the main loop does not hold the relayed bytes (default: this thread).
+   */
+  openTunnel?: TunnelOpener
 }
 
 export const DEFAULT_CONFIRM_MS = 15_000
 
 /**
- * One destination: `ffmpeg -f flv -i pipe:0 -c copy -f flv <destination>` with the
- * local stream piped in over HTTP-FLV. Its own state machine and reconnect policy:
+ * One destination: `ffmpeg -f flv -i <local HTTP-FLV> -c copy -f flv <destination>`,
+ * reading the local stream itself (the media plane's server, never this loop). Its own state machine and reconnect policy:
  * only a drop after a working connection is retried (with backoff, unlimited); a
  * failed first connect or a rejected key stops with an error instead of looping.
  */
@@ -53,7 +58,6 @@ export class DestinationRelay {
   readonly state: StateMachine
   private child: ChildProcessWithoutNullStreams | null = null
   private tunnel: RelayTunnel | null = null
-  private request: ClientRequest | null = null
   private readonly backoff: Backoff
   private wanted = false
   private everLive = false
@@ -133,12 +137,13 @@ export class DestinationRelay {
     let tunnel: RelayTunnel
     try {
       const onProblem = (m: string): void => this.opts.log('warn', `[dest ${this.opts.name}] tunnel: ${m}`)
+      const open = this.opts.openTunnel ?? openTunnel
       tunnel =
         muxer === 'mpegts'
           ? /[?&]streamid=/.test(url)
-            ? await openSrtTunnel({ target: srtTunnelTarget(url), onProblem })
+            ? await open({ kind: 'srt', target: srtTunnelTarget(url) }, onProblem)
             : directOutput(url)
-          : await openRelayTunnel({ target: tunnelTarget(url), onProblem })
+          : await open({ kind: 'rtmp', target: tunnelTarget(url) }, onProblem)
     } catch (err) {
       return this.toError(
         `Could not prepare the connection to this destination: ${err instanceof Error ? err.message : String(err)}`
@@ -153,8 +158,10 @@ export class DestinationRelay {
     this.lastSizeAt = Date.now()
     let child: ChildProcessWithoutNullStreams
     try {
-      child = startFfmpeg(relayArgs(tunnel.localUrl, tunnel.ffmpegOptions, muxer), {
-        lifeline: 'stdin'
+      // It reads the local stream itself (not through this loop); when the studio dies, that
+      // connection closes and it ends.
+      child = startFfmpeg(relayArgs(tunnel.localUrl, tunnel.ffmpegOptions, muxer, this.opts.sourceFlvUrl), {
+        lifeline: 'input'
       }) as ChildProcessWithoutNullStreams
     } catch (err) {
       tunnel.close()
@@ -193,18 +200,6 @@ export class DestinationRelay {
       tunnel.close()
       if (this.child === child) this.onExit(code, signal)
     })
-    this.request = httpGet(this.opts.sourceFlvUrl, (res) => {
-      if (res.statusCode !== 200) {
-        this.opts.log('error', `[dest ${this.opts.name}] local stream answered HTTP ${res.statusCode}`)
-        child.kill('SIGTERM')
-        return
-      }
-      res.pipe(child.stdin)
-    })
-    this.request.on('error', (err) => {
-      this.opts.log('warn', `[dest ${this.opts.name}] local stream: ${err.message}`)
-      child.stdin.end()
-    })
   }
 
   private onConnected(): void {
@@ -242,18 +237,14 @@ export class DestinationRelay {
   private endChild(): void {
     const child = this.child
     if (!child) return
-    this.request?.destroy()
-    this.request = null
-    // Closing stdin lets ffmpeg flush and close the RTMP session cleanly.
-    child.stdin.end()
+    // ffmpeg's "q" key: it flushes and closes the RTMP session cleanly.
+    child.stdin.end('q')
     const t = setTimeout(() => child.kill('SIGKILL'), 3000)
     child.once('close', () => clearTimeout(t))
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.child = null
-    this.request?.destroy()
-    this.request = null
     if (this.plannedTimer) clearTimeout(this.plannedTimer)
     this.plannedTimer = null
     if (this.confirmTimer) clearTimeout(this.confirmTimer)

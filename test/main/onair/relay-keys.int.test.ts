@@ -12,6 +12,9 @@ import { allProcessText } from '../../fixtures/procs'
 import { startSrtIngest } from '../../fixtures/srt-ingest'
 import { ffmpegHasSrt } from '../../../src/main/onair/presets'
 
+/** A relay's ffmpeg: it reads the local HTTP-FLV (tagged ?relay=) itself. */
+const RELAY_INPUT = /-f flv -i http:\/\/127\.0\.0\.1:\d+\/live\/\S+\?relay=/
+
 /**
  * Issue 12 item 3: while relays run and reconnect, no destination key is in any
  * process's command line or environment (what `ps` and /proc show every local
@@ -78,7 +81,7 @@ describe('on air: destination keys stay inside the studio process', () => {
     const sample = (): void => {
       samples += 1
       const procs = allProcessText().filter((p) => !p.text.includes('rtmp-remote.cjs')) // the stand-in ingests are not the studio
-      if (procs.some((p) => /ffmpeg/.test(p.text) && /-f flv -i pipe:0/.test(p.text))) relaysSeen += 1
+      if (procs.some((p) => /ffmpeg/.test(p.text) && RELAY_INPUT.test(p.text))) relaysSeen += 1
       for (const p of procs)
         for (const k of keys) if (p.text.includes(k)) hits.push(`${p.pid}: ${p.text.slice(0, 300)}`)
     }
@@ -157,7 +160,7 @@ describe('on air: destination keys stay inside the studio process', () => {
         const sampler = setInterval(() => {
           samples += 1
           for (const p of allProcessText()) {
-            if (/ffmpeg/.test(p.text) && /-f flv -i pipe:0/.test(p.text) && /srt:\/\//.test(p.text)) relaysSeen += 1
+            if (/ffmpeg/.test(p.text) && RELAY_INPUT.test(p.text) && /srt:\/\//.test(p.text)) relaysSeen += 1
             if (p.text.includes(SRT_KEY) || p.text.includes(encodeURIComponent(SRT_KEY)))
               hits.push(`${p.pid}: ${p.text.slice(0, 300)}`)
           }

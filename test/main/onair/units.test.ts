@@ -89,6 +89,11 @@ describe('ffmpeg argument builders', () => {
     expect(a[a.indexOf('-rw_timeout') + 1]).toBe('10000000')
     expect(a.at(-1)).toBe('rtmps://ingest/app/KEY')
     expect(a).not.toContain('-nostdin')
+    // Reading the local HTTP-FLV itself: a long read timeout on the input, the output's as before.
+    const u = relayArgs('rtmp://h/app/k', [], 'flv', 'http://127.0.0.1:8711/live/s.flv?relay=d1').join(' ')
+    expect(u).toContain('-rw_timeout 30000000 -f flv -i http://127.0.0.1:8711/live/s.flv?relay=d1 -map 0')
+    expect(u).toContain('-c copy -rw_timeout 10000000')
+    expect(u).not.toContain('-nostdin') // "q" on stdin ends it cleanly
   })
   it('house encode: closed GOP of fps×2, capped rate, AAC 48 kHz stereo', () => {
     const a = airClipEncodeArgs({ ...DEFAULT_HOUSE_FORMAT, fps: 30 }).join(' ')
