@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { SHARE_ENV, Worker } from 'node:worker_threads'
 import { StudioError, type StudioErrorCode } from '../../shared/contract'
@@ -67,12 +68,17 @@ function workerEntry(): { file: string; ts: boolean } {
   )
 }
 
+function tsxApi(): string {
+  return createRequire(__filename).resolve('tsx/cjs/api')
+}
+
 function startWorker(onMessage: (m: FromMedia) => void, onExit: (why: string) => void): Transport {
   const entry = workerEntry()
   // One environment with this thread (WEBTV_FFMPEG, WEBTV_TLS_CA_FILE, … read when used), not a copy.
   const worker = entry.ts
     ? // From sources: load the worker's TypeScript through tsx, as the tests and benchmarks do for the rest.
-      new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(entry.file)})`, {
+      // (Resolved here: an eval'd worker resolves from the working folder, which may be anywhere.)
+      new Worker(`require(${JSON.stringify(tsxApi())}).register(); require(${JSON.stringify(entry.file)})`, {
         eval: true,
         env: SHARE_ENV
       })
@@ -167,7 +173,7 @@ export class MediaPlane {
       else p.reject(new StudioError(m.error.code as StudioErrorCode, m.error.message, m.error.field))
     },
     state: (m) => {
-      if (!this.wanted.has(m.channelId) && !this.starting.has(m.channelId)) return
+      if (!this.follows(m.channelId)) return
       const snap = this.mirror.get(m.channelId)
       if (snap) {
         snap.state = m.change.to
@@ -221,7 +227,8 @@ export class MediaPlane {
     this.endOrphans()
     for (const p of this.pending.values()) p.reject(new StudioError('unavailable', `The media plane stopped (${why}).`))
     this.pending.clear()
-    if (this.closed) return
+    // Closing, or a first start that failed (a port in use): the caller has the error, nothing to take back.
+    if (this.closed || !this.options) return
     this.backoff.connectionEnded(Date.now() - this.upSince)
     const { attempt, delayMs } = this.backoff.next()
     this.deps.log('error', `media plane stopped (${why}); starting it again in ${delayMs} ms (attempt ${attempt})`)
@@ -333,11 +340,32 @@ export class MediaPlane {
     }
   }
 
+  /** Channels being stopped: their last state changes (stopping, offline) still go out. */
+  private readonly stopping = new Set<number>()
+
   async stopChannel(channelId: number): Promise<void> {
     const had = this.wanted.delete(channelId)
+    const snap = this.mirror.get(channelId)
+    if (had && this.transport) {
+      this.stopping.add(channelId)
+      try {
+        await this.request({ t: 'stop', channelId }).catch(() => undefined)
+      } finally {
+        this.stopping.delete(channelId)
+      }
+    } else if (had && snap && snap.state !== 'offline') {
+      // The media plane is down (restarting): nothing runs there to stop; the channel is off air now.
+      const at = Date.now()
+      this.deps.onState(channelId, { from: snap.state, to: 'stopping', at })
+      this.deps.onState(channelId, { from: 'stopping', to: 'offline', at })
+    }
     this.mirror.delete(channelId)
-    if (had && this.transport) await this.request({ t: 'stop', channelId }).catch(() => undefined)
     this.encoders.delete(channelId)
+  }
+
+  /** Whether the control plane still wants a channel's news (on air, going on air, or going off). */
+  private follows(channelId: number): boolean {
+    return this.wanted.has(channelId) || this.starting.has(channelId) || this.stopping.has(channelId)
   }
 
   /** The channel's timeline changed: the feeder picks from this list from its next boundary on. */

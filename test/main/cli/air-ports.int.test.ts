@@ -64,17 +64,21 @@ describe(`${N} webtv air processes started together on one data folder`, () => {
   const tmp = tempDir()
   const dataDir = join(tmp.dir, 'data')
   const children: ChildProcess[] = []
-  const cli = join(tmp.dir, 'webtv.cjs')
+  const cli = join(tmp.dir, 'webtv.js')
 
   beforeAll(async () => {
     // One build for all 20: each process loads one file instead of compiling the sources again.
+    // With the on-air media plane's worker beside it, as electron-vite builds them (media-plane.ts).
     await build({
-      entryPoints: [join(repoRoot, 'src', 'main', 'cli.ts')],
+      entryPoints: {
+        webtv: join(repoRoot, 'src', 'main', 'cli.ts'),
+        'media-worker': join(repoRoot, 'src', 'main', 'onair', 'media-worker.ts')
+      },
       bundle: true,
       platform: 'node',
       format: 'cjs',
       packages: 'external',
-      outfile: cli,
+      outdir: tmp.dir,
       logLevel: 'warning'
     })
     const core = await openCore(dataDir)

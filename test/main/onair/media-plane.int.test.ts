@@ -222,7 +222,15 @@ describe('on air: the media plane is off the main loop', () => {
     stopped = true
     await current.stop()
     await loop
+    const beforeStop = states.length
     await callCore(core, 'onair.stop', { channelId })
     expect(engine.isOnAir(channelId)).toBe(false)
+    // The media plane's last word reaches the bus (outputs and the library follow it).
+    expect(
+      states
+        .slice(beforeStop)
+        .filter((s) => s.destinationId === null)
+        .map((s) => s.state)
+    ).toEqual(['stopping', 'offline'])
   }, 180_000)
 })
