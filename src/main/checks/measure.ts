@@ -114,8 +114,13 @@ export function measureArgs(plan: MeasurePlan): string[] {
   // info, not error: the detect filters report on stderr at that level.
   return [
     ...ffmpegPreamble({ batch: true, loglevel: 'info' }),
+    // One thread: a small clip's work is too little to share out, and threads cost CPU to start and sync.
+    '-threads',
+    '1',
     '-i',
     plan.input,
+    '-filter_complex_threads',
+    '1',
     '-filter_complex',
     chains.join(';'),
     ...(ocr
