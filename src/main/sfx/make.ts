@@ -10,8 +10,10 @@ import {
   EFFECT_MIN_SECONDS,
   EffectError,
   type EffectProvider,
-  type EffectRequest
+  type EffectRequest,
+  type MadeEffect
 } from './types'
+import { finishChain } from './finish-chain'
 
 /** A shot's effect as kept in the data folder: 48 kHz stereo WAV, exactly `seconds` long, at its family's level. */
 export interface StoredEffect {
@@ -20,9 +22,6 @@ export interface StoredEffect {
   seconds: number
 }
 
-/** Fades at the effect's edges, so a cut never clicks. */
-const FADE_IN = 0.02
-const FADE_OUT = 0.25
 /** The effect's own ceiling before the mix (the conform's limiter decides the channel's). */
 const PEAK_CEILING_DB = -1
 
@@ -44,50 +43,50 @@ export function checkEffectRequest(req: EffectRequest): EffectRequest {
 }
 
 /**
- * Bring a provider's file to the shot's terms in two short passes: 48 kHz stereo, exactly
- * `seconds` long (padded with silence or cut), faded at the edges and metered (EBU R128,
- * true peak); then one gain to its level, never past −1 dBTP. A file with no audible
- * sound is refused rather than kept.
+ * Bring a provider's file to the shot's terms: 48 kHz stereo, exactly `seconds` long,
+ * faded at the edges and metered (finish-chain.ts) — a pass of its own unless the provider
+ * did that in its run (the offline synth) — then one gain to its level, never past
+ * −1 dBTP. A file with no audible sound is refused rather than kept.
  */
 export async function finishEffect(
-  made: { file: string; lufs: number },
+  made: MadeEffect,
   seconds: number,
   out: string,
   where: string,
   signal?: AbortSignal
 ): Promise<void> {
-  const metered = `${out}.metered.wav`
-  const samples = Math.round(seconds * 48000)
-  const chain =
-    `[0:a:0]asetpts=PTS-STARTPTS,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=end_sample=${samples},` +
-    `afade=t=in:d=${FADE_IN},afade=t=out:st=${Math.max(0, seconds - FADE_OUT).toFixed(3)}:d=${FADE_OUT},ebur128=peak=true[out]`
-  let stderr: string
-  try {
-    ;({ stderr } = await runFfmpeg(
-      [
-        ...['-hide_banner', '-nostdin', '-y', '-nostats', '-loglevel', 'info', '-vn', '-i', made.file],
-        ...['-filter_complex', chain, '-map', '[out]', '-c:a', 'pcm_f32le', metered]
-      ],
-      { signal, lowPriority: true }
-    ))
-  } catch (err) {
-    if (signal?.aborted) throw new EffectError('Canceled.')
-    throw new EffectError(
-      `${where} sent something that is not audio ffmpeg can read: ${(err as Error).message.slice(0, 200)}`
-    )
+  let shaped = made.file
+  let m = made.measured ?? null
+  if (!made.measured) {
+    shaped = `${out}.shaped.wav`
+    try {
+      const { stderr } = await runFfmpeg(
+        [
+          ...['-hide_banner', '-nostdin', '-y', '-nostats', '-loglevel', 'info', '-vn', '-i', made.file],
+          ...['-filter_complex', `[0:a:0]asetpts=PTS-STARTPTS,${finishChain(seconds)}[out]`],
+          ...['-map', '[out]', '-c:a', 'pcm_f32le', shaped]
+        ],
+        { signal, lowPriority: true }
+      )
+      m = parseEbur128Summary(stderr)
+    } catch (err) {
+      if (signal?.aborted) throw new EffectError('Canceled.')
+      throw new EffectError(
+        `${where} sent something that is not audio ffmpeg can read: ${(err as Error).message.slice(0, 200)}`
+      )
+    }
   }
-  const m = parseEbur128Summary(stderr)
   if (!m || !Number.isFinite(m.integratedLufs) || m.integratedLufs < SILENCE_GATE_LUFS)
     throw new EffectError(`${where} made no audible sound for this cue.`)
   const gain = Math.min(made.lufs - m.integratedLufs, PEAK_CEILING_DB - m.truePeakDb)
   await runFfmpeg(
     [
-      ...['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', metered],
+      ...['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', shaped],
       ...['-af', `volume=${gain.toFixed(2)}dB`, '-c:a', 'pcm_s16le', '-ar', '48000', out]
     ],
     { signal, lowPriority: true }
   )
-  rmSync(metered, { force: true })
+  if (shaped !== made.file) rmSync(shaped, { force: true })
 }
 
 /**

@@ -1,6 +1,8 @@
 import { join } from 'node:path'
 import { hashText, seededRandom } from '../generation/offline'
 import { runFfmpeg } from '../media/ffmpeg-runner'
+import { parseEbur128Summary } from '../media/loudness'
+import { finishChain } from './finish-chain'
 import type { EffectRequest, MadeEffect } from './types'
 
 /**
@@ -228,7 +230,10 @@ export function cueFamily(cue: string): { name: string; lufs: number } {
   return { name: f.name, lufs: f.lufs }
 }
 
-/** ffmpeg arguments that render `cue` as `seconds` of mono 48 kHz float WAV. Pure. */
+/**
+ * ffmpeg arguments that render `cue` as `seconds` of 48 kHz stereo float WAV, shaped and
+ * metered in the same run (finish-chain.ts: the summary on stderr). Pure.
+ */
 export function synthArgs(cue: string, seconds: number, out: string): { args: string[]; family: string; lufs: number } {
   const text = normalizeCue(cue)
   const family = familyOf(text)
@@ -236,22 +241,8 @@ export function synthArgs(cue: string, seconds: number, out: string): { args: st
   const graph = family.graph(seconds, seededRandom(seed), seed % 2147483647, text)
   return {
     args: [
-      ...['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'],
-      ...[
-        '-filter_complex',
-        graph,
-        '-map',
-        '[raw]',
-        '-t',
-        n3(seconds),
-        '-ac',
-        '1',
-        '-c:a',
-        'pcm_f32le',
-        '-ar',
-        '48000',
-        out
-      ]
+      ...['-hide_banner', '-nostdin', '-y', '-nostats', '-loglevel', 'info'],
+      ...['-filter_complex', `${graph};[raw]${finishChain(seconds)}[out]`, '-map', '[out]', '-c:a', 'pcm_f32le', out]
     ],
     family: family.name,
     lufs: family.lufs
@@ -263,6 +254,6 @@ let counter = 0
 export async function synthEffect(req: EffectRequest, workDir: string, signal?: AbortSignal): Promise<MadeEffect> {
   const out = join(workDir, `sfx-synth-${process.pid}-${++counter}.wav`)
   const { args, lufs } = synthArgs(req.cue, req.seconds, out)
-  await runFfmpeg(args, { signal, lowPriority: true })
-  return { file: out, lufs }
+  const { stderr } = await runFfmpeg(args, { signal, lowPriority: true })
+  return { file: out, lufs, measured: parseEbur128Summary(stderr) ?? undefined }
 }

@@ -1,3 +1,4 @@
+import type { LoudnessMeasurement } from '../media/loudness'
 import type { FalSpeechSettings, HfSpeechSettings } from '../voice/types'
 
 /**
@@ -30,6 +31,8 @@ export interface MadeEffect {
   file: string
   /** The integrated loudness (LUFS) the effect is brought to before the mix; the mix's "effects" level applies on top. */
   lufs: number
+  /** Present when the file is already shaped and metered (finish-chain.ts): what the meter said. */
+  measured?: LoudnessMeasurement | undefined
 }
 
 export type EffectProviderId = 'offline' | 'hf' | 'fal' | 'off'
