@@ -494,7 +494,14 @@ export class GenerationWorkers {
   private keepClip(job: JobRow, produced: string, generator: string): ShotPayload {
     const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
     const raw = this.keep(job.id, produced, ART_OF.video)
-    const payload: ShotPayload = { ...current, art: { ...current.art, raw }, generator }
+    // A new clip (a first run, or a retry that made it again): its length is decided anew.
+    const payload: ShotPayload = {
+      ...current,
+      art: { ...current.art, raw },
+      generator,
+      length: undefined,
+      extendRemote: undefined
+    }
     this.change(this.deps.store.update(job.id, { payload, remoteId: null, progress: 100 }))
     return payload
   }
@@ -512,10 +519,15 @@ export class GenerationWorkers {
     const first = this.abs(p.length?.first ?? p.art.raw!)
     const clipSec = await videoSeconds(first, signal)
     let st: LengthState = p.length ?? { needSec, clipSec, haveSec: clipSec, parts: [], requests: 0, first: p.art.raw }
-    const save = (patch: Partial<LengthState>, art?: Partial<ShotPayload['art']>): ShotPayload => {
+    const save = (patch: Partial<LengthState>, art?: Partial<ShotPayload['art']>, done = false): ShotPayload => {
       st = { ...st, ...patch }
       const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
-      const payload: ShotPayload = { ...current, art: { ...current.art, ...art }, length: st }
+      const payload: ShotPayload = {
+        ...current,
+        art: { ...current.art, ...art },
+        length: st,
+        ...(done ? { extendRemote: undefined } : {})
+      }
       this.change(this.deps.store.update(job.id, { payload, remoteId: null }))
       return payload
     }
@@ -527,8 +539,9 @@ export class GenerationWorkers {
       const k = st.requests
       const from = this.abs(st.parts.at(-1) ?? st.first ?? p.art.raw!)
       try {
+        // The row as it is now: its provider request id is this continuation's (a resumed one), or none.
         const out = await this.runStep(
-          job,
+          this.stillMine(job.id),
           plan,
           'video',
           p.steps,
@@ -539,7 +552,8 @@ export class GenerationWorkers {
         if (!out.usedImage) throw new Error('it made a clip without the frame')
         const kept = this.keep(job.id, out.file, partName(k))
         const adds = (await videoSeconds(this.abs(kept), signal)) - frameSec
-        save({ parts: [...st.parts, kept], requests: k + 1, haveSec: st.haveSec + adds })
+        // Done with: the next continuation must send its own prompt, not find this one again.
+        save({ parts: [...st.parts, kept], requests: k + 1, haveSec: st.haveSec + adds }, undefined, true)
       } catch (err) {
         if (signal.aborted || (err instanceof GenerationError && err.kind === 'canceled')) throw err
         const message = redact(err instanceof Error ? err.message : String(err), await this.secretValues())
@@ -818,8 +832,10 @@ export class GenerationWorkers {
       const sp = this.payloadOf(j)
       const file = sp.art.interpolated ?? sp.art.upscaled ?? sp.art.raw
       if (!file) continue
-      // Measured here, once per sequence, rather than while holding a Space slot.
-      shots.push({ jobId: j.id, duration: sp.durationSeconds ?? (await probeDuration(this.abs(file), signal)) })
+      // Measured here, once per sequence, rather than while holding a Space slot. A shot whose last frame is
+      // held for its line (extend.ts) lasts the line: its segment of the bed must too, or the next shot's repeats it.
+      const seconds = sp.durationSeconds ?? (await probeDuration(this.abs(file), signal))
+      shots.push({ jobId: j.id, duration: Math.max(seconds, lineSeconds(this.deps.lib, j.shot_id)) })
     }
     if (shots.length === 0) {
       this.change(

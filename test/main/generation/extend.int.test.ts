@@ -20,6 +20,7 @@ import type { Library } from '../../../src/main/library'
 import { toolPath } from '../../../src/main/media/ffmpeg-path'
 import { MAX_EXTENSIONS } from '../../../src/main/generation/extend'
 import { startFakeFal, type FakeFal } from '../../fixtures/fal-server'
+import { startFakeComfy } from '../../fixtures/comfyui-server'
 import { meanVolume } from '../../fixtures/speech-onsets'
 import { tempDir } from '../../helpers/tmp'
 
@@ -240,6 +241,46 @@ describe('a narrated shot longer than its clip', () => {
     expect(note).toMatch(/line needs 2\.6 s, clip 1\.0 s: extended by 2 continuations from the last frame \(2\.9 s\)/)
   }, 120_000)
 
+  it('a restart during a continuation follows that request at fal instead of sending it again', async () => {
+    const server = await startFakeFal({ key: KEY, endpoints: [T2V, I2V], runMs: 1500 })
+    cleanups.push(() => server.close())
+    const t = tempDir()
+    cleanups.push(t.cleanup)
+    let core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
+    const ch = await callCore(core, 'library.channels.create', {
+      name: 'Line',
+      format: { width: W, height: H, fps: 24 }
+    })
+    await callCore(core, 'library.channels.update', { id: ch.id, look: { dipSeconds: 0 } })
+    const first = { core, gen: core.services.get(GENERATION), lib: core.services.get(LIBRARY), channelId: ch.id }
+    await useFal(first, server, T2V)
+    const shot = await narratedShot(first, 2.3)
+    first.gen.start({ autopilot: false })
+    // Stopped while fal makes the first continuation (its request id is on the job row by then).
+    const remoteId = (): string | null =>
+      (
+        first.lib.featureDatabase('generation').prepare('SELECT remote_id FROM jobs WHERE id = ?').get(shot.jobId) as {
+          remote_id: string | null
+        }
+      ).remote_id
+    await expect
+      .poll(() => server.stats.images.length === 1 && /^[0-9a-f-]{36}$/.test(remoteId() ?? ''), {
+        timeout: 60_000,
+        interval: 50
+      })
+      .toBe(true)
+    await core.close()
+    expect(server.stats.cancels).toEqual([])
+    core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
+    cleanups.push(() => core.close())
+    const again = { core, gen: core.services.get(GENERATION), lib: core.services.get(LIBRARY), channelId: ch.id }
+    const { mp4, note } = await finish(again, shot)
+    // Still one text-to-video and two continuations in all: the one in flight was followed, not sent twice.
+    expect(server.stats.submits.map((x) => x.path)).toEqual([`/${T2V}`, `/${I2V}`, `/${I2V}`])
+    await lineNotCut(mp4, 2.3)
+    expect(note).toMatch(/extended by 2 continuations from the last frame \(2\.9 s\)/)
+  }, 120_000)
+
   it('a backend that cannot start from an image: the last frame is held, and the take says so', async () => {
     const server = await fal([PLAIN])
     const s = await studio()
@@ -281,6 +322,38 @@ describe('a narrated shot longer than its clip', () => {
     // Slowed, the last 0.2 s still move (a held frame would repeat frame 1.0 s).
     expect(meanDiff(frameAt(mp4, 1.02), frameAt(mp4, 1.16))).toBeGreaterThan(1)
     expect(note).toBe('line needs 1.2 s, clip 1.0 s: slowed to 1.2 s (the fal backend cannot start from an image)')
+  }, 120_000)
+
+  it('ComfyUI: the continuation uploads the last frame and runs the image-to-video workflow; the take keeps its first workflow', async () => {
+    const server = await startFakeComfy({ latencyMs: 100, oomNext: 0 })
+    cleanups.push(() => server.close())
+    const s = await studio()
+    await callCore(s.core, 'generation.backends.set', {
+      channelId: s.channelId,
+      settings: {
+        video: {
+          enabled: true,
+          backend: 'comfyui',
+          preset: 'zeroscope-v2',
+          spaces: [],
+          comfyui: { workflow: 'wan22-t2v', seconds: 1 }
+        },
+        comfyui: { endpoints: [{ url: server.url, concurrency: 1 }] }
+      } as never
+    })
+    const shot = await narratedShot(s, 2.3)
+    const { mp4, note } = await finish(s, shot)
+    const made = Number(/extended by (\d) continuation/.exec(note)?.[1])
+    expect(made).toBeGreaterThanOrEqual(1)
+    // One text-to-video prompt, then one image-to-video prompt per continuation, each with its own uploaded frame.
+    const withImage = server.submits.filter((x) => Object.values(x.graph).some((n) => n.class_type === 'LoadImage'))
+    expect(server.submits).toHaveLength(1 + made)
+    expect(withImage).toHaveLength(made)
+    expect(server.uploads).toHaveLength(made)
+    for (const u of server.uploads) expect(u.bytes.subarray(1, 4).toString()).toBe('PNG')
+    await lineNotCut(mp4, 2.3)
+    const { origins } = await callCore(s.core, 'generation.takes.origin', { shotId: shot.shotId })
+    expect(origins[0]!.workflow).toBe('wan22-t2v')
   }, 120_000)
 
   it('the offline generator continues its own clip from the last frame (a push-in on it), up to the cap', async () => {
