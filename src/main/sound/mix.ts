@@ -83,10 +83,13 @@ export function mixArgs(
   if (sound.speech) {
     args.push('-i', sound.speech)
     const i = next++
-    const n = Math.max(1, (sound.music ? 1 : 0) + (sound.effect ? 1 : 0))
+    // Exactly one key per ducked layer: a padded key that feeds nothing never ends, and the mix with it.
+    const n = (sound.music ? 1 : 0) + (sound.effect ? 1 : 0)
     const raw = Array.from({ length: n }, (_, k) => `[key${k}r]`)
     // The key is padded with silence: the compressor stops at the end of either input, the music must not.
-    chains.push(`[${i}:a:0]${STEREO},volume=${L.speechDb}dB,asplit=${n + 1}[speech]${raw.join('')}`)
+    chains.push(
+      `[${i}:a:0]${STEREO},volume=${L.speechDb}dB,${n > 0 ? `asplit=${n + 1}` : 'anull'}[speech]${raw.join('')}`
+    )
     raw.forEach((r, k) => {
       chains.push(`${r}apad[key${k}]`)
       keys.push(`[key${k}]`)
@@ -115,7 +118,6 @@ export function mixArgs(
     bed.push('[music]')
     layers.push('music')
   }
-  for (const key of keys) chains.push(`${key}anullsink`)
   const all = [...bed, ...(speech ? [speech] : [])]
   if (all.length === 0) {
     chains.push(`anullsrc=channel_layout=stereo:sample_rate=48000[silence]`)
