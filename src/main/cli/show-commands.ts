@@ -3,6 +3,7 @@ import type { CliCommand, CliContext } from './command'
 import { intOpt, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import { printable } from './printable'
+import { runShowVoice, voiceOptions, voiceUsage } from './show-voice'
 import type { ShowDto } from '../../shared/contract/show'
 
 const usage = [
@@ -10,7 +11,8 @@ const usage = [
   'webtv show plan --channel NAME [--theme T] [--sequences 1] [--shots 4] [--writer template|llm] [--keep-bible]',
   'webtv show bible --channel NAME [--file bible.json]     print the bible, or replace it from a JSON file',
   'webtv show sequence --channel NAME --id N [--title T] [--synopsis S] [--shots-file shots.json]',
-  'webtv show produce --channel NAME --id N                speak the lines and generate the sequence'
+  'webtv show produce --channel NAME --id N                speak the lines and generate the sequence',
+  voiceUsage
 ].join('\n  ')
 
 const MAX_JSON_BYTES = 1024 * 1024
@@ -48,7 +50,7 @@ function print(ctx: CliContext, show: ShowDto): void {
 export const showCommand: CliCommand = {
   name: 'show',
   summary: "A channel's show plan: bible, sequences, narrated shots",
-  usage: `webtv show [plan|bible|sequence|produce] ...\n  ${usage}`,
+  usage: `webtv show [plan|bible|sequence|produce|voice] ...\n  ${usage}`,
   allowPositionals: true,
   options: {
     channel: { type: 'string' },
@@ -61,10 +63,15 @@ export const showCommand: CliCommand = {
     id: { type: 'string' },
     title: { type: 'string' },
     synopsis: { type: 'string' },
-    'shots-file': { type: 'string' }
+    'shots-file': { type: 'string' },
+    ...voiceOptions
   },
   async run(ctx) {
     const sub = ctx.positionals[0] ?? 'get'
+    // The voice is the studio's, not a channel's: no --channel.
+    if (sub === 'voice') return runShowVoice(ctx, ctx.positionals.slice(1))
+    const stray = Object.keys(voiceOptions).find((k) => ctx.values[k] !== undefined)
+    if (stray) throw new UsageError(`--${stray} belongs to \`webtv show voice\`.\n  ${usage}`)
     const name = requireStringOpt(ctx, 'channel', usage)
     const core = await openCore(ctx.global.dataDir)
     try {

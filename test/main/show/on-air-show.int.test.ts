@@ -103,6 +103,24 @@ describe('a produced, narrated show: the guide, takes and HLS captions', () => {
     expect(xml.match(/<programme /g)!.length).toBe(g.entries.length)
   })
 
+  it('names the sequence of the items asked about (what now/next shows), leaving the loose clip out', async () => {
+    const pl = await callCore(core, 'library.playlist.get', { channelId })
+    const ordered = pl.items.slice().sort((a, b) => a.position - b.position)
+    const ids = ordered.map((i) => i.itemId)
+    const { items } = await callCore(core, 'library.playlist.sequences', { channelId, itemIds: ids })
+    expect(items.map((i) => [i.itemId, i.title, i.synopsis]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(
+      ids.slice(0, 4).map((id, k) => [id, titles[k >> 1], synopses[k >> 1]])
+    )
+    // Only what was asked; an item of another channel (or a gone one) is simply not there.
+    const one = await callCore(core, 'library.playlist.sequences', { channelId, itemIds: [ids[2]!, 999_999] })
+    expect(one.items.map((i) => i.title)).toEqual([titles[1]])
+    const other = await callCore(core, 'library.channels.create', { name: 'Elsewhere' })
+    expect((await callCore(core, 'library.playlist.sequences', { channelId: other.id, itemIds: ids })).items).toEqual(
+      []
+    )
+    await expect(callCore(core, 'library.playlist.sequences', { channelId, itemIds: [] })).rejects.toThrow(/itemIds/)
+  })
+
   it('a regenerated take of a narrated shot carries its line: cues stored with the take, the line not cut', async () => {
     const lib = core.services.get(LIBRARY, 'test')
     const { shots } = await callCore(core, 'library.shots.list', { channelId, limit: 50 })
