@@ -3,6 +3,7 @@ import type { CliCommand, CliContext } from './command'
 import { intOpt, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import { printable } from './printable'
+import { runShowVoice, voiceOptions, voiceUsage } from './show-voice'
 import type { ShowDto } from '../../shared/contract/show'
 
 const usage = [
@@ -11,7 +12,8 @@ const usage = [
   'webtv show bible --channel NAME [--file bible.json]     print the bible, or replace it from a JSON file',
   'webtv show sequence --channel NAME --id N [--title T] [--synopsis S] [--shots-file shots.json]',
   'webtv show produce --channel NAME --id N                speak the lines, make the effects, generate the sequence',
-  'webtv show effects [--provider offline|hf|fal|off] [--model ID]   print or choose what makes the sound effects'
+  'webtv show effects [--provider offline|hf|fal|off] [--model ID]   print or choose what makes the sound effects',
+  voiceUsage
 ].join('\n  ')
 
 const EFFECT_PROVIDERS = ['offline', 'hf', 'fal', 'off'] as const
@@ -77,7 +79,7 @@ async function effects(ctx: CliContext): Promise<number> {
 export const showCommand: CliCommand = {
   name: 'show',
   summary: "A channel's show plan: bible, sequences, narrated shots",
-  usage: `webtv show [plan|bible|sequence|produce] ...\n  ${usage}`,
+  usage: `webtv show [plan|bible|sequence|produce|voice] ...\n  ${usage}`,
   allowPositionals: true,
   options: {
     channel: { type: 'string' },
@@ -91,12 +93,19 @@ export const showCommand: CliCommand = {
     title: { type: 'string' },
     synopsis: { type: 'string' },
     'shots-file': { type: 'string' },
-    provider: { type: 'string' },
-    model: { type: 'string' }
+    // --provider and --model are shared with `webtv show effects`.
+    ...voiceOptions
   },
   async run(ctx) {
     const sub = ctx.positionals[0] ?? 'get'
     if (sub === 'effects') return effects(ctx)
+    // The voice is the studio's, not a channel's: no --channel.
+    if (sub === 'voice') return runShowVoice(ctx, ctx.positionals.slice(1))
+    const stray = Object.keys(voiceOptions).find((k) => ctx.values[k] !== undefined)
+    if (stray)
+      throw new UsageError(
+        `--${stray} belongs to \`webtv show voice\`${stray === 'provider' || stray === 'model' ? ' or `webtv show effects`' : ''}.\n  ${usage}`
+      )
     const name = requireStringOpt(ctx, 'channel', usage)
     const core = await openCore(ctx.global.dataDir)
     try {

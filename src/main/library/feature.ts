@@ -207,6 +207,14 @@ export const libraryFeature: Feature = (ctx) => {
     },
     'library.playlist.get': ({ channelId }) => playlistDto(lib, channelId),
     'library.playlist.page': ({ channelId, offset, limit }) => playlistPageDto(lib, channelId, offset, limit),
+    'library.playlist.sequences': ({ channelId, itemIds }) => ({
+      items: [...lib.playlistSequences(channelId, itemIds)].map(([itemId, q]) => ({
+        itemId,
+        sequenceId: q.id,
+        title: q.title,
+        synopsis: q.synopsis
+      }))
+    }),
     'library.playlist.add': ({ channelId, shotIds, atPosition }) => {
       lib.history.trackPlaylist(channelId, () => lib.addToPlaylist(channelId, shotIds, atPosition))
       return playlistDto(lib, channelId)

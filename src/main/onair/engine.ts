@@ -289,12 +289,13 @@ export class OnAirEngine {
       log: this.log,
       onState: (c) =>
         this.emitState(channelId, null, c.to, { attempt: c.attempt, nextRetryAt: c.nextRetryAt, message: c.message }),
-      onClip: (phase, clip, reason) =>
+      onClip: (phase, clip, reason, airStartUs) =>
         this.deps.bus.emit('onair.clip', {
           channelId,
           phase,
           clip,
           ...(reason ? { reason: this.redactor.text(reason) } : {}),
+          ...(airStartUs !== undefined ? { airStartUs } : {}),
           at: Date.now()
         })
     })

@@ -329,6 +329,19 @@ export const libraryCalls = {
     playlistPageSchema,
     "A window of a channel's playlist in order, with the whole playlist's count, length and revision: a long timeline draws its first screen without waiting for all of it."
   ),
+  'library.playlist.sequences': call(
+    z
+      .object({
+        channelId: id,
+        /** The items asked about (what is on air now and next). */
+        itemIds: z.array(id).min(1).max(50)
+      })
+      .strict(),
+    z.object({
+      items: z.array(z.object({ itemId: id, sequenceId: id, title: z.string(), synopsis: z.string() }))
+    }),
+    'The titled show sequence each of these playlist items belongs to (items of none are left out): what now/next shows.'
+  ),
   'library.playlist.add': call(
     z
       .object({
