@@ -6,6 +6,9 @@
  *    sidechain-ducked music bed, metered in the same pass), the conform with the look
  *    and burned captions — beside today's conform of the same clip (look: loudness
  *    measure + gain, AI label, dips) and the plain conform. Goal: ≤ ×1.5 today's.
+ *    Beside it, the same chain with a sound effect (issue 20, item 4): the offline synth makes
+ *    the cue once (synth, meter, level: three short ffmpeg runs) and the mix takes it as one
+ *    more layer, ducked under the speech.
  * 2. The writer's tokens per shot for a show plan (bible + sequences + lines), against
  *    the shot-prompt writer, both through the `openai` client on the local
  *    OpenAI-compatible server (usage counted at about four characters a token).
@@ -23,6 +26,9 @@ import { narrate, shotSecondsFor } from '../src/main/voice/narrate'
 import { voiceProvider } from '../src/main/voice/registry'
 import { LlmShowWriter } from '../src/main/show/writer-llm'
 import { LlmWriter } from '../src/main/generation/writer-llm'
+import { makeEffect } from '../src/main/sfx/make'
+import { effectProvider } from '../src/main/sfx/registry'
+import { mkdirSync } from 'node:fs'
 import { childrenCpuSeconds, makeRealisticClip } from './polish.bench'
 
 const SECONDS = Number(process.env.WEBTV_BENCH_SECONDS ?? 6)
@@ -96,6 +102,34 @@ export default async function run(): Promise<void> {
       })
       layers = r.mixed ?? []
     })
+    let fxLayers: string[] = []
+    const withEffect = await cpu(async () => {
+      const n = await narrate(
+        voiceProvider({ provider: 'os' }),
+        { text: LINE, speaker: 'narrator', voice: '' },
+        join(t.dir, `voice-${Math.random()}`)
+      )
+      // A fresh data folder each run: the effect is made, not found in the cache.
+      const data = join(t.dir, `data-${Math.random()}`)
+      mkdirSync(data)
+      const fx = await makeEffect(
+        effectProvider({ provider: 'offline' }),
+        { cue: 'rain on the harbour', seconds: SECONDS + 2 },
+        data
+      )
+      const r = await conform(clip, targets('effect'), DEFAULT_HOUSE_FORMAT, {
+        look: { ...look, captions: n.cues },
+        sound: {
+          speech: n.file,
+          music: { file: music, offsetSec: 2 },
+          effect: join(data, ...fx.file.split('/')),
+          keepModelAudio: true,
+          levels: DEFAULT_MIX_LEVELS,
+          holdToSec: shotSecondsFor(0, n)
+        }
+      })
+      fxLayers = r.mixed ?? []
+    })
     const per = (s: number) => (s / SECONDS).toFixed(3)
     console.log(
       `clip: ${SECONDS} s at ${DEFAULT_HOUSE_FORMAT.width}x${DEFAULT_HOUSE_FORMAT.height}, best of ${REPS}; CPU-s per clip-second (ffmpeg + espeak-ng children)`
@@ -103,8 +137,12 @@ export default async function run(): Promise<void> {
     console.log(`  plain conform                          ${per(plain)}`)
     console.log(`  today's conform (loudness, label, dips) ${per(today)}`)
     console.log(`  sound chain (voice + mix [${layers.join(', ')}] + conform with captions) ${per(chain)}`)
+    console.log(`  sound chain with an effect (+ offline synth, mix [${fxLayers.join(', ')}]) ${per(withEffect)}`)
     console.log(
       `  ratio sound chain / today's conform: ×${(chain / today).toFixed(2)} (goal ≤ ×1.5); / plain conform: ×${(chain / plain).toFixed(2)}`
+    )
+    console.log(
+      `  ratio with an effect / today's conform: ×${(withEffect / today).toFixed(2)}; the effect adds ×${(withEffect / chain).toFixed(2)} to the chain`
     )
 
     const llm = await startFakeLlm()

@@ -199,7 +199,13 @@ async function timeTimelineScroll(page: Page): Promise<Frames> {
 /** Pick the first card up with the mouse, carry it across the strip in 60 moves, and cancel (Escape). */
 async function timeTimelineDrag(page: Page): Promise<Frames> {
   await page.evaluate(() => (document.querySelector<HTMLElement>('.timeline-scroll')!.scrollLeft = 0))
-  const box = (await page.locator('[data-testid="timeline-item"]').first().boundingBox())!
+  // The strip is virtualized: the cards at the start mount on the frames after the jump back.
+  await page.waitForFunction(() => {
+    const card = document.querySelector('[data-testid="timeline-item"]')
+    return !!card && card.getBoundingClientRect().width > 0 && card.getBoundingClientRect().left >= 0
+  })
+  const box = await page.locator('[data-testid="timeline-item"]').first().boundingBox()
+  if (!box) throw new Error('the first timeline card has no box on screen after scrolling back to the start')
   const strip = (await page.locator('.timeline-scroll').boundingBox())!
   const y = box.y + box.height / 2
   return recordFrames(page, async () => {

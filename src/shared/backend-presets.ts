@@ -13,6 +13,8 @@ export interface ModelPreset {
   hfModel: string
   /** The same model's endpoint on fal's queue API. */
   falEndpoint: string
+  /** Its image-to-video endpoint on fal (`image_url` + prompt): what continues a clip from its last frame. */
+  falImageEndpoint?: string
   params: ModelParams
   /**
    * Our parameter names → the model's input names, where they differ from the
@@ -30,6 +32,7 @@ export const MODEL_PRESETS: ModelPreset[] = [
     step: 'video',
     hfModel: 'Wan-AI/Wan2.2-TI2V-5B',
     falEndpoint: 'fal-ai/wan/v2.2-5b/text-to-video',
+    falImageEndpoint: 'fal-ai/wan/v2.2-5b/image-to-video',
     params: {
       frames: 121,
       fps: 24,
@@ -46,6 +49,7 @@ export const MODEL_PRESETS: ModelPreset[] = [
     step: 'video',
     hfModel: 'Wan-AI/Wan2.2-T2V-A14B',
     falEndpoint: 'fal-ai/wan/v2.2-a14b/text-to-video',
+    falImageEndpoint: 'fal-ai/wan/v2.2-a14b/image-to-video',
     params: {
       frames: 81,
       fps: 16,
@@ -62,6 +66,7 @@ export const MODEL_PRESETS: ModelPreset[] = [
     step: 'video',
     hfModel: 'Lightricks/LTX-Video-0.9.8-13B-distilled',
     falEndpoint: 'fal-ai/ltxv-13b-098-distilled',
+    falImageEndpoint: 'fal-ai/ltxv-13b-098-distilled/image-to-video',
     params: {
       frames: 121,
       fps: 24,
@@ -78,6 +83,7 @@ export const MODEL_PRESETS: ModelPreset[] = [
     step: 'video',
     hfModel: 'tencent/HunyuanVideo-1.5',
     falEndpoint: 'fal-ai/hunyuan-video-v1.5/text-to-video',
+    falImageEndpoint: 'fal-ai/hunyuan-video-v1.5/image-to-video',
     params: { frames: 121, steps: 50, resolution: '720p', negativePrompt: 'blurry, low quality, text, watermark' },
     notes: '5 s, 720p'
   },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AIR_STATE_TEXT, clipLabel, reconnectCountdown } from '../../src/renderer/src/lib/air-text'
+import { AIR_STATE_TEXT, clipLabel, nowNextText, reconnectCountdown } from '../../src/renderer/src/lib/air-text'
 
 describe('air-text', () => {
   it('counts down to the engine’s next retry, rounding up, never below zero', () => {
@@ -14,6 +14,18 @@ describe('air-text', () => {
   it('names the standby slate rather than its file', () => {
     expect(clipLabel({ itemId: null, label: 'Standby', durationMs: 2000, slate: true })).toBe('Standby slate')
     expect(clipLabel({ itemId: 3, label: 'forest at dawn', durationMs: 3000, slate: false })).toBe('forest at dawn')
+  })
+  it('names a clip on air by its show sequence first, the synopsis in the tooltip; the slate and loose clips by themselves', () => {
+    const clip = { itemId: 7, label: 'the lamp room', durationMs: 4000, slate: false }
+    const seq = { title: 'The Keeper', synopsis: 'A storm comes in.' }
+    expect(nowNextText(clip, seq)).toEqual({
+      title: 'The Keeper',
+      clip: 'the lamp room',
+      tooltip: 'The Keeper\nA storm comes in.\nthe lamp room'
+    })
+    expect(nowNextText(clip, { title: 'The Keeper', synopsis: '' }).tooltip).toBe('The Keeper\nthe lamp room')
+    expect(nowNextText(clip, undefined)).toEqual({ title: null, clip: 'the lamp room', tooltip: 'the lamp room' })
+    expect(nowNextText({ itemId: null, label: 'Standby', durationMs: 2000, slate: true }, seq).title).toBeNull()
   })
   it('has a word for every state the engine reports', () => {
     expect(Object.keys(AIR_STATE_TEXT).sort()).toEqual([

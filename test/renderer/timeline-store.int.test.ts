@@ -14,7 +14,7 @@ import type { Core } from '../../src/main/core/core'
 import { openStudio } from '../../src/main/studio'
 import { startStudioServer, type StudioServer } from '../../src/main/server/studio-server'
 import type { CallInput, CallName, CallOutput, StudioBridge } from '../../src/shared/contract'
-import type { PlaylistDto } from '../../src/shared/contract/library'
+import { PLAYLIST_EDIT_WINDOW, type PlaylistDto } from '../../src/shared/contract/library'
 import { WsBridge, type SocketLike } from '../../src/renderer/src/api/ws-bridge'
 import { useNotices } from '../../src/renderer/src/stores/notices'
 import { useTimeline } from '../../src/renderer/src/stores/timeline'
@@ -29,6 +29,8 @@ let channelId: number
 let shotIds: number[]
 /** Every call the store made, by name (the real bridge underneath answers them). */
 const calls: string[] = []
+/** How many playlist items each answer carried, by call. */
+const answered: Array<{ name: string; items: number }> = []
 /** While set, pages after the first wait for it: the test decides when "the rest" arrives. */
 let holdLaterPages: Promise<void> | null = null
 
@@ -93,7 +95,9 @@ beforeAll(async () => {
       calls.push(name)
       const offset = (input as { offset?: number } | undefined)?.offset ?? 0
       if (name === 'library.playlist.page' && offset > 0 && holdLaterPages) await holdLaterPages
-      return bridge.invoke(name, input)
+      const answer = await bridge.invoke(name, input)
+      answered.push({ name, items: (answer as { items?: unknown[] } | undefined)?.items?.length ?? 0 })
+      return answer
     },
     on: (event, listener) => bridge.on(event, listener),
     mediaUrl: (p) => bridge.mediaUrl(p)
@@ -269,6 +273,7 @@ describe('timeline store', () => {
     )
 
     calls.length = 0
+    answered.length = 0
     // The rest of the list is held back until the drop below is made (on a quick machine it
     // arrived before the test could look at the first screen).
     let release: () => void = () => {}
@@ -297,6 +302,12 @@ describe('timeline store', () => {
       (i: PlaylistDto['items'][number]) => i.itemId
     )
     expect(core2).toEqual(want)
+    // The drop was one reorder whose answer carried the head of the new order, not 2,500 items
+    // back; the store kept the order it sent, at the core's revision.
+    const reorders = answered.filter((a) => a.name === 'library.playlist.reorder')
+    expect(reorders).toEqual([{ name: 'library.playlist.reorder', items: PLAYLIST_EDIT_WINDOW }])
+    await settled()
+    expect(useTimeline.getState().revision).toBe((await call('library.playlist.get', { channelId: long.id })).revision)
   }, 120_000)
 
   it('refuses a playlist page past the limit with a clear error', async () => {

@@ -61,6 +61,9 @@ export function takeUnderCheck(input: GateInput, dataDir: string): TakeUnderChec
     expectsAudio: plan.expectsAudio,
     plannedSeconds: plan.plannedSeconds,
     loudnessTargetLufs: c.look.loudness.targetLufs,
+    // The conform writes the house frame rate and always a sound track (silence when the source has none).
+    fps: c.format.fps,
+    hasAudio: true,
     masks: studioMasks({
       frameW: W,
       frameH: H,

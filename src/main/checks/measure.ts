@@ -114,8 +114,13 @@ export function measureArgs(plan: MeasurePlan): string[] {
   // info, not error: the detect filters report on stderr at that level.
   return [
     ...ffmpegPreamble({ batch: true, loglevel: 'info' }),
+    // One thread: a small clip's work is too little to share out, and threads cost CPU to start and sync.
+    '-threads',
+    '1',
     '-i',
     plan.input,
+    '-filter_complex_threads',
+    '1',
     '-filter_complex',
     chains.join(';'),
     ...(ocr
@@ -215,13 +220,24 @@ export interface PassResult extends ParsedPass {
 
 /** Run the pass over a conformed take. Frames go to a fresh folder under `tmpRoot`. */
 export async function measureTake(
-  input: { mp4: string; width: number; height: number; durationMs: number; masks: Rect[] },
+  input: {
+    mp4: string
+    width: number
+    height: number
+    durationMs: number
+    masks: Rect[]
+    fps?: number | undefined
+    hasAudio?: boolean | undefined
+  },
   tmpRoot: string,
   opts: { ocr: boolean; judge?: boolean | undefined; signal?: AbortSignal | undefined }
 ): Promise<PassResult> {
-  const info = await probe(input.mp4, opts.signal)
+  // A probe is a second ffmpeg-sized process start (~0.2 CPU-s): skipped when the take says what it holds.
+  const known = input.fps !== undefined && input.hasAudio !== undefined
+  const info = known ? null : await probe(input.mp4, opts.signal)
   const durationSec = input.durationMs / 1000
-  const hasAudio = info.audio !== null && info.audio !== undefined
+  const hasAudio = info ? info.audio !== null && info.audio !== undefined : input.hasAudio === true
+  const fps = info ? (info.video?.fps ?? 24) : input.fps!
   const sampling = opts.ocr || opts.judge === true
   const times = sampling ? sampleTimes(durationSec) : []
   const dir = sampling ? mkdtempSync(join(tmpRoot, `${process.pid}-checks-`)) : null
@@ -231,7 +247,7 @@ export async function measureTake(
         input: input.mp4,
         width: input.width,
         height: input.height,
-        fps: info.video?.fps ?? 24,
+        fps,
         durationSec,
         hasAudio,
         masks: input.masks,

@@ -4,7 +4,6 @@
  * @tesseract.js-data/eng package and nothing is cached to disk. One worker,
  * started on first use, shared by every check and closed after a quiet minute.
  */
-import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import type { Worker } from 'tesseract.js'
@@ -67,15 +66,22 @@ function pgmSize(image: Buffer): { width: number; height: number } {
   return m ? { width: Number(m[1]), height: Number(m[2]) } : { width: 1, height: 1 }
 }
 
-/** Words read in each frame (PGM/PNG files), with tesseract's confidence (0–100). */
-export async function readWords(frames: Array<{ file: string; at: number }>): Promise<SeenWord[]> {
-  if (frames.length === 0) return []
+/** One picture to read: PGM bytes, the sampled time it stands for, and which view of the take it is. */
+export interface OcrImage {
+  image: Buffer
+  at: number
+  view: string
+}
+
+/** Words read in each image, with tesseract's confidence (0–100). */
+export async function readWords(images: OcrImage[]): Promise<SeenWord[]> {
+  if (images.length === 0) return []
   busy++
   try {
     const w = await worker()
     const out: SeenWord[] = []
-    for (const f of frames) {
-      const image = readFileSync(f.file)
+    for (const f of images) {
+      const { image } = f
       const { width, height } = pgmSize(image)
       const r = await w.recognize(image, {}, { blocks: true, text: false })
       for (const b of r.data.blocks ?? [])
@@ -87,6 +93,7 @@ export async function readWords(frames: Array<{ file: string; at: number }>): Pr
                 text: word.text,
                 confidence: word.confidence,
                 at: f.at,
+                view: f.view,
                 box: { x0: x0 / width, y0: y0 / height, x1: x1 / width, y1: y1 / height }
               })
             }

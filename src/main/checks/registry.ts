@@ -31,8 +31,10 @@ export const SILENT_MAX_SHARE = 0.5
 export const DURATION_TOLERANCE = { seconds: 1, share: 0.25 }
 /** How far from the channel's loudness target a take may measure. */
 export const LOUDNESS_TOLERANCE_LU = 3
-/** OCR words below this confidence are texture, not text. */
-export const TEXT_MIN_CONFIDENCE = 75
+/** A reading this sure is text on its own. */
+export const TEXT_MIN_CONFIDENCE = 60
+/** Two readings at the same place this alike (1 − edit distance / length) are the same word. */
+export const TEXT_MIN_SIMILARITY = 0.6
 
 /** A real word: at least three letters or digits, mostly letters, nothing like a texture's `;|~` noise. */
 export function isWordLike(text: string): boolean {
@@ -43,7 +45,6 @@ export function isWordLike(text: string): boolean {
   return alnum >= 3 && letters >= 2
 }
 
-const alnum = (s: string): number => (s.match(/[\p{L}\p{N}]/gu) ?? []).length
 type Box = SeenWord['box']
 /** Intersection over the smaller box. */
 function overlap(a: Box, b: Box): number {
@@ -54,6 +55,46 @@ function overlap(a: Box, b: Box): number {
   return (w * h) / Math.max(1e-9, Math.min(area(a), area(b)))
 }
 const norm = (s: string): string => s.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '')
+
+/** 1 − Levenshtein distance / the longer length, on letters and digits only. */
+export function similarity(a: string, b: string): number {
+  const x = norm(a)
+  const y = norm(b)
+  const row = Array.from({ length: y.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= x.length; i++) {
+    let diag = row[0]!
+    row[0] = i
+    for (let j = 1; j <= y.length; j++) {
+      const up = row[j]!
+      row[j] = Math.min(up + 1, row[j - 1]! + 1, diag + (x[i - 1] === y[j - 1] ? 0 : 1))
+      diag = up
+    }
+  }
+  return 1 - row[y.length]! / Math.max(1, x.length, y.length)
+}
+
+/**
+ * The readings that are text the shot did not ask for: word-like, not asked for, and either read
+ * with confidence or read alike at the same place in another view (another threshold or size of
+ * the static picture, or another group of frames). Tesseract misreads stylised letters differently
+ * each time but keeps most of them; what little texture survives the static map does not read as
+ * the same word twice.
+ */
+export function strayWords(words: SeenWord[], allowedWords: string[]): SeenWord[] {
+  const allowed = new Set(allowedWords.map(norm))
+  const candidates = words.filter((w) => isWordLike(w.text) && !allowed.has(norm(w.text)))
+  return candidates.filter(
+    (w) =>
+      w.confidence >= TEXT_MIN_CONFIDENCE ||
+      candidates.some(
+        (o) =>
+          o !== w &&
+          (o.view !== w.view || o.at !== w.at) &&
+          overlap(o.box, w.box) >= 0.5 &&
+          similarity(o.text, w.text) >= TEXT_MIN_SIMILARITY
+      )
+  )
+}
 
 export const checkRows: CheckRow[] = [
   {
@@ -153,17 +194,7 @@ export const checkRows: CheckRow[] = [
     title: 'Text in the picture the shot did not ask for',
     needs: ['ocr'],
     run: (m, take) => {
-      const allowed = new Set(take.allowedWords.map(norm))
-      const candidates = m.words.filter((w) => isWordLike(w.text) && !allowed.has(norm(w.text)))
-      // Burned-in text stays put while the picture moves: a word-like reading at the same place in
-      // two sampled moments is text even when tesseract doubts each reading (it misreads stylised
-      // letters differently each time); texture does not read as a word in the same place twice.
-      const stray = candidates.filter(
-        (w) =>
-          w.confidence >= TEXT_MIN_CONFIDENCE ||
-          (alnum(w.text) >= 4 &&
-            candidates.some((o) => o.at !== w.at && alnum(o.text) >= 3 && overlap(o.box, w.box) >= 0.5))
-      )
+      const stray = strayWords(m.words, take.allowedWords)
       if (stray.length === 0) return pass(`No stray text in ${m.sampled.length} sampled frames.`)
       const at = [...new Set(stray.map((w) => w.at))].sort((a, b) => a - b)
       const words = [...new Set(stray.map((w) => w.text))].slice(0, 6)

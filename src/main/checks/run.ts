@@ -1,13 +1,14 @@
 /**
  * Run every check of the registry over one conformed take: one ffmpeg pass for
- * the filter checks, OCR of the few frames it wrote, then each row judges.
+ * the filter checks, OCR of what stays put in the few frames it wrote (text-read.ts),
+ * then each row judges.
  */
 import { mkdirSync, rmSync } from 'node:fs'
 import type { ServiceEndpoint } from './endpoints'
 import { askJudge } from './judge'
 import { measureTake } from './measure'
-import { readWords } from './ocr'
 import { checkRows } from './registry'
+import { readStaticText } from './text-read'
 import type { CheckResult, Measurements, TakeUnderCheck } from './types'
 
 export interface RunOptions {
@@ -27,7 +28,7 @@ export async function runChecks(take: TakeUnderCheck, opts: RunOptions): Promise
   mkdirSync(opts.tmpRoot, { recursive: true })
   const pass = await measureTake(take, opts.tmpRoot, { ocr, judge: judge !== null, signal: opts.signal })
   try {
-    const words = ocr ? await readWords(pass.frames) : []
+    const words = ocr ? await readStaticText(pass.frames, take.allowedWords) : []
     const verdict = judge ? await askJudge(judge, take.prompt!, pass.colour, opts.signal) : null
     const m: Measurements = {
       durationSec: pass.durationSec,

@@ -22,6 +22,10 @@ export interface TakeUnderCheck {
   plannedSeconds?: number | undefined
   /** The channel's loudness target (the conform levels to it). */
   loudnessTargetLufs: number
+  /** Frames per second of the conformed take (the house format's); absent: probed. */
+  fps?: number | undefined
+  /** The conformed take has a sound track (the conform always writes one); absent: probed. */
+  hasAudio?: boolean | undefined
   /** Regions the studio draws itself (logo, AI label, lower third, captions): never read as stray text. */
   masks: Rect[]
   /** Words the shot asked for (quoted in its prompt: a sign reading "OPEN"); seen in the picture they are fine. */
@@ -52,7 +56,10 @@ export interface Stretch {
 export interface SeenWord {
   text: string
   confidence: number
+  /** The first sampled time of the group of frames the word was read in. */
   at: number
+  /** Which picture it was read from (static-text.ts: frame size and threshold, e.g. `f128`). */
+  view?: string | undefined
   /** Where, as shares of the frame's width and height (frames are read at more than one size). */
   box: { x0: number; y0: number; x1: number; y1: number }
 }

@@ -122,8 +122,8 @@ export const demoCommand: CliCommand = {
       io.out(durationS ? `Airing for ${durationS} s (Ctrl-C stops sooner).` : 'Press Ctrl-C to stop.')
 
       // 5. A narrated sequence (after going live: speaking the lines takes a moment, the slate airs meanwhile): the template writer plans a show (bible, lines), the offline
-      //    voice speaks the lines, the offline generator renders the shots, and the conform
-      //    mixes speech over the music bed and burns in the captions. A rerun on the same
+      //    voice speaks the lines, the offline synth makes the effect cues, the offline generator renders
+      //    the shots, and the conform mixes speech over the effects and the music bed and burns in the captions. A rerun on the same
       //    data folder reuses what the first run made.
       const { total } = await callCore(core, 'library.shots.list', { channelId: channel.id, limit: 1 })
       if (total < count) {
@@ -143,6 +143,8 @@ export const demoCommand: CliCommand = {
         const produced = await callCore(core, 'show.produce', { channelId: channel.id, id: planned.id })
         if (produced.voiceWarning) io.out(`No offline voice: ${produced.voiceWarning}`)
         else io.out(`Narrated ${produced.narrated} line(s) with the offline voice; captions are burned in.`)
+        if (produced.effectWarning) io.out(produced.effectWarning)
+        else if (produced.effects) io.out(`Made ${produced.effects} sound effect(s) with the offline synth.`)
         io.out(`Generating ${produced.jobIds.length} job(s) with the offline generator…`)
       }
 

@@ -1,6 +1,6 @@
 import type { CliCommand, CliContext } from './command'
 import { UsageError, intOpt, readSecretFromStdin, requireStringOpt, stringOpt } from './command'
-import { ONAIR } from '../services'
+import { LIBRARY, ONAIR } from '../services'
 import { callCore, openCore } from './open-core'
 import { MAX_DURATION_SECONDS, sleepUntil } from './deadline'
 
@@ -96,13 +96,18 @@ export const airCommand: CliCommand = {
               : ''
         print({ event: 'state', ...e }, `${who}: ${e.state}${extra}`)
       })
+      // A clip of a show sequence is named by the sequence's title first, as the guide does.
+      const library = core.services.find(LIBRARY)
+      const titleOf = (itemId: number | null): string | undefined =>
+        itemId === null ? undefined : library?.playlistSequences(channel.id, [itemId]).get(itemId)?.title
       const offClip = core.bus.on('onair.clip', (e) => {
         if (e.channelId !== channel.id || (e.phase === 'queued' && !json)) return
+        const title = e.phase === 'airing' && !e.clip.slate ? titleOf(e.clip.itemId) : undefined
         print(
-          { event: 'clip', ...e },
+          { event: 'clip', ...e, ...(title !== undefined ? { sequenceTitle: title } : {}) },
           e.phase === 'skipped'
             ? `skipped: ${e.clip.label} — ${e.reason ?? ''}`
-            : `now: ${e.clip.slate ? '[standby slate]' : e.clip.label}`
+            : `now: ${e.clip.slate ? '[standby slate]' : title !== undefined ? `${title} · ${e.clip.label}` : e.clip.label}`
         )
       })
       // A channel airing 24/7 from a terminal keeps itself filled: job workers and the autopilot run here too.

@@ -3,6 +3,7 @@ import type { CliCommand, CliContext } from './command'
 import { intOpt, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import { printable } from './printable'
+import { runShowVoice, voiceOptions, voiceUsage } from './show-voice'
 import type { ShowDto } from '../../shared/contract/show'
 
 const usage = [
@@ -10,8 +11,12 @@ const usage = [
   'webtv show plan --channel NAME [--theme T] [--sequences 1] [--shots 4] [--writer template|llm] [--keep-bible]',
   'webtv show bible --channel NAME [--file bible.json]     print the bible, or replace it from a JSON file',
   'webtv show sequence --channel NAME --id N [--title T] [--synopsis S] [--shots-file shots.json]',
-  'webtv show produce --channel NAME --id N                speak the lines and generate the sequence'
+  'webtv show produce --channel NAME --id N                speak the lines, make the effects, generate the sequence',
+  'webtv show effects [--provider offline|hf|fal|off] [--model ID]   print or choose what makes the sound effects',
+  voiceUsage
 ].join('\n  ')
+
+const EFFECT_PROVIDERS = ['offline', 'hf', 'fal', 'off'] as const
 
 const MAX_JSON_BYTES = 1024 * 1024
 
@@ -45,10 +50,36 @@ function print(ctx: CliContext, show: ShowDto): void {
   }
 }
 
+/** The studio's sound-effect settings (every channel's): printed, or changed with --provider / --model. */
+async function effects(ctx: CliContext): Promise<number> {
+  const provider = stringOpt(ctx, 'provider')
+  if (provider !== undefined && !(EFFECT_PROVIDERS as readonly string[]).includes(provider))
+    throw new UsageError(`--provider is one of ${EFFECT_PROVIDERS.join(', ')}.`)
+  const model = stringOpt(ctx, 'model')
+  const core = await openCore(ctx.global.dataDir)
+  try {
+    const s =
+      provider !== undefined || model !== undefined
+        ? await callCore(core, 'show.effects.set', {
+            provider: provider as (typeof EFFECT_PROVIDERS)[number] | undefined,
+            model
+          })
+        : await callCore(core, 'show.effects.get', {})
+    if (ctx.global.json) ctx.io.out(JSON.stringify(s))
+    else {
+      ctx.io.out(`Sound effects: ${s.label}${s.model ? ` (${printable(s.model)})` : ''}`)
+      if (s.missing) ctx.io.err(s.missing)
+    }
+    return 0
+  } finally {
+    await core.close()
+  }
+}
+
 export const showCommand: CliCommand = {
   name: 'show',
   summary: "A channel's show plan: bible, sequences, narrated shots",
-  usage: `webtv show [plan|bible|sequence|produce] ...\n  ${usage}`,
+  usage: `webtv show [plan|bible|sequence|produce|voice] ...\n  ${usage}`,
   allowPositionals: true,
   options: {
     channel: { type: 'string' },
@@ -61,10 +92,20 @@ export const showCommand: CliCommand = {
     id: { type: 'string' },
     title: { type: 'string' },
     synopsis: { type: 'string' },
-    'shots-file': { type: 'string' }
+    'shots-file': { type: 'string' },
+    // --provider and --model are shared with `webtv show effects`.
+    ...voiceOptions
   },
   async run(ctx) {
     const sub = ctx.positionals[0] ?? 'get'
+    if (sub === 'effects') return effects(ctx)
+    // The voice is the studio's, not a channel's: no --channel.
+    if (sub === 'voice') return runShowVoice(ctx, ctx.positionals.slice(1))
+    const stray = Object.keys(voiceOptions).find((k) => ctx.values[k] !== undefined)
+    if (stray)
+      throw new UsageError(
+        `--${stray} belongs to \`webtv show voice\`${stray === 'provider' || stray === 'model' ? ' or `webtv show effects`' : ''}.\n  ${usage}`
+      )
     const name = requireStringOpt(ctx, 'channel', usage)
     const core = await openCore(ctx.global.dataDir)
     try {
@@ -120,7 +161,10 @@ export const showCommand: CliCommand = {
           if (ctx.global.json) ctx.io.out(JSON.stringify(r))
           else {
             if (r.voiceWarning) ctx.io.err(r.voiceWarning)
-            ctx.io.out(`Queued ${r.jobIds.length} shot(s), ${r.narrated} narrated, as sequence ${r.sequenceId}.`)
+            if (r.effectWarning) ctx.io.err(r.effectWarning)
+            ctx.io.out(
+              `Queued ${r.jobIds.length} shot(s), ${r.narrated} narrated, ${r.effects} with an effect, as sequence ${r.sequenceId}.`
+            )
           }
           return 0
         }

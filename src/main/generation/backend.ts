@@ -30,6 +30,12 @@ export interface GenerationBackend {
   plan(req: PlanRequest): Plan | null
   /** Whether this step can start from an image (a shot continuing the previous one); absent: never. */
   imageInput?(step: StepBackend, name: StepName): boolean
+  /**
+   * Whether this video step can continue a clip from its last frame with the same prompt (a narrated
+   * shot longer than one clip, generation/extend.ts); absent: as `imageInput`. The offline generator
+   * continues (a slow push-in on the frame) though it does not start shots from the previous one.
+   */
+  extendsFrom?(step: StepBackend, name: StepName): boolean
   /** The step's runner for one run on the planned slot; `label` is shown while it runs. */
   prepare(req: RunRequest): Promise<PreparedStep>
   /** Best-effort stop, at the provider, of a request a job has there that nobody here follows (canceled elsewhere). */
@@ -97,7 +103,7 @@ export interface StepInput {
   video?: string | undefined
   /** music: seconds of music wanted. */
   durationSeconds?: number | undefined
-  /** video: the previous shot's last frame (continuity), only for a backend with `imageInput`. */
+  /** video: the frame to start from — the previous shot's last frame (continuity, a backend with `imageInput`) or this clip's own (an extension, `extendsFrom`). */
   startImage?: string | undefined
   /** The channel's format (upscale target, interpolation fps). */
   format: { width: number; height: number; fps: number }

@@ -142,6 +142,47 @@ export class OfflineVideo implements VideoStep {
     })
     return out
   }
+
+  /**
+   * A continuation from a frame (the last of a clip that is too short for its line): a slow push-in
+   * on that very frame for this generator's clip length. Frame 0 is the image itself, so a join that
+   * drops it cuts cleanly. Procedural like the rest: the offline demo exercises the extension path.
+   */
+  continueArgs(image: string, out: string): string[] {
+    const { width: W, height: H, fps } = this
+    const frames = Math.round(this.durationSeconds * fps)
+    return [
+      '-loop',
+      '1',
+      '-framerate',
+      String(fps),
+      '-i',
+      image,
+      '-vf',
+      `scale=${W}:${H},setsar=1,zoompan=z='1+0.08*on/${frames}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=${W}x${H}:fps=${fps},format=yuv420p`,
+      '-frames:v',
+      String(frames),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      '-metadata',
+      `comment=${OFFLINE_LABEL}`,
+      out
+    ]
+  }
+
+  async continueFrom(image: string, ctx: StepContext): Promise<string> {
+    const out = join(ctx.workDir, 'offline-continued.mp4')
+    await runFfmpegStep(this.continueArgs(image, out), {
+      signal: ctx.signal,
+      durationSeconds: this.durationSeconds,
+      onPercent: (percent) => ctx.onProgress({ percent })
+    })
+    return out
+  }
 }
 
 /** The caption: the start of the prompt, marked as offline so nobody mistakes it for a model's output. */

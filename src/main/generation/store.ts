@@ -3,6 +3,7 @@ import type { BackendSettings, JobDto, JobState } from '../../shared/contract/ge
 import type { Db } from '../db/database'
 import { isPidAlive } from '../process/pid-alive'
 import type { RemoteRef } from './comfyui/run'
+import type { LengthState } from './extend'
 
 /** States a job can still leave; the rest are final. */
 export const ACTIVE_STATES: JobState[] = ['queued', 'running', 'upscaling', 'interpolating', 'conforming']
@@ -41,6 +42,10 @@ export interface ShotPayload {
   continuityNote?: string | undefined
   /** The prompt this job has on a ComfyUI server (video step), kept so a restart resumes it instead of submitting again. */
   remote?: RemoteRef | undefined
+  /** The same for the continuation in progress (a narrated shot longer than its clip, extend.ts). */
+  extendRemote?: RemoteRef | undefined
+  /** What the video step did about the shot's length: continuations made, slowed or held, and its note. */
+  length?: LengthState | undefined
 }
 
 export interface MusicPayload {

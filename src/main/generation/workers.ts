@@ -15,6 +15,20 @@ import { layMusicUnder } from '../show/sound'
 import { EndpointPool } from './comfyui/pool'
 import { comfyToken } from './comfyui/backend'
 import { continuitySource, lastFrame } from './comfyui/continuity'
+import {
+  canExtend,
+  fallbackFor,
+  joinClips,
+  lengthNote,
+  lineSeconds,
+  MAX_EXTENSIONS,
+  needsMore,
+  partName,
+  slowClip,
+  videoSeconds,
+  type LengthState
+} from './extend'
+import { probe } from '../media/probe'
 import type { RemoteRef } from './comfyui/run'
 import type { ComfyEndpointStatus } from '../../shared/contract/comfyui'
 import type { StepName } from '../../shared/contract/generation'
@@ -453,12 +467,121 @@ export class GenerationWorkers {
     if (job.state === 'conforming') return this.conformShot(job, p, signal)
     const name = stepOfRow(job)
     if (name === 'music') return
-    const out = await this.runStep(job, plan, name, p.steps, signal, (ctx) =>
-      name === 'video'
-        ? this.startImage(job, p, ctx.workDir, signal)
-        : { video: this.abs(name === 'interpolate' ? (p.art.upscaled ?? p.art.raw!) : p.art.raw!) }
-    )
-    this.advance(job, p, name, out.file, name === 'video' ? out.generator : undefined)
+    if (name === 'video') return this.videoStep(job, plan, p, signal)
+    const out = await this.runStep(job, plan, name, p.steps, signal, () => ({
+      video: this.abs(name === 'interpolate' ? (p.art.upscaled ?? p.art.raw!) : p.art.raw!)
+    }))
+    this.advance(job, p, name, out.file)
+  }
+
+  /**
+   * The video step: the clip (kept at once, so a restart never asks for it again), then as long as its
+   * narrated line needs (continuations from its last frame, slowed motion or a held frame: extend.ts).
+   */
+  private async videoStep(job: JobRow, plan: Plan, p: ShotPayload, signal: AbortSignal): Promise<void> {
+    let current = p
+    if (!current.art.raw || !existsSync(this.abs(current.art.raw))) {
+      const out = await this.runStep(job, plan, 'video', p.steps, signal, (ctx) =>
+        this.startImage(job, p, ctx.workDir, signal)
+      )
+      current = this.keepClip(job, out.file, out.generator)
+    }
+    current = await this.lengthen(job, plan, current, signal)
+    this.moveOn(job, current, 'video')
+  }
+
+  /** The video step's clip kept as the job's raw clip; the job stays at its video step (its length comes next). */
+  private keepClip(job: JobRow, produced: string, generator: string): ShotPayload {
+    const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
+    const raw = this.keep(job.id, produced, ART_OF.video)
+    // A new clip (a first run, or a retry that made it again): its length is decided anew.
+    const payload: ShotPayload = {
+      ...current,
+      art: { ...current.art, raw },
+      generator,
+      length: undefined,
+      extendRemote: undefined
+    }
+    this.change(this.deps.store.update(job.id, { payload, remoteId: null, progress: 100 }))
+    return payload
+  }
+
+  /**
+   * A narrated shot whose clip is shorter than its line: continuations from the clip's last frame on
+   * the same backend with the same prompt (each one its own step on the job, persisted as it lands, so
+   * a restart goes on from the last one), joined into one clip; what they don't cover is slowed (a small
+   * gap) or left to the conform's held frame. A continuation that fails never fails the take.
+   */
+  private async lengthen(job: JobRow, plan: Plan, p: ShotPayload, signal: AbortSignal): Promise<ShotPayload> {
+    if (p.length?.outcome) return p
+    const needSec = lineSeconds(this.deps.lib, job.shot_id)
+    if (needSec <= 0) return p
+    const first = this.abs(p.length?.first ?? p.art.raw!)
+    const clipSec = await videoSeconds(first, signal)
+    let st: LengthState = p.length ?? { needSec, clipSec, haveSec: clipSec, parts: [], requests: 0, first: p.art.raw }
+    const save = (patch: Partial<LengthState>, art?: Partial<ShotPayload['art']>, done = false): ShotPayload => {
+      st = { ...st, ...patch }
+      const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
+      const payload: ShotPayload = {
+        ...current,
+        art: { ...current.art, ...art },
+        length: st,
+        ...(done ? { extendRemote: undefined } : {})
+      }
+      this.change(this.deps.store.update(job.id, { payload, remoteId: null }))
+      return payload
+    }
+    if (!needsMore(st, st.haveSec)) return save({ outcome: 'fits', note: lengthNote(st, 'fits', st.haveSec) })
+    const backend = backendFor(p.steps.video)
+    let why = canExtend(p.steps.video) ? undefined : `the ${backend.noun} cannot start from an image`
+    const frameSec = 1 / ((await probe(first, signal)).video?.fps ?? 24)
+    while (!why && needsMore(st, st.haveSec) && st.requests < MAX_EXTENSIONS) {
+      const k = st.requests
+      const from = this.abs(st.parts.at(-1) ?? st.first ?? p.art.raw!)
+      try {
+        // The row as it is now: its provider request id is this continuation's (a resumed one), or none.
+        const out = await this.runStep(
+          this.stillMine(job.id),
+          plan,
+          'video',
+          p.steps,
+          signal,
+          async (ctx) => ({ startImage: await lastFrame(from, ctx.workDir, signal) }),
+          { dir: partName(k), label: `extend ${k + 1} of up to ${MAX_EXTENSIONS}`, remote: 'extendRemote' }
+        )
+        if (!out.usedImage) throw new Error('it made a clip without the frame')
+        const kept = this.keep(job.id, out.file, partName(k))
+        const adds = (await videoSeconds(this.abs(kept), signal)) - frameSec
+        // Done with: the next continuation must send its own prompt, not find this one again.
+        save({ parts: [...st.parts, kept], requests: k + 1, haveSec: st.haveSec + adds }, undefined, true)
+      } catch (err) {
+        if (signal.aborted || (err instanceof GenerationError && err.kind === 'canceled')) throw err
+        const message = redact(err instanceof Error ? err.message : String(err), await this.secretValues())
+        why = `continuation ${k + 1} failed: ${message}`
+        save({ requests: k + 1 })
+      }
+    }
+    if (!why && needsMore(st, st.haveSec)) why = `${MAX_EXTENSIONS} continuations were not enough`
+    const outcome = needsMore(st, st.haveSec) ? fallbackFor(st.haveSec, needSec) : 'extended'
+    let final = first
+    if (st.parts.length > 0) {
+      this.change(this.deps.store.update(job.id, { step: `joining ${st.parts.length + 1} clips`, progress: 0 }))
+      final = (
+        await joinClips(
+          [first, ...st.parts.map((r) => this.abs(r))],
+          join(this.stepDir(job.id, 'join'), 'joined.mp4'),
+          signal
+        )
+      ).file
+    }
+    if (outcome === 'slowed') {
+      this.change(this.deps.store.update(job.id, { step: 'slowing the motion to the line', progress: 0 }))
+      final = await slowClip(final, needSec, join(this.stepDir(job.id, 'slow'), 'slowed.mp4'), signal)
+    }
+    const haveSec = outcome === 'slowed' ? needSec : st.haveSec
+    const note = lengthNote(st, outcome, haveSec, why)
+    const raw = final === first ? undefined : this.keep(job.id, final, 'lengthened')
+    return save({ outcome, note, haveSec }, raw ? { raw } : undefined)
   }
 
   /**
@@ -471,25 +594,31 @@ export class GenerationWorkers {
     name: StepName,
     steps: BackendSettings,
     signal: AbortSignal,
-    input: (ctx: { workDir: string }) => Promise<Partial<StepInputExtra>> | Partial<StepInputExtra>
+    input: (ctx: { workDir: string }) => Promise<Partial<StepInputExtra>> | Partial<StepInputExtra>,
+    /** A continuation (extend.ts): its own folder, step label and slot for a server's prompt. */
+    as?: { dir: string; label: string; remote: 'extendRemote' }
   ): Promise<StepOutput & { generator: string }> {
     const { store, lib } = this.deps
     const step = steps[name]
     const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload | MusicPayload
+    const slot = as?.remote ?? 'remote'
     const prepared = await backendFor(step).prepare({
       step,
       settings: steps,
       name,
       plan,
       host: this.host,
-      payloadRemote: { previous: current.remote, record: (ref) => this.recordRemote(job.id)(ref as RemoteRef | null) }
+      payloadRemote: {
+        previous: (current as ShotPayload)[slot],
+        record: (ref) => this.recordRemote(job.id, slot)(ref as RemoteRef | null)
+      }
     })
-    const workDir = this.stepDir(job.id, name)
+    const workDir = this.stepDir(job.id, as?.dir ?? name)
     const extra = await input({ workDir })
     this.change(
       store.update(job.id, {
         ...(name === 'video' || name === 'music' ? { state: 'running' as const } : {}),
-        step: `${name}: ${prepared.label}`,
+        step: `${as?.label ?? name}: ${prepared.label}`,
         progress: 0,
         runsOn: plan.where
       })
@@ -499,7 +628,7 @@ export class GenerationWorkers {
       { prompt: p.prompt, seed: p.seed, format: lib.getChannel(job.channel_id).format, ...extra },
       { signal, onProgress: this.progress(job.id), workDir, ...this.remote(job) }
     )
-    if (extra.startImage !== undefined && !out.usedImage) {
+    if (!as && extra.startImage !== undefined && !out.usedImage) {
       // The backend did not use the frame after all: the take does not claim it continued.
       const latest = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
       store.update(job.id, { payload: { ...latest, continuedFrom: undefined } })
@@ -544,18 +673,23 @@ export class GenerationWorkers {
   }
 
   /** A step's output kept next to the job's other artefacts; the job moves on to its next state. */
-  private advance(job: JobRow, p: ShotPayload, done: ShotStep, produced: string, label?: string): void {
-    const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
+  private advance(job: JobRow, p: ShotPayload, done: ShotStep, produced: string): void {
     const art = ART_OF[done]
     const kept = this.keep(job.id, produced, art)
+    this.moveOn(job, { ...p, art: { ...p.art, [art]: kept } }, done)
+  }
+
+  /** The job to its next state, with what the step recorded on its row meanwhile. */
+  private moveOn(job: JobRow, p: ShotPayload, done: ShotStep): void {
+    const current = JSON.parse(this.stillMine(job.id).payload_json) as ShotPayload
     const next = this.nextAfter(p, done)
     const payload: ShotPayload = {
       ...p,
       remote: current.remote,
+      extendRemote: undefined,
       continuedFrom: current.continuedFrom,
       continuityNote: current.continuityNote,
-      art: { ...p.art, [art]: kept },
-      ...(label ? { generator: label } : {})
+      length: current.length
     }
     this.change(
       this.deps.store.update(job.id, {
@@ -572,12 +706,12 @@ export class GenerationWorkers {
   }
 
   /** Persist (or clear) the prompt a job has on a ComfyUI server, on top of the row's current payload. */
-  private recordRemote(jobId: number): (ref: RemoteRef | null) => void {
+  private recordRemote(jobId: number, slot: 'remote' | 'extendRemote' = 'remote'): (ref: RemoteRef | null) => void {
     return (ref) => {
       const row = this.stillMine(jobId)
-      const payload = JSON.parse(row.payload_json) as ShotPayload | MusicPayload
-      if (ref) payload.remote = ref
-      else delete payload.remote
+      const payload = JSON.parse(row.payload_json) as ShotPayload
+      if (ref) payload[slot] = ref
+      else delete payload[slot]
       this.change(this.deps.store.update(jobId, { payload }))
     }
   }
@@ -667,7 +801,8 @@ export class GenerationWorkers {
           jobId: job.id,
           generator: p.generator ?? null,
           offline: backendFor(p.steps.video).local === true,
-          music: p.music
+          music: p.music,
+          ...(p.length?.note ? { length: p.length.note } : {})
         }
       },
       { signal, onProgress: (x) => onProgress({ percent: x.percent }) }
@@ -697,8 +832,10 @@ export class GenerationWorkers {
       const sp = this.payloadOf(j)
       const file = sp.art.interpolated ?? sp.art.upscaled ?? sp.art.raw
       if (!file) continue
-      // Measured here, once per sequence, rather than while holding a Space slot.
-      shots.push({ jobId: j.id, duration: sp.durationSeconds ?? (await probeDuration(this.abs(file), signal)) })
+      // Measured here, once per sequence, rather than while holding a Space slot. A shot whose last frame is
+      // held for its line (extend.ts) lasts the line: its segment of the bed must too, or the next shot's repeats it.
+      const seconds = sp.durationSeconds ?? (await probeDuration(this.abs(file), signal))
+      shots.push({ jobId: j.id, duration: Math.max(seconds, lineSeconds(this.deps.lib, j.shot_id)) })
     }
     if (shots.length === 0) {
       this.change(

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import type { Feature } from '../core/core'
 import { StudioError } from '../../shared/contract/define'
+import { PLAYLIST_EDIT_WINDOW } from '../../shared/contract/library'
 import { MediaRejectedError } from '../media/probe'
 import { LIBRARY, ON_AIR_CHANNELS } from '../services'
 import { channelDto, playlistDto, playlistPageDto, shotDto, takeDto } from './dto'
@@ -206,6 +207,14 @@ export const libraryFeature: Feature = (ctx) => {
     },
     'library.playlist.get': ({ channelId }) => playlistDto(lib, channelId),
     'library.playlist.page': ({ channelId, offset, limit }) => playlistPageDto(lib, channelId, offset, limit),
+    'library.playlist.sequences': ({ channelId, itemIds }) => ({
+      items: [...lib.playlistSequences(channelId, itemIds)].map(([itemId, q]) => ({
+        itemId,
+        sequenceId: q.id,
+        title: q.title,
+        synopsis: q.synopsis
+      }))
+    }),
     'library.playlist.add': ({ channelId, shotIds, atPosition }) => {
       lib.history.trackPlaylist(channelId, () => lib.addToPlaylist(channelId, shotIds, atPosition))
       return playlistDto(lib, channelId)
@@ -217,7 +226,7 @@ export const libraryFeature: Feature = (ctx) => {
       ),
     'library.playlist.reorder': ({ channelId, itemIds }) => {
       lib.history.trackPlaylist(channelId, () => lib.reorderPlaylist(channelId, itemIds))
-      return playlistDto(lib, channelId)
+      return playlistPageDto(lib, channelId, 0, PLAYLIST_EDIT_WINDOW)
     },
     'library.playlist.remove': ({ itemIds }) =>
       playlistDto(

@@ -186,7 +186,8 @@ export class Library {
     this.playlist.reorderPlaylist(channelId, itemIds)
   removePlaylistItems: Playlist['removePlaylistItems'] = (itemIds) => this.playlist.removePlaylistItems(itemIds)
   playlistShotIds: Playlist['playlistShotIds'] = (channelId) => this.playlist.playlistShotIds(channelId)
-  playlistSequences: Playlist['playlistSequences'] = (channelId) => this.playlist.playlistSequences(channelId)
+  playlistSequences: Playlist['playlistSequences'] = (channelId, itemIds) =>
+    this.playlist.playlistSequences(channelId, itemIds)
   itemShotAndTake: Playlist['itemShotAndTake'] = (itemId) => this.playlist.itemShotAndTake(itemId)
 
   // Settings and on-air marks across processes

@@ -29,16 +29,22 @@ export class Playlist {
   /**
    * The titled sequence (a produced show sequence) each of this channel's playlist items
    * belongs to, through its shot: item id → sequence. Items of untitled sequences or
-   * of none are left out (the guide lists those clip by clip).
+   * of none are left out (the guide lists those clip by clip). With itemIds, only those
+   * items (what now/next asks for, without reading a long playlist).
    */
-  playlistSequences(channelId: number): Map<number, { id: number; title: string; synopsis: string }> {
+  playlistSequences(
+    channelId: number,
+    itemIds?: readonly number[]
+  ): Map<number, { id: number; title: string; synopsis: string }> {
+    if (itemIds?.length === 0) return new Map()
+    const only = itemIds ? ` AND p.id IN (${itemIds.map(() => '?').join(',')})` : ''
     const rows = this.store.db
       .prepare(
         `SELECT p.id AS item_id, q.id AS id, q.title AS title, q.synopsis AS synopsis
          FROM playlist_items p JOIN shots s ON s.id = p.shot_id JOIN sequences q ON q.id = s.sequence_id
-         WHERE p.channel_id = ? AND q.title != ''`
+         WHERE p.channel_id = ? AND q.title != ''${only}`
       )
-      .all(channelId) as Array<{ item_id: number; id: number; title: string; synopsis: string }>
+      .all(channelId, ...(itemIds ?? [])) as Array<{ item_id: number; id: number; title: string; synopsis: string }>
     return new Map(rows.map((r) => [r.item_id, { id: r.id, title: r.title, synopsis: r.synopsis }]))
   }
 

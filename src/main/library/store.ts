@@ -18,9 +18,8 @@ import {
 
 const DB_FILE = 'library.db'
 
-export const CHANNEL_SELECT = `SELECT c.*, (SELECT COUNT(*) FROM shots s WHERE s.channel_id = c.id) AS shot_count,
-    (SELECT COUNT(*) FROM shots s WHERE s.channel_id = c.id AND (s.status = 'queued' OR (s.status = 'ready' AND s.look_rev IS NOT c.look_rev))) AS pending
-  FROM channels c`
+/** shot_count and pending_count are kept by triggers (schema version 12): no count per read. */
+export const CHANNEL_SELECT = `SELECT c.*, c.pending_count AS pending FROM channels c`
 
 /**
  * What every part of the library shares: the database of one data folder, its media

@@ -112,12 +112,13 @@ export class OnAirEngine {
       itemsFor: (channelId) => this.itemsFor(channelId),
       onState: (channelId, c) =>
         this.emitState(channelId, null, c.to, { attempt: c.attempt, nextRetryAt: c.nextRetryAt, message: c.message }),
-      onClip: (channelId, phase, clip, reason) =>
+      onClip: (channelId, phase, clip, reason, airStartUs) =>
         this.deps.bus.emit('onair.clip', {
           channelId,
           phase,
           clip,
           ...(reason ? { reason: this.redactor.text(reason) } : {}),
+          ...(airStartUs !== undefined ? { airStartUs } : {}),
           at: Date.now()
         }),
       onUnplayable: (channelId, itemId, reason) => {

@@ -156,8 +156,15 @@ export class MediaCore {
         this.post({ t: 'state', channelId, change })
         this.postSnapshot()
       },
-      onClip: (phase, clip, reason) => {
-        this.post({ t: 'clip', channelId, phase, clip, ...(reason !== undefined ? { reason } : {}) })
+      onClip: (phase, clip, reason, airStartUs) => {
+        this.post({
+          t: 'clip',
+          channelId,
+          phase,
+          clip,
+          ...(reason !== undefined ? { reason } : {}),
+          ...(airStartUs !== undefined ? { airStartUs } : {})
+        })
         this.postSnapshot()
       }
     })

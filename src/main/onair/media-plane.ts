@@ -29,7 +29,7 @@ export interface MediaPlaneDeps {
   dataDir: string
   log: OnAirLogger
   onState: (channelId: number, change: StateChange) => void
-  onClip: (channelId: number, phase: ClipPhase, clip: ClipRef, reason?: string) => void
+  onClip: (channelId: number, phase: ClipPhase, clip: ClipRef, reason?: string, airStartUs?: number) => void
   /** A clip the feeder could not read: the control plane records it (the library marks the shot). */
   onUnplayable: (channelId: number, itemId: number, reason: string) => void
   /** A channel's airable items now, read when a restarted media plane takes the channel back. */
@@ -186,7 +186,7 @@ export class MediaPlane {
       }
       this.deps.onState(m.channelId, m.change)
     },
-    clip: (m) => this.deps.onClip(m.channelId, m.phase, m.clip, m.reason),
+    clip: (m) => this.deps.onClip(m.channelId, m.phase, m.clip, m.reason, m.airStartUs),
     unplayable: (m) => this.deps.onUnplayable(m.channelId, m.itemId, m.reason),
     encoder: (m) => {
       this.encoders.set(m.channelId, m.pid)

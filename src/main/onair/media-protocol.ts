@@ -88,7 +88,7 @@ export type FromMedia =
   | { t: 'reply'; id: number; ok: true; value?: unknown }
   | { t: 'reply'; id: number; ok: false; error: WireError }
   | { t: 'state'; channelId: number; change: StateChange }
-  | { t: 'clip'; channelId: number; phase: ClipPhase; clip: ClipRef; reason?: string }
+  | { t: 'clip'; channelId: number; phase: ClipPhase; clip: ClipRef; reason?: string; airStartUs?: number }
   | { t: 'unplayable'; channelId: number; itemId: number; reason: string }
   /** A playout encoder started: the control plane ends it itself if the media plane dies (see media-plane.ts). */
   | { t: 'encoder'; channelId: number; pid: number }

@@ -34,7 +34,8 @@ export interface PlayoutOptions {
   slatePath: () => Promise<string>
   log: OnAirLogger
   onState?: (change: StateChange) => void
-  onClip?: (phase: ClipPhase, clip: ClipRef, reason?: string) => void
+  /** airStartUs: with 'airing', where the output timeline (the FLV timestamps the local server gets) was when the clip began. */
+  onClip?: (phase: ClipPhase, clip: ClipRef, reason?: string, airStartUs?: number) => void
   /** A new encoder process started (its pid). */
   onEncoder?: (pid: number) => void
   /** Restart policy for the encoder (local, so quicker than destinations). */
@@ -130,8 +131,8 @@ export class ChannelPlayout {
    */
   private paceAnchorMs: number | null = null
 
-  private clipEvent(phase: ClipPhase, clip: ClipRef, reason?: string): void {
-    if (!this.stopping) this.opts.onClip?.(phase, clip, reason)
+  private clipEvent(phase: ClipPhase, clip: ClipRef, reason?: string, airStartUs?: number | null): void {
+    if (!this.stopping) this.opts.onClip?.(phase, clip, reason, airStartUs ?? undefined)
   }
 
   constructor(private readonly opts: PlayoutOptions) {
@@ -376,7 +377,7 @@ export class ChannelPlayout {
       this.queue.shift()
       const nxt = this.queue[0]!
       nxt.airStartUs = cur.clip.durationMs > 0 ? Math.min(end, outUs) : outUs
-      this.clipEvent('airing', nxt.clip)
+      this.clipEvent('airing', nxt.clip, undefined, nxt.airStartUs)
     }
   }
 
@@ -407,14 +408,14 @@ export class ChannelPlayout {
       const path = playable ? playable.tsPath : await this.opts.slatePath()
       const clip = playable ? this.clipOf(playable) : this.slateClip()
       this.queue.push({ clip, airStartUs: this.queue.length === 0 ? (this.lastProgress?.outTimeUs ?? 0) : null })
-      if (this.queue.length === 1) this.clipEvent('airing', clip)
+      if (this.queue.length === 1) this.clipEvent('airing', clip, undefined, this.queue[0]!.airStartUs)
       else this.clipEvent('queued', clip)
       // More than two clips waiting behind the one on air means durations were off: resync.
       while (this.queue.length > 3) {
         this.queue.shift()
         const head = this.queue[0]!
         head.airStartUs = this.lastProgress?.outTimeUs ?? 0
-        this.clipEvent('airing', head.clip)
+        this.clipEvent('airing', head.clip, undefined, head.airStartUs)
       }
       this.recordBoundary(clip)
       const result = await this.pump(enc, gen, path)

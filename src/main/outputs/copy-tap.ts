@@ -31,6 +31,13 @@ export function tapInputArgs(flvUrl: string): string[] {
 }
 
 /**
+ * What a segment's PTS (90 kHz) is ahead of the local server's FLV timestamp (ms × 90)
+ * with -copyts: the MPEG-TS muxer's fixed 1.4 s start delay (2 × its 0.7 s max_delay).
+ * The FLV timestamps are the playout's output time, so PTS − this = output time.
+ */
+export const HLS_PTS_OFFSET = 126_000
+
+/**
  * HLS from the copy stream: 2 s segments (the house GOP, so every segment starts on
  * a keyframe), a rolling window of `listSize` segments, older ones deleted. After a
  * restart the playlist is continued (append_list) with a discontinuity instead of
@@ -40,6 +47,9 @@ export function tapInputArgs(flvUrl: string): string[] {
 export function hlsArgs(flvUrl: string, dir: string, opts: { segmentS?: number; listSize?: number } = {}): string[] {
   return [
     ...tapInputArgs(flvUrl),
+    // The local server's timestamps kept (see HLS_PTS_OFFSET): a segment's PTS then says
+    // which moment of the playout's output it shows, whenever this tap connected.
+    '-copyts',
     '-f',
     'hls',
     '-hls_time',

@@ -106,7 +106,8 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
     try {
       const l = lib()
       const cues = l && e.clip.itemId !== null && !e.clip.slate ? cuesOfItem(l, e.clip.itemId) : []
-      captionsOf(e.channelId, obs?.stream)?.airing({ at: e.at, durationMs: e.clip.durationMs, cues })
+      if (e.airStartUs !== undefined)
+        captionsOf(e.channelId, obs?.stream)?.airing({ outS: e.airStartUs / 1e6, durationMs: e.clip.durationMs, cues })
     } catch (err) {
       log('warn', `[captions] ${e.clip.label}: ${err instanceof Error ? err.message : String(err)}`)
     }

@@ -11,6 +11,7 @@ import {
   writeFileSync
 } from 'node:fs'
 import { join } from 'node:path'
+import { HLS_PTS_OFFSET } from './copy-tap'
 import { parseShotSound } from '../show/sound'
 import type { Cue } from '../voice/narrate'
 
@@ -20,18 +21,19 @@ import type { Cue } from '../voice/narrate'
  * video segment seg-N.ts — same media sequence, durations, discontinuities and
  * program date-times — and a master playlist tying both together.
  *
- * The cues come from what aired: each clip's airing (wall clock, from the playout's
- * onair.clip events) plus the cues its take was made with, so an edit on air moves
- * them with the picture. Each segment's cues are placed on the video's own timeline:
- * X-TIMESTAMP-MAP pairs the segment's first video PTS (read from the .ts) with a local
- * time, and a cue's local time is its wall-clock distance from the segment's
- * EXT-X-PROGRAM-DATE-TIME. (ffmpeg dates a segment from the wall clock when its tap
- * started plus the durations since: the tap's delay behind the playout is left in.)
+ * The cues come from what aired: each clip's start on the playout's output timeline
+ * (airStartUs of its onair.clip airing event) plus the cues its take was made with, so
+ * an edit on air moves them with the picture. Each segment's cues are placed on the
+ * video's own timeline: X-TIMESTAMP-MAP pairs the segment's first video PTS (read from
+ * the .ts) with a local time, and since the HLS tap keeps the local server's timestamps
+ * (-copyts), that PTS is the playout's output time plus HLS_PTS_OFFSET. No wall clock
+ * is involved: the cached GOP the local server replays to a new tap, and the playout's
+ * progress reports arriving up to a second late, leave the captions where the picture is.
  */
 
-/** What aired, in wall-clock ms, and the caption cues of its take (seconds from its start). */
+/** What aired: where on the playout's output timeline (seconds), and the caption cues of its take (seconds from its start). */
 export interface AiredClip {
-  at: number
+  outS: number
   durationMs: number
   cues: readonly Cue[]
 }
@@ -123,32 +125,45 @@ function vttTime(s: number): string {
 const vttText = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/-->/g, '→').replace(/\n+/g, ' ')
 
-/** Every cue that aired, in wall-clock ms, each ending no later than the next clip began. */
+/** Every cue that aired, in seconds of output time, each ending no later than the next clip began. */
 export function airedCues(aired: readonly AiredClip[]): Array<{ start: number; end: number; text: string }> {
   const out: Array<{ start: number; end: number; text: string }> = []
   aired.forEach((a, i) => {
     const next = aired[i + 1]
-    const stop = Math.min(a.at + a.durationMs, next ? next.at : Infinity)
+    const stop = Math.min(a.outS + a.durationMs / 1000, next ? next.outS : Infinity)
     for (const c of a.cues) {
-      const start = a.at + c.start * 1000
-      const end = Math.min(a.at + c.end * 1000, stop)
+      const start = a.outS + c.start
+      const end = Math.min(a.outS + c.end, stop)
       if (end > start) out.push({ start, end, text: c.text })
     }
   })
   return out
 }
 
-/** One segment's WebVTT: the cues overlapping it, timed from its program date-time, mapped onto its video PTS. */
+/** PTS are 33 bits: they wrap every 26.5 h of output. */
+const PTS_WRAP_S = 2 ** 33 / 90_000
+
+/**
+ * The output time (s) a segment's first PTS shows: PTS − HLS_PTS_OFFSET, unwrapped to
+ * the turn of the 33-bit clock nearest `nearS` (what aired last), so a channel on air
+ * for days still finds its cues.
+ */
+export function outputTimeOfPts(pts: number, nearS: number): number {
+  const base = (pts - HLS_PTS_OFFSET) / 90_000
+  return base + Math.round((nearS - base) / PTS_WRAP_S) * PTS_WRAP_S
+}
+
+/** One segment's WebVTT: the cues overlapping it (output time), mapped onto its video PTS. */
 export function segmentVtt(
-  seg: { pdt: number; durationS: number; pts: number },
+  seg: { outS: number; durationS: number; pts: number },
   cues: ReadonlyArray<{ start: number; end: number; text: string }>
 ): string {
   const lines = ['WEBVTT', `X-TIMESTAMP-MAP=MPEGTS:${seg.pts},LOCAL:${vttTime(LOCAL_ZERO_S)}`, '']
-  const end = seg.pdt + seg.durationS * 1000
+  const end = seg.outS + seg.durationS
   for (const c of cues) {
-    if (c.end <= seg.pdt || c.start >= end) continue
+    if (c.end <= seg.outS || c.start >= end) continue
     // The whole cue, in every segment it touches (same times each time: players keep one).
-    const local = (w: number) => vttTime(LOCAL_ZERO_S + (w - seg.pdt) / 1000)
+    const local = (t: number) => vttTime(LOCAL_ZERO_S + t - seg.outS)
     lines.push(`${local(c.start)} --> ${local(c.end)}`, vttText(c.text), '')
   }
   return lines.join('\n') + '\n'
@@ -189,8 +204,8 @@ function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path)
 }
 
-/** How long what aired is kept: well past the HLS window. */
-const KEEP_AIRED_MS = 10 * 60_000
+/** How long what aired is kept (output seconds): well past the HLS window. */
+const KEEP_AIRED_S = 10 * 60
 const TICK_MS = 500
 
 /**
@@ -210,9 +225,10 @@ export class HlsCaptions {
     private readonly log: (line: string) => void = () => {}
   ) {}
 
-  /** A clip went on air at `at` (wall clock); its cues are the take's, fixed now (later edits don't rewrite what aired). */
+  /** A clip went on air at `outS` (output time); its cues are the take's, fixed now (later edits don't rewrite what aired). */
   airing(clip: AiredClip): void {
-    this.aired = this.aired.filter((a) => a.at > clip.at - KEEP_AIRED_MS && a.at < clip.at)
+    // Before it on the output timeline only: an encoder restart starts that timeline again.
+    this.aired = this.aired.filter((a) => a.outS > clip.outS - KEEP_AIRED_S && a.outS < clip.outS)
     this.aired.push(clip)
   }
 
@@ -248,9 +264,12 @@ export class HlsCaptions {
         this.bandwidth = Math.max(this.bandwidth, bps * 1.1)
       }
       const pts = this.pts.get(s.n)
-      // A segment without a date or a PTS gets an empty WebVTT: the playlists stay aligned.
+      const lastS = this.aired.at(-1)?.outS
+      // A segment without a PTS (or before anything aired) gets an empty WebVTT: the playlists stay aligned.
       const text =
-        pts != null && s.pdt !== null ? segmentVtt({ pdt: s.pdt, durationS: s.durationS, pts }, cues) : 'WEBVTT\n\n'
+        pts != null && lastS !== undefined
+          ? segmentVtt({ outS: outputTimeOfPts(pts, lastS), durationS: s.durationS, pts }, cues)
+          : 'WEBVTT\n\n'
       if (this.written.get(s.n) !== text) {
         writeAtomic(join(dir, `sub-${s.n}.vtt`), text)
         this.written.set(s.n, text)

@@ -13,6 +13,13 @@ import { ShowStore } from './store'
 import { VoiceError, type VoiceProvider } from '../voice/types'
 import { speakSample } from './voice-test'
 import {
+  effectProviderFor,
+  effectSettingsDto,
+  getEffectSettings,
+  mergeEffectSettings,
+  setEffectSettings
+} from './effect-settings'
+import {
   getVoiceSettings,
   mergeVoiceSettings,
   setVoiceSettings,
@@ -76,6 +83,11 @@ export const showFeature: Feature = (ctx) => {
         throw err
       }
     },
+    'show.effects.get': () => effectSettingsDto(lib, secrets),
+    'show.effects.set': async (patch) => {
+      setEffectSettings(lib, mergeEffectSettings(getEffectSettings(lib), patch))
+      return effectSettingsDto(lib, secrets)
+    },
     'show.get': ({ channelId }) => {
       lib.getChannel(channelId)
       return show.get(channelId)
@@ -119,7 +131,8 @@ export const showFeature: Feature = (ctx) => {
     'show.produce': async ({ channelId, id }) => {
       lib.getChannel(channelId)
       const gen = ctx.services.get(GENERATION, 'show').service
-      return produceSequence({ lib, gen, show, voice: await voice() }, channelId, id)
+      const effects = await effectProviderFor(lib, secrets)
+      return produceSequence({ lib, gen, show, voice: await voice(), effects }, channelId, id)
     }
   }
 }

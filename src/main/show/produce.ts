@@ -6,6 +6,8 @@ import { sha256File } from '../library/rows'
 import type { Library } from '../library/library'
 import { narrate } from '../voice/narrate'
 import type { VoiceProvider } from '../voice/types'
+import type { EffectProvider } from '../sfx/types'
+import { makeShotEffects } from './effects'
 import { shotPrompt, voiceFor } from './plan'
 import type { ShotSound } from './sound'
 import type { ShowStore } from './store'
@@ -17,16 +19,19 @@ export interface ProduceResult {
   narrated: number
   /** Why the lines stay silent (no voice here), or null. */
   voiceWarning: string | null
+  /** Shots given an effect from their cue, and why any cue stays silent (or null). */
+  effects: number
+  effectWarning: string | null
 }
 
 /**
  * A planned sequence into generation: every prompt built from the bible, every line
  * spoken now (the narration decides each shot's length), kept in the data folder under
- * its content hash, then one job per shot. The shots carry their sound (sound_json), so
+ * its content hash, every effect cue made into sound (show/effects.ts), then one job per shot. The shots carry their sound (sound_json), so
  * the conform mixes and captions them whenever it runs — first time or re-conform.
  */
 export async function produceSequence(
-  deps: { lib: Library; gen: GenerationService; show: ShowStore; voice: VoiceProvider },
+  deps: { lib: Library; gen: GenerationService; show: ShowStore; voice: VoiceProvider; effects: EffectProvider },
   channelId: number,
   planId: number,
   signal?: AbortSignal
@@ -41,7 +46,7 @@ export async function produceSequence(
   // Before any voice or video generator hears a word of it (a person may have edited the plan since it was written).
   await gen.refuseUnmoderated(
     channelId,
-    seq.shots.flatMap((s) => [shotPrompt(bible, s), s.line?.text ?? '']),
+    seq.shots.flatMap((s) => [shotPrompt(bible, s), s.line?.text ?? '', s.effect ?? '']),
     'id'
   )
   const voiceWarning = await voice.unavailable()
@@ -66,6 +71,7 @@ export async function produceSequence(
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
+  const fx = await makeShotEffects(deps.effects, sounds, lib.dataDir, signal)
   const queued = gen.enqueue({
     channelId,
     theme: bible.setting,
@@ -81,6 +87,8 @@ export async function produceSequence(
     shotIds: queued.shotIds,
     jobIds: queued.jobIds,
     narrated: sounds.filter((s) => s.narration).length,
-    voiceWarning: voiceWarning && seq.shots.some((s) => s.line) ? `${voiceWarning} The lines stay silent.` : null
+    voiceWarning: voiceWarning && seq.shots.some((s) => s.line) ? `${voiceWarning} The lines stay silent.` : null,
+    effects: fx.made,
+    effectWarning: fx.warning
   }
 }

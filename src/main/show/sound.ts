@@ -7,7 +7,7 @@ import { shotSecondsFor, type Cue } from '../voice/narrate'
 /**
  * What a shot's row says about its sound (shots.sound_json): its line, effect cue and
  * planned length, the narration spoken for it (a WAV in the data folder, with its
- * caption cues), and the music bed segment laid under it. The conform turns this into
+ * caption cues), the effect made from its cue, and the music bed segment laid under it. The conform turns this into
  * one mix (sound/mix.ts) and the captions; a re-conform (new look or format) reads it
  * again, so the narration survives every re-conform.
  */
@@ -19,7 +19,9 @@ export const shotSoundSchema = z.object({
   seconds: z.number(),
   /** Data-folder-relative WAV (voice/…), its cues and when the last sentence ends. */
   narration: z.object({ file: z.string(), cues: z.array(cueSchema), endSec: z.number() }).nullable(),
-  music: z.object({ file: z.string(), offsetSec: z.number() }).nullable().optional()
+  music: z.object({ file: z.string(), offsetSec: z.number() }).nullable().optional(),
+  /** The effect made from the cue at produce time (sfx/make.ts): data-folder-relative WAV, its length. */
+  effectAudio: z.object({ file: z.string(), seconds: z.number() }).nullable().optional()
 })
 export type ShotSound = z.infer<typeof shotSoundSchema>
 
@@ -29,13 +31,14 @@ export function parseShotSound(json: string | null | undefined): ShotSound | nul
   return parsed.success ? parsed.data : null
 }
 
-/** The conform's sound chain for a shot; null when it has neither narration nor music of its own. */
+/** The conform's sound chain for a shot; null when it has no narration, music or effect of its own. */
 export function clipSoundOf(sound: ShotSound | null, dataDir: string, look: ChannelLook): ClipSound | null {
-  if (!sound || (!sound.narration && !sound.music)) return null
+  if (!sound || (!sound.narration && !sound.music && !sound.effectAudio)) return null
   const abs = (rel: string): string => join(dataDir, ...rel.split('/'))
   return {
     speech: sound.narration ? abs(sound.narration.file) : undefined,
     music: sound.music ? { file: abs(sound.music.file), offsetSec: sound.music.offsetSec } : undefined,
+    effect: sound.effectAudio ? abs(sound.effectAudio.file) : undefined,
     keepModelAudio: true,
     levels: look.mix ?? DEFAULT_MIX_LEVELS,
     holdToSec: shotSecondsFor(0, sound.narration)

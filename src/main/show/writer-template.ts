@@ -30,11 +30,21 @@ const OPENERS = [
   'Every path leads somewhere quiet.',
   'And so the story goes on.'
 ]
+/** Ambient cues the offline synth knows (sfx/offline-synth.ts): what the shots without a line are heard with. */
+const AMBIENCE = [
+  'soft wind',
+  'distant birds',
+  'gentle rain',
+  'waves on the shore',
+  'footsteps on gravel',
+  'a distant bell'
+]
 
 /**
  * The offline show writer: no network, no key. A bible with a narrator and one
  * recurring figure, and sequences of shots with a short narration line on every
- * other shot — enough to hear the whole chain (voice, captions, mix) offline.
+ * other shot and an ambient effect cue on the others — enough to hear the whole chain
+ * (voice, captions, effects, mix) offline.
  */
 export class TemplateShowWriter implements ShowWriter {
   readonly id = 'template'
@@ -43,6 +53,7 @@ export class TemplateShowWriter implements ShowWriter {
     const theme = request.theme.trim().replace(/\s+/g, ' ')
     const rnd = seededRandom(hashText(`${theme}|show`))
     const style = STYLES[Math.floor(rnd() * STYLES.length)]!
+    const fx = Math.floor(rnd() * AMBIENCE.length)
     const sequences = Array.from({ length: request.sequences }, (_, s) => {
       const shots: PlannedShot[] = Array.from({ length: request.shotsPerSequence }, (_, i) => {
         const n = s * request.shotsPerSequence + i
@@ -50,7 +61,7 @@ export class TemplateShowWriter implements ShowWriter {
           action: `${theme}, ${MOTION[n % MOTION.length]}, ${CAMERA[n % CAMERA.length]}`,
           characters: i % 2 === 1 ? ['Wanderer'] : [],
           line: i % 2 === 0 ? { speaker: NARRATOR, text: OPENERS[n % OPENERS.length]! } : null,
-          effect: null,
+          effect: i % 2 === 1 ? AMBIENCE[(fx + n) % AMBIENCE.length]! : null,
           seconds: 4
         }
       })

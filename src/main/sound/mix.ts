@@ -3,8 +3,9 @@ import { parseEbur128Summary, type LoudnessMeasurement } from '../media/loudness
 
 /**
  * One mix at conform: the speech on top; the model's own audio and the sound effect
- * under it; the music bed ducked under the speech by a sidechain compressor keyed
- * from the speech (it comes back up between lines). The channel's loudness target
+ * under it (the effect dips a little while a line is spoken); the music bed ducked
+ * under the speech by a sidechain compressor keyed from the speech (it comes back up
+ * between lines). The channel's loudness target
  * and true-peak ceiling are applied after, by the conform, to this mix as a whole.
  */
 
@@ -27,6 +28,14 @@ export const MIX_LEVEL_MAX_DB = 12
  */
 export const DUCK = 'threshold=0.01:ratio=20:attack=15:release=400:makeup=1:level_sc=2:link=maximum'
 
+/**
+ * The effect ducks gently under the speech (measured ≈ 8 dB on espeak-ng, where the music
+ * dips 15–25 dB): it belongs to the scene and stays heard under the line, but never covers a word.
+ */
+export const DUCK_EFFECT = 'threshold=0.05:ratio=2:attack=20:release=500:makeup=1:level_sc=2:link=maximum'
+/** An effect longer than its shot fades out over the shot's last this-many seconds. */
+export const EFFECT_FADE_SECONDS = 0.25
+
 export interface ClipSound {
   /** The narration (speech.wav from voice/narrate.ts): its timing is the take's. */
   speech?: string | undefined
@@ -45,7 +54,7 @@ const STEREO = 'aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo'
 
 /**
  * ffmpeg arguments for the mix: input 0 is the clip (its audio only), then speech,
- * music, effect as present. Writes a 48 kHz stereo float WAV `seconds` long, and
+ * effect, music as present. Writes a 48 kHz stereo float WAV `seconds` long, and
  * meters it (ebur128, true peak) in the same pass for the loudness decision. Pure.
  */
 export function mixArgs(
@@ -69,18 +78,33 @@ export function mixArgs(
     layers.push('model')
   }
   let speech: string | null = null
+  // One key (the speech, padded with silence) for each layer ducked under it: the music, then the effect.
+  const keys: string[] = []
   if (sound.speech) {
     args.push('-i', sound.speech)
     const i = next++
+    // Exactly one key per ducked layer: a padded key that feeds nothing never ends, and the mix with it.
+    const n = (sound.music ? 1 : 0) + (sound.effect ? 1 : 0)
+    const raw = Array.from({ length: n }, (_, k) => `[key${k}r]`)
     // The key is padded with silence: the compressor stops at the end of either input, the music must not.
-    chains.push(`[${i}:a:0]${STEREO},volume=${L.speechDb}dB,asplit=2[speech][key0]`, '[key0]apad[key]')
+    chains.push(
+      `[${i}:a:0]${STEREO},volume=${L.speechDb}dB,${n > 0 ? `asplit=${n + 1}` : 'anull'}[speech]${raw.join('')}`
+    )
+    raw.forEach((r, k) => {
+      chains.push(`${r}apad[key${k}]`)
+      keys.push(`[key${k}]`)
+    })
     speech = '[speech]'
     layers.push('speech')
   }
   if (sound.effect) {
     args.push('-i', sound.effect)
     const i = next++
-    chains.push(`[${i}:a:0]${STEREO},volume=${L.effectDb}dB[fx]`)
+    // Faded out at the shot's end (an effect longer than the shot must not stop with a click).
+    const fade = `afade=t=out:st=${Math.max(0, seconds - EFFECT_FADE_SECONDS).toFixed(3)}:d=${EFFECT_FADE_SECONDS}`
+    chains.push(`[${i}:a:0]asetpts=PTS-STARTPTS,${STEREO},volume=${L.effectDb}dB,${fade}[fx0]`)
+    const key = speech ? keys.pop() : undefined
+    chains.push(key ? `[fx0]${key}sidechaincompress=${DUCK_EFFECT}[fx]` : '[fx0]anull[fx]')
     bed.push('[fx]')
     layers.push('effect')
   }
@@ -89,12 +113,10 @@ export function mixArgs(
     args.push('-ss', sound.music.offsetSec.toFixed(3), '-t', seconds.toFixed(3), '-i', sound.music.file)
     const i = next++
     chains.push(`[${i}:a:0]asetpts=PTS-STARTPTS,${STEREO},volume=${L.musicDb}dB[music0]`)
-    if (speech) chains.push(`[music0][key]sidechaincompress=${DUCK}[music]`)
-    else chains.push('[music0]anull[music]')
+    const key = speech ? keys.pop() : undefined
+    chains.push(key ? `[music0]${key}sidechaincompress=${DUCK}[music]` : '[music0]anull[music]')
     bed.push('[music]')
     layers.push('music')
-  } else if (speech) {
-    chains.push('[key]anullsink')
   }
   const all = [...bed, ...(speech ? [speech] : [])]
   if (all.length === 0) {

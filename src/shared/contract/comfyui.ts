@@ -131,6 +131,8 @@ export const takeOriginSchema = z.object({
   /** The shot/take whose last frame this take started from, when it continued the previous shot. */
   continuedFrom: z.object({ shotId: z.number().int(), takeId: z.number().int().nullable() }).nullable(),
   /** Why continuity was asked for but not used (e.g. the backend has no image input). */
-  continuityNote: z.string().nullable()
+  continuityNote: z.string().nullable(),
+  /** How the clip was made as long as its narrated line: continued from its last frame, slowed or held (generation/extend.ts). */
+  lengthNote: z.string().nullable().optional()
 })
 export type TakeOrigin = z.infer<typeof takeOriginSchema>

@@ -124,6 +124,8 @@ export type PlaylistDto = z.infer<typeof playlistSchema>
 
 /** The most items one playlist page carries. */
 export const PLAYLIST_PAGE_MAX = 2000
+/** Items a reorder answers with: the caller sent the whole order, so it needs the revision and a head to check, not 30,000 items back. */
+export const PLAYLIST_EDIT_WINDOW = 200
 
 export const playlistPageSchema = z.object({
   channelId: id,
@@ -327,6 +329,19 @@ export const libraryCalls = {
     playlistPageSchema,
     "A window of a channel's playlist in order, with the whole playlist's count, length and revision: a long timeline draws its first screen without waiting for all of it."
   ),
+  'library.playlist.sequences': call(
+    z
+      .object({
+        channelId: id,
+        /** The items asked about (what is on air now and next). */
+        itemIds: z.array(id).min(1).max(50)
+      })
+      .strict(),
+    z.object({
+      items: z.array(z.object({ itemId: id, sequenceId: id, title: z.string(), synopsis: z.string() }))
+    }),
+    'The titled show sequence each of these playlist items belongs to (items of none are left out): what now/next shows.'
+  ),
   'library.playlist.add': call(
     z
       .object({
@@ -351,8 +366,8 @@ export const libraryCalls = {
         itemIds: z.array(id).min(1).max(100_000)
       })
       .strict(),
-    playlistSchema,
-    'Put the playlist in a new order in one edit: all of it moves, or (if the list does not match the playlist) nothing does; the revision grows by one.'
+    playlistPageSchema,
+    "Put the playlist in a new order in one edit: all of it moves, or (if the list does not match the playlist) nothing does; the revision grows by one. Answers with the first items of the new order (at most PLAYLIST_EDIT_WINDOW) and the whole playlist's count, length and revision."
   ),
   'library.playlist.remove': call(
     z.object({ itemIds: z.array(id).min(1).max(1000) }).strict(),

@@ -210,6 +210,8 @@ export const onairEvents = {
     phase: z.enum(['queued', 'airing', 'skipped']),
     clip: clipRefSchema,
     reason: z.string().optional(),
+    /** With 'airing': the playout's output time (µs) where the clip began — what HLS captions anchor on. */
+    airStartUs: z.number().optional(),
     at: z.number()
   })
 }

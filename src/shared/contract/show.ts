@@ -41,6 +41,17 @@ export const voiceSettingsSchema = z.object({
 })
 export type VoiceSettingsDto = z.infer<typeof voiceSettingsSchema>
 
+/** The studio's sound effects: which provider makes them from a shot's cue (offline synth, HF, fal, off). */
+export const effectSettingsSchema = z.object({
+  provider: z.enum(['offline', 'hf', 'fal', 'off']),
+  /** The HF model id or the fal endpoint; '' for the offline synth. */
+  model: z.string(),
+  label: z.string(),
+  /** What the chosen provider lacks here (a model, the HF token, the fal key), or null. */
+  missing: z.string().nullable()
+})
+export type EffectSettingsDto = z.infer<typeof effectSettingsSchema>
+
 /** Longest sample line the "Test voice" button may speak. */
 export const VOICE_TEST_MAX_CHARS = 200
 
@@ -71,6 +82,19 @@ export const showCalls = {
       .strict(),
     z.object({ audio: z.string(), seconds: z.number(), bytes: z.number().int(), provider: z.string() }),
     'Speak a sample line with the current voice settings; returns a short WAV as a data URL.'
+  ),
+
+  'show.effects.get': call(z.object({}).strict(), effectSettingsSchema, 'The sound-effect settings.'),
+  'show.effects.set': call(
+    z
+      .object({
+        provider: z.enum(['offline', 'hf', 'fal', 'off']).optional(),
+        /** The HF text-to-audio model id or the fal endpoint, for the provider chosen. */
+        model: z.string().trim().max(200).optional()
+      })
+      .strict(),
+    effectSettingsSchema,
+    "Choose what makes a shot's sound effect from its cue: the offline synth (default), Hugging Face or fal text-to-audio (the backends' token/key), or off."
   ),
 
   'show.get': call(z.object({ channelId: id }).strict(), showSchema, "A channel's show plan: bible and sequences."),
@@ -115,8 +139,11 @@ export const showCalls = {
       shotIds: z.array(id),
       jobIds: z.array(id),
       narrated: z.number().int(),
-      voiceWarning: z.string().nullable()
+      voiceWarning: z.string().nullable(),
+      /** Shots given a sound effect from their cue, and why any cue stays silent. */
+      effects: z.number().int(),
+      effectWarning: z.string().nullable()
     }),
-    'Generate a planned sequence: prompts built from the bible, lines spoken by the channel voice, captions and mix at conform.'
+    'Generate a planned sequence: prompts built from the bible, lines spoken by the channel voice, effects made from the cues, captions and mix at conform.'
   )
 }

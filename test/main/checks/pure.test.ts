@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { askedWords, studioMasks } from '../../../src/main/checks/masks'
 import { parseMeasure, sampleTimes } from '../../../src/main/checks/measure'
-import { checkRows, isWordLike } from '../../../src/main/checks/registry'
+import { checkRows, isWordLike, similarity, strayWords } from '../../../src/main/checks/registry'
+import { groupsOf, parsePgm, staticMap, toPgm, type Gray } from '../../../src/main/checks/static-text'
 import { dropTextProneWords, rewritePrompt } from '../../../src/main/checks/rewrite'
 import { planOf } from '../../../src/main/checks/gate'
 import type { Measurements } from '../../../src/main/checks/types'
@@ -130,5 +131,50 @@ describe('masks and the plan', () => {
     expect(askedWords('a sign reading "OPEN LATE"')).toEqual(['OPEN', 'LATE'])
     expect(planOf({ narration: 'Hello', durationSeconds: 6 })).toEqual({ expectsAudio: true, plannedSeconds: 6 })
     expect(planOf(null)).toEqual({ expectsAudio: false })
+  })
+})
+
+describe('static text map', () => {
+  // 8×4 frames: a fixed stroke at (1,1) in every frame, a texture speck that moves far each frame.
+  const frame = (speck: number): Gray => {
+    const pixels = new Uint8Array(32).fill(255)
+    pixels[1 * 8 + 1] = 10
+    pixels[2 * 8 + speck] = 10
+    return { width: 8, height: 4, pixels }
+  }
+  it('keeps what stays put (within a pixel) and drops what moves', () => {
+    const map = staticMap([frame(3), frame(5), frame(7)], 128)
+    expect(map.strokes).toBe(1)
+    expect(map.pixels[9]).toBe(0)
+    // A one-pixel drift still counts as staying put.
+    expect(staticMap([frame(3), frame(4)], 128).strokes).toBe(2)
+  })
+  it('reads and writes 8-bit PGM and refuses anything else', () => {
+    const img = parsePgm(toPgm(frame(2)))
+    expect([img.width, img.height, img.pixels[9]]).toEqual([8, 4, 10])
+    expect(() => parsePgm(Buffer.from('P6\n8 4\n255\n'))).toThrow(/8-bit binary PGM/)
+    expect(() => parsePgm(Buffer.from('P5\n8 4\n255\nxx'))).toThrow(/cut short/)
+  })
+  it('groups sampled frames in threes, never leaving one alone', () => {
+    expect(groupsOf([1, 2, 3])).toEqual([[1, 2, 3]])
+    expect(groupsOf([1, 2, 3, 4])).toEqual([[1, 2, 3, 4]])
+    expect(groupsOf([1, 2, 3, 4, 5])).toEqual([
+      [1, 2, 3],
+      [4, 5]
+    ])
+  })
+  it('calls a doubtful word text only when another view reads it alike at the same place', () => {
+    const w = (text: string, confidence: number, view: string, x0 = 0.1) => ({
+      text,
+      confidence,
+      at: 1,
+      view,
+      box: { x0, y0: 0.1, x1: x0 + 0.2, y1: 0.2 }
+    })
+    expect(similarity('ULTRA', 'ULWRA')).toBeCloseTo(0.8)
+    expect(strayWords([w('ULTRA', 18, 'f100'), w('ULWRA', 0, 'h100')], []).length).toBe(2)
+    expect(strayWords([w('Dor', 44, 'f128'), w('Town', 51, 'h128')], [])).toEqual([])
+    expect(strayWords([w('ULTRA', 18, 'f100'), w('ULWRA', 0, 'h100', 0.6)], [])).toEqual([])
+    expect(strayWords([w('Canon', 95, 'f128')], ['canon'])).toEqual([])
   })
 })

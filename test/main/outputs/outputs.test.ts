@@ -187,7 +187,7 @@ describe('destination presets', () => {
 describe('HLS and recording arguments', () => {
   it('copy 2 s segments in a rolling window, and clock-aligned recording files', () => {
     const a = hlsArgs('http://127.0.0.1:1/live/s.flv?relay=hls', '/d/hls/s', { listSize: 6 }).join(' ')
-    expect(a).toMatch(/-c copy -f hls -hls_time 2 -hls_list_size 6/)
+    expect(a).toMatch(/-c copy -copyts -f hls -hls_time 2 -hls_list_size 6/)
     expect(a).toMatch(/delete_segments\+append_list\+discont_start\+omit_endlist\+temp_file/)
     expect(a).not.toMatch(/libx264|-c:v/)
     const r = recordArgs('http://x/live/s.flv', '/d/rec', 600).join(' ')

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest'
 import {
   airedCues,
   masterPlaylist,
+  outputTimeOfPts,
   parseMediaPlaylist,
   segmentVtt,
   subtitlePlaylist
 } from '../../../src/main/outputs/subtitles'
+import { HLS_PTS_OFFSET } from '../../../src/main/outputs/copy-tap'
 
 // As ffmpeg's hls muxer writes it (EXTINF before the date).
 const FFMPEG_PLAYLIST = `#EXTM3U
@@ -50,23 +52,36 @@ describe('the WebVTT rendition of the HLS', () => {
     expect(masterPlaylist(2_500_000)).toContain('#EXT-X-STREAM-INF:BANDWIDTH=2500000,SUBTITLES="subs"\nindex.m3u8')
   })
 
-  it('times cues from the airing on the segment date, mapped onto its video PTS; a cut clip cuts its cue', () => {
+  it('times cues on the playout’s output time, mapped onto the segment’s video PTS; a cut clip cuts its cue', () => {
     const cues = airedCues([
-      { at: T0 + 500, durationMs: 3000, cues: [{ start: 0.2, end: 2.9, text: 'A <b> & c', speaker: 'n' }] },
+      { outS: 100.5, durationMs: 3000, cues: [{ start: 0.2, end: 2.9, text: 'A <b> & c', speaker: 'n' }] },
       // The next clip began early (a skip): the previous cue ends there.
-      { at: T0 + 2500, durationMs: 4000, cues: [{ start: 1, end: 9, text: 'two', speaker: 'n' }] }
+      { outS: 102.5, durationMs: 4000, cues: [{ start: 1, end: 9, text: 'two', speaker: 'n' }] }
     ])
     expect(cues).toEqual([
-      { start: T0 + 700, end: T0 + 2500, text: 'A <b> & c' },
-      { start: T0 + 3500, end: T0 + 6500, text: 'two' }
+      { start: 100.7, end: 102.5, text: 'A <b> & c' },
+      { start: 103.5, end: 106.5, text: 'two' }
     ])
-    const first = segmentVtt({ pdt: T0, durationS: 2, pts: 900_000 }, cues)
+    // With -copyts the segment starting at output time 100 s has PTS 100 × 90 kHz + the muxer's 1.4 s.
+    const pts = 100 * 90_000 + HLS_PTS_OFFSET
+    expect(outputTimeOfPts(pts, 102.5)).toBeCloseTo(100, 9)
+    const first = segmentVtt({ outS: 100, durationS: 2, pts }, cues)
     expect(first).toBe(
-      'WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:900000,LOCAL:01:00:00.000\n\n01:00:00.700 --> 01:00:02.500\nA &lt;b&gt; &amp; c\n\n'
+      `WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:${pts},LOCAL:01:00:00.000\n\n01:00:00.700 --> 01:00:02.500\nA &lt;b&gt; &amp; c\n\n`
     )
     // In the next segment the same cue keeps the same place on the video timeline (players keep one copy).
-    const second = segmentVtt({ pdt: T0 + 2000, durationS: 2, pts: 900_000 + 180_000 }, cues)
+    const second = segmentVtt({ outS: 102, durationS: 2, pts: pts + 180_000 }, cues)
     expect(second).toContain('00:59:58.700 --> 01:00:00.500\nA &lt;b&gt; &amp; c')
     expect(second).toContain('01:00:01.500 --> 01:00:04.500\ntwo')
+  })
+
+  it('unwraps the 33-bit PTS: a channel a day and a half on air still finds its cues', () => {
+    const wrapS = 2 ** 33 / 90_000
+    const outS = wrapS + 50 // 26.5 h + 50 s of output
+    const pts = (Math.round(outS * 90_000) + HLS_PTS_OFFSET) % 2 ** 33
+    expect(outputTimeOfPts(pts, outS + 3)).toBeCloseTo(outS, 4)
+    expect(outputTimeOfPts(pts, outS - 600)).toBeCloseTo(outS, 4)
+    // Early on air no turn is added.
+    expect(outputTimeOfPts(HLS_PTS_OFFSET + 90_000, 4)).toBe(1)
   })
 })

@@ -147,6 +147,14 @@ describe('a narrated take', () => {
     ).toBeGreaterThanOrEqual(8)
   })
 
+  it('mixes a line with no music or effect under it, and ends (a key that fed nothing kept ffmpeg running)', async () => {
+    const s: ClipSound = { ...sound(), music: undefined, keepModelAudio: false }
+    const out = join(tmp.dir, 'speech-only.wav')
+    const { layers, measurement } = await renderMix(clip, true, s, s.holdToSec, out)
+    expect(layers).toEqual(['speech'])
+    expect(measurement?.integratedLufs).toBeGreaterThan(-40)
+  }, 30_000)
+
   it('is never cut, carries the model tone, the captions at the cue times, and meets the loudness target', async () => {
     const base = join(tmp.dir, 'narrated')
     const targets = { mp4: `${base}.mp4`, ts: `${base}.ts`, poster: `${base}.jpg`, strip: `${base}.strip.jpg` }

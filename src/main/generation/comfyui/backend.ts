@@ -47,7 +47,9 @@ export async function comfyToken(lib: Library, secrets: SecretStore, url: string
 
 /** Stop a job's prompt on its ComfyUI server when nobody here follows it (canceled while this process was not running it). */
 export async function cancelComfyPrompt(lib: Library, secrets: SecretStore, payloadJson: string): Promise<void> {
-  const ref = (JSON.parse(payloadJson) as { remote?: RemoteRef }).remote
+  // A continuation in progress (extend.ts) has its own prompt; the first clip's is done by then.
+  const p = JSON.parse(payloadJson) as { remote?: RemoteRef; extendRemote?: RemoteRef }
+  const ref = p.extendRemote ?? p.remote
   if (!ref) return
   try {
     const client = new ComfyClient(ref.endpoint, await comfyToken(lib, secrets, ref.endpoint))

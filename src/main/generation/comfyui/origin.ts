@@ -15,7 +15,8 @@ export function takeOrigins(lib: Library, store: JobStore, shotId: number): Take
       endpoint: p?.remote?.endpoint ?? null,
       promptId: p?.remote?.promptId ?? null,
       continuedFrom: p?.continuedFrom ?? null,
-      continuityNote: p?.continuityNote ?? null
+      continuityNote: p?.continuityNote ?? null,
+      lengthNote: p?.length?.note ?? null
     }
   })
 }

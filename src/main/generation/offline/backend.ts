@@ -9,6 +9,8 @@ export const offlineBackend: GenerationBackend = {
   engine: () => 'offline',
   where: () => 'local',
   plan: localPlan,
+  // It does not start a shot from the previous one (continuity stays text), but continues its own clips.
+  extendsFrom: (_step, name) => name === 'video',
   prepare: async (req) => localStep(req),
   test: async ({ name }) => [
     testResult('offline', name, 'local ffmpeg', {
@@ -31,7 +33,13 @@ export function localStep(req: Pick<RunRequest, 'name' | 'settings'>): PreparedS
         height: s.offline.height,
         durationSeconds: s.offline.seconds
       })
-      return { label: v.label, run: async (i, ctx) => ({ file: await v.generate(i, ctx) }) }
+      return {
+        label: v.label,
+        run: async (i, ctx) =>
+          i.startImage
+            ? { file: await v.continueFrom(i.startImage, ctx), usedImage: true }
+            : { file: await v.generate(i, ctx) }
+      }
     }
     case 'upscale':
       return {

@@ -1,8 +1,10 @@
 import { useState } from 'react'
-import { AIR_STATE_TEXT, clipLabel, reconnectCountdown } from '../lib/air-text'
+import { AIR_STATE_TEXT, nowNextText, reconnectCountdown, type AirSequence } from '../lib/air-text'
+import type { ChannelAirStatus } from '../../../shared/contract/onair'
 import { droppedFramesLevel, formatBytesPerSecond, formatUptime } from '../lib/format'
 import { useNow } from '../lib/use-now'
 import { useSelectedChannel } from '../stores/channels'
+import { useAirSequences } from '../stores/air-sequences'
 import { useChannelAir, useOnAir } from '../stores/onair'
 import { DestinationList } from './DestinationList'
 import { ErrorNotice } from './ErrorNotice'
@@ -20,6 +22,7 @@ export function GoLivePanel() {
   const loadError = useOnAir((s) => s.error)
   const [buffer, setBuffer] = useState<number | null>(null)
   const reload = useOnAir((s) => s.load)
+  const sequences = useAirSequences(channel?.id ?? null, air?.now?.itemId ?? null, air?.next?.itemId ?? null)
   const now = useNow(
     1000,
     air?.state === 'reconnecting' ||
@@ -104,11 +107,9 @@ export function GoLivePanel() {
         {onAir && (
           <dl className="nownext">
             <dt>Now</dt>
-            <dd data-testid="air-now" title={air.now ? clipLabel(air.now) : undefined}>
-              {air.now ? clipLabel(air.now) : '—'}
-            </dd>
+            <NowNext clip={air.now} sequences={sequences} testId="air-now" />
             <dt>Next</dt>
-            <dd title={air.next ? clipLabel(air.next) : undefined}>{air.next ? clipLabel(air.next) : '—'}</dd>
+            <NowNext clip={air.next} sequences={sequences} testId="air-next" />
           </dl>
         )}
         {onAir && stats && (
@@ -131,5 +132,29 @@ export function GoLivePanel() {
         <NotificationPermission />
       </div>
     </div>
+  )
+}
+
+/** One now/next entry: the show sequence's title when the clip belongs to one, then the shot. */
+function NowNext({
+  clip,
+  sequences,
+  testId
+}: {
+  clip: ChannelAirStatus['now']
+  sequences: Map<number, AirSequence>
+  testId: string
+}) {
+  if (!clip) return <dd data-testid={testId}>—</dd>
+  const text = nowNextText(clip, clip.itemId === null ? undefined : sequences.get(clip.itemId))
+  return (
+    <dd data-testid={testId} title={text.tooltip}>
+      {text.title !== null && (
+        <>
+          <strong className="nownext-title">{text.title}</strong> <span className="muted">· {text.clip}</span>
+        </>
+      )}
+      {text.title === null && text.clip}
+    </dd>
   )
 }

@@ -390,6 +390,7 @@ function ProduceProgress({ seq }: { seq: StoredSequence }) {
             .filter(Boolean)
             .join(', ')}
       {result.voiceWarning && <span className="warn-text"> · silent: {result.voiceWarning}</span>}
+      {result.effectWarning && <span className="warn-text"> · effects: {result.effectWarning}</span>}
     </p>
   )
 }

@@ -52,6 +52,10 @@ export function playHls(
       hls.destroy()
       hls = null
     }
+    // The next player of this <video> (FLV, after captions go off) shows no caption left over.
+    video.textTracks.onaddtrack = null
+    for (const t of Array.from(video.textTracks))
+      if (t.kind === 'subtitles' || t.kind === 'captions') t.mode = 'disabled'
     if (native) {
       video.removeAttribute('src')
       video.load()
@@ -105,7 +109,9 @@ export function playHls(
       enableWorker: false,
       lowLatencyMode: false,
       liveSyncDurationCount: 3,
-      manifestLoadingMaxRetry: 2
+      manifestLoadingMaxRetry: 2,
+      // A page (a test) that sets window.__webtvHlsLog gets hls.js's log lines there.
+      debug: hlsLog()
     })
     hls = h
     h.on(HlsJs.Events.ERROR, (_e, data) => {
@@ -116,6 +122,13 @@ export function playHls(
     h.on(HlsJs.Events.SUBTITLE_TRACKS_UPDATED, () => {
       h.subtitleTrack = opts.captions && h.subtitleTracks.length ? 0 : -1
     })
+    // Chosen before the media is attached, hls.js adds the track disabled and then follows
+    // that mode (it tracks the page's choice of text track), so captions never showed. Set
+    // the mode on the track itself as it is added: hls.js then loads the rendition for it.
+    video.textTracks.onaddtrack = (e) => {
+      const t = (e as TrackEvent).track
+      if (t && (t.kind === 'subtitles' || t.kind === 'captions')) t.mode = opts.captions ? 'showing' : 'disabled'
+    }
     h.loadSource(url)
     h.attachMedia(video)
     const played = video.play()
@@ -145,6 +158,16 @@ export function playHls(
       teardown()
     }
   }
+}
+
+function hlsLog(): false | Record<'log' | 'warn' | 'error' | 'info' | 'debug' | 'trace', (...a: unknown[]) => void> {
+  const sink = (globalThis as { __webtvHlsLog?: string[] }).__webtvHlsLog
+  if (!Array.isArray(sink)) return false
+  const line =
+    (level: string) =>
+    (...a: unknown[]) =>
+      void sink.push(`${level} ${a.map(String).join(' ')}`)
+  return { log: line('L'), warn: line('W'), error: line('E'), info: line('I'), debug: () => {}, trace: () => {} }
 }
 
 /** What this browser can do, for chooseStreamKind. */

@@ -87,6 +87,7 @@ export const useShow = create<ShowStore>((set, get) => {
           if (get().channelId !== channelId) return
           set((s) => ({ produced: { ...s.produced, [id]: r } }))
           if (r.voiceWarning) useNotices.getState().push('warning', r.voiceWarning)
+          if (r.effectWarning) useNotices.getState().push('warning', r.effectWarning)
           void useGeneration.getState().loadJobs()
           void get().load()
         })

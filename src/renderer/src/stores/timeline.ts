@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import type { PlaylistDto } from '../../../shared/contract/library'
+import type { PlaylistDto, PlaylistPageDto } from '../../../shared/contract/library'
 import { errorMessage, getClient } from '../api/bridge'
 import { moveBlock, planMoves } from '../lib/order'
 import { useNotices } from './notices'
@@ -72,6 +72,11 @@ function apply(
   }
 }
 
+/** The core's answer to an edit we sent whole: same count and the same head as what the screen shows. */
+function agrees(shown: TimelineItem[], page: PlaylistPageDto): boolean {
+  return shown.length === page.total && page.items.every((item, i) => shown[page.offset + i]?.itemId === item.itemId)
+}
+
 function settleWaiters(): void {
   const ws = completeWaiters
   completeWaiters = []
@@ -83,7 +88,7 @@ export const useTimeline = create<TimelineStore>((set, get) => {
   async function edit(
     what: string,
     optimistic: TimelineItem[] | null,
-    run: () => Promise<PlaylistDto>
+    run: () => Promise<PlaylistDto | PlaylistPageDto>
   ): Promise<boolean> {
     const channelId = get().channelId
     const snapshot = get().items
@@ -91,9 +96,14 @@ export const useTimeline = create<TimelineStore>((set, get) => {
     try {
       const result = await run()
       if (get().channelId === channelId) {
-        loadSeq++ // the whole playlist came with the answer: a page load still under way is moot
-        set(apply(result))
-        settleWaiters()
+        if (!('total' in result)) {
+          loadSeq++ // the whole playlist came with the answer: a page load still under way is moot
+          set(apply(result))
+          settleWaiters()
+        } else if (optimistic && agrees(optimistic, result)) {
+          // A reorder answers with its head only: the order on screen is the one we sent.
+          set({ revision: result.revision, total: result.total, totalMs: result.totalDurationMs })
+        } else reloadAfterEdit = true
       }
       return true
     } catch (err) {

@@ -1,0 +1,62 @@
+/**
+ * Reading the text that stays put in a take, cheaply: the sampled frames (high-passed
+ * by the measuring pass at full and at half size) become static maps per group of
+ * about three frames (static-text.ts), and tesseract reads those — a blank map is
+ * not read at all. First one threshold per size; only when that leaves a word-like
+ * reading undecided are the maps at a lower and a higher threshold read too, so a
+ * doubtful word can be confirmed (or not) by a second reading at the same place.
+ */
+import { readFileSync } from 'node:fs'
+import { basename } from 'node:path'
+import { readWords, type OcrImage } from './ocr'
+import { isWordLike, strayWords } from './registry'
+import { groupsOf, parsePgm, staticMap, toPgm, type Gray } from './static-text'
+import type { SeenWord } from './types'
+
+/** The thresholds read first, and those read only when in doubt. */
+const FIRST = [128]
+const DOUBT = [100, 160]
+/** A map with fewer stroke pixels than this holds no word. */
+const MIN_STROKES = 20
+
+interface Group {
+  at: number
+  /** Frames by view source: 'f' full size, 'h' half size (measure.ts names them f001…, h001…). */
+  sources: Map<string, Gray[]>
+}
+
+function groupFrames(frames: Array<{ file: string; at: number }>): Group[] {
+  const times = [...new Set(frames.map((f) => f.at))].sort((a, b) => a - b)
+  return groupsOf(times).map((ts) => {
+    const sources = new Map<string, Gray[]>()
+    for (const f of frames)
+      if (ts.includes(f.at)) {
+        const src = basename(f.file).slice(0, 1)
+        sources.set(src, [...(sources.get(src) ?? []), parsePgm(readFileSync(f.file))])
+      }
+    return { at: ts[0]!, sources }
+  })
+}
+
+function mapsAt(groups: Group[], thresholds: number[]): OcrImage[] {
+  const out: OcrImage[] = []
+  for (const g of groups)
+    for (const [src, frames] of g.sources)
+      for (const t of thresholds) {
+        const map = staticMap(frames, t)
+        if (map.strokes >= MIN_STROKES) out.push({ image: toPgm(map), at: g.at, view: `${src}${t}` })
+      }
+  return out
+}
+
+/** Words read in what stays put across the sampled frames (PGM files from the measuring pass). */
+export async function readStaticText(
+  frames: Array<{ file: string; at: number }>,
+  allowedWords: string[]
+): Promise<SeenWord[]> {
+  if (frames.length === 0) return []
+  const groups = groupFrames(frames)
+  const words = await readWords(mapsAt(groups, FIRST))
+  const undecided = strayWords(words, allowedWords).length === 0 && words.some((w) => isWordLike(w.text))
+  return undecided ? [...words, ...(await readWords(mapsAt(groups, DOUBT)))] : words
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod'
+import { StudioError } from '../../shared/contract/define'
+import { HF_PROVIDERS } from '../../shared/contract/generation'
+import type { EffectSettingsDto } from '../../shared/contract/show'
+import { FAL_KEY_SECRET, HF_TOKEN_SECRET } from '../generation/settings'
+import type { Library } from '../library/library'
+import { EFFECT_PROVIDER_IDS, effectProvider } from '../sfx/registry'
+import type { EffectProvider, EffectProviderId, EffectSettings } from '../sfx/types'
+
+/** The studio's sound effects (one choice for every channel, like the voice), kept among the library's settings. */
+export const EFFECT_SETTING = 'sfx.settings'
+
+/** A Hugging Face model id and a fal endpoint id, as the generation backends accept them. */
+const HF_MODEL = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
+const FAL_ENDPOINT = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/
+
+const settingsSchema = z.object({
+  provider: z.enum(EFFECT_PROVIDER_IDS as [EffectProviderId, ...EffectProviderId[]]).default('offline'),
+  /** Hugging Face Inference Providers text-to-audio; the token is the backends' HF token. */
+  hf: z.object({ provider: z.enum(HF_PROVIDERS).default('auto'), model: z.string().regex(HF_MODEL) }).optional(),
+  /** A fal text-to-audio endpoint; the key is the backends' fal key. */
+  fal: z.object({ endpoint: z.string().regex(FAL_ENDPOINT).max(200) }).optional()
+})
+
+export function getEffectSettings(lib: Pick<Library, 'getSetting'>): EffectSettings {
+  const raw = lib.getSetting(EFFECT_SETTING)
+  const parsed = settingsSchema.safeParse(raw ? JSON.parse(raw) : {})
+  return parsed.success ? parsed.data : { provider: 'offline' }
+}
+
+export function setEffectSettings(lib: Pick<Library, 'setSetting'>, s: EffectSettings): EffectSettings {
+  const parsed = settingsSchema.parse(s)
+  lib.setSetting(EFFECT_SETTING, JSON.stringify(parsed))
+  return parsed
+}
+
+export interface EffectPatch {
+  provider?: EffectProviderId | undefined
+  /** The HF model id or the fal endpoint, for the provider chosen. */
+  model?: string | undefined
+}
+
+/**
+ * A patch applied to the stored settings, checked so a refusal names the field: the
+ * model field belongs to the provider chosen (HF model id or fal endpoint), and the
+ * other provider's model is kept, so switching back finds it.
+ */
+export function mergeEffectSettings(cur: EffectSettings, patch: EffectPatch): EffectSettings {
+  const provider = patch.provider ?? cur.provider
+  const model = patch.model?.trim()
+  const hfModel = ((provider === 'hf' ? model : undefined) ?? cur.hf?.model ?? '').trim()
+  const falEndpoint = ((provider === 'fal' ? model : undefined) ?? cur.fal?.endpoint ?? '').trim()
+  if (model && provider !== 'hf' && provider !== 'fal')
+    throw new StudioError(
+      'invalid_input',
+      `The ${provider} effects take no model: choose hf or fal with a model (e.g. --provider hf --model stabilityai/stable-audio-open-1.0).`,
+      'model'
+    )
+  if (provider === 'hf' && !HF_MODEL.test(hfModel))
+    throw new StudioError(
+      'invalid_input',
+      hfModel
+        ? `"${hfModel}" is not a Hugging Face model id: use owner/name, e.g. stabilityai/stable-audio-open-1.0.`
+        : 'Hugging Face effects need a text-to-audio model id (e.g. stabilityai/stable-audio-open-1.0).',
+      'model'
+    )
+  if (provider === 'fal' && !(FAL_ENDPOINT.test(falEndpoint) && falEndpoint.length <= 200))
+    throw new StudioError(
+      'invalid_input',
+      falEndpoint
+        ? `"${falEndpoint}" is not a fal endpoint id: use e.g. fal-ai/stable-audio.`
+        : 'fal effects need a text-to-audio endpoint id (e.g. fal-ai/stable-audio).',
+      'model'
+    )
+  return {
+    provider,
+    ...(hfModel ? { hf: { provider: cur.hf?.provider ?? 'auto', model: hfModel } } : {}),
+    ...(falEndpoint ? { fal: { endpoint: falEndpoint } } : {})
+  }
+}
+
+/** The effects provider the settings choose, with the studio's HF token or fal key read only for the one chosen. */
+export async function effectProviderFor(
+  lib: Pick<Library, 'getSetting'>,
+  secrets: { get(name: string): Promise<string | undefined> }
+): Promise<EffectProvider> {
+  const s = getEffectSettings(lib)
+  if (s.provider === 'hf' && s.hf)
+    return effectProvider({ ...s, hf: { ...s.hf, token: await secrets.get(HF_TOKEN_SECRET) } })
+  if (s.provider === 'fal' && s.fal)
+    return effectProvider({ ...s, fal: { ...s.fal, key: await secrets.get(FAL_KEY_SECRET) } })
+  return effectProvider(s)
+}
+
+/** The settings as the UI and the CLI see them (no key: the effects use the backends' own). */
+export async function effectSettingsDto(
+  lib: Pick<Library, 'getSetting'>,
+  secrets: { get(name: string): Promise<string | undefined> }
+): Promise<EffectSettingsDto> {
+  const s = getEffectSettings(lib)
+  const p = await effectProviderFor(lib, secrets)
+  return {
+    provider: s.provider,
+    model: s.provider === 'hf' ? (s.hf?.model ?? '') : s.provider === 'fal' ? (s.fal?.endpoint ?? '') : '',
+    label: p.label,
+    missing: await p.unavailable()
+  }
+}

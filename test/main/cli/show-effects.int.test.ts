@@ -1,0 +1,33 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { runWebtv } from '../../helpers/cli'
+import { tempDir } from '../../helpers/tmp'
+
+/** `webtv show effects`: the sound-effect settings from the command line, through a real core. */
+const tmp = tempDir()
+afterAll(() => tmp.cleanup())
+const webtv = (...args: string[]) => runWebtv([...args, '--data-dir', tmp.dir], { timeoutMs: 90_000 })
+
+describe('webtv show effects', () => {
+  it('prints the offline synth by default, switches provider and model, and refuses bad input clearly', async () => {
+    const first = await webtv('show', 'effects')
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toMatch(/Sound effects: Offline synth/)
+
+    const fal = await webtv('show', 'effects', '--provider', 'fal', '--model', 'fal-ai/stable-audio', '--json')
+    expect(fal.code, fal.stderr).toBe(0)
+    expect(JSON.parse(fal.stdout)).toMatchObject({ provider: 'fal', model: 'fal-ai/stable-audio' })
+    // No fal key in this studio: said on stderr, the choice kept.
+    expect(JSON.parse(fal.stdout).missing).toMatch(/fal key/)
+
+    const bad = await webtv('show', 'effects', '--provider', 'hf', '--model', 'not a model')
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toMatch(/not a Hugging Face model id/)
+    const unknown = await webtv('show', 'effects', '--provider', 'synth')
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/--provider is one of offline, hf, fal, off/)
+
+    // What was refused changed nothing.
+    const after = await webtv('show', 'effects', '--json')
+    expect(JSON.parse(after.stdout)).toMatchObject({ provider: 'fal', model: 'fal-ai/stable-audio' })
+  }, 240_000)
+})
