@@ -44,7 +44,13 @@ export interface VideoSegment {
   durationS: number
   /** EXT-X-PROGRAM-DATE-TIME in ms, when ffmpeg wrote one. */
   pdt: number | null
-  discontinuity: boolean
+  /**
+   * How many EXT-X-DISCONTINUITY tags precede it. Players count every tag (hls.js: cc + 1
+   * each), and ffmpeg's discont_start writes two before its first segment (one in the
+   * header, one on the segment): the subtitle playlist repeats as many, or its
+   * discontinuity counter (cc) differs from the video's and hls.js never maps its cues.
+   */
+  discontinuities: number
 }
 
 export interface MediaPlaylist {
@@ -57,10 +63,10 @@ export interface MediaPlaylist {
 /** The parts of ffmpeg's live media playlist the subtitle playlist mirrors. */
 export function parseMediaPlaylist(text: string): MediaPlaylist {
   const out: MediaPlaylist = { targetDuration: 2, mediaSequence: 0, discontinuitySequence: 0, segments: [] }
-  let pending: { durationS: number; pdt: number | null; discontinuity: boolean } = {
+  let pending: { durationS: number; pdt: number | null; discontinuities: number } = {
     durationS: 0,
     pdt: null,
-    discontinuity: false
+    discontinuities: 0
   }
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim()
@@ -70,7 +76,7 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
       if (name === 'EXT-X-TARGETDURATION') out.targetDuration = Number(value)
       else if (name === 'EXT-X-MEDIA-SEQUENCE') out.mediaSequence = Number(value)
       else if (name === 'EXT-X-DISCONTINUITY-SEQUENCE') out.discontinuitySequence = Number(value)
-      else if (name === 'EXT-X-DISCONTINUITY') pending.discontinuity = true
+      else if (name === 'EXT-X-DISCONTINUITY') pending.discontinuities++
       else if (name === 'EXTINF') pending.durationS = parseFloat(value)
       // ffmpeg writes the zone as +0000; Date.parse wants +00:00.
       else if (name === 'EXT-X-PROGRAM-DATE-TIME')
@@ -80,7 +86,7 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
     const seg = /^seg-(\d+)\.ts$/.exec(line)
     if (seg) {
       out.segments.push({ n: Number(seg[1]), ...pending })
-      pending = { durationS: 0, pdt: null, discontinuity: false }
+      pending = { durationS: 0, pdt: null, discontinuities: 0 }
     }
   }
   return out
@@ -190,7 +196,7 @@ export function subtitlePlaylist(video: MediaPlaylist, listed: readonly VideoSeg
   ]
   if (video.discontinuitySequence) out.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${video.discontinuitySequence}`)
   for (const s of listed) {
-    if (s.discontinuity) out.push('#EXT-X-DISCONTINUITY')
+    for (let i = 0; i < s.discontinuities; i++) out.push('#EXT-X-DISCONTINUITY')
     if (s.pdt !== null) out.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.pdt).toISOString()}`)
     out.push(`#EXTINF:${s.durationS.toFixed(6)},`, `sub-${s.n}.vtt`)
   }

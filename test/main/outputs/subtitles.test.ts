@@ -30,8 +30,8 @@ describe('the WebVTT rendition of the HLS', () => {
     const v = parseMediaPlaylist(FFMPEG_PLAYLIST)
     expect(v.mediaSequence).toBe(41)
     expect(v.segments).toEqual([
-      { n: 41, durationS: 2, pdt: T0, discontinuity: false },
-      { n: 42, durationS: 2, pdt: T0 + 2000, discontinuity: true }
+      { n: 41, durationS: 2, pdt: T0, discontinuities: 0 },
+      { n: 42, durationS: 2, pdt: T0 + 2000, discontinuities: 1 }
     ])
     expect(subtitlePlaylist(v, v.segments)).toBe(
       [
@@ -50,6 +50,35 @@ describe('the WebVTT rendition of the HLS', () => {
       ].join('\n')
     )
     expect(masterPlaylist(2_500_000)).toContain('#EXT-X-STREAM-INF:BANDWIDTH=2500000,SUBTITLES="subs"\nindex.m3u8')
+  })
+
+  it('repeats every discontinuity tag before a segment: ffmpeg’s discont_start writes two, hls.js counts both (cc)', () => {
+    // ffmpeg 5.1's first window: one tag in the header (discont_start), one on seg-0.
+    const v = parseMediaPlaylist(
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:6',
+        '#EXT-X-TARGETDURATION:2',
+        '#EXT-X-MEDIA-SEQUENCE:0',
+        '#EXT-X-DISCONTINUITY',
+        '#EXT-X-INDEPENDENT-SEGMENTS',
+        '#EXT-X-DISCONTINUITY',
+        '#EXTINF:2.000000,',
+        '#EXT-X-PROGRAM-DATE-TIME:2026-12-06T12:00:00.000+0000',
+        'seg-0.ts',
+        '#EXTINF:2.000000,',
+        '#EXT-X-PROGRAM-DATE-TIME:2026-12-06T12:00:02.000+0000',
+        'seg-1.ts',
+        ''
+      ].join('\n')
+    )
+    expect(v.segments.map((s) => s.discontinuities)).toEqual([2, 0])
+    const subs = subtitlePlaylist(v, v.segments)
+    expect(subs.split('\n').slice(4, 7)).toEqual([
+      '#EXT-X-DISCONTINUITY',
+      '#EXT-X-DISCONTINUITY',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-12-06T12:00:00.000Z'
+    ])
   })
 
   it('times cues on the playout’s output time, mapped onto the segment’s video PTS; a cut clip cuts its cue', () => {
