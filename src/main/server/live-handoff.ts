@@ -13,14 +13,10 @@ export interface ToRelay {
   target: string
 }
 
-/** From the relay: the viewer's connection is over. */
-export interface FromRelay {
-  t: 'closed'
-  id: number
-}
+/** From the relay: it is loaded, or a viewer's connection is over. */
+export type FromRelay = { t: 'ready' } | { t: 'closed'; id: number }
 
-/** After the relay exits this soon after it started, the studio serves streams itself for a while. */
-const CRASH_WINDOW_MS = 5000
+/** After a relay that exits before it is ready (a broken build), the studio copies streams itself for this long. */
 const FALLBACK_MS = 30_000
 
 /**
@@ -47,6 +43,8 @@ export interface LiveHandoff {
   take(req: IncomingMessage, target: string): boolean
   /** Viewers handed over and not yet closed. */
   readonly open: number
+  /** The relay process, while one runs. */
+  readonly pid: number | undefined
   close(): void
 }
 
@@ -62,7 +60,6 @@ export function startLiveHandoff(opts: { warn?: (line: string) => void } = {}): 
   const warn = opts.warn ?? ((line: string) => process.stderr.write(`${line}\n`))
   const held = new Map<number, Socket>()
   let child: ChildProcess | null = null
-  let startedAt = 0
   let fallbackUntil = 0
   let nextId = 1
   let closed = false
@@ -87,18 +84,22 @@ export function startLiveHandoff(opts: { warn?: (line: string) => void } = {}): 
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       serialization: 'json'
     })
-    startedAt = Date.now()
+    let ready = false
     c.on('message', (m: FromRelay) => {
-      if (m?.t === 'closed') release(m.id)
+      if (m?.t === 'ready') ready = true
+      else if (m?.t === 'closed') release(m.id)
     })
     c.on('error', () => {})
     c.on('exit', (code, signal) => {
       if (child === c) child = null
       // Its viewers are cut with it; players reconnect to a fresh relay.
       for (const id of [...held.keys()]) release(id)
-      if (!closed && Date.now() - startedAt < CRASH_WINDOW_MS) {
+      if (!closed && !ready) {
         fallbackUntil = Date.now() + FALLBACK_MS
-        warn(`[studio] The live relay exited at once (${signal ?? `exit code ${code}`}): watch-page streams run on the main loop for ${FALLBACK_MS / 1000} s.`)
+        warn(
+          `[studio] The live relay exited before it started (${signal ?? `exit code ${code}`}): ` +
+            `watch-page streams run on the main loop for ${FALLBACK_MS / 1000} s.`
+        )
       }
     })
     return c
@@ -113,17 +114,25 @@ export function startLiveHandoff(opts: { warn?: (line: string) => void } = {}): 
       child ??= spawn()
       if (!child?.connected) return false
       const id = nextId++
+      // The socket's native handle, not the socket: for a socket a net.Server accepted, Node
+      // starts tracking the child as the server's "worker", and once that child has exited
+      // the server's close() never calls back. keepOpen: this side keeps its descriptor (and
+      // its slot in the server's caps) until the relay is done with the connection.
+      const handle = (socket as unknown as { _handle: unknown })._handle as Socket | undefined
+      if (!handle) return false
       held.set(id, socket)
       socket.once('close', () => held.delete(id))
-      // keepOpen: this side keeps its descriptor (and its slot in the server's caps) until the relay is done.
       const message: ToRelay = { t: 'live', id, target }
-      child.send(message, socket, { keepOpen: true }, (err) => {
+      child.send(message, handle, { keepOpen: true }, (err) => {
         if (err) release(id)
       })
       return true
     },
     get open() {
       return held.size
+    },
+    get pid() {
+      return child?.pid
     },
     close() {
       closed = true

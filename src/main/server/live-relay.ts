@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http'
-import type { Socket } from 'node:net'
+import { Socket, type SocketConstructorOpts } from 'node:net'
 import type { FromRelay, ToRelay } from './live-handoff'
 
 /**
@@ -67,10 +67,12 @@ function relay(id: number, target: string, socket: Socket): void {
   upstream.end()
 }
 
-process.on('message', (m: ToRelay, socket?: Socket) => {
+process.on('message', (m: ToRelay, handle?: unknown) => {
   if (m?.t !== 'live') return
-  if (!socket) return send({ t: 'closed', id: m.id })
-  relay(m.id, m.target, socket)
+  if (!handle) return send({ t: 'closed', id: m.id })
+  // A socket's native handle (see live-handoff.ts), wrapped as cluster's workers do.
+  relay(m.id, m.target, new Socket({ handle, readable: true, writable: true } as SocketConstructorOpts))
 })
+send({ t: 'ready' })
 // The studio is gone (its end of the channel closed): so are the viewers it handed over.
 process.on('disconnect', () => process.exit(0))
