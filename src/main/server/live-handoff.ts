@@ -33,6 +33,10 @@ function relayEntry(): { file: string; ts: boolean } | null {
   return existsSync(ts) ? { file: ts, ts: true } : null
 }
 
+function pick(env: NodeJS.ProcessEnv, names: readonly string[]): NodeJS.ProcessEnv {
+  return Object.fromEntries(names.filter((n) => env[n] !== undefined).map((n) => [n, env[n]]))
+}
+
 export interface LiveHandoff {
   /**
    * Hands the request's connection to the relay process, which answers it with the
@@ -81,6 +85,8 @@ export function startLiveHandoff(opts: { warn?: (line: string) => void } = {}): 
     const c = fork(entry.file, [], {
       // From sources: TypeScript through tsx (resolved here, not from the working folder).
       execArgv: entry.ts ? ['--require', createRequire(__filename).resolve('tsx/cjs')] : [],
+      // It needs no setting and no secret: only what a Node process needs to start.
+      env: pick(process.env, ['PATH', 'SystemRoot', 'TMPDIR', 'TEMP', 'TMP', 'HOME', 'USERPROFILE']),
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       serialization: 'json'
     })
