@@ -71,7 +71,10 @@ async function airProducedShow(
 }
 
 test.describe('a produced show on air', () => {
-  test('now/next name the sequence, then the shot; the synopsis is in the tooltip', async ({ page, studio }) => {
+  test('now/next name the sequence, then the shot; the synopsis is in the tooltip; a take says how it fits its line', async ({
+    page,
+    studio
+  }) => {
     test.setTimeout(420_000)
     const { channelId, sequence } = await airProducedShow(page, studio)
     // On air: the studio's now/next name the sequence, then the shot.
@@ -83,6 +86,35 @@ test.describe('a produced show on air', () => {
       new RegExp(`^${sequence.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`)
     )
     await page.screenshot({ path: join(screenshotDir, 'golive-sequence.png') })
+
+    // The preview's take details say how a narrated shot's clip was made as long as its line (as the core recorded it).
+    const preview = page.getByRole('region', { name: 'Preview' })
+    const { shots } = await callCore<Shots>(page.request, studio.baseUrl, 'library.shots.list', {
+      channelId,
+      limit: 10
+    })
+    let noted = 0
+    for (const shot of shots) {
+      const { origins } = await callCore<{ origins: Array<{ lengthNote?: string | null }> }>(
+        page.request,
+        studio.baseUrl,
+        'generation.takes.origin',
+        { shotId: shot.id }
+      )
+      const note = origins[0]?.lengthNote
+      await page.locator(`[data-testid="shot-card"][data-shot-id="${shot.id}"]`).click()
+      await expect(preview.getByTestId('take')).toHaveCount(1)
+      if (!note) {
+        await expect(preview.getByTestId('take-length')).toHaveCount(0)
+        continue
+      }
+      expect(note).toMatch(/^line needs \d+\.\d s, clip \d+\.\d s: /)
+      await expect(preview.getByTestId('take-length')).toHaveText(`Length: ${note}`)
+      noted++
+    }
+    // The template writer gives at least one shot a line.
+    expect(noted).toBeGreaterThan(0)
+    await preview.getByRole('region', { name: 'Takes' }).screenshot({ path: join(screenshotDir, 'take-length.png') })
 
     await callCore(page.request, studio.baseUrl, 'onair.stop', { channelId })
   })

@@ -12,7 +12,7 @@ interface LookOut {
 }
 
 test.describe('studio: the show', () => {
-  test('writes a plan with the template writer, edits a line and undoes it; voice settings speak a sample; the look sets captions and mix', async ({
+  test('writes a plan with the template writer, edits a line and undoes it; voice settings speak a sample; effects settings make one; the look sets captions and mix', async ({
     page,
     studio
   }) => {
@@ -116,6 +116,40 @@ test.describe('studio: the show', () => {
     const stored = await callCore<Record<string, unknown>>(page.request, studio.baseUrl, 'show.voice.get', {})
     expect(stored).toMatchObject({ provider: 'openai', baseUrl: 'http://127.0.0.1:9/v1', model: 'kokoro' })
     expect(JSON.stringify(stored)).not.toContain('sk-e2e-voice-key')
+
+    // Sound effects, beside the voice: the offline synth makes a test effect through the core.
+    const effects = page.getByRole('form', { name: 'Sound effects' })
+    const maker = effects.getByLabel('Makes the effects')
+    await expect(maker).toHaveValue('offline')
+    await effects.getByLabel('Test cue').fill('wind in the pines')
+    await effects.getByRole('button', { name: 'Test effect' }).click()
+    await expect(effects.getByRole('button', { name: 'Making…' })).toBeHidden({ timeout: 90_000 })
+    await expect(effects.getByLabel('Effect sample')).toHaveAttribute('src', /^blob:/)
+    await expect(effects).toContainText(/Offline synth \(no account\) · “wind in the pines” · 4\.0 s/)
+    const effectSeconds = await effects
+      .getByLabel('Effect sample')
+      .evaluate(
+        (a: HTMLAudioElement) =>
+          new Promise<number>((resolve) =>
+            a.readyState >= 1 ? resolve(a.duration) : a.addEventListener('loadedmetadata', () => resolve(a.duration))
+          )
+      )
+    expect(effectSeconds).toBeGreaterThan(3.9)
+    await effects.screenshot({ path: join(screenshotDir, 'show-effects-test.png') })
+    // A hosted row: its model, and what it lacks here (the HF token is the backends').
+    await maker.selectOption('hf')
+    await expect(effects.getByRole('button', { name: 'Test effect' })).toBeDisabled()
+    await effects.getByLabel('Text-to-audio model').fill('stabilityai/stable-audio-open-1.0')
+    await effects.getByRole('button', { name: 'Save effects' }).click()
+    await expect(effects).toContainText('No Hugging Face token is set')
+    await effects.screenshot({ path: join(screenshotDir, 'show-effects.png') })
+    expect(await callCore(page.request, studio.baseUrl, 'show.effects.get', {})).toMatchObject({
+      provider: 'hf',
+      model: 'stabilityai/stable-audio-open-1.0'
+    })
+    await maker.selectOption('offline')
+    await effects.getByRole('button', { name: 'Save effects' }).click()
+    await expect(effects.getByRole('button', { name: 'Save effects' })).toBeDisabled()
 
     const look = page.getByRole('form', { name: 'Look and loudness' })
     await expect(look.getByRole('combobox', { name: 'Captions', exact: true })).toHaveValue('off')

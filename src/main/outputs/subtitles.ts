@@ -13,13 +13,23 @@ import {
 import { join } from 'node:path'
 import { HLS_PTS_OFFSET } from './copy-tap'
 import { parseShotSound } from '../show/sound'
+import {
+  DiscontinuityNumbering,
+  numberedPlaylist,
+  parseMediaPlaylist,
+  type MediaPlaylist,
+  type NumberedSegment
+} from './hls-playlist'
 import type { Cue } from '../voice/narrate'
 
 /**
  * The captions of a channel's HLS as a WebVTT rendition (RFC 8216 §3.5, §4.3.4.1):
  * beside ffmpeg's index.m3u8 a subtitle playlist (subs.m3u8) with one sub-N.vtt per
  * video segment seg-N.ts — same media sequence, durations, discontinuities and
- * program date-times — and a master playlist tying both together.
+ * program date-times — a copy of the video playlist (video.m3u8) numbering its
+ * discontinuities as the subtitle playlist does, for the life of the window
+ * (hls-playlist.ts: ffmpeg's own numbers shift as segments slide out), and a master
+ * playlist tying those two together.
  *
  * The cues come from what aired: each clip's start on the playout's output timeline
  * (airStartUs of its onair.clip airing event) plus the cues its take was made with, so
@@ -36,60 +46,6 @@ export interface AiredClip {
   outS: number
   durationMs: number
   cues: readonly Cue[]
-}
-
-export interface VideoSegment {
-  /** N of seg-N.ts */
-  n: number
-  durationS: number
-  /** EXT-X-PROGRAM-DATE-TIME in ms, when ffmpeg wrote one. */
-  pdt: number | null
-  /**
-   * How many EXT-X-DISCONTINUITY tags precede it. Players count every tag (hls.js: cc + 1
-   * each), and ffmpeg's discont_start writes two before its first segment (one in the
-   * header, one on the segment): the subtitle playlist repeats as many, or its
-   * discontinuity counter (cc) differs from the video's and hls.js never maps its cues.
-   */
-  discontinuities: number
-}
-
-export interface MediaPlaylist {
-  targetDuration: number
-  mediaSequence: number
-  discontinuitySequence: number
-  segments: VideoSegment[]
-}
-
-/** The parts of ffmpeg's live media playlist the subtitle playlist mirrors. */
-export function parseMediaPlaylist(text: string): MediaPlaylist {
-  const out: MediaPlaylist = { targetDuration: 2, mediaSequence: 0, discontinuitySequence: 0, segments: [] }
-  let pending: { durationS: number; pdt: number | null; discontinuities: number } = {
-    durationS: 0,
-    pdt: null,
-    discontinuities: 0
-  }
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim()
-    const tag = /^#(EXT[A-Z0-9-]*)(?::(.*))?$/.exec(line)
-    if (tag) {
-      const [, name, value = ''] = tag
-      if (name === 'EXT-X-TARGETDURATION') out.targetDuration = Number(value)
-      else if (name === 'EXT-X-MEDIA-SEQUENCE') out.mediaSequence = Number(value)
-      else if (name === 'EXT-X-DISCONTINUITY-SEQUENCE') out.discontinuitySequence = Number(value)
-      else if (name === 'EXT-X-DISCONTINUITY') pending.discontinuities++
-      else if (name === 'EXTINF') pending.durationS = parseFloat(value)
-      // ffmpeg writes the zone as +0000; Date.parse wants +00:00.
-      else if (name === 'EXT-X-PROGRAM-DATE-TIME')
-        pending.pdt = Date.parse(value.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) || null
-      continue
-    }
-    const seg = /^seg-(\d+)\.ts$/.exec(line)
-    if (seg) {
-      out.segments.push({ n: Number(seg[1]), ...pending })
-      pending = { durationS: 0, pdt: null, discontinuities: 0 }
-    }
-  }
-  return out
 }
 
 /** The PTS (90 kHz) of the first video PES in an MPEG-TS file, read from its first 256 KiB; null if none. */
@@ -175,6 +131,9 @@ export function segmentVtt(
   return lines.join('\n') + '\n'
 }
 
+/** The video playlist the master names: the studio's numbered copy of ffmpeg's index.m3u8. */
+export const VIDEO_PLAYLIST = 'video.m3u8'
+
 export function masterPlaylist(bandwidth: number): string {
   return [
     '#EXTM3U',
@@ -182,25 +141,26 @@ export function masterPlaylist(bandwidth: number): string {
     '#EXT-X-INDEPENDENT-SEGMENTS',
     '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Captions",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="subs.m3u8"',
     `#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(bandwidth)},SUBTITLES="subs"`,
-    'index.m3u8',
+    VIDEO_PLAYLIST,
     ''
   ].join('\n')
 }
 
-export function subtitlePlaylist(video: MediaPlaylist, listed: readonly VideoSegment[]): string {
-  const out = [
-    '#EXTM3U',
-    '#EXT-X-VERSION:3',
-    `#EXT-X-TARGETDURATION:${video.targetDuration}`,
-    `#EXT-X-MEDIA-SEQUENCE:${video.mediaSequence}`
-  ]
-  if (video.discontinuitySequence) out.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${video.discontinuitySequence}`)
-  for (const s of listed) {
-    for (let i = 0; i < s.discontinuities; i++) out.push('#EXT-X-DISCONTINUITY')
-    if (s.pdt !== null) out.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.pdt).toISOString()}`)
-    out.push(`#EXTINF:${s.durationS.toFixed(6)},`, `sub-${s.n}.vtt`)
-  }
-  return out.join('\n') + '\n'
+/** The subtitle playlist: one sub-N.vtt per listed seg-N.ts, numbered as the video's copy. */
+export function subtitlePlaylist(video: MediaPlaylist, listed: readonly NumberedSegment[]): string {
+  return numberedPlaylist(video, listed, { version: 3, independentSegments: false, uri: (n) => `sub-${n}.vtt` })
+}
+
+/**
+ * The studio's copy of ffmpeg's video playlist, which the master playlist names: the same
+ * segments, with the discontinuity numbers the subtitle playlist has (hls-playlist.ts).
+ */
+export function videoPlaylist(video: MediaPlaylist, listed: readonly NumberedSegment[]): string {
+  return numberedPlaylist(video, listed, {
+    version: video.version,
+    independentSegments: video.independentSegments,
+    uri: (n) => `seg-${n}.ts`
+  })
 }
 
 /** Write by rename: the HTTP route may be reading the previous version right now. */
@@ -223,6 +183,9 @@ export class HlsCaptions {
   private aired: AiredClip[] = []
   private readonly pts = new Map<number, number | null>()
   private readonly written = new Map<number, string>()
+  private numbering = new DiscontinuityNumbering()
+  /** ffmpeg's media sequence last read: lower means a new window (its segments numbered from 0 again). */
+  private mediaSequence = -1
   private bandwidth = 0
   private timer: ReturnType<typeof setInterval> | null = null
 
@@ -260,9 +223,19 @@ export class HlsCaptions {
     const dir = this.folder()
     if (!dir || !existsSync(join(dir, 'index.m3u8'))) return
     const video = parseMediaPlaylist(readFileSync(join(dir, 'index.m3u8'), 'utf8'))
+    const mirror = join(dir, VIDEO_PLAYLIST)
+    if (video.mediaSequence < this.mediaSequence) {
+      this.numbering = new DiscontinuityNumbering()
+      this.pts.clear()
+      this.written.clear()
+    } else if (this.mediaSequence < 0 && existsSync(mirror)) {
+      // A copy written before (captions switched off and on, the studio restarted): its numbers stand.
+      this.numbering.number(parseMediaPlaylist(readFileSync(mirror, 'utf8')))
+    }
+    this.mediaSequence = video.mediaSequence
+    const listed = this.numbering.number(video)
     const cues = airedCues(this.aired)
-    const listed: VideoSegment[] = []
-    for (const s of video.segments) {
+    for (const s of listed) {
       const file = join(dir, `seg-${s.n}.ts`)
       if (!this.pts.has(s.n) && existsSync(file)) {
         this.pts.set(s.n, firstVideoPts(file))
@@ -280,9 +253,10 @@ export class HlsCaptions {
         writeAtomic(join(dir, `sub-${s.n}.vtt`), text)
         this.written.set(s.n, text)
       }
-      listed.push(s)
     }
     if (listed.length === 0) return
+    // The video's copy first: a player reading the master next finds both.
+    writeAtomic(mirror, videoPlaylist(video, listed))
     writeAtomic(join(dir, 'subs.m3u8'), subtitlePlaylist(video, listed))
     const master = join(dir, 'master.m3u8')
     const masterText = masterPlaylist(this.bandwidth || 3_000_000)

@@ -67,8 +67,10 @@ export async function handleOpsRoute(
     return true
   }
 
-  // The video playlist and segments, and where the look has captions the WebVTT rendition and the master playlist.
-  const hls = /^\/hls\/([A-Za-z0-9_-]+)\/(index\.m3u8|master\.m3u8|subs\.m3u8|seg-\d+\.ts|sub-\d+\.vtt)$/.exec(path)
+  // The video playlist and segments; where the look has captions, the WebVTT rendition, the master playlist and
+  // the studio's numbered copy of the video playlist (outputs/hls-playlist.ts).
+  const hls =
+    /^\/hls\/([A-Za-z0-9_-]+)\/(index\.m3u8|master\.m3u8|video\.m3u8|subs\.m3u8|seg-\d+\.ts|sub-\d+\.vtt)$/.exec(path)
   if (hls) {
     const folder = outputs?.hlsFolder(hls[1]!)
     if (!folder) {

@@ -1,3 +1,4 @@
+import { EFFECT_CUE_MAX_CHARS } from '../../shared/contract/show'
 import type { LoudnessMeasurement } from '../media/loudness'
 import type { FalSpeechSettings, HfSpeechSettings } from '../voice/types'
 
@@ -57,6 +58,6 @@ export const EFFECT_MIN_SECONDS = 0.5
 export const EFFECT_MAX_BYTES = 24 * 1024 * 1024
 /** Text-to-audio models take longer than speech; past this the request is dropped (and canceled at fal). */
 export const EFFECT_TIMEOUT_MS = 180_000
-export const CUE_MAX_CHARS = 120
+export const CUE_MAX_CHARS = EFFECT_CUE_MAX_CHARS
 
 export class EffectError extends Error {}

@@ -13,6 +13,8 @@ import { produceSequence } from './produce'
 import { ShowStore } from './store'
 import { VoiceError, type VoiceProvider } from '../voice/types'
 import { speakSample } from './voice-test'
+import { makeEffectSample } from './effect-test'
+import { EffectError } from '../sfx/types'
 import {
   effectProviderFor,
   effectSettingsDto,
@@ -88,6 +90,16 @@ export const showFeature: Feature = (ctx) => {
     'show.effects.set': async (patch) => {
       setEffectSettings(lib, mergeEffectSettings(getEffectSettings(lib), patch))
       return effectSettingsDto(lib, secrets)
+    },
+    'show.effects.test': async ({ cue, seconds }) => {
+      const provider = await effectProviderFor(lib, secrets)
+      try {
+        const sample = await makeEffectSample(provider, { cue, seconds }, lib.dataDir)
+        return { ...sample, provider: provider.label }
+      } catch (err) {
+        if (err instanceof EffectError) throw new StudioError('unavailable', err.message)
+        throw err
+      }
     },
     'show.get': ({ channelId }) => {
       lib.getChannel(channelId)

@@ -58,6 +58,9 @@ export const effectSettingsSchema = z.object({
 })
 export type EffectSettingsDto = z.infer<typeof effectSettingsSchema>
 
+/** Longest effect cue (the plan's limit too). */
+export const EFFECT_CUE_MAX_CHARS = 120
+
 /** Longest sample line the "Test voice" button may speak. */
 export const VOICE_TEST_MAX_CHARS = 200
 
@@ -107,6 +110,23 @@ export const showCalls = {
       .strict(),
     effectSettingsSchema,
     "Choose what makes a shot's sound effect from its cue: the offline synth (default), Hugging Face or fal text-to-audio (the backends' token/key), or off."
+  ),
+  'show.effects.test': call(
+    z
+      .object({
+        /** Default: "rain on a tin roof". */
+        cue: z.string().trim().min(1).max(EFFECT_CUE_MAX_CHARS).optional(),
+        seconds: z.number().min(1).max(10).optional()
+      })
+      .strict(),
+    z.object({
+      audio: z.string(),
+      seconds: z.number(),
+      bytes: z.number().int(),
+      provider: z.string(),
+      cue: z.string()
+    }),
+    'Make a short sound effect with the current effect settings (nothing kept); returns a WAV as a data URL.'
   ),
 
   'show.get': call(z.object({ channelId: id }).strict(), showSchema, "A channel's show plan: bible and sequences."),

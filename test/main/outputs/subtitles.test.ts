@@ -3,10 +3,11 @@ import {
   airedCues,
   masterPlaylist,
   outputTimeOfPts,
-  parseMediaPlaylist,
   segmentVtt,
-  subtitlePlaylist
+  subtitlePlaylist,
+  videoPlaylist
 } from '../../../src/main/outputs/subtitles'
+import { DiscontinuityNumbering, parseMediaPlaylist } from '../../../src/main/outputs/hls-playlist'
 import { HLS_PTS_OFFSET } from '../../../src/main/outputs/copy-tap'
 
 // As ffmpeg's hls muxer writes it (EXTINF before the date).
@@ -33,7 +34,9 @@ describe('the WebVTT rendition of the HLS', () => {
       { n: 41, durationS: 2, pdt: T0, discontinuities: 0 },
       { n: 42, durationS: 2, pdt: T0 + 2000, discontinuities: 1 }
     ])
-    expect(subtitlePlaylist(v, v.segments)).toBe(
+    const listed = new DiscontinuityNumbering().number(v)
+    expect(listed.map((s) => s.cc)).toEqual([0, 1])
+    expect(subtitlePlaylist(v, listed)).toBe(
       [
         '#EXTM3U',
         '#EXT-X-VERSION:3',
@@ -49,7 +52,25 @@ describe('the WebVTT rendition of the HLS', () => {
         ''
       ].join('\n')
     )
-    expect(masterPlaylist(2_500_000)).toContain('#EXT-X-STREAM-INF:BANDWIDTH=2500000,SUBTITLES="subs"\nindex.m3u8')
+    // The master names the studio's copy of the video playlist: the same segments, numbered as the subtitles.
+    expect(masterPlaylist(2_500_000)).toContain('#EXT-X-STREAM-INF:BANDWIDTH=2500000,SUBTITLES="subs"\nvideo.m3u8')
+    expect(videoPlaylist(v, listed)).toBe(
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:6',
+        '#EXT-X-TARGETDURATION:2',
+        '#EXT-X-MEDIA-SEQUENCE:41',
+        '#EXT-X-INDEPENDENT-SEGMENTS',
+        '#EXT-X-PROGRAM-DATE-TIME:2026-12-06T12:00:00.000Z',
+        '#EXTINF:2.000000,',
+        'seg-41.ts',
+        '#EXT-X-DISCONTINUITY',
+        '#EXT-X-PROGRAM-DATE-TIME:2026-12-06T12:00:02.000Z',
+        '#EXTINF:2.000000,',
+        'seg-42.ts',
+        ''
+      ].join('\n')
+    )
   })
 
   it('repeats every discontinuity tag before a segment: ffmpeg’s discont_start writes two, hls.js counts both (cc)', () => {
@@ -73,7 +94,7 @@ describe('the WebVTT rendition of the HLS', () => {
       ].join('\n')
     )
     expect(v.segments.map((s) => s.discontinuities)).toEqual([2, 0])
-    const subs = subtitlePlaylist(v, v.segments)
+    const subs = subtitlePlaylist(v, new DiscontinuityNumbering().number(v))
     expect(subs.split('\n').slice(4, 7)).toEqual([
       '#EXT-X-DISCONTINUITY',
       '#EXT-X-DISCONTINUITY',

@@ -39,6 +39,7 @@ beforeAll(async () => {
   writeFileSync(join(hls, 'index.m3u8'), '#EXTM3U\n#EXTINF:1,\nseg-1.ts\n')
   writeFileSync(join(hls, 'seg-1.ts'), Buffer.alloc(188, 0x47))
   writeFileSync(join(hls, 'master.m3u8'), '#EXTM3U\n')
+  writeFileSync(join(hls, 'video.m3u8'), '#EXTM3U\n#EXTINF:1,\nseg-1.ts\n')
   writeFileSync(join(hls, 'sub-1.vtt'), 'WEBVTT\n\n')
   writeFileSync(join(core.dataDir, 'hls', 'seg-7.ts'), 'SECRET OTHER STREAM')
   if (posix) {
@@ -77,8 +78,9 @@ describe('file routes serve only regular files inside their own folder', () => {
   it('public HLS serves the playlist and its segments', async () => {
     expect((await get('/hls/chan/index.m3u8')).status).toBe(200)
     expect((await get('/hls/chan/seg-1.ts')).status).toBe(200)
-    // The captions rendition (outputs/subtitles.ts): master playlist and WebVTT segments, nothing else.
+    // The captions rendition (outputs/subtitles.ts): master, numbered video playlist, WebVTT segments, nothing else.
     expect((await get('/hls/chan/master.m3u8')).status).toBe(200)
+    expect((await get('/hls/chan/video.m3u8')).status).toBe(200)
     const vtt = await fetch(`http://127.0.0.1:${server.port}/hls/chan/sub-1.vtt`)
     expect(vtt.headers.get('content-type')).toBe('text/vtt; charset=utf-8')
     expect((await get('/hls/chan/subs.m3u8')).status).toBe(404) // listed name, not written yet

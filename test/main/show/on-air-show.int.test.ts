@@ -203,7 +203,7 @@ describe('a produced, narrated show: the guide, takes and HLS captions', () => {
     const inf = lines.findIndex((l) => l.startsWith('#EXT-X-STREAM-INF:'))
     expect(Number(attrs(lines[inf]!).BANDWIDTH)).toBeGreaterThan(100_000)
     expect(attrs(lines[inf]!).SUBTITLES).toBe('subs')
-    expect(lines[inf + 1]).toBe('index.m3u8')
+    expect(lines[inf + 1]).toBe('video.m3u8')
     const pub = (await (await fetch(`${server.baseUrl}/api/public/channels`)).json()) as Array<{
       hlsPath: string
       captions: boolean

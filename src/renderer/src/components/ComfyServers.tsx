@@ -231,15 +231,29 @@ export function ComfyWorkflowField({
   )
 }
 
-/** One line under a take: where it was made, and whether it continued from the previous shot. */
+/**
+ * Lines under a take: where it was made and whether it continued from the previous shot;
+ * and, for a narrated shot, how its clip was made as long as its line (continued ×N from
+ * the last frame, slowed or held: generation/extend.ts).
+ */
 export function TakeOriginLine({ origin }: { origin: TakeOrigin | undefined }) {
-  if (!origin || (!origin.endpoint && !origin.continuedFrom && !origin.continuityNote)) return null
+  if (!origin) return null
+  const where = !!(origin.endpoint || origin.continuedFrom || origin.continuityNote)
   return (
-    <div className="muted small" data-testid="take-origin">
-      {origin.workflow && `${origin.workflow}`}
-      {origin.endpoint && ` on ${origin.endpoint}`}
-      {origin.continuedFrom && <span className="badge inline"> continues shot #{origin.continuedFrom.shotId}</span>}
-      {!origin.continuedFrom && origin.continuityNote && ` · ${origin.continuityNote}`}
-    </div>
+    <>
+      {where && (
+        <div className="muted small" data-testid="take-origin">
+          {origin.workflow && `${origin.workflow}`}
+          {origin.endpoint && ` on ${origin.endpoint}`}
+          {origin.continuedFrom && <span className="badge inline"> continues shot #{origin.continuedFrom.shotId}</span>}
+          {!origin.continuedFrom && origin.continuityNote && ` · ${origin.continuityNote}`}
+        </div>
+      )}
+      {origin.lengthNote && (
+        <div className="muted small" data-testid="take-length" title="How the clip was made as long as its line">
+          Length: {origin.lengthNote}
+        </div>
+      )}
+    </>
   )
 }

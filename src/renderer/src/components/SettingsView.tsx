@@ -9,6 +9,7 @@ import { SecretInput } from './SecretInput'
 import { ComfyServers, ComfyWorkflowField } from './ComfyServers'
 import { BackendKindFields, kindOptions } from './BackendKindFields'
 import { ChannelLookSettings } from './ChannelLookSettings'
+import { EffectSettings } from './EffectSettings'
 
 export function SettingsView() {
   const channel = useSelectedChannel()
@@ -31,6 +32,7 @@ export function SettingsView() {
       {channel && <ComfyServers channelId={channel.id} />}
       <LlmSettings />
       <VoiceSettings />
+      <EffectSettings />
       <PortSettings />
       <StudioInfo />
     </div>

@@ -8,6 +8,8 @@ type Llm = CallOutput<'generation.llm.get'>
 type OnairSettings = CallOutput<'onair.settings.get'>
 type Voice = CallOutput<'show.voice.get'>
 export type VoiceSample = CallOutput<'show.voice.test'>
+type Effects = CallOutput<'show.effects.get'>
+export type EffectSample = CallOutput<'show.effects.test'>
 export type BackendTest = CallOutput<'generation.backends.test'>['results']
 
 interface SettingsStore {
@@ -17,6 +19,9 @@ interface SettingsStore {
   voice: Voice | null
   /** A "Test voice" call in flight. */
   testingVoice: boolean
+  effects: Effects | null
+  /** A "Test effect" call in flight. */
+  testingEffect: boolean
   testing: boolean
   testResults: BackendTest | null
   load(channelId: number | null): Promise<void>
@@ -27,6 +32,9 @@ interface SettingsStore {
   saveVoice(input: CallInput<'show.voice.set'>): Promise<boolean>
   /** Speak a sample line with the saved voice settings; null when it failed (said in a notice). */
   testVoice(input: CallInput<'show.voice.test'>): Promise<VoiceSample | null>
+  saveEffects(input: CallInput<'show.effects.set'>): Promise<boolean>
+  /** Make a short effect with the saved effect settings; null when it failed (said in a notice). */
+  testEffect(input: CallInput<'show.effects.test'>): Promise<EffectSample | null>
 }
 
 function fail(what: string, err: unknown): false {
@@ -40,24 +48,28 @@ export const useSettings = create<SettingsStore>((set) => ({
   ports: null,
   voice: null,
   testingVoice: false,
+  effects: null,
+  testingEffect: false,
   testing: false,
   testResults: null,
   async load(channelId) {
     const b = getClient().bridge
-    const [backends, llm, ports, voice] = await Promise.allSettled([
+    const [backends, llm, ports, voice, effects] = await Promise.allSettled([
       channelId === null ? Promise.resolve(null) : b.invoke('generation.backends.get', { channelId }),
       b.invoke('generation.llm.get', {}),
       b.invoke('onair.settings.get', {}),
-      b.invoke('show.voice.get', {})
+      b.invoke('show.voice.get', {}),
+      b.invoke('show.effects.get', {})
     ])
     set({
       backends: backends.status === 'fulfilled' ? backends.value : null,
       llm: llm.status === 'fulfilled' ? llm.value : null,
       ports: ports.status === 'fulfilled' ? ports.value : null,
       voice: voice.status === 'fulfilled' ? voice.value : null,
+      effects: effects.status === 'fulfilled' ? effects.value : null,
       testResults: null
     })
-    for (const r of [backends, llm, ports, voice])
+    for (const r of [backends, llm, ports, voice, effects])
       if (r.status === 'rejected') fail('Could not read settings', r.reason)
   },
   async saveBackends(input) {
@@ -110,6 +122,27 @@ export const useSettings = create<SettingsStore>((set) => ({
       return null
     } finally {
       set({ testingVoice: false })
+    }
+  },
+  async saveEffects(input) {
+    try {
+      const effects = await getClient().bridge.invoke('show.effects.set', input)
+      set({ effects })
+      useNotices.getState().push('info', 'Sound effects saved.')
+      return true
+    } catch (err) {
+      return fail('Sound effects not saved', err)
+    }
+  },
+  async testEffect(input) {
+    set({ testingEffect: true })
+    try {
+      return await getClient().bridge.invoke('show.effects.test', input)
+    } catch (err) {
+      fail('Effect test failed', err)
+      return null
+    } finally {
+      set({ testingEffect: false })
     }
   },
   async savePorts(input) {
