@@ -13,30 +13,51 @@ export interface Pcm {
   samples: Float32Array
 }
 
-/** Sample formats read here: integer PCM and float; anything else (µ-law, ADPCM…) is for ffmpeg. */
-const SCALE: Record<string, number> = { '8': 128, '16': 32768, '24': 8388608, '32': 2147483648, '32f': 1, '64': 1 }
+const PCM = 1
+const FLOAT = 3
+/** WAVE_FORMAT_EXTENSIBLE (ffmpeg writes it for float): the real format is the sub-format GUID's first field. */
+const EXTENSIBLE = 0xfffe
 
-/** The samples of a PCM or float WAV; null when the file is not one (another container or codec). */
+type Read = (v: DataView, at: number) => number
+/** Sample decoders by format and bits: integer PCM and float; anything else (µ-law, ADPCM…) is for ffmpeg. */
+const DECODERS: Record<string, Read> = {
+  'pcm:8': (v, at) => (v.getUint8(at) - 128) / 128,
+  'pcm:16': (v, at) => v.getInt16(at, true) / 32768,
+  'pcm:24': (v, at) => ((v.getUint8(at + 2) << 24) | (v.getUint8(at + 1) << 16) | (v.getUint8(at) << 8)) / 2147483648,
+  'pcm:32': (v, at) => v.getInt32(at, true) / 2147483648,
+  'float:32': (v, at) => v.getFloat32(at, true),
+  'float:64': (v, at) => v.getFloat64(at, true)
+}
+
+/**
+ * The samples of a PCM or float WAV; null when the file is not one (another container or
+ * codec). The library finds the chunks; the samples are decoded here because it reads an
+ * extensible-format float WAV (what ffmpeg writes) as integers.
+ */
 export function readPcm(file: string): Pcm | null {
-  let wav: WaveFile
+  const wav = new WaveFile()
   try {
-    wav = new WaveFile(readFileSync(file))
+    wav.fromBuffer(readFileSync(file))
   } catch {
     return null
   }
-  const fmt = wav.fmt as { numChannels?: number; sampleRate?: number }
-  const scale = SCALE[wav.bitDepth]
-  if (!scale || !fmt.numChannels || !fmt.sampleRate) return null
-  let raw: ArrayLike<number>
-  try {
-    raw = wav.getSamples(true, Float32Array)
-  } catch {
-    return null
+  const fmt = wav.fmt as {
+    audioFormat?: number
+    numChannels?: number
+    sampleRate?: number
+    bitsPerSample?: number
+    subformat?: number[]
   }
-  const samples = new Float32Array(raw.length)
-  // 8-bit WAV is unsigned around 128; the rest are signed around 0.
-  const offset = wav.bitDepth === '8' ? 128 : 0
-  for (let i = 0; i < raw.length; i++) samples[i] = (raw[i]! - offset) / scale
+  const data = (wav.data as { samples?: Uint8Array }).samples
+  const format = fmt.audioFormat === EXTENSIBLE ? fmt.subformat?.[0] : fmt.audioFormat
+  const kind = format === PCM ? 'pcm' : format === FLOAT ? 'float' : null
+  const decode = kind ? DECODERS[`${kind}:${fmt.bitsPerSample}`] : undefined
+  if (!decode || !data || !fmt.numChannels || !fmt.sampleRate) return null
+  const bytes = fmt.bitsPerSample! / 8
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
+  const n = Math.floor(data.byteLength / bytes / fmt.numChannels) * fmt.numChannels
+  const samples = new Float32Array(n)
+  for (let i = 0; i < n; i++) samples[i] = decode(view, i * bytes)
   return { sampleRate: fmt.sampleRate, channels: fmt.numChannels, samples }
 }
 
