@@ -9,7 +9,10 @@
  * its linear mode falls back to dynamic whenever the peak would pass the
  * ceiling), it costs one cheap audio-only pass, and `loudnorm` also resamples to
  * 192 kHz on output. The limiter only touches the few peaks a large gain pushes
- * over the ceiling. Pure functions, tested on captured meter output.
+ * over the ceiling. Where it shaves enough to pull a short, loud take short of the
+ * target (a mixed narration), the conform meters a trial of the limiter on the mix and
+ * raises the gain to make up for it (trialArgs, refineGain). Pure functions, tested on
+ * captured meter output.
  */
 
 export interface LoudnessTarget {
