@@ -1,14 +1,16 @@
 /**
  * The show's sound chain (issue 20), on a clip with the detail and motion of real
  * footage:
- * 1. CPU per clip-second of the whole chain — offline voice (espeak-ng, sentence by
- *    sentence, trimmed and measured), the mix (speech over the model's audio and a
+ * 1. CPU per clip-second of the whole chain — offline voice (espeak-ng once per sentence;
+ *    the trimming, measuring and joining in our process), the mix (speech over the model's audio and a
  *    sidechain-ducked music bed, metered in the same pass), the conform with the look
  *    and burned captions — beside today's conform of the same clip (look: loudness
  *    measure + gain, AI label, dips) and the plain conform. Goal: ≤ ×1.5 today's.
- *    Beside it, the same chain with a sound effect (issue 20, item 4): the offline synth makes
- *    the cue once (synth, meter, level: three short ffmpeg runs) and the mix takes it as one
- *    more layer, ducked under the speech.
+ *    Where the limiter under the ceiling will act, one short audio-only pass trials it on the
+ *    mix, so the take lands on the target. Beside it, the same chain with a sound effect
+ *    (issue 20, item 4): the offline synth makes the cue once (synth and meter in one ffmpeg
+ *    run, the level applied in our process) and the mix takes it as one more layer, ducked
+ *    under the speech.
  * 2. The writer's tokens per shot for a show plan (bible + sequences + lines), against
  *    the shot-prompt writer, both through the `openai` client on the local
  *    OpenAI-compatible server (usage counted at about four characters a token).

@@ -18,7 +18,10 @@ import {
   decideGain,
   gainFilters,
   measureArgs,
+  parseEbur128Summaries,
   parseEbur128Summary,
+  refineGain,
+  trialArgs,
   type LoudnessDecision,
   type LoudnessMeasurement,
   type LoudnessTarget
@@ -84,6 +87,21 @@ export async function measureLoudness(
   return parseEbur128Summary(stderr)
 }
 
+/**
+ * The gain that lands a limited mix on the target, from a trial of the limiter on the mix
+ * itself (loudness.ts refineGain): a short take whose peaks the limiter shaves would
+ * otherwise land about 1 LU short.
+ */
+async function refineMixGain(
+  file: string,
+  d: LoudnessDecision,
+  target: LoudnessTarget,
+  signal?: AbortSignal
+): Promise<LoudnessDecision> {
+  const { stderr } = await runFfmpeg(trialArgs(file, d, target), { signal, lowPriority: true })
+  return refineGain(d, parseEbur128Summaries(stderr), target)
+}
+
 /** Resolve a ClipLook into filter inputs: measure, decide the gain, write the texts next to the outputs. */
 async function prepareLook(
   input: string,
@@ -92,7 +110,7 @@ async function prepareLook(
   look: ClipLook,
   workDir: string,
   signal?: AbortSignal,
-  mixed?: { measurement: LoudnessMeasurement | null }
+  mixed?: { measurement: LoudnessMeasurement | null; file: string }
 ): Promise<{ conformLook: ConformLook; loudness: LoudnessDecision | null }> {
   let loudness: LoudnessDecision | null = null
   let audioFilters: string[] = []
@@ -101,6 +119,8 @@ async function prepareLook(
     const m = mixed ? mixed.measurement : await measureLoudness(input, format.audioRate, signal)
     if (!m) throw new FfmpegError('ffmpeg measured the audio but printed no loudness summary', 0, '')
     loudness = decideGain(m, look.loudness)
+    // The mix is on disk: where the limiter will act, one short audio-only pass measures it after the limiter.
+    if (mixed && loudness.limited) loudness = await refineMixGain(mixed.file, loudness, look.loudness, signal)
     audioFilters = gainFilters(loudness, look.loudness)
   }
   const text = (name: string, value: string): string => {
@@ -168,11 +188,14 @@ export async function conform(
   const plan = planConform(format, info, opts.sound?.holdToSec)
   const durationUs = plan.durationSec * 1e6
   let sound: ConformSound | undefined
-  let mixed: { measurement: LoudnessMeasurement | null; layers: string[] } | undefined
+  let mixed: { measurement: LoudnessMeasurement | null; layers: string[]; file: string } | undefined
   if (opts.sound) {
     report({ percent: 1, step: 'measure' })
     const audioFile = join(dirname(targets.mp4), 'mix.wav')
-    mixed = await renderMix(input, info.audio !== null, opts.sound, plan.durationSec, audioFile, opts.signal)
+    mixed = {
+      ...(await renderMix(input, info.audio !== null, opts.sound, plan.durationSec, audioFile, opts.signal)),
+      file: audioFile
+    }
     sound = { audioFile, holdToSec: opts.sound.holdToSec }
   }
   let prepared: { conformLook: ConformLook; loudness: LoudnessDecision | null } | undefined

@@ -9,7 +9,10 @@
  * its linear mode falls back to dynamic whenever the peak would pass the
  * ceiling), it costs one cheap audio-only pass, and `loudnorm` also resamples to
  * 192 kHz on output. The limiter only touches the few peaks a large gain pushes
- * over the ceiling. Pure functions, tested on captured meter output.
+ * over the ceiling. Where it shaves enough to pull a short, loud take short of the
+ * target (a mixed narration), the conform meters a trial of the limiter on the mix and
+ * raises the gain to make up for it (trialArgs, refineGain). Pure functions, tested on
+ * captured meter output.
  */
 
 export interface LoudnessTarget {
@@ -109,6 +112,68 @@ export function gainFilters(d: LoudnessDecision, target: LoudnessTarget): string
   // before the AAC encode, so a margin for its overshoot is cheap insurance.
   filters.push(`alimiter=limit=${limit.toFixed(4)}:attack=5:release=50:level=0:latency=1`)
   return filters
+}
+
+/**
+ * Every `ebur128` instance's summary in a run, in the order of the filters in the graph
+ * (ffmpeg names each instance `Parsed_ebur128_N` by its place in the graph, and prints the
+ * summaries as the graph is torn down, last first).
+ */
+export function parseEbur128Summaries(stderr: string): LoudnessMeasurement[] {
+  // ffmpeg may set a graph up twice (once to learn its outputs): each instance's last summary is its real one.
+  const byInstance = new Map<number, LoudnessMeasurement>()
+  const starts = [...stderr.matchAll(/\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:/g)]
+  starts.forEach((hit, i) => {
+    const m = parseEbur128Summary(stderr.slice(hit.index, starts[i + 1]?.index ?? stderr.length))
+    if (m) byInstance.set(Number(hit[1]), m)
+  })
+  return [...byInstance.entries()].sort(([a], [b]) => a - b).map(([, m]) => m)
+}
+
+/** The second trial gain, this many dB over the static one: the slope of loudness against gain under the limiter. */
+export const TRIAL_STEP_DB = 2
+
+/**
+ * Arguments for the limiter's trial pass over a decoded track (the mix): the static gain and
+ * the static gain + TRIAL_STEP_DB, each through the same limiter as the conform, metered
+ * (integrated loudness only: the limiter holds the peak). Audio only, no output.
+ */
+export function trialArgs(file: string, d: LoudnessDecision, target: LoudnessTarget): string[] {
+  const gains = [d.gainDb, d.gainDb + TRIAL_STEP_DB]
+  const branches = gains.map(
+    (g, i) => `[t${i}]${gainFilters({ ...d, gainDb: g }, target).join(',')},ebur128=framelog=verbose[o${i}]`
+  )
+  return [
+    ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info', '-i', file],
+    ...[
+      '-filter_complex',
+      [`[0:a:0]asplit=${gains.length}${gains.map((_, i) => `[t${i}]`).join('')}`, ...branches].join(';')
+    ],
+    ...gains.flatMap((_, i) => ['-map', `[o${i}]`, '-f', 'null', '-'])
+  ]
+}
+
+/**
+ * The gain that lands the limited track on the target: a static gain falls short when the
+ * limiter under the ceiling shaves a short, loud take's peaks (a 3 s espeak-ng line lost
+ * ~1 LU at −14 LUFS). From the two trials, loudness against gain is a line through both;
+ * the gain where it meets the target is applied (interpolated, or a little past the second
+ * trial, at most 2 × TRIAL_STEP_DB more; never past MAX_GAIN_DB). Pure.
+ */
+export function refineGain(
+  d: LoudnessDecision,
+  trials: LoudnessMeasurement[],
+  target: LoudnessTarget
+): LoudnessDecision {
+  const [a, b] = trials
+  const heard = (m: LoudnessMeasurement | undefined): m is LoudnessMeasurement =>
+    !!m && Number.isFinite(m.integratedLufs) && m.integratedLufs > SILENCE_GATE_LUFS
+  if (!heard(a) || !heard(b)) return d
+  const slope = (b.integratedLufs - a.integratedLufs) / TRIAL_STEP_DB
+  // A limiter that already holds nearly everything (slope near 0) turns more gain into distortion, not loudness.
+  if (!(slope > 0.25)) return d
+  const extra = Math.max(0, Math.min(2 * TRIAL_STEP_DB, (target.integratedLufs - a.integratedLufs) / slope))
+  return { ...d, gainDb: round1(Math.min(MAX_GAIN_DB, d.gainDb + extra)) }
 }
 
 /**

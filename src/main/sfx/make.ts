@@ -14,6 +14,7 @@ import {
   type MadeEffect
 } from './types'
 import { finishChain } from './finish-chain'
+import { readPcm, writePcm16 } from '../media/wav-pcm'
 
 /** A shot's effect as kept in the data folder: 48 kHz stereo WAV, exactly `seconds` long, at its family's level. */
 export interface StoredEffect {
@@ -46,7 +47,7 @@ export function checkEffectRequest(req: EffectRequest): EffectRequest {
  * Bring a provider's file to the shot's terms: 48 kHz stereo, exactly `seconds` long,
  * faded at the edges and metered (finish-chain.ts) — a pass of its own unless the provider
  * did that in its run (the offline synth) — then one gain to its level, never past
- * −1 dBTP. A file with no audible sound is refused rather than kept.
+ * −1 dBTP (applied here, in our process). A file with no audible sound is refused rather than kept.
  */
 export async function finishEffect(
   made: MadeEffect,
@@ -79,13 +80,12 @@ export async function finishEffect(
   if (!m || !Number.isFinite(m.integratedLufs) || m.integratedLufs < SILENCE_GATE_LUFS)
     throw new EffectError(`${where} made no audible sound for this cue.`)
   const gain = Math.min(made.lufs - m.integratedLufs, PEAK_CEILING_DB - m.truePeakDb)
-  await runFfmpeg(
-    [
-      ...['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', shaped],
-      ...['-af', `volume=${gain.toFixed(2)}dB`, '-c:a', 'pcm_s16le', '-ar', '48000', out]
-    ],
-    { signal, lowPriority: true }
-  )
+  // The shaped file is ours (48 kHz stereo float from finish-chain.ts): the gain is a loop here, not an ffmpeg start.
+  const pcm = readPcm(shaped)
+  if (!pcm) throw new EffectError(`${where}: the shaped effect could not be read back.`)
+  const k = Math.pow(10, gain / 20)
+  for (let i = 0; i < pcm.samples.length; i++) pcm.samples[i]! *= k
+  writePcm16(out, pcm.sampleRate, pcm.channels, pcm.samples)
   if (shaped !== made.file) rmSync(shaped, { force: true })
 }
 

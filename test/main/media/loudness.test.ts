@@ -6,7 +6,11 @@ import {
   decideGain,
   gainFilters,
   MAX_GAIN_DB,
-  parseEbur128Summary
+  parseEbur128Summaries,
+  parseEbur128Summary,
+  refineGain,
+  TRIAL_STEP_DB,
+  trialArgs
 } from '../../../src/main/media/loudness'
 import { dipFrames, escapeFilterValue, graphicsFilters, pictureRect } from '../../../src/main/media/graphics'
 
@@ -30,6 +34,35 @@ describe('ebur128 summary', () => {
   })
   it('returns null without a summary', () => {
     expect(parseEbur128Summary('Stream mapping:\n  Stream #0:0 -> #0:0')).toBeNull()
+  })
+})
+
+describe('the limiter trial (a mix landing on the target although the limiter shaves its peaks)', () => {
+  const m = { integratedLufs: -17.2, lraLu: 20, truePeakDb: -3.9 }
+  it('measures the static gain and one TRIAL_STEP_DB over it through the conform’s own limiter, in one run', () => {
+    const d = decideGain(m, TARGET)
+    const args = trialArgs('take.wav', d, TARGET).join(' ')
+    expect(args).toContain(`[t0]${gainFilters(d, TARGET).join(',')},ebur128`)
+    expect(args).toContain(`[t1]volume=${(d.gainDb + TRIAL_STEP_DB).toFixed(1)}dB,alimiter=`)
+    expect(args.match(/-f null -/g)).toHaveLength(2)
+  })
+  it('reads each meter’s last summary, in graph order (ffmpeg sets the graph up twice and prints the last meter first)', () => {
+    // Captured from trialArgs on a 3 s take: two set-up summaries at −70, then the real ones, last instance first.
+    expect(parseEbur128Summaries(fixture('ebur128-trial.txt')).map((x) => x.integratedLufs)).toEqual([-14.2, -12.4])
+  })
+  it('raises the gain along the line through both trials to meet the target', () => {
+    const d = { ...decideGain(m, TARGET), gainDb: 6 }
+    const at = (i: number) => ({ integratedLufs: i, lraLu: 20, truePeakDb: -Infinity })
+    // 0.6 LU per dB under the limiter, 0.9 LU short: 1.5 dB more.
+    expect(refineGain(d, [at(-14.9), at(-13.7)], TARGET).gainDb).toBe(7.5)
+    // Already on target: no change; far short: at most twice the trials' reach.
+    expect(refineGain(d, [at(-14), at(-12.8)], TARGET).gainDb).toBe(6)
+    expect(refineGain(d, [at(-20), at(-19)], TARGET).gainDb).toBe(6 + 2 * TRIAL_STEP_DB)
+    // A limiter that holds nearly everything: more gain would be distortion, not loudness.
+    expect(refineGain(d, [at(-16), at(-15.9)], TARGET).gainDb).toBe(6)
+    // A trial that measured nothing (or silence) leaves the static gain.
+    expect(refineGain(d, [at(-70), at(-70)], TARGET).gainDb).toBe(6)
+    expect(refineGain(d, [], TARGET).gainDb).toBe(6)
   })
 })
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../helpers/tmp'
 import { conform, type ConformResult } from '../../../src/main/media/conform'
 import { toolPath } from '../../../src/main/media/ffmpeg-path'
-import { parseEbur128Summary } from '../../../src/main/media/loudness'
+import { DEFAULT_LOUDNESS, parseEbur128Summary } from '../../../src/main/media/loudness'
 import { makeEffect } from '../../../src/main/sfx/make'
 import { effectProvider } from '../../../src/main/sfx/registry'
 import { DEFAULT_MIX_LEVELS, type ClipSound } from '../../../src/main/sound/mix'
@@ -22,7 +22,8 @@ import { DEFAULT_HOUSE_FORMAT, type HouseFormat } from '../../../src/shared/hous
 import { meanVolume } from '../../fixtures/speech-onsets'
 
 const FORMAT: HouseFormat = { ...DEFAULT_HOUSE_FORMAT, width: 384, height: 216 }
-const TARGET = -16
+/** The channel's default target: a short loud take must land on it although the limiter shaves its peaks. */
+const TARGET = DEFAULT_LOUDNESS.integratedLufs
 /** The model's tone and the music bed: narrow tones far from the band the speech and the effect are compared in. */
 const MODEL_HZ = 5000
 const MUSIC_HZ = 15000
@@ -174,10 +175,11 @@ describe('a narrated take with a sound effect', () => {
     }
   })
 
-  it('meets the loudness target within 1 LU and the true-peak ceiling', () => {
+  it('meets the default −14 LUFS target within 0.5 LU and the true-peak ceiling', () => {
     for (const name of ['with', 'without', 'voiceAndEffect'] as const) {
       const m = meter(takes[name].file)
-      expect(Math.abs(m.i - TARGET), `${name}: ${m.i} LUFS`).toBeLessThanOrEqual(1)
+      console.log(`${name}: ${m.i} LUFS, ${m.tp} dBTP, gain ${takes[name].result.loudness?.gainDb} dB`)
+      expect(Math.abs(m.i - TARGET), `${name}: ${m.i} LUFS`).toBeLessThanOrEqual(0.5)
       expect(m.tp, `${name}: ${m.tp} dBTP`).toBeLessThanOrEqual(-1)
     }
   })

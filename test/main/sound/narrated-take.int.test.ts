@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../helpers/tmp'
 import { conform } from '../../../src/main/media/conform'
 import { toolPath } from '../../../src/main/media/ffmpeg-path'
-import { parseEbur128Summary } from '../../../src/main/media/loudness'
+import { DEFAULT_LOUDNESS, parseEbur128Summary } from '../../../src/main/media/loudness'
 import { DEFAULT_MIX_LEVELS, renderMix, type ClipSound } from '../../../src/main/sound/mix'
 import { narrate, shotSecondsFor, type Narration } from '../../../src/main/voice/narrate'
 import { voiceProvider } from '../../../src/main/voice/registry'
@@ -154,6 +154,22 @@ describe('a narrated take', () => {
     expect(layers).toEqual(['speech'])
     expect(measurement?.integratedLufs).toBeGreaterThan(-40)
   }, 30_000)
+
+  it('lands on the default −14 LUFS target within 0.5 LU under the −1 dBTP ceiling, though the limiter shaves the line’s peaks', async () => {
+    const base = join(tmp.dir, 'default-target')
+    const targets = { mp4: `${base}.mp4`, ts: `${base}.ts`, poster: `${base}.jpg`, strip: `${base}.strip.jpg` }
+    const result = await conform(clip, targets, FORMAT, {
+      sound: { ...sound(), holdToSec: shotSecondsFor(2, line) },
+      look: { loudness: DEFAULT_LOUDNESS, dipSeconds: 0 }
+    })
+    // The static gain alone would push the peaks over the ceiling: the limiter acts, and the gain was raised to make up for it.
+    expect(result.loudness?.limited).toBe(true)
+    const m = meter(targets.mp4)
+    console.log(`default target: ${m.i} LUFS, ${m.tp} dBTP, gain ${result.loudness?.gainDb} dB`)
+    expect(Math.abs(m.i - DEFAULT_LOUDNESS.integratedLufs), `${m.i} LUFS`).toBeLessThanOrEqual(0.5)
+    expect(m.tp).toBeLessThanOrEqual(DEFAULT_LOUDNESS.truePeakDb)
+    for (const f of [targets.mp4, targets.ts]) expect(meter(f).i).toBeCloseTo(m.i, 0)
+  })
 
   it('is never cut, carries the model tone, the captions at the cue times, and meets the loudness target', async () => {
     const base = join(tmp.dir, 'narrated')

@@ -69,6 +69,36 @@ describe('voices', () => {
     await expectCuesOnSpeech(n.file, n.cues)
   })
 
+  it('a server that answers MP3 whatever was asked is decoded (one ffmpeg run for the whole line); its cues are measured', async () => {
+    const p = voiceProvider({
+      provider: 'openai',
+      openai: { baseUrl: server.url, model: 'kokoro', apiKey: 'sk-voice-secret' }
+    })
+    const n = await narrate(
+      p,
+      { text: 'The tide is turning. We should go.', speaker: 'Mara', voice: 'mp3-only' },
+      join(dir, 'mp3')
+    )
+    expect(n.cues).toHaveLength(2)
+    // MP3 adds its encoder's priming silence and a little ringing at the tone's edges.
+    for (const c of n.cues) expect(Math.abs(c.end - c.start - c.text.length * TONE_SECONDS_PER_CHAR)).toBeLessThan(0.08)
+    await expectCuesOnSpeech(n.file, n.cues)
+  })
+
+  it('a server that answers something that is not audio gives a clear error naming it', async () => {
+    const p = voiceProvider({
+      provider: 'openai',
+      openai: { baseUrl: server.url, model: 'kokoro', apiKey: 'sk-voice-secret' }
+    })
+    const err = await narrate(p, { text: 'Hello there.', speaker: 'n', voice: 'not-audio' }, join(dir, 'junk')).catch(
+      (e: Error) => e
+    )
+    expect(err).toBeInstanceOf(VoiceError)
+    expect((err as Error).message).toMatch(
+      /OpenAI-compatible speech \(kokoro at http.*\) sent audio ffmpeg cannot read/
+    )
+  })
+
   it('bad input: a wrong key, an odd voice name, an overlong line, a missing espeak-ng — each a clear error', async () => {
     const wrong = voiceProvider({
       provider: 'openai',
