@@ -62,7 +62,10 @@ export function openDatabase(file: string, list: Migration[] = defaultMigrations
       } finally {
         if (m.rebuildsReferencedTable) db.pragma('foreign_keys = ON')
       }
-      if (announce) process.stderr.write(`Upgraded ${file} to schema ${m.version} in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`)
+      if (announce)
+        process.stderr.write(
+          `Upgraded ${file} to schema ${m.version} in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`
+        )
     }
     return db
   } catch (err) {

@@ -33,28 +33,31 @@ function quoted(word: string): string {
   return `"${word.replace(/"/g, '""')}"`
 }
 
+/** The word being typed: a prefix from PREFIX_MIN characters on (see the top of this file). */
+function typedTerm(word: string): string {
+  const chars = [...word]
+  if (chars.length < PREFIX_MIN) return quoted(word)
+  if (chars.length <= PREFIX_MAX) return `${quoted(word)}*`
+  // Longer than the prefix index: the whole word (its stem), or a word beginning with its first PREFIX_MAX
+  // characters (indexed). Both: a cut word need not stem like the whole one ("runnin" vs "running" → "run").
+  return `(${quoted(word)} OR ${quoted(chars.slice(0, PREFIX_MAX).join(''))}*)`
+}
+
 /**
  * Turn what a person types into a safe FTS5 query: every word must match, as a whole (stemmed) word,
  * and the last one as a prefix while it is being typed ("red car" → `"red" AND "car"*`; see above).
+ * A repeated word counts once; past MAX_WORDS words, the first ones and the typed one are kept.
  * Returns null when nothing searchable is left.
  */
 export function ftsQuery(text: string): string | null {
   const normal = text.normalize('NFKC')
   const all = normal.split(SEPARATORS).filter(Boolean)
-  const words = all.slice(0, MAX_WORDS)
-  if (words.length === 0) return null
-  const terms = words.map(quoted)
-  const last = words.at(-1)!
-  // Being typed: it is the text's last word and nothing (a space, a full stop) has ended it yet.
-  const typing = all.length === words.length && !SEPARATORS.test([...normal].at(-1)!)
-  const chars = [...last]
-  if (typing && chars.length >= PREFIX_MIN) {
-    // Within the prefix index: one indexed term. Longer: the whole word (its stem), or a word that
-    // begins with its first PREFIX_MAX characters (indexed) — a cut word need not stem like the whole one.
-    terms[terms.length - 1] =
-      chars.length <= PREFIX_MAX
-        ? `${quoted(last)}*`
-        : `(${quoted(last)} OR ${quoted(chars.slice(0, PREFIX_MAX).join(''))}*)`
-  }
+  const last = all.at(-1)
+  if (last === undefined) return null
+  // Being typed: nothing (a space, a full stop) has ended the last word yet.
+  const typing = !SEPARATORS.test([...normal].at(-1)!)
+  const whole = [...new Set(all)].filter((w) => !typing || w !== last).slice(0, typing ? MAX_WORDS - 1 : MAX_WORDS)
+  const terms = whole.map(quoted)
+  if (typing) terms.push(typedTerm(last))
   return terms.join(' AND ')
 }
