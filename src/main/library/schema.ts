@@ -299,7 +299,7 @@ END;
   {
     version: 13,
     name: 'search by whole stemmed words, the last one as a prefix while typed: the search index rebuilt (porter, prefix index)',
-    notice: 'rebuilding the search index of the prompts (about 10 s per million shots)',
+    notice: 'rebuilding the search index of the prompts (about 10 s per million shots, longer on a busy machine)',
     sql: `
 -- Every word was a prefix ("whale"*): FTS5 merges a prefix's whole doclist before its first row, 45 ms at a
 -- million shots against 0.1 ms for the word itself. Words now match whole, stemmed ("whales" finds "whale"),
