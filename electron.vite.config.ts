@@ -2,9 +2,10 @@ import { resolve } from 'node:path'
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite'
 import react from '@vitejs/plugin-react'
 
-// Three builds: main (the core, three entries: the Electron shell, the headless
-// `webtv` command, which must never reach `electron`, and the on-air media plane's
-// worker thread, which both start from beside them: media-plane.ts), preload (CommonJS, because a
+// Three builds: main (the core, four entries: the Electron shell, the headless
+// `webtv` command, which must never reach `electron`, the on-air media plane's
+// worker thread, which both start from beside them: media-plane.ts, and the watch
+// page's live relay process, which the studio server starts: live-handoff.ts), preload (CommonJS, because a
 // sandboxed preload cannot be an ES module) and the renderer (served by both shells).
 export default defineConfig({
   main: {
@@ -16,7 +17,8 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
-          'media-worker': resolve(__dirname, 'src/main/onair/media-worker.ts')
+          'media-worker': resolve(__dirname, 'src/main/onair/media-worker.ts'),
+          'live-relay': resolve(__dirname, 'src/main/server/live-relay.ts')
         }
       }
     }

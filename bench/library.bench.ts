@@ -3,9 +3,9 @@
  * 1. Listing and full-text search of a channel's shots at 1k, 10k and 100k
  *    synthetic rows (WEBTV_BENCH_LIBRARY_SIZES=1000,1000000 for other sizes):
  *    ms per page (median), and the growth ratio largest/smallest; each search
- *    beside schema 12's index and query shape (every word a prefix, no stemmer)
+ *    beside schema 13's index and query shape (every word a prefix, no stemmer)
  *    built on the same rows in the same run, with both indexes' rebuild time
- *    (schema 13's upgrade) and size. Goal: ≤ 20 ms per search page at 1,000,000.
+ *    (schema 14's upgrade) and size. Goal: ≤ 20 ms per search page at 1,000,000.
  * 2. Conform cost in CPU-seconds per second of a 1024x576 clip, beside a plain
  *    `ffmpeg -c copy` remux of the same clip measured in the same run.
  *    Goal: ≤ 0.5 CPU-s per clip-second.
@@ -75,14 +75,14 @@ interface Row {
   list: number
   deepList: number
   deepKeyset: number
-  /** Rebuilding the search index (what schema 13's upgrade does), ms; and its size, MB (schema 12's beside it). */
+  /** Rebuilding the search index (what schema 14's upgrade does), ms; and its size, MB (schema 13's beside it). */
   rebuild: number
-  rebuild12: number
+  rebuildBefore: number
   ftsMb: number
-  fts12Mb: number
+  ftsBeforeMb: number
   now: Record<SearchName, number>
-  /** The same searches in schema 12's shape, in the same run: every word a prefix, no stemmer, no prefix index. */
-  v12: Record<SearchName, number>
+  /** The same searches in schema 13's shape, in the same run: every word a prefix, no stemmer, no prefix index. */
+  before: Record<SearchName, number>
 }
 
 /** What a person types; no trailing space, so the last word is a prefix while it is typed. */
@@ -95,9 +95,9 @@ const SEARCHES = {
 } as const
 type SearchName = keyof typeof SEARCHES
 
-/** Schema 12's search index and query shape, built beside the current one as the baseline. */
-const FTS12 = `CREATE VIRTUAL TABLE bench_fts12 USING fts5(prompt, content='shots', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`
-function query12(text: string): string {
+/** Schema 13's search index and query shape, built beside the current one as the baseline. */
+const FTS_BEFORE = `CREATE VIRTUAL TABLE bench_fts_before USING fts5(prompt, content='shots', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`
+function queryBefore(text: string): string {
   return text
     .normalize('NFKC')
     .split(/[^\p{L}\p{N}_]+/u)
@@ -132,25 +132,25 @@ async function listAndSearch(): Promise<void> {
       process.stdout.write(`  ${n} rows inserted in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`)
       const db = openLibraryDb(lib.dataDir)
       const rebuild = timed(() => db.exec(`INSERT INTO shots_fts(shots_fts) VALUES ('rebuild')`))
-      db.exec(FTS12)
-      const rebuild12 = timed(() => db.exec(`INSERT INTO bench_fts12(bench_fts12) VALUES ('rebuild')`))
-      // Schema 12's listShots, SQL for SQL: the FTS index drives, a count up to the cap.
-      const page12 = db.prepare(
-        'SELECT s.* FROM bench_fts12 f CROSS JOIN shots s ON s.id = f.rowid WHERE bench_fts12 MATCH @m AND s.channel_id = @c ORDER BY f.rowid DESC LIMIT 50 OFFSET 0'
+      db.exec(FTS_BEFORE)
+      const rebuildBefore = timed(() => db.exec(`INSERT INTO bench_fts_before(bench_fts_before) VALUES ('rebuild')`))
+      // Schema 13's listShots, SQL for SQL: the FTS index drives, a count up to the cap.
+      const pageBefore = db.prepare(
+        'SELECT s.* FROM bench_fts_before f CROSS JOIN shots s ON s.id = f.rowid WHERE bench_fts_before MATCH @m AND s.channel_id = @c ORDER BY f.rowid DESC LIMIT 50 OFFSET 0'
       )
-      const count12 = db.prepare(
-        'SELECT COUNT(*) AS total FROM (SELECT 1 FROM bench_fts12 f CROSS JOIN shots s ON s.id = f.rowid WHERE bench_fts12 MATCH @m AND s.channel_id = @c LIMIT 1001)'
+      const countBefore = db.prepare(
+        'SELECT COUNT(*) AS total FROM (SELECT 1 FROM bench_fts_before f CROSS JOIN shots s ON s.id = f.rowid WHERE bench_fts_before MATCH @m AND s.channel_id = @c LIMIT 1001)'
       )
       const page = { channelId: c.id, limit: 50 }
       const names = Object.keys(SEARCHES) as SearchName[]
       const now = {} as Record<SearchName, number>
-      const v12 = {} as Record<SearchName, number>
+      const before = {} as Record<SearchName, number>
       for (const name of names) {
         now[name] = timePage(() => lib.listShots({ ...page, search: SEARCHES[name] }))
-        const q = { c: c.id, m: query12(SEARCHES[name]) }
-        v12[name] = timePage(() => {
-          page12.all(q)
-          count12.get(q)
+        const q = { c: c.id, m: queryBefore(SEARCHES[name]) }
+        before[name] = timePage(() => {
+          pageBefore.all(q)
+          countBefore.get(q)
         })
       }
       rows.push({
@@ -160,11 +160,11 @@ async function listAndSearch(): Promise<void> {
         // The same depth by keyset: the id half-way down (ids are dense here).
         deepKeyset: timePage(() => lib.listShots({ ...page, beforeId: Math.floor(n / 2) })),
         rebuild,
-        rebuild12,
+        rebuildBefore,
         ftsMb: ftsMegabytes(db, 'shots_fts'),
-        fts12Mb: ftsMegabytes(db, 'bench_fts12'),
+        ftsBeforeMb: ftsMegabytes(db, 'bench_fts_before'),
         now,
-        v12
+        before
       })
     } finally {
       await lib.close()
@@ -172,9 +172,9 @@ async function listAndSearch(): Promise<void> {
     }
   }
   const f = (x: number): string => x.toFixed(2).padStart(8)
-  const both = (r: Row, k: SearchName): string => `${f(r.now[k])} (${r.v12[k].toFixed(2)})`.padStart(20)
+  const both = (r: Row, k: SearchName): string => `${f(r.now[k])} (${r.before[k].toFixed(2)})`.padStart(20)
   console.log('  ms per page of 50 (median of 30), with the total count (a search counts up to 1,000);')
-  console.log("  in brackets: schema 12's shape in the same run (every word a prefix, no stemmer, no prefix index)")
+  console.log("  in brackets: schema 13's shape in the same run (every word a prefix, no stemmer, no prefix index)")
   console.log(
     '      rows      list  list@mid keyset@mid             "whale"         "neon city"   "jellyfish aurora samurai"  the same, finished'
   )
@@ -182,10 +182,10 @@ async function listAndSearch(): Promise<void> {
     console.log(
       `  ${String(r.n).padStart(8)}${f(r.list)}${f(r.deepList)}${f(r.deepKeyset).padStart(11)}${both(r, 'whale')}${both(r, 'twoWords')}${both(r, 'rare').padStart(29)}${both(r, 'rareDone')}`
     )
-  console.log('  search index rebuild (schema 13 upgrade) and size, schema 12 in brackets:')
+  console.log('  search index rebuild (schema 14 upgrade) and size, schema 13 in brackets:')
   for (const r of rows)
     console.log(
-      `  ${String(r.n).padStart(8)}  ${(r.rebuild / 1000).toFixed(1)} s (${(r.rebuild12 / 1000).toFixed(1)} s), ${r.ftsMb.toFixed(1)} MB (${r.fts12Mb.toFixed(1)} MB)`
+      `  ${String(r.n).padStart(8)}  ${(r.rebuild / 1000).toFixed(1)} s (${(r.rebuildBefore / 1000).toFixed(1)} s), ${r.ftsMb.toFixed(1)} MB (${r.ftsBeforeMb.toFixed(1)} MB)`
     )
   const first = rows[0]!
   const last = rows.at(-1)!
@@ -195,7 +195,7 @@ async function listAndSearch(): Promise<void> {
   )
   const names = Object.keys(SEARCHES) as SearchName[]
   console.log(
-    `  at ${last.n}, schema 12 / now: ${names.map((k) => `${JSON.stringify(SEARCHES[k])} ×${growth(last.v12[k], last.now[k])}`).join(', ')}`
+    `  at ${last.n}, schema 13 / now: ${names.map((k) => `${JSON.stringify(SEARCHES[k])} ×${growth(last.before[k], last.now[k])}`).join(', ')}`
   )
   const worstSearch = Math.max(...names.map((k) => last.now[k]))
   console.log(

@@ -69,6 +69,8 @@ test.describe('watch page', () => {
       await callCore(page.request, studio.baseUrl, 'onair.start', { channelId: ch.id })
       await expect.poll(advancing, { timeout: 60_000 }).toBeGreaterThan(0.5)
       await expect(viewer.getByTestId('watch-video')).toHaveAttribute('data-phase', 'playing')
+      // The stream came through the live relay process (live-handoff.ts), not the main loop's fallback.
+      expect(studio.output()).not.toContain('live relay')
     } finally {
       await viewerContext.close()
       await callCore(page.request, studio.baseUrl, 'onair.stop', { channelId: ch.id }).catch(() => undefined)

@@ -206,6 +206,33 @@ describe('timeline store', () => {
     expect(await coreOrder()).toEqual(final)
   })
 
+  it('does not reload after its own edit (the change event carries the revision the answer brought), but follows another client', async () => {
+    // The page's subscription (stores/subscriptions.ts): the core's change events, with their revision.
+    const off = bridge.on('library.changed', (e) => {
+      if (e.channelId === channelId && e.what !== 'channels') useTimeline.getState().onChanged(e.revision)
+    })
+    try {
+      const ids = storeOrder()
+      const final = [ids[2]!, ids[0]!, ids[1]!, ...ids.slice(3)]
+      await expect(useTimeline.getState().reorder(final)).resolves.toBe(true)
+      await settled()
+      // The echo of our own reorder came and went: no page was read again.
+      expect(calls.filter((c) => c === 'library.playlist.page')).toEqual([])
+      expect(storeOrder()).toEqual(final)
+      expect(useTimeline.getState().revision).toBe((await call('library.playlist.get', { channelId })).revision)
+
+      // Another window moves an item: its event is newer than the strip, which reloads and follows.
+      const other = [...final].reverse()
+      await call('library.playlist.reorder', { channelId, itemIds: other })
+      for (let i = 0; i < 100 && storeOrder()[0] !== other[0]; i++) await new Promise((r) => setTimeout(r, 25))
+      await settled()
+      expect(storeOrder()).toEqual(other)
+      expect(calls.filter((c) => c === 'library.playlist.page').length).toBeGreaterThan(0)
+    } finally {
+      off()
+    }
+  })
+
   it('removes the selected items and drops them from the selection', async () => {
     const ids = storeOrder()
     const s = useTimeline.getState()

@@ -1,5 +1,5 @@
 import type { CliCommand, CliContext } from './command'
-import { intOpt, readSecretFromStdin, requireStringOpt, stringOpt, UsageError } from './command'
+import { intOpt, onOffOpt, readSecretFromStdin, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import { parseStrictDecimal } from '../../shared/strict-number'
 import type { Core } from '../core/core'
@@ -99,12 +99,7 @@ export function parseParam(raw: string, into: ModelParams, flag: string): ModelP
   return { ...next, [key]: n }
 }
 
-function onOff(ctx: CliContext, flag: string): boolean | undefined {
-  const v = stringOpt(ctx, flag)
-  if (v === undefined) return undefined
-  if (v !== 'on' && v !== 'off') throw new UsageError(`--${flag} is on or off, got "${v}".`)
-  return v === 'on'
-}
+const onOff = onOffOpt
 
 function list(ctx: CliContext, flag: string): string[] | undefined {
   const v = ctx.values[flag]

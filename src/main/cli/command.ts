@@ -64,6 +64,14 @@ export function stringOpt(ctx: CliContext, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined
 }
 
+/** A switch given as `--name on|off`; undefined when not given. */
+export function onOffOpt(ctx: CliContext, name: string): boolean | undefined {
+  const v = stringOpt(ctx, name)
+  if (v === undefined) return undefined
+  if (v !== 'on' && v !== 'off') throw new UsageError(`--${name} is on or off, got "${v}".`)
+  return v === 'on'
+}
+
 export function requireStringOpt(ctx: CliContext, name: string, usage: string): string {
   const v = stringOpt(ctx, name)
   if (v === undefined || v === '') throw new UsageError(`--${name} is required.\nUsage: ${usage}`)

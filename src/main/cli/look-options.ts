@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import type { ParseArgsConfig } from 'node:util'
 import type { ChannelLook, Corner } from '../../shared/channel-look'
 import type { LookPatchDto } from '../../shared/contract/library'
-import { stringOpt, UsageError, type CliContext } from './command'
+import { onOffOpt, stringOpt, UsageError, type CliContext } from './command'
 
 export const lookUsage = [
   '         look: [--loudness=-14|-23] [--logo FILE | --no-logo] [--logo-position top-right] [--logo-size 0.12] [--logo-margin 0.04]',
@@ -47,12 +47,7 @@ function corner(ctx: CliContext, name: string): Corner | undefined {
   return v as Corner
 }
 
-function onOff(ctx: CliContext, name: string): boolean | undefined {
-  const v = stringOpt(ctx, name)
-  if (v === undefined) return undefined
-  if (v !== 'on' && v !== 'off') throw new UsageError(`--${name} must be on or off, got "${v}".`)
-  return v === 'on'
-}
+const onOff = onOffOpt
 
 const defined = <T extends object>(o: T): Partial<T> | undefined => {
   const kept = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>

@@ -3,7 +3,7 @@ import type { CliCommand, CliContext } from './command'
 import { intOpt, requireStringOpt, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import { printable } from './printable'
-import { runShowVoice, voiceOptions, voiceUsage } from './show-voice'
+import { gatewayFromFlags, printGateway, runShowVoice, voiceOptions, voiceUsage } from './show-voice'
 import type { ShowDto } from '../../shared/contract/show'
 
 const usage = [
@@ -56,18 +56,21 @@ async function effects(ctx: CliContext): Promise<number> {
   if (provider !== undefined && !(EFFECT_PROVIDERS as readonly string[]).includes(provider))
     throw new UsageError(`--provider is one of ${EFFECT_PROVIDERS.join(', ')}.`)
   const model = stringOpt(ctx, 'model')
+  const gateway = gatewayFromFlags(ctx)
   const core = await openCore(ctx.global.dataDir)
   try {
     const s =
-      provider !== undefined || model !== undefined
+      provider !== undefined || model !== undefined || Object.keys(gateway).length
         ? await callCore(core, 'show.effects.set', {
             provider: provider as (typeof EFFECT_PROVIDERS)[number] | undefined,
-            model
+            model,
+            ...gateway
           })
         : await callCore(core, 'show.effects.get', {})
     if (ctx.global.json) ctx.io.out(JSON.stringify(s))
     else {
       ctx.io.out(`Sound effects: ${s.label}${s.model ? ` (${printable(s.model)})` : ''}`)
+      printGateway(ctx, s)
       if (s.missing) ctx.io.err(s.missing)
     }
     return 0
@@ -104,7 +107,7 @@ export const showCommand: CliCommand = {
     const stray = Object.keys(voiceOptions).find((k) => ctx.values[k] !== undefined)
     if (stray)
       throw new UsageError(
-        `--${stray} belongs to \`webtv show voice\`${stray === 'provider' || stray === 'model' ? ' or `webtv show effects`' : ''}.\n  ${usage}`
+        `--${stray} belongs to \`webtv show voice\`${['provider', 'model', 'gateway', 'key-to-gateway'].includes(stray) ? ' or `webtv show effects`' : ''}.\n  ${usage}`
       )
     const name = requireStringOpt(ctx, 'channel', usage)
     const core = await openCore(ctx.global.dataDir)

@@ -3,13 +3,14 @@ import { parseStrictDecimal } from '../../shared/strict-number'
 import type { CallInput } from '../../shared/contract'
 import type { VoiceSettingsDto } from '../../shared/contract/show'
 import type { CliContext } from './command'
-import { readSecretFromStdin, stringOpt, UsageError } from './command'
+import { onOffOpt, readSecretFromStdin, stringOpt, UsageError } from './command'
 import { callCore, openCore } from './open-core'
 import { printable } from './printable'
 
 export const voiceUsage = [
   'webtv show voice                                        print the voice settings (key masked)',
   'webtv show voice [--provider os|openai|hf|fal] [--voice V] [--rate 0.5-2] [--model M] [--url URL] [--key-stdin | --remove-key]',
+  'webtv show voice|effects [--gateway URL|""] [--key-to-gateway on|off]   hf/fal through a self-hosted gateway (the token/key only if on)',
   'webtv show voice test [--text "A line."] [--voice V] [--out sample.wav]   speak a sample with the settings'
 ].join('\n  ')
 
@@ -22,6 +23,8 @@ export const voiceOptions = {
   url: { type: 'string' },
   'key-stdin': { type: 'boolean' },
   'remove-key': { type: 'boolean' },
+  gateway: { type: 'string' },
+  'key-to-gateway': { type: 'string' },
   text: { type: 'string' },
   out: { type: 'string' }
 } as const
@@ -46,6 +49,23 @@ function print(ctx: CliContext, s: VoiceSettingsDto): void {
   ctx.io.out(`Voice:    ${printable(s.voice) || '(default)'}`)
   ctx.io.out(`Rate:     ${s.rate}`)
   if (s.provider === 'openai') ctx.io.out(`API key:  ${s.apiKey ?? '(none stored)'}`)
+  printGateway(ctx, s)
+}
+
+/** The hosted (hf, fal) providers' gateway line, for the voice and the effects alike. */
+export function printGateway(ctx: CliContext, s: { provider: string; gateway: string; keyToGateway: boolean }): void {
+  if ((s.provider === 'hf' || s.provider === 'fal') && s.gateway)
+    ctx.io.out(`Gateway:  ${printable(s.gateway)} (key ${s.keyToGateway ? 'sent' : 'not sent'})`)
+}
+
+/** --gateway / --key-to-gateway, shared by `webtv show voice` and `webtv show effects`. */
+export function gatewayFromFlags(ctx: CliContext): { gateway?: string; keyToGateway?: boolean } {
+  const gateway = stringOpt(ctx, 'gateway')
+  const keyToGateway = onOffOpt(ctx, 'key-to-gateway')
+  return {
+    ...(gateway !== undefined ? { gateway } : {}),
+    ...(keyToGateway !== undefined ? { keyToGateway } : {})
+  }
 }
 
 /** The settings change the flags ask for; undefined when they ask for none (then the settings are printed). */
@@ -76,6 +96,7 @@ function changeFromFlags(ctx: CliContext): CallInput<'show.voice.set'> | undefin
   // The key comes in on stdin only: an argument would sit in shell history and `ps`.
   if (keyIn) change.apiKey = readSecretFromStdin('webtv show voice --provider openai --key-stdin')
   if (removeKey) change.apiKey = ''
+  Object.assign(change, gatewayFromFlags(ctx))
   return Object.keys(change).length ? change : undefined
 }
 
@@ -86,9 +107,9 @@ export async function runShowVoice(ctx: CliContext, words: string[]): Promise<nu
     throw new UsageError(`Unknown: webtv show voice ${printable(words.join(' '))}.\n  ${voiceUsage}`)
   if (sub === undefined && (stringOpt(ctx, 'text') !== undefined || stringOpt(ctx, 'out') !== undefined))
     throw new UsageError('--text and --out go with `webtv show voice test`.')
-  const setting = (['provider', 'rate', 'model', 'url', 'key-stdin', 'remove-key'] as const).find(
-    (k) => ctx.values[k] !== undefined
-  )
+  const setting = (
+    ['provider', 'rate', 'model', 'url', 'key-stdin', 'remove-key', 'gateway', 'key-to-gateway'] as const
+  ).find((k) => ctx.values[k] !== undefined)
   if (sub === 'test' && setting)
     throw new UsageError(
       `--${setting} changes the settings: run \`webtv show voice --${setting} …\` first, then the test.`

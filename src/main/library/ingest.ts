@@ -21,7 +21,6 @@ import type { ClipFacts } from './look'
 import type { LibraryStore } from './store'
 import type { MediaFiles } from './media-files'
 import type { MediaTrash } from './trash'
-import type { Playlist } from './playlist'
 import type { Shots } from './shots'
 import type { Takes } from './takes'
 
@@ -35,7 +34,6 @@ export class Ingest {
     private readonly media: MediaFiles,
     private readonly shots: Shots,
     private readonly takes: Takes,
-    private readonly playlist: Playlist,
     private readonly trash: MediaTrash
   ) {}
 
@@ -291,7 +289,6 @@ export class Ingest {
             .get(shotId) as { id: number }
           this.store.gate!.record(chosen.id, gateInput, verdict)
         }
-        this.playlist.bumpPlaylistIfListed(shotId, channelId)
         return true
       })
       .immediate()

@@ -83,12 +83,7 @@ export class Playlist {
     this.store.db.prepare('UPDATE channels SET playlist_rev = playlist_rev + 1 WHERE id = ?').run(channelId)
   }
 
-  bumpPlaylistIfListed(shotId: number, channelId: number): void {
-    if (this.store.db.prepare('SELECT 1 FROM playlist_items WHERE shot_id = ? LIMIT 1').get(shotId))
-      this.bumpPlaylist(channelId)
-  }
-
-  /** Grows on every change to this channel's playlist or the shots in it. */
+  /** Grows on every change to this channel's playlist or to what its items show of their shots (schema 14's trigger). */
   playlistRevision(channelId: number): number {
     const row = this.store.db.prepare('SELECT playlist_rev FROM channels WHERE id = ?').get(channelId) as
       { playlist_rev: number } | undefined

@@ -164,6 +164,8 @@ export interface ListShotsQuery {
 export interface LibraryChange {
   channelId: number | null
   what: 'shots' | 'playlist' | 'channels'
+  /** The channel's playlist revision after the change (shots and playlist changes of one channel). */
+  revision?: number
 }
 
 export interface LibraryOptions {

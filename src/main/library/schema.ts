@@ -298,6 +298,25 @@ END;
   },
   {
     version: 13,
+    name: 'the playlist revision follows every change a timeline item shows, by trigger',
+    sql: `
+-- A timeline item shows its shot's status, approval, prompt, length and media, and whether it is
+-- conformed to the channel's format; the sequence names it on air. Any of those changing on a listed
+-- shot is a new playlist revision, so a view at the revision a change event carries is up to date
+-- (the conform's status steps did not bump it, so every change event meant a whole reload).
+CREATE TRIGGER shots_playlist_rev AFTER UPDATE ON shots
+WHEN (new.status IS NOT old.status OR new.approved IS NOT old.approved OR new.prompt IS NOT old.prompt
+    OR new.duration_ms IS NOT old.duration_ms OR new.ts_path IS NOT old.ts_path OR new.mp4_path IS NOT old.mp4_path
+    OR new.poster_path IS NOT old.poster_path OR new.format_rev IS NOT old.format_rev
+    OR new.sequence_id IS NOT old.sequence_id)
+  AND EXISTS (SELECT 1 FROM playlist_items WHERE shot_id = new.id)
+BEGIN
+  UPDATE channels SET playlist_rev = playlist_rev + 1 WHERE id = new.channel_id;
+END;
+`
+  },
+  {
+    version: 14,
     name: 'search by whole stemmed words, the last one as a prefix while typed: the search index rebuilt (porter, prefix index)',
     notice: 'rebuilding the search index of the prompts (about 10 s per million shots, longer on a busy machine)',
     sql: `

@@ -1,5 +1,5 @@
 /**
- * How a search box's text becomes an FTS5 query over the prompts (schema 13).
+ * How a search box's text becomes an FTS5 query over the prompts (schema 14).
  *
  * Whole words, stemmed: the index runs the `porter` stemmer over `unicode61 remove_diacritics 2`,
  * and FTS5 stems the query's words the same way, so "whales" finds "whale", "running" finds "run",
@@ -20,7 +20,7 @@
 
 /** Shorter last words are whole words: a one- or two-letter prefix merges most of the index (150 ms at 1M). */
 export const PREFIX_MIN = 3
-/** Longest prefix the index keeps (schema 13's `prefix='3 4 5 6'`). */
+/** Longest prefix the index keeps (schema 14's `prefix='3 4 5 6'`). */
 export const PREFIX_MAX = 6
 /** More words than this are ignored: each is one more doclist to intersect. */
 const MAX_WORDS = 16

@@ -155,7 +155,6 @@ export class Shots {
             Date.now(),
             id
           )
-        this.playlist.bumpPlaylistIfListed(id, row.channel_id)
       })
       .immediate()
     this.store.changed(row.channel_id, 'shots')
@@ -170,7 +169,6 @@ export class Shots {
         this.store.db
           .prepare("UPDATE shots SET status = 'failed', error = ?, owner_pid = NULL, updated_at = ? WHERE id = ?")
           .run(error, Date.now(), id)
-        this.playlist.bumpPlaylistIfListed(id, row.channel_id)
       })
       .immediate()
     this.store.changed(row.channel_id, 'shots')

@@ -63,7 +63,19 @@ export class LibraryStore {
   }
 
   changed(channelId: number | null, what: LibraryChange['what']): void {
-    this.events.emit('change', { channelId, what } satisfies LibraryChange)
+    const revision = channelId !== null && what !== 'channels' ? this.playlistRevisionOf(channelId) : undefined
+    this.events.emit('change', {
+      channelId,
+      what,
+      ...(revision === undefined ? {} : { revision })
+    } satisfies LibraryChange)
+  }
+
+  /** The channel's playlist revision (a trigger bumps it on every change a timeline item shows); undefined once it is gone. */
+  private playlistRevisionOf(channelId: number): number | undefined {
+    const row = this.db.prepare('SELECT playlist_rev FROM channels WHERE id = ?').get(channelId) as
+      { playlist_rev: number } | undefined
+    return row?.playlist_rev
   }
 
   /** Grows when ANY process commits a write to the database (SQLite's data_version). */

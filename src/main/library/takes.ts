@@ -16,7 +16,6 @@ import type { ClipFacts } from './look'
 import type { LibraryStore } from './store'
 import type { MediaFiles } from './media-files'
 import type { MediaTrash } from './trash'
-import type { Playlist } from './playlist'
 import { parseShotSound } from '../show/sound'
 import type { Cue } from '../voice/narrate'
 
@@ -31,8 +30,7 @@ export class Takes {
   constructor(
     private readonly store: LibraryStore,
     private readonly media: MediaFiles,
-    private readonly trash: MediaTrash,
-    private readonly playlist: Playlist
+    private readonly trash: MediaTrash
   ) {}
 
   getTake(id: number): Take {
@@ -130,7 +128,6 @@ export class Takes {
         this.store.db
           .prepare('UPDATE takes SET chosen = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE shot_id = ?')
           .run(takeId, shot.id)
-        this.playlist.bumpPlaylistIfListed(shot.id, shot.channel_id)
         return shot.channel_id
       })
       .immediate()

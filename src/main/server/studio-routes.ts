@@ -8,6 +8,7 @@ import { ONAIR, OUTPUTS } from '../services'
 import { TOKEN_COOKIE, isAuthorized } from './auth'
 import { resolveServedFile, resolveServedMedia, sendFile } from './static'
 import { handleOpsRoute } from './ops-routes'
+import type { LiveHandoff } from './live-handoff'
 
 export const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
@@ -76,6 +77,8 @@ export interface StudioRoutesOptions {
   /** Largest upload accepted (bytes). */
   maxUpload: number
   csp: string
+  /** Where a watch-page stream's connection goes once routed (live-handoff.ts); without, this loop copies it. */
+  live?: LiveHandoff
 }
 
 export interface RouteRequest {
@@ -212,6 +215,7 @@ export function studioRoutes(opts: StudioRoutesOptions): StudioRoute[] {
     const stream = params[0]!
     const target = localFlvUrl(onair(), stream)
     if (!target) return sendText(res, 404, `Channel stream "${stream}" is not on air.`)
+    if (opts.live?.take(req, target)) return
     const upstream = httpRequest(target, { method: 'GET', headers: { accept: '*/*' } }, (up) => {
       res.writeHead(up.statusCode ?? 502, {
         'Content-Type': up.headers['content-type'] ?? 'video/x-flv',

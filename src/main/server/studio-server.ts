@@ -8,6 +8,7 @@ import { HOST_REFUSED, isAllowedHost } from './host-check'
 import { clientMessageSchema, type ServerMessage } from './ws-protocol'
 import { SECURITY_HEADERS, routeRequest, sameOrigin, sendJson, sendText, studioRoutes } from './studio-routes'
 import { ConnectionLimit } from '../onair/connection-limit'
+import { startLiveHandoff } from './live-handoff'
 
 export interface StudioServerOptions {
   core: Core
@@ -31,6 +32,12 @@ export interface StudioServerOptions {
   headersTimeoutMs?: number
   /** Host names answered besides localhost/loopback (and the machine's own when on the LAN). */
   allowedHosts?: readonly string[]
+  /**
+   * Watch-page streams copied by a relay process the viewer's connection is handed to
+   * (live-handoff.ts), so a stall of this loop never freezes them (default true);
+   * false copies them on this loop (the stall benchmark's baseline).
+   */
+  liveRelay?: boolean
 }
 
 export interface StudioServer {
@@ -50,12 +57,14 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   const { core, rendererDir } = opts
   const host = opts.host ?? '127.0.0.1'
   const token = opts.token ?? generateToken()
+  const live = opts.liveRelay === false ? undefined : startLiveHandoff()
   const routes = studioRoutes({
     core,
     rendererDir,
     token,
     maxUpload: opts.maxUploadBytes ?? 4 * 1024 ** 3,
-    csp: studioCsp()
+    csp: studioCsp(),
+    ...(live ? { live } : {})
   })
   const hostOk = (req: IncomingMessage): boolean =>
     isAllowedHost(req.headers.host, {
@@ -207,6 +216,8 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       unsubscribe()
       for (const ws of sockets) ws.terminate()
       wss.close()
+      // Before the server's own close, which would wait for the connections the relay holds.
+      live?.close()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     }

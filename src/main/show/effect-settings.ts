@@ -5,7 +5,18 @@ import type { EffectSettingsDto } from '../../shared/contract/show'
 import { FAL_KEY_SECRET, HF_TOKEN_SECRET } from '../generation/settings'
 import type { Library } from '../library/library'
 import { EFFECT_PROVIDER_IDS, effectProvider } from '../sfx/registry'
-import type { EffectProvider, EffectProviderId, EffectSettings } from '../sfx/types'
+import type { EffectProvider, EffectProviderId, EffectSettings as ProviderEffectSettings } from '../sfx/types'
+import {
+  falGateway,
+  gatewaySettingsSchema,
+  hfGateway,
+  mergeGateway,
+  type GatewayPatch,
+  type GatewaySettings
+} from './hosted-gateway'
+
+/** The stored effect settings: the providers' own, and the gateway of the hosted ones. */
+export type EffectSettings = ProviderEffectSettings & GatewaySettings
 
 /** The studio's sound effects (one choice for every channel, like the voice), kept among the library's settings. */
 export const EFFECT_SETTING = 'sfx.settings'
@@ -19,7 +30,8 @@ const settingsSchema = z.object({
   /** Hugging Face Inference Providers text-to-audio; the token is the backends' HF token. */
   hf: z.object({ provider: z.enum(HF_PROVIDERS).default('auto'), model: z.string().regex(HF_MODEL) }).optional(),
   /** A fal text-to-audio endpoint; the key is the backends' fal key. */
-  fal: z.object({ endpoint: z.string().regex(FAL_ENDPOINT).max(200) }).optional()
+  fal: z.object({ endpoint: z.string().regex(FAL_ENDPOINT).max(200) }).optional(),
+  ...gatewaySettingsSchema
 })
 
 export function getEffectSettings(lib: Pick<Library, 'getSetting'>): EffectSettings {
@@ -34,7 +46,7 @@ export function setEffectSettings(lib: Pick<Library, 'setSetting'>, s: EffectSet
   return parsed
 }
 
-export interface EffectPatch {
+export interface EffectPatch extends GatewayPatch {
   provider?: EffectProviderId | undefined
   /** The HF model id or the fal endpoint, for the provider chosen. */
   model?: string | undefined
@@ -75,7 +87,8 @@ export function mergeEffectSettings(cur: EffectSettings, patch: EffectPatch): Ef
   return {
     provider,
     ...(hfModel ? { hf: { provider: cur.hf?.provider ?? 'auto', model: hfModel } } : {}),
-    ...(falEndpoint ? { fal: { endpoint: falEndpoint } } : {})
+    ...(falEndpoint ? { fal: { endpoint: falEndpoint } } : {}),
+    ...mergeGateway(cur, patch)
   }
 }
 
@@ -86,9 +99,9 @@ export async function effectProviderFor(
 ): Promise<EffectProvider> {
   const s = getEffectSettings(lib)
   if (s.provider === 'hf' && s.hf)
-    return effectProvider({ ...s, hf: { ...s.hf, token: await secrets.get(HF_TOKEN_SECRET) } })
+    return effectProvider({ ...s, hf: { ...s.hf, token: await secrets.get(HF_TOKEN_SECRET), ...hfGateway(s) } })
   if (s.provider === 'fal' && s.fal)
-    return effectProvider({ ...s, fal: { ...s.fal, key: await secrets.get(FAL_KEY_SECRET) } })
+    return effectProvider({ ...s, fal: { ...s.fal, key: await secrets.get(FAL_KEY_SECRET), ...falGateway(s) } })
   return effectProvider(s)
 }
 
@@ -103,6 +116,8 @@ export async function effectSettingsDto(
     provider: s.provider,
     model: s.provider === 'hf' ? (s.hf?.model ?? '') : s.provider === 'fal' ? (s.fal?.endpoint ?? '') : '',
     label: p.label,
-    missing: await p.unavailable()
+    missing: await p.unavailable(),
+    gateway: s.gateway ?? '',
+    keyToGateway: s.keyToGateway === true
   }
 }

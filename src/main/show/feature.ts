@@ -1,3 +1,4 @@
+import { falGateway, hfGateway } from './hosted-gateway'
 import type { Feature } from '../core/core'
 import { StudioError } from '../../shared/contract/define'
 import { GenerationError } from '../generation/errors'
@@ -50,9 +51,9 @@ export const showFeature: Feature = (ctx) => {
       which === 'openai' && openai
         ? { ...settings, openai: { ...openai, apiKey: await secrets.get(VOICE_KEY_SECRET) } }
         : which === 'hf' && hf
-          ? { ...settings, hf: { ...hf, token: await secrets.get(HF_TOKEN_SECRET) } }
+          ? { ...settings, hf: { ...hf, token: await secrets.get(HF_TOKEN_SECRET), ...hfGateway(settings) } }
           : which === 'fal' && fal
-            ? { ...settings, fal: { ...fal, key: await secrets.get(FAL_KEY_SECRET) } }
+            ? { ...settings, fal: { ...fal, key: await secrets.get(FAL_KEY_SECRET), ...falGateway(settings) } }
             : settings
     )
     // The settings' voice speaks where a line's speaker names none, at the settings' rate (the test and a show alike).

@@ -4,7 +4,11 @@ import { HF_PROVIDERS } from '../../shared/contract/generation'
 import type { VoiceSettingsDto } from '../../shared/contract/show'
 import type { Library } from '../library/library'
 import { VOICE_PROVIDER_IDS, voiceProvider } from '../voice/registry'
-import { VOICE_ID, type VoiceProviderId, type VoiceSettings } from '../voice/types'
+import { VOICE_ID, type VoiceProviderId, type VoiceSettings as ProviderVoiceSettings } from '../voice/types'
+import { gatewaySettingsSchema, mergeGateway, type GatewayPatch, type GatewaySettings } from './hosted-gateway'
+
+/** The stored voice settings: the providers' own, and the gateway of the hosted ones. */
+export type VoiceSettings = ProviderVoiceSettings & GatewaySettings
 
 /** The studio's voice (one for every channel for now), kept among the library's settings; its key in the secret store. */
 export const VOICE_SETTING = 'voice.settings'
@@ -23,7 +27,8 @@ const settingsSchema = z.object({
   fal: z.object({ endpoint: z.string().regex(FAL_ENDPOINT).max(200) }).optional(),
   rate: z.number().min(0.5).max(2).optional(),
   /** The voice where a character or the narrator names none ('' = the provider's default). */
-  voice: z.string().regex(VOICE_ID).optional()
+  voice: z.string().regex(VOICE_ID).optional(),
+  ...gatewaySettingsSchema
 })
 
 export function getVoiceSettings(lib: Pick<Library, 'getSetting'>): VoiceSettings {
@@ -57,11 +62,13 @@ export async function voiceSettingsDto(s: VoiceSettings, maskedKey: string | und
           : (s.openai?.model ?? ''),
     voice: s.voice ?? '',
     rate: s.rate ?? 1,
-    apiKey: maskedKey ?? null
+    apiKey: maskedKey ?? null,
+    gateway: s.gateway ?? '',
+    keyToGateway: s.keyToGateway === true
   }
 }
 
-export interface VoicePatch {
+export interface VoicePatch extends GatewayPatch {
   provider?: VoiceProviderId | undefined
   baseUrl?: string | undefined
   model?: string | undefined
@@ -125,6 +132,7 @@ export function mergeVoiceSettings(cur: VoiceSettings, patch: VoicePatch): Voice
     ...(hfModel ? { hf: { provider: cur.hf?.provider ?? 'auto', model: hfModel } } : {}),
     ...(falEndpoint ? { fal: { endpoint: falEndpoint } } : {}),
     ...((patch.rate ?? cur.rate) ? { rate: patch.rate ?? cur.rate } : {}),
-    ...(voice ? { voice } : {})
+    ...(voice ? { voice } : {}),
+    ...mergeGateway(cur, patch)
   }
 }

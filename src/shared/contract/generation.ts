@@ -164,13 +164,16 @@ export const modelParamsSchema = z
   .strict()
 export type ModelParams = z.infer<typeof modelParamsSchema>
 
-const gatewayUrl = userUrlSchema({ kind: 'gateway', schemes: HTTP, example: 'https://gateway.example.org' }).refine(
-  (s) => {
-    const u = new URL(s)
-    return (u.pathname === '/' || u.pathname === '') && !u.search
-  },
-  "use the gateway's origin only, like https://gateway.example.org (no path)"
-)
+export const gatewayUrl = userUrlSchema({
+  kind: 'gateway',
+  schemes: HTTP,
+  example: 'https://gateway.example.org'
+}).refine((s) => {
+  // Runs even when the URL check above failed (a custom issue does not abort): not a URL is that check's issue.
+  if (!URL.canParse(s)) return true
+  const u = new URL(s)
+  return (u.pathname === '/' || u.pathname === '') && !u.search
+}, "use the gateway's origin only, like https://gateway.example.org (no path)")
 
 export const HF_PROVIDERS = ['auto', 'fal-ai', 'replicate', 'novita', 'wavespeed', 'together', 'hf-inference'] as const
 

@@ -383,7 +383,12 @@ export const libraryCalls = {
 export const libraryEvents = {
   'library.changed': z.object({
     channelId: z.number().int().nullable(),
-    what: z.enum(['shots', 'playlist', 'channels'])
+    what: z.enum(['shots', 'playlist', 'channels']),
+    /**
+     * The channel's playlist revision once the change was committed (shots and playlist changes of
+     * one channel): a timeline already at this revision shows the change and need not reload.
+     */
+    revision: z.number().int().optional()
   }),
   'library.importProgress': z.object({
     /** The library.import call this belongs to (its requestId). */

@@ -37,7 +37,10 @@ export const voiceSettingsSchema = z.object({
   /** Used where a character or the narrator has no voice of its own; '' = the provider's default. */
   voice: z.string(),
   rate: z.number(),
-  apiKey: z.string().nullable()
+  apiKey: z.string().nullable(),
+  /** The hosted voice's gateway (in place of huggingface.co / fal), '' for none, and whether the token/key goes there. */
+  gateway: z.string(),
+  keyToGateway: z.boolean()
 })
 export type VoiceSettingsDto = z.infer<typeof voiceSettingsSchema>
 
@@ -48,7 +51,10 @@ export const effectSettingsSchema = z.object({
   model: z.string(),
   label: z.string(),
   /** What the chosen provider lacks here (a model, the HF token, the fal key), or null. */
-  missing: z.string().nullable()
+  missing: z.string().nullable(),
+  /** The hosted effects' gateway (in place of huggingface.co / fal), '' for none, and whether the token/key goes there. */
+  gateway: z.string(),
+  keyToGateway: z.boolean()
 })
 export type EffectSettingsDto = z.infer<typeof effectSettingsSchema>
 
@@ -66,7 +72,10 @@ export const showCalls = {
         voice: z.string().trim().max(60).optional(),
         rate: z.number().min(0.5).max(2).optional(),
         /** Write-only; "" removes it. */
-        apiKey: z.string().max(500).optional()
+        apiKey: z.string().max(500).optional(),
+        /** A gateway for the hf and fal voices; "" removes it. */
+        gateway: z.string().trim().max(500).optional(),
+        keyToGateway: z.boolean().optional()
       })
       .strict(),
     voiceSettingsSchema,
@@ -90,7 +99,10 @@ export const showCalls = {
       .object({
         provider: z.enum(['offline', 'hf', 'fal', 'off']).optional(),
         /** The HF text-to-audio model id or the fal endpoint, for the provider chosen. */
-        model: z.string().trim().max(200).optional()
+        model: z.string().trim().max(200).optional(),
+        /** A gateway for the hf and fal effects; "" removes it. */
+        gateway: z.string().trim().max(500).optional(),
+        keyToGateway: z.boolean().optional()
       })
       .strict(),
     effectSettingsSchema,

@@ -1,30 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { runWebtv, spawnWebtv, type RunResult } from '../../helpers/cli'
+import { runCommandInProcess, runWebtv, spawnWebtv, type RunResult } from '../../helpers/cli'
 import { tempDir } from '../../helpers/tmp'
 import { startFakeFal } from '../../fixtures/fal-server'
 import { backendsCommand } from '../../../src/main/cli/backends-command'
-import { parseCommandArgs } from '../../../src/main/cli/command'
 
 /** The real command in this process (no tsx start-up per call): what the CLI prints, and its exit code. */
-async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  try {
-    const { values, positionals } = parseCommandArgs(backendsCommand, argv)
-    const code = await backendsCommand.run({
-      values,
-      positionals,
-      global: { dataDir: values['data-dir'] as string, json: values.json === true },
-      io: { out: (l) => out.push(l), err: (l) => err.push(l) },
-      stopSignal: new AbortController().signal
-    })
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') }
-  } catch (e) {
-    return { code: 2, stdout: out.join('\n'), stderr: e instanceof Error ? e.message : String(e) }
-  }
-}
+const inProcess = (argv: string[]): ReturnType<typeof runCommandInProcess> => runCommandInProcess(backendsCommand, argv)
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {

@@ -62,7 +62,7 @@ describe('webtv channel update: the look', () => {
       [['--loudness=-40'], /outside -31…-5 LUFS/, 1],
       [['--logo', join(tmp.dir, 'missing.png')], /does not exist/, 1],
       [['--logo-position', 'middle'], /--logo-position must be one of/, 2],
-      [['--ai-label', 'maybe'], /--ai-label must be on or off/, 2],
+      [['--ai-label', 'maybe'], /--ai-label is on or off/, 2],
       [['--dip', 'soon'], /--dip must be a number/, 2],
       [['--logo', logo, '--no-logo'], /either --logo FILE or --no-logo/, 2]
     ]

@@ -26,6 +26,18 @@ describe('webtv show effects', () => {
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toMatch(/--provider is one of offline, hf, fal, off/)
 
+    const plainHttp = await webtv('show', 'effects', '--gateway', 'http://10.0.0.9:8080', '--key-to-gateway', 'on')
+    expect(plainHttp.code).toBe(1)
+    expect(plainHttp.stderr).toMatch(/plain http on another machine: a key is never sent there/)
+    const notSwitch = await webtv('show', 'effects', '--key-to-gateway', 'maybe')
+    expect(notSwitch.code).toBe(2)
+    expect(notSwitch.stderr).toMatch(/--key-to-gateway is on or off/)
+    const gw = await webtv('show', 'effects', '--gateway', 'https://gw.example.org', '--key-to-gateway', 'on')
+    expect(gw.code, gw.stderr).toBe(0)
+    expect(gw.stdout).toContain('Gateway:  https://gw.example.org (key sent)')
+    const gone = await webtv('show', 'effects', '--gateway', '', '--json')
+    expect(JSON.parse(gone.stdout)).toMatchObject({ gateway: '', keyToGateway: false })
+
     // What was refused changed nothing.
     const after = await webtv('show', 'effects', '--json')
     expect(JSON.parse(after.stdout)).toMatchObject({ provider: 'fal', model: 'fal-ai/stable-audio' })

@@ -50,7 +50,7 @@ describe('library.playlist.reorder', () => {
     expect(after.items.map((i) => i.position)).toEqual([0, 1, 2, 3, 4, 5])
     expect(after.revision).toBe(before.revision + 1)
     expect(events.slice(changes).filter((e) => e.name === 'library.changed')).toEqual([
-      { name: 'library.changed', payload: { channelId, what: 'playlist' } }
+      { name: 'library.changed', payload: { channelId, what: 'playlist', revision: after.revision } }
     ])
     // The same order again changes nothing, not even the revision.
     const same = await call('library.playlist.reorder', { channelId, itemIds: [b, d, e, a, c, f] })

@@ -111,14 +111,14 @@ describe('library search: whole stemmed words, the last one a prefix while typed
   })
 })
 
-describe('upgrade to schema 13', () => {
-  it('rebuilds the search index of a schema-12 library: its shots are found by stem, and edits keep it in step', async () => {
+describe('upgrade to schema 14', () => {
+  it('rebuilds the search index of a schema-13 library: its shots are found by stem, and edits keep it in step', async () => {
     const t = tempDir()
     try {
       const file = join(t.dir, 'library.db')
       const old = openDatabase(
         file,
-        migrations.filter((m) => m.version <= 12)
+        migrations.filter((m) => m.version <= 13)
       )
       const now = Date.now()
       const ch = Number(
@@ -130,7 +130,7 @@ describe('upgrade to schema 13', () => {
         `INSERT INTO shots (channel_id, status, prompt, created_at, updated_at) VALUES (?, 'pending', ?, ?, ?)`
       )
       for (const prompt of ['whales singing', 'running foxes', 'a lighthouse']) insert.run(ch, prompt, now, now)
-      // schema 12 had no stemmer: a finished "whale" did not find "whales"
+      // schema 13 had no stemmer: a finished "whale" did not find "whales"
       expect(old.prepare(`SELECT rowid FROM shots_fts WHERE shots_fts MATCH '"whale"'`).all()).toEqual([])
       old.close()
 
@@ -149,7 +149,7 @@ describe('upgrade to schema 13', () => {
       try {
         // a rebuild that takes seconds at a million shots says what it does, and how long it took
         expect(said.join('')).toMatch(
-          /Upgrading .*library\.db to schema 13: rebuilding the search index.*\n.*Upgraded .* in \d+\.\d s/s
+          /Upgrading .*library\.db to schema 14: rebuilding the search index.*\n.*Upgraded .* in \d+\.\d s/s
         )
         const search = (text: string): string[] =>
           upgraded.listShots({ channelId: ch, search: text }).shots.map((s) => s.prompt)

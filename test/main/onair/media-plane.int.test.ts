@@ -8,6 +8,7 @@ import { makeHouseClip } from '../../../src/main/onair/slate'
 import type { OnAirEngine } from '../../../src/main/onair/engine'
 import type { EventPayload } from '../../../src/shared/contract'
 import { ONAIR } from '../../../src/main/services'
+import { startStudioServer, type StudioServer } from '../../../src/main/server/studio-server'
 import { tempDir } from '../../helpers/tmp'
 import { until } from '../../helpers/until'
 import { freePort, isRunning, startRemoteIngest, type RemoteIngest } from '../../fixtures/rtmp'
@@ -54,6 +55,7 @@ describe('on air: the media plane is off the main loop', () => {
   let engine: OnAirEngine
   let channelId = 0
   let remote: RemoteIngest
+  let studio: StudioServer
   const viewers: AirViewer[] = []
   const clips: Array<EventPayload<'onair.clip'>> = []
   const states: Array<EventPayload<'onair.state'>> = []
@@ -84,6 +86,8 @@ describe('on air: the media plane is off the main loop', () => {
     })
     await callCore(core, 'library.playlist.add', { channelId, shotIds: shotIds.slice(0, 4) })
     lateShot = shotIds[4]!
+    // The studio's own server, for the watch page's stream (its /live/ route).
+    studio = await startStudioServer({ core, rendererDir: tmp.dir, port: 0 })
     remote = await startRemoteIngest({ requiredKey: KEY })
     await callCore(core, 'onair.destinations.add', {
       channelId,
@@ -96,6 +100,7 @@ describe('on air: the media plane is off the main loop', () => {
 
   afterAll(async () => {
     await Promise.all(viewers.map((v) => v.stop()))
+    await studio?.close()
     await core?.close()
     await remote?.kill()
     tmp.cleanup()
@@ -113,14 +118,18 @@ describe('on air: the media plane is off the main loop', () => {
     )
   }
 
-  it('two 2 s main-loop stalls: RTMP, HTTP-FLV and relayed viewers see no freeze over 0.2 s nor a hole over two frames; the relay keeps publishing', async () => {
+  it('two 2 s main-loop stalls: RTMP, HTTP-FLV, watch-page and relayed viewers see no freeze over 0.2 s nor a hole over two frames; the relay keeps publishing', async () => {
     const st = await callCore(core, 'onair.start', { channelId })
     await remote.waitFor(new RegExp(`PUBLISH /app/${KEY}`), 30_000)
     const flv = startAirViewer(st.flvUrl!, { stampOutside: true })
     const rtmp = startAirViewer(st.rtmpUrl!, { stampOutside: true })
     const relayed = startAirViewer(`http://127.0.0.1:${remote.httpPort}/app/${KEY}.flv`, { stampOutside: true })
-    viewers.push(flv, rtmp, relayed)
-    await Promise.all([settled(flv), settled(rtmp), settled(relayed)])
+    // The watch page's player: the stream path its channel list gives, on the studio's own port.
+    const listed = (await (await fetch(`${studio.baseUrl}/api/public/channels`)).json()) as Array<{ flvPath: string }>
+    expect(listed).toHaveLength(1)
+    const watch = startAirViewer(`${studio.baseUrl}${listed[0]!.flvPath}`, { stampOutside: true })
+    viewers.push(flv, rtmp, relayed, watch)
+    await Promise.all([settled(flv), settled(rtmp), settled(relayed), settled(watch)])
     const relayPid = engine.observe()[0]!.destinations[0]!.pid
     const from = Date.now()
     await sleep(1500)
@@ -137,16 +146,19 @@ describe('on air: the media plane is off the main loop', () => {
     const a = report(flv)
     const b = report(rtmp)
     const c = report(relayed)
+    const w = report(watch)
     console.log(
       `[media plane] stalls ${stalls.map((s) => s.to - s.from).join(' + ')} ms on the main loop: ` +
         `HTTP-FLV freeze max ${a.r.freezeMaxS.toFixed(3)} s (at the stalls ${a.stallFreezeS.toFixed(3)} s), ` +
-        `RTMP ${b.r.freezeMaxS.toFixed(3)} s (${b.stallFreezeS.toFixed(3)} s), relayed ${c.r.freezeMaxS.toFixed(3)} s (${c.stallFreezeS.toFixed(3)} s); ` +
+        `RTMP ${b.r.freezeMaxS.toFixed(3)} s (${b.stallFreezeS.toFixed(3)} s), ` +
+        `watch page ${w.r.freezeMaxS.toFixed(3)} s (${w.stallFreezeS.toFixed(3)} s), relayed ${c.r.freezeMaxS.toFixed(3)} s (${c.stallFreezeS.toFixed(3)} s); ` +
         `holes video ${a.r.videoGapMaxS.toFixed(3)}/${b.r.videoGapMaxS.toFixed(3)} s, audio ${a.r.audioGapMaxS.toFixed(3)}/${b.r.audioGapMaxS.toFixed(3)} s`
     )
     for (const [name, { r, stallFreezeS }] of [
       ['HTTP-FLV', a],
       ['RTMP', b],
-      ['relayed', c]
+      ['relayed', c],
+      ['watch page', w]
     ] as const) {
       expect(r.mediaS, name).toBeGreaterThan(8)
       expect(r.backwards, name).toBe(0)
@@ -154,7 +166,7 @@ describe('on air: the media plane is off the main loop', () => {
       expect(r.videoGapMaxS, name).toBeLessThanOrEqual(2 * FRAME_S + 0.002)
       expect(r.audioGapMaxS, name).toBeLessThanOrEqual(2 * FRAME_S + 0.002)
     }
-    expect(flv.alive && rtmp.alive).toBe(true)
+    expect(flv.alive && rtmp.alive && watch.alive).toBe(true)
     // The relay was not cut: same ffmpeg, one publish at the ingest, the relayed stream still flowing.
     expect(engine.observe()[0]!.destinations[0]!.pid).toBe(relayPid)
     expect(engine.observe()[0]!.destinations[0]!.state).toBe('live')
@@ -163,7 +175,7 @@ describe('on air: the media plane is off the main loop', () => {
     const n = relayed.packets.length
     await until('relayed packets after the stalls', () => relayed.packets.length > n + 25, 10_000)
     expect(relayed.alive).toBe(true)
-    await Promise.all([flv.stop(), rtmp.stop(), relayed.stop()])
+    await Promise.all([flv.stop(), rtmp.stop(), relayed.stop(), watch.stop()])
   }, 180_000)
 
   it('the media plane dies mid-air: it comes back with the channel by itself, viewers get it again, an edit made meanwhile airs', async () => {

@@ -5,6 +5,7 @@ import { callCore } from '../../../src/main/cli/open-core'
 import type { Core } from '../../../src/main/core/core'
 import { openStudio } from '../../../src/main/studio'
 import { TEST_MAX_BYTES } from '../../../src/main/show/voice-test'
+import { startFakeFal } from '../../fixtures/fal-server'
 import { startFakeLlm, TONE_SECONDS_PER_CHAR, type FakeLlm } from '../../fixtures/openai-server'
 import { soundIntervals } from '../../fixtures/speech-onsets'
 import { tempDir } from '../../helpers/tmp'
@@ -135,4 +136,68 @@ describe('voice settings and "Test voice" through the core', () => {
       model: 'kokoro'
     })
   })
+
+  it(
+    'hosted voices and effects through a self-hosted gateway: the key goes there only when switched on; bad gateways refused, nothing stored changed',
+    async () => {
+      const FAL_KEY = 'fal-gw-key:0123456789abcdef'
+      const endpoint = 'fal-ai/kokoro/american-english'
+      const gw = await startFakeFal({ key: FAL_KEY, runMs: 50 })
+      try {
+        const ch = await callCore(core, 'library.channels.create', { name: 'Gateway' })
+        await callCore(core, 'generation.backends.set', { channelId: ch.id, falKey: FAL_KEY })
+        // The gateway alone: the key stays home, so the gateway refuses the call and says why.
+        const set = await callCore(core, 'show.voice.set', { provider: 'fal', model: endpoint, gateway: gw.url })
+        expect(set).toMatchObject({ provider: 'fal', gateway: gw.url, keyToGateway: false })
+        await expect(callCore(core, 'show.voice.test', { text: 'Hello there.' })).rejects.toThrow()
+        expect(gw.stats.authHeaders.filter((h) => h?.includes(FAL_KEY))).toEqual([])
+        // Switched on: the sample is spoken there, with the key.
+        const on = await callCore(core, 'show.voice.set', { keyToGateway: true })
+        expect(on).toMatchObject({ gateway: gw.url, keyToGateway: true })
+        const r = await callCore(core, 'show.voice.test', { text: 'Hello there.' })
+        expect(r.seconds).toBeGreaterThan(0.3)
+        expect(gw.stats.authHeaders.some((h) => h?.includes(FAL_KEY))).toBe(true)
+        expect(JSON.stringify(on)).not.toContain(FAL_KEY)
+
+        // Refused, each naming the field; nothing stored changes.
+        const before = await callCore(core, 'show.voice.get', {})
+        await expect(callCore(core, 'show.voice.set', { gateway: 'http://10.0.0.9:8080' })).rejects.toMatchObject({
+          field: 'gateway',
+          message: expect.stringMatching(/plain http on another machine: a key is never sent there/)
+        })
+        await expect(
+          callCore(core, 'show.voice.set', { gateway: 'https://gw.example.org/some/path' })
+        ).rejects.toMatchObject({ field: 'gateway', message: expect.stringMatching(/origin only/) })
+        await expect(callCore(core, 'show.voice.set', { gateway: 'not a url' })).rejects.toMatchObject({
+          field: 'gateway'
+        })
+        expect(await callCore(core, 'show.voice.get', {})).toEqual(before)
+        // '' removes the gateway and the switch with it.
+        expect(await callCore(core, 'show.voice.set', { gateway: '' })).toMatchObject({
+          gateway: '',
+          keyToGateway: false
+        })
+        await expect(callCore(core, 'show.voice.set', { keyToGateway: true })).rejects.toMatchObject({
+          field: 'keyToGateway'
+        })
+
+        // The effects take the same gateway settings, checked alike.
+        const fx = await callCore(core, 'show.effects.set', {
+          provider: 'fal',
+          model: 'fal-ai/stable-audio',
+          gateway: gw.url,
+          keyToGateway: true
+        })
+        expect(fx).toMatchObject({ provider: 'fal', gateway: gw.url, keyToGateway: true, missing: null })
+        await expect(callCore(core, 'show.effects.set', { gateway: 'http://192.168.1.5' })).rejects.toMatchObject({
+          field: 'gateway'
+        })
+        await callCore(core, 'show.effects.set', { provider: 'offline', gateway: '' })
+        await callCore(core, 'show.voice.set', { provider: 'os' })
+      } finally {
+        await gw.close()
+      }
+    },
+    REAL_PROCESSES_MS
+  )
 })

@@ -21,7 +21,7 @@ function refreshChannelCounts(): void {
 }
 
 /** What a library change means for the screen: the selected channel's views follow it, others only their counts. */
-function onLibraryChanged(e: { channelId: number | null; what: string }): void {
+function onLibraryChanged(e: { channelId: number | null; what: string; revision?: number | undefined }): void {
   if (e.what === 'channels') void useChannels.getState().load()
   // The guide follows every timeline edit.
   if (e.what === 'playlist') void useOutputs.getState().reloadGuide()
@@ -34,9 +34,9 @@ function onLibraryChanged(e: { channelId: number | null; what: string }): void {
     refreshChannelCounts()
     useLibrary.getState().refresh()
     void usePreview.getState().reload()
-    useTimeline.getState().onChanged()
+    useTimeline.getState().onChanged(e.revision)
   }
-  if (e.what === 'playlist') useTimeline.getState().onChanged()
+  if (e.what === 'playlist') useTimeline.getState().onChanged(e.revision)
 }
 
 /** After a reconnect the socket missed events: reload what the screen shows. */

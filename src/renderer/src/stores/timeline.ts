@@ -50,10 +50,16 @@ interface TimelineStore {
   insert(shotIds: number[], atPosition?: number): Promise<void>
   select(itemId: number, mode: 'only' | 'toggle' | 'range'): void
   clearSelection(): void
-  onChanged(): void
+  /**
+   * The channel's playlist or shots changed. With the revision the core reached: no reload when the
+   * strip is already there (the answer to our own edit carried it). Without one: reload.
+   */
+  onChanged(revision?: number): void
 }
 
 let reloadAfterEdit = false
+/** The highest revision change events announced while edits were in flight. */
+let announcedRevision = 0
 /** Grows with every load: a page that answers an older load is dropped. */
 let loadSeq = 0
 let completeWaiters: Array<() => void> = []
@@ -116,9 +122,14 @@ export const useTimeline = create<TimelineStore>((set, get) => {
       return false
     } finally {
       set((s) => ({ pendingEdits: s.pendingEdits - 1 }))
-      if (get().pendingEdits === 0 && reloadAfterEdit) {
-        reloadAfterEdit = false
-        void get().load()
+      if (get().pendingEdits === 0) {
+        // Our own edit's change events announce the revision its answer brought: nothing to reload.
+        const behind = announcedRevision > get().revision
+        announcedRevision = 0
+        if (reloadAfterEdit || behind) {
+          reloadAfterEdit = false
+          void get().load()
+        }
       }
     }
   }
@@ -311,9 +322,12 @@ export const useTimeline = create<TimelineStore>((set, get) => {
     clearSelection() {
       set({ selected: new Set(), anchor: null })
     },
-    onChanged() {
-      if (get().pendingEdits > 0) reloadAfterEdit = true
-      else void get().load()
+    onChanged(revision) {
+      if (revision === undefined) {
+        if (get().pendingEdits > 0) reloadAfterEdit = true
+        else void get().load()
+      } else if (get().pendingEdits > 0) announcedRevision = Math.max(announcedRevision, revision)
+      else if (revision > get().revision || !get().loaded) void get().load()
     }
   }
 })
