@@ -40,6 +40,10 @@ export function openDatabase(file: string, list: Migration[] = defaultMigrations
       if (m.version <= found) continue
       // PRAGMA foreign_keys is a no-op inside a transaction: switched off before it (see SchemaStep).
       if (m.rebuildsReferencedTable) db.pragma('foreign_keys = OFF')
+      // A fresh database has nothing to rebuild: only an upgrade says so.
+      const announce = m.notice !== undefined && found > 0
+      const started = Date.now()
+      if (announce) process.stderr.write(`Upgrading ${file} to schema ${m.version}: ${m.notice}…\n`)
       try {
         // IMMEDIATE: two processes opening a fresh folder at once must not both migrate.
         db.transaction(() => {
@@ -58,6 +62,10 @@ export function openDatabase(file: string, list: Migration[] = defaultMigrations
       } finally {
         if (m.rebuildsReferencedTable) db.pragma('foreign_keys = ON')
       }
+      if (announce)
+        process.stderr.write(
+          `Upgraded ${file} to schema ${m.version} in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`
+        )
     }
     return db
   } catch (err) {

@@ -29,11 +29,13 @@ export function composeMigrations(parts: SchemaStep[][]): Migration[] {
   return versions.map((version) => {
     const steps = byVersion.get(version)!
     const rebuild = steps.some((s) => s.rebuildsReferencedTable)
+    const notices = steps.flatMap((s) => (s.notice ? [s.notice] : []))
     return {
       version,
       name: steps.map((s) => s.name).join('; '),
       sql: steps.map((s) => s.sql).join('\n'),
-      ...(rebuild ? { rebuildsReferencedTable: true } : {})
+      ...(rebuild ? { rebuildsReferencedTable: true } : {}),
+      ...(notices.length > 0 ? { notice: notices.join('; ') } : {})
     }
   })
 }

@@ -10,6 +10,11 @@ export interface Migration {
    * empty before it commits.
    */
   rebuildsReferencedTable?: boolean
+  /**
+   * Said on stderr before the step runs on an existing database, and how long it took after: a step that
+   * takes seconds at scale (a rebuilt index) must not look like a hung start.
+   */
+  notice?: string
 }
 
 /** One owner's part of a numbered migration (library/schema.ts, generation/schema.ts…). */

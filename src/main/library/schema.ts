@@ -314,5 +314,20 @@ BEGIN
   UPDATE channels SET playlist_rev = playlist_rev + 1 WHERE id = new.channel_id;
 END;
 `
+  },
+  {
+    version: 14,
+    name: 'search by whole stemmed words, the last one as a prefix while typed: the search index rebuilt (porter, prefix index)',
+    notice: 'rebuilding the search index of the prompts (about 10 s per million shots, longer on a busy machine)',
+    sql: `
+-- Every word was a prefix ("whale"*): FTS5 merges a prefix's whole doclist before its first row, 45 ms at a
+-- million shots against 0.1 ms for the word itself. Words now match whole, stemmed ("whales" finds "whale"),
+-- and only the word being typed is a prefix, answered from a prefix index of 3 to 6 characters (see
+-- library/search.ts). The triggers on shots (version 1) name the table, not its definition: they keep working.
+DROP TABLE shots_fts;
+CREATE VIRTUAL TABLE shots_fts USING fts5(prompt, content='shots', content_rowid='id',
+  tokenize='porter unicode61 remove_diacritics 2', prefix='3 4 5 6');
+INSERT INTO shots_fts(shots_fts) VALUES ('rebuild');
+`
   }
 ]

@@ -260,6 +260,10 @@ export const libraryCalls = {
         approved: z.boolean().optional(),
         /** Only shots whose media is missing (true) or present (false). */
         missing: z.boolean().optional(),
+        /**
+         * Full text over prompts: every word must match as a whole, stemmed word ("whales" finds "whale"); the
+         * last word also as a prefix while typed (3+ characters, no trailing space). A trailing space ends it.
+         */
         search: z.string().max(500).optional(),
         limit: z.number().int().min(1).max(500).default(50),
         offset: z.number().int().min(0).default(0),

@@ -65,7 +65,8 @@ function queryInput(s: LibraryStore, page: number) {
     approved?: boolean
     missing?: boolean
   } = { channelId: s.channelId!, limit: LIBRARY_PAGE, offset: page * LIBRARY_PAGE }
-  if (s.search.trim()) input.search = s.search.trim()
+  // The trailing space is kept: it says the last word is finished (whole word, not a prefix; main/library/search.ts).
+  if (s.search.trim()) input.search = s.search.trimStart()
   if (s.status === 'unapproved') {
     input.status = 'ready'
     input.approved = false
