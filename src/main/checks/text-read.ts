@@ -1,21 +1,23 @@
 /**
  * Reading the text that stays put in a take, cheaply: the sampled frames (high-passed
  * by the measuring pass at full and at half size) become static maps per group of
- * about three frames (static-text.ts), and tesseract reads those — a blank map is
- * not read at all. First one threshold per size; only when that leaves a word-like
- * reading undecided are the maps at a lower and a higher threshold read too, so a
- * doubtful word can be confirmed (or not) by a second reading at the same place.
+ * about three frames (static-text.ts), one of light strokes and one of dark, and
+ * tesseract reads those — a blank map is not read at all. First one threshold per
+ * map; only when that leaves a word-like reading undecided are the maps at a lower
+ * and a higher threshold read too, so a doubtful word can be confirmed (or not) by
+ * a second reading at the same place.
  */
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { readWords, type OcrImage } from './ocr'
 import { isWordLike, strayWords } from './registry'
-import { groupsOf, parsePgm, staticMap, toPgm, type Gray } from './static-text'
+import { groupsOf, parsePgm, staticMap, toPgm, type Gray, type StrokeSign } from './static-text'
 import type { SeenWord } from './types'
 
-/** The thresholds read first, and those read only when in doubt. */
-const FIRST = [128]
-const DOUBT = [100, 160]
+/** How far from the blurred picture a stroke stands (grey levels): read first, and only when in doubt. */
+const FIRST = [52]
+const DOUBT = [59, 44]
+const SIGNS: StrokeSign[] = ['light', 'dark']
 /** A map with fewer stroke pixels than this holds no word. */
 const MIN_STROKES = 20
 
@@ -42,10 +44,12 @@ function mapsAt(groups: Group[], thresholds: number[]): OcrImage[] {
   const out: OcrImage[] = []
   for (const g of groups)
     for (const [src, frames] of g.sources)
-      for (const t of thresholds) {
-        const map = staticMap(frames, t)
-        if (map.strokes >= MIN_STROKES) out.push({ image: toPgm(map), at: g.at, view: `${src}${t}` })
-      }
+      for (const sign of SIGNS)
+        for (const t of thresholds) {
+          const map = staticMap(frames, sign, t)
+          const view = `${src}${sign === 'light' ? '+' : '-'}${t}`
+          if (map.strokes >= MIN_STROKES) out.push({ image: toPgm(map), at: g.at, view })
+        }
   return out
 }
 
