@@ -48,7 +48,7 @@ export interface MeasurePlan {
   durationSec: number
   hasAudio: boolean
   masks: Rect[]
-  /** Where the sampled frames go (`f%03d.pgm`, `h%03d.pgm`, `c%03d.jpg`); null: none. */
+  /** Where the sampled frames go (`f%03d.pgm`, `h%03d.pgm`, `u%03d.pgm`, `v%03d.pgm`, `c%03d.jpg`); null: none. */
   framesDir: string | null
   /** Write the OCR frames (default true when framesDir is given). */
   ocr?: boolean | undefined
@@ -95,7 +95,11 @@ export function measureArgs(plan: MeasurePlan): string[] {
       `[${to}1][${to}b]blend=all_mode=grainextract` +
       `${boxes ? `,${boxes}` : ''}[${to}]`
     const halve = (m: Rect): Rect => ({ x: m.x / 2, y: m.y / 2, w: m.w / 2 + 1, h: m.h / 2 + 1 })
-    chains.push(`[ov]select='${pick}',format=gray${scale},split[ocrf][ocrh]`)
+    // And the two colour planes (half size in 4:2:0), high-passed the same way: a word as light as the
+    // picture behind it (orange on pink) shows only in its colour.
+    chains.push(`[ov]select='${pick}',split[ovl][ovc]`)
+    chains.push(`[ovl]format=gray${scale},split[ocrf][ocrh]`)
+    chains.push(`[ovc]format=yuv420p${scale},extractplanes=u+v[ocru][ocrv]`)
     chains.push(
       highpass(
         '[ocrf]',
@@ -112,6 +116,15 @@ export function measureArgs(plan: MeasurePlan): string[] {
         boxesOf(plan.masks.map(halve), plan.width > OCR_MAX_WIDTH ? OCR_MAX_WIDTH / plan.width : 1)
       )
     )
+    for (const plane of ['u', 'v'])
+      chains.push(
+        highpass(
+          `[ocr${plane}]`,
+          HIGHPASS_SIGMA / 2,
+          `ocrc${plane}`,
+          boxesOf(plan.masks.map(halve), plan.width > OCR_MAX_WIDTH ? OCR_MAX_WIDTH / plan.width : 1)
+        )
+      )
   }
   if (plan.hasAudio)
     chains.push(`[0:a:0]silencedetect=n=${SILENCE_DB}dB:d=${SILENCE_MIN_SEC},ebur128=peak=none:framelog=verbose[aud]`)
@@ -127,31 +140,24 @@ export function measureArgs(plan: MeasurePlan): string[] {
     '1',
     '-filter_complex',
     chains.join(';'),
+    // f001… full size, h001… half size, u001… and v001… the colour planes (text-read.ts groups by letter).
     ...(ocr
       ? [
-          ...[
-            '-map',
-            '[ocr]',
-            '-fps_mode',
-            'passthrough',
-            '-c:v',
-            'pgm',
-            '-f',
-            'image2',
-            join(plan.framesDir!, 'f%03d.pgm')
-          ],
-          ...[
-            '-map',
-            '[ocrhalf]',
-            '-fps_mode',
-            'passthrough',
-            '-c:v',
-            'pgm',
-            '-f',
-            'image2',
-            join(plan.framesDir!, 'h%03d.pgm')
-          ]
-        ]
+          ['ocr', 'f'],
+          ['ocrhalf', 'h'],
+          ['ocrcu', 'u'],
+          ['ocrcv', 'v']
+        ].flatMap(([label, prefix]) => [
+          '-map',
+          `[${label}]`,
+          '-fps_mode',
+          'passthrough',
+          '-c:v',
+          'pgm',
+          '-f',
+          'image2',
+          join(plan.framesDir!, `${prefix}%03d.pgm`)
+        ])
       : []),
     ...(judge
       ? ['-map', '[jud]', '-fps_mode', 'passthrough', '-q:v', '5', '-f', 'image2', join(plan.framesDir!, 'c%03d.jpg')]
@@ -264,7 +270,7 @@ export async function measureTake(
     )
     const parsed = parseMeasure(stderr, durationSec)
     const files = dir ? readdirSync(dir).sort() : []
-    // f001…, h001…, c001…: the nth frame of any kind was sampled at times[n-1].
+    // f001…, h001…, u001…, v001…, c001…: the nth frame of any kind was sampled at times[n-1].
     const at = (f: string): { file: string; at: number } => ({
       file: join(dir!, f),
       at: times[Number(f.slice(1, 4)) - 1] ?? 0

@@ -1,9 +1,9 @@
 /**
  * Reading the text that stays put in a take, cheaply: the sampled frames (high-passed
- * by the measuring pass at full and at half size) become static maps per group of
- * about three frames (static-text.ts), one of light strokes and one of dark, and
- * tesseract reads those — a blank map is not read at all. First one threshold per
- * map; only when that leaves a word-like reading undecided are the maps at a lower
+ * by the measuring pass: brightness at full and at half size, and the two colour
+ * planes) become static maps per group of about three frames (static-text.ts), one
+ * of light strokes and one of dark, and tesseract reads those — a blank map is not
+ * read at all. First one threshold per map; only when that leaves a word-like reading undecided are the maps at a lower
  * and a higher threshold read too, so a doubtful word can be confirmed (or not) by
  * a second reading at the same place.
  */
@@ -23,7 +23,7 @@ const MIN_STROKES = 20
 
 interface Group {
   at: number
-  /** Frames by view source: 'f' full size, 'h' half size (measure.ts names them f001…, h001…). */
+  /** Frames by view source: 'f' full size, 'h' half size, 'u'/'v' colour planes (measure.ts names them f001…). */
   sources: Map<string, Gray[]>
 }
 
