@@ -40,27 +40,39 @@ function groupFrames(frames: Array<{ file: string; at: number }>): Group[] {
   })
 }
 
-function mapsAt(groups: Group[], thresholds: number[]): OcrImage[] {
+/** A map's view name: its source letter, + (light strokes) or − (dark), and its cut. */
+const viewOf = (src: string, sign: StrokeSign, cut: number): string => `${src}${sign === 'light' ? '+' : '-'}${cut}`
+
+/** The maps at these cuts, each for a group, source and sign that `wanted` lets through (by its view at the first cut). */
+function mapsAt(groups: Group[], thresholds: number[], wanted: (at: number, view: string) => boolean): OcrImage[] {
   const out: OcrImage[] = []
   for (const g of groups)
     for (const [src, frames] of g.sources)
-      for (const sign of SIGNS)
+      for (const sign of SIGNS) {
+        if (!wanted(g.at, viewOf(src, sign, FIRST[0]!))) continue
         for (const t of thresholds) {
           const map = staticMap(frames, sign, t)
-          const view = `${src}${sign === 'light' ? '+' : '-'}${t}`
-          if (map.strokes >= MIN_STROKES) out.push({ image: toPgm(map), at: g.at, view })
+          if (map.strokes >= MIN_STROKES) out.push({ image: toPgm(map), at: g.at, view: viewOf(src, sign, t) })
         }
+      }
   return out
 }
 
-/** Words read in what stays put across the sampled frames (PGM files from the measuring pass). */
+/**
+ * Words read in what stays put across the sampled frames (PGM files from the measuring pass).
+ * In doubt, only the maps that gave a word-like reading are read again at the other cuts: a
+ * still picture (a slow fractal, a landscape) leaves strokes in every view, and reading them all
+ * three times was most of the checks' CPU on such takes.
+ */
 export async function readStaticText(
   frames: Array<{ file: string; at: number }>,
   allowedWords: string[]
 ): Promise<SeenWord[]> {
   if (frames.length === 0) return []
   const groups = groupFrames(frames)
-  const words = await readWords(mapsAt(groups, FIRST))
-  const undecided = strayWords(words, allowedWords).length === 0 && words.some((w) => isWordLike(w.text))
-  return undecided ? [...words, ...(await readWords(mapsAt(groups, DOUBT)))] : words
+  const words = await readWords(mapsAt(groups, FIRST, () => true))
+  if (strayWords(words, allowedWords).length > 0) return words
+  const doubtful = new Set(words.filter((w) => isWordLike(w.text)).map((w) => `${w.at} ${w.view}`))
+  if (doubtful.size === 0) return words
+  return [...words, ...(await readWords(mapsAt(groups, DOUBT, (at, view) => doubtful.has(`${at} ${view}`))))]
 }
