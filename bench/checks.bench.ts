@@ -8,14 +8,22 @@
  *    (clean clips flagged for anything).
  * Clips are made and checked one at a time, so each CPU figure is that clip's own:
  * ffmpeg children from /proc, OCR (tesseract.js worker threads) from process.cpuUsage().
- * WEBTV_BENCH_CORPUS=text-,clean- limits the corpus to names starting with those prefixes.
+ * WEBTV_BENCH_CORPUS=text-,clean- limits the corpus to names starting with those prefixes;
+ * WEBTV_CORPUS_THREADS=0 conforms with x264's own thread count, as the product does (default 1).
  */
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { toolPath } from '../src/main/media/ffmpeg-path'
 import { closeOcr } from '../src/main/checks/ocr'
 import { runChecks } from '../src/main/checks/run'
-import { childCpu, corpusLooks, corpusPlan, makeClip, type MadeClip } from '../test/fixtures/check-corpus'
+import {
+  CORPUS_THREADS,
+  childCpu,
+  corpusLooks,
+  corpusPlan,
+  makeClip,
+  type MadeClip
+} from '../test/fixtures/check-corpus'
 import { tempDir } from '../test/helpers/tmp'
 
 function processCpu(): number {
@@ -76,7 +84,10 @@ export default async function run(): Promise<void> {
     const s0 = childCpu()
     for (let i = 0; i < 5; i++) execFileSync(toolPath('ffmpeg'), ['-hide_banner', '-version'], { stdio: 'ignore' })
     const startCpu = (childCpu() - s0) / 5
-    console.log(`corpus: ${bad} bad + ${clean} clean clips, ${clipSeconds.toFixed(1)} clip-seconds`)
+    console.log(
+      `corpus: ${bad} bad + ${clean} clean clips, ${clipSeconds.toFixed(1)} clip-seconds ` +
+        `(conformed with threads=${CORPUS_THREADS}${CORPUS_THREADS === 0 ? ', as the product does' : ''})`
+    )
     console.log(`conform (baseline, same clips): ${perSec(conformCpu)} CPU-s per clip-second`)
     console.log(
       `checks (one ffmpeg pass + OCR):  ${perSec(checksCpu)} CPU-s per clip-second  ` +

@@ -20,10 +20,11 @@ export const SILENCE_DB = -50
 export const SILENCE_MIN_SEC = 0.5
 /** Width the detectors look at: enough to see black and stillness, cheap to scan. */
 const DETECT_WIDTH = 192
-/** Blur radius of the high-pass that lifts text off the picture (px): wider than a stroke. */
-const HIGHPASS_SIGMA = 12
-/** Differences below this are film grain and texture, not strokes. */
-const GRAIN_CUT = 20
+/**
+ * Blur radius of the high-pass that lifts text off the picture (px, at full OCR size): wider than
+ * a big display word's stroke, or the middle of its letters goes flat (a hollow X reads as nothing).
+ */
+const HIGHPASS_SIGMA = 20
 /** OCR frames are at most this wide. */
 const OCR_MAX_WIDTH = 960
 
@@ -47,7 +48,7 @@ export interface MeasurePlan {
   durationSec: number
   hasAudio: boolean
   masks: Rect[]
-  /** Where the sampled frames go (`f%03d.pgm`, `h%03d.pgm`, `c%03d.jpg`); null: none. */
+  /** Where the sampled frames go (`f%03d.pgm`, `h%03d.pgm`, `u%03d.pgm`, `v%03d.pgm`, `c%03d.jpg`); null: none. */
   framesDir: string | null
   /** Write the OCR frames (default true when framesDir is given). */
   ocr?: boolean | undefined
@@ -56,12 +57,15 @@ export interface MeasurePlan {
   judge?: boolean | undefined
 }
 
-/** The studio's regions painted out as blank paper, in the OCR frame's pixels. */
+/** A flat picture in the signed high-pass (grainextract's 128): neither a light nor a dark stroke. */
+const FLAT_GREY = '0x808080'
+
+/** The studio's regions painted out as flat picture, in the OCR frame's pixels. */
 function boxesOf(masks: Rect[], k: number): string {
   return masks
     .map(
       (m) =>
-        `drawbox=x=${Math.round(m.x * k)}:y=${Math.round(m.y * k)}:w=${Math.round(m.w * k)}:h=${Math.round(m.h * k)}:color=white:t=fill`
+        `drawbox=x=${Math.round(m.x * k)}:y=${Math.round(m.y * k)}:w=${Math.round(m.w * k)}:h=${Math.round(m.h * k)}:color=${FLAT_GREY}:t=fill`
     )
     .join(',')
 }
@@ -82,16 +86,20 @@ export function measureArgs(plan: MeasurePlan): string[] {
   if (judge) chains.push(`[jv]select='${pick}',scale='min(${JUDGE_FRAME_WIDTH}\\,iw)':-2[jud]`)
   if (ocr) {
     const scale = plan.width > OCR_MAX_WIDTH ? `,scale=${OCR_MAX_WIDTH}:-2` : ''
-    // Text as OCR likes it, whatever its colour and the picture behind it: the frame minus its blur
-    // (a high-pass: strokes stand out, smooth picture goes flat), grain cut, inverted to dark on white.
-    // The studio's own graphics are then painted out as blank paper.
+    // Text lifted off the picture, whatever its colour and the picture behind it: the frame minus its
+    // blur, signed (grainextract: a − blur + 128), so a light word and its dark shadow stay apart
+    // (static-text.ts thresholds each side). The studio's own graphics are then painted out as flat.
     // Twice: at full size for small words, at half size for big ones (whose inside the high-pass would hollow).
     const highpass = (from: string, sigma: number, to: string, boxes: string): string =>
       `${from}split[${to}1][${to}2];[${to}2]gblur=sigma=${sigma}[${to}b];` +
-      `[${to}1][${to}b]blend=all_mode=difference,lutyuv=y='if(lt(val\\,${GRAIN_CUT})\\,0\\,min(255\\,(val-${GRAIN_CUT})*4))',negate` +
+      `[${to}1][${to}b]blend=all_mode=grainextract` +
       `${boxes ? `,${boxes}` : ''}[${to}]`
     const halve = (m: Rect): Rect => ({ x: m.x / 2, y: m.y / 2, w: m.w / 2 + 1, h: m.h / 2 + 1 })
-    chains.push(`[ov]select='${pick}',format=gray${scale},split[ocrf][ocrh]`)
+    // And the two colour planes (half size in 4:2:0), high-passed the same way: a word as light as the
+    // picture behind it (orange on pink) shows only in its colour.
+    chains.push(`[ov]select='${pick}',split[ovl][ovc]`)
+    chains.push(`[ovl]format=gray${scale},split[ocrf][ocrh]`)
+    chains.push(`[ovc]format=yuv420p${scale},extractplanes=u+v[ocru][ocrv]`)
     chains.push(
       highpass(
         '[ocrf]',
@@ -108,6 +116,15 @@ export function measureArgs(plan: MeasurePlan): string[] {
         boxesOf(plan.masks.map(halve), plan.width > OCR_MAX_WIDTH ? OCR_MAX_WIDTH / plan.width : 1)
       )
     )
+    for (const plane of ['u', 'v'])
+      chains.push(
+        highpass(
+          `[ocr${plane}]`,
+          HIGHPASS_SIGMA / 2,
+          `ocrc${plane}`,
+          boxesOf(plan.masks.map(halve), plan.width > OCR_MAX_WIDTH ? OCR_MAX_WIDTH / plan.width : 1)
+        )
+      )
   }
   if (plan.hasAudio)
     chains.push(`[0:a:0]silencedetect=n=${SILENCE_DB}dB:d=${SILENCE_MIN_SEC},ebur128=peak=none:framelog=verbose[aud]`)
@@ -123,31 +140,24 @@ export function measureArgs(plan: MeasurePlan): string[] {
     '1',
     '-filter_complex',
     chains.join(';'),
+    // f001… full size, h001… half size, u001… and v001… the colour planes (text-read.ts groups by letter).
     ...(ocr
       ? [
-          ...[
-            '-map',
-            '[ocr]',
-            '-fps_mode',
-            'passthrough',
-            '-c:v',
-            'pgm',
-            '-f',
-            'image2',
-            join(plan.framesDir!, 'f%03d.pgm')
-          ],
-          ...[
-            '-map',
-            '[ocrhalf]',
-            '-fps_mode',
-            'passthrough',
-            '-c:v',
-            'pgm',
-            '-f',
-            'image2',
-            join(plan.framesDir!, 'h%03d.pgm')
-          ]
-        ]
+          ['ocr', 'f'],
+          ['ocrhalf', 'h'],
+          ['ocrcu', 'u'],
+          ['ocrcv', 'v']
+        ].flatMap(([label, prefix]) => [
+          '-map',
+          `[${label}]`,
+          '-fps_mode',
+          'passthrough',
+          '-c:v',
+          'pgm',
+          '-f',
+          'image2',
+          join(plan.framesDir!, `${prefix}%03d.pgm`)
+        ])
       : []),
     ...(judge
       ? ['-map', '[jud]', '-fps_mode', 'passthrough', '-q:v', '5', '-f', 'image2', join(plan.framesDir!, 'c%03d.jpg')]
@@ -260,7 +270,7 @@ export async function measureTake(
     )
     const parsed = parseMeasure(stderr, durationSec)
     const files = dir ? readdirSync(dir).sort() : []
-    // f001…, h001…, c001…: the nth frame of any kind was sampled at times[n-1].
+    // f001…, h001…, u001…, v001…, c001…: the nth frame of any kind was sampled at times[n-1].
     const at = (f: string): { file: string; at: number } => ({
       file: join(dir!, f),
       at: times[Number(f.slice(1, 4)) - 1] ?? 0

@@ -15,7 +15,8 @@ import { makeCorpus, type MadeClip } from '../../fixtures/check-corpus'
  * `npm test` runs one clip per reason (a burned word over a texture included) plus clean
  * clips carrying the look's logo, label and lower third, and burned captions; the whole
  * corpus (44 bad, 20 clean) costs minutes of CPU to render and runs with WEBTV_CORPUS_FULL=1
- * (its rates are printed by `npm run bench -- checks`).
+ * (its rates are printed by `npm run bench -- checks`). WEBTV_CORPUS_THREADS=0 conforms with the
+ * encoder's own thread count, as the product does (the pixels, and so the OCR, differ by machine).
  */
 const FULL = process.env.WEBTV_CORPUS_FULL === '1'
 const SMOKE = new Set(['text-1', 'black-0', 'frozen-0', 'silent-1', 'clean-0', 'clean-1', 'clean-3'])

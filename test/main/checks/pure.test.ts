@@ -135,23 +135,40 @@ describe('masks and the plan', () => {
 })
 
 describe('static text map', () => {
-  // 8×4 frames: a fixed stroke at (1,1) in every frame, a texture speck that moves far each frame.
+  // 8×4 signed high-passed frames (128 = flat): a fixed light stroke at (1,1) in every frame,
+  // a light texture speck that moves far each frame, and a dark speck that stays put at (6,2).
   const frame = (speck: number): Gray => {
-    const pixels = new Uint8Array(32).fill(255)
-    pixels[1 * 8 + 1] = 10
-    pixels[2 * 8 + speck] = 10
+    const pixels = new Uint8Array(32).fill(128)
+    pixels[1 * 8 + 1] = 230
+    pixels[2 * 8 + speck] = 230
+    pixels[2 * 8 + 6] = 20
     return { width: 8, height: 4, pixels }
   }
   it('keeps what stays put (within a pixel) and drops what moves', () => {
-    const map = staticMap([frame(3), frame(5), frame(7)], 128)
+    const map = staticMap([frame(3), frame(5), frame(7)], 'light', 52)
     expect(map.strokes).toBe(1)
     expect(map.pixels[9]).toBe(0)
     // A one-pixel drift still counts as staying put.
-    expect(staticMap([frame(3), frame(4)], 128).strokes).toBe(2)
+    expect(staticMap([frame(3), frame(4)], 'light', 52).strokes).toBe(2)
+  })
+  it('keeps light and dark strokes apart', () => {
+    const dark = staticMap([frame(3), frame(5)], 'dark', 52)
+    expect(dark.strokes).toBe(1)
+    expect(dark.pixels[2 * 8 + 6]).toBe(0)
+    // Not far enough from flat on either side: no stroke.
+    expect(staticMap([frame(3), frame(5)], 'light', 110).strokes).toBe(0)
+  })
+  it('fills a pinhole in a letter', () => {
+    const pixels = new Uint8Array(64).fill(128)
+    for (let y = 2; y <= 4; y++) for (let x = 2; x <= 4; x++) pixels[y * 8 + x] = 230
+    pixels[3 * 8 + 3] = 128
+    const map = staticMap([{ width: 8, height: 8, pixels }], 'light', 52)
+    expect(map.pixels[3 * 8 + 3]).toBe(0)
+    expect(map.strokes).toBe(9)
   })
   it('reads and writes 8-bit PGM and refuses anything else', () => {
     const img = parsePgm(toPgm(frame(2)))
-    expect([img.width, img.height, img.pixels[9]]).toEqual([8, 4, 10])
+    expect([img.width, img.height, img.pixels[9]]).toEqual([8, 4, 230])
     expect(() => parsePgm(Buffer.from('P6\n8 4\n255\n'))).toThrow(/8-bit binary PGM/)
     expect(() => parsePgm(Buffer.from('P5\n8 4\n255\nxx'))).toThrow(/cut short/)
   })
