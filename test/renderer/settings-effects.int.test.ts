@@ -130,7 +130,7 @@ describe('settings store: sound effects', () => {
     expect(useSettings.getState().effects).toMatchObject({ model: 'stabilityai/stable-audio-open-1.0' })
   })
 
-  it("ComfyUI: says no server is listed; once the channel lists one, Test effect plays an effect made there", async () => {
+  it('ComfyUI: says no server is listed; once the channel lists one, Test effect plays an effect made there', async () => {
     expect(await useSettings.getState().saveEffects({ provider: 'comfyui' })).toBe(true)
     expect(useSettings.getState().effects).toMatchObject({
       provider: 'comfyui',

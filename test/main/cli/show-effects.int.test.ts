@@ -33,7 +33,9 @@ describe('webtv show effects', () => {
     const comfy = await webtv('show', 'effects', '--provider', 'comfyui', '--json')
     expect(comfy.code, comfy.stderr).toBe(0)
     expect(JSON.parse(comfy.stdout)).toMatchObject({ provider: 'comfyui', model: '' })
-    expect(JSON.parse(comfy.stdout).missing).toMatch(/No ComfyUI server is listed: .*webtv comfy add URL --channel NAME/)
+    expect(JSON.parse(comfy.stdout).missing).toMatch(
+      /No ComfyUI server is listed: .*webtv comfy add URL --channel NAME/
+    )
     const back = await webtv('show', 'effects', '--provider', 'fal', '--json')
     expect(JSON.parse(back.stdout)).toMatchObject({ provider: 'fal', model: 'fal-ai/stable-audio' })
 
