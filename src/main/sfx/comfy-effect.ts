@@ -89,6 +89,8 @@ export async function comfyEffect(
         down.push(err.message)
         continue
       }
+      // Canceled at any point (while the prompt was on its way, queued or running): said as such, whatever the runner's words.
+      if (ctx.signal.aborted) throw new EffectError(`ComfyUI (${server.url}): Canceled.`)
       const message = err instanceof GenerationError || err instanceof Error ? err.message : String(err)
       throw new EffectError(redact(`ComfyUI (${server.url}): ${message}`, tokens))
     }

@@ -138,8 +138,11 @@ describe('ComfyUI sound effects', () => {
     expect(await none.unavailable()).toMatch(/No ComfyUI server is listed: .*webtv comfy add URL --channel NAME/)
   })
 
-  it('a cancel stops the prompt on its server', async () => {
-    const s = await server({ latencyMs: 30_000 })
+  it.each([
+    ['while it runs', 0],
+    ['before the server answered the submit', 10_000]
+  ])('a cancel %s stops the prompt on its server', async (_when, submitAnswerDelayMs) => {
+    const s = await server({ latencyMs: 30_000, submitAnswerDelayMs })
     const lib = studio({ 1: [{ url: s.url }] })
     const ac = new AbortController()
     const started = setInterval(() => {
