@@ -1,8 +1,7 @@
 import { z } from 'zod'
 import { StudioError } from '../../shared/contract/define'
-import { HF_PROVIDERS } from '../../shared/contract/generation'
+import { HF_PROVIDERS, type BackendSettings } from '../../shared/contract/generation'
 import type { EffectSettingsDto } from '../../shared/contract/show'
-import type { BackendSettings } from '../../shared/contract/generation'
 import { comfyToken } from '../generation/comfyui/backend'
 import { FAL_KEY_SECRET, HF_TOKEN_SECRET } from '../generation/settings'
 import type { Library } from '../library/library'
@@ -102,7 +101,7 @@ type Secrets = { get(name: string): Promise<string | undefined> }
  * generation backends' pool) while the effect settings are the studio's: the producing
  * channel's own servers come first, then the other channels' — so one GPU listed on one
  * channel serves every channel's effects, and a channel with its own GPUs keeps its effects
- * there. Without a channel (a sample from the Sound effects panel) every server, in channel order.
+ * there. Without a channel (a sample from the Sound effects panel) every channel's, in stored order.
  */
 export function effectComfyServers(lib: Pick<Library, 'settingsWithPrefix'>, channelId?: number): string[] {
   const rows = lib.settingsWithPrefix('generation.backends.')
