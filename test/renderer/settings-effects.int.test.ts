@@ -15,6 +15,7 @@ import type { CallInput, CallName, CallOutput, StudioBridge } from '../../src/sh
 import { WsBridge, type SocketLike } from '../../src/renderer/src/api/ws-bridge'
 import { useNotices } from '../../src/renderer/src/stores/notices'
 import { useSettings } from '../../src/renderer/src/stores/settings'
+import { startFakeComfy } from '../fixtures/comfyui-server'
 import { tempDir } from '../helpers/tmp'
 
 let core: Core
@@ -128,4 +129,29 @@ describe('settings store: sound effects', () => {
     expect(await useSettings.getState().saveEffects({ provider: 'hf' })).toBe(true)
     expect(useSettings.getState().effects).toMatchObject({ model: 'stabilityai/stable-audio-open-1.0' })
   })
+
+  it('ComfyUI: says no server is listed; once the channel lists one, Test effect plays an effect made there', async () => {
+    expect(await useSettings.getState().saveEffects({ provider: 'comfyui' })).toBe(true)
+    expect(useSettings.getState().effects).toMatchObject({
+      provider: 'comfyui',
+      model: '',
+      missing: expect.stringMatching(/No ComfyUI server is listed/)
+    })
+    const comfy = await startFakeComfy({ latencyMs: 20 })
+    try {
+      await call('generation.backends.set', {
+        channelId,
+        settings: { comfyui: { endpoints: [{ url: comfy.url, concurrency: 1, sendToken: false }] } }
+      })
+      await useSettings.getState().load(channelId)
+      expect(useSettings.getState().effects).toMatchObject({ provider: 'comfyui', missing: null })
+      const r = await useSettings.getState().testEffect({ cue: 'wind in the pines' })
+      expect(errors()).toEqual([])
+      expect(r).toMatchObject({ provider: `ComfyUI Stable Audio Open 1.0 (${comfy.url})`, cue: 'wind in the pines' })
+      expect(comfy.submits.map((x) => x.graph['6']!.inputs.text)).toEqual(['wind in the pines'])
+    } finally {
+      await call('generation.backends.set', { channelId, settings: { comfyui: { endpoints: [] } } })
+      await comfy.close()
+    }
+  }, 120_000)
 })

@@ -12,11 +12,11 @@ const usage = [
   'webtv show bible --channel NAME [--file bible.json]     print the bible, or replace it from a JSON file',
   'webtv show sequence --channel NAME --id N [--title T] [--synopsis S] [--shots-file shots.json]',
   'webtv show produce --channel NAME --id N                speak the lines, make the effects, generate the sequence',
-  'webtv show effects [--provider offline|hf|fal|off] [--model ID]   print or choose what makes the sound effects',
+  'webtv show effects [--provider offline|hf|fal|comfyui|off] [--model ID]   print or choose what makes the sound effects',
   voiceUsage
 ].join('\n  ')
 
-const EFFECT_PROVIDERS = ['offline', 'hf', 'fal', 'off'] as const
+const EFFECT_PROVIDERS = ['offline', 'hf', 'fal', 'comfyui', 'off'] as const
 
 const MAX_JSON_BYTES = 1024 * 1024
 

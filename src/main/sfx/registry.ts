@@ -1,3 +1,4 @@
+import { comfyEffect, comfyEffectWhere, EFFECT_WORKFLOW } from './comfy-effect'
 import { falEffect, falEffectWhere } from './fal-effect'
 import { hfEffect, hfEffectWhere } from './hf-effect'
 import { synthEffect } from './offline-synth'
@@ -55,6 +56,20 @@ const PROVIDERS: Record<EffectProviderId, (s: EffectSettings) => EffectProvider>
         if (!f) throw new EffectError('No fal text-to-audio endpoint is set.')
         return falEffect(f, req, dir, signal)
       }
+    }
+  },
+  comfyui: (s) => {
+    const c = s.comfyui ?? { servers: [] }
+    return {
+      id: 'comfyui',
+      label: c.servers.length ? comfyEffectWhere(c) : `ComfyUI ${EFFECT_WORKFLOW.label}`,
+      // Any server runs the same workflow: the effect depends on the workflow, not on where it ran.
+      key: `comfyui|${EFFECT_WORKFLOW.id}`,
+      unavailable: async () =>
+        c.servers.length
+          ? null
+          : 'No ComfyUI server is listed: add one to a channel under Settings → ComfyUI servers (webtv comfy add URL --channel NAME).',
+      make: (req: EffectRequest, dir: string, signal?: AbortSignal) => comfyEffect(c, req, dir, signal)
     }
   },
   off: () => ({

@@ -6,7 +6,8 @@ import type { FalSpeechSettings, HfSpeechSettings } from '../voice/types'
  * Text to audio for a shot's sound-effect cue ("rain on a tin roof"). Each provider is a
  * row of the table in registry.ts (one file each): an offline synth that needs no account
  * (ffmpeg's own sources, run as a separate program), Hugging Face Inference Providers'
- * text-to-audio or a fal text-to-audio endpoint (with the studio's HF token / fal key).
+ * text-to-audio or a fal text-to-audio endpoint (with the studio's HF token / fal key), or a
+ * Stable Audio workflow on the studio's ComfyUI servers.
  * A provider writes one audio file per cue; make.ts brings it to the shot's length and a
  * common level and keeps it in the data folder, once per cue.
  */
@@ -36,17 +37,23 @@ export interface MadeEffect {
   measured?: LoudnessMeasurement | undefined
 }
 
-export type EffectProviderId = 'offline' | 'hf' | 'fal' | 'off'
+export type EffectProviderId = 'offline' | 'hf' | 'fal' | 'comfyui' | 'off'
 
 /** A Hugging Face text-to-audio model (e.g. stabilityai/stable-audio-open-1.0) with the studio's HF token. */
 export type HfEffectSettings = HfSpeechSettings
 /** A fal text-to-audio endpoint (e.g. fal-ai/stable-audio) with the studio's fal key. */
 export type FalEffectSettings = FalSpeechSettings
 
+/** The studio's ComfyUI servers in the order they are tried, each with the ComfyUI token where it may go. */
+export interface ComfyEffectSettings {
+  servers: Array<{ url: string; token?: string | undefined }>
+}
+
 export interface EffectSettings {
   provider: EffectProviderId
   hf?: HfEffectSettings | undefined
   fal?: FalEffectSettings | undefined
+  comfyui?: ComfyEffectSettings | undefined
 }
 
 /** Where a hosted effect sits before the mix level applies (close to a spoken line's level). */

@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { StudioError } from '../../shared/contract/define'
-import { HF_PROVIDERS } from '../../shared/contract/generation'
+import { HF_PROVIDERS, type BackendSettings } from '../../shared/contract/generation'
 import type { EffectSettingsDto } from '../../shared/contract/show'
+import { comfyToken } from '../generation/comfyui/backend'
 import { FAL_KEY_SECRET, HF_TOKEN_SECRET } from '../generation/settings'
 import type { Library } from '../library/library'
 import { EFFECT_PROVIDER_IDS, effectProvider } from '../sfx/registry'
@@ -92,12 +93,47 @@ export function mergeEffectSettings(cur: EffectSettings, patch: EffectPatch): Ef
   }
 }
 
-/** The effects provider the settings choose, with the studio's HF token or fal key read only for the one chosen. */
+type SettingsReader = Pick<Library, 'getSetting' | 'settingsWithPrefix'>
+type Secrets = { get(name: string): Promise<string | undefined> }
+
+/**
+ * The ComfyUI servers an effect may run on. Servers are listed per channel (a channel's
+ * generation backends' pool) while the effect settings are the studio's: the producing
+ * channel's own servers come first, then the other channels' — so one GPU listed on one
+ * channel serves every channel's effects, and a channel with its own GPUs keeps its effects
+ * there. Without a channel (a sample from the Sound effects panel) every channel's, in stored order.
+ */
+export function effectComfyServers(lib: Pick<Library, 'settingsWithPrefix'>, channelId?: number): string[] {
+  const rows = lib.settingsWithPrefix('generation.backends.')
+  const own = `generation.backends.${channelId}`
+  const ordered = [...rows.filter((r) => r.key === own), ...rows.filter((r) => r.key !== own)]
+  const urls = ordered.flatMap((r) => {
+    try {
+      return ((JSON.parse(r.value) as Partial<BackendSettings>).comfyui?.endpoints ?? []).map((e) => e.url)
+    } catch {
+      return []
+    }
+  })
+  return [...new Set(urls)]
+}
+
+/**
+ * The effects provider the settings choose, with the studio's HF token, fal key or ComfyUI
+ * token read only for the one chosen (the ComfyUI token only for a server marked "send token"
+ * that the token policy allows). `channelId`: the channel the effects are made for.
+ */
 export async function effectProviderFor(
-  lib: Pick<Library, 'getSetting'>,
-  secrets: { get(name: string): Promise<string | undefined> }
+  lib: SettingsReader,
+  secrets: Secrets,
+  channelId?: number
 ): Promise<EffectProvider> {
   const s = getEffectSettings(lib)
+  if (s.provider === 'comfyui') {
+    const servers = await Promise.all(
+      effectComfyServers(lib, channelId).map(async (url) => ({ url, token: await comfyToken(lib, secrets, url) }))
+    )
+    return effectProvider({ ...s, comfyui: { servers } })
+  }
   if (s.provider === 'hf' && s.hf)
     return effectProvider({ ...s, hf: { ...s.hf, token: await secrets.get(HF_TOKEN_SECRET), ...hfGateway(s) } })
   if (s.provider === 'fal' && s.fal)
@@ -106,10 +142,7 @@ export async function effectProviderFor(
 }
 
 /** The settings as the UI and the CLI see them (no key: the effects use the backends' own). */
-export async function effectSettingsDto(
-  lib: Pick<Library, 'getSetting'>,
-  secrets: { get(name: string): Promise<string | undefined> }
-): Promise<EffectSettingsDto> {
+export async function effectSettingsDto(lib: SettingsReader, secrets: Secrets): Promise<EffectSettingsDto> {
   const s = getEffectSettings(lib)
   const p = await effectProviderFor(lib, secrets)
   return {

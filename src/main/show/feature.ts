@@ -144,7 +144,7 @@ export const showFeature: Feature = (ctx) => {
     'show.produce': async ({ channelId, id }) => {
       lib.getChannel(channelId)
       const gen = ctx.services.get(GENERATION, 'show').service
-      const effects = await effectProviderFor(lib, secrets)
+      const effects = await effectProviderFor(lib, secrets, channelId)
       return produceSequence({ lib, gen, show, voice: await voice(), effects }, channelId, id)
     }
   }

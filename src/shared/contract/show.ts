@@ -46,7 +46,7 @@ export type VoiceSettingsDto = z.infer<typeof voiceSettingsSchema>
 
 /** The studio's sound effects: which provider makes them from a shot's cue (offline synth, HF, fal, off). */
 export const effectSettingsSchema = z.object({
-  provider: z.enum(['offline', 'hf', 'fal', 'off']),
+  provider: z.enum(['offline', 'hf', 'fal', 'comfyui', 'off']),
   /** The HF model id or the fal endpoint; '' for the offline synth. */
   model: z.string(),
   label: z.string(),
@@ -100,7 +100,7 @@ export const showCalls = {
   'show.effects.set': call(
     z
       .object({
-        provider: z.enum(['offline', 'hf', 'fal', 'off']).optional(),
+        provider: z.enum(['offline', 'hf', 'fal', 'comfyui', 'off']).optional(),
         /** The HF text-to-audio model id or the fal endpoint, for the provider chosen. */
         model: z.string().trim().max(200).optional(),
         /** A gateway for the hf and fal effects; "" removes it. */

@@ -24,7 +24,20 @@ describe('webtv show effects', () => {
     expect(bad.stderr).toMatch(/not a Hugging Face model id/)
     const unknown = await webtv('show', 'effects', '--provider', 'synth')
     expect(unknown.code).toBe(2)
-    expect(unknown.stderr).toMatch(/--provider is one of offline, hf, fal, off/)
+    expect(unknown.stderr).toMatch(/--provider is one of offline, hf, fal, comfyui, off/)
+
+    // ComfyUI: no model to give; with no server listed on any channel it says how to add one.
+    const comfyModel = await webtv('show', 'effects', '--provider', 'comfyui', '--model', 'a/b')
+    expect(comfyModel.code).not.toBe(0)
+    expect(comfyModel.stderr).toMatch(/The comfyui effects take no model/)
+    const comfy = await webtv('show', 'effects', '--provider', 'comfyui', '--json')
+    expect(comfy.code, comfy.stderr).toBe(0)
+    expect(JSON.parse(comfy.stdout)).toMatchObject({ provider: 'comfyui', model: '' })
+    expect(JSON.parse(comfy.stdout).missing).toMatch(
+      /No ComfyUI server is listed: .*webtv comfy add URL --channel NAME/
+    )
+    const back = await webtv('show', 'effects', '--provider', 'fal', '--json')
+    expect(JSON.parse(back.stdout)).toMatchObject({ provider: 'fal', model: 'fal-ai/stable-audio' })
 
     const plainHttp = await webtv('show', 'effects', '--gateway', 'http://10.0.0.9:8080', '--key-to-gateway', 'on')
     expect(plainHttp.code).toBe(1)

@@ -28,7 +28,11 @@ export function comfyEndpoints(lib: Library, channelId: number, snapshot: Backen
 }
 
 /** The ComfyUI token, for a server some channel marked "send token" and that the token policy allows. */
-export async function comfyToken(lib: Library, secrets: SecretStore, url: string): Promise<string | undefined> {
+export async function comfyToken(
+  lib: Pick<Library, 'settingsWithPrefix'>,
+  secrets: Pick<SecretStore, 'get'>,
+  url: string
+): Promise<string | undefined> {
   const all = lib.settingsWithPrefix('generation.backends.')
   const marked = all.some((r) => {
     try {

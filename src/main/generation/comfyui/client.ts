@@ -172,7 +172,8 @@ export class ComfyClient {
     return r.subfolder ? `${r.subfolder}/${r.name}` : r.name
   }
 
-  async download(ref: FileRef, dest: string, signal?: AbortSignal): Promise<void> {
+  /** `maxBytes`: the caller's own bound (a sound effect is far smaller than a clip); default: the clip budget. */
+  async download(ref: FileRef, dest: string, signal?: AbortSignal, maxBytes?: number): Promise<void> {
     const q = new URLSearchParams({
       filename: ref.filename,
       subfolder: ref.subfolder ?? '',
@@ -181,7 +182,11 @@ export class ComfyClient {
     const res = await this.request(`/view?${q.toString()}`, { signal, timeoutMs: 10 * 60_000 })
     if (!res.ok || !res.body)
       throw new GenerationError('transient', `ComfyUI /view answered ${res.status} for ${ref.filename}.`)
-    await saveBounded(res, dest, { server: `the ComfyUI server at ${this.url}`, signal })
+    await saveBounded(res, dest, {
+      server: `the ComfyUI server at ${this.url}`,
+      signal,
+      ...(maxBytes !== undefined ? { maxBytes } : {})
+    })
   }
 
   /** Stop a prompt: delete it if still waiting, interrupt it if it runs (and only then: /interrupt stops whatever runs). */

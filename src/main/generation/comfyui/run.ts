@@ -25,6 +25,8 @@ export interface ComfyRun {
   startImage?: string | undefined
   outputName: string
   timeoutMs: number
+  /** The largest output accepted (default: the clip budget). */
+  maxBytes?: number | undefined
   /** The prompt this job already has on a server (from its row), if any. */
   previous?: RemoteRef | undefined
   /** Persist the prompt id the moment the server gives it. */
@@ -320,7 +322,7 @@ async function finish(
     )
   }
   const dest = join(ctx.workDir, `${run.outputName}${extname(file.filename) || '.mp4'}`)
-  await client.download(file, dest, ctx.signal)
+  await client.download(file, dest, ctx.signal, run.maxBytes)
   ctx.onProgress({ percent: 100 })
   void ref
   return dest

@@ -16,6 +16,7 @@ const PROVIDERS: Record<Provider, { label: string; model?: { label: string; plac
     label: 'fal (the fal key in Backends)',
     model: { label: 'fal text-to-audio endpoint', placeholder: 'fal-ai/stable-audio' }
   },
+  comfyui: { label: "ComfyUI (Stable Audio on the channels' ComfyUI servers)" },
   off: { label: 'Off (shots get no effect)' }
 }
 
