@@ -99,7 +99,9 @@ export function measureArgs(plan: MeasurePlan): string[] {
     // picture behind it (orange on pink) shows only in its colour.
     chains.push(`[ov]select='${pick}',split[ovl][ovc]`)
     chains.push(`[ovl]format=gray${scale},split[ocrf][ocrh]`)
-    chains.push(`[ovc]format=yuv420p${scale},extractplanes=u+v[ocru][ocrv]`)
+    // Scaled before the format is pinned: a scale after it leaves extractplanes no format to choose
+    // (ffmpeg fails the whole pass at the default 1024×576, wider than OCR_MAX_WIDTH).
+    chains.push(`[ovc]${scale.slice(1)}${scale ? ',' : ''}format=yuv420p,extractplanes=u+v[ocru][ocrv]`)
     chains.push(
       highpass(
         '[ocrf]',
