@@ -3,12 +3,12 @@
  * real ffmpeg: the EBU R128 meter for loudness, decoded frames for pixels.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
+import { meter } from '../../helpers/audio-meter'
 import { tempDir } from '../../helpers/tmp'
 import { conform, type ClipLook } from '../../../src/main/media/conform'
 import { toolPath } from '../../../src/main/media/ffmpeg-path'
-import { parseEbur128Summary } from '../../../src/main/media/loudness'
 import { pictureRect } from '../../../src/main/media/graphics'
 import { DEFAULT_HOUSE_FORMAT, type HouseFormat } from '../../../src/shared/house-format'
 
@@ -57,32 +57,6 @@ async function run(
   const targets = { mp4: `${out}.mp4`, ts: `${out}.ts`, poster: `${out}.jpg`, strip: `${out}.strip.jpg` }
   const result = await conform(input, targets, FORMAT, { look })
   return { mp4: targets.mp4, result }
-}
-
-function meter(file: string): { i: number; tp: number } {
-  const r = spawnSync(
-    toolPath('ffmpeg'),
-    [
-      '-hide_banner',
-      '-nostdin',
-      '-nostats',
-      '-i',
-      file,
-      '-map',
-      '0:a:0',
-      '-af',
-      'ebur128=peak=true:framelog=verbose',
-      '-f',
-      'null',
-      '-'
-    ],
-    {
-      encoding: 'utf8'
-    }
-  )
-  const m = parseEbur128Summary(r.stderr)
-  if (r.status !== 0 || !m) throw new Error(`no ebur128 summary for ${file}: ${r.stderr.slice(-300)}`)
-  return { i: m.integratedLufs, tp: m.truePeakDb }
 }
 
 /** One decoded frame (by index) as RGB24. */

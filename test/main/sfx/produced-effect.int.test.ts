@@ -1,16 +1,13 @@
-import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { callCore, openCore } from '../../../src/main/cli/open-core'
 import type { Core } from '../../../src/main/core/core'
-import { toolPath } from '../../../src/main/media/ffmpeg-path'
-import { parseEbur128Summary } from '../../../src/main/media/loudness'
 import { LIBRARY } from '../../../src/main/services'
 import { parseShotSound, type ShotSound } from '../../../src/main/show/sound'
 import type { ShowDto } from '../../../src/shared/contract/show'
 import type { TakeDto } from '../../../src/shared/contract/library'
-import { meanVolume } from '../../fixtures/speech-onsets'
+import { bandLevel, meter } from '../../helpers/audio-meter'
 import { tempDir } from '../../helpers/tmp'
 import { until } from '../../helpers/until'
 
@@ -47,38 +44,8 @@ function soundOf(shotId: number): ShotSound {
   return parseShotSound(core.services.get(LIBRARY, 'test').shotSoundJson(shotId))!
 }
 
-async function bandLevel(file: string, hz: number, from: number, to: number): Promise<number> {
-  const out = join(tmp.dir, `band-${Math.random().toString(36).slice(2)}.wav`)
-  execFileSync(toolPath('ffmpeg'), [
-    ...['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', file, '-map', '0:a:0'],
-    ...['-af', `bandpass=f=${hz}:width_type=q:w=4,bandpass=f=${hz}:width_type=q:w=4`, '-c:a', 'pcm_f32le', out]
-  ])
-  return meanVolume(out, from, to)
-}
-
-function meter(file: string): { i: number; tp: number } {
-  const r = spawnSync(
-    toolPath('ffmpeg'),
-    [
-      '-hide_banner',
-      '-nostdin',
-      '-nostats',
-      '-i',
-      file,
-      '-map',
-      '0:a:0',
-      '-af',
-      'ebur128=peak=true',
-      '-f',
-      'null',
-      '-'
-    ],
-    { encoding: 'utf8' }
-  )
-  const m = parseEbur128Summary(r.stderr)
-  if (!m) throw new Error('no ebur128 summary')
-  return { i: m.integratedLufs, tp: m.truePeakDb }
-}
+const level = (file: string, hz: number, from: number, to: number): Promise<number> =>
+  bandLevel(file, hz, from, to, { q: 4, dir: tmp.dir })
 
 async function takesOf(shotId: number): Promise<TakeDto[]> {
   return (await callCore(core, 'library.takes.list', { shotId })).takes
@@ -156,9 +123,9 @@ describe('sound effects in a produced show', () => {
     const rain = await take(narrated!)
     const dry = await take(plain!)
     expect(rain.seconds - rain.end, 'room after the line to listen to').toBeGreaterThan(0.4)
-    const withFx = await bandLevel(rain.file, RAIN_ONLY_HZ, rain.end + 0.1, rain.seconds - 0.3)
+    const withFx = await level(rain.file, RAIN_ONLY_HZ, rain.end + 0.1, rain.seconds - 0.3)
     // The shot without an effect, over its whole length: nothing there in that band (no voice, no music that high).
-    const withoutFx = await bandLevel(dry.file, RAIN_ONLY_HZ, 0, dry.seconds)
+    const withoutFx = await level(dry.file, RAIN_ONLY_HZ, 0, dry.seconds)
     expect(withFx, `rain band after the line: ${withFx.toFixed(1)} dB`).toBeGreaterThan(-65)
     expect(
       withFx - withoutFx,
@@ -189,7 +156,7 @@ describe('sound effects in a produced show', () => {
     expect(sfxFiles()).toEqual(before)
     const file = join(data, ...take.mp4Path!.split('/'))
     const end = soundOf(shotId).narration!.endSec
-    expect(await bandLevel(file, RAIN_ONLY_HZ, end + 0.15, take.durationMs! / 1000 - 0.3)).toBeGreaterThan(-65)
+    expect(await level(file, RAIN_ONLY_HZ, end + 0.15, take.durationMs! / 1000 - 0.3)).toBeGreaterThan(-65)
   }, 200_000)
 
   it('settings choose who makes the effects: offline by default, hosted ones need a model, off leaves cues silent', async () => {

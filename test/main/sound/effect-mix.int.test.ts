@@ -5,14 +5,15 @@
  * peaks. Measured with ffmpeg on segments of the conformed MP4: the effect is heard
  * where nobody speaks and sits well under the speech where they do.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bandLevel, meter } from '../../helpers/audio-meter'
 import { tempDir } from '../../helpers/tmp'
 import { conform, type ConformResult } from '../../../src/main/media/conform'
 import { toolPath } from '../../../src/main/media/ffmpeg-path'
-import { DEFAULT_LOUDNESS, parseEbur128Summary } from '../../../src/main/media/loudness'
+import { DEFAULT_LOUDNESS } from '../../../src/main/media/loudness'
 import { makeEffect } from '../../../src/main/sfx/make'
 import { effectProvider } from '../../../src/main/sfx/registry'
 import { DEFAULT_MIX_LEVELS, type ClipSound } from '../../../src/main/sound/mix'
@@ -48,37 +49,9 @@ function ffmpeg(args: string[]): Buffer {
   })
 }
 
-const band = (hz: number): string => `bandpass=f=${hz}:width_type=q:w=4,bandpass=f=${hz}:width_type=q:w=4`
-
-async function bandLevel(file: string, hz: number, from: number, to: number): Promise<number> {
-  const out = join(tmp.dir, `band-${hz}-${Math.random().toString(36).slice(2)}.wav`)
-  ffmpeg(['-i', file, '-map', '0:a:0', '-af', band(hz), '-c:a', 'pcm_f32le', out])
-  return meanVolume(out, from, to)
-}
-
-function meter(file: string): { i: number; tp: number } {
-  const r = spawnSync(
-    toolPath('ffmpeg'),
-    [
-      '-hide_banner',
-      '-nostdin',
-      '-nostats',
-      '-i',
-      file,
-      '-map',
-      '0:a:0',
-      '-af',
-      'ebur128=peak=true',
-      '-f',
-      'null',
-      '-'
-    ],
-    { encoding: 'utf8' }
-  )
-  const m = parseEbur128Summary(r.stderr)
-  if (!m) throw new Error(`no ebur128 summary: ${r.stderr.slice(-300)}`)
-  return { i: m.integratedLufs, tp: m.truePeakDb }
-}
+/** Bands of q 4: wide enough for the speech and the rain to have energy in them. */
+const level = (file: string, hz: number, from: number, to: number): Promise<number> =>
+  bandLevel(file, hz, from, to, { q: 4, dir: tmp.dir })
 
 async function conformTake(name: Take, layers: { effect: boolean; bed: boolean }): Promise<void> {
   const base = join(tmp.dir, name)
@@ -139,14 +112,14 @@ describe('a narrated take with a sound effect', () => {
 
   it('the effect is heard where nobody speaks', async () => {
     const quiet: [number, number] = [line.endSec + 0.8, CLIP_SECONDS - 0.4]
-    const withFx = await bandLevel(takes.with.file, SHARED_HZ, ...quiet)
-    const withoutFx = await bandLevel(takes.without.file, SHARED_HZ, ...quiet)
+    const withFx = await level(takes.with.file, SHARED_HZ, ...quiet)
+    const withoutFx = await level(takes.without.file, SHARED_HZ, ...quiet)
     expect(withFx, `effect band after the line: ${withFx.toFixed(1)} dB`).toBeGreaterThan(-60)
     expect(withFx - withoutFx, `${withFx.toFixed(1)} vs ${withoutFx.toFixed(1)} dB without the effect`).toBeGreaterThan(
       15
     )
     // In the lead-in before the first word too.
-    const lead = await bandLevel(takes.with.file, SHARED_HZ, 0.05, line.cues[0]!.start - 0.05)
+    const lead = await level(takes.with.file, SHARED_HZ, 0.05, line.cues[0]!.start - 0.05)
     expect(lead).toBeGreaterThan(-60)
   })
 
@@ -164,9 +137,9 @@ describe('a narrated take with a sound effect', () => {
       ).toBeGreaterThan(10)
     }
     // And the effect dips a little under each sentence: measured above espeak-ng's 11 kHz, where only the rain is.
-    const fxBetween = await bandLevel(file, EFFECT_ONLY_HZ, line.endSec + 0.8, CLIP_SECONDS - 0.4)
+    const fxBetween = await level(file, EFFECT_ONLY_HZ, line.endSec + 0.8, CLIP_SECONDS - 0.4)
     for (const cue of line.cues) {
-      const fxUnder = await bandLevel(file, EFFECT_ONLY_HZ, cue.start + 0.2, cue.end - 0.1)
+      const fxUnder = await level(file, EFFECT_ONLY_HZ, cue.start + 0.2, cue.end - 0.1)
       const dip = fxBetween - fxUnder
       const what = `effect ${fxUnder.toFixed(1)} dB under "${cue.text}", ${fxBetween.toFixed(1)} dB between`
       expect(dip, what).toBeGreaterThan(3)

@@ -5,18 +5,18 @@
  * Measured with ffmpeg: band-passed levels for ducking and the model's tone, the
  * EBU R128 meter for loudness, decoded frames for the captions.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bandLevel, meter } from '../../helpers/audio-meter'
 import { tempDir } from '../../helpers/tmp'
 import { conform } from '../../../src/main/media/conform'
 import { toolPath } from '../../../src/main/media/ffmpeg-path'
-import { DEFAULT_LOUDNESS, parseEbur128Summary } from '../../../src/main/media/loudness'
+import { DEFAULT_LOUDNESS } from '../../../src/main/media/loudness'
 import { DEFAULT_MIX_LEVELS, renderMix, type ClipSound } from '../../../src/main/sound/mix'
 import { narrate, shotSecondsFor, type Narration } from '../../../src/main/voice/narrate'
 import { voiceProvider } from '../../../src/main/voice/registry'
 import { DEFAULT_HOUSE_FORMAT, type HouseFormat } from '../../../src/shared/house-format'
-import { meanVolume } from '../../fixtures/speech-onsets'
 
 const FORMAT: HouseFormat = { ...DEFAULT_HOUSE_FORMAT, width: 384, height: 216 }
 /** The model's own sound: a 5 kHz tone. The music bed: a 15 kHz tone (espeak-ng's 22 kHz output has nothing above 11 kHz). */
@@ -72,37 +72,9 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(() => tmp.cleanup())
 
-const band = (hz: number): string => `bandpass=f=${hz}:width_type=q:w=8,bandpass=f=${hz}:width_type=q:w=8`
-
-async function bandLevel(file: string, hz: number, from: number, to: number): Promise<number> {
-  const out = join(tmp.dir, `band-${hz}-${Math.random().toString(36).slice(2)}.wav`)
-  ffmpeg(['-i', file, '-map', '0:a:0', '-af', band(hz), '-c:a', 'pcm_f32le', out])
-  return meanVolume(out, from, to)
-}
-
-function meter(file: string): { i: number; tp: number } {
-  const r = spawnSync(
-    toolPath('ffmpeg'),
-    [
-      '-hide_banner',
-      '-nostdin',
-      '-nostats',
-      '-i',
-      file,
-      '-map',
-      '0:a:0',
-      '-af',
-      'ebur128=peak=true',
-      '-f',
-      'null',
-      '-'
-    ],
-    { encoding: 'utf8' }
-  )
-  const m = parseEbur128Summary(r.stderr)
-  if (!m) throw new Error(`no ebur128 summary: ${r.stderr.slice(-300)}`)
-  return { i: m.integratedLufs, tp: m.truePeakDb }
-}
+/** Narrow bands (q 8): the music's and the model's tones alone. */
+const level = (file: string, hz: number, from: number, to: number): Promise<number> =>
+  bandLevel(file, hz, from, to, { q: 8, dir: tmp.dir })
 
 /** How many bright (caption-white) pixels the caption band of the frame at `t` holds. */
 function brightInBand(file: string, t: number): number {
@@ -139,8 +111,8 @@ describe('a narrated take', () => {
     expect(layers).toEqual(['model', 'speech', 'music'])
     expect(measurement?.integratedLufs).toBeGreaterThan(-40)
     const cue = line.cues[0]!
-    const under = await bandLevel(out, MUSIC_HZ, cue.start + 0.2, cue.end - 0.1)
-    const between = await bandLevel(out, MUSIC_HZ, cue.end + 0.8, s.holdToSec - 0.1)
+    const under = await level(out, MUSIC_HZ, cue.start + 0.2, cue.end - 0.1)
+    const between = await level(out, MUSIC_HZ, cue.end + 0.8, s.holdToSec - 0.1)
     expect(
       between - under,
       `music ${under.toFixed(1)} dB under speech vs ${between.toFixed(1)} dB after`
@@ -187,7 +159,7 @@ describe('a narrated take', () => {
     expect(Math.abs(m.i - -16)).toBeLessThanOrEqual(1)
     expect(m.tp).toBeLessThanOrEqual(-1)
     // The model's own tone is still there (the first 2 s, where the source had it).
-    expect(await bandLevel(targets.mp4, MODEL_HZ, 0.1, 1.9)).toBeGreaterThan(-45)
+    expect(await level(targets.mp4, MODEL_HZ, 0.1, 1.9)).toBeGreaterThan(-45)
     // Captions: white text in the bottom band while the cue runs, none after it.
     const cue = line.cues[0]!
     expect(brightInBand(targets.mp4, (cue.start + cue.end) / 2)).toBeGreaterThan(50)
