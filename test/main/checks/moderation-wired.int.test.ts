@@ -2,10 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { callCore } from '../../../src/main/cli/open-core'
 import type { Core } from '../../../src/main/core/core'
 import { GENERATION } from '../../../src/main/services'
-import { openStudio } from '../../../src/main/studio'
-import { startFakeSpace, type FakeSpace } from '../../fixtures/gradio-server'
+import type { FakeSpace } from '../../fixtures/gradio-server'
+import { studioWithSpace } from '../../fixtures/gradio-studio'
 import { startFakeLlm, type FakeLlm } from '../../fixtures/openai-server'
-import { tempDir } from '../../helpers/tmp'
 
 /**
  * The moderation service wired in where lines enter: the show writer and the job
@@ -20,26 +19,9 @@ afterEach(async () => {
 const KEY = 'sk-moderation-test-key-0123456789'
 
 async function setup(): Promise<{ core: Core; llm: FakeLlm; space: FakeSpace; channelId: number }> {
-  const t = tempDir()
-  const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
-  cleanups.push(t.cleanup, () => core.close())
+  const { core, space, channelId } = await studioWithSpace({ channel: 'Moderated', cleanups })
   const llm = await startFakeLlm()
-  const space = await startFakeSpace({ signature: 'zeroscope' })
-  cleanups.push(
-    () => llm.close(),
-    () => space.close()
-  )
-  const ch = await callCore(core, 'library.channels.create', {
-    name: 'Moderated',
-    format: { width: 640, height: 360, fps: 8 }
-  })
-  await callCore(core, 'generation.backends.set', {
-    channelId: ch.id,
-    settings: {
-      video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [space.url] },
-      retryBaseMs: 50
-    }
-  })
+  cleanups.push(() => llm.close())
   await callCore(core, 'generation.llm.set', { baseUrl: llm.url, model: 'plan-model', enabled: true })
   const s = await callCore(core, 'gate.service.set', {
     service: 'moderation',
@@ -49,7 +31,7 @@ async function setup(): Promise<{ core: Core; llm: FakeLlm; space: FakeSpace; ch
     apiKey: KEY
   })
   expect(s.apiKey).not.toContain(KEY.slice(0, 12))
-  return { core, llm, space, channelId: ch.id }
+  return { core, llm, space, channelId }
 }
 
 const allText = (v: unknown): string => JSON.stringify(v)

@@ -1,14 +1,11 @@
-import { execFileSync } from 'node:child_process'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { callCore } from '../../../src/main/cli/open-core'
 import { writePolicy } from '../../../src/main/checks/policy'
 import { CheckStore } from '../../../src/main/checks/store'
 import type { Core } from '../../../src/main/core/core'
-import { toolPath } from '../../../src/main/media/ffmpeg-path'
 import { GENERATION, LIBRARY } from '../../../src/main/services'
-import { openStudio } from '../../../src/main/studio'
-import { startFakeSpace, type FakeSpace } from '../../fixtures/gradio-server'
+import type { FakeSpace } from '../../fixtures/gradio-server'
+import { clip, studioWithSpace } from '../../fixtures/gradio-studio'
 import { tempDir } from '../../helpers/tmp'
 import { until } from '../../helpers/until'
 
@@ -21,45 +18,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-function clip(dir: string, name: string, text: string | null): string {
-  const out = join(dir, name)
-  const draw = text
-    ? `,drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='${text}':fontsize=40:fontcolor=white:x=(w-tw)/2:y=(h-th)/2`
-    : ''
-  execFileSync(toolPath('ffmpeg'), [
-    ...['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi'],
-    ...['-i', `gradients=s=640x360:r=8:speed=0.05:seed=3,format=yuv420p,noise=alls=12:allf=t+u${draw}`],
-    ...['-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', out]
-  ])
-  return out
-}
-
 async function setup(
   clips: string[],
   policy: { maxTries: number; takesPerHour: number }
-): Promise<{
-  core: Core
-  space: FakeSpace
-  channelId: number
-}> {
-  const t = tempDir()
-  const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
-  cleanups.push(t.cleanup, () => core.close())
-  const space = await startFakeSpace({ signature: 'zeroscope', clips })
-  cleanups.push(() => space.close())
-  const ch = await callCore(core, 'library.channels.create', {
-    name: 'Gate',
-    format: { width: 640, height: 360, fps: 8 }
-  })
-  await callCore(core, 'generation.backends.set', {
-    channelId: ch.id,
-    settings: {
-      video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [space.url] },
-      retryBaseMs: 50
-    }
-  })
-  writePolicy(core.services.get(LIBRARY), ch.id, { enabled: true, ...policy })
-  return { core, space, channelId: ch.id }
+): Promise<{ core: Core; space: FakeSpace; channelId: number }> {
+  const studio = await studioWithSpace({ channel: 'Gate', clips, cleanups })
+  writePolicy(studio.core.services.get(LIBRARY), studio.channelId, { enabled: true, ...policy })
+  return studio
 }
 
 describe('quality gate policy', () => {

@@ -1,14 +1,10 @@
-import { execFileSync } from 'node:child_process'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { EventPayload } from '../../../src/shared/contract'
 import { callCore } from '../../../src/main/cli/open-core'
 import { writePolicy } from '../../../src/main/checks/policy'
 import { CheckStore } from '../../../src/main/checks/store'
-import { toolPath } from '../../../src/main/media/ffmpeg-path'
 import { GENERATION, LIBRARY } from '../../../src/main/services'
-import { openStudio } from '../../../src/main/studio'
-import { startFakeSpace } from '../../fixtures/gradio-server'
+import { clip, studioWithSpace } from '../../fixtures/gradio-studio'
 import { tempDir } from '../../helpers/tmp'
 import { until } from '../../helpers/until'
 
@@ -22,19 +18,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-function clip(dir: string, name: string, text: string | null): string {
-  const out = join(dir, name)
-  const draw = text
-    ? `,drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='${text}':fontsize=40:fontcolor=white:x=(w-tw)/2:y=(h-th)/2`
-    : ''
-  execFileSync(toolPath('ffmpeg'), [
-    ...['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi'],
-    ...['-i', `gradients=s=640x360:r=8:speed=0.05:seed=3,format=yuv420p,noise=alls=12:allf=t+u${draw}`],
-    ...['-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', out]
-  ])
-  return out
-}
-
 describe('runway at risk because takes keep failing', () => {
   const dir = tempDir()
   let bad = ''
@@ -46,34 +29,23 @@ describe('runway at risk because takes keep failing', () => {
   afterAll(() => dir.cleanup())
 
   async function run(clips: string[]) {
-    const t = tempDir()
-    const core = await openStudio({ dataDir: t.dir, shell: 'headless', version: 'test' })
-    cleanups.push(t.cleanup, () => core.close())
     const notes: Array<EventPayload<'notifications.notification'>> = []
-    core.bus.on('notifications.notification', (n) => notes.push(n))
-    const space = await startFakeSpace({ signature: 'zeroscope', clips })
-    cleanups.push(() => space.close())
-    const ch = await callCore(core, 'library.channels.create', {
-      name: 'Gate',
-      format: { width: 640, height: 360, fps: 8 }
-    })
-    await callCore(core, 'generation.backends.set', {
-      channelId: ch.id,
-      settings: {
-        video: { enabled: true, backend: 'gradio', preset: 'zeroscope-v2', spaces: [space.url] },
-        retryBaseMs: 50
-      }
+    const { core, space, channelId } = await studioWithSpace({
+      channel: 'Gate',
+      clips,
+      cleanups,
+      onCore: (c) => c.bus.on('notifications.notification', (n) => notes.push(n))
     })
     const lib = core.services.get(LIBRARY)
-    writePolicy(lib, ch.id, { enabled: true, maxTries: 1, takesPerHour: 5 })
+    writePolicy(lib, channelId, { enabled: true, maxTries: 1, takesPerHour: 5 })
     await callCore(core, 'generation.enqueue', {
-      channelId: ch.id,
+      channelId,
       shots: [{ prompt: 'a harbour at dawn, shot on Canon EOS' }],
       music: false
     })
     core.services.get(GENERATION).start({ autopilot: false })
     const store = new CheckStore(lib.featureDatabase('checks'))
-    return { notes, space, store, channelId: ch.id }
+    return { notes, space, store, channelId }
   }
 
   it('every try failed and nothing is ready to air: one warning with the reasons and what to do', async () => {
