@@ -1,14 +1,13 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdtempSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { toolPath } from '../../../src/main/media/ffmpeg-path'
 import { probe } from '../../../src/main/media/probe'
 import { makeEffect } from '../../../src/main/sfx/make'
 import { effectProvider } from '../../../src/main/sfx/registry'
 import { EFFECT_MAX_BYTES, EffectError, type EffectSettings } from '../../../src/main/sfx/types'
-import { startFakeFal, type FakeFal, type FakeFalOptions } from '../../fixtures/fal-server'
+import { hostedGateway } from '../../fixtures/hosted-gateway'
 
 /**
  * Hosted effects through their real clients against a local server that speaks their
@@ -24,37 +23,11 @@ const FAL_SFX = 'fal-ai/stable-audio'
 const CUE = 'rain on a tin roof'
 const SECONDS = 4.5
 
-let dir: string
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'webtv-hosted-sfx-'))
-})
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-async function server(opts: Partial<FakeFalOptions> & Pick<FakeFalOptions, 'key'>): Promise<FakeFal> {
-  const s = await startFakeFal({
-    runMs: 50,
-    hfModels: { [MODEL]: { task: 'text-to-audio', providers: { 'fal-ai': FAL_SFX, 'hf-inference': MODEL } } },
-    ...opts
-  })
-  cleanups.push(() => s.close())
-  return s
-}
-
-const hf = (s: FakeFal, provider: 'fal-ai' | 'hf-inference', token = HF_TOKEN): EffectSettings => ({
-  provider: 'hf',
-  hf: { provider, model: MODEL, gateway: s.url, tokenToGateway: true, token }
-})
-const fal = (s: FakeFal, key = FAL_KEY): EffectSettings => ({
-  provider: 'fal',
-  fal: { endpoint: FAL_SFX, gateway: s.url, keyToGateway: true, key }
-})
+const gw = hostedGateway({ task: 'text-to-audio', model: MODEL, falEndpoint: FAL_SFX, token: HF_TOKEN, key: FAL_KEY })
+const { server, hf, fal } = gw
 
 function dataDir(name: string): string {
-  return mkdtempSync(join(dir, `${name}-`))
+  return mkdtempSync(join(gw.dir, `${name}-`))
 }
 
 /** Mean level (dB) of a narrow band around `hz`, over the first `seconds` of the file. */

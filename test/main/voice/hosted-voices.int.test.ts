@@ -1,12 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdtempSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { narrate } from '../../../src/main/voice/narrate'
 import { SPEECH_MAX_BYTES } from '../../../src/main/voice/openai-speech'
 import { voiceProvider } from '../../../src/main/voice/registry'
 import { VoiceError, type VoiceSettings } from '../../../src/main/voice/types'
-import { startFakeFal, type FakeFal, type FakeFalOptions } from '../../fixtures/fal-server'
+import { hostedGateway } from '../../fixtures/hosted-gateway'
 import { soundIntervals } from '../../fixtures/speech-onsets'
 
 /**
@@ -22,34 +21,8 @@ const LINE = 'The boats come home at dusk. Everyone waits on the quay.'
 /** The fixture's sentence: a 1.2 s tone between silences. */
 const TONE_SECONDS = 1.2
 
-let dir: string
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'webtv-hosted-voice-'))
-})
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-async function server(opts: Partial<FakeFalOptions> & Pick<FakeFalOptions, 'key'>): Promise<FakeFal> {
-  const s = await startFakeFal({
-    runMs: 50,
-    hfModels: { [KOKORO]: { task: 'text-to-speech', providers: { 'fal-ai': FAL_TTS, 'hf-inference': KOKORO } } },
-    ...opts
-  })
-  cleanups.push(() => s.close())
-  return s
-}
-
-const hf = (s: FakeFal, provider: 'fal-ai' | 'hf-inference', token = HF_TOKEN): VoiceSettings => ({
-  provider: 'hf',
-  hf: { provider, model: KOKORO, gateway: s.url, tokenToGateway: true, token }
-})
-const fal = (s: FakeFal, key = FAL_KEY): VoiceSettings => ({
-  provider: 'fal',
-  fal: { endpoint: FAL_TTS, gateway: s.url, keyToGateway: true, key }
-})
+const gw = hostedGateway({ task: 'text-to-speech', model: KOKORO, falEndpoint: FAL_TTS, token: HF_TOKEN, key: FAL_KEY })
+const { server, hf, fal } = gw
 
 /** The cues are the measured sentences, laid end to end, and sit on the sound ffmpeg hears. */
 async function expectSpokenLine(settings: VoiceSettings, work: string): Promise<void> {
@@ -78,7 +51,7 @@ async function refusal(settings: VoiceSettings, work: string): Promise<VoiceErro
 describe('hosted voices', () => {
   it('Hugging Face (provider fal-ai, through the router) speaks a line: the token goes with it, cues measured', async () => {
     const s = await server({ mode: 'hf-router', key: HF_TOKEN })
-    await expectSpokenLine(hf(s, 'fal-ai'), join(dir, 'hf-fal'))
+    await expectSpokenLine(hf(s, 'fal-ai'), join(gw.dir, 'hf-fal'))
     expect(s.stats.speech).toHaveLength(2)
     expect(s.stats.speech[0]).toMatchObject({
       // The router's route: its provider, then fal's own endpoint id.
@@ -89,7 +62,7 @@ describe('hosted voices', () => {
 
   it('Hugging Face (provider hf-inference) speaks a line from the audio bytes it answers', async () => {
     const s = await server({ mode: 'hf-router', key: HF_TOKEN })
-    await expectSpokenLine(hf(s, 'hf-inference'), join(dir, 'hf-inf'))
+    await expectSpokenLine(hf(s, 'hf-inference'), join(gw.dir, 'hf-inf'))
     expect(s.stats.speech[0]).toMatchObject({
       path: `/hf-inference/models/${KOKORO}`,
       body: { inputs: 'The boats come home at dusk.' }
@@ -98,7 +71,7 @@ describe('hosted voices', () => {
 
   it('fal speaks a line through its queue: the key goes with it, cues measured', async () => {
     const s = await server({ key: FAL_KEY })
-    await expectSpokenLine(fal(s), join(dir, 'fal'))
+    await expectSpokenLine(fal(s), join(gw.dir, 'fal'))
     expect(s.stats.submits).toHaveLength(2)
     expect(s.stats.submits[0]).toMatchObject({
       path: `/${FAL_TTS}`,
@@ -110,13 +83,13 @@ describe('hosted voices', () => {
   it('a wrong key gives a clear error that does not carry the key', async () => {
     const h = await server({ mode: 'hf-router', key: HF_TOKEN })
     const wrongToken = 'hf_wrong_token_abcdefghijkl'
-    const e1 = await refusal(hf(h, 'fal-ai', wrongToken), dir)
+    const e1 = await refusal(hf(h, 'fal-ai', wrongToken), gw.dir)
     expect(e1.message).toMatch(/401|token/i)
     expect(e1.message).not.toContain(wrongToken)
 
     const f = await server({ key: FAL_KEY })
     const wrongKey = 'fal-wrong-id:fal-wrong-secret-abcdef'
-    const e2 = await refusal(fal(f, wrongKey), dir)
+    const e2 = await refusal(fal(f, wrongKey), gw.dir)
     expect(e2.message).toMatch(/fal/)
     expect(e2.message).toMatch(/key/i)
     expect(e2.message).not.toContain(wrongKey)
@@ -130,7 +103,7 @@ describe('hosted voices', () => {
       provider: 'hf',
       hf: { provider: 'fal-ai', model: KOKORO, gateway: s.url, token: HF_TOKEN }
     }
-    expect((await refusal(noSwitch, dir)).message).toMatch(/goes only to huggingface\.co/)
+    expect((await refusal(noSwitch, gw.dir)).message).toMatch(/goes only to huggingface\.co/)
     expect(s.stats.authHeaders).toHaveLength(0)
   })
 
@@ -143,7 +116,7 @@ describe('hosted voices', () => {
       [hf(h, 'fal-ai'), 'hf-fal'],
       [fal(f), 'fal']
     ] as const) {
-      const work = mkdtempSync(join(dir, `over-${name}-`))
+      const work = mkdtempSync(join(gw.dir, `over-${name}-`))
       const err = await refusal(settings, work)
       expect(err.message, name).toMatch(/larger than|more than|limit/)
       expect(readdirSync(work), name).toEqual([])
