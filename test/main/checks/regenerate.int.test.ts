@@ -1,12 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { callCore } from '../../../src/main/cli/open-core'
 import { writePolicy } from '../../../src/main/checks/policy'
 import { CheckStore } from '../../../src/main/checks/store'
 import type { Core } from '../../../src/main/core/core'
 import { GENERATION, LIBRARY } from '../../../src/main/services'
 import type { FakeSpace } from '../../fixtures/gradio-server'
-import { clip, studioWithSpace } from '../../fixtures/gradio-studio'
-import { tempDir } from '../../helpers/tmp'
+import { gateTakes, studioWithSpace } from '../../fixtures/gradio-studio'
 import { until } from '../../helpers/until'
 
 /**
@@ -28,17 +27,10 @@ async function setup(
 }
 
 describe('quality gate policy', () => {
-  const dir = tempDir()
-  let bad = ''
-  let good = ''
-  beforeAll(() => {
-    bad = clip(dir.dir, 'bad.mp4', 'Canon EOS')
-    good = clip(dir.dir, 'good.mp4', null)
-  })
-  afterAll(() => dir.cleanup())
+  const made = gateTakes()
 
   it('a failed take is regenerated with a new seed and a rewritten prompt; the good one airs', async () => {
-    const { core, space, channelId } = await setup([bad, good], { maxTries: 2, takesPerHour: 5 })
+    const { core, space, channelId } = await setup([made.bad, made.good], { maxTries: 2, takesPerHour: 5 })
     const gen = core.services.get(GENERATION)
     const lib = core.services.get(LIBRARY)
     const r = await callCore(core, 'generation.enqueue', {
@@ -70,7 +62,7 @@ describe('quality gate policy', () => {
   }, 400_000)
 
   it('a good first take costs exactly one generation', async () => {
-    const { core, space, channelId } = await setup([good], { maxTries: 2, takesPerHour: 5 })
+    const { core, space, channelId } = await setup([made.good], { maxTries: 2, takesPerHour: 5 })
     const gen = core.services.get(GENERATION)
     const lib = core.services.get(LIBRARY)
     const r = await callCore(core, 'generation.enqueue', {
@@ -89,7 +81,7 @@ describe('quality gate policy', () => {
   })
 
   it('no budget left: the failed take is held for review with its reason and never regenerated', async () => {
-    const { core, space, channelId } = await setup([bad, good], { maxTries: 2, takesPerHour: 0 })
+    const { core, space, channelId } = await setup([made.bad, made.good], { maxTries: 2, takesPerHour: 0 })
     const gen = core.services.get(GENERATION)
     const lib = core.services.get(LIBRARY)
     const r = await callCore(core, 'generation.enqueue', { channelId, shots: [{ prompt: 'a harbour' }], music: false })

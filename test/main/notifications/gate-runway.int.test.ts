@@ -1,11 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { EventPayload } from '../../../src/shared/contract'
 import { callCore } from '../../../src/main/cli/open-core'
 import { writePolicy } from '../../../src/main/checks/policy'
 import { CheckStore } from '../../../src/main/checks/store'
 import { GENERATION, LIBRARY } from '../../../src/main/services'
-import { clip, studioWithSpace } from '../../fixtures/gradio-studio'
-import { tempDir } from '../../helpers/tmp'
+import { gateTakes, studioWithSpace } from '../../fixtures/gradio-studio'
 import { until } from '../../helpers/until'
 
 /**
@@ -19,14 +18,7 @@ afterEach(async () => {
 })
 
 describe('runway at risk because takes keep failing', () => {
-  const dir = tempDir()
-  let bad = ''
-  let good = ''
-  beforeAll(() => {
-    bad = clip(dir.dir, 'bad.mp4', 'Canon EOS')
-    good = clip(dir.dir, 'good.mp4', null)
-  })
-  afterAll(() => dir.cleanup())
+  const made = gateTakes()
 
   async function run(clips: string[]) {
     const notes: Array<EventPayload<'notifications.notification'>> = []
@@ -49,7 +41,7 @@ describe('runway at risk because takes keep failing', () => {
   }
 
   it('every try failed and nothing is ready to air: one warning with the reasons and what to do', async () => {
-    const { notes, space, store, channelId } = await run([bad])
+    const { notes, space, store, channelId } = await run([made.bad])
     await until('one take held', () => store.count(channelId, 'held') === 1, 240_000)
     await until('a notification', () => notes.length > 0, 10_000)
     // The settle of the held take is the last gate event: nothing more comes after it.
@@ -75,7 +67,7 @@ describe('runway at risk because takes keep failing', () => {
   }, 400_000)
 
   it('a failed take whose retry passes raises nothing', async () => {
-    const { notes, space, store, channelId } = await run([bad, good])
+    const { notes, space, store, channelId } = await run([made.bad, made.good])
     await until(
       'a take chosen or held',
       () => store.count(channelId, 'chosen') === 1 || store.count(channelId, 'held') > 0,
