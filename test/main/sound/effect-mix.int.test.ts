@@ -5,14 +5,13 @@
  * peaks. Measured with ffmpeg on segments of the conformed MP4: the effect is heard
  * where nobody speaks and sits well under the speech where they do.
  */
-import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bandLevel, meter } from '../../helpers/audio-meter'
+import { ffmpeg } from '../../helpers/ffmpeg'
 import { tempDir } from '../../helpers/tmp'
 import { conform, type ConformResult } from '../../../src/main/media/conform'
-import { toolPath } from '../../../src/main/media/ffmpeg-path'
 import { DEFAULT_LOUDNESS } from '../../../src/main/media/loudness'
 import { makeEffect } from '../../../src/main/sfx/make'
 import { effectProvider } from '../../../src/main/sfx/registry'
@@ -41,13 +40,6 @@ let effect: string
 let line: Narration
 type Take = 'with' | 'without' | 'voiceAndEffect'
 const takes: Record<Take, { file: string; result: ConformResult }> = {} as never
-
-function ffmpeg(args: string[]): Buffer {
-  return execFileSync(toolPath('ffmpeg'), ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 64 * 1024 * 1024
-  })
-}
 
 /** Bands of q 4: wide enough for the speech and the rain to have energy in them. */
 const level = (file: string, hz: number, from: number, to: number): Promise<number> =>

@@ -5,13 +5,12 @@
  * Measured with ffmpeg: band-passed levels for ducking and the model's tone, the
  * EBU R128 meter for loudness, decoded frames for the captions.
  */
-import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bandLevel, meter } from '../../helpers/audio-meter'
+import { ffmpeg } from '../../helpers/ffmpeg'
 import { tempDir } from '../../helpers/tmp'
 import { conform } from '../../../src/main/media/conform'
-import { toolPath } from '../../../src/main/media/ffmpeg-path'
 import { DEFAULT_LOUDNESS } from '../../../src/main/media/loudness'
 import { DEFAULT_MIX_LEVELS, renderMix, type ClipSound } from '../../../src/main/sound/mix'
 import { narrate, shotSecondsFor, type Narration } from '../../../src/main/voice/narrate'
@@ -27,13 +26,6 @@ let tmp: ReturnType<typeof tempDir>
 let clip: string
 let music: string
 let line: Narration
-
-function ffmpeg(args: string[]): Buffer {
-  return execFileSync(toolPath('ffmpeg'), ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 64 * 1024 * 1024
-  })
-}
 
 beforeAll(async () => {
   tmp = tempDir()
