@@ -1,10 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { runFfmpeg } from '../media/ffmpeg-runner'
-import { probe } from '../media/probe'
 import { checkEffectRequest, finishEffect } from '../sfx/make'
 import { EffectError, type EffectProvider } from '../sfx/types'
-import { TEST_MAX_BYTES } from './voice-test'
+import { playableSample } from './playable-sample'
 
 /** What "Test effect" asks for when no cue is given: a cue every provider (and the offline synth's families) knows. */
 export const SAMPLE_CUE = 'rain on a tin roof'
@@ -43,24 +41,8 @@ export async function makeEffectSample(
     const made = await provider.make(checked, work, signal)
     const finished = join(work, 'finished.wav')
     await finishEffect(made, checked.seconds, finished, provider.label, signal)
-    const out = join(work, 'sample.wav')
-    await runFfmpeg(
-      [
-        ...['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', finished],
-        ...['-ac', '1', '-ar', '22050', '-c:a', 'pcm_s16le', out]
-      ],
-      { signal, lowPriority: true }
-    )
-    const bytes = statSync(out).size
-    if (bytes > TEST_MAX_BYTES)
-      throw new EffectError(`The sample is ${bytes} bytes, over the ${TEST_MAX_BYTES} a test may send back.`)
-    const info = await probe(out, signal)
-    return {
-      audio: `data:audio/wav;base64,${readFileSync(out).toString('base64')}`,
-      seconds: info.audio?.durationSec ?? info.formatDurationSec ?? 0,
-      bytes,
-      cue: checked.cue
-    }
+    const sample = await playableSample(finished, work, { signal, refuse: (m) => new EffectError(m) })
+    return { ...sample, cue: checked.cue }
   } finally {
     rmSync(work, { recursive: true, force: true })
   }

@@ -1,22 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { runFfmpeg } from '../media/ffmpeg-runner'
-import { probe } from '../media/probe'
 import { narrate } from '../voice/narrate'
 import { VoiceError, type VoiceProvider } from '../voice/types'
+import { playableSample, TEST_MAX_BYTES, type PlayableSample } from './playable-sample'
 
 export const SAMPLE_LINE = 'Good evening. This is the voice of your channel.'
 /** Longest sample played back: enough for two sentences, small enough to travel as a data URL. */
 export const TEST_MAX_SECONDS = 15
-/** 15 s of 22.05 kHz 16-bit mono WAV is ~660 kB; anything bigger is refused, not sent. */
-export const TEST_MAX_BYTES = 1024 * 1024
+export { TEST_MAX_BYTES }
 
-export interface VoiceSample {
-  /** data:audio/wav;base64,… */
-  audio: string
-  seconds: number
-  bytes: number
-}
+export type VoiceSample = PlayableSample
 
 /**
  * Speak a sample line the way a show's line is spoken (sentence by sentence,
@@ -40,23 +33,11 @@ export async function speakSample(
       join(work, 'line'),
       signal
     )
-    const out = join(work, 'sample.wav')
-    await runFfmpeg(
-      [
-        ...['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', n.file],
-        ...['-t', String(TEST_MAX_SECONDS), '-ac', '1', '-ar', '22050', '-c:a', 'pcm_s16le', out]
-      ],
-      { signal, lowPriority: true }
-    )
-    const bytes = statSync(out).size
-    if (bytes > TEST_MAX_BYTES)
-      throw new VoiceError(`The sample is ${bytes} bytes, over the ${TEST_MAX_BYTES} a test may send back.`)
-    const info = await probe(out, signal)
-    return {
-      audio: `data:audio/wav;base64,${readFileSync(out).toString('base64')}`,
-      seconds: info.audio?.durationSec ?? info.formatDurationSec ?? 0,
-      bytes
-    }
+    return await playableSample(n.file, work, {
+      maxSeconds: TEST_MAX_SECONDS,
+      signal,
+      refuse: (m) => new VoiceError(m)
+    })
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
