@@ -75,9 +75,35 @@ export interface RunFfmpegOptions {
    * never starves what is live — the playout and relays, the studio's own process.
    */
   lowPriority?: boolean
+  /**
+   * Killed when its output position stops advancing for this long (ms). Needs
+   * `-progress pipe:1` in args; runs without it are not watched. Default
+   * DEFAULT_STALL_MS; 0 turns the guard off.
+   */
+  stallMs?: number
 }
 
 const STDERR_KEEP = 16 * 1024
+
+/**
+ * A batch run whose output has not moved for two minutes is hung, not slow: a
+ * low-priority conform on a saturated two-core machine still advances every few
+ * seconds, while a deadlocked filter graph or an input that never delivers holds a
+ * job slot (and the runway behind it) forever.
+ */
+export const DEFAULT_STALL_MS = 120_000
+
+/** Whether args send progress blocks to stdout, where runFfmpeg reads them. */
+function progressOnStdout(args: readonly string[]): boolean {
+  const i = args.indexOf('-progress')
+  return i >= 0 && args[i + 1] === 'pipe:1'
+}
+
+function clock(us: number | null): string {
+  if (us === null) return 'before its first output'
+  const s = us / 1e6
+  return `at ${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, '0')} of output`
+}
 
 /**
  * Run ffmpeg to completion. On abort ffmpeg is killed (SIGKILL: its outputs are
@@ -93,10 +119,32 @@ export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<
     })
     const parser = new ProgressParser()
     let stderr = ''
+    const stallMs = progressOnStdout(args) ? (opts.stallMs ?? DEFAULT_STALL_MS) : 0
+    let lastPosition: string | null = null
+    let lastOutUs: number | null = null
+    let stalled = false
+    let watchdog: NodeJS.Timeout | undefined
+    const armWatchdog = (): void => {
+      if (stallMs <= 0) return
+      clearTimeout(watchdog)
+      watchdog = setTimeout(() => {
+        stalled = true
+        child.kill('SIGKILL')
+      }, stallMs)
+    }
+    armWatchdog()
     child.stdout!.setEncoding('utf8')
     child.stdout!.on('data', (chunk: string) => {
-      if (!opts.onProgress || !opts.durationUs) return
-      for (const block of parser.push(chunk)) opts.onProgress(progressPercent(block, opts.durationUs))
+      for (const block of parser.push(chunk)) {
+        // Progress blocks keep coming while ffmpeg is stuck; only a moving position counts.
+        const position = `${block.outTimeUs}/${block.frame}/${block.totalSize}`
+        if (position !== lastPosition) {
+          lastPosition = position
+          lastOutUs = block.outTimeUs
+          armWatchdog()
+        }
+        if (opts.onProgress && opts.durationUs) opts.onProgress(progressPercent(block, opts.durationUs))
+      }
     })
     child.stderr!.setEncoding('utf8')
     child.stderr!.on('data', (chunk: string) => {
@@ -107,12 +155,21 @@ export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true })
     child.on('error', (err) => {
+      clearTimeout(watchdog)
       opts.signal?.removeEventListener('abort', onAbort)
       reject(new FfmpegError(`ffmpeg could not start: ${err.message}`, null, ''))
     })
     child.on('close', (code, sig) => {
+      clearTimeout(watchdog)
       opts.signal?.removeEventListener('abort', onAbort)
       if (opts.signal?.aborted) return reject(new AbortedError())
+      if (stalled) {
+        const seconds = Math.round(stallMs / 100) / 10
+        const message =
+          `ffmpeg made no progress for ${seconds} s (${clock(lastOutUs)}) and was stopped. ` +
+          'The input may be damaged or still being written; try again, and if it repeats, replace the file.'
+        return reject(new FfmpegError(message, null, stderr))
+      }
       if (code === 0) return resolve({ stderr })
       const last = stderr.trim().split('\n').slice(-3).join(' | ')
       reject(new FfmpegError(`ffmpeg failed (${code ?? sig}): ${last || 'no message'}`, code, stderr))
