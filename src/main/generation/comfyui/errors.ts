@@ -84,7 +84,7 @@ export function describeExecutionError(e: ExecutionErrorData, endpoint: string):
   if (isOutOfMemory(e)) {
     return new GenerationError(
       'transient',
-      `The GPU at ${endpoint} ran out of memory in ${where}. Lower the resolution or the length in the workflow, use a smaller (fp8 / 5B) model, or start ComfyUI with --lowvram; retrying, possibly on another server.`
+      `The GPU at ${endpoint} ran out of memory in ${where}. Lower the resolution or the length in the workflow, use a smaller (fp8 / 5B) model, or start ComfyUI with --lowvram.`
     )
   }
   const first = (e.exception_message ?? '').split('\n')[0]!.slice(0, 300)

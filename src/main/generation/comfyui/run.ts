@@ -159,7 +159,7 @@ async function follow(
       () =>
         void giveUp(
           transient(
-            `The ComfyUI server at ${run.endpoint} did not finish within ${Math.round(run.timeoutMs / 60000)} min; stopping it and retrying.`
+            `The ComfyUI server at ${run.endpoint} did not finish within ${Math.round(run.timeoutMs / 60000)} min, so it was stopped there.`
           ),
           true
         ),
@@ -263,7 +263,7 @@ async function follow(
             ctx.signal.aborted
               ? new GenerationError('canceled', 'Canceled.')
               : transient(
-                  `The prompt was interrupted on the ComfyUI server at ${run.endpoint} (someone pressed Cancel there?); retrying.`
+                  `The prompt was interrupted on the ComfyUI server at ${run.endpoint} (someone pressed Cancel there?).`
                 ),
             false
           )
@@ -310,9 +310,9 @@ async function finish(
     if (err) throw describeExecutionError(err, run.endpoint)
     if (messages.some((m) => m[0] === 'execution_interrupted')) {
       if (ctx.signal.aborted) throw new GenerationError('canceled', 'Canceled.')
-      throw transient(`The prompt was interrupted on the ComfyUI server at ${run.endpoint}; retrying.`)
+      throw transient(`The prompt was interrupted on the ComfyUI server at ${run.endpoint}.`)
     }
-    throw transient(`The prompt failed on the ComfyUI server at ${run.endpoint} without saying why; retrying.`)
+    throw transient(`The prompt failed on the ComfyUI server at ${run.endpoint} without saying why.`)
   }
   const file = pickOutput(h.outputs ?? {}, run.workflow.mapping.outputNode)
   if (!file) {
