@@ -197,7 +197,14 @@ export const checkRows: CheckRow[] = [
       const stray = strayWords(m.words, take.allowedWords)
       if (stray.length === 0) return pass(`No stray text in ${m.sampled.length} sampled frames.`)
       const at = [...new Set(stray.map((w) => w.at))].sort((a, b) => a - b)
-      const words = [...new Set(stray.map((w) => w.text))].slice(0, 6)
+      // Several views read the same word (light, dark and colour maps; two sizes): name it once.
+      const byKey = new Map<string, string>()
+      for (const w of stray) {
+        const shown = w.text.trim().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '') || w.text.trim()
+        const key = shown.toLocaleLowerCase()
+        if (!byKey.has(key)) byKey.set(key, shown)
+      }
+      const words = [...byKey.values()].slice(0, 6)
       return {
         verdict: 'fail',
         score: clamp01(Math.max(...stray.map((w) => w.confidence)) / 100),

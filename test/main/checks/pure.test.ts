@@ -67,6 +67,11 @@ describe('check rows', () => {
     expect(run('text', { words: [word('IMAX', 90, 1)] })).toMatchObject({ verdict: 'fail', frames: [1] })
     expect(run('text', { words: [word('CTNEMATEC', 4, 1), word('CINEMATIC', 30, 3)] }).verdict).toBe('fail')
     expect(run('text', { words: [word('Seat', 40, 1)] }).verdict).toBe('pass')
+    // The same word read by several views is named once, without the punctuation OCR stuck to it.
+    const many = run('text', {
+      words: [word('iPhone', 90, 1), word('iPhone,', 85, 1), word('IPHONE', 80, 3), word('"Shot', 91, 1)]
+    })
+    expect(many.reason).toBe('Text in the picture the shot did not ask for: "iPhone", "Shot".')
   })
   it('tells words from texture', () => {
     expect(isWordLike('EOS')).toBe(true)
