@@ -2,7 +2,7 @@ import { type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { startFfmpeg } from '../media/ffmpeg-runner'
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs'
 import { Backoff } from '../core/backoff'
-import { playoutArgs } from './ffmpeg-args'
+import { playoutArgs, teeSlaveFailure, type TeeOutputs } from './ffmpeg-args'
 import { BoundaryLog, type BoundaryStats } from './boundary-log'
 import { LineSplitter, EncoderProgressParser, type EncoderProgress } from '../media/ffmpeg-progress'
 import type { OnAirLogger } from './redact-log'
@@ -36,8 +36,17 @@ export interface PlayoutOptions {
   onState?: (change: StateChange) => void
   /** airStartUs: with 'airing', where the output timeline (the FLV timestamps the local server gets) was when the clip began. */
   onClip?: (phase: ClipPhase, clip: ClipRef, reason?: string, airStartUs?: number) => void
-  /** A new encoder process started (its pid). */
-  onEncoder?: (pid: number) => void
+  /** A new encoder process started (its pid), writing these tee outputs besides what airs. */
+  onEncoder?: (pid: number, tee: TeeOutputs) => void
+  /**
+   * What each encoder run writes besides what airs (ffmpeg-args.ts playoutArgs), read at
+   * every (re)start: the outputs of a run are fixed while it runs.
+   */
+  tee?: () => TeeOutputs
+  /** The encoder's working folder: the tee's paths are relative to it. */
+  cwd?: string
+  /** A tee output of this encoder run failed and was dropped (the air goes on); it stays dropped until the next run. */
+  onTeeFailed?: (output: keyof TeeOutputs, message: string, pid: number | undefined) => void
   /** Restart policy for the encoder (local, so quicker than destinations). */
   restartBackoff?: Backoff
   /** false: no `-re` pacing, for simulations that run a day of air faster than real time. */
@@ -259,11 +268,13 @@ export class ChannelPlayout {
       return
     }
     this.sink = sink
-    const child = startFfmpeg(playoutArgs({ realtime: this.opts.realtime ?? true }), {
-      lifeline: 'stdin'
+    const tee = this.opts.tee?.() ?? {}
+    const child = startFfmpeg(playoutArgs({ realtime: this.opts.realtime ?? true, tee }), {
+      lifeline: 'stdin',
+      ...(this.opts.cwd !== undefined ? { cwd: this.opts.cwd } : {})
     }) as ChildProcessWithoutNullStreams
     this.encoder = child
-    if (child.pid !== undefined) this.opts.onEncoder?.(child.pid)
+    if (child.pid !== undefined) this.opts.onEncoder?.(child.pid, tee)
     this.encoderReady = Promise.resolve()
     child.stdin.on('error', () => {
       /* EPIPE when ffmpeg dies; the exit handler restarts it */
@@ -272,6 +283,8 @@ export class ChannelPlayout {
     const progress = new EncoderProgressParser((b) => this.onProgress(b))
     const lines = new LineSplitter((line) => {
       if (PROGRESS_LINE.test(line)) return progress.push(line + '\n')
+      const dropped = teeSlaveFailure(line, tee)
+      if (dropped && dropped.slave !== 'air') this.opts.onTeeFailed?.(dropped.slave, dropped.message, child.pid)
       this.stderrTail.push(line)
       if (this.stderrTail.length > 20) this.stderrTail.shift()
       this.opts.log(BENIGN.test(line) ? 'debug' : 'warn', `[${this.opts.stream}] ffmpeg: ${line}`)
