@@ -121,6 +121,8 @@ export class ChannelPlayout {
   private readonly queue: QueuedClip[] = []
   private lastProgress: EncoderProgress | null = null
   private prevProgress: { at: number; size: number } | null = null
+  /** FLV bytes this encoder run put out: the tee muxer reports no total_size of its own. */
+  private outBytes = 0
   private kbps = 0
   private droppedBase = 0
   private restarts = 0
@@ -259,6 +261,7 @@ export class ChannelPlayout {
     this.lastProgress = null
     this.prevProgress = null
     this.paceAnchorMs = null
+    this.outBytes = 0
     let sink: PublisherSink
     try {
       sink = this.opts.target.openPublisher(this.opts.stream)
@@ -279,7 +282,10 @@ export class ChannelPlayout {
     child.stdin.on('error', () => {
       /* EPIPE when ffmpeg dies; the exit handler restarts it */
     })
-    child.stdout.on('data', (d: Buffer) => sink.write(d))
+    child.stdout.on('data', (d: Buffer) => {
+      this.outBytes += d.length
+      sink.write(d)
+    })
     const progress = new EncoderProgressParser((b) => this.onProgress(b))
     const lines = new LineSplitter((line) => {
       if (PROGRESS_LINE.test(line)) return progress.push(line + '\n')
@@ -358,12 +364,13 @@ export class ChannelPlayout {
 
   private onProgress(b: EncoderProgress): void {
     const now = Date.now()
+    const size = this.outBytes
     if (this.prevProgress && now > this.prevProgress.at) {
-      const inst = ((b.totalSize - this.prevProgress.size) * 8) / (now - this.prevProgress.at)
+      const inst = ((size - this.prevProgress.size) * 8) / (now - this.prevProgress.at)
       // Smooth over a few blocks: one block is 0.5 s and packets arrive in bursts.
       this.kbps = this.kbps === 0 ? inst : this.kbps * 0.7 + inst * 0.3
     }
-    this.prevProgress = { at: now, size: b.totalSize }
+    this.prevProgress = { at: now, size }
     if (this.opts.realtime !== false && Number.isFinite(b.outTimeUs) && b.outTimeUs > 0) {
       const anchor = now - b.outTimeUs / 1000
       if (this.paceAnchorMs === null || anchor < this.paceAnchorMs) this.paceAnchorMs = anchor
