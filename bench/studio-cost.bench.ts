@@ -4,7 +4,10 @@
  * 1. CPU per second of air of the whole `webtv air` process tree (node and every
  *    ffmpeg child, read from /proc), in steady state, against the seed's command
  *    (concat demuxer + libx264 veryfast re-encode to RTMP) on the same clips, side
- *    by side in this run; prints the ratio (goal ≥ ×20).
+ *    by side in this run; prints the ratio (goal ≥ ×20). HLS is on, written by the
+ *    playout's own ffmpeg (its tee); the path before issue 22 item 2 is measured beside
+ *    it: `webtv air` with HLS off plus the copy tap it used to run (an ffmpeg reading the
+ *    local HTTP-FLV back and writing the same HLS), both trees summed.
  * 2. `webtv serve` with nothing on air: CPU-s per second (goal ≤ 0.002).
  * The clips have the detail and motion of real footage — a zooming fractal, a
  * moving cellular texture and film-like noise — not flat test patterns, which
@@ -12,11 +15,13 @@
  * WEBTV_BENCH_COST_S sets each measured window (default 30 s; longer is steadier).
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { cpus, loadavg } from 'node:os'
 import { toolPath } from '../src/main/media/ffmpeg-path'
 import { seedPlayoutArgs } from '../src/main/onair/ffmpeg-args'
+import { hlsArgs } from '../src/main/outputs/copy-tap'
 import { LocalRtmpServer } from '../src/main/onair/rtmp-server'
 import { freePort } from '../test/fixtures/rtmp'
 import { tempDir } from '../test/helpers/tmp'
@@ -205,7 +210,7 @@ export async function run(): Promise<void> {
     })
     await webtv(airData, ['playlist', 'add', '--channel', 'bench', ...shotIds])
 
-    // 1a. Ours: the real `webtv air` command, its whole process tree.
+    // 1a. Ours: the real `webtv air` command, its whole process tree, HLS on (the default).
     const air = await startWebtv(
       airData,
       ['air', '--channel', 'bench', '--rtmp-port', String(await freePort()), '--flv-port', String(await freePort())],
@@ -217,7 +222,34 @@ export async function run(): Promise<void> {
     await sleep(Math.max(0, serveFrom + SERVE_WARMUP_MS - Date.now()))
     const serveFromSnap = snapshot(serve.pid!)
     const ours = await treeCpuOver(air.pid!, WINDOW_S)
+    const hlsOf = (d: string): number => (existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.ts')).length : 0)
+    if (hlsOf(join(airData, 'hls', 'bench')) === 0) throw new Error('webtv air wrote no HLS: the bench measures HLS on')
     await stop(air)
+
+    // 1a'. The path before: `webtv air` with HLS off, and the copy tap it ran for HLS, reading the
+    // local HTTP-FLV back (tagged as a relay, as the studio's own tap was).
+    writeFileSync(join(airData, 'onair', 'outputs.json'), JSON.stringify({ '1': { hls: false } }))
+    const flvPort = await freePort()
+    const airOld = await startWebtv(
+      airData,
+      ['air', '--channel', 'bench', '--rtmp-port', String(await freePort()), '--flv-port', String(flvPort)],
+      /On air/
+    )
+    children.push(airOld)
+    const tapDir = join(dir, 'tap-hls')
+    mkdirSync(tapDir, { recursive: true })
+    const tap = spawn(toolPath('ffmpeg'), hlsArgs(`http://127.0.0.1:${flvPort}/live/bench.flv?relay=hls`, tapDir), {
+      stdio: ['pipe', 'ignore', 'ignore']
+    })
+    children.push(tap)
+    await sleep(10_000)
+    if (hlsOf(join(airData, 'hls', 'bench')) !== 0) throw new Error('webtv air wrote HLS with HLS off')
+    const oldFrom = [snapshot(airOld.pid!), snapshot(tap.pid!)]
+    await sleep(WINDOW_S * 1000)
+    const [oldAir, oldTap] = [usedSince(airOld.pid!, oldFrom[0]!), usedSince(tap.pid!, oldFrom[1]!)]
+    if (hlsOf(tapDir) === 0) throw new Error('the copy tap wrote no HLS')
+    await stop(tap)
+    await stop(airOld)
 
     // 1b. The seed's command on the same source clips, looping, to a local RTMP server.
     server = await LocalRtmpServer.start({
@@ -262,9 +294,23 @@ export async function run(): Promise<void> {
     if (seedAirS <= 0) throw new Error('the seed command produced no air (no progress from ffmpeg)')
     const seedPerS = seedCpu.total / seedAirS
     const parts = [...ours.byName].map(([name, s]) => `${name} ${fmt(s / ours.seconds)}`).join(', ')
+    const oldPerS = oldAir.total / oldAir.seconds + oldTap.total / oldTap.seconds
+    const oldParts = [...oldAir.byName]
+      .map(([name, s]) => `${name} ${fmt(s / oldAir.seconds)}`)
+      .concat(`copy tap ffmpeg ${fmt(oldTap.total / oldTap.seconds)}`)
+      .join(', ')
+    const node = (ours.byName.get('node') ?? 0) / ours.seconds
+    const ffmpeg = (ours.byName.get('ffmpeg') ?? 0) / ours.seconds
     console.log(
-      `[cost] CPU per second of air, whole process tree: webtv air ${fmt(oursPerS)} CPU-s/s (${parts}; ${ours.seconds.toFixed(0)} s), ` +
+      `[cost] CPU per second of air, whole process tree, HLS on: webtv air ${fmt(oursPerS)} CPU-s/s (${parts}; ${ours.seconds.toFixed(0)} s), ` +
         `seed re-encode ${fmt(seedPerS)} CPU-s/s (${seedAirS.toFixed(0)} s of air in ${seedCpu.seconds.toFixed(0)} s, speed ${(seedAirS / seedCpu.seconds).toFixed(2)}×) → ×${(seedPerS / oursPerS).toFixed(1)} cheaper (goal ≥ ×20)`
+    )
+    console.log(
+      `[cost] HLS from the playout's tee ${fmt(oursPerS)} vs the copy tap reading HTTP-FLV back ${fmt(oldPerS)} CPU-s/s (${oldParts}) → ×${(oldPerS / oursPerS).toFixed(2)}; ` +
+        `the seed against the copy-tap path: ×${(seedPerS / oldPerS).toFixed(1)}; Node's share ${fmt(node)} vs ffmpeg's ${fmt(ffmpeg)} (goal: Node ≤ ffmpeg); ` +
+        `load average ${loadavg()
+          .map((x) => x.toFixed(1))
+          .join(' ')} on ${cpus().length} cores`
     )
     console.log(
       `[cost] webtv serve idle, nothing on air: ${fmt(idle.total / idle.seconds)} CPU-s/s over ${idle.seconds.toFixed(0)} s (goal ≤ 0.002)`

@@ -16,6 +16,7 @@ import {
 import { MediaPlane, type MediaHost } from './media-plane'
 import type { ChannelSnapshot, ServerInspection } from './media-protocol'
 import type { ClipRef, PlayoutStats } from './playout'
+import type { TeeOutputs } from './ffmpeg-args'
 import { OnAirLog, Redactor, type LogLevel } from './redact-log'
 import { ensureSlate } from './slate'
 import { streamNameFor, type AirChannel, type AirItem, type TimelineSource } from './timeline'
@@ -59,6 +60,17 @@ export interface ChannelObservation {
   viewers: number
   encoderPid: number | undefined
   destinations: DestinationObservation[]
+}
+
+/**
+ * What a channel's playout writes besides what airs (ffmpeg's tee, ffmpeg-args.ts
+ * playoutArgs): asked at each Go Live, told of each encoder run and of each tee output
+ * that failed. Installed by the outputs feature.
+ */
+export interface TeeOutputsHandler {
+  plan(channelId: number, stream: string): TeeOutputs
+  encoderStarted(channelId: number, tee: TeeOutputs): void
+  failed(channelId: number, output: keyof TeeOutputs, message: string): void
 }
 
 export interface StartOptions {
@@ -121,6 +133,9 @@ export class OnAirEngine {
           ...(airStartUs !== undefined ? { airStartUs } : {}),
           at: Date.now()
         }),
+      onEncoder: (channelId, _pid, tee) => this.teeOutputs?.encoderStarted(channelId, tee),
+      onTeeFailed: (channelId, output, message) =>
+        this.teeOutputs?.failed(channelId, output, this.redactor.text(message)),
       onUnplayable: (channelId, itemId, reason) => {
         try {
           this.deps.source().markUnplayable(channelId, itemId, reason)
@@ -140,6 +155,18 @@ export class OnAirEngine {
       plannedReconnectMs: deps.plannedReconnectMs,
       openTunnel: (spec, onProblem) => this.media.openTunnel(spec, onProblem)
     })
+  }
+
+  private teeOutputs: TeeOutputsHandler | null = null
+
+  /** The outputs feature writes each channel's HLS from its playout (see TeeOutputsHandler). */
+  useTeeOutputs(handler: TeeOutputsHandler): void {
+    this.teeOutputs = handler
+  }
+
+  /** What the channel's playout writes besides what airs from its next encoder run on (its current run keeps its own). */
+  setTeeOutputs(channelId: number, tee: TeeOutputs): void {
+    this.media.tee(channelId, tee)
   }
 
   // ---- logging --------------------------------------------------------------
@@ -358,7 +385,7 @@ export class OnAirEngine {
     // Make the slate before going live so an empty timeline airs at once.
     try {
       await ensureSlate(this.deps.dataDir, channel.format)
-      await this.media.startChannel(channel, stream, this.itemsFor(channelId))
+      await this.media.startChannel(channel, stream, this.itemsFor(channelId), this.teeOutputs?.plan(channelId, stream))
     } catch (err) {
       const message = this.redactor.text(err instanceof Error ? err.message : String(err))
       await this.media.stopChannel(channelId).catch(() => {})

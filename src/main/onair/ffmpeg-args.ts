@@ -26,14 +26,72 @@ const PROGRESS_ON_STDERR: readonly string[] = ffmpegPreamble({
 })
 
 /**
- * The channel's one long-running encoder: conformed MPEG-TS clips arrive on stdin
- * one after another and are copied, never re-encoded, as FLV to stdout, which the
- * engine publishes to the local server in-process: no publish URL, so no
- * credential on the command line. `-re` paces reading at the clips' own rate,
- * which keeps the feeder's lead small. stdin is the only input, so when the
- * parent dies the pipe closes and ffmpeg ends.
+ * The HLS muxer's options for a live window: 2 s segments (the house GOP, so every
+ * segment starts on a keyframe), a rolling window of `listSize` segments, older ones
+ * deleted. After a restart the playlist is continued (append_list) with a discontinuity
+ * instead of starting over, and it never gets an end tag (omit_endlist), so players keep
+ * reloading through a restart. Segments are written to a temp name and renamed. The
+ * same options whichever ffmpeg writes the window (the playout's tee or a copy tap).
  */
-export function playoutArgs(opts: { realtime?: boolean } = {}): string[] {
+export function hlsMuxerOptions(opts: { segmentS?: number; listSize?: number } = {}): Array<[string, string]> {
+  return [
+    ['hls_time', String(opts.segmentS ?? 2)],
+    ['hls_list_size', String(opts.listSize ?? 6)],
+    ['hls_delete_threshold', '2'],
+    [
+      'hls_flags',
+      'delete_segments+append_list+discont_start+omit_endlist+temp_file+program_date_time+independent_segments'
+    ],
+    ['hls_segment_type', 'mpegts']
+  ]
+}
+
+/** What the playout writes besides what airs, through ffmpeg's tee muxer (see playoutArgs). */
+export interface TeeOutputs {
+  /** The channel's HLS window: `dir` relative to the playout's working folder (the data folder). */
+  hls?: { dir: string; segmentS?: number; listSize?: number }
+}
+
+/** The name of each slave of the playout's tee, in order: a failure report names its slave by index. */
+export type TeeSlave = 'air' | keyof TeeOutputs
+
+export function teeSlaves(tee: TeeOutputs): TeeSlave[] {
+  return ['air', ...(tee.hls ? (['hls'] as const) : [])]
+}
+
+/**
+ * One level of the escaping ffmpeg's tee muxer undoes with av_get_token: a backslash
+ * before the backslash, the quote and each of `specials`.
+ */
+function escapeLevel(s: string, specials: string): string {
+  return s.replace(/[\\']/g, '\\$&').replace(new RegExp(`[${specials.replace(/[\]\\^-]/g, '\\$&')}]`, 'g'), '\\$&')
+}
+
+/** A slave's file name: tee splits slaves at `|` (one unescape). */
+export function teeFileName(path: string): string {
+  return escapeLevel(path, '|')
+}
+
+/** A slave option's value: unescaped once by the slave split, once more by the option list (`:` and `]` end a value). */
+export function teeOptionValue(value: string): string {
+  return escapeLevel(escapeLevel(value, ':]'), '|')
+}
+
+/** `[opt=value:…]file`: one tee slave. */
+export function teeSlave(options: Array<[string, string]>, file: string): string {
+  return `[${options.map(([k, v]) => `${k}=${teeOptionValue(v)}`).join(':')}]${teeFileName(file)}`
+}
+
+/**
+ * What a segment's PTS (90 kHz) is ahead of the output time it shows: the MPEG-TS
+ * muxer's start delay, twice its max_delay of 0.7 s (ffmpeg's default for an output it
+ * opens itself; the playout's tee sets it on its HLS slave, whose muxer it opens).
+ */
+export const HLS_PTS_OFFSET = 126_000
+const HLS_MAX_DELAY_US = '700000'
+
+/** The playout's input: clips as MPEG-TS on stdin, paced unless told otherwise, every stream copied. */
+function playoutInputArgs(realtime: boolean | undefined): string[] {
   return [
     ...PROGRESS_ON_STDERR,
     // Probe only the first half second: a longer probe is read ahead of -re pacing
@@ -43,7 +101,7 @@ export function playoutArgs(opts: { realtime?: boolean } = {}): string[] {
     '-probesize',
     '500000',
     // Simulations (a day of boundaries in a minute) run the same path unpaced.
-    ...(opts.realtime === false ? [] : ['-re']),
+    ...(realtime === false ? [] : ['-re']),
     '-f',
     'mpegts',
     '-i',
@@ -53,13 +111,69 @@ export function playoutArgs(opts: { realtime?: boolean } = {}): string[] {
     '-map',
     '0:a:0?',
     '-c',
-    'copy',
-    '-f',
-    'flv',
-    '-flvflags',
-    'no_duration_filesize',
-    'pipe:1'
+    'copy'
   ]
+}
+
+/**
+ * The channel's one long-running encoder: conformed MPEG-TS clips arrive on stdin
+ * one after another and are copied, never re-encoded, as FLV to stdout, which the
+ * engine publishes to the local server in-process: no publish URL, so no
+ * credential on the command line. `-re` paces reading at the clips' own rate,
+ * which keeps the feeder's lead small. stdin is the only input, so when the
+ * parent dies the pipe closes and ffmpeg ends.
+ *
+ * With `tee` outputs the same packets also go, through ffmpeg's tee muxer, to the
+ * channel's HLS window, so no second ffmpeg reads the stream back through the local
+ * server. Those slaves are `onfail=ignore`: a full disk or a removed folder drops the
+ * slave (ffmpeg says "Slave muxer #N failed") and the air goes on; the aired FLV
+ * slave is never ignorable, so its failure ends ffmpeg and the playout restarts it
+ * as before. Paths are relative to the playout's working folder (the data folder), so
+ * the data folder's own name (which may hold `:`, `|`, `%`, …) is never parsed by tee
+ * or by the HLS muxer's `%d` pattern.
+ */
+export function playoutArgs(opts: { realtime?: boolean; tee?: TeeOutputs } = {}): string[] {
+  const hls = opts.tee?.hls
+  if (!hls) return [...playoutInputArgs(opts.realtime), '-f', 'flv', '-flvflags', 'no_duration_filesize', 'pipe:1']
+  const air = teeSlave(
+    [
+      ['f', 'flv'],
+      ['flvflags', 'no_duration_filesize']
+    ],
+    'pipe:1'
+  )
+  const segments = teeSlave(
+    [
+      ['f', 'hls'],
+      ['onfail', 'ignore'],
+      ['max_delay', HLS_MAX_DELAY_US],
+      ...hlsMuxerOptions(hls),
+      ['hls_segment_filename', `${hls.dir}/seg-%d.ts`]
+    ],
+    `${hls.dir}/index.m3u8`
+  )
+  return [
+    ...playoutInputArgs(opts.realtime),
+    // The tee hands each slave the input's codec tags (MPEG-TS stream types), which the FLV
+    // muxer refuses: FLV's own ids for H.264 (7) and AAC (10); MPEG-TS ignores tags.
+    '-tag:v',
+    '7',
+    '-tag:a',
+    '10',
+    '-f',
+    'tee',
+    [air, segments].join('|')
+  ]
+}
+
+/** "Slave muxer #1 failed: No such file or directory, continuing with 1/2 slaves." */
+const TEE_SLAVE_FAILED = /Slave muxer #(\d+) failed: (.*?), continuing with \d+\/\d+ slaves/
+
+/** Which tee slave a line of the playout's stderr reports as dropped, and why; null for any other line. */
+export function teeSlaveFailure(line: string, tee: TeeOutputs): { slave: TeeSlave; message: string } | null {
+  const m = TEE_SLAVE_FAILED.exec(line)
+  const slave = m ? teeSlaves(tee)[Number(m[1])] : undefined
+  return slave ? { slave, message: m![2]! } : null
 }
 
 /** 10 s without progress on a network socket means the destination is gone. */

@@ -14,6 +14,7 @@ import { ensureSlate } from './slate'
 import type { RelayTunnel } from './relay-tunnel'
 import type { AirChannel, AirItem, TimelineSource } from './timeline'
 import { openTunnel } from './tunnels'
+import type { TeeOutputs } from './ffmpeg-args'
 
 const SNAPSHOT_PERIOD_MS = 500
 
@@ -65,6 +66,8 @@ class PushedTimelines implements TimelineSource {
 interface Run {
   stream: string
   playout: ChannelPlayout
+  /** What the playout's next encoder run writes besides what airs. */
+  tee: { current: TeeOutputs }
 }
 
 function wireError(err: unknown): WireError {
@@ -97,6 +100,11 @@ export class MediaCore {
   handle(msg: ToMedia): void {
     if (msg.t === 'timeline') {
       if (this.timelines.update(msg.channelId, msg.items)) this.runs.get(msg.channelId)?.playout.timelineChanged()
+      return
+    }
+    if (msg.t === 'tee') {
+      const run = this.runs.get(msg.channelId)
+      if (run) run.tee.current = msg.tee
       return
     }
     if (msg.t === 'tunnel.expect') return this.tunnels.get(msg.tunnelId)?.expectPid(msg.pid)
@@ -143,6 +151,7 @@ export class MediaCore {
     if (old) await this.stop(m.channel.id)
     const channelId = m.channel.id
     this.timelines.set(m.channel, m.items)
+    const tee = { current: m.tee ?? {} }
     const playout = new ChannelPlayout({
       channel: m.channel,
       stream: m.stream,
@@ -151,7 +160,10 @@ export class MediaCore {
       slatePath: () => ensureSlate(m.dataDir, m.channel.format),
       log: this.log,
       startCursor: m.cursor,
-      onEncoder: (pid) => this.post({ t: 'encoder', channelId, pid }),
+      onEncoder: (pid, tee) => this.post({ t: 'encoder', channelId, pid, tee }),
+      tee: () => tee.current,
+      cwd: m.dataDir,
+      onTeeFailed: (output, message, pid) => this.post({ t: 'tee.failed', channelId, pid, output, message }),
       onState: (change) => {
         this.post({ t: 'state', channelId, change })
         this.postSnapshot()
@@ -168,7 +180,7 @@ export class MediaCore {
         this.postSnapshot()
       }
     })
-    this.runs.set(channelId, { stream: m.stream, playout })
+    this.runs.set(channelId, { stream: m.stream, playout, tee })
     try {
       await ensureSlate(m.dataDir, m.channel.format)
       await playout.start()

@@ -21,6 +21,7 @@ import type { StateChange } from './state'
 import type { RelayTunnel } from './relay-tunnel'
 import type { AirChannel, AirItem } from './timeline'
 import type { TunnelSpec } from './tunnels'
+import type { TeeOutputs } from './ffmpeg-args'
 
 /** Where the media plane runs: its own thread (the default), or this loop (benchmarks' baseline). */
 export type MediaHost = 'worker' | 'inline'
@@ -34,6 +35,10 @@ export interface MediaPlaneDeps {
   onUnplayable: (channelId: number, itemId: number, reason: string) => void
   /** A channel's airable items now, read when a restarted media plane takes the channel back. */
   itemsFor: (channelId: number) => AirItem[]
+  /** A playout encoder started, writing `tee` besides what airs (outputs/outputs.ts follows it). */
+  onEncoder?: (channelId: number, pid: number, tee: TeeOutputs) => void
+  /** A tee output of the playout failed and was dropped; what airs goes on. */
+  onTeeFailed?: (channelId: number, output: keyof TeeOutputs, message: string) => void
   host?: MediaHost
   restartBackoff?: Backoff
 }
@@ -48,6 +53,8 @@ type Request = MediaRequest extends infer R ? (R extends { id: number } ? Omit<R
 interface Wanted {
   channel: AirChannel
   stream: string
+  /** What the playout writes besides what airs; a restarted media plane starts it with the same. */
+  tee: TeeOutputs
 }
 
 /**
@@ -192,6 +199,10 @@ export class MediaPlane {
       this.encoders.set(m.channelId, m.pid)
       const snap = this.mirror.get(m.channelId)
       if (snap) snap.encoderPid = m.pid
+      if (this.follows(m.channelId)) this.deps.onEncoder?.(m.channelId, m.pid, m.tee)
+    },
+    'tee.failed': (m) => {
+      if (this.follows(m.channelId)) this.deps.onTeeFailed?.(m.channelId, m.output, m.message)
     },
     log: (m) => this.deps.log(m.level, m.line),
     'tunnel.problem': (m) => this.tunnelProblems.get(m.tunnelId)?.(m.message),
@@ -288,7 +299,8 @@ export class MediaPlane {
             stream: w.stream,
             dataDir: this.deps.dataDir,
             items: this.deps.itemsFor(channelId),
-            cursor: this.mirror.get(channelId)?.cursor ?? null
+            cursor: this.mirror.get(channelId)?.cursor ?? null,
+            tee: w.tee
           })
         } catch (err) {
           this.deps.log(
@@ -329,12 +341,12 @@ export class MediaPlane {
   private readonly starting = new Set<number>()
 
   /** Resolves once the channel is live on the local server. */
-  async startChannel(channel: AirChannel, stream: string, items: AirItem[]): Promise<void> {
+  async startChannel(channel: AirChannel, stream: string, items: AirItem[], tee: TeeOutputs = {}): Promise<void> {
     await this.up
     this.starting.add(channel.id)
     try {
-      await this.request({ t: 'start', channel, stream, dataDir: this.deps.dataDir, items, cursor: null })
-      this.wanted.set(channel.id, { channel, stream })
+      await this.request({ t: 'start', channel, stream, dataDir: this.deps.dataDir, items, cursor: null, tee })
+      this.wanted.set(channel.id, { channel, stream, tee })
     } finally {
       this.starting.delete(channel.id)
     }
@@ -372,6 +384,13 @@ export class MediaPlane {
   timeline(channelId: number, items: AirItem[]): void {
     if (this.wanted.has(channelId) || this.starting.has(channelId))
       this.transport?.post({ t: 'timeline', channelId, items })
+  }
+
+  /** What the channel's playout writes besides what airs, from its next encoder run (a restarted media plane's too). */
+  tee(channelId: number, tee: TeeOutputs): void {
+    const w = this.wanted.get(channelId)
+    if (w) w.tee = tee
+    if (w || this.starting.has(channelId)) this.transport?.post({ t: 'tee', channelId, tee })
   }
 
   channel(channelId: number): ChannelSnapshot | undefined {

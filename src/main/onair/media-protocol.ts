@@ -1,3 +1,4 @@
+import type { TeeOutputs } from './ffmpeg-args'
 import type { ClipPhase, ClipRef, PlayoutStats } from './playout'
 import type { AirState, StateChange } from './state'
 import type { AirChannel, AirCursor, AirItem } from './timeline'
@@ -28,6 +29,8 @@ export type MediaRequest =
       items: AirItem[]
       /** Where the last media plane left off (a restart resumes after it, not from the top). */
       cursor: AirCursor | null
+      /** What the playout writes besides what airs (its HLS), paths relative to dataDir. */
+      tee?: TeeOutputs
     }
   | { t: 'stop'; id: number; channelId: number }
   | { t: 'inspect'; id: number }
@@ -46,7 +49,14 @@ export interface TimelineNotice {
 export type TunnelNotice =
   { t: 'tunnel.expect'; tunnelId: number; pid: number } | { t: 'tunnel.close'; tunnelId: number }
 
-export type ToMedia = MediaRequest | TimelineNotice | TunnelNotice
+/** One-way: what the channel's playout writes besides what airs from its next encoder run on. */
+export interface TeeNotice {
+  t: 'tee'
+  channelId: number
+  tee: TeeOutputs
+}
+
+export type ToMedia = MediaRequest | TimelineNotice | TunnelNotice | TeeNotice
 
 /** The tunnel's public side: where the relay's ffmpeg publishes (no secret in it). */
 export interface TunnelOpened {
@@ -91,7 +101,9 @@ export type FromMedia =
   | { t: 'clip'; channelId: number; phase: ClipPhase; clip: ClipRef; reason?: string; airStartUs?: number }
   | { t: 'unplayable'; channelId: number; itemId: number; reason: string }
   /** A playout encoder started: the control plane ends it itself if the media plane dies (see media-plane.ts). */
-  | { t: 'encoder'; channelId: number; pid: number }
+  | { t: 'encoder'; channelId: number; pid: number; tee: TeeOutputs }
+  /** A tee output of the playout's encoder run `pid` failed and was dropped; what airs goes on. */
+  | { t: 'tee.failed'; channelId: number; pid: number | undefined; output: keyof TeeOutputs; message: string }
   | { t: 'tunnel.problem'; tunnelId: number; message: string }
   | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; line: string }
   | { t: 'snapshot'; at: number; channels: ChannelSnapshot[] }

@@ -2,7 +2,7 @@ import { type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { startFfmpeg } from '../media/ffmpeg-runner'
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs'
 import { Backoff } from '../core/backoff'
-import { playoutArgs } from './ffmpeg-args'
+import { playoutArgs, teeSlaveFailure, type TeeOutputs } from './ffmpeg-args'
 import { BoundaryLog, type BoundaryStats } from './boundary-log'
 import { LineSplitter, EncoderProgressParser, type EncoderProgress } from '../media/ffmpeg-progress'
 import type { OnAirLogger } from './redact-log'
@@ -36,8 +36,17 @@ export interface PlayoutOptions {
   onState?: (change: StateChange) => void
   /** airStartUs: with 'airing', where the output timeline (the FLV timestamps the local server gets) was when the clip began. */
   onClip?: (phase: ClipPhase, clip: ClipRef, reason?: string, airStartUs?: number) => void
-  /** A new encoder process started (its pid). */
-  onEncoder?: (pid: number) => void
+  /** A new encoder process started (its pid), writing these tee outputs besides what airs. */
+  onEncoder?: (pid: number, tee: TeeOutputs) => void
+  /**
+   * What each encoder run writes besides what airs (ffmpeg-args.ts playoutArgs), read at
+   * every (re)start: the outputs of a run are fixed while it runs.
+   */
+  tee?: () => TeeOutputs
+  /** The encoder's working folder: the tee's paths are relative to it. */
+  cwd?: string
+  /** A tee output of this encoder run failed and was dropped (the air goes on); it stays dropped until the next run. */
+  onTeeFailed?: (output: keyof TeeOutputs, message: string, pid: number | undefined) => void
   /** Restart policy for the encoder (local, so quicker than destinations). */
   restartBackoff?: Backoff
   /** false: no `-re` pacing, for simulations that run a day of air faster than real time. */
@@ -112,6 +121,8 @@ export class ChannelPlayout {
   private readonly queue: QueuedClip[] = []
   private lastProgress: EncoderProgress | null = null
   private prevProgress: { at: number; size: number } | null = null
+  /** FLV bytes this encoder run put out: the tee muxer reports no total_size of its own. */
+  private outBytes = 0
   private kbps = 0
   private droppedBase = 0
   private restarts = 0
@@ -250,6 +261,7 @@ export class ChannelPlayout {
     this.lastProgress = null
     this.prevProgress = null
     this.paceAnchorMs = null
+    this.outBytes = 0
     let sink: PublisherSink
     try {
       sink = this.opts.target.openPublisher(this.opts.stream)
@@ -259,19 +271,26 @@ export class ChannelPlayout {
       return
     }
     this.sink = sink
-    const child = startFfmpeg(playoutArgs({ realtime: this.opts.realtime ?? true }), {
-      lifeline: 'stdin'
+    const tee = this.opts.tee?.() ?? {}
+    const child = startFfmpeg(playoutArgs({ realtime: this.opts.realtime ?? true, tee }), {
+      lifeline: 'stdin',
+      ...(this.opts.cwd !== undefined ? { cwd: this.opts.cwd } : {})
     }) as ChildProcessWithoutNullStreams
     this.encoder = child
-    if (child.pid !== undefined) this.opts.onEncoder?.(child.pid)
+    if (child.pid !== undefined) this.opts.onEncoder?.(child.pid, tee)
     this.encoderReady = Promise.resolve()
     child.stdin.on('error', () => {
       /* EPIPE when ffmpeg dies; the exit handler restarts it */
     })
-    child.stdout.on('data', (d: Buffer) => sink.write(d))
+    child.stdout.on('data', (d: Buffer) => {
+      this.outBytes += d.length
+      sink.write(d)
+    })
     const progress = new EncoderProgressParser((b) => this.onProgress(b))
     const lines = new LineSplitter((line) => {
       if (PROGRESS_LINE.test(line)) return progress.push(line + '\n')
+      const dropped = teeSlaveFailure(line, tee)
+      if (dropped && dropped.slave !== 'air') this.opts.onTeeFailed?.(dropped.slave, dropped.message, child.pid)
       this.stderrTail.push(line)
       if (this.stderrTail.length > 20) this.stderrTail.shift()
       this.opts.log(BENIGN.test(line) ? 'debug' : 'warn', `[${this.opts.stream}] ffmpeg: ${line}`)
@@ -345,12 +364,13 @@ export class ChannelPlayout {
 
   private onProgress(b: EncoderProgress): void {
     const now = Date.now()
+    const size = this.outBytes
     if (this.prevProgress && now > this.prevProgress.at) {
-      const inst = ((b.totalSize - this.prevProgress.size) * 8) / (now - this.prevProgress.at)
+      const inst = ((size - this.prevProgress.size) * 8) / (now - this.prevProgress.at)
       // Smooth over a few blocks: one block is 0.5 s and packets arrive in bursts.
       this.kbps = this.kbps === 0 ? inst : this.kbps * 0.7 + inst * 0.3
     }
-    this.prevProgress = { at: now, size: b.totalSize }
+    this.prevProgress = { at: now, size }
     if (this.opts.realtime !== false && Number.isFinite(b.outTimeUs) && b.outTimeUs > 0) {
       const anchor = now - b.outTimeUs / 1000
       if (this.paceAnchorMs === null || anchor < this.paceAnchorMs) this.paceAnchorMs = anchor

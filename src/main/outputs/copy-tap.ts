@@ -4,6 +4,7 @@ import { Backoff } from '../core/backoff'
 import { LineSplitter, EncoderProgressParser } from '../media/ffmpeg-progress'
 import type { OnAirLogger } from '../onair/redact-log'
 import { StateMachine, type StateChange } from '../onair/state'
+import { HLS_PTS_OFFSET, hlsMuxerOptions } from '../onair/ffmpeg-args'
 
 /** Quiet stderr and machine-readable progress, as the other long-running ffmpegs. */
 const HEADER = ffmpegPreamble({ loglevel: 'warning', progress: 'stdout', statsPeriodS: 1 })
@@ -31,19 +32,12 @@ export function tapInputArgs(flvUrl: string): string[] {
 }
 
 /**
- * What a segment's PTS (90 kHz) is ahead of the local server's FLV timestamp (ms × 90)
- * with -copyts: the MPEG-TS muxer's fixed 1.4 s start delay (2 × its 0.7 s max_delay).
- * The FLV timestamps are the playout's output time, so PTS − this = output time.
+ * With -copyts a segment's PTS is the local server's FLV timestamp (the playout's
+ * output time) plus the MPEG-TS muxer's start delay, as in the playout's own HLS.
  */
-export const HLS_PTS_OFFSET = 126_000
+export { HLS_PTS_OFFSET }
 
-/**
- * HLS from the copy stream: 2 s segments (the house GOP, so every segment starts on
- * a keyframe), a rolling window of `listSize` segments, older ones deleted. After a
- * restart the playlist is continued (append_list) with a discontinuity instead of
- * starting over, and it never gets an end tag (omit_endlist), so players keep
- * reloading through a restart. Segments are written to a temp name and renamed.
- */
+/** HLS from the copy stream, with the same muxer options as the playout's own (hlsMuxerOptions). */
 export function hlsArgs(flvUrl: string, dir: string, opts: { segmentS?: number; listSize?: number } = {}): string[] {
   return [
     ...tapInputArgs(flvUrl),
@@ -52,16 +46,7 @@ export function hlsArgs(flvUrl: string, dir: string, opts: { segmentS?: number; 
     '-copyts',
     '-f',
     'hls',
-    '-hls_time',
-    String(opts.segmentS ?? 2),
-    '-hls_list_size',
-    String(opts.listSize ?? 6),
-    '-hls_delete_threshold',
-    '2',
-    '-hls_flags',
-    'delete_segments+append_list+discont_start+omit_endlist+temp_file+program_date_time+independent_segments',
-    '-hls_segment_type',
-    'mpegts',
+    ...hlsMuxerOptions(opts).flatMap(([k, v]) => [`-${k}`, v]),
     '-hls_segment_filename',
     `${dir}/seg-%d.ts`,
     `${dir}/index.m3u8`

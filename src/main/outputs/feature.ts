@@ -39,7 +39,14 @@ export const outputsFeature: Feature = (ctx: CoreContext) => {
         state,
         ...(message ? { message: engine()?.redactor.text(message) ?? message } : {}),
         at: Date.now()
-      })
+      }),
+    setTee: (channelId, tee) => engine()?.setTeeOutputs(channelId, tee)
+  })
+  // HLS on at Go Live is written by the playout itself (outputs.ts ChannelOutputs).
+  engine()?.useTeeOutputs({
+    plan: (channelId, stream) => outputs.plan(channelId, stream),
+    encoderStarted: (channelId, tee) => void outputs.encoderStarted(channelId, tee).catch(() => undefined),
+    failed: (channelId, output, message) => void outputs.teeFailed(channelId, output, message).catch(() => undefined)
   })
   const snapshot = (): StudioSnapshot =>
     collectSnapshot({

@@ -7,6 +7,7 @@ import { RECORDING_FILE, finishRecordings } from './recording-files'
 import type { OnAirLogger } from '../onair/redact-log'
 import type { OutputSnapshot } from './snapshot'
 import type { AirState } from '../onair/state'
+import type { TeeOutputs } from '../onair/ffmpeg-args'
 
 export const DEFAULT_OUTPUT_SETTINGS: OutputSettings = {
   hls: true,
@@ -21,7 +22,11 @@ export const HLS_LIST_SIZE = 6
 const PRUNE_PERIOD_MS = 30_000
 
 export function hlsDir(dataDir: string, stream: string): string {
-  return join(dataDir, 'hls', stream)
+  return join(dataDir, hlsSubdir(stream))
+}
+/** The HLS folder relative to the data folder (the playout's working folder, see ffmpeg-args.ts playoutArgs). */
+function hlsSubdir(stream: string): string {
+  return `hls/${stream}`
 }
 export function recordingsDir(dataDir: string, stream: string): string {
   return join(dataDir, 'recordings', stream)
@@ -134,7 +139,13 @@ export function pruneRecordings(dir: string, maxBytes: number, maxAgeMs: number,
 interface ChannelTaps {
   channelId: number
   stream: string
+  /** The local stream the copy taps read; '' until the channel is live. */
   flvUrl: string
+  /** HLS written by the playout itself (its tee) in this Go Live; false once it failed or was turned off. */
+  hlsTee: boolean
+  /** HLS turned off while the playout's tee wrote it: its slave lives until it fails on the removed folder. */
+  hlsRetiring: boolean
+  /** The copy tap: HLS turned on mid-air, or the fallback after the tee's HLS failed. */
   hls: CopyTap | null
   rec: CopyTap | null
   prune: NodeJS.Timeout | null
@@ -144,13 +155,28 @@ export interface OutputsDeps {
   dataDir: string
   log: OnAirLogger
   onState: (channelId: number, output: 'hls' | 'recording', state: AirState, message?: string) => void
+  /** What the channel's playout writes besides what airs from its next encoder run (OnAirEngine.setTeeOutputs). */
+  setTee?: (channelId: number, tee: TeeOutputs) => void
 }
 
 /**
- * HLS and recording per channel on air: each a copy reader of the local HTTP-FLV
- * stream (tagged as a relay so it is not counted as a viewer). Separate from the
- * playout so that turning recording on or off, or a full disk, never restarts or
- * stalls what airs.
+ * HLS and recording per channel on air.
+ *
+ * HLS on at Go Live is written by the playout's own ffmpeg (a tee slave beside what
+ * airs, `onfail=ignore`: see ffmpeg-args.ts playoutArgs), so no second ffmpeg reads the
+ * stream back through the local server. A tee's outputs are fixed while its ffmpeg runs,
+ * and what airs is never restarted for an output, so:
+ * - HLS turned on mid-air is written by a copy tap (an ffmpeg reading the local HTTP-FLV
+ *   stream, tagged as a relay so it is not counted as a viewer) until the channel next
+ *   goes live;
+ * - HLS turned off mid-air stops being served and its folder is removed at once; the
+ *   tee's slave then fails on the missing folder at its next segment and is dropped;
+ * - a tee slave that fails (a full disk, an unwritable folder) stays dropped for the
+ *   rest of that encoder run, with no retry: the copy tap takes over, with its backoff,
+ *   for the rest of this Go Live (later encoder runs are told to leave HLS out, so never
+ *   two writers in one window).
+ * Recording is always a copy tap: turning it off must end the file being written at
+ * once, which a tee slave can't do without restarting what airs.
  */
 export class ChannelOutputs {
   private readonly channels = new Map<number, ChannelTaps>()
@@ -160,19 +186,80 @@ export class ChannelOutputs {
     this.settings = new OutputSettingsStore(deps.dataDir)
   }
 
+  /**
+   * The channel is about to go live: a new HLS window (segments of an earlier run are
+   * stale), written by its playout when HLS is on. Returns what the playout writes.
+   */
+  plan(channelId: number, stream: string): TeeOutputs {
+    const old = this.channels.get(channelId)
+    if (old) void this.detach(channelId)
+    const dir = hlsDir(this.deps.dataDir, stream)
+    rmSync(dir, { recursive: true, force: true })
+    const hls = this.settings.get(channelId).hls
+    const c: ChannelTaps = {
+      channelId,
+      stream,
+      flvUrl: '',
+      hlsTee: hls,
+      hlsRetiring: false,
+      hls: null,
+      rec: null,
+      prune: null
+    }
+    this.channels.set(channelId, c)
+    if (!hls) return {}
+    mkdirSync(dir, { recursive: true })
+    return { hls: { dir: hlsSubdir(stream), listSize: HLS_LIST_SIZE } }
+  }
+
+  /** An encoder run of the channel's playout started, writing `tee` besides what airs. */
+  async encoderStarted(channelId: number, tee: TeeOutputs): Promise<void> {
+    const c = this.channels.get(channelId)
+    if (!c) return
+    // A new run: the last run's slaves are gone with it.
+    c.hlsRetiring = false
+    c.hlsTee = !!tee.hls
+    if (c.hlsTee) {
+      // Told to leave HLS out too late for this run (a failure or a switch at its start): one writer only.
+      if (c.hls) {
+        const tap = c.hls
+        c.hls = null
+        await tap.stop()
+      }
+      this.deps.onState(channelId, 'hls', 'live')
+    }
+    await this.apply(c)
+  }
+
+  /** A tee output of the channel's playout failed and was dropped (what airs went on). */
+  async teeFailed(channelId: number, output: keyof TeeOutputs, message: string): Promise<void> {
+    const c = this.channels.get(channelId)
+    if (!c || output !== 'hls') return
+    const retiring = c.hlsRetiring
+    c.hlsTee = false
+    c.hlsRetiring = false
+    if (!retiring) {
+      this.deps.log('warn', `[hls ${c.stream}] the playout's HLS output failed (${message}); a copy tap takes over`)
+      this.deps.onState(channelId, 'hls', 'reconnecting', message)
+      this.deps.setTee?.(channelId, {})
+    }
+    await this.apply(c)
+  }
+
   /** The channel went live (or its settings changed): start what its settings ask for. */
   async attach(channelId: number, stream: string, flvUrl: string): Promise<void> {
     let c = this.channels.get(channelId)
-    if (c && (c.stream !== stream || c.flvUrl !== flvUrl)) {
+    if (c && (c.stream !== stream || (c.flvUrl !== '' && c.flvUrl !== flvUrl))) {
       await this.detach(channelId)
       c = undefined
     }
     if (!c) {
-      c = { channelId, stream, flvUrl, hls: null, rec: null, prune: null }
+      c = { channelId, stream, flvUrl, hlsTee: false, hlsRetiring: false, hls: null, rec: null, prune: null }
       this.channels.set(channelId, c)
       // A new Go Live starts a new HLS window: segments of an earlier run are stale.
       rmSync(hlsDir(this.deps.dataDir, stream), { recursive: true, force: true })
     }
+    c.flvUrl = flvUrl
     await this.apply(c)
   }
 
@@ -182,7 +269,17 @@ export class ChannelOutputs {
 
   private async apply(c: ChannelTaps): Promise<void> {
     const s = this.settings.get(c.channelId)
-    if (s.hls && !c.hls) {
+    if (!s.hls && c.hlsTee) {
+      // Off at once for viewers; the tee's slave fails on the missing folder at its next segment.
+      c.hlsTee = false
+      c.hlsRetiring = true
+      this.deps.setTee?.(c.channelId, {})
+      rmSync(hlsDir(this.deps.dataDir, c.stream), { recursive: true, force: true })
+      this.deps.onState(c.channelId, 'hls', 'offline')
+    }
+    // The playout writes it, or its retiring slave still might: no copy tap meanwhile.
+    const tapHls = s.hls && !c.hlsTee && !c.hlsRetiring && c.flvUrl !== ''
+    if (tapHls && !c.hls) {
       const dir = hlsDir(this.deps.dataDir, c.stream)
       c.hls = new CopyTap({
         name: `hls ${c.stream}`,
@@ -199,7 +296,7 @@ export class ChannelOutputs {
       rmSync(hlsDir(this.deps.dataDir, c.stream), { recursive: true, force: true })
     }
     const dir = recordingsDir(this.deps.dataDir, c.stream)
-    if (s.record && !c.rec) {
+    if (s.record && !c.rec && c.flvUrl !== '') {
       // What an earlier run of this channel left unfinished (a crash, a kill) goes first.
       await this.finish(c.stream)
       if (c.rec || this.channels.get(c.channelId) !== c) return
@@ -272,7 +369,8 @@ export class ChannelOutputs {
 
   /** The stream's HLS folder while the channel airs HLS; undefined otherwise. */
   hlsFolderOf(stream: string): string | undefined {
-    for (const c of this.channels.values()) if (c.stream === stream && c.hls) return hlsDir(this.deps.dataDir, stream)
+    for (const c of this.channels.values())
+      if (c.stream === stream && (c.hls || c.hlsTee)) return hlsDir(this.deps.dataDir, stream)
     return undefined
   }
 
@@ -280,10 +378,18 @@ export class ChannelOutputs {
     const c = this.channels.get(channelId)
     if (!c) return { hls: null, recording: null, pids: [] }
     const sum = (files: FileInfo[]) => files.reduce((s, f) => s + f.size, 0)
-    const hlsFiles = c.hls ? listFiles(hlsDir(this.deps.dataDir, c.stream), /^seg-\d+\.ts$/) : []
+    const hlsOn = c.hls !== null || c.hlsTee
+    const hlsFiles = hlsOn ? listFiles(hlsDir(this.deps.dataDir, c.stream), /^seg-\d+\.ts$/) : []
     const recFiles = c.rec ? listFiles(recordingsDir(this.deps.dataDir, c.stream), RECORDING_FILE) : []
     return {
-      hls: c.hls ? { state: c.hls.state.state, files: hlsFiles.length, bytes: sum(hlsFiles) } : null,
+      hls: hlsOn
+        ? {
+            // Written by the playout: live once its first segment is out.
+            state: c.hls ? c.hls.state.state : hlsFiles.length ? 'live' : 'starting',
+            files: hlsFiles.length,
+            bytes: sum(hlsFiles)
+          }
+        : null,
       recording: c.rec ? { state: c.rec.state.state, files: recFiles.length, bytes: sum(recFiles) } : null,
       pids: [c.hls?.pid, c.rec?.pid].filter((p): p is number => p !== undefined)
     }

@@ -35,8 +35,9 @@ import type { Cue } from '../voice/narrate'
  * (airStartUs of its onair.clip airing event) plus the cues its take was made with, so
  * an edit on air moves them with the picture. Each segment's cues are placed on the
  * video's own timeline: X-TIMESTAMP-MAP pairs the segment's first video PTS (read from
- * the .ts) with a local time, and since the HLS tap keeps the local server's timestamps
- * (-copyts), that PTS is the playout's output time plus HLS_PTS_OFFSET. No wall clock
+ * the .ts) with a local time, and that PTS is the playout's output time plus
+ * HLS_PTS_OFFSET, whether the playout's tee wrote the segment or a copy tap did (it keeps
+ * the local server's timestamps, -copyts). No wall clock
  * is involved: the cached GOP the local server replays to a new tap, and the playout's
  * progress reports arriving up to a second late, leave the captions where the picture is.
  */

@@ -5,6 +5,9 @@ import { Backoff, DEFAULT_BACKOFF } from '../../../src/main/core/backoff'
 import { StateMachine } from '../../../src/main/onair/state'
 import {
   playoutArgs,
+  teeFileName,
+  teeOptionValue,
+  teeSlaveFailure,
   relayArgs,
   airClipEncodeArgs,
   synthClipArgs,
@@ -82,6 +85,46 @@ describe('ffmpeg argument builders', () => {
     expect(a[a.indexOf('-analyzeduration') + 1]).toBe('500000')
     expect(a).toContain('-progress')
     expect(a).not.toContain('-nostdin')
+  })
+  it('playout with HLS on tees what airs and the HLS window: air never ignorable, HLS relative to the data folder', () => {
+    const a = playoutArgs({ tee: { hls: { dir: 'hls/news', listSize: 6 } } })
+    expect(a.slice(a.indexOf('-c'), a.indexOf('-f', a.indexOf('-c')))).toEqual([
+      '-c',
+      'copy',
+      '-tag:v',
+      '7',
+      '-tag:a',
+      '10'
+    ])
+    expect(a.at(-2)).toBe('tee')
+    const [air, hls, ...more] = a.at(-1)!.split('|')
+    expect(more).toEqual([])
+    expect(air).toBe('[f=flv:flvflags=no_duration_filesize]pipe:1')
+    expect(hls).toMatch(/^\[f=hls:onfail=ignore:max_delay=700000:hls_time=2:hls_list_size=6:/)
+    expect(hls).toContain(':hls_segment_filename=hls/news/seg-%d.ts]hls/news/index.m3u8')
+    // The same HLS muxer options as the copy tap's.
+    expect(hls).toContain(
+      'hls_flags=delete_segments+append_list+discont_start+omit_endlist+temp_file+program_date_time+independent_segments'
+    )
+    // Nothing teed: exactly the plain FLV playout.
+    expect(playoutArgs({ tee: {} })).toEqual(playoutArgs())
+  })
+  it("tee escaping: a file name once (slaves split at '|'), an option value twice (':' and ']' end it)", () => {
+    const dir = "/data/a:b|c[d]e\\f'g"
+    expect(teeFileName(`${dir}/index.m3u8`)).toBe("/data/a:b\\|c[d]e\\\\f\\'g/index.m3u8")
+    expect(teeOptionValue(`${dir}/seg-%d.ts`)).toBe("/data/a\\\\:b\\|c[d\\\\]e\\\\\\\\f\\\\\\'g/seg-%d.ts")
+    // av_get_token's unescape, as tee applies it: once for the file name, twice for an option value.
+    const unescape = (s: string): string => s.replace(/\\(.)/g, '$1')
+    expect(unescape(teeFileName(dir))).toBe(dir)
+    expect(unescape(unescape(teeOptionValue(dir)))).toBe(dir)
+  })
+  it('names the tee slave that ffmpeg reports dropped', () => {
+    const tee = { hls: { dir: 'hls/s' } }
+    const line = '[tee @ 0x5] Slave muxer #1 failed: No such file or directory, continuing with 1/2 slaves.'
+    expect(teeSlaveFailure(line, tee)).toEqual({ slave: 'hls', message: 'No such file or directory' })
+    expect(teeSlaveFailure(line.replace('#1', '#0'), tee)?.slave).toBe('air')
+    expect(teeSlaveFailure(line, {})).toBeNull()
+    expect(teeSlaveFailure('[hls @ 0x5] Failed to open file', tee)).toBeNull()
   })
   it('relay reads FLV on stdin, copies, and bounds network stalls', () => {
     const a = relayArgs('rtmps://ingest/app/KEY')

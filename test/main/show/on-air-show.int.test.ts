@@ -373,7 +373,11 @@ describe('a produced, narrated show: the guide, takes and HLS captions', () => {
     // Another narrated item than the one just checked, unless that one is on air now (two narrated items in the loop).
     const off = pl.items.filter((i) => narratedShots.has(i.shotId) && i.itemId !== onAirNow)
     const moved = off.find((i) => i.itemId !== first.itemId) ?? off[0]!
-    await callCore(core, 'library.playlist.move', { itemId: moved.itemId, toPosition: at + 1 })
+    // A move takes the item out first: from before the clip on air, "just after it" is the clip's own position.
+    await callCore(core, 'library.playlist.move', {
+      itemId: moved.itemId,
+      toPosition: moved.position < at ? at : at + 1
+    })
     // …and the test card just before it (unless the card is what is on air).
     const card = pl.items.find((i) => i.shotId === looseShotId)!
     if (card.itemId !== onAirNow) {
