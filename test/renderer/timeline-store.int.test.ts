@@ -253,7 +253,7 @@ describe('timeline store', () => {
       name: `long-${Date.now()}`,
       format: { width: 320, height: 180, fps: 12 }
     })
-    // 2,500 items of the channel's one shot: a first page of 200, then pages of 2,000.
+    // 2,500 items of the channel's one shot: a first page of 200, then the rest page by page.
     const clip = makeClip(tempDir('webtv-long-').dir, { width: 320, height: 180, fps: 12, seconds: 1 })
     const imported = await call('library.import', { channelId: long.id, paths: [clip], approved: true })
     const one = imported.results[0]!
