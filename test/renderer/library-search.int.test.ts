@@ -3,53 +3,36 @@
  * SQLite library: what the search box holds reaches the core with its trailing space, which says
  * the last word is finished (a whole word, no longer a prefix; main/library/search.ts).
  */
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Core } from '../../src/main/core/core'
-import { openStudio } from '../../src/main/studio'
-import type { CallInput, CallName, CallOutput, StudioBridge } from '../../src/shared/contract'
 import { useLibrary } from '../../src/renderer/src/stores/library'
 import { openLibraryDb } from '../fixtures/library-db'
-import { tempDir } from '../helpers/tmp'
+import { openRendererCore, type RendererCore } from '../helpers/renderer-core'
 
-let core: Core
-let cleanup: () => void
+let studio: RendererCore
 let channelId: number
 /** What the store asked the core to search for. */
 const searched: Array<string | undefined> = []
 
-async function call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> {
-  const r = await core.dispatch(name, input)
-  if (!r.ok) throw new Error(`${name}: ${r.error.message}`)
-  return r.value as CallOutput<K>
-}
+const call: RendererCore['call'] = (name, input) => studio.call(name, input)
 
 beforeAll(async () => {
-  const t = tempDir('webtv-library-search-')
-  cleanup = t.cleanup
-  const dataDir = join(t.dir, 'data')
-  core = await openStudio({ dataDir, shell: 'headless', version: '0.0.0-test' })
+  studio = await openRendererCore({
+    name: 'library-search',
+    server: false,
+    invoke: (name, input, next) => {
+      if (name === 'library.shots.list') searched.push((input as { search?: string }).search)
+      return next(name, input)
+    }
+  })
   channelId = (await call('library.channels.create', { name: 'search' })).id
-  const insert = openLibraryDb(dataDir).prepare(
+  const insert = openLibraryDb(studio.dataDir).prepare(
     `INSERT INTO shots (channel_id, status, prompt, created_at, updated_at) VALUES (?, 'pending', ?, 0, 0)`
   )
   for (const prompt of ['a whale at dawn', 'neon city night']) insert.run(channelId, prompt)
-  const studio: StudioBridge = {
-    shell: 'headless',
-    invoke: async (name, input) => {
-      if (name === 'library.shots.list') searched.push((input as { search?: string }).search)
-      return call(name, input)
-    },
-    on: () => () => {},
-    mediaUrl: (p) => p
-  }
-  ;(globalThis as { window?: unknown }).window = { studio }
 }, 60_000)
 
 afterAll(async () => {
-  await core?.close()
-  cleanup?.()
-  delete (globalThis as { window?: unknown }).window
+  await studio?.close()
 })
 
 /** The prompts on the store's first page once the search typed has been answered. */

@@ -4,31 +4,20 @@
  * SQLite library and real ffmpeg, reached through the renderer's own WsBridge over a
  * real WebSocket. Checks what the panel shows and what the core keeps.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import type { Core } from '../../src/main/core/core'
-import { openStudio } from '../../src/main/studio'
-import { startStudioServer, type StudioServer } from '../../src/main/server/studio-server'
-import type { CallInput, CallName, CallOutput, StudioBridge } from '../../src/shared/contract'
-import { WsBridge, type SocketLike } from '../../src/renderer/src/api/ws-bridge'
 import { useNotices } from '../../src/renderer/src/stores/notices'
 import { useSettings } from '../../src/renderer/src/stores/settings'
 import { startFakeComfy } from '../fixtures/comfyui-server'
-import { tempDir } from '../helpers/tmp'
+import { openRendererCore, type RendererCore } from '../helpers/renderer-core'
 
+let studio: RendererCore
 let core: Core
-let server: StudioServer
-let bridge: WsBridge
-let cleanup: () => void
 let channelId: number
 
-async function call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> {
-  const r = await core.dispatch(name, input)
-  if (!r.ok) throw new Error(`${name}: ${r.error.message}`)
-  return r.value as CallOutput<K>
-}
+const call: RendererCore['call'] = (name, input) => studio.call(name, input)
 
 const errors = () =>
   useNotices
@@ -37,36 +26,13 @@ const errors = () =>
     .map((n) => n.message)
 
 beforeAll(async () => {
-  const t = tempDir('webtv-settings-effects-')
-  cleanup = t.cleanup
-  const rendererDir = join(t.dir, 'renderer')
-  mkdirSync(rendererDir, { recursive: true })
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>studio</title>')
-  writeFileSync(join(rendererDir, 'watch.html'), '<!doctype html><title>watch</title>')
-  core = await openStudio({ dataDir: join(t.dir, 'data'), shell: 'headless', version: '0.0.0-test' })
-  server = await startStudioServer({ core, rendererDir, port: 0 })
+  studio = await openRendererCore({ name: 'settings-effects' })
+  core = studio.core
   channelId = (await call('library.channels.create', { name: 'effects' })).id
-  const r = await fetch(server.url, { redirect: 'manual' })
-  const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!
-  bridge = new WsBridge({
-    url: `ws://127.0.0.1:${server.port}/api/ws`,
-    createSocket: (url) => new WebSocket(url, { headers: { cookie } }) as unknown as SocketLike
-  })
-  const studio: StudioBridge = {
-    shell: 'headless',
-    invoke: (name, input) => bridge.invoke(name, input),
-    on: (event, listener) => bridge.on(event, listener),
-    mediaUrl: (p) => bridge.mediaUrl(p)
-  }
-  ;(globalThis as { window?: unknown }).window = { studio }
 }, 120_000)
 
 afterAll(async () => {
-  bridge?.close()
-  await server?.close()
-  await core?.close()
-  cleanup?.()
-  delete (globalThis as { window?: unknown }).window
+  await studio?.close()
 })
 
 beforeEach(() => useNotices.setState({ notices: [] }))

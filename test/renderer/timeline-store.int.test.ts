@@ -6,25 +6,19 @@
  * reloads), not which calls carry an edit, so they hold whether a multi-shot move
  * is sent as several moves or as one reorder.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import type { Core } from '../../src/main/core/core'
-import { openStudio } from '../../src/main/studio'
-import { startStudioServer, type StudioServer } from '../../src/main/server/studio-server'
-import type { CallInput, CallName, CallOutput, StudioBridge } from '../../src/shared/contract'
 import { PLAYLIST_EDIT_WINDOW, type PlaylistDto } from '../../src/shared/contract/library'
-import { WsBridge, type SocketLike } from '../../src/renderer/src/api/ws-bridge'
+import type { WsBridge } from '../../src/renderer/src/api/ws-bridge'
 import { useNotices } from '../../src/renderer/src/stores/notices'
 import { useTimeline } from '../../src/renderer/src/stores/timeline'
 import { makeClip } from '../fixtures/media'
 import { tempDir } from '../helpers/tmp'
+import { openRendererCore, type RendererCore } from '../helpers/renderer-core'
 
+let studio: RendererCore
 let core: Core
-let server: StudioServer
 let bridge: WsBridge
-let cleanup: () => void
 let channelId: number
 let shotIds: number[]
 /** Every call the store made, by name (the real bridge underneath answers them). */
@@ -34,11 +28,7 @@ const answered: Array<{ name: string; items: number }> = []
 /** While set, pages after the first wait for it: the test decides when "the rest" arrives. */
 let holdLaterPages: Promise<void> | null = null
 
-async function call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> {
-  const r = await core.dispatch(name, input)
-  if (!r.ok) throw new Error(`${name}: ${r.error.message}`)
-  return r.value as CallOutput<K>
-}
+const call: RendererCore['call'] = (name, input) => studio.call(name, input)
 
 const coreOrder = async (): Promise<number[]> =>
   (await call('library.playlist.get', { channelId })).items.map((i: PlaylistDto['items'][number]) => i.itemId)
@@ -59,14 +49,19 @@ async function settled(): Promise<void> {
 }
 
 beforeAll(async () => {
-  const t = tempDir('webtv-timeline-store-')
-  cleanup = t.cleanup
-  const rendererDir = join(t.dir, 'renderer')
-  mkdirSync(rendererDir, { recursive: true })
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>studio</title>')
-  writeFileSync(join(rendererDir, 'watch.html'), '<!doctype html><title>watch</title>')
-  core = await openStudio({ dataDir: join(t.dir, 'data'), shell: 'headless', version: '0.0.0-test' })
-  server = await startStudioServer({ core, rendererDir, port: 0 })
+  studio = await openRendererCore({
+    name: 'timeline-store',
+    invoke: async (name, input, next) => {
+      calls.push(name)
+      const offset = (input as { offset?: number } | undefined)?.offset ?? 0
+      if (name === 'library.playlist.page' && offset > 0 && holdLaterPages) await holdLaterPages
+      const answer = await next(name, input)
+      answered.push({ name, items: (answer as { items?: unknown[] } | undefined)?.items?.length ?? 0 })
+      return answer
+    }
+  })
+  core = studio.core
+  bridge = studio.bridge!
 
   const channel = await call('library.channels.create', {
     name: 'timeline',
@@ -74,43 +69,16 @@ beforeAll(async () => {
   })
   channelId = channel.id
   // Three distinct small clips (different sizes, so none is a duplicate of another).
-  const clips = [320, 336, 352].map((w) => makeClip(t.dir, { width: w, height: 180, fps: 12, seconds: 1 }))
+  const clips = [320, 336, 352].map((w) => makeClip(studio.dir, { width: w, height: 180, fps: 12, seconds: 1 }))
   const imported = await call('library.import', { channelId, paths: clips, approved: true })
   shotIds = imported.results.map((r) => {
     if (!r.ok) throw new Error(r.error)
     return r.shot.id
   })
-
-  // The page's cookie, traded for the URL token the way a browser does.
-  const r = await fetch(server.url, { redirect: 'manual' })
-  const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!
-  bridge = new WsBridge({
-    url: `ws://127.0.0.1:${server.port}/api/ws`,
-    createSocket: (url) => new WebSocket(url, { headers: { cookie } }) as unknown as SocketLike
-  })
-  // The store reaches the core through getClient(), which takes window.studio when there is one.
-  const studio: StudioBridge = {
-    shell: 'headless',
-    invoke: async (name, input) => {
-      calls.push(name)
-      const offset = (input as { offset?: number } | undefined)?.offset ?? 0
-      if (name === 'library.playlist.page' && offset > 0 && holdLaterPages) await holdLaterPages
-      const answer = await bridge.invoke(name, input)
-      answered.push({ name, items: (answer as { items?: unknown[] } | undefined)?.items?.length ?? 0 })
-      return answer
-    },
-    on: (event, listener) => bridge.on(event, listener),
-    mediaUrl: (p) => bridge.mediaUrl(p)
-  }
-  ;(globalThis as { window?: unknown }).window = { studio }
 }, 120_000)
 
 afterAll(async () => {
-  bridge?.close()
-  await server?.close()
-  await core?.close()
-  cleanup?.()
-  delete (globalThis as { window?: unknown }).window
+  await studio?.close()
 })
 
 beforeEach(async () => {
@@ -285,7 +253,7 @@ describe('timeline store', () => {
       name: `long-${Date.now()}`,
       format: { width: 320, height: 180, fps: 12 }
     })
-    // 2,500 items of the channel's one shot: a first page of 200, then pages of 2,000.
+    // 2,500 items of the channel's one shot: a first page of 200, then the rest page by page.
     const clip = makeClip(tempDir('webtv-long-').dir, { width: 320, height: 180, fps: 12, seconds: 1 })
     const imported = await call('library.import', { channelId: long.id, paths: [clip], approved: true })
     const one = imported.results[0]!

@@ -8,6 +8,16 @@ import type { LibraryStore } from './store'
  * the order or to a shot in it (what the on-air engine and the UIs watch).
  */
 export class Playlist {
+  /**
+   * Each channel's summed playlist length at one playlist revision. The revision grows on
+   * every change to the items or to what they show of their shots, length included
+   * (schema 13's trigger), so the sum is the same at the same revision and item count: a
+   * page of a 30,000-item timeline then costs its own rows and a count, not a join over
+   * all 30,000 (which every page, the first screen's included, paid). The channel's
+   * creation time is part of the key because a deleted channel's id can be given to a new one.
+   */
+  private readonly totals = new Map<number, { revision: number; createdAt: number; n: number; ms: number }>()
+
   constructor(private readonly store: LibraryStore) {}
 
   playlistIds(channelId: number): number[] {
@@ -129,11 +139,26 @@ export class Playlist {
     limit: number
   ): { revision: number; total: number; totalDurationMs: number; items: PlaylistItem[] } {
     return this.store.db.transaction(() => {
-      const totals = this.store.db
-        .prepare(
-          `SELECT COUNT(*) AS n, COALESCE(SUM(s.duration_ms), 0) AS ms FROM playlist_items p JOIN shots s ON s.id = p.shot_id WHERE p.channel_id = ?`
-        )
-        .get(channelId) as { n: number; ms: number }
+      const channel = this.store.getChannel(channelId)
+      // The count is read each time (from the index alone, a tenth of the sum's cost): a shot
+      // deleted under an item takes the item with it (ON DELETE CASCADE) with no new revision.
+      const count = this.store.db.prepare('SELECT COUNT(*) AS n FROM playlist_items WHERE channel_id = ?')
+      const { n } = count.get(channelId) as { n: number }
+      let totals = this.totals.get(channelId)
+      if (
+        !totals ||
+        totals.revision !== channel.playlistRevision ||
+        totals.createdAt !== channel.createdAt ||
+        totals.n !== n
+      ) {
+        const { ms } = this.store.db
+          .prepare(
+            `SELECT COALESCE(SUM(s.duration_ms), 0) AS ms FROM playlist_items p JOIN shots s ON s.id = p.shot_id WHERE p.channel_id = ?`
+          )
+          .get(channelId) as { ms: number }
+        totals = { revision: channel.playlistRevision, createdAt: channel.createdAt, n, ms }
+        this.totals.set(channelId, totals)
+      }
       const { revision, items } = this.readWith(channelId, (rel) => rel, { offset, limit })
       return { revision, total: totals.n, totalDurationMs: totals.ms, items }
     })()

@@ -11,6 +11,7 @@ import { openLibrary } from '../../../src/main/library'
 import type { LibraryChange } from '../../../src/main/library/rows'
 import { makeClip } from '../../fixtures/media'
 import { tempDir } from '../../helpers/tmp'
+import { openLibraryDb } from '../../fixtures/library-db'
 
 const cleanups: Array<() => void | Promise<void>> = []
 afterEach(async () => {
@@ -74,4 +75,42 @@ describe('the playlist revision follows what timeline items show', () => {
     lib.updateShot(listed.id, { seed: 7 })
     expect(lib.playlistRevision(ch.id)).toBe(rev)
   }, 120_000)
+
+  it("a page's count and length follow every change, though the length is kept between revisions", () => {
+    const t = tempDir()
+    cleanups.push(t.cleanup)
+    const lib = openLibrary(t.dir)
+    cleanups.push(() => lib.close())
+    const ch = lib.createChannel({ name: 'Totals' })
+    // Another connection, as another process on the same folder would write.
+    const db = openLibraryDb(lib.dataDir)
+    const shot = (ms: number): number =>
+      Number(
+        db
+          .prepare(
+            `INSERT INTO shots (channel_id, status, prompt, duration_ms, created_at, updated_at) VALUES (?, 'pending', 'p', ?, 0, 0)`
+          )
+          .run(ch.id, ms).lastInsertRowid
+      )
+    const a = shot(3000)
+    const b = shot(5000)
+    lib.addToPlaylist(ch.id, [a, a, a, b])
+    const totals = () => {
+      const p = lib.readPlaylistPage(ch.id, 0, 2)
+      return [p.total, p.totalDurationMs, p.items.length]
+    }
+    expect(totals()).toEqual([4, 14_000, 2])
+    expect(lib.readPlaylistPage(ch.id, 2, 2).totalDurationMs).toBe(14_000)
+    // A new length (the trigger's new revision), written by the other connection.
+    db.prepare('UPDATE shots SET duration_ms = 6000 WHERE id = ?').run(b)
+    expect(totals()).toEqual([4, 15_000, 2])
+    lib.addToPlaylist(ch.id, [b])
+    expect(totals()).toEqual([5, 21_000, 2])
+    // A shot deleted under its items takes them along with no new revision: the count tells.
+    const rev = lib.playlistRevision(ch.id)
+    db.pragma('foreign_keys = ON')
+    db.prepare('DELETE FROM shots WHERE id = ?').run(b)
+    expect(lib.playlistRevision(ch.id)).toBe(rev)
+    expect(totals()).toEqual([3, 9000, 2])
+  })
 })

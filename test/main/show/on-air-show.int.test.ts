@@ -13,6 +13,8 @@ import { freePort } from '../../fixtures/rtmp'
 import { toolPath } from '../../../src/main/media/ffmpeg-path'
 import { startStudioServer, type StudioServer } from '../../../src/main/server/studio-server'
 import type { AsrunEntry } from '../../../src/shared/contract/outputs'
+import type { EventPayload } from '../../../src/shared/contract'
+import { HLS_PTS_OFFSET } from '../../../src/main/outputs/copy-tap'
 import { until } from '../../helpers/until'
 
 /**
@@ -25,6 +27,7 @@ describe('a produced, narrated show: the guide, takes and HLS captions', () => {
   let core: Core
   let server: StudioServer | undefined
   const asrun: AsrunEntry[] = []
+  const airings: Array<EventPayload<'onair.clip'>> = []
   let channelId = 0
   /** The imported test-card clip: the cut from it to a narrated shot is one the picture shows plainly. */
   let looseShotId = 0
@@ -163,6 +166,9 @@ describe('a produced, narrated show: the guide, takes and HLS captions', () => {
   it('airs a WebVTT rendition beside the HLS: master playlist, advancing subtitle playlist, cues on the as-run times across an edit', async () => {
     const lib = core.services.get(LIBRARY, 'test')
     core.bus.on('outputs.asrun', (e) => asrun.push(e))
+    core.bus.on('onair.clip', (e) => {
+      if (e.phase === 'airing' && e.channelId === channelId) airings.push(e)
+    })
     await callCore(core, 'onair.settings.update', { rtmpPort: await freePort(), httpPort: await freePort() })
     await callCore(core, 'outputs.settings.update', { channelId, hls: true, record: false })
     const rendererDir = join(tmp.dir, 'renderer')
@@ -279,14 +285,63 @@ describe('a produced, narrated show: the guide, takes and HLS captions', () => {
       ].map((m) => ({ at: Number(m[1]), score: Number(m[2]) }))
     const CUT_SCORE = 0.12
 
+    const sec = (h: string, m: string, x: string, ms: string) =>
+      Number(h) * 3600 + Number(m) * 60 + Number(x) + Number(ms) / 1000
+    /** A WebVTT segment's X-TIMESTAMP-MAP: the video PTS (90 kHz) it pairs with its local time (s). */
+    const mapOf = (vtt: string | undefined): { pts: number; local0: number } | undefined => {
+      const m = vtt && /X-TIMESTAMP-MAP=MPEGTS:(\d+),LOCAL:(\d\d):(\d\d):(\d\d)\.(\d\d\d)/.exec(vtt)
+      return m ? { pts: Number(m[1]), local0: sec(m[2]!, m[3]!, m[4]!, m[5]!) } : undefined
+    }
+    /**
+     * Where (s of HLS PTS) an as-run entry's clip began by the playout's own account: its
+     * airing event's airStartUs on the output timeline, plus the tap's fixed PTS offset.
+     * Used only to choose which segments to fetch and scan; what is checked is the picture.
+     */
+    const airedAt = (entry: AsrunEntry): number | undefined => {
+      const a = airings.find((x) => x.clip.itemId === entry.itemId && x.at === entry.startedAt)
+      return a?.airStartUs === undefined ? undefined : a.airStartUs / 1e6 + HLS_PTS_OFFSET / 90_000
+    }
+    /** Picture fetched either side of a clip's start: room for the cut and the 0.5 s kept clear of the ends. */
+    const AROUND_S = 2.5
+
+    /**
+     * The newest entry `pick` accepts whose start, with AROUND_S either side (and its first
+     * cue), the HLS window holds now. Cheap enough to poll: the video playlist and the
+     * WebVTT of its first and last segments (their maps give the segments' PTS); nothing decoded.
+     */
+    let looked = ''
+    const inWindow = async (
+      pick: (e: AsrunEntry) => boolean
+    ): Promise<{ entry: AsrunEntry; at: number } | undefined> => {
+      const v = pdts((await text('index.m3u8')) ?? '')
+      if (v.length < 2) return undefined
+      const head = mapOf(await text(`sub-${v[0]!.n}.vtt`))
+      const tail = mapOf(await text(`sub-${v.at(-1)!.n}.vtt`))
+      if (!head || !tail) return undefined
+      const from = head.pts / 90_000
+      const to = tail.pts / 90_000 + v.at(-1)!.dur
+      const picked = asrun.filter(pick)
+      looked = `window ${from.toFixed(2)}–${to.toFixed(2)} s; airings that qualify: ${JSON.stringify(picked.map((e) => [e.id, e.itemId, airedAt(e)?.toFixed(2)]))}`
+      for (const entry of picked.reverse()) {
+        const at = airedAt(entry)
+        const firstCue = lib.takeCues(entry.takeId!)?.[0]?.start ?? 0
+        if (at !== undefined && at - AROUND_S >= from && Math.max(at + AROUND_S, at + firstCue + 0.5) <= to)
+          return { entry, at }
+      }
+      return undefined
+    }
+
     /**
      * Every cue of a narrated as-run entry, checked against the picture itself: in the
-     * window's video (the .ts segments, end to end), the clip's cue must begin `cue.start`
-     * after a cut from the clip before, within 0.3 s. Neither wall clocks nor the
-     * playlists' dates are used, so captions that lead or trail the picture (the cached
-     * GOP a new HLS tap gets first, late progress reports) fail here.
+     * video around where the clip aired (its .ts segments, end to end, scanned once), the
+     * clip's cue must begin `cue.start` after a cut from the clip before, within 0.3 s.
+     * Neither wall clocks nor the playlists' dates are used, so captions that lead or trail
+     * the picture (the cached GOP a new HLS tap gets first, late progress reports) fail here.
+     * 0 when the segments left the window before they were fetched, or no cue put the clip
+     * inside them (`why` says which).
      */
-    const checkCues = async (entry: AsrunEntry): Promise<number> => {
+    let why = ''
+    const checkCues = async (entry: AsrunEntry, at: number): Promise<number> => {
       // The subtitle playlist follows the video's within a tick (0.5 s): read both until they list the same segments.
       const [vSegs, sSegs] = await until(
         'the subtitle playlist to list the video segments',
@@ -297,42 +352,57 @@ describe('a produced, narrated show: the guide, takes and HLS captions', () => {
         },
         10_000
       )
+      const vtts = new Map<number, string>()
+      for (const s of sSegs) {
+        const vtt = await text(`sub-${s.n}.vtt`)
+        if (vtt) vtts.set(s.n, vtt)
+      }
+      // The segments that overlap [at − AROUND_S, at + AROUND_S], by their maps (each checked against the .ts below).
+      const near = vSegs.filter((v) => {
+        const m = mapOf(vtts.get(v.n))
+        return m !== undefined && m.pts / 90_000 < at + AROUND_S && m.pts / 90_000 + v.dur > at - AROUND_S
+      })
       const ptsOf = new Map<number, number>()
       const parts: Buffer[] = []
-      for (const v of vSegs) {
+      for (const v of near) {
         const r = await get(`${base}/seg-${v.n}.ts`)
-        if (r.status !== 200) break
+        if (r.status !== 200) {
+          why = `seg-${v.n}.ts left the window before it was fetched`
+          return 0
+        }
         const bytes = Buffer.from(await r.arrayBuffer())
         const f = join(tmp.dir, `v-${v.n}.ts`)
         writeFileSync(f, bytes)
         ptsOf.set(v.n, firstVideoPts(f))
         parts.push(bytes)
       }
-      if (parts.length < 2) return 0
+      if (parts.length < 2) {
+        why = `only ${parts.length} segment(s) around ${at.toFixed(2)} s`
+        return 0
+      }
       const window = join(tmp.dir, 'window.ts')
       writeFileSync(window, Buffer.concat(parts))
       const scenes = scenesIn(window)
       const cuts = scenes.filter((x) => x.score >= CUT_SCORE).map((x) => x.at)
-      const from = ptsOf.get(vSegs[0]!.n)! / 90_000
-      const to = from + vSegs.slice(0, parts.length).reduce((a, v) => a + v.dur, 0)
+      const from = ptsOf.get(near[0]!.n)! / 90_000
+      const to = from + near.reduce((a, v) => a + v.dur, 0)
       const cues = lib.takeCues(entry.takeId!)!
+      const placed: number[] = []
       let checked = 0
       for (const s of sSegs) {
-        const vtt = await text(`sub-${s.n}.vtt`)
+        const vtt = vtts.get(s.n)
         if (!vtt) continue
-        const map = /X-TIMESTAMP-MAP=MPEGTS:(\d+),LOCAL:(\d\d):(\d\d):(\d\d)\.(\d\d\d)/.exec(vtt)!
+        const map = mapOf(vtt)
         expect(map, vtt).toBeTruthy()
         // The map pairs this segment's first video PTS with its local zero.
-        if (ptsOf.has(s.n)) expect(Math.abs(Number(map[1]) - ptsOf.get(s.n)!)).toBeLessThanOrEqual(1)
-        const sec = (h: string, m: string, x: string, ms: string) =>
-          Number(h) * 3600 + Number(m) * 60 + Number(x) + Number(ms) / 1000
-        const local0 = sec(map[2]!, map[3]!, map[4]!, map[5]!)
+        if (ptsOf.has(s.n)) expect(Math.abs(map!.pts - ptsOf.get(s.n)!)).toBeLessThanOrEqual(1)
         for (const m of vtt.matchAll(/(\d\d):(\d\d):(\d\d)\.(\d\d\d) --> [\d:.]+\n(.+)\n/g)) {
           const cue = cues.find((c) => c.text.replace(/&/g, '&amp;').replace(/</g, '&lt;') === m[5])
           if (!cue) continue
           // Where the captions put the clip's start on the video timeline, and where the picture cuts.
-          const clipStart = Number(map[1]) / 90_000 + sec(m[1]!, m[2]!, m[3]!, m[4]!) - local0 - cue.start
-          // Only a start inside the window, clear of its first frame, has a cut to compare with.
+          const clipStart = map!.pts / 90_000 + sec(m[1]!, m[2]!, m[3]!, m[4]!) - map!.local0 - cue.start
+          placed.push(clipStart)
+          // Only a start inside the scanned video, clear of its first frame, has a cut to compare with.
           if (clipStart < from + 0.5 || clipStart > to - 0.5) continue
           const nearest = Math.min(...cuts.map((c) => Math.abs(c - clipStart)))
           expect(
@@ -342,6 +412,7 @@ describe('a produced, narrated show: the guide, takes and HLS captions', () => {
           checked++
         }
       }
+      why = `item ${entry.itemId} aired at ${at.toFixed(2)} s; video scanned ${from.toFixed(2)}–${to.toFixed(2)} s; its cues put it at ${JSON.stringify(placed.map((x) => +x.toFixed(2)))}`
       return checked
     }
 
@@ -349,57 +420,67 @@ describe('a produced, narrated show: the guide, takes and HLS captions', () => {
     // cut from the test card to a shot is plain: the clips checked are the narrated ones right after it.
     // An entry is reported when it begins and again when it ends: the clip before is the entry numbered just before.
     const afterLoose = (e: AsrunEntry): boolean => asrun.find((a) => a.id === e.id - 1)?.shotId === looseShotId
+    /** Each airing is checked once: the wait is on the as-run and the playlists, the decoding done once per airing. */
+    const tried = new Set<number>()
+    const captioned = async (what: string, pick: (e: AsrunEntry) => boolean): Promise<AsrunEntry> => {
+      try {
+        return await until(
+          what,
+          async () => {
+            const found = await inWindow((e) => !tried.has(e.id) && pick(e))
+            if (!found) return undefined
+            tried.add(found.entry.id)
+            return (await checkCues(found.entry, found.at)) > 0 ? found.entry : undefined
+          },
+          120_000,
+          500
+        )
+      } catch (err) {
+        throw new Error(
+          `${err instanceof Error ? err.message : String(err)} (last look: ${looked || 'none'}; last airing checked: ${why || 'none'})`
+        )
+      }
+    }
 
-    // A narrated clip airs; once its first cue is in the window, its cues are where the picture is.
-    const first = await until(
+    // A narrated clip airs after the test card; once the window holds it, its cues are where the picture is.
+    const first = await captioned(
       'a narrated clip to air after the test card and reach the HLS',
-      async () => {
-        // The newest such clip that has finished (an older one may have aired before the HLS began).
-        const e = asrun
-          .filter((a) => a.shotId !== null && narratedShots.has(a.shotId) && a.endedAt !== null && afterLoose(a))
-          .at(-1)
-        if (!e) return undefined
-        const n = await checkCues(e)
-        return n > 0 ? e : undefined
-      },
-      120_000
+      (a) => a.shotId !== null && narratedShots.has(a.shotId) && afterLoose(a)
     )
     const s1 = seq((await text('subs.m3u8'))!)
 
     // An edit on air: the narrated item moves to just after the clip on air; its next airing is captioned where it airs.
     const pl = await callCore(core, 'library.playlist.get', { channelId })
     const onAirNow = (await callCore(core, 'outputs.guide', { channelId, hours: 0.1 })).entries[0]!.itemId!
-    const at = pl.items.find((i) => i.itemId === onAirNow)!.position
     // Another narrated item than the one just checked, unless that one is on air now (two narrated items in the loop).
     const off = pl.items.filter((i) => narratedShots.has(i.shotId) && i.itemId !== onAirNow)
     const moved = off.find((i) => i.itemId !== first.itemId) ?? off[0]!
-    // A move takes the item out first: from before the clip on air, "just after it" is the clip's own position.
-    await callCore(core, 'library.playlist.move', {
-      itemId: moved.itemId,
-      toPosition: moved.position < at ? at : at + 1
-    })
-    // …and the test card just before it (unless the card is what is on air).
     const card = pl.items.find((i) => i.shotId === looseShotId)!
-    if (card.itemId !== onAirNow) {
+    /** Moves an item to just after another, in the order as it is now (an item taken from before it shifts it back one). */
+    const placeAfter = async (itemId: number, afterId: number): Promise<void> => {
       const now = (await callCore(core, 'library.playlist.get', { channelId })).items
-      const at2 = now.find((i) => i.itemId === onAirNow)!.position
-      await callCore(core, 'library.playlist.move', {
-        itemId: card.itemId,
-        toPosition: card.position < at2 ? at2 : at2 + 1
-      })
+      const after = now.find((i) => i.itemId === afterId)!.position
+      const own = now.find((i) => i.itemId === itemId)!.position
+      await callCore(core, 'library.playlist.move', { itemId, toPosition: own < after ? after : after + 1 })
     }
+    await placeAfter(moved.itemId, onAirNow)
+    // …and the test card just before it (unless the card is what is on air).
+    if (card.itemId !== onAirNow) await placeAfter(card.itemId, onAirNow)
     const since = Date.now()
-    await until(
+    const order = (await callCore(core, 'library.playlist.get', { channelId })).items.map((i) => i.itemId)
+    const edited = order.indexOf(onAirNow)
+    // The edit as meant: on air, the card, the moved item (or on air — the card — then the moved item).
+    if (card.itemId === onAirNow) expect(order[edited + 1]).toBe(moved.itemId)
+    else expect([order[edited + 1], order[edited + 2]]).toEqual([card.itemId, moved.itemId])
+    await captioned(
       'the moved clip to air, captioned',
-      async () => {
-        const e = asrun
-          .filter((a) => a.itemId === moved.itemId && a.startedAt > since && a.endedAt !== null && afterLoose(a))
-          .at(-1)
-        if (!e) return undefined
-        return (await checkCues(e)) > 0 ? e : undefined
-      },
-      120_000
-    )
+      (a) => a.itemId === moved.itemId && a.startedAt > since && afterLoose(a)
+    ).catch((err: unknown) => {
+      const aired = asrun.filter((a) => a.startedAt > since && a.endedAt === null).map((a) => [a.id, a.itemId])
+      throw new Error(
+        `${err instanceof Error ? err.message : String(err)}; on air at the edit ${onAirNow}, moved ${moved.itemId}, card ${card.itemId}, first ${first.itemId}; order after ${JSON.stringify(order)}; aired since ${JSON.stringify(aired)}`
+      )
+    })
     // The subtitle playlist advanced with the video's.
     expect(seq((await text('subs.m3u8'))!)).toBeGreaterThan(s1)
     await callCore(core, 'onair.stop', { channelId })

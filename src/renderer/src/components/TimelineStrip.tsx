@@ -1,4 +1,4 @@
-import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react'
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react'
 import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual'
 import {
   DndContext,
@@ -55,6 +55,10 @@ export function TimelineStrip() {
     useSensor(PointerSensor, { activationConstraint: { distance: 6 } })
   )
 
+  // Kept while the items are: the virtualizer measures all `count` cards again whenever its key
+  // function changes, which a fresh one per render made 30,000 objects on every scroll frame.
+  const getItemKey = useCallback((i: number) => items[i]?.itemId ?? i, [items])
+
   // TanStack Virtual's API isn't memoizable by the React Compiler; this component re-renders on scroll by design.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
@@ -63,7 +67,7 @@ export function TimelineStrip() {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ITEM_W + GAP,
     overscan: 8,
-    getItemKey: (i) => items[i]?.itemId ?? i,
+    getItemKey,
     // A card lifted with the keyboard stays mounted (it keeps the focus) however far
     // its drop position moves, and so do the cards around that position.
     rangeExtractor: (range: Range) => {

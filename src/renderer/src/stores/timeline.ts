@@ -8,8 +8,13 @@ export type TimelineItem = PlaylistDto['items'][number]
 
 /** Items in the first page of a load: enough for the first screen of any strip. */
 const FIRST_PAGE = 200
-/** Items per page while the rest of a long playlist arrives in the background. */
-const REST_PAGE = 2000
+/**
+ * Items per page while the rest of a long playlist arrives in the background. Small
+ * enough (about 190 KB of JSON) that a page in flight when the user picks another
+ * channel holds the core's answer to the new first screen only briefly, and that
+ * reading one on the page's main thread fits inside a frame or two of scrolling.
+ */
+const REST_PAGE = 500
 
 interface TimelineStore {
   channelId: number | null
