@@ -54,6 +54,8 @@ function overlap(a: Box, b: Box): number {
   const area = (r: Box): number => (r.x1 - r.x0) * (r.y1 - r.y0)
   return (w * h) / Math.max(1e-9, Math.min(area(a), area(b)))
 }
+/** A view's map: its source letter and stroke sign (text-read.ts names views `f+52`, `h-44`…), without the cut. */
+const mapOf = (view: string | undefined): string => (view ?? '').replace(/\d+$/, '')
 const norm = (s: string): string => s.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '')
 
 /** 1 − Levenshtein distance / the longer length, on letters and digits only. */
@@ -75,8 +77,9 @@ export function similarity(a: string, b: string): number {
 
 /**
  * The readings that are text the shot did not ask for: word-like, not asked for, and either read
- * with confidence or read alike at the same place in another view (another threshold or size of
- * the static picture, or another group of frames). Tesseract misreads stylised letters differently
+ * with confidence or read alike at the same place in another map (another size, colour plane or
+ * stroke sign of the static picture, or another group of frames; not merely another threshold of
+ * the same map). Tesseract misreads stylised letters differently
  * each time but keeps most of them; what little texture survives the static map does not read as
  * the same word twice.
  */
@@ -89,7 +92,10 @@ export function strayWords(words: SeenWord[], allowedWords: string[]): SeenWord[
       candidates.some(
         (o) =>
           o !== w &&
-          (o.view !== w.view || o.at !== w.at) &&
+          // Another map: another group of frames, another source (size, colour plane) or stroke sign. The
+          // same map at another cut is nearly the same picture: a still texture (a slow fractal's fine edge,
+          // sharp before the encoder softens it) reads alike there without being text.
+          (o.at !== w.at || mapOf(o.view) !== mapOf(w.view)) &&
           overlap(o.box, w.box) >= 0.5 &&
           similarity(o.text, w.text) >= TEXT_MIN_SIMILARITY
       )
