@@ -1,6 +1,6 @@
 /**
  * Run every check of the registry over one conformed take: one ffmpeg pass for
- * the filter checks, OCR of what stays put in the few frames it wrote (text-read.ts),
+ * the filter checks (made inside the take's conform when the gate's tap ran there), OCR of what stays put in the few frames it wrote (text-read.ts),
  * then each row judges.
  */
 import { rmSync } from 'node:fs'
