@@ -268,6 +268,8 @@ export interface PassResult extends ParsedPass {
   /** Colour JPEGs of the same moments for the judge (empty unless asked for). */
   colour: Array<{ file: string; at: number }>
   dir: string
+  /** Measured inside the conform, on the picture handed to the encoder (checks/tap.ts); else over the file. */
+  beforeEncode?: boolean | undefined
 }
 
 /** What a finished pass left in its folder (`plan.dir`): the detectors' reports and the sampled frames. */

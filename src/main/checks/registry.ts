@@ -77,13 +77,13 @@ export function similarity(a: string, b: string): number {
 
 /**
  * The readings that are text the shot did not ask for: word-like, not asked for, and either read
- * with confidence or read alike at the same place in another map (another size, colour plane or
- * stroke sign of the static picture, or another group of frames; not merely another threshold of
- * the same map). Tesseract misreads stylised letters differently
+ * with confidence or read alike at the same place in another view (another threshold, size, colour
+ * plane or stroke sign of the static picture, or another group of frames; for frames taken before
+ * the encoder, not merely another threshold of the same map). Tesseract misreads stylised letters differently
  * each time but keeps most of them; what little texture survives the static map does not read as
  * the same word twice.
  */
-export function strayWords(words: SeenWord[], allowedWords: string[]): SeenWord[] {
+export function strayWords(words: SeenWord[], allowedWords: string[], beforeEncode = false): SeenWord[] {
   const allowed = new Set(allowedWords.map(norm))
   const candidates = words.filter((w) => isWordLike(w.text) && !allowed.has(norm(w.text)))
   return candidates.filter(
@@ -92,10 +92,11 @@ export function strayWords(words: SeenWord[], allowedWords: string[]): SeenWord[
       candidates.some(
         (o) =>
           o !== w &&
-          // Another map: another group of frames, another source (size, colour plane) or stroke sign. The
-          // same map at another cut is nearly the same picture: a still texture (a slow fractal's fine edge,
-          // sharp before the encoder softens it) reads alike there without being text.
-          (o.at !== w.at || mapOf(o.view) !== mapOf(w.view)) &&
+          // Another view. Before the encoder, another map: another group of frames, source (size, colour
+          // plane) or stroke sign — the same map at another cut is nearly the same picture, and a still
+          // texture's fine edge (a slow fractal), sharp until the encoder softens it, reads alike there.
+          // In the decoded file, another cut of the same map may confirm (a softened word needs it).
+          (o.at !== w.at || (beforeEncode ? mapOf(o.view) !== mapOf(w.view) : o.view !== w.view)) &&
           overlap(o.box, w.box) >= 0.5 &&
           similarity(o.text, w.text) >= TEXT_MIN_SIMILARITY
       )
@@ -200,7 +201,7 @@ export const checkRows: CheckRow[] = [
     title: 'Text in the picture the shot did not ask for',
     needs: ['ocr'],
     run: (m, take) => {
-      const stray = strayWords(m.words, take.allowedWords)
+      const stray = strayWords(m.words, take.allowedWords, m.beforeEncode === true)
       if (stray.length === 0) return pass(`No stray text in ${m.sampled.length} sampled frames.`)
       const at = [...new Set(stray.map((w) => w.at))].sort((a, b) => a - b)
       const words = [...new Set(stray.map((w) => w.text))].slice(0, 6)

@@ -32,7 +32,7 @@ export async function runChecks(take: TakeUnderCheck, opts: RunOptions): Promise
   const judge = opts.judge && take.prompt && rows.some((r) => r.needs.includes('judge')) ? opts.judge : null
   const pass = opts.pass ?? (await measureTake(take, opts.tmpRoot, { ocr, judge: judge !== null, signal: opts.signal }))
   try {
-    const words = ocr ? await readStaticText(pass.frames, take.allowedWords) : []
+    const words = ocr ? await readStaticText(pass.frames, take.allowedWords, pass.beforeEncode === true) : []
     const verdict = judge ? await askJudge(judge, take.prompt!, pass.colour, opts.signal) : null
     const m: Measurements = {
       durationSec: pass.durationSec,
@@ -43,6 +43,7 @@ export async function runChecks(take: TakeUnderCheck, opts: RunOptions): Promise
       integratedLufs: pass.integratedLufs,
       sampled: [...new Set([...pass.frames, ...pass.colour].map((f) => f.at))],
       words,
+      beforeEncode: pass.beforeEncode === true,
       judge: verdict
     }
     return rows.map((r) => ({ check: r.name, ...r.run(m, take) }))

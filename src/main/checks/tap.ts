@@ -57,7 +57,7 @@ export class CheckTap implements ConformTap {
     if (!plan) return null
     this.plan = null
     try {
-      return readPass(plan)
+      return { ...readPass(plan), beforeEncode: true }
     } catch (err) {
       rmSync(plan.dir, { recursive: true, force: true })
       throw err
