@@ -1,6 +1,6 @@
 /**
  * The quality gate as a studio feature: attaches the gate to the library (every new
- * take is checked after conform) and applies each channel's policy through the
+ * take is measured inside its own conform, checks/tap.ts, then checked) and applies each channel's policy through the
  * generation service. Installed after the library and generation features.
  */
 import type { Feature } from '../core/core'

@@ -5,13 +5,15 @@
  * listeners (the regenerator in feature.ts) what happened.
  */
 import { join } from 'node:path'
-import type { Channel, GateInput, GateVerdict, TakeGate } from '../library/rows'
+import type { Channel, GateInput, GateTapInput, GateVerdict, TakeGate } from '../library/rows'
 import { clipLook } from '../library/look'
 import { pictureRect } from '../media/graphics'
 import type { ServiceEndpoint } from './endpoints'
 import { askedWords, studioMasks } from './masks'
 import { readPolicy } from './policy'
+import { checkRows } from './registry'
 import { runChecks } from './run'
+import { CheckTap } from './tap'
 import type { CheckStore } from './store'
 import type { CheckResult, TakeUnderCheck } from './types'
 
@@ -48,16 +50,19 @@ export function planOf(extra: Record<string, unknown> | null): { expectsAudio: b
 
 /** The take as the checks see it: the channel's graphics for this clip become masks. */
 export function takeUnderCheck(input: GateInput, dataDir: string): TakeUnderCheck {
+  return { ...checkedClip(input, dataDir), mp4: input.mp4, durationMs: input.durationMs }
+}
+
+/** The clip as the checks see it, before its conform (what the tap needs to know). */
+export function checkedClip(input: GateTapInput, dataDir: string): Omit<TakeUnderCheck, 'mp4' | 'durationMs'> {
   const c: Channel = input.channel
   const { width: W, height: H } = c.format
   const look = clipLook(c.look, dataDir, { backend: input.backend, prompt: input.prompt, title: input.title })
   const src = input.sourceSize
   const plan = planOf(input.extra)
   return {
-    mp4: input.mp4,
     width: W,
     height: H,
-    durationMs: input.durationMs,
     expectsAudio: plan.expectsAudio,
     plannedSeconds: plan.plannedSeconds,
     loudnessTargetLufs: c.look.loudness.targetLufs,
@@ -93,16 +98,31 @@ export class QualityGate implements TakeGate {
     return () => this.listeners.delete(listener)
   }
 
+  /** The measuring pass for the take's conform to run beside its encoder; null when the channel has the gate off. */
+  tap(input: GateTapInput): CheckTap | null {
+    const policy = readPolicy(this.lib, input.channel.id)
+    if (!policy.enabled) return null
+    const clip = checkedClip(input, this.lib.dataDir)
+    return new CheckTap({ ...clip, fps: clip.fps! }, join(this.lib.dataDir, 'tmp'), {
+      ocr: checkRows.some((r) => r.needs.includes('ocr')),
+      // Colour frames only where the judge may be asked (a few small JPEGs; whether one is set is known later).
+      judge: policy.judge && clip.prompt !== undefined
+    })
+  }
+
   async inspect(input: GateInput, signal?: AbortSignal): Promise<GateVerdict & { details: GateDetails }> {
     const policy = readPolicy(this.lib, input.channel.id)
     // A channel with the gate off pays nothing for it.
     if (!policy.enabled) return { pass: true, reasons: [], details: { results: [], failed: [] } }
     let results: CheckResult[]
     try {
+      // The pass made inside the conform, when it ran there (a gate's own tap); else the standalone pass.
+      const pass = input.tap instanceof CheckTap ? (input.tap.result() ?? undefined) : undefined
       results = await runChecks(takeUnderCheck(input, this.lib.dataDir), {
         tmpRoot: join(this.lib.dataDir, 'tmp'),
         signal,
-        judge: policy.judge ? await this.judge() : null
+        judge: policy.judge ? await this.judge() : null,
+        pass
       })
     } catch (err) {
       if (signal?.aborted) throw err

@@ -70,7 +70,7 @@ export function gateHandlers(lib: Library, store: CheckStore, secrets: SecretSto
       return lists(channelId)
     },
     'gate.shots.checks': ({ shotIds }) => ({
-      shots: store.chosenChecks(shotIds).map(({ shotId, takeId, checks }) => ({
+      shots: store.chosenChecks(lib, shotIds).map(({ shotId, takeId, checks }) => ({
         shotId,
         takeId,
         checks: checks.map(({ check, verdict, score, frames, reason }) => ({ check, verdict, score, frames, reason }))
@@ -84,7 +84,7 @@ export function gateHandlers(lib: Library, store: CheckStore, secrets: SecretSto
           `Unknown check ${check}; the checks are ${checkNames.join(', ')}.`,
           'check'
         )
-      return { shotIds: store.shotsFailing(channelId, check) }
+      return { shotIds: store.shotsFailing(lib, channelId, check) }
     }
   }
 }

@@ -5,10 +5,11 @@
  * moments in colour, small, for the judge. Pure argument
  * building and stderr parsing, plus the run itself.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { probe } from '../media/probe'
 import { ffmpegPreamble, runFfmpeg } from '../media/ffmpeg-runner'
+import { escapeFilterValue } from '../media/graphics'
 import type { Rect, Stretch } from './types'
 
 /** Shortest black stretch that counts: longer than the look's dips (≤ 2 × 0.25 s at a cut by default). */
@@ -41,19 +42,21 @@ export function sampleTimes(durationSec: number): number[] {
 }
 
 export interface MeasurePlan {
-  input: string
   width: number
   height: number
   fps: number
   durationSec: number
   hasAudio: boolean
   masks: Rect[]
-  /** Where the sampled frames go (`f%03d.pgm`, `h%03d.pgm`, `u%03d.pgm`, `v%03d.pgm`, `c%03d.jpg`); null: none. */
-  framesDir: string | null
-  /** Write the OCR frames (default true when framesDir is given). */
+  /**
+   * Where the pass writes: the detectors' reports (`det.txt`, `sil.txt`, `r128.txt`) and the sampled
+   * frames (`f%03d.pgm`, `h%03d.pgm`, `u%03d.pgm`, `v%03d.pgm`, `c%03d.jpg`).
+   */
+  dir: string
+  /** Write the OCR frames (default true). */
   ocr?: boolean | undefined
   times: number[]
-  /** Also write the sampled moments in colour (`c%03d.jpg`, for the judge) into framesDir. */
+  /** Also write the sampled moments in colour (`c%03d.jpg`, for the judge). */
   judge?: boolean | undefined
 }
 
@@ -70,9 +73,22 @@ function boxesOf(masks: Rect[], k: number): string {
     .join(',')
 }
 
-export function measureArgs(plan: MeasurePlan): string[] {
+/** The detectors' reports: frame metadata printed to files, so the pass needs no log level of its own. */
+const REPORTS = { video: 'det.txt', silence: 'sil.txt', loudness: 'r128.txt' }
+
+/** A path inside a filter option (the metadata filters' `file=`), escaped for the filter graph. */
+function filterPath(file: string): string {
+  return escapeFilterValue(file)
+}
+
+/**
+ * The pass as filter chains reading `video` and `audio` (labels such as `[0:v:0]`, or the conform's own
+ * aired picture and sound), and the output arguments they need. The standalone pass (measureArgs) runs it
+ * over a conformed file; the conform runs it beside its encoder (checks/tap.ts), one decode for both.
+ */
+export function measureGraph(plan: MeasurePlan, video: string, audio: string): { chains: string[]; outputs: string[] } {
   const chains: string[] = []
-  const frames = plan.framesDir !== null && plan.times.length > 0
+  const frames = plan.times.length > 0
   const ocr = frames && plan.ocr !== false
   const judge = frames && plan.judge === true
   const branches = ['dv', ...(ocr ? ['ov'] : []), ...(judge ? ['jv'] : [])]
@@ -80,8 +96,9 @@ export function measureArgs(plan: MeasurePlan): string[] {
   const window = 0.5 / plan.fps
   const pick = plan.times.map((t) => `lt(abs(t-${t.toFixed(3)})\\,${window.toFixed(4)})`).join('+')
   chains.push(
-    `[0:v:0]${branches.length > 1 ? `split=${branches.length}${branches.map((b) => `[${b}]`).join('')};[dv]` : ''}scale=${DETECT_WIDTH}:-2,format=gray,` +
-      `blackdetect=d=${BLACK_MIN_SEC}:pix_th=0.10:pic_th=0.97,freezedetect=n=-50dB:d=${FREEZE_MIN_SEC}[det]`
+    `${video}${branches.length > 1 ? `split=${branches.length}${branches.map((b) => `[${b}]`).join('')};[dv]` : ''}scale=${DETECT_WIDTH}:-2,format=gray,` +
+      `blackdetect=d=${BLACK_MIN_SEC}:pix_th=0.10:pic_th=0.97,freezedetect=n=-50dB:d=${FREEZE_MIN_SEC},` +
+      `metadata=mode=print:file=${filterPath(join(plan.dir, REPORTS.video))}[det]`
   )
   if (judge) chains.push(`[jv]select='${pick}',scale='min(${JUDGE_FRAME_WIDTH}\\,iw)':-2[jud]`)
   if (ocr) {
@@ -129,19 +146,14 @@ export function measureArgs(plan: MeasurePlan): string[] {
       )
   }
   if (plan.hasAudio)
-    chains.push(`[0:a:0]silencedetect=n=${SILENCE_DB}dB:d=${SILENCE_MIN_SEC},ebur128=peak=none:framelog=verbose[aud]`)
-  // info, not error: the detect filters report on stderr at that level.
-  return [
-    ...ffmpegPreamble({ batch: true, loglevel: 'info' }),
-    // One thread: a small clip's work is too little to share out, and threads cost CPU to start and sync.
-    '-threads',
-    '1',
-    '-i',
-    plan.input,
-    '-filter_complex_threads',
-    '1',
-    '-filter_complex',
-    chains.join(';'),
+    chains.push(
+      `${audio}silencedetect=n=${SILENCE_DB}dB:d=${SILENCE_MIN_SEC},` +
+        `ametadata=mode=print:file=${filterPath(join(plan.dir, REPORTS.silence))},` +
+        // One-second frames: the meter reports its running integrated loudness once a frame, and the last is the take's.
+        `asetnsamples=n=48000:p=0,ebur128=peak=none:metadata=1,` +
+        `ametadata=mode=print:key=lavfi.r128.I:file=${filterPath(join(plan.dir, REPORTS.loudness))}[aud]`
+    )
+  const outputs = [
     // f001… full size, h001… half size, u001… and v001… the colour planes (text-read.ts groups by letter).
     ...(ocr
       ? [
@@ -158,11 +170,11 @@ export function measureArgs(plan: MeasurePlan): string[] {
           'pgm',
           '-f',
           'image2',
-          join(plan.framesDir!, `${prefix}%03d.pgm`)
+          join(plan.dir, `${prefix}%03d.pgm`)
         ])
       : []),
     ...(judge
-      ? ['-map', '[jud]', '-fps_mode', 'passthrough', '-q:v', '5', '-f', 'image2', join(plan.framesDir!, 'c%03d.jpg')]
+      ? ['-map', '[jud]', '-fps_mode', 'passthrough', '-q:v', '5', '-f', 'image2', join(plan.dir, 'c%03d.jpg')]
       : []),
     '-map',
     '[det]',
@@ -171,27 +183,29 @@ export function measureArgs(plan: MeasurePlan): string[] {
     'null',
     '-'
   ]
+  return { chains, outputs }
+}
+
+/** The standalone pass over a conformed file (an import whose media was already there, a re-check). */
+export function measureArgs(plan: MeasurePlan & { input: string }): string[] {
+  const { chains, outputs } = measureGraph(plan, '[0:v:0]', '[0:a:0]')
+  return [
+    ...ffmpegPreamble({ batch: true, loglevel: 'error' }),
+    // One thread: a small clip's work is too little to share out, and threads cost CPU to start and sync.
+    '-threads',
+    '1',
+    '-i',
+    plan.input,
+    '-filter_complex_threads',
+    '1',
+    '-filter_complex',
+    chains.join(';'),
+    ...outputs
+  ]
 }
 
 function num(s: string | undefined): number {
   return s === undefined ? NaN : Number(s)
-}
-
-/** Stretches from `<name>_start: T` / `<name>_end: T` lines (a start without an end runs to the end). */
-function stretches(lines: string[], start: RegExp, end: RegExp, durationSec: number): Stretch[] {
-  const out: Stretch[] = []
-  let open: number | null = null
-  for (const line of lines) {
-    const s = start.exec(line)
-    if (s) open = num(s[1])
-    const e = end.exec(line)
-    if (e && open !== null) {
-      out.push({ start: open, end: num(e[1]) })
-      open = null
-    }
-  }
-  if (open !== null) out.push({ start: open, end: durationSec })
-  return out
 }
 
 export interface ParsedPass {
@@ -201,22 +215,48 @@ export interface ParsedPass {
   integratedLufs: number | null
 }
 
-export function parseMeasure(stderr: string, durationSec: number): ParsedPass {
-  const lines = stderr.split(/\r?\n/)
-  const black: Stretch[] = []
-  for (const line of lines) {
-    const m = /black_start:\s*([\d.]+)\s+black_end:\s*([\d.]+)/.exec(line)
-    if (m) black.push({ start: num(m[1]), end: num(m[2]) })
+/** `key=value` lines of a metadata filter's print (`frame:N pts:… pts_time:T` lines between them are skipped). */
+function values(report: string, key: string): number[] {
+  const out: number[] = []
+  for (const line of report.split(/\r?\n/)) {
+    const eq = line.indexOf('=')
+    if (eq > 0 && line.slice(0, eq) === key)
+      out.push(line.slice(eq + 1) === '-inf' ? -Infinity : num(line.slice(eq + 1)))
   }
-  // blackdetect reports a stretch still black at the end only at EOF, as above; freeze/silence as start/end pairs.
-  const frozen = stretches(lines, /freeze_start:\s*([\d.]+)/, /freeze_end:\s*([\d.]+)/, durationSec)
-  const silence = stretches(lines, /silence_start:\s*(-?[\d.]+)/, /silence_end:\s*([\d.]+)/, durationSec).map((s) => ({
+  return out
+}
+
+/** Stretches from start/end keys in order (a start without an end runs to the end of the take). */
+function stretches(report: string, prefix: string, durationSec: number): Stretch[] {
+  const out: Stretch[] = []
+  let open: number | null = null
+  for (const line of report.split(/\r?\n/)) {
+    const m = new RegExp(`^${prefix.replace(/\./g, '\\.')}_(start|end)=(-?[\\d.]+)`).exec(line)
+    if (!m) continue
+    if (m[1] === 'start') open ??= num(m[2])
+    else if (open !== null) {
+      out.push({ start: open, end: num(m[2]) })
+      open = null
+    }
+  }
+  if (open !== null) out.push({ start: open, end: durationSec })
+  return out
+}
+
+/** The detectors' reports (the metadata files the pass wrote; '' where one was not written). */
+export function parseMeasure(
+  reports: { video: string; silence: string; loudness: string },
+  durationSec: number
+): ParsedPass {
+  const black = stretches(reports.video, 'lavfi.black', durationSec)
+  const frozen = stretches(reports.video, 'lavfi.freezedetect.freeze', durationSec)
+  const silence = stretches(reports.silence, 'lavfi.silence', durationSec).map((s) => ({
     start: Math.max(0, s.start),
     end: s.end
   }))
-  const at = stderr.lastIndexOf('Summary:')
-  const i = at < 0 ? null : /I:\s*(-?[\d.]+|-inf)\s*LUFS/.exec(stderr.slice(at))
-  const integratedLufs = i ? (i[1] === '-inf' ? -Infinity : Number(i[1])) : null
+  // The meter's running integrated loudness; the last frame's covers the whole take.
+  const i = values(reports.loudness, 'lavfi.r128.I')
+  const integratedLufs = i.length ? i[i.length - 1]! : null
   return { black, frozen, silence, integratedLufs }
 }
 
@@ -227,10 +267,40 @@ export interface PassResult extends ParsedPass {
   frames: Array<{ file: string; at: number }>
   /** Colour JPEGs of the same moments for the judge (empty unless asked for). */
   colour: Array<{ file: string; at: number }>
-  dir: string | null
+  dir: string
+  /** Measured inside the conform, on the picture handed to the encoder (checks/tap.ts); else over the file. */
+  beforeEncode?: boolean | undefined
 }
 
-/** Run the pass over a conformed take. Frames go to a fresh folder under `tmpRoot`. */
+/** What a finished pass left in its folder (`plan.dir`): the detectors' reports and the sampled frames. */
+export function readPass(plan: Pick<MeasurePlan, 'dir' | 'times' | 'durationSec' | 'hasAudio'>): PassResult {
+  const { dir, times, durationSec } = plan
+  const text = (name: string): string => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : '')
+  const parsed = parseMeasure(
+    { video: text(REPORTS.video), silence: text(REPORTS.silence), loudness: text(REPORTS.loudness) },
+    durationSec
+  )
+  const files = readdirSync(dir).sort()
+  // f001…, h001…, u001…, v001…, c001…: the nth frame of any kind was sampled at times[n-1].
+  const at = (f: string): { file: string; at: number } => ({
+    file: join(dir, f),
+    at: times[Number(f.slice(1, 4)) - 1] ?? 0
+  })
+  const frames = files.filter((f) => f.endsWith('.pgm')).map(at)
+  const colour = files.filter((f) => f.endsWith('.jpg')).map(at)
+  return { ...parsed, durationSec, hasAudio: plan.hasAudio, dir, frames, colour }
+}
+
+/** A fresh folder for one pass under `tmpRoot`. */
+export function passDir(tmpRoot: string): string {
+  mkdirSync(tmpRoot, { recursive: true })
+  return mkdtempSync(join(tmpRoot, `${process.pid}-checks-`))
+}
+
+/**
+ * The standalone pass over a conformed take (its own ffmpeg start and decode): for a take whose
+ * conform ran without the checks beside it (media reused from an earlier identical conform, a re-check).
+ */
 export async function measureTake(
   input: {
     mp4: string
@@ -251,37 +321,23 @@ export async function measureTake(
   const hasAudio = info ? info.audio !== null && info.audio !== undefined : input.hasAudio === true
   const fps = info ? (info.video?.fps ?? 24) : input.fps!
   const sampling = opts.ocr || opts.judge === true
-  const times = sampling ? sampleTimes(durationSec) : []
-  const dir = sampling ? mkdtempSync(join(tmpRoot, `${process.pid}-checks-`)) : null
+  const plan: MeasurePlan = {
+    width: input.width,
+    height: input.height,
+    fps,
+    durationSec,
+    hasAudio,
+    masks: input.masks,
+    dir: passDir(tmpRoot),
+    ocr: opts.ocr,
+    judge: opts.judge,
+    times: sampling ? sampleTimes(durationSec) : []
+  }
   try {
-    const { stderr } = await runFfmpeg(
-      measureArgs({
-        input: input.mp4,
-        width: input.width,
-        height: input.height,
-        fps,
-        durationSec,
-        hasAudio,
-        masks: input.masks,
-        framesDir: dir,
-        ocr: opts.ocr,
-        judge: opts.judge,
-        times
-      }),
-      { signal: opts.signal, lowPriority: true }
-    )
-    const parsed = parseMeasure(stderr, durationSec)
-    const files = dir ? readdirSync(dir).sort() : []
-    // f001…, h001…, u001…, v001…, c001…: the nth frame of any kind was sampled at times[n-1].
-    const at = (f: string): { file: string; at: number } => ({
-      file: join(dir!, f),
-      at: times[Number(f.slice(1, 4)) - 1] ?? 0
-    })
-    const frames = files.filter((f) => f.endsWith('.pgm')).map(at)
-    const colour = files.filter((f) => f.endsWith('.jpg')).map(at)
-    return { ...parsed, durationSec, hasAudio, dir, frames, colour }
+    await runFfmpeg(measureArgs({ ...plan, input: input.mp4 }), { signal: opts.signal, lowPriority: true })
+    return readPass(plan)
   } catch (err) {
-    if (dir) rmSync(dir, { recursive: true, force: true })
+    rmSync(plan.dir, { recursive: true, force: true })
     throw err
   }
 }

@@ -54,6 +54,8 @@ function overlap(a: Box, b: Box): number {
   const area = (r: Box): number => (r.x1 - r.x0) * (r.y1 - r.y0)
   return (w * h) / Math.max(1e-9, Math.min(area(a), area(b)))
 }
+/** A view's map: its source letter and stroke sign (text-read.ts names views `f+52`, `h-44`…), without the cut. */
+const mapOf = (view: string | undefined): string => (view ?? '').replace(/\d+$/, '')
 const norm = (s: string): string => s.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '')
 
 /** 1 − Levenshtein distance / the longer length, on letters and digits only. */
@@ -75,12 +77,13 @@ export function similarity(a: string, b: string): number {
 
 /**
  * The readings that are text the shot did not ask for: word-like, not asked for, and either read
- * with confidence or read alike at the same place in another view (another threshold or size of
- * the static picture, or another group of frames). Tesseract misreads stylised letters differently
+ * with confidence or read alike at the same place in another view (another threshold, size, colour
+ * plane or stroke sign of the static picture, or another group of frames; for frames taken before
+ * the encoder, not merely another threshold of the same map). Tesseract misreads stylised letters differently
  * each time but keeps most of them; what little texture survives the static map does not read as
  * the same word twice.
  */
-export function strayWords(words: SeenWord[], allowedWords: string[]): SeenWord[] {
+export function strayWords(words: SeenWord[], allowedWords: string[], beforeEncode = false): SeenWord[] {
   const allowed = new Set(allowedWords.map(norm))
   const candidates = words.filter((w) => isWordLike(w.text) && !allowed.has(norm(w.text)))
   return candidates.filter(
@@ -89,7 +92,11 @@ export function strayWords(words: SeenWord[], allowedWords: string[]): SeenWord[
       candidates.some(
         (o) =>
           o !== w &&
-          (o.view !== w.view || o.at !== w.at) &&
+          // Another view. Before the encoder, another map: another group of frames, source (size, colour
+          // plane) or stroke sign — the same map at another cut is nearly the same picture, and a still
+          // texture's fine edge (a slow fractal), sharp until the encoder softens it, reads alike there.
+          // In the decoded file, another cut of the same map may confirm (a softened word needs it).
+          (o.at !== w.at || (beforeEncode ? mapOf(o.view) !== mapOf(w.view) : o.view !== w.view)) &&
           overlap(o.box, w.box) >= 0.5 &&
           similarity(o.text, w.text) >= TEXT_MIN_SIMILARITY
       )
@@ -194,7 +201,7 @@ export const checkRows: CheckRow[] = [
     title: 'Text in the picture the shot did not ask for',
     needs: ['ocr'],
     run: (m, take) => {
-      const stray = strayWords(m.words, take.allowedWords)
+      const stray = strayWords(m.words, take.allowedWords, m.beforeEncode === true)
       if (stray.length === 0) return pass(`No stray text in ${m.sampled.length} sampled frames.`)
       const at = [...new Set(stray.map((w) => w.at))].sort((a, b) => a - b)
       // Several views read the same word (light, dark and colour maps; two sizes): name it once.

@@ -17,6 +17,12 @@ interface CheckRowDb {
   checked_at: number
 }
 
+/** What the store asks the library (library/takes.ts): which take each shot airs. */
+export interface TakeIndex {
+  chosenTakeIds(shotIds: number[]): Array<number | null>
+  shotsChoosing(channelId: number, takeIds: number[]): number[]
+}
+
 export type GateLogKind = 'checked' | 'failed' | 'regenerated' | 'held' | 'chosen' | 'refused'
 
 export class CheckStore {
@@ -46,18 +52,6 @@ export class CheckStore {
       reason: r.reason,
       checkedAt: r.checked_at
     }))
-  }
-
-  /** Shots of a channel whose chosen take has `check` with `verdict` (the library's filter by check). */
-  shotsWith(channelId: number, check: string, verdict: Verdict): number[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT s.id FROM shots s JOIN takes t ON t.shot_id = s.id AND t.chosen = 1
-           JOIN take_checks c ON c.take_id = t.id WHERE s.channel_id = ? AND c.check_name = ? AND c.verdict = ? ORDER BY s.id`
-        )
-        .all(channelId, check, verdict) as Array<{ id: number }>
-    ).map((r) => r.id)
   }
 
   log(
@@ -134,25 +128,25 @@ export class CheckStore {
     return out
   }
 
-  /** Each shot's chosen take and that take's results (none when the take was never checked). */
-  chosenChecks(shotIds: number[]): Array<{ shotId: number; takeId: number | null; checks: StoredCheck[] }> {
-    const chosen = this.db.prepare('SELECT id FROM takes WHERE shot_id = ? AND chosen = 1')
-    return shotIds.map((shotId) => {
-      const row = chosen.get(shotId) as { id: number } | undefined
-      return { shotId, takeId: row?.id ?? null, checks: row ? this.forTake(row.id) : [] }
+  /** Each shot's chosen take (the library says which) and that take's results (none when never checked). */
+  chosenChecks(
+    lib: TakeIndex,
+    shotIds: number[]
+  ): Array<{ shotId: number; takeId: number | null; checks: StoredCheck[] }> {
+    const chosen = lib.chosenTakeIds(shotIds)
+    return shotIds.map((shotId, i) => {
+      const takeId = chosen[i] ?? null
+      return { shotId, takeId, checks: takeId === null ? [] : this.forTake(takeId) }
     })
   }
 
   /** Shots of a channel whose chosen take failed `check` (any check when absent), newest first. */
-  shotsFailing(channelId: number, check?: string): number[] {
-    return (
+  shotsFailing(lib: TakeIndex, channelId: number, check?: string): number[] {
+    const failed = (
       this.db
-        .prepare(
-          `SELECT DISTINCT s.id FROM shots s JOIN takes t ON t.shot_id = s.id AND t.chosen = 1
-           JOIN take_checks c ON c.take_id = t.id
-           WHERE s.channel_id = ? AND c.verdict = 'fail' AND (? IS NULL OR c.check_name = ?) ORDER BY s.id DESC`
-        )
-        .all(channelId, check ?? null, check ?? null) as Array<{ id: number }>
-    ).map((r) => r.id)
+        .prepare(`SELECT DISTINCT take_id FROM take_checks WHERE verdict = 'fail' AND (? IS NULL OR check_name = ?)`)
+        .all(check ?? null, check ?? null) as Array<{ take_id: number }>
+    ).map((r) => r.take_id)
+    return lib.shotsChoosing(channelId, failed)
   }
 }

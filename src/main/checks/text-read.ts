@@ -66,12 +66,14 @@ function mapsAt(groups: Group[], thresholds: number[], wanted: (at: number, view
  */
 export async function readStaticText(
   frames: Array<{ file: string; at: number }>,
-  allowedWords: string[]
+  allowedWords: string[],
+  /** The frames were taken before the encoder (registry.ts strayWords). */
+  beforeEncode = false
 ): Promise<SeenWord[]> {
   if (frames.length === 0) return []
   const groups = groupFrames(frames)
   const words = await readWords(mapsAt(groups, FIRST, () => true))
-  if (strayWords(words, allowedWords).length > 0) return words
+  if (strayWords(words, allowedWords, beforeEncode).length > 0) return words
   const doubtful = new Set(words.filter((w) => isWordLike(w.text)).map((w) => `${w.at} ${w.view}`))
   if (doubtful.size === 0) return words
   return [...words, ...(await readWords(mapsAt(groups, DOUBT, (at, view) => doubtful.has(`${at} ${view}`))))]

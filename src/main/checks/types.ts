@@ -76,6 +76,11 @@ export interface Measurements {
   /** Times of the frames sampled for OCR. */
   sampled: number[]
   words: SeenWord[]
+  /**
+   * The frames were the picture handed to the encoder (measured inside the conform), not the decoded
+   * file: sharper, so a still texture's fine edge survives, and only another map may confirm a doubtful word.
+   */
+  beforeEncode?: boolean | undefined
   /** The judge's answer; null when it was not asked (off for the channel, or no service set). */
   judge: { matches: boolean; artefacts: string[] } | { error: string } | null
 }

@@ -12,6 +12,8 @@ import {
   type IngestOptions,
   type IngestResult,
   type GateInput,
+  type GateTap,
+  type GateTapInput,
   type Shot,
   type ShotMeta,
   type ShotRow,
@@ -224,23 +226,12 @@ export class Ingest {
       title: shotTitleOf(row.extra_json ? (JSON.parse(row.extra_json) as Record<string, unknown>) : null),
       sound: parseShotSound((row as ShotRow & { sound_json?: string | null }).sound_json)
     }
-    const { mediaHash, finals, durationMs, loudness } = await this.media.produceMedia(
-      input,
-      channel,
-      signal,
-      onProgress,
-      inputHash,
-      facts,
-      probeInfo
-    )
     // The quality gate looks at new material only (not a re-conform of what already aired).
-    const gateInput: GateInput | null =
+    const gateFacts: GateTapInput | null =
       this.store.gate && expectMediaHash === undefined
         ? {
             channel,
             shotId,
-            mp4: this.store.abs(finals.mp4),
-            durationMs,
             sourceSize: probeInfo?.video
               ? { width: probeInfo.video.displayWidth, height: probeInfo.video.displayHeight }
               : null,
@@ -250,6 +241,53 @@ export class Ingest {
             extra: row.extra_json ? (JSON.parse(row.extra_json) as Record<string, unknown>) : null
           }
         : null
+    // The gate measures inside the conform's own ffmpeg (no second start, no second decode).
+    const tap = gateFacts ? (this.store.gate!.tap?.(gateFacts) ?? null) : null
+    try {
+      return await this.finishInto(shotId, input, channelId, channel, facts, gateFacts, tap, {
+        signal,
+        onProgress,
+        inputHash,
+        jobId,
+        probeInfo,
+        expectMediaHash
+      })
+    } finally {
+      tap?.dispose()
+    }
+  }
+
+  private async finishInto(
+    shotId: number,
+    input: string,
+    channelId: number,
+    channel: Channel,
+    facts: ClipFacts,
+    gateFacts: GateTapInput | null,
+    tap: GateTap | null,
+    o: {
+      signal: AbortSignal | undefined
+      onProgress: (p: ConformProgress) => void
+      inputHash: string | undefined
+      jobId: number | undefined
+      probeInfo: ProbeInfo | undefined
+      expectMediaHash: string | null | undefined
+    }
+  ): Promise<boolean> {
+    const { signal, jobId, expectMediaHash } = o
+    const { mediaHash, finals, durationMs, loudness } = await this.media.produceMedia(
+      input,
+      channel,
+      signal,
+      o.onProgress,
+      o.inputHash,
+      facts,
+      o.probeInfo,
+      tap ?? undefined
+    )
+    const gateInput: GateInput | null = gateFacts
+      ? { ...gateFacts, mp4: this.store.abs(finals.mp4), durationMs, tap: tap ?? undefined }
+      : null
     const verdict = gateInput ? await this.store.gate!.inspect(gateInput, signal) : null
     const replaced = this.store.db
       .transaction(() => {

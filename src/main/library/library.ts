@@ -153,6 +153,8 @@ export class Library {
   takeOfJob: Takes['takeOfJob'] = (jobId) => this.takes.takeOfJob(jobId)
   takeCues: Takes['takeCues'] = (takeId) => this.takes.takeCues(takeId)
   listTakes: Takes['listTakes'] = (shotId) => this.takes.listTakes(shotId)
+  chosenTakeIds: Takes['chosenTakeIds'] = (shotIds) => this.takes.chosenTakeIds(shotIds)
+  shotsChoosing: Takes['shotsChoosing'] = (channelId, takeIds) => this.takes.shotsChoosing(channelId, takeIds)
   chooseTake: Takes['chooseTake'] = (takeId) => {
     const shot = this.takes.chooseTake(takeId)
     // A take made with an earlier look airs as it is until the worker has redone it.

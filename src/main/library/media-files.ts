@@ -4,6 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } fro
 import { extname, join } from 'node:path'
 import type { HouseFormat } from '../../shared/house-format'
 import { conform, type ConformProgress } from '../media/conform'
+import type { ConformTap } from '../media/conform-args'
 import { DEFAULT_TUNING, tuningKey } from '../media/house-encoder'
 import { clipLook, clipLookKey, type ClipFacts } from './look'
 import { loudnessJson } from './rows'
@@ -68,7 +69,9 @@ export class MediaFiles {
     /** What the channel's look may show of this clip (generated or not, prompt, title). */
     facts: ClipFacts,
     /** The caller's probe of `input`: conform then does not probe it again. */
-    probeInfo?: ProbeInfo
+    probeInfo?: ProbeInfo,
+    /** More work for the conform's ffmpeg (the gate's measuring pass); not run when the media is reused. */
+    tap?: ConformTap
   ): Promise<{
     mediaHash: string
     finals: { mp4: string; ts: string; poster: string; strip: string }
@@ -111,7 +114,8 @@ export class MediaFiles {
         limits: { minSeconds: 0.5, maxSeconds: channel.maxClipSeconds },
         look: clipLook(channel.look, this.store.dataDir, facts),
         sound: clipSoundOf(facts.sound ?? null, this.store.dataDir, channel.look) ?? undefined,
-        ...(this.store.options.tuning ? { tuning: this.store.options.tuning } : {})
+        ...(this.store.options.tuning ? { tuning: this.store.options.tuning } : {}),
+        tap
       })
       mkdirSync(this.store.abs(`media/${mediaHash.slice(0, 2)}`), { recursive: true })
       // rename() replaces atomically: a reader holding an older copy keeps reading it.

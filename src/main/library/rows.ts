@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs'
 import { StudioError } from '../../shared/contract/define'
 import type { ShotStatus } from '../../shared/contract/library'
 import { DEFAULT_HOUSE_FORMAT, type HouseFormat } from '../../shared/house-format'
+import type { ConformTap } from '../media/conform-args'
 import type { EncoderTuning } from '../media/house-encoder'
 import type { LoudnessDecision } from '../media/loudness'
 import type { ChannelLook, LoudnessInfo } from '../../shared/channel-look'
@@ -186,6 +187,16 @@ export interface GateInput {
   /** null for an imported clip. */
   backend: string | null
   extra: Record<string, unknown> | null
+  /** The gate's measuring pass, made by this take's conform (TakeGate.tap); absent: the gate makes its own. */
+  tap?: GateTap | undefined
+}
+
+/** What the gate knows of a clip before its conform: everything but the conformed file. */
+export type GateTapInput = Omit<GateInput, 'mp4' | 'durationMs' | 'tap'>
+
+/** Work the gate adds to a take's conform (media/conform-args.ts ConformTap); disposed by the library when done. */
+export interface GateTap extends ConformTap {
+  dispose(): void
 }
 
 /** What the gate decided about a clip; `details` is the gate's own record, stored with the take by `record`. */
@@ -197,11 +208,14 @@ export interface GateVerdict {
 }
 
 /**
- * The quality gate, attached by the checks feature. The library calls `inspect` after
+ * The quality gate, attached by the checks feature. The library asks for its `tap` before
+ * the conform of a new take (so the checks measure inside the conform's ffmpeg), calls `inspect` after
  * conform and before the row turns ready (a failing shot turns ready unapproved, in the
  * same transaction), then `record` once the take's id is known.
  */
 export interface TakeGate {
+  /** Before the conform: the gate's work to run inside it, or null (gate off for the channel). */
+  tap?(input: GateTapInput): GateTap | null
   inspect(input: GateInput, signal?: AbortSignal): Promise<GateVerdict>
   record(takeId: number, input: GateInput, verdict: GateVerdict): void
 }

@@ -5,6 +5,8 @@ import {
   sha256File,
   takeFromRow,
   type GateInput,
+  type GateTap,
+  type GateTapInput,
   type IngestOptions,
   type Shot,
   type Take,
@@ -54,6 +56,27 @@ export class Takes {
       { cues_json: string | null } | undefined
     if (!row) throw notFound('Take', takeId)
     return row.cues_json ? (JSON.parse(row.cues_json) as Cue[]) : null
+  }
+
+  /** Each shot's chosen take id (null: none chosen, or no such shot), in the order asked. */
+  chosenTakeIds(shotIds: number[]): Array<number | null> {
+    const chosen = this.store.db.prepare(
+      'SELECT id FROM takes WHERE shot_id = ? AND chosen = 1 ORDER BY id DESC LIMIT 1'
+    )
+    return shotIds.map((id) => (chosen.get(id) as { id: number } | undefined)?.id ?? null)
+  }
+
+  /** The shots of a channel whose chosen take is one of `takeIds`, newest first (a feature's filter by take). */
+  shotsChoosing(channelId: number, takeIds: number[]): number[] {
+    if (takeIds.length === 0) return []
+    return (
+      this.store.db
+        .prepare(
+          `SELECT DISTINCT s.id FROM shots s JOIN takes t ON t.shot_id = s.id AND t.chosen = 1
+           WHERE s.channel_id = ? AND t.id IN (SELECT value FROM json_each(?)) ORDER BY s.id DESC`
+        )
+        .all(channelId, JSON.stringify(takeIds)) as Array<{ id: number }>
+    ).map((r) => r.id)
   }
 
   /** Every take of a shot, oldest first. */
@@ -160,6 +183,7 @@ export class Takes {
     const claim = this.claimTake(shotId, meta)
     if (claim.ready) return this.getTake(claim.id)
     this.store.workingTakes.add(claim.id)
+    let tap: GateTap | null = null
     try {
       const original = this.media.keepOriginal(sourcePath, sourceHash)
       const facts: ClipFacts = {
@@ -168,6 +192,17 @@ export class Takes {
         title: shotTitleOf(shot.extra),
         sound: parseShotSound(soundRow.sound_json)
       }
+      const gateFacts: GateTapInput = {
+        channel,
+        shotId,
+        sourceSize: info.video ? { width: info.video.displayWidth, height: info.video.displayHeight } : null,
+        prompt: facts.prompt,
+        title: facts.title,
+        backend: meta.backend,
+        extra: shot.extra
+      }
+      // The gate measures inside the conform's own ffmpeg (no second start, no second decode).
+      tap = this.store.gate?.tap?.(gateFacts) ?? null
       const media = await this.media.produceMedia(
         sourcePath,
         channel,
@@ -175,19 +210,15 @@ export class Takes {
         (p) => progress({ percent: 2 + p.percent * 0.98, step: p.step }),
         sourceHash,
         facts,
-        info
+        info,
+        tap ?? undefined
       )
       const gateInput: GateInput | null = this.store.gate
         ? {
-            channel,
-            shotId,
+            ...gateFacts,
             mp4: this.store.abs(media.finals.mp4),
             durationMs: media.durationMs,
-            sourceSize: info.video ? { width: info.video.displayWidth, height: info.video.displayHeight } : null,
-            prompt: facts.prompt,
-            title: facts.title,
-            backend: meta.backend,
-            extra: shot.extra
+            tap: tap ?? undefined
           }
         : null
       const verdict = gateInput ? await this.store.gate!.inspect(gateInput, opts.signal) : null
@@ -235,6 +266,7 @@ export class Takes {
       this.store.changed(channel.id, 'shots')
       throw err
     } finally {
+      tap?.dispose()
       this.store.workingTakes.delete(claim.id)
     }
   }

@@ -22,6 +22,16 @@ export interface ConformSound {
   holdToSec: number
 }
 
+/**
+ * More work for the conform's own ffmpeg: filter chains that read the aired picture and sound (after the
+ * look's graphics, captions and loudness) and the output arguments they need — the quality checks'
+ * measuring pass (checks/tap.ts), made without a second ffmpeg start or a second decode.
+ */
+export interface ConformTap {
+  /** `video` and `audio` are the labels to read; `durationSec` is the conformed length. */
+  graph(video: string, audio: string, durationSec: number): { chains: string[]; outputs: string[] }
+}
+
 export interface ConformOutputs {
   mp4: string
   poster: string
@@ -77,7 +87,8 @@ export function conformArgs(
   info: ProbeInfo,
   tuning: EncoderTuning = DEFAULT_TUNING,
   look?: ConformLook,
-  sound?: ConformSound
+  sound?: ConformSound,
+  tap?: ConformTap
 ): string[] {
   const plan = planConform(format, info, sound?.holdToSec)
   // Held last frame: enough to cover rounding, plus whatever a narration line needs beyond the picture.
@@ -137,12 +148,21 @@ export function conformArgs(
     }
     graph.push(...graphicsFilters(spec, v0, '[v]', '[a0]', '[a]'))
   }
+  let aired = { v: '[v]', a: '[a]' }
+  let tapOutputs: string[] = []
+  if (tap) {
+    graph.push('[v]split[vair][vtap]', '[a]asplit[aair][atap]')
+    const t = tap.graph('[vtap]', '[atap]', plan.durationSec)
+    graph.push(...t.chains)
+    tapOutputs = t.outputs
+    aired = { v: '[vair]', a: '[aair]' }
+  }
   args.push('-filter_complex', graph.join(';'))
   args.push(
     '-map',
-    '[v]',
+    aired.v,
     '-map',
-    '[a]',
+    aired.a,
     '-map_metadata',
     '-1',
     '-map_chapters',
@@ -170,7 +190,8 @@ export function conformArgs(
     '4',
     '-f',
     'image2',
-    outputs.strip
+    outputs.strip,
+    ...tapOutputs
   )
   return args
 }

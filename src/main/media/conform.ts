@@ -7,7 +7,8 @@ import {
   tsRemuxArgs,
   type ConformLook,
   type ConformPlan,
-  type ConformSound
+  type ConformSound,
+  type ConformTap
 } from './conform-args'
 import { DEFAULT_TUNING, type EncoderTuning } from './house-encoder'
 import { escapeFilterValue, findFont, pictureRect } from './graphics'
@@ -65,6 +66,8 @@ export interface ConformOptions {
   look?: ClipLook | undefined
   /** The sound chain: narration, model audio, effect and ducked music mixed into one track first (sound/mix.ts). */
   sound?: ClipSound | undefined
+  /** More outputs of the same ffmpeg run, reading the aired picture and sound (the quality checks' pass). */
+  tap?: ConformTap | undefined
 }
 
 export interface ConformResult {
@@ -206,7 +209,7 @@ export async function conform(
   let stderr: string
   try {
     ;({ stderr } = await runFfmpeg(
-      conformArgs(input, targets, format, info, opts.tuning ?? DEFAULT_TUNING, prepared?.conformLook, sound),
+      conformArgs(input, targets, format, info, opts.tuning ?? DEFAULT_TUNING, prepared?.conformLook, sound, opts.tap),
       {
         signal: opts.signal,
         durationUs,

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { closeOcr } from '../../../src/main/checks/ocr'
 import { runChecks } from '../../../src/main/checks/run'
 import type { CheckResult } from '../../../src/main/checks/types'
-import { makeCorpus, type MadeClip } from '../../fixtures/check-corpus'
+import { CORPUS_PASS, makeCorpus, type MadeClip } from '../../fixtures/check-corpus'
 
 /**
  * The gate against its corpus: every bad clip flagged for the right reason, no
@@ -17,6 +17,8 @@ import { makeCorpus, type MadeClip } from '../../fixtures/check-corpus'
  * corpus (44 bad, 20 clean) costs minutes of CPU to render and runs with WEBTV_CORPUS_FULL=1
  * (its rates are printed by `npm run bench -- checks`). WEBTV_CORPUS_THREADS=0 conforms with the
  * encoder's own thread count, as the product does (the pixels, and so the OCR, differ by machine).
+ * The checks measure inside each clip's conform (checks/tap.ts), as for a new take;
+ * WEBTV_CORPUS_PASS=standalone runs the separate pass over the conformed file instead (a reused media's path).
  */
 const FULL = process.env.WEBTV_CORPUS_FULL === '1'
 const SMOKE = new Set(['text-1', 'black-0', 'frozen-0', 'silent-1', 'clean-0', 'clean-1', 'clean-3'])
@@ -35,7 +37,8 @@ describe('quality checks on the generated corpus', () => {
           ? undefined
           : (c) => SMOKE.has(c.name)
     )
-    for (const m of made) results.set(m.clip.name, await runChecks(m.take, { tmpRoot: join(dir, 'tmp') }))
+    // Tapped (the default): the pass made inside each clip's conform, as for a new take.
+    for (const m of made) results.set(m.clip.name, await runChecks(m.take, { tmpRoot: join(dir, 'tmp'), pass: m.pass }))
     if (process.env.WEBTV_CORPUS_REPORT)
       for (const m of made)
         console.log(
@@ -66,6 +69,9 @@ describe('quality checks on the generated corpus', () => {
       }
     }
     expect(wrong).toEqual([])
+    // Tapped, every pass came out of the conform itself, and every pass's folder is gone after its checks.
+    if (CORPUS_PASS === 'tap') expect(made.filter((m) => !m.pass).map((m) => m.clip.name)).toEqual([])
+    expect(existsSync(join(dir, 'tmp')) ? readdirSync(join(dir, 'tmp')) : []).toEqual([])
     expect(made.filter((m) => m.clip.expect !== 'clean').length).toBeGreaterThanOrEqual(FULL ? 40 : 0)
     expect(made.filter((m) => m.clip.expect === 'clean').length).toBeGreaterThanOrEqual(FULL ? 20 : 0)
     if (!FULL && !process.env.WEBTV_CORPUS_ONLY) expect(made.map((m) => m.clip.name).sort()).toEqual([...SMOKE].sort())
