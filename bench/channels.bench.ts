@@ -29,7 +29,9 @@
  *   WEBTV_BENCH_CHANNELS_BASE  channels in the one-process-per-channel baseline (default 4; 0 skips it)
  *   WEBTV_BENCH_CHANNELS_PROF  a folder: the studio runs with --cpu-prof (main thread and media worker) into it
  *   WEBTV_BENCH_CHANNELS_LIBRARY a data folder to keep the prepared channels in and reuse next time
- *   WEBTV_BENCH_WEBTV          another build's bin/webtv.js to measure instead of this one (e.g. main's, for a before/after)
+ *   WEBTV_BENCH_WEBTV          another build's bin/webtv.js (e.g. an older commit's, built): measured first on the
+ *                              same library and ramp, and each step's CPU per channel printed against it
+ *   (with WEBTV_BENCH_CHANNELS_PROF, the profiles go to <folder>/other and <folder>/this)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -39,7 +41,7 @@ import { freePort } from '../test/fixtures/rtmp'
 import { tempDir } from '../test/helpers/tmp'
 import { makeFootage } from './footage'
 import { sampleFlv, paceOf, type FlvSampler } from './flv-sampler'
-import { loadAverage, machineCpu, snapshot, usedSince, type TreeUse } from './tree-cpu'
+import { loadAverage, machineCpu, snapshot, threadCpu, threadSplit, usedSince, type TreeUse } from './tree-cpu'
 
 const repoRoot = join(__dirname, '..')
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -138,6 +140,8 @@ async function inBatches<T>(items: T[], width: number, fn: (x: T) => Promise<voi
 interface StepResult {
   channels: number
   cpu: TreeUse
+  /** The studio's Node by thread, CPU-s/s. */
+  threads: { main: number; busiest: number; rest: number }
   viewerCpuS: number
   minSpeed: number
   slowest: number
@@ -157,10 +161,12 @@ function share(cpu: TreeUse, name: string): number {
 /** Measures every channel on air for `seconds`: the studio tree's CPU, each viewer's pace, the machine's load. */
 async function measure(root: number, viewers: FlvSampler[], seconds: number): Promise<Omit<StepResult, 'channels'>> {
   const from = snapshot(root)
+  const threadsFrom = threadCpu(root)
   const machineFrom = machineCpu()
   const viewerFrom = process.cpuUsage()
   await sleep(seconds * 1000)
   const cpu = usedSince(root, from)
+  const split = threadSplit(root, threadsFrom)
   const viewerUse = process.cpuUsage(viewerFrom)
   const machineTo = machineCpu()
   const to = Date.now()
@@ -171,6 +177,7 @@ async function measure(root: number, viewers: FlvSampler[], seconds: number): Pr
   })
   return {
     cpu,
+    threads: { main: split.main / cpu.seconds, busiest: split.busiest / cpu.seconds, rest: split.rest / cpu.seconds },
     viewerCpuS: (viewerUse.user + viewerUse.system) / 1e6 / cpu.seconds,
     minSpeed: paces[slowest]?.speed ?? 0,
     slowest,
@@ -185,7 +192,8 @@ function report(label: string, r: StepResult): void {
   const perS = r.cpu.total / r.cpu.seconds
   console.log(
     `[channels] ${label} ${r.channels} on air: studio tree ${f3(perS)} CPU-s/s = ${f4(perS / r.channels)} per channel ` +
-      `(Node ${f4(share(r.cpu, 'node') / r.channels)}, ffmpeg ${f4(share(r.cpu, 'ffmpeg') / r.channels)}); ` +
+      `(Node ${f4(share(r.cpu, 'node') / r.channels)}, ffmpeg ${f4(share(r.cpu, 'ffmpeg') / r.channels)}; ` +
+      `Node's threads in all: main ${f3(r.threads.main)}, media worker ${f3(r.threads.busiest)}, others ${f3(r.threads.rest)} CPU-s/s); ` +
       `slowest channel ${f3(r.minSpeed)}× (#${r.slowest + 1}), ${r.underSpeed} under ${MIN_SPEED}×, longest wait between pictures ${r.longestWaitS.toFixed(2)} s; ` +
       `viewers ${f3(r.viewerCpuS)} CPU-s/s (this process); machine ${(r.machineBusy * 100).toFixed(0)} % busy of its cores, load ${r.load.toFixed(2)}`
   )
@@ -339,7 +347,8 @@ export async function run(): Promise<void> {
   const warmS = envNumber('WEBTV_BENCH_CHANNELS_WARM_S', 10, 0)
   const baseN = envNumber('WEBTV_BENCH_CHANNELS_BASE', 4, 0)
   const profDir = process.env.WEBTV_BENCH_CHANNELS_PROF
-  const bin = process.env.WEBTV_BENCH_WEBTV || join(repoRoot, 'bin', 'webtv.js')
+  const bin = join(repoRoot, 'bin', 'webtv.js')
+  const other = process.env.WEBTV_BENCH_WEBTV || null
   const most = Math.max(...steps, baseN)
   const { dir, cleanup } = tempDir('webtv-bench-channels-')
   let serve: ChildProcess | null = null
@@ -355,27 +364,51 @@ export async function run(): Promise<void> {
           `(Node ${f4(base.node)}, ffmpeg ${f4(base.ffmpeg)}); slowest ${f3(base.minSpeed)}×`
       )
 
-    const port = await freePort()
-    const nodeArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []
-    serve = (await startWebtv(bin, ['serve', '--port', String(port), '--data-dir', dataDir], /Press Ctrl-C/, nodeArgs))
-      .child
-    const token = readFileSync(join(dataDir, 'serve-token'), 'utf8').trim()
-    const call = api(`http://127.0.0.1:${port}`, token)
-    await call('onair.settings.update', { rtmpPort: await freePort(), httpPort: await freePort() })
-    const studio = { pid: serve.pid!, call }
-    for (const hls of modes) {
-      const { held, results } = await rampStudio(studio, channelIds, hls, windowS, warmS)
-      const last = results.find((r) => r.channels === held)
-      const perChannel = last ? last.cpu.total / last.cpu.seconds / last.channels : NaN
-      console.log(
-        `[channels] HLS ${hls ? 'on' : 'off'}: ${held} channels held ≥ ${MIN_SPEED}× in one studio (goal ≥ 100 with HLS off)` +
-          (last
-            ? `; ${f4(perChannel)} CPU-s/s per channel → about ${Math.floor(2 / perChannel)} channels fill 2 cores` +
-              (base && hls === modes[0]
-                ? `; ×${(base.perChannel / perChannel).toFixed(1)} cheaper per channel than a process per channel`
-                : '')
-            : '')
-      )
+    // The other build first (when given), then this one, on the same library and ramp.
+    const builds: Array<{ label: string; bin: string }> = [
+      ...(other ? [{ label: `other build (${other})`, bin: other }] : []),
+      { label: 'this build', bin }
+    ]
+    const perChannelAt = new Map<string, number>()
+    for (const build of builds) {
+      const port = await freePort()
+      const nodeArgs = profDir
+        ? ['--cpu-prof', '--cpu-prof-dir', join(profDir, build === builds[0] && other ? 'other' : 'this')]
+        : []
+      serve = (
+        await startWebtv(build.bin, ['serve', '--port', String(port), '--data-dir', dataDir], /Press Ctrl-C/, nodeArgs)
+      ).child
+      const token = readFileSync(join(dataDir, 'serve-token'), 'utf8').trim()
+      const call = api(`http://127.0.0.1:${port}`, token)
+      await call('onair.settings.update', { rtmpPort: await freePort(), httpPort: await freePort() })
+      const studio = { pid: serve.pid!, call }
+      if (builds.length > 1) console.log(`[channels] ${build.label}:`)
+      for (const hls of modes) {
+        const { held, results } = await rampStudio(studio, channelIds, hls, windowS, warmS)
+        for (const r of results) {
+          const key = `${hls}/${r.channels}`
+          const mine = r.cpu.total / r.cpu.seconds / r.channels
+          const theirs = perChannelAt.get(key)
+          if (theirs !== undefined)
+            console.log(
+              `[channels] HLS ${hls ? 'on' : 'off'}, ${r.channels} channels: ${f4(mine)} CPU-s/s per channel against the other build's ${f4(theirs)} (×${(theirs / mine).toFixed(2)})`
+            )
+          perChannelAt.set(key, mine)
+        }
+        const last = results.find((r) => r.channels === held)
+        const perChannel = last ? last.cpu.total / last.cpu.seconds / last.channels : NaN
+        console.log(
+          `[channels] HLS ${hls ? 'on' : 'off'}: ${held} channels held ≥ ${MIN_SPEED}× in one studio (goal ≥ 100 with HLS off)` +
+            (last
+              ? `; ${f4(perChannel)} CPU-s/s per channel → about ${Math.floor(2 / perChannel)} channels fill 2 cores` +
+                (base && hls === modes[0]
+                  ? `; ×${(base.perChannel / perChannel).toFixed(1)} cheaper per channel than a process per channel`
+                  : '')
+              : '')
+        )
+      }
+      await stop(serve)
+      serve = null
     }
   } finally {
     if (serve) await stop(serve).catch(() => {})

@@ -107,3 +107,35 @@ export function loadAverage(): number {
     return NaN
   }
 }
+
+/** CPU seconds of each thread of one process (tid → seconds); the main thread's tid is the pid. */
+export function threadCpu(pid: number): Map<number, number> {
+  const out = new Map<number, number>()
+  let tids: string[] = []
+  try {
+    tids = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return out
+  }
+  for (const tid of tids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / CLK_TCK)
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return out
+}
+
+/**
+ * A Node process's CPU since `from` by thread: its main thread, its busiest other thread
+ * (in the studio, the media plane's worker) and the rest (libuv's pool, V8's helpers).
+ */
+export function threadSplit(pid: number, from: Map<number, number>): { main: number; busiest: number; rest: number } {
+  const used = [...threadCpu(pid)].map(([tid, s]) => ({ tid, s: s - (from.get(tid) ?? 0) }))
+  const main = used.find((u) => u.tid === pid)?.s ?? 0
+  const others = used.filter((u) => u.tid !== pid).sort((a, b) => b.s - a.s)
+  const busiest = others[0]?.s ?? 0
+  return { main, busiest, rest: others.slice(1).reduce((a, u) => a + u.s, 0) }
+}
