@@ -15,7 +15,7 @@
  * WEBTV_BENCH_COST_S sets each measured window (default 30 s; longer is steadier).
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { cpus, loadavg } from 'node:os'
@@ -25,11 +25,12 @@ import { hlsArgs } from '../src/main/outputs/copy-tap'
 import { LocalRtmpServer } from '../src/main/onair/rtmp-server'
 import { freePort } from '../test/fixtures/rtmp'
 import { tempDir } from '../test/helpers/tmp'
+import { makeFootage } from './footage'
+import { snapshot, treeCpuOver, usedSince } from './tree-cpu'
 
 const run$ = promisify(execFile)
 const repoRoot = join(__dirname, '..')
 const webtvBin = join(repoRoot, 'bin', 'webtv.js')
-const CLK_TCK = 100 // Linux USER_HZ
 const WINDOW_S = Number(process.env.WEBTV_BENCH_COST_S ?? 30)
 const CLIPS = 3
 const CLIP_S = 4
@@ -37,108 +38,6 @@ const CLIP_S = 4
 const SERVE_WARMUP_MS = 45_000
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-/** CPU seconds (user + system) one live process has used, or undefined once it is gone. */
-function cpuOf(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
-  } catch {
-    return undefined
-  }
-}
-
-function nameOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim()
-  } catch {
-    return '?'
-  }
-}
-
-/** The process and all its descendants, from /proc/PID/task/TID/children. */
-function tree(root: number): number[] {
-  const out: number[] = []
-  const walk = (pid: number): void => {
-    out.push(pid)
-    let tasks: string[] = []
-    try {
-      tasks = readdirSync(`/proc/${pid}/task`)
-    } catch {
-      return
-    }
-    for (const tid of tasks) {
-      let children = ''
-      try {
-        children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
-      } catch {
-        continue
-      }
-      for (const c of children.split(' ').filter(Boolean)) walk(Number(c))
-    }
-  }
-  walk(root)
-  return out
-}
-
-interface TreeUse {
-  total: number
-  /** CPU seconds by process name (node, ffmpeg). */
-  byName: Map<string, number>
-  seconds: number
-}
-
-type Snapshot = { at: number; cpu: Map<number, number> }
-
-function snapshot(root: number): Snapshot {
-  return { at: Date.now(), cpu: new Map(tree(root).map((pid) => [pid, cpuOf(pid) ?? 0])) }
-}
-
-/**
- * CPU a process tree used since a snapshot: every process alive now counts from the
- * snapshot (or from 0 if it started since). A child that exited meanwhile is
- * missed, which a steady-state playout never has.
- */
-function usedSince(root: number, from: Snapshot): TreeUse {
-  const byName = new Map<string, number>()
-  let total = 0
-  for (const pid of tree(root)) {
-    const now = cpuOf(pid)
-    if (now === undefined) continue
-    const used = now - (from.cpu.get(pid) ?? 0)
-    total += used
-    const name = nameOf(pid)
-    byName.set(name, (byName.get(name) ?? 0) + used)
-  }
-  return { total, byName, seconds: (Date.now() - from.at) / 1000 }
-}
-
-async function treeCpuOver(root: number, seconds: number): Promise<TreeUse> {
-  const from = snapshot(root)
-  await sleep(seconds * 1000)
-  return usedSince(root, from)
-}
-
-/**
- * A clip with the look of real footage: a Mandelbrot zoom, a scrolling cellular
- * texture blended over it and temporal grain, 1024x576@24 H.264 with AAC.
- */
-async function makeFootage(out: string, i: number): Promise<string> {
-  const video =
-    `mandelbrot=size=1024x576:rate=24:maxiter=200:start_scale=${2 + i}:end_scale=0.05:end_pts=${CLIP_S * 8}` +
-    `:start_x=-0.7436438870371587:start_y=${i % 2 ? 0.1318259042 : -0.1318259042},format=yuv420p,hue=h=${i * 120}[m];` +
-    `cellauto=size=1024x576:rate=24:rule=${[110, 30, 90][i % 3]}:scroll=1,format=yuv420p[c];` +
-    `[m][c]blend=all_mode=overlay:all_opacity=0.25,noise=alls=18:allf=t+u,format=yuv420p`
-  await run$(toolPath('ffmpeg'), [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', video,
-    '-f', 'lavfi', '-i', `sine=frequency=${330 + 110 * i}:sample_rate=48000`,
-    '-t', String(CLIP_S),
-    '-c:v', 'libx264', '-preset', 'veryfast', '-g', '48', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-ar', '48000', '-ac', '2', out
-  ]) // prettier-ignore
-  return out
-}
 
 function webtv(dataDir: string, args: string[]): Promise<string> {
   return run$(process.execPath, [webtvBin, ...args, '--data-dir', dataDir], { maxBuffer: 16 << 20 }).then(
@@ -197,7 +96,7 @@ export async function run(): Promise<void> {
       `[cost] making ${CLIPS} clips of ${CLIP_S} s at 1024x576@24 with real-footage detail (fractal zoom, texture, grain)…`
     )
     const clips = await Promise.all(
-      Array.from({ length: CLIPS }, (_, i) => makeFootage(join(dir, `footage${i}.mp4`), i))
+      Array.from({ length: CLIPS }, (_, i) => makeFootage(join(dir, `footage${i}.mp4`), i, CLIP_S))
     )
     await webtv(airData, ['channel', 'create', 'bench', '--size', '1024x576', '--fps', '24'])
     const imported = (await webtv(airData, ['import', '--channel', 'bench', '--json', ...clips]))

@@ -166,7 +166,7 @@ export class MediaCore {
       onTeeFailed: (output, message, pid) => this.post({ t: 'tee.failed', channelId, pid, output, message }),
       onState: (change) => {
         this.post({ t: 'state', channelId, change })
-        this.postSnapshot()
+        this.postSoon(channelId)
       },
       onClip: (phase, clip, reason, airStartUs) => {
         this.post({
@@ -177,7 +177,7 @@ export class MediaCore {
           ...(reason !== undefined ? { reason } : {}),
           ...(airStartUs !== undefined ? { airStartUs } : {})
         })
-        this.postSnapshot()
+        this.postSoon(channelId)
       }
     })
     this.runs.set(channelId, { stream: m.stream, playout, tee })
@@ -216,31 +216,55 @@ export class MediaCore {
     return s ? s.inspect() : { refused: 0, sessions: 0, broadcasts: 0, openConnections: 0 }
   }
 
-  private snapshot(): ChannelSnapshot[] {
-    return [...this.runs.entries()].map(([channelId, r]) => {
-      const p = r.playout
-      return {
-        channelId,
-        stream: r.stream,
-        state: p.state.state,
-        since: p.state.since,
-        details: { ...p.state.details },
-        stats: p.stats(),
-        now: p.now,
-        next: p.next,
-        cursor: p.lastPicked,
-        viewers: this.server?.viewers(r.stream) ?? 0,
-        encoderPid: p.encoderPid
-      }
-    })
+  private snapshotOf(channelId: number, r: Run): ChannelSnapshot {
+    const p = r.playout
+    return {
+      channelId,
+      stream: r.stream,
+      state: p.state.state,
+      since: p.state.since,
+      details: { ...p.state.details },
+      stats: p.stats(),
+      now: p.now,
+      next: p.next,
+      cursor: p.lastPicked,
+      viewers: this.server?.viewers(r.stream) ?? 0,
+      encoderPid: p.encoderPid
+    }
   }
 
+  /** Every channel: the periodic tick, and after a channel stops. */
   private postSnapshot(): void {
-    this.post({ t: 'snapshot', at: Date.now(), channels: this.snapshot() })
+    const channels = [...this.runs.entries()].map(([id, r]) => this.snapshotOf(id, r))
+    this.post({ t: 'snapshot', at: Date.now(), channels })
+  }
+
+  /** Channels whose clip or state changed since the last post. */
+  private readonly changed = new Set<number>()
+  private changedPost: NodeJS.Immediate | null = null
+
+  /**
+   * A clip boundary or state change of one channel: that channel's snapshot goes out once
+   * this turn's events are done — not all N channels' at every boundary of any one of them,
+   * which grew as N² with the channels on air.
+   */
+  private postSoon(channelId: number): void {
+    this.changed.add(channelId)
+    this.changedPost ??= setImmediate(() => {
+      this.changedPost = null
+      const channels: ChannelSnapshot[] = []
+      for (const id of this.changed) {
+        const r = this.runs.get(id)
+        if (r) channels.push(this.snapshotOf(id, r))
+      }
+      this.changed.clear()
+      if (channels.length > 0) this.post({ t: 'snapshot', at: Date.now(), channels })
+    })
   }
 
   async close(): Promise<void> {
     clearInterval(this.ticker)
+    if (this.changedPost) clearImmediate(this.changedPost)
     for (const t of this.tunnels.values()) t.close()
     this.tunnels.clear()
     await Promise.all([...this.runs.keys()].map((id) => this.stop(id).catch(() => {})))

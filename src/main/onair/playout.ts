@@ -70,6 +70,8 @@ interface QueuedClip {
 }
 
 const TS_PACKET = 188
+/** Bytes the feeder reads from a clip at a time (see pump). */
+const FEED_CHUNK = 256 * 1024
 
 /** Cheap check that a file is MPEG-TS we can read: two sync bytes a packet apart. */
 export function checkTsFile(path: string): string | null {
@@ -477,9 +479,10 @@ export class ChannelPlayout {
     path: string
   ): Promise<'done' | 'encoder-gone' | 'read-error'> {
     return new Promise((resolve) => {
-      // 64 KiB reads: a quarter of the wake-ups of 16 KiB at the same lead, since the next
-      // clip is still picked only once the last chunk has drained into ffmpeg's stdin.
-      const input = createReadStream(path, { highWaterMark: 64 * 1024 })
+      // 256 KiB reads: a quarter of the reads and stdin writes of 64 KiB (each a trip through
+      // libuv's pool and a wake-up, per channel) at the same lead, since the next clip is still
+      // picked only once the last chunk has drained into ffmpeg's stdin.
+      const input = createReadStream(path, { highWaterMark: FEED_CHUNK })
       let settled = false
       const finish = (r: 'done' | 'encoder-gone' | 'read-error'): void => {
         if (settled) return

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream'
 import { createRequire } from 'node:module'
 import { StudioError } from '../../shared/contract'
 import { ConnectionLimit } from './connection-limit'
+import { fanOut, FlvTagSplitter, type FanOutBroadcast } from './flv-fanout'
 import { RefusalLog } from './refusal-log'
 
 /**
@@ -77,10 +78,6 @@ interface NmsContext {
   sessions: Map<string, NmsSession>
   eventEmitter: EventEmitter
 }
-interface NmsFlvParser {
-  parserData(buffer: Buffer): string | null
-  onPacketCallback: (packet: unknown) => void
-}
 interface NmsLogger {
   level: string
   log(message: string, level?: string): void
@@ -101,7 +98,6 @@ interface NmsInstance {
 }
 type NmsBaseSessionConstructor = new () => NmsSession
 type NmsBroadcastConstructor = new (streamPath: string) => NmsBroadcast
-type NmsFlvConstructor = new () => NmsFlvParser
 type NmsConstructor = new (config: Record<string, unknown>) => NmsInstance
 
 const req = createRequire(__filename)
@@ -446,7 +442,6 @@ export class LocalRtmpServer extends EventEmitter {
       throw new StudioError('invalid_input', `Stream name "${stream}" may only use letters, digits, "-" and "_".`)
     const BaseSession = req('node-media-server/src/session/base_session.js') as NmsBaseSessionConstructor
     const Broadcast = req('node-media-server/src/server/broadcast_server.js') as NmsBroadcastConstructor
-    const Flv = req('node-media-server/src/protocol/flv.js') as NmsFlvConstructor
     const path = `/${STREAM_APP}/${stream}`
     const session = new BaseSession()
     // An empty ip marks an internal session to NMS (not counted as a client).
@@ -468,12 +463,12 @@ export class LocalRtmpServer extends EventEmitter {
     }
     this.streams.add(stream)
     this.ctx.sessions.set(session.id, session)
-    const flv = new Flv()
     const watch = this.airWatch(stream)
-    flv.onPacketCallback = (packet) => {
-      watch(packet as { codec_type: number; flags: number; dts: number })
-      broadcast.broadcastMessage(packet)
-    }
+    const fanOutTo = broadcast as unknown as FanOutBroadcast
+    const flv = new FlvTagSplitter((packet, tag) => {
+      watch(packet)
+      fanOut(fanOutTo, packet, tag)
+    })
     let closed = false
     const sink: PublisherSink = {
       get closed() {
@@ -482,7 +477,7 @@ export class LocalRtmpServer extends EventEmitter {
       write: (chunk) => {
         if (closed) return
         session.inBytes += chunk.length
-        const e = flv.parserData(chunk)
+        const e = flv.push(chunk)
         if (e !== null) {
           this.options.log(
             'error',
