@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { probe } from '../media/probe'
-import { ffmpegPreamble, runFfmpeg } from '../media/ffmpeg-runner'
+import { ffmpegPreamble, patternFolder, runFfmpeg } from '../media/ffmpeg-runner'
 import { escapeFilterValue } from '../media/graphics'
 import type { Rect, Stretch } from './types'
 
@@ -170,11 +170,21 @@ export function measureGraph(plan: MeasurePlan, video: string, audio: string): {
           'pgm',
           '-f',
           'image2',
-          join(plan.dir, `${prefix}%03d.pgm`)
+          join(patternFolder(plan.dir), `${prefix}%03d.pgm`)
         ])
       : []),
     ...(judge
-      ? ['-map', '[jud]', '-fps_mode', 'passthrough', '-q:v', '5', '-f', 'image2', join(plan.dir, 'c%03d.jpg')]
+      ? [
+          '-map',
+          '[jud]',
+          '-fps_mode',
+          'passthrough',
+          '-q:v',
+          '5',
+          '-f',
+          'image2',
+          join(patternFolder(plan.dir), 'c%03d.jpg')
+        ]
       : []),
     '-map',
     '[det]',

@@ -2,7 +2,7 @@ import type { HouseFormat } from '../../shared/house-format'
 import type { ProbeInfo } from './probe'
 import { videoDurationSec } from './probe'
 import { AIR_TS_MUX_ARGS, DEFAULT_TUNING, houseEncoderArgs, type EncoderTuning } from './house-encoder'
-import { ffmpegPreamble } from './ffmpeg-runner'
+import { ffmpegPreamble, SINGLE_IMAGE } from './ffmpeg-runner'
 import { graphicsFilters, pictureRect, type GraphicsSpec, type LogoSpec } from './graphics'
 
 /** The channel's look for one clip (see graphics.ts, loudness.ts); absent = a plain conform. */
@@ -179,6 +179,7 @@ export function conformArgs(
     '1',
     '-q:v',
     '3',
+    ...SINGLE_IMAGE,
     '-f',
     'image2',
     outputs.poster,
@@ -188,6 +189,7 @@ export function conformArgs(
     '1',
     '-q:v',
     '4',
+    ...SINGLE_IMAGE,
     '-f',
     'image2',
     outputs.strip,

@@ -60,6 +60,22 @@ export function ffmpegPreamble(opts: PreambleOptions = {}): string[] {
   ]
 }
 
+/**
+ * A folder as the literal start of an output pattern: image sequences (`f%03d.pgm`),
+ * HLS segments (`seg-%d.ts`) and strftime names read every `%` in the whole path, so
+ * a data folder named `100%` or `a%d` would be taken for a pattern; `%%` is a literal
+ * `%` to all three.
+ */
+export function patternFolder(dir: string): string {
+  return dir.replace(/%/g, '%%')
+}
+
+/**
+ * One still image to a file named as given: without `-update 1` the image2 muxer
+ * reads a `%d` anywhere in the path (a data folder named `a%d`) as a frame number.
+ */
+export const SINGLE_IMAGE: readonly string[] = ['-update', '1']
+
 /** A long-running ffmpeg; the caller reads its pipes and supervises it. */
 export function startFfmpeg(args: readonly string[], opts: SpawnChildOptions = {}): ChildProcess {
   return spawnChild(toolPath('ffmpeg'), args, opts)

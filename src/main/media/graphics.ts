@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import type { Corner } from '../../shared/channel-look'
+import { SINGLE_IMAGE } from './ffmpeg-runner'
 
 /** Where the picture sits inside the frame after letter/pillarboxing. */
 export interface PictureRect {
@@ -205,6 +206,7 @@ export function lookStillArgs(
     '[v]',
     '-frames:v',
     '1',
+    ...SINGLE_IMAGE,
     '-f',
     'image2',
     '-c:v',

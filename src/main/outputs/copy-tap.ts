@@ -85,6 +85,12 @@ export interface CopyTapOptions {
   /** Runs before each (re)start (e.g. make the folder). */
   prepare?: () => void
   /**
+   * ffmpeg's working folder. The HLS and segment muxers read every `%` of a path as a
+   * pattern (`%d`, strftime), so the studio runs them inside the output folder with
+   * names relative to it (`./seg-%d.ts`): the data folder's own name is never parsed.
+   */
+  cwd?: string
+  /**
    * Runs after each ffmpeg exit, once nothing writes any more and before a restart
    * or the stop returns (e.g. remove a recording file left unfinished).
    */
@@ -135,7 +141,8 @@ export class CopyTap {
     const child = startFfmpeg(this.opts.args(), {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, TZ: 'UTC' },
-      lifeline: 'input'
+      lifeline: 'input',
+      ...(this.opts.cwd !== undefined ? { cwd: this.opts.cwd } : {})
     }) as ChildProcessWithoutNullStreams
     this.child = child
     child.stdin.on('error', () => {})

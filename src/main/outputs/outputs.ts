@@ -283,7 +283,8 @@ export class ChannelOutputs {
       const dir = hlsDir(this.deps.dataDir, c.stream)
       c.hls = new CopyTap({
         name: `hls ${c.stream}`,
-        args: () => hlsArgs(this.tapUrl(c, 'hls'), dir, { listSize: HLS_LIST_SIZE }),
+        args: () => hlsArgs(this.tapUrl(c, 'hls'), '.', { listSize: HLS_LIST_SIZE }),
+        cwd: dir,
         prepare: () => mkdirSync(dir, { recursive: true }),
         log: this.deps.log,
         onState: (ch) => this.deps.onState(c.channelId, 'hls', ch.to, ch.message)
@@ -303,7 +304,8 @@ export class ChannelOutputs {
       c.rec = new CopyTap({
         name: `recording ${c.stream}`,
         args: () =>
-          recordArgs(this.tapUrl(c, 'recording'), dir, this.settings.get(c.channelId).recordSegmentMinutes * 60),
+          recordArgs(this.tapUrl(c, 'recording'), '.', this.settings.get(c.channelId).recordSegmentMinutes * 60),
+        cwd: dir,
         prepare: () => mkdirSync(dir, { recursive: true }),
         afterExit: () => this.finish(c.stream),
         log: this.deps.log,
