@@ -8,6 +8,7 @@ import { closeOcr } from '../../../src/main/checks/ocr'
 import { runChecks } from '../../../src/main/checks/run'
 import { toolPath } from '../../../src/main/media/ffmpeg-path'
 import { hlsArgs, recordArgs } from '../../../src/main/outputs/copy-tap'
+import type { CallInput, CallName, CallOutput } from '../../../src/shared/contract'
 import { makeClip } from '../../fixtures/media'
 import { tempDir } from '../../helpers/tmp'
 
@@ -30,22 +31,24 @@ afterAll(async () => {
   tmp.cleanup()
 })
 
+async function call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> {
+  const r = await core.dispatch(name, input)
+  if (!r.ok) throw new Error(r.error.message)
+  return r.value as CallOutput<K>
+}
+
 const ffmpeg = (args: string[], cwd?: string): string =>
   execFileSync(toolPath('ffmpeg'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd })
 
 describe('a data folder whose name looks like an ffmpeg pattern', () => {
   it('imports a clip: the conform writes its poster and filmstrip under their own names', async () => {
-    const created = await core.dispatch('library.channels.create', {
+    const created = await call('library.channels.create', {
       name: 'Odd',
       format: { width: 320, height: 180, fps: 12 }
     })
-    expect(created.ok).toBe(true)
-    if (!created.ok) return
     const clip = makeClip(tmp.dir, { seconds: 1, audio: {} })
-    const r = await core.dispatch('library.import', { channelId: created.value.id, paths: [clip] })
-    expect(r.ok).toBe(true)
-    if (!r.ok) return
-    const result = r.value.results[0]!
+    const { results } = await call('library.import', { channelId: created.id, paths: [clip] })
+    const result = results[0]!
     expect(result.ok, result.ok ? '' : result.error).toBe(true)
     if (!result.ok) return
     expect(result.shot.status).toBe('ready')
