@@ -38,6 +38,40 @@ test.describe('studio: settings', () => {
       )
       .toMatchObject({ theme: 'night trains across snowy plains', format: { fps: 25 } })
 
+    // Quality gate: a value out of range is refused by the core in its words, changing nothing;
+    // turned on with 3 tries it saves, and the form shows what the core kept.
+    const channels = await callCore<{ channels: { id: number; name: string }[] }>(
+      page.request,
+      studio.baseUrl,
+      'library.channels.list',
+      {}
+    )
+    const channelId = channels.channels.find((c) => c.name === 'Settings E2E')!.id
+    const storedGate = async () =>
+      (
+        await callCore<{ policy: { enabled: boolean; maxTries: number } }>(
+          page.request,
+          studio.baseUrl,
+          'gate.policy.get',
+          { channelId }
+        )
+      ).policy
+    const gate = page.getByRole('form', { name: 'Quality gate' })
+    await expect(gate.getByLabel('Max tries')).toHaveValue('2')
+    await gate.getByLabel('Max tries').fill('99')
+    await gate.getByRole('button', { name: 'Save quality gate' }).click()
+    await expect(gate.getByRole('alert')).toContainText(/maxTries.*10/)
+    expect(await storedGate()).toMatchObject({ enabled: false, maxTries: 2 })
+    await gate.getByLabel('Max tries').fill('3')
+    await gate.getByLabel(/Check every new take/).check()
+    await gate.getByRole('button', { name: 'Save quality gate' }).click()
+    await expect.poll(storedGate).toMatchObject({ enabled: true, maxTries: 3 })
+    await expect(gate.getByRole('alert')).toHaveCount(0)
+    await expect(gate.getByLabel('Max tries')).toHaveValue('3')
+    await expect(gate.getByLabel(/Check every new take/)).toBeChecked()
+    await expect(gate.getByRole('button', { name: 'Save quality gate' })).toBeDisabled()
+    await gate.screenshot({ path: join(screenshotDir, 'settings-gate.png') })
+
     // Ports: the same port twice is refused in place, with the reason.
     const ports = page.getByRole('form', { name: 'Stream server' })
     const rtmp = ports.getByLabel('RTMP port')

@@ -10,6 +10,7 @@ import { ComfyServers, ComfyWorkflowField } from './ComfyServers'
 import { BackendKindFields, kindOptions } from './BackendKindFields'
 import { ChannelLookSettings } from './ChannelLookSettings'
 import { EffectSettings } from './EffectSettings'
+import { GateSettings } from './GateSettings'
 
 export function SettingsView() {
   const channel = useSelectedChannel()
@@ -30,6 +31,7 @@ export function SettingsView() {
       {channel && <ChannelLookSettings key={`look:${channel.id}:${channel.updatedAt}`} channel={channel} />}
       {channel && <BackendSettings channelId={channel.id} />}
       {channel && <ComfyServers channelId={channel.id} />}
+      {channel && <GateSettings />}
       <LlmSettings />
       <VoiceSettings />
       <EffectSettings />

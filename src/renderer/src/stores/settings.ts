@@ -1,6 +1,7 @@
 import { create } from 'zustand'
 import type { CallInput, CallOutput } from '../../../shared/contract'
 import { getClient } from '../api/bridge'
+import { errorMessage } from '../api/bridge'
 import { notifyFailure, useNotices } from './notices'
 
 type Backends = CallOutput<'generation.backends.get'>
@@ -10,6 +11,8 @@ type Voice = CallOutput<'show.voice.get'>
 export type VoiceSample = CallOutput<'show.voice.test'>
 type Effects = CallOutput<'show.effects.get'>
 export type EffectSample = CallOutput<'show.effects.test'>
+/** The selected channel's quality gate: its policy, budget left this hour and the checks the studio runs. */
+export type GateState = CallOutput<'gate.policy.get'>
 export type BackendTest = CallOutput<'generation.backends.test'>['results']
 
 interface SettingsStore {
@@ -22,6 +25,9 @@ interface SettingsStore {
   effects: Effects | null
   /** A "Test effect" call in flight. */
   testingEffect: boolean
+  gate: GateState | null
+  /** The core's refusal of the last gate save, in its words; null once a save or load went through. */
+  gateError: string | null
   testing: boolean
   testResults: BackendTest | null
   load(channelId: number | null): Promise<void>
@@ -35,6 +41,8 @@ interface SettingsStore {
   saveEffects(input: CallInput<'show.effects.set'>): Promise<boolean>
   /** Make a short effect with the saved effect settings; null when it failed (said in a notice). */
   testEffect(input: CallInput<'show.effects.test'>): Promise<EffectSample | null>
+  /** Change the channel's gate policy; the store then holds what the core answered, never what was sent. */
+  saveGate(input: CallInput<'gate.policy.set'>): Promise<boolean>
 }
 
 function fail(what: string, err: unknown): false {
@@ -50,16 +58,19 @@ export const useSettings = create<SettingsStore>((set) => ({
   testingVoice: false,
   effects: null,
   testingEffect: false,
+  gate: null,
+  gateError: null,
   testing: false,
   testResults: null,
   async load(channelId) {
     const b = getClient().bridge
-    const [backends, llm, ports, voice, effects] = await Promise.allSettled([
+    const [backends, llm, ports, voice, effects, gate] = await Promise.allSettled([
       channelId === null ? Promise.resolve(null) : b.invoke('generation.backends.get', { channelId }),
       b.invoke('generation.llm.get', {}),
       b.invoke('onair.settings.get', {}),
       b.invoke('show.voice.get', {}),
-      b.invoke('show.effects.get', {})
+      b.invoke('show.effects.get', {}),
+      channelId === null ? Promise.resolve(null) : b.invoke('gate.policy.get', { channelId })
     ])
     set({
       backends: backends.status === 'fulfilled' ? backends.value : null,
@@ -67,9 +78,11 @@ export const useSettings = create<SettingsStore>((set) => ({
       ports: ports.status === 'fulfilled' ? ports.value : null,
       voice: voice.status === 'fulfilled' ? voice.value : null,
       effects: effects.status === 'fulfilled' ? effects.value : null,
+      gate: gate.status === 'fulfilled' ? gate.value : null,
+      gateError: null,
       testResults: null
     })
-    for (const r of [backends, llm, ports, voice, effects])
+    for (const r of [backends, llm, ports, voice, effects, gate])
       if (r.status === 'rejected') fail('Could not read settings', r.reason)
   },
   async saveBackends(input) {
@@ -143,6 +156,17 @@ export const useSettings = create<SettingsStore>((set) => ({
       return null
     } finally {
       set({ testingEffect: false })
+    }
+  },
+  async saveGate(input) {
+    try {
+      const gate = await getClient().bridge.invoke('gate.policy.set', input)
+      set({ gate, gateError: null })
+      useNotices.getState().push('info', 'Quality gate saved.')
+      return true
+    } catch (err) {
+      set({ gateError: errorMessage(err) })
+      return fail('Quality gate not saved', err)
     }
   },
   async savePorts(input) {
